@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Every target builds in the Swift 6 language mode, so strict concurrency checking is on everywhere.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Ember",
+    products: [
+        .executable(name: "ember", targets: ["ember"]),
+    ],
+    targets: [
+        // zlib from Debian's zlib1g-dev; there is no pkg-config file lookup needed because the
+        // header sits in the default include path.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "EmberCore", swiftSettings: swiftSettings),
+        .target(name: "EmberCollectors", dependencies: ["EmberCore"], swiftSettings: swiftSettings),
+        .target(name: "EmberHistory", dependencies: ["EmberCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "EmberExposition",
+            dependencies: ["EmberCore", "EmberHistory", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EmberCLI",
+            dependencies: ["EmberCore", "EmberCollectors", "EmberHistory", "EmberExposition"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "ember", dependencies: ["EmberCLI"], swiftSettings: swiftSettings),
+
+        .target(name: "EmberTestSupport", dependencies: ["EmberCore"], path: "Tests/EmberTestSupport",
+                swiftSettings: swiftSettings),
+        .testTarget(name: "EmberCoreTests", dependencies: ["EmberCore", "EmberTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "EmberCollectorsTests",
+                    dependencies: ["EmberCollectors", "EmberCore", "EmberTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "EmberHistoryTests", dependencies: ["EmberHistory", "EmberCore"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "EmberExpositionTests",
+                    dependencies: ["EmberExposition", "EmberCore", "EmberTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "EmberCLITests",
+                    dependencies: ["EmberCLI", "EmberCollectors", "EmberExposition", "EmberCore",
+                                   "EmberTestSupport"],
+                    swiftSettings: swiftSettings),
+    ]
+)

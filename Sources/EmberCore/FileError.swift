@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A failed file-system operation on one path, with the `errno` the kernel returned.
+///
+/// Collectors never turn a `FileError` into a number: the series it would have fed is omitted
+/// and the error is counted against the collector (or, for ``isPermissionDenied``, the source is
+/// reported unavailable).
+public struct FileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The operation that failed, such as `open`, `read` or `opendir`.
+    public let operation: String
+    /// The full path, root prefix included, so a log line points at the real file.
+    public let path: String
+    /// The C `errno` value, or 0 for a failure the kernel did not report (a file over the size limit).
+    public let code: Int32
+
+    public init(operation: String, path: String, code: Int32) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    /// The file or directory does not exist (ENOENT, ENOTDIR) or the device went away (ENODEV, ENXIO).
+    public var isNotFound: Bool {
+        code == ENOENT || code == ENOTDIR || code == ENODEV || code == ENXIO
+    }
+
+    /// The caller lacks the privilege (EACCES, EPERM): "not available to this user", not a fault.
+    public var isPermissionDenied: Bool {
+        code == EACCES || code == EPERM
+    }
+
+    /// The C name of the errno, such as `EINVAL`, for logs and tests.
+    public var errnoName: String {
+        Errno.name(of: code)
+    }
+
+    public var description: String {
+        if code == 0 {
+            return "\(operation) \(path): file larger than the read limit"
+        }
+        return "\(operation) \(path): \(errnoName) (\(Errno.message(of: code)))"
+    }
+}
+
+/// Names and messages of the errno values the readers meet.
+public enum Errno {
+    private static let names: [Int32: String] = [
+        EPERM: "EPERM", ENOENT: "ENOENT", EINTR: "EINTR", EIO: "EIO", ENXIO: "ENXIO",
+        EBADF: "EBADF", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES", EFAULT: "EFAULT",
+        EBUSY: "EBUSY", ENODEV: "ENODEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL",
+        EMFILE: "EMFILE", ENFILE: "ENFILE", ENOSPC: "ENOSPC", ERANGE: "ERANGE", ENODATA: "ENODATA",
+        ETIMEDOUT: "ETIMEDOUT", EOPNOTSUPP: "EOPNOTSUPP", ENAMETOOLONG: "ENAMETOOLONG",
+        ELOOP: "ELOOP", ECANCELED: "ECANCELED",
+    ]
+
+    /// The symbolic name of `code`, or `errno N` for a value without one here.
+    public static func name(of code: Int32) -> String {
+        names[code] ?? "errno \(code)"
+    }
+
+    /// The C library's message for `code` (`strerror`).
+    public static func message(of code: Int32) -> String {
+        guard let text = strerror(code) else { return "unknown error" }
+        return String(cString: text)
+    }
+}

@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The file operations collectors need, as one seam so tests can put faults between a collector
+/// and the kernel's files.
+///
+/// Implementations are used from one thread at a time (each collector owns its reader), so they
+/// may keep scratch buffers.
+public protocol FileSystem: AnyObject {
+    /// Reads a sysfs attribute with one bounded `read` of at most ``SystemFileSystem/attributeLimit``
+    /// bytes, so a driver that answers EAGAIN or keeps returning data cannot make the caller spin.
+    func readAttribute(_ path: String) throws(FileError) -> [UInt8]
+
+    /// Reads a whole file (procfs tables such as `/proc/stat`) up to `limit` bytes.
+    func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8]
+
+    /// Lists the names in a directory, without `.` and `..`, in no particular order.
+    func listDirectory(_ path: String) throws(FileError) -> [String]
+
+    /// Returns the target of a symbolic link as stored in the link.
+    func readLink(_ path: String) throws(FileError) -> String
+
+    /// Returns the canonical absolute path, with every symbolic link resolved.
+    func resolvePath(_ path: String) throws(FileError) -> String
+
+    /// Returns the kind of file at `path`, following links, or nil when it does not exist.
+    func fileKind(_ path: String) -> FileKind?
+}
+
+/// What `stat` reports about a path, reduced to what collectors branch on.
+public enum FileKind: Sendable {
+    case regular
+    case directory
+    case other
+}
+
+/// The real file system, read through POSIX calls.
+public final class SystemFileSystem: FileSystem {
+    /// A sysfs attribute is at most one page; 64 KiB covers the 64 KiB pages of some arm64 kernels.
+    public static let attributeLimit = 65_536
+
+    private var buffer: [UInt8]
+
+    public init() {
+        buffer = [UInt8](repeating: 0, count: SystemFileSystem.attributeLimit)
+    }
+
+    public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+
+        let count = try readRetryingInterrupt(fd, path: path, into: &buffer, at: 0, capacity: buffer.count)
+        return Array(buffer[0..<count])
+    }
+
+    public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+
+        var content: [UInt8] = []
+        while true {
+            let count = try readRetryingInterrupt(fd, path: path, into: &buffer, at: 0, capacity: buffer.count)
+            if count == 0 {
+                return content
+            }
+            content.append(contentsOf: buffer[0..<count])
+            if content.count > limit {
+                throw FileError(operation: "read", path: path, code: 0)
+            }
+        }
+    }
+
+    public func listDirectory(_ path: String) throws(FileError) -> [String] {
+        guard let directory = opendir(path) else {
+            throw FileError(operation: "opendir", path: path, code: errno)
+        }
+        defer { closedir(directory) }
+
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." {
+                names.append(name)
+            }
+        }
+        return names
+    }
+
+    public func readLink(_ path: String) throws(FileError) -> String {
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &target, Int(PATH_MAX))
+        if count < 0 {
+            throw FileError(operation: "readlink", path: path, code: errno)
+        }
+        return String(decoding: target[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public func resolvePath(_ path: String) throws(FileError) -> String {
+        guard let resolved = realpath(path, nil) else {
+            throw FileError(operation: "realpath", path: path, code: errno)
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    public func fileKind(_ path: String) -> FileKind? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    private func openForReading(_ path: String) throws(FileError) -> Int32 {
+        while true {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 {
+                return fd
+            }
+            if errno != EINTR {
+                throw FileError(operation: "open", path: path, code: errno)
+            }
+        }
+    }
+
+    /// One `read`, repeated only when a signal interrupted it before any byte arrived.
+    private func readRetryingInterrupt(
+        _ fd: Int32, path: String, into target: inout [UInt8], at offset: Int, capacity: Int
+    ) throws(FileError) -> Int {
+        while true {
+            let count = target.withUnsafeMutableBytes { raw in
+                read(fd, raw.baseAddress! + offset, capacity)
+            }
+            if count >= 0 {
+                return count
+            }
+            if errno != EINTR {
+                throw FileError(operation: "read", path: path, code: errno)
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// The Prometheus metric type of a family.
+public enum MetricType: String, Sendable {
+    case gauge
+    case counter
+    case untyped
+}
+
+/// What a metric family is: its name, help text, type and label names.
+///
+/// Identity is the name alone: two descriptors with the same name describe one family, and the
+/// exposition rejects a second family of that name with different metadata as a programming error.
+public struct MetricDescriptor: Sendable {
+    public let name: String
+    public let help: String
+    public let type: MetricType
+    /// Label names in the order values are given in ``Sample/labelValues``.
+    public let labelNames: [String]
+    /// The base unit for trailing-window aggregates (`celsius`, `watts`); nil for families that
+    /// get none. Only temperature and power families carry one.
+    public let windowUnit: String?
+
+    public init(
+        _ name: String, _ help: String, type: MetricType = .gauge, labels: [String] = [],
+        windowUnit: String? = nil
+    ) {
+        self.name = name
+        self.help = help
+        self.type = type
+        self.labelNames = labels
+        self.windowUnit = windowUnit
+    }
+}
+
+extension MetricDescriptor: Hashable {
+    public static func == (lhs: MetricDescriptor, rhs: MetricDescriptor) -> Bool {
+        lhs.name == rhs.name
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+    }
+}
+
+/// One series value at one sampling instant.
+public struct Sample: Sendable {
+    public let descriptor: MetricDescriptor
+    /// Values for ``MetricDescriptor/labelNames``, in the same order.
+    public let labelValues: [String]
+    public let value: Double
+
+    public init(_ descriptor: MetricDescriptor, _ value: Double, labelValues: [String]) {
+        precondition(
+            labelValues.count == descriptor.labelNames.count,
+            "\(descriptor.name): \(labelValues.count) label values for \(descriptor.labelNames.count) label names"
+        )
+        self.descriptor = descriptor
+        self.labelValues = labelValues
+        self.value = value
+    }
+
+    /// A key unique per series: the family name and the label values, separated by bytes that
+    /// cannot occur in a metric name.
+    public var seriesKey: String {
+        var key = descriptor.name
+        for value in labelValues {
+            key += "\u{1}" + value
+        }
+        return key
+    }
+}
