@@ -6,6 +6,31 @@ import EmberCore
 /// has the same collector, so `--no-collector.NAME` reads the same.
 public enum CollectorRegistry {
     public static let all: [CollectorDefinition] = [
+        CollectorDefinition(
+            name: "cpu", summary: "Time per CPU and mode from /proc/stat, and CPU utilization between samples."
+        ) { CPUCollector(context: $0) },
+        CollectorDefinition(
+            name: "cpufreq", summary: "CPU frequencies, governors and per-policy frequency residency from cpufreq."
+        ) { CpufreqCollector(context: $0) },
+        CollectorDefinition(
+            name: "netclass", summary: "Network interface properties from /sys/class/net."
+        ) { NetClassCollector(context: $0) },
+        CollectorDefinition(
+            name: "netdev", summary: "Network interface counters from /proc/net/dev.",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: NetDevCollector.includeFlag, defaultValue: "",
+                    help: "Regular expression of interface names to include (matches anywhere in the name "
+                        + "unless anchored with ^ and $); empty includes all. Exclusive with device-exclude."),
+                CollectorOptionHelp(
+                    flag: NetDevCollector.excludeFlag, defaultValue: "",
+                    help: "Regular expression of interface names to exclude (matches anywhere in the name "
+                        + "unless anchored with ^ and $); empty excludes none. Exclusive with device-include."),
+            ]
+        ) { try NetDevCollector(context: $0) },
+        CollectorDefinition(
+            name: "bonding", summary: "Slave counts, mode and active slave of bonding interfaces."
+        ) { BondingCollector(context: $0) },
     ]
 
     /// The definition named `name`, if any.

@@ -1,0 +1,86 @@
+import EmberCore
+
+/// The `cpu` collector: time per CPU and mode from `/proc/stat`, and utilization between samples.
+public final class CPUCollector: Collector {
+    static let seconds = MetricDescriptor(
+        "node_cpu_seconds_total", "Seconds the CPU spent in each mode since boot, from /proc/stat.",
+        type: .counter, labels: ["cpu", "mode"])
+    static let guestSeconds = MetricDescriptor(
+        "node_cpu_guest_seconds_total",
+        "Seconds the CPU spent running virtual CPUs of guests (also counted in user and nice mode).",
+        type: .counter, labels: ["cpu", "mode"])
+    static let busyRatio = MetricDescriptor(
+        "ember_cpu_busy_ratio",
+        "Share of the CPU's time between the last two samples spent outside idle and iowait, 0 to 1.",
+        labels: ["cpu"])
+
+    private let reader: SourceReader
+    private let logger: Logger
+    private let ticksPerSecond: Double
+    private var previous: [String: CPUTimes] = [:]
+
+    /// `ticksPerSecond` is USER_HZ; tests pass a fixed value so expected seconds are exact.
+    public init(context: CollectorContext, ticksPerSecond: Double = ClockTicks.perSecond) {
+        reader = context.reader
+        logger = context.logger
+        self.ticksPerSecond = ticksPerSecond
+    }
+
+    public func update(into sink: inout MetricSink) throws {
+        let path = reader.roots.proc("stat")
+        let text: String
+        do {
+            text = try reader.table(path)
+        } catch let error as FileError where error.isNotFound {
+            logger.debug("no CPU statistics, file not found", ("path", path))
+            return
+        }
+
+        let parsed = ProcStatParser.parse(text, path: path)
+        if parsed.cpus.isEmpty {
+            throw ParseError(path: path, expected: "at least one cpuN line", content: String(text.prefix(64)))
+        }
+        parsed.errors.forEach { sink.record($0) }
+
+        var current: [String: CPUTimes] = [:]
+        for times in parsed.cpus {
+            addTimes(times, into: &sink)
+            if let ratio = previous[times.cpu].flatMap({ CPUCollector.busyRatio(from: $0, to: times) }) {
+                sink.add(CPUCollector.busyRatio, ratio, times.cpu)
+            }
+            current[times.cpu] = times
+        }
+        previous = current
+    }
+
+    private func addTimes(_ times: CPUTimes, into sink: inout MetricSink) {
+        for (mode, ticks) in zip(CPUTimes.modeNames, times.modes) {
+            sink.add(CPUCollector.seconds, Double(ticks) / ticksPerSecond, times.cpu, mode)
+        }
+        if let guest = times.guest {
+            sink.add(CPUCollector.guestSeconds, Double(guest) / ticksPerSecond, times.cpu, "user")
+        }
+        if let guestNice = times.guestNice {
+            sink.add(CPUCollector.guestSeconds, Double(guestNice) / ticksPerSecond, times.cpu, "nice")
+        }
+    }
+
+    /// Returns busy time over total time between two samples, or nil when no tick passed or a
+    /// counter went backwards (the CPU went offline and back, which restarts its counters).
+    ///
+    /// Idle and iowait count as idle, as `top` counts them. Guest time is left out of the total
+    /// because the kernel already counts it in user and nice.
+    static func busyRatio(from old: CPUTimes, to new: CPUTimes) -> Double? {
+        var total: UInt64 = 0
+        var idle: UInt64 = 0
+        for (index, (before, after)) in zip(old.modes, new.modes).enumerated() {
+            guard after >= before else { return nil }
+            total += after - before
+            if index == 3 || index == 4 {
+                idle += after - before
+            }
+        }
+        guard total > 0 else { return nil }
+        return Double(total - idle) / Double(total)
+    }
+}

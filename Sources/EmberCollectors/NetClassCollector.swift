@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EmberCore
+
+/// The `netclass` collector: node_exporter 1.5's `node_network_*` properties of every interface
+/// under `class/net`.
+///
+/// Deviation from node_exporter 1.5: an unknown link speed is omitted (see
+/// ``NetClassCollector/speedBytes(megabitsPerSecond:)``), where 1.5 exports `-125000`.
+public final class NetClassCollector: Collector {
+    static let info = MetricDescriptor(
+        "node_network_info", "Text attributes of a network interface from class/net; always 1.",
+        labels: ["address", "broadcast", "device", "duplex", "ifalias", "operstate"])
+    static let up = MetricDescriptor(
+        "node_network_up", "1 if the interface's operstate is \"up\", else 0.", labels: ["device"])
+    static let speed = MetricDescriptor(
+        "node_network_speed_bytes", "Link speed in bytes per second (the speed attribute is Mbit/s).",
+        labels: ["device"])
+
+    /// Numeric attributes exported unchanged: the sysfs file and the family it feeds.
+    static let numericAttributes: [(file: String, descriptor: MetricDescriptor)] = [
+        ("addr_assign_type", property(
+            "address_assign_type", "How the hardware address was assigned (0 permanent, 1 random, 2 stolen, 3 set).")),
+        ("carrier", property("carrier", "1 if the physical link is up, else 0.")),
+        ("carrier_changes", property(
+            "carrier_changes_total", "Link state changes since the interface was created.", .counter)),
+        ("carrier_up_count", property("carrier_up_changes_total", "Changes of the link to up.", .counter)),
+        ("carrier_down_count", property("carrier_down_changes_total", "Changes of the link to down.", .counter)),
+        ("dev_id", property("device_id", "Distinguishes interfaces that share one hardware address.")),
+        ("dormant", property("dormant", "1 if the interface waits for an external event (RFC 2863 dormant).")),
+        ("flags", property("flags", "Interface flags (IFF_UP and others, as in netdevice(7)).")),
+        ("ifindex", property("iface_id", "The interface index.")),
+        ("iflink", property("iface_link", "Index of the interface this one is stacked on, or its own index.")),
+        ("link_mode", property("iface_link_mode", "Link mode (0 default, 1 dormant, 2 testing).")),
+        ("mtu", property("mtu_bytes", "Maximum transmission unit in bytes.")),
+        ("name_assign_type", property(
+            "name_assign_type", "How the name was assigned (1 enumerated, 2 predictable, 3 user, 4 renamed).")),
+        ("netdev_group", property("net_dev_group", "The interface's device group.")),
+        ("tx_queue_len", property("transmit_queue_length", "Transmit queue length in packets.")),
+        ("type", property("protocol_type", "Hardware type (ARPHRD_* from if_arp.h; 1 is Ethernet).")),
+    ]
+
+    /// Text attributes of ``info``, in its label order apart from `device`.
+    static let textAttributes = ["address", "broadcast", "duplex", "ifalias", "operstate"]
+
+    /// Errors that mean "not applicable to this interface now": the kernel returns EINVAL for
+    /// `carrier`, `speed` and `duplex` on an interface that is administratively down, and for
+    /// `name_assign_type` when the type is unknown, and EOPNOTSUPP when the driver lacks the call.
+    static let notApplicable: Set<Int32> = [EINVAL, EOPNOTSUPP]
+
+    private let reader: SourceReader
+
+    public init(context: CollectorContext) {
+        reader = context.reader
+    }
+
+    public func update(into sink: inout MetricSink) throws {
+        let root = reader.roots.sys("class/net")
+        for device in try reader.optionalEntries(root) {
+            let directory = root + "/" + device
+            // `bonding_masters` is a file beside the interface directories.
+            if reader.fileSystem.fileKind(directory) == .directory {
+                addInterface(device, directory: directory, into: &sink)
+            }
+        }
+    }
+
+    private func addInterface(_ device: String, directory: String, into sink: inout MetricSink) {
+        addInfo(device, directory: directory, into: &sink)
+        for (file, descriptor) in NetClassCollector.numericAttributes {
+            if let value = read(directory + "/" + file, into: &sink, NetClassCollector.parseInteger) {
+                sink.add(descriptor, Double(value), device)
+            }
+        }
+        if let megabits = read(directory + "/speed", into: &sink, NetClassCollector.parseInteger),
+           let bytes = NetClassCollector.speedBytes(megabitsPerSecond: megabits) {
+            sink.add(NetClassCollector.speed, bytes, device)
+        }
+    }
+
+    /// Adds `node_network_info` and `node_network_up`; an attribute that is absent or not
+    /// applicable is an empty label, as in node_exporter, but one that failed omits both series.
+    private func addInfo(_ device: String, directory: String, into sink: inout MetricSink) {
+        var values: [String: String] = [:]
+        for file in NetClassCollector.textAttributes {
+            do {
+                values[file] = try reader.string(directory + "/" + file)
+            } catch let error as FileError
+                where error.isNotFound || NetClassCollector.notApplicable.contains(error.code) {
+                values[file] = ""
+            } catch {
+                sink.record(error)
+                return
+            }
+        }
+
+        let operstate = values["operstate"]!
+        sink.add(NetClassCollector.up, operstate == "up" ? 1 : 0, device)
+        sink.add(
+            NetClassCollector.info, 1, values["address"]!, values["broadcast"]!, device, values["duplex"]!,
+            values["ifalias"]!, operstate)
+    }
+
+    /// Reads an integer attribute; an absent or not applicable one is nil and records nothing.
+    private func read(
+        _ path: String, into sink: inout MetricSink, _ parse: (String, String) throws -> Int64
+    ) -> Int64? {
+        reader.attribute(path, into: &sink, ignoring: NetClassCollector.notApplicable) { path in
+            try parse(reader.string(path), path)
+        }
+    }
+
+    /// Returns bytes per second for a `speed` in Mbit/s, or nil for the values drivers and
+    /// ethtool use for an unknown speed: -1 (SPEED_UNKNOWN), any other value ≤ 0, 65535 (the old
+    /// 16-bit SPEED_UNKNOWN some drivers still report) and 4294967295 (SPEED_UNKNOWN as unsigned).
+    static func speedBytes(megabitsPerSecond: Int64) -> Double? {
+        guard megabitsPerSecond > 0, megabitsPerSecond != 65_535, megabitsPerSecond != 4_294_967_295 else {
+            return nil
+        }
+        return Double(megabitsPerSecond) * 125_000
+    }
+
+    /// Parses a decimal or `0x`-prefixed hexadecimal integer: `flags` and `dev_id` are printed in
+    /// hex, the other attributes in decimal.
+    static func parseInteger(_ text: String, path: String) throws -> Int64 {
+        let parsed = text.hasPrefix("0x") ? Int64(text.dropFirst(2), radix: 16) : Int64(text)
+        guard let value = parsed else {
+            throw ParseError(path: path, expected: "a decimal or 0x-prefixed hexadecimal integer", content: text)
+        }
+        return value
+    }
+
+    private static func property(_ suffix: String, _ help: String, _ type: MetricType = .gauge) -> MetricDescriptor {
+        MetricDescriptor("node_network_" + suffix, help, type: type, labels: ["device"])
+    }
+}

@@ -1,0 +1,77 @@
+import EmberCore
+
+/// The `netdev` collector: node_exporter 1.5's per-interface counters from `/proc/net/dev`, with
+/// the kernel's values unchanged, and Ember's own wrap-corrected byte and packet counters.
+public final class NetDevCollector: Collector {
+    public static let includeFlag = "collector.netdev.device-include"
+    public static let excludeFlag = "collector.netdev.device-exclude"
+
+    /// node_exporter's families: `node_network_<field>_total` for every column.
+    static let kernelCounters: [MetricDescriptor] = NetDevCounters.fieldNames.map { field in
+        MetricDescriptor(
+            "node_network_" + field + "_total",
+            "Interface statistic \(field) from /proc/net/dev, as the kernel reports it.",
+            type: .counter, labels: ["device"])
+    }
+
+    /// Ember's accumulated counters and the `/proc/net/dev` column each follows. Drivers that keep
+    /// 32-bit statistics wrap after 4 GiB; these do not (see ``CounterAccumulator`` for how a wrap
+    /// is told from a reset).
+    static let accumulatedCounters: [(field: String, descriptor: MetricDescriptor)] = [
+        ("receive_bytes", accumulated("receive_bytes_total", "Bytes received")),
+        ("transmit_bytes", accumulated("transmit_bytes_total", "Bytes transmitted")),
+        ("receive_packets", accumulated("receive_packets_total", "Packets received")),
+        ("transmit_packets", accumulated("transmit_packets_total", "Packets transmitted")),
+    ]
+
+    private let reader: SourceReader
+    private let logger: Logger
+    private let filter: DeviceFilter
+    private var accumulator = CounterAccumulator<String>()
+
+    /// Throws ``DeviceFilterError`` for invalid or conflicting filter options.
+    public init(context: CollectorContext) throws {
+        reader = context.reader
+        logger = context.logger
+        filter = try DeviceFilter(
+            include: context.options.string(NetDevCollector.includeFlag, default: ""),
+            exclude: context.options.string(NetDevCollector.excludeFlag, default: ""),
+            flagPrefix: "collector.netdev")
+    }
+
+    public func update(into sink: inout MetricSink) throws {
+        let path = reader.roots.proc("net/dev")
+        let text: String
+        do {
+            text = try reader.table(path)
+        } catch let error as FileError where error.isNotFound {
+            logger.debug("no interface statistics, file not found", ("path", path))
+            return
+        }
+
+        let parsed = NetDevParser.parse(text, path: path)
+        parsed.errors.forEach { sink.record($0) }
+        for counters in parsed.devices where filter.accepts(counters.device) {
+            add(counters, into: &sink)
+        }
+        accumulator.dropUnseen()
+    }
+
+    private func add(_ counters: NetDevCounters, into sink: inout MetricSink) {
+        for (descriptor, value) in zip(NetDevCollector.kernelCounters, counters.values) {
+            sink.add(descriptor, Double(value), counters.device)
+        }
+        for (field, descriptor) in NetDevCollector.accumulatedCounters {
+            let total = accumulator.update(counters.device + "\u{1}" + field, raw: counters.value(field)!)
+            sink.add(descriptor, Double(total), counters.device)
+        }
+    }
+
+    private static func accumulated(_ suffix: String, _ what: String) -> MetricDescriptor {
+        MetricDescriptor(
+            "ember_network_" + suffix,
+            what + " by the interface, with 32-bit counter wraps corrected; starts at the kernel's value "
+                + "when Ember first reads the interface.",
+            type: .counter, labels: ["device"])
+    }
+}
