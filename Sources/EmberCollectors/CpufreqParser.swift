@@ -43,7 +43,7 @@ public enum CpufreqParser {
     /// Parses a space-separated list such as `scaling_available_governors` or
     /// `scaling_available_frequencies`, which the kernel prints with a trailing space.
     public static func parseList(_ text: String) -> [String] {
-        Text.fields(Substring(text)).map(String.init)
+        text.split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
     /// Parses `scaling_available_frequencies` into kHz values.
