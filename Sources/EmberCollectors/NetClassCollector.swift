@@ -116,7 +116,7 @@ public final class NetClassCollector: Collector {
     /// Returns bytes per second for a `speed` in Mbit/s, or nil for the values drivers and
     /// ethtool use for an unknown speed: -1 (SPEED_UNKNOWN), any other value ≤ 0, 65535 (the old
     /// 16-bit SPEED_UNKNOWN some drivers still report) and 4294967295 (SPEED_UNKNOWN as unsigned).
-    static func speedBytes(megabitsPerSecond: Int64) -> Double? {
+    public static func speedBytes(megabitsPerSecond: Int64) -> Double? {
         guard megabitsPerSecond > 0, megabitsPerSecond != 65_535, megabitsPerSecond != 4_294_967_295 else {
             return nil
         }
@@ -125,7 +125,7 @@ public final class NetClassCollector: Collector {
 
     /// Parses a decimal or `0x`-prefixed hexadecimal integer: `flags` and `dev_id` are printed in
     /// hex, the other attributes in decimal.
-    static func parseInteger(_ text: String, path: String) throws -> Int64 {
+    public static func parseInteger(_ text: String, path: String) throws -> Int64 {
         let parsed = text.hasPrefix("0x") ? Int64(text.dropFirst(2), radix: 16) : Int64(text)
         guard let value = parsed else {
             throw ParseError(path: path, expected: "a decimal or 0x-prefixed hexadecimal integer", content: text)

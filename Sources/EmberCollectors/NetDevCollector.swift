@@ -49,6 +49,11 @@ public final class NetDevCollector: Collector {
             return
         }
 
+        // The kernel always prints the two header lines, even with no interface.
+        if text.allSatisfy(\.isWhitespace) {
+            throw ParseError(path: path, expected: "a header and one line per interface", content: "")
+        }
+
         let parsed = NetDevParser.parse(text, path: path)
         parsed.errors.forEach { sink.record($0) }
         for counters in parsed.devices where filter.accepts(counters.device) {
