@@ -39,7 +39,7 @@ public struct CounterAccumulator<Key: Hashable> {
         seenThisRun.removeAll(keepingCapacity: true)
     }
 
-    /// The increase between two raw readings under the wrap and reset rules of the type.
+    /// Returns the increase between two raw readings under the wrap and reset rules above.
     public static func delta(from previous: UInt64, to current: UInt64) -> UInt64 {
         if current >= previous {
             return current - previous

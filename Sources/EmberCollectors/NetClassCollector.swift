@@ -81,8 +81,8 @@ public final class NetClassCollector: Collector {
         }
     }
 
-    /// Adds `node_network_info` and `node_network_up`; an attribute that is absent or not
-    /// applicable is an empty label, as in node_exporter, but one that failed omits both series.
+    /// Adds `node_network_info` and `node_network_up`. An absent or not applicable attribute
+    /// becomes an empty label, as in node_exporter, but a failed read omits both series.
     private func addInfo(_ device: String, directory: String, into sink: inout MetricSink) {
         var values: [String: String] = [:]
         for file in NetClassCollector.textAttributes {
@@ -113,9 +113,10 @@ public final class NetClassCollector: Collector {
         }
     }
 
-    /// Returns bytes per second for a `speed` in Mbit/s, or nil for the values drivers and
-    /// ethtool use for an unknown speed: -1 (SPEED_UNKNOWN), any other value ≤ 0, 65535 (the old
-    /// 16-bit SPEED_UNKNOWN some drivers still report) and 4294967295 (SPEED_UNKNOWN as unsigned).
+    /// Converts a `speed` in Mbit/s to bytes per second, or returns nil for an unknown speed.
+    ///
+    /// Unknown is -1 (the kernel's SPEED_UNKNOWN) or any other value ≤ 0, 65535 (a 16-bit
+    /// SPEED_UNKNOWN some drivers report) and 4294967295 (SPEED_UNKNOWN read as unsigned).
     public static func speedBytes(megabitsPerSecond: Int64) -> Double? {
         guard megabitsPerSecond > 0, megabitsPerSecond != 65_535, megabitsPerSecond != 4_294_967_295 else {
             return nil

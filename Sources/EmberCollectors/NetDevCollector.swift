@@ -15,8 +15,8 @@ public final class NetDevCollector: Collector {
     }
 
     /// Ember's accumulated counters and the `/proc/net/dev` column each follows. Drivers that keep
-    /// 32-bit statistics wrap after 4 GiB; these do not (see ``CounterAccumulator`` for how a wrap
-    /// is told from a reset).
+    /// 32-bit statistics wrap after 4 GiB, but these do not. ``CounterAccumulator`` documents how a
+    /// wrap is distinguished from a reset.
     static let accumulatedCounters: [(field: String, descriptor: MetricDescriptor)] = [
         ("receive_bytes", accumulated("receive_bytes_total", "Bytes received")),
         ("transmit_bytes", accumulated("transmit_bytes_total", "Bytes transmitted")),
@@ -72,10 +72,10 @@ public final class NetDevCollector: Collector {
         }
     }
 
-    private static func accumulated(_ suffix: String, _ what: String) -> MetricDescriptor {
+    private static func accumulated(_ suffix: String, _ quantity: String) -> MetricDescriptor {
         MetricDescriptor(
             "ember_network_" + suffix,
-            what + " by the interface, with 32-bit counter wraps corrected; starts at the kernel's value "
+            quantity + " by the interface, with 32-bit counter wraps corrected; starts at the kernel's value "
                 + "when Ember first reads the interface.",
             type: .counter, labels: ["device"])
     }

@@ -4,7 +4,7 @@ extension SourceReader {
     /// Runs `read` on `path`, recording its error in `sink` instead of throwing.
     ///
     /// Returns nil without recording anything when the file does not exist or the read fails
-    /// with an errno in `ignoredCodes`; those mean "not applicable here", not a fault.
+    /// with an errno in `ignoredCodes`, because those mean "not applicable here", not a fault.
     func attribute<Value>(
         _ path: String, into sink: inout MetricSink, ignoring ignoredCodes: Set<Int32> = [],
         _ read: (String) throws -> Value

@@ -30,7 +30,8 @@ final class CpufreqCollectorTests: XCTestCase {
 
     func testListParserDropsTrailingSpace() throws {
         XCTAssertEqual(CpufreqParser.parseList("performance powersave \n"), ["performance", "powersave"])
-        XCTAssertEqual(try CpufreqParser.parseFrequencies("408000 600000 816000 ", path: "f"), [408_000, 600_000, 816_000])
+        XCTAssertEqual(
+            try CpufreqParser.parseFrequencies("408000 600000 816000 ", path: "f"), [408_000, 600_000, 816_000])
         XCTAssertThrowsError(try CpufreqParser.parseFrequencies("408000 fast", path: "f"))
     }
 
@@ -88,12 +89,15 @@ final class CpufreqCollectorTests: XCTestCase {
         let collector = CpufreqCollector(context: NetTest.context(tree.roots), ticksPerSecond: 100)
         let first = NetTest.values(try NetTest.run(collector))
 
-        XCTAssertEqual(first["ember_cpufreq_policy_info{driver=\"cpufreq-dt\",policy=\"policy4\",related_cpus=\"4 5\"}"], 1)
+        let residency = "ember_cpufreq_time_in_state_seconds_total"
+        let available = "ember_cpufreq_available_frequency_info"
+        XCTAssertEqual(
+            first["ember_cpufreq_policy_info{driver=\"cpufreq-dt\",policy=\"policy4\",related_cpus=\"4 5\"}"], 1)
         XCTAssertEqual(first["ember_cpufreq_transitions_total{policy=\"policy4\"}"], 17)
-        XCTAssertEqual(first["ember_cpufreq_time_in_state_seconds_total{frequency_hertz=\"408000000\",policy=\"policy4\"}"], 1)
-        XCTAssertEqual(first["ember_cpufreq_time_in_state_seconds_total{frequency_hertz=\"2400000000\",policy=\"policy4\"}"], 0.5)
-        XCTAssertEqual(first["ember_cpufreq_available_frequency_info{frequency_hertz=\"408000000\",policy=\"policy4\"}"], 1)
-        XCTAssertEqual(first["ember_cpufreq_available_frequency_info{frequency_hertz=\"2400000000\",policy=\"policy4\"}"], 1)
+        XCTAssertEqual(first[residency + "{frequency_hertz=\"408000000\",policy=\"policy4\"}"], 1)
+        XCTAssertEqual(first[residency + "{frequency_hertz=\"2400000000\",policy=\"policy4\"}"], 0.5)
+        XCTAssertEqual(first[available + "{frequency_hertz=\"408000000\",policy=\"policy4\"}"], 1)
+        XCTAssertEqual(first[available + "{frequency_hertz=\"2400000000\",policy=\"policy4\"}"], 1)
         XCTAssertEqual(first.keys.filter { $0.hasPrefix("ember_cpufreq_available_frequency_info") }.count, 2)
         XCTAssertNil(first["ember_cpufreq_average_frequency_hertz{policy=\"policy4\"}"], "absent on the first sample")
 
@@ -122,7 +126,8 @@ final class CpufreqCollectorTests: XCTestCase {
 
     func testFailedReadIsRecordedNotAValue() throws {
         let tree = try NetTestTree()
-        try tree.attributes("sys/devices/system/cpu/cpu0/cpufreq", ["scaling_cur_freq": "1000", "scaling_max_freq": "2000"])
+        try tree.attributes(
+            "sys/devices/system/cpu/cpu0/cpufreq", ["scaling_cur_freq": "1000", "scaling_max_freq": "2000"])
         let fileSystem = NetFaultFileSystem()
         fileSystem.failures = ["/scaling_cur_freq": EIO]
         let sink = try NetTest.run(CpufreqCollector(context: NetTest.context(tree.roots, fileSystem: fileSystem)))

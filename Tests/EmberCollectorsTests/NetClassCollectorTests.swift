@@ -124,7 +124,8 @@ final class NetClassCollectorTests: XCTestCase {
         try tree.attributes("sys/class/net/bond0", ["operstate": "up", "mtu": "1500"])
         let sink = try NetTest.run(NetClassCollector(context: NetTest.context(tree.roots)))
 
-        XCTAssertEqual(NetTest.family("node_network_mtu_bytes", in: sink), ["node_network_mtu_bytes{device=\"bond0\"}": 1500])
+        XCTAssertEqual(
+            NetTest.family("node_network_mtu_bytes", in: sink), ["node_network_mtu_bytes{device=\"bond0\"}": 1500])
         XCTAssertTrue(sink.errors.isEmpty)
     }
 

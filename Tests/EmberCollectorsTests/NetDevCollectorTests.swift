@@ -8,13 +8,12 @@ import Glibc
 #endif
 
 final class NetDevCollectorTests: XCTestCase {
-    static let header = """
-        Inter-|   Receive                                                |  Transmit
-         face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    /// The kernel's two header lines (net/core/net-procfs.c).
+    static let header = "Inter-|   Receive                                                |  Transmit\n"
+        + " face |bytes    packets errs drop fifo frame compressed multicast"
+        + "|bytes    packets errs drop fifo colls carrier compressed\n"
 
-        """
-
-    /// A `/proc/net/dev` line with the given byte and packet counters and 0 elsewhere.
+    /// Formats a `/proc/net/dev` line with the given byte and packet counters and 0 elsewhere.
     static func line(_ device: String, rxBytes: UInt64, rxPackets: UInt64 = 0, txBytes: UInt64 = 0,
                      txPackets: UInt64 = 0) -> String {
         "\(device): \(rxBytes) \(rxPackets) 0 0 0 0 0 0 \(txBytes) \(txPackets) 0 0 0 0 0 0\n"
@@ -42,8 +41,8 @@ final class NetDevCollectorTests: XCTestCase {
     }
 
     func testParserReportsTruncatedAndGarbageLines() {
-        let text = Self.header + "eth0: 1 2 3\n" + "garbage without colon\n" + "eth1: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x\n"
-            + Self.line("eth2", rxBytes: 5)
+        let text = Self.header + "eth0: 1 2 3\n" + "garbage without colon\n"
+            + "eth1: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x\n" + Self.line("eth2", rxBytes: 5)
         let parsed = NetDevParser.parse(text, path: "/proc/net/dev")
 
         XCTAssertEqual(parsed.devices.map(\.device), ["eth2"])
@@ -118,7 +117,8 @@ final class NetDevCollectorTests: XCTestCase {
     }
 
     func testExcludeFilter() throws {
-        let context = NetTest.context(Fixtures.roots("node-exporter"), options: [NetDevCollector.excludeFlag: "^(lo|veth.*)$"])
+        let options = [NetDevCollector.excludeFlag: "^(lo|veth.*)$"]
+        let context = NetTest.context(Fixtures.roots("node-exporter"), options: options)
         let sink = try NetTest.run(try NetDevCollector(context: context))
         let devices = Set(NetTest.family("node_network_receive_bytes_total", in: sink).keys)
 
@@ -137,7 +137,8 @@ final class NetDevCollectorTests: XCTestCase {
 
     func testInvalidOrConflictingFiltersThrow() {
         let roots = Fixtures.roots("node-exporter")
-        XCTAssertThrowsError(try NetDevCollector(context: NetTest.context(roots, options: [NetDevCollector.includeFlag: "(eth"])))
+        XCTAssertThrowsError(
+            try NetDevCollector(context: NetTest.context(roots, options: [NetDevCollector.includeFlag: "(eth"])))
         XCTAssertThrowsError(try NetDevCollector(context: NetTest.context(
             roots, options: [NetDevCollector.includeFlag: "eth", NetDevCollector.excludeFlag: "lo"])))
     }
@@ -170,6 +171,8 @@ final class NetDevCollectorTests: XCTestCase {
         let fileSystem = NetFaultFileSystem()
         fileSystem.failures = ["/net/dev": EIO]
 
-        XCTAssertThrowsError(try NetTest.run(try NetDevCollector(context: NetTest.context(tree.roots, fileSystem: fileSystem))))
+        let collector = try NetDevCollector(context: NetTest.context(tree.roots, fileSystem: fileSystem))
+
+        XCTAssertThrowsError(try NetTest.run(collector))
     }
 }

@@ -96,7 +96,7 @@ enum NetTest {
         return sink
     }
 
-    /// The sink's samples keyed as `name{label="value",…}` with labels sorted by name.
+    /// Returns the sink's samples keyed as `name{label="value",…}` with labels sorted by name.
     static func values(_ sink: MetricSink) -> [String: Double] {
         var result: [String: Double] = [:]
         for series in PrometheusText.series(from: sink.samples) {
@@ -106,7 +106,7 @@ enum NetTest {
         return result
     }
 
-    /// The values of the family `name` only.
+    /// Returns the values of the family `name` only.
     static func family(_ name: String, in sink: MetricSink) -> [String: Double] {
         values(sink).filter { $0.key == name || $0.key.hasPrefix(name + "{") }
     }

@@ -57,7 +57,7 @@ final class NodeExporterNetCompatibilityTests: XCTestCase {
         }
     }
 
-    /// The node_* families this comparison covers. node_cpu_seconds_total is absent from the
+    /// Returns whether the comparison covers the family. node_cpu_seconds_total is absent from the
     /// oracle because node_exporter's cpu collector was off when it was captured, and
     /// node_cpu_scaling_governor first appeared after 1.5, so neither is compared.
     static func isCompared(_ name: String) -> Bool {
