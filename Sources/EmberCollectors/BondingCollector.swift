@@ -54,7 +54,7 @@ public final class BondingCollector: Collector {
     /// Adds `ember_bonding_info` when `bonding/mode` exists; its content is `<name> <number>`,
     /// such as `active-backup 1`, and the name is the label.
     private func addInfo(_ master: String, directory: String, into sink: inout MetricSink) {
-        guard let modeText = reader.attribute(directory + "/bonding/mode", into: &sink, reader.string) else {
+        guard let modeText = reader.readOrRecord(directory + "/bonding/mode", into: &sink, reader.string) else {
             return
         }
         guard let mode = BondingCollector.words(modeText).first else {

@@ -68,8 +68,8 @@ public final class CPUCollector: Collector {
     /// Returns busy time over total time between two samples, or nil when no tick passed or a
     /// counter went backwards (the CPU went offline and back, which restarts its counters).
     ///
-    /// Idle and iowait count as idle, as `top` counts them. Guest time is left out of the total
-    /// because the kernel already counts it in user and nice.
+    /// Idle and iowait count as idle time and every other mode, steal included, as busy. Guest
+    /// time is left out of the total because the kernel already counts it in user and nice.
     static func busyRatio(from old: CPUTimes, to new: CPUTimes) -> Double? {
         var total: UInt64 = 0
         var idle: UInt64 = 0

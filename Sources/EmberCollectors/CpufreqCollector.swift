@@ -46,7 +46,7 @@ public final class CpufreqCollector: Collector {
 
     public func update(into sink: inout MetricSink) throws {
         let cpuDirectory = reader.roots.sys("devices/system/cpu")
-        for cpu in try reader.numberedEntries(cpuDirectory, prefix: "cpu") {
+        for cpu in try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu") {
             let directory = cpuDirectory + "/" + cpu + "/cpufreq"
             if reader.exists(directory) {
                 addCPU(String(cpu.dropFirst(3)), directory: directory, into: &sink)
@@ -57,21 +57,34 @@ public final class CpufreqCollector: Collector {
 
     private func addCPU(_ cpu: String, directory: String, into sink: inout MetricSink) {
         for (file, descriptor) in CpufreqCollector.frequencyAttributes {
-            if let kilohertz = reader.attribute(directory + "/" + file, into: &sink, reader.unsigned) {
+            if let kilohertz = reader.readOrRecord(directory + "/" + file, into: &sink, readKilohertz) ?? nil {
                 sink.add(descriptor, Double(kilohertz) * 1000, cpu)
             }
         }
         addGovernors(cpu, directory: directory, into: &sink)
     }
 
+    /// Reads a kHz attribute; nil when the kernel prints `<unknown>`, which `cpuinfo_cur_freq` does
+    /// when the driver cannot read the hardware frequency.
+    private func readKilohertz(_ path: String) throws -> UInt64? {
+        let text = try reader.string(path)
+        if text == "<unknown>" {
+            return nil
+        }
+        guard let value = UInt64(text) else {
+            throw ParseError(path: path, expected: "a frequency in kHz", content: text)
+        }
+        return value
+    }
+
     /// Adds one series per available governor, as node_exporter 1.6 and later do.
     private func addGovernors(_ cpu: String, directory: String, into sink: inout MetricSink) {
-        guard let current = reader.attribute(directory + "/scaling_governor", into: &sink, reader.string),
+        guard let current = reader.readOrRecord(directory + "/scaling_governor", into: &sink, reader.string),
               !current.isEmpty
         else { return }
 
         let listPath = directory + "/scaling_available_governors"
-        var available = reader.attribute(listPath, into: &sink, reader.string).map(CpufreqParser.parseList) ?? []
+        var available = reader.readOrRecord(listPath, into: &sink, reader.string).map(CpufreqParser.parseList) ?? []
         if !available.contains(current) {
             available.append(current)
         }

@@ -25,7 +25,7 @@ extension CpufreqCollector {
     func addPolicies(into sink: inout MetricSink) throws {
         let root = reader.roots.sys("devices/system/cpu/cpufreq")
         var seen: Set<String> = []
-        for policy in try reader.numberedEntries(root, prefix: "policy") {
+        for policy in try reader.numberedSysfsEntries(root, prefix: "policy") {
             addPolicy(policy, directory: root + "/" + policy, into: &sink)
             seen.insert(policy)
         }
@@ -33,27 +33,27 @@ extension CpufreqCollector {
     }
 
     private func addPolicy(_ policy: String, directory: String, into sink: inout MetricSink) {
-        if let related = reader.attribute(directory + "/related_cpus", into: &sink, reader.string) {
-            let driver = reader.attribute(directory + "/scaling_driver", into: &sink, reader.string) ?? ""
+        if let related = reader.readOrRecord(directory + "/related_cpus", into: &sink, reader.string) {
+            let driver = reader.readOrRecord(directory + "/scaling_driver", into: &sink, reader.string) ?? ""
             sink.add(CpufreqCollector.policyInfo, 1, policy, related, driver)
         }
 
         let frequenciesPath = directory + "/scaling_available_frequencies"
-        let frequencies = reader.attribute(frequenciesPath, into: &sink) { path in
+        let frequencies = reader.readOrRecord(frequenciesPath, into: &sink) { path in
             try CpufreqParser.parseFrequencies(reader.string(path), path: path)
         }
         for kilohertz in frequencies ?? [] {
             sink.add(CpufreqCollector.availableFrequency, 1, policy, String(kilohertz * 1000))
         }
 
-        if let count = reader.attribute(directory + "/stats/total_trans", into: &sink, reader.unsigned) {
+        if let count = reader.readOrRecord(directory + "/stats/total_trans", into: &sink, reader.unsigned) {
             sink.add(CpufreqCollector.transitions, Double(count), policy)
         }
         addResidency(policy, path: directory + "/stats/time_in_state", into: &sink)
     }
 
     private func addResidency(_ policy: String, path: String, into sink: inout MetricSink) {
-        guard let rows = reader.attribute(path, into: &sink, { path in
+        guard let rows = reader.readOrRecord(path, into: &sink, { path in
             try CpufreqParser.parseTimeInState(reader.string(path), path: path)
         }) else {
             previousResidency[policy] = nil

@@ -88,6 +88,9 @@ public final class NetClassCollector: Collector {
         for file in NetClassCollector.textAttributes {
             do {
                 values[file] = try reader.string(directory + "/" + file)
+            } catch let error as FileError where file == "operstate" && error.isNotFound {
+                // Every interface has operstate, so the interface went away during the read.
+                return
             } catch let error as FileError
                 where error.isNotFound || NetClassCollector.notApplicable.contains(error.code) {
                 values[file] = ""
@@ -108,7 +111,7 @@ public final class NetClassCollector: Collector {
     private func read(
         _ path: String, into sink: inout MetricSink, _ parse: (String, String) throws -> Int64
     ) -> Int64? {
-        reader.attribute(path, into: &sink, ignoring: NetClassCollector.notApplicable) { path in
+        reader.readOrRecord(path, into: &sink, ignoring: NetClassCollector.notApplicable) { path in
             try parse(reader.string(path), path)
         }
     }

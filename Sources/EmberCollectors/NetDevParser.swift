@@ -61,7 +61,7 @@ public enum NetDevParser {
 }
 
 extension Substring {
-    func trimmingSpaces() -> Substring {
+    fileprivate func trimmingSpaces() -> Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""

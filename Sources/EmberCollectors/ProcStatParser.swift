@@ -50,7 +50,7 @@ public enum ProcStatParser {
     private static func parseLine(_ line: Substring) -> CPUTimes? {
         let fields = Text.fields(line)
         let cpu = fields[0].dropFirst(3)
-        guard !cpu.isEmpty, cpu.allSatisfy(\.isASCIIDigit), fields.count >= 9 else { return nil }
+        guard !cpu.isEmpty, cpu.allSatisfy(isDecimalDigit), fields.count >= 9 else { return nil }
 
         var values: [UInt64] = []
         for field in fields.dropFirst() {
@@ -63,6 +63,7 @@ public enum ProcStatParser {
     }
 }
 
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+/// Returns whether `character` is one of the ASCII digits 0–9, the only digits kernel names use.
+func isDecimalDigit(_ character: Character) -> Bool {
+    ("0"..."9").contains(character)
 }

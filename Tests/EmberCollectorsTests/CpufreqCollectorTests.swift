@@ -136,6 +136,15 @@ final class CpufreqCollectorTests: XCTestCase {
         XCTAssertEqual((sink.errors.first as? FileError)?.code, EIO)
     }
 
+    func testUnknownHardwareFrequencyIsOmitted() throws {
+        let tree = try NetTestTree()
+        try tree.attributes("sys/devices/system/cpu/cpu0/cpufreq", ["cpuinfo_cur_freq": "<unknown>"])
+        let sink = try NetTest.run(CpufreqCollector(context: NetTest.context(tree.roots)))
+
+        XCTAssertTrue(sink.samples.isEmpty)
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
+
     func testEmptyAttributeIsAParseError() throws {
         let tree = try NetTestTree()
         try tree.write("sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "")

@@ -112,6 +112,15 @@ final class NetClassCollectorTests: XCTestCase {
         XCTAssertTrue(NetTest.family("node_network_mtu_bytes", in: sink).isEmpty)
     }
 
+    func testVanishedInterfaceAddsNothing() throws {
+        let tree = try NetTestTree()
+        try tree.makeDirectory(Self.eth0)
+        let sink = try NetTest.run(NetClassCollector(context: NetTest.context(tree.roots)))
+
+        XCTAssertTrue(sink.samples.isEmpty)
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
+
     func testHexParsing() throws {
         XCTAssertEqual(try NetClassCollector.parseInteger("0x1303", path: "flags"), 4867)
         XCTAssertEqual(try NetClassCollector.parseInteger("-1", path: "speed"), -1)

@@ -5,7 +5,7 @@ extension SourceReader {
     ///
     /// Returns nil without recording anything when the file does not exist or the read fails
     /// with an errno in `ignoredCodes`, because those mean "not applicable here", not a fault.
-    func attribute<Value>(
+    func readOrRecord<Value>(
         _ path: String, into sink: inout MetricSink, ignoring ignoredCodes: Set<Int32> = [],
         _ read: (String) throws -> Value
     ) -> Value? {
@@ -21,10 +21,10 @@ extension SourceReader {
 
     /// Returns the names in `directory` that are `prefix` followed by digits (`cpu12`, `policy4`),
     /// in numeric order, or an empty list when the directory does not exist.
-    func numberedEntries(_ directory: String, prefix: String) throws -> [String] {
+    func numberedSysfsEntries(_ directory: String, prefix: String) throws -> [String] {
         let names = try optionalEntries(directory).filter { name in
             name.hasPrefix(prefix) && name.count > prefix.count
-                && name.dropFirst(prefix.count).allSatisfy(\.isASCIIDigit)
+                && name.dropFirst(prefix.count).allSatisfy(isDecimalDigit)
         }
         // Digit strings of equal length sort numerically as text, and a shorter one is smaller.
         return names.sorted { ($0.count, $0) < ($1.count, $1) }
