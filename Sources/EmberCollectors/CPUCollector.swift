@@ -66,7 +66,7 @@ public final class CPUCollector: Collector {
     }
 
     /// Returns busy time over total time between two samples, or nil when no tick passed or a
-    /// counter went backwards (the CPU went offline and back, which restarts its counters).
+    /// counter went backwards, which idle and iowait can do when a CPU goes offline and back.
     ///
     /// Idle and iowait count as idle time and every other mode, steal included, as busy. Guest
     /// time is left out of the total because the kernel already counts it in user and nice.

@@ -77,7 +77,7 @@ public final class CpufreqCollector: Collector {
         return value
     }
 
-    /// Adds one series per available governor, as node_exporter 1.6 and later do.
+    /// Adds one series per available governor, as node_exporter releases after 1.5 do.
     private func addGovernors(_ cpu: String, directory: String, into sink: inout MetricSink) {
         guard let current = reader.readOrRecord(directory + "/scaling_governor", into: &sink, reader.string),
               !current.isEmpty

@@ -6,7 +6,7 @@ public struct CPUTimes: Equatable, Sendable {
     public let cpu: String
     /// Ticks in node_exporter's modes, in ``CPUTimes/modeNames`` order.
     public let modes: [UInt64]
-    /// `guest` and `guest_nice` ticks; nil on kernels older than 2.6.33 that print fewer columns.
+    /// `guest` (Linux 2.6.24 and later) and `guest_nice` (2.6.33 and later) ticks, nil when absent.
     public let guest: UInt64?
     public let guestNice: UInt64?
 

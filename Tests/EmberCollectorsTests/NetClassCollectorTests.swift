@@ -121,6 +121,18 @@ final class NetClassCollectorTests: XCTestCase {
         XCTAssertTrue(sink.errors.isEmpty)
     }
 
+    func testInvalidUTF8AliasBecomesOneReplacement() throws {
+        let tree = try NetTestTree()
+        try tree.attributes(Self.eth0, ["operstate": "up"])
+        try tree.write(Self.eth0 + "/ifalias", bytes: [0x61, 0xC0, 0xC0, 0x62, 0x0A])
+        let sink = try NetTest.run(NetClassCollector(context: NetTest.context(tree.roots)))
+
+        XCTAssertEqual(NetTest.family("node_network_info", in: sink), [
+            "node_network_info{address=\"\",broadcast=\"\",device=\"eth0\",duplex=\"\",ifalias=\"a\u{FFFD}b\","
+                + "operstate=\"up\"}": 1,
+        ])
+    }
+
     func testHexParsing() throws {
         XCTAssertEqual(try NetClassCollector.parseInteger("0x1303", path: "flags"), 4867)
         XCTAssertEqual(try NetClassCollector.parseInteger("-1", path: "speed"), -1)
