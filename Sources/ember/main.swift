@@ -1,1 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import EmberCLI
+
+exit(EmberMain.run(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,139 @@
+import EmberCollectors
+import EmberCore
+
+/// One documented flag, for parsing and for `--help`.
+struct FlagSpec {
+    let name: String
+    let defaultValue: String
+    let help: String
+    var isBoolean = false
+}
+
+/// Everything `ember serve` and `ember snapshot` are configured with.
+struct AgentOptions {
+    var roots = SourceRoots()
+    var listenAddress = AgentOptions.defaultListenAddress
+    var intervalSeconds = 1.0
+    var timeoutSeconds = 0.8
+    var rawRetentionSeconds = 900.0
+    var windowSeconds = 60.0
+    var logLevel = LogLevel.info
+    var enabledCollectors: [String] = []
+    var collectorOptions = CollectorOptions()
+    var maxConnections = 64
+    var readTimeoutSeconds = 10.0
+    var idleTimeoutSeconds = 60.0
+    var openMetrics = false
+
+    /// The Prometheus default-port list allocates all of 9100-9999, so no free number is left;
+    /// 9811 avoids the well-known exporters (node 9100, blackbox 9115, …).
+    static let defaultListenAddress = ":9811"
+
+    static let flags: [FlagSpec] = [
+        FlagSpec(name: "web.listen-address", defaultValue: defaultListenAddress,
+                 help: "Address to serve on: host:port, [ipv6]:port, or :port for every interface."),
+        FlagSpec(name: "web.max-connections", defaultValue: "64",
+                 help: "Most HTTP connections open at once; the oldest idle one is closed to admit a new one."),
+        FlagSpec(name: "web.read-timeout", defaultValue: "10s",
+                 help: "Time allowed to receive a whole request once it has started."),
+        FlagSpec(name: "web.idle-timeout", defaultValue: "60s",
+                 help: "Time a keep-alive connection may stay idle before it is closed."),
+        FlagSpec(name: "path.sysfs", defaultValue: SourceRoots.defaultSysfs, help: "sysfs mount point."),
+        FlagSpec(name: "path.procfs", defaultValue: SourceRoots.defaultProcfs, help: "procfs mount point."),
+        FlagSpec(name: "path.debugfs", defaultValue: SourceRoots.defaultDebugfs, help: "debugfs mount point."),
+        FlagSpec(name: "path.devfs", defaultValue: SourceRoots.defaultDevfs, help: "devfs mount point."),
+        FlagSpec(name: "sample.interval", defaultValue: "1s",
+                 help: "Time between samples (a duration: 500ms, 1s, 5s)."),
+        FlagSpec(name: "sample.timeout", defaultValue: "800ms",
+                 help: "How long a sample waits for its collectors; at most the interval. A collector still "
+                    + "running then is reported failed and skipped until it returns."),
+        FlagSpec(name: "history.raw-retention", defaultValue: "15m",
+                 help: "How long raw samples are kept in memory for every series."),
+        FlagSpec(name: "history.window", defaultValue: "1m",
+                 help: "Trailing window of the ember_*_window_{max,min,avg}_* families for temperature and "
+                    + "power series."),
+        FlagSpec(name: "collector.disable-defaults", defaultValue: "false",
+                 help: "Start with every collector off; enable each with --collector.NAME.", isBoolean: true),
+        FlagSpec(name: "log.level", defaultValue: "info", help: "Least severe log level: debug, info, warn, error."),
+    ]
+
+    /// Builds options from parsed flags, rejecting unknown flags and invalid values.
+    init(_ arguments: ParsedArguments) throws {
+        try applyGeneralFlags(arguments)
+        try applyCollectorFlags(arguments)
+    }
+
+    init() {
+        enabledCollectors = CollectorRegistry.all.filter(\.enabledByDefault).map(\.name)
+    }
+
+    private mutating func applyGeneralFlags(_ arguments: ParsedArguments) throws {
+        if let value = arguments.value("web.listen-address") { listenAddress = value }
+        if let value = arguments.value("web.max-connections") {
+            guard let count = Int(value), count > 0 else {
+                throw UsageError(message: "invalid --web.max-connections \(value): expected a positive integer")
+            }
+            maxConnections = count
+        }
+        readTimeoutSeconds = try duration(arguments, "web.read-timeout", default: readTimeoutSeconds)
+        idleTimeoutSeconds = try duration(arguments, "web.idle-timeout", default: idleTimeoutSeconds)
+        roots = SourceRoots(
+            sysfs: arguments.value("path.sysfs") ?? SourceRoots.defaultSysfs,
+            procfs: arguments.value("path.procfs") ?? SourceRoots.defaultProcfs,
+            debugfs: arguments.value("path.debugfs") ?? SourceRoots.defaultDebugfs,
+            devfs: arguments.value("path.devfs") ?? SourceRoots.defaultDevfs)
+        intervalSeconds = try duration(arguments, "sample.interval", default: intervalSeconds)
+        timeoutSeconds = min(intervalSeconds, try duration(arguments, "sample.timeout", default: intervalSeconds * 0.8))
+        rawRetentionSeconds = try duration(arguments, "history.raw-retention", default: rawRetentionSeconds)
+        windowSeconds = try duration(arguments, "history.window", default: windowSeconds)
+        guard rawRetentionSeconds >= windowSeconds else {
+            throw UsageError(message: "--history.raw-retention must be at least --history.window")
+        }
+        if let value = arguments.value("log.level") {
+            guard let level = LogLevel(name: value) else {
+                throw UsageError(message: "invalid --log.level \(value): expected debug, info, warn or error")
+            }
+            logLevel = level
+        }
+    }
+
+    /// Applies `--collector.NAME`, `--no-collector.NAME` and `--collector.NAME.OPTION=VALUE`.
+    private mutating func applyCollectorFlags(_ arguments: ParsedArguments) throws {
+        let disableDefaults = arguments.value("collector.disable-defaults") == "true"
+        var enabled = Set(disableDefaults ? [] : CollectorRegistry.all.filter(\.enabledByDefault).map(\.name))
+        let known = Set(AgentOptions.flags.map(\.name))
+        let optionFlags = Set(CollectorRegistry.all.flatMap { $0.optionHelp.map(\.flag) })
+
+        for name in arguments.names where !known.contains(name) {
+            let value = arguments.value(name) ?? ""
+            if optionFlags.contains(name) {
+                collectorOptions.values[name] = value
+            } else if name.hasPrefix("collector."), let collector = try collectorName(name, "collector.") {
+                if value == "true" { enabled.insert(collector) } else { enabled.remove(collector) }
+            } else if name.hasPrefix("no-collector."), let collector = try collectorName(name, "no-collector.") {
+                enabled.remove(collector)
+            } else {
+                throw UsageError(message: "unknown flag --\(name)")
+            }
+        }
+        enabledCollectors = CollectorRegistry.all.map(\.name).filter(enabled.contains)
+    }
+
+    private func collectorName(_ flag: String, _ prefix: String) throws -> String? {
+        let name = String(flag.dropFirst(prefix.count))
+        guard !name.contains(".") else { return nil }
+        guard CollectorRegistry.definition(named: name) != nil else {
+            let known = CollectorRegistry.all.map(\.name).joined(separator: ", ")
+            throw UsageError(message: "unknown collector \"\(name)\" in --\(flag); known collectors: \(known)")
+        }
+        return name
+    }
+
+    private func duration(_ arguments: ParsedArguments, _ name: String, default fallback: Double) throws -> Double {
+        guard let text = arguments.value(name) else { return fallback }
+        guard let seconds = DurationParser.seconds(text), seconds > 0 else {
+            throw UsageError(message: "invalid --\(name) \(text): expected a positive duration such as 500ms, 1s, 5m")
+        }
+        return seconds
+    }
+}

@@ -1,0 +1,66 @@
+/// A command-line error, printed with the usage hint and exit status 2.
+struct UsageError: Error, CustomStringConvertible {
+    let message: String
+
+    var description: String { message }
+}
+
+/// Splits `--name=value`, `--name value` and bare `--name` flags, in node_exporter's style.
+///
+/// Flags are looked up by name without the leading dashes; a flag listed in `booleanFlags` (or
+/// starting with `collector.` / `no-collector.` and naming no option) never takes the next word.
+struct ParsedArguments {
+    private(set) var values: [String: String] = [:]
+    private(set) var order: [String] = []
+    private(set) var positional: [String] = []
+
+    init(_ arguments: [String], booleanFlags: Set<String>) throws {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("-"), argument != "-" else {
+                positional.append(argument)
+                continue
+            }
+
+            let body = argument.drop { $0 == "-" }
+            if let equals = body.firstIndex(of: "=") {
+                set(String(body[..<equals]), String(body[body.index(after: equals)...]))
+            } else if ParsedArguments.isBoolean(String(body), booleanFlags) {
+                set(String(body), "true")
+            } else {
+                guard index < arguments.count else {
+                    throw UsageError(message: "flag --\(body) needs a value")
+                }
+                set(String(body), arguments[index])
+                index += 1
+            }
+        }
+    }
+
+    /// The value of `name`, if given.
+    func value(_ name: String) -> String? {
+        values[name]
+    }
+
+    /// Flag names as given, in command-line order.
+    var names: [String] { order }
+
+    private mutating func set(_ name: String, _ value: String) {
+        if values[name] == nil {
+            order.append(name)
+        }
+        values[name] = value
+    }
+
+    private static func isBoolean(_ name: String, _ booleanFlags: Set<String>) -> Bool {
+        if booleanFlags.contains(name) { return true }
+        // `--collector.hwmon` and `--no-collector.hwmon` are switches; `--collector.netdev.device-exclude`
+        // is an option that takes a value.
+        for prefix in ["collector.", "no-collector."] where name.hasPrefix(prefix) {
+            return !name.dropFirst(prefix.count).contains(".")
+        }
+        return false
+    }
+}

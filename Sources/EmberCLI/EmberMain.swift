@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EmberCore
+
+/// The `ember` command: dispatches to a subcommand and returns the process exit status
+/// (0 success, 1 runtime failure, 2 usage error).
+public enum EmberMain {
+    public static func run(_ arguments: [String]) -> Int32 {
+        guard let command = arguments.first else {
+            print(Help.usage)
+            return 2
+        }
+        let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            return printHelp(command)
+        }
+
+        do {
+            switch command {
+            case "serve":
+                return try ServeCommand.run(try options(rest))
+            case "snapshot":
+                return try SnapshotCommand.run(rest)
+            case "version", "--version":
+                print("ember \(Agent.version) (Swift \(Sampler.swiftVersionString))")
+                return 0
+            case "help", "--help", "-h":
+                return rest.first.map(printHelp) ?? { print(Help.usage); return 0 }()
+            default:
+                throw UsageError(message: "unknown command \"\(command)\"")
+            }
+        } catch let error as UsageError {
+            printError("ember: \(error.message)\nRun `ember help` for usage.")
+            return 2
+        } catch {
+            printError("ember: \(error)")
+            return 1
+        }
+    }
+
+    static func options(_ arguments: [String], extraBooleans: Set<String> = []) throws -> AgentOptions {
+        let booleans = Set(AgentOptions.flags.filter(\.isBoolean).map(\.name)).union(extraBooleans)
+        let parsed = try ParsedArguments(arguments, booleanFlags: booleans)
+        guard parsed.positional.isEmpty else {
+            throw UsageError(message: "unexpected argument \"\(parsed.positional[0])\"")
+        }
+        return try AgentOptions(parsed)
+    }
+
+    private static func printHelp(_ command: String) -> Int32 {
+        guard let text = Help.command(command) else {
+            printError("ember: unknown command \"\(command)\"\n\(Help.usage)")
+            return 2
+        }
+        print(text, terminator: "")
+        return 0
+    }
+
+    static func printError(_ message: String) {
+        var bytes = Array(message.utf8)
+        bytes.append(0x0A)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}

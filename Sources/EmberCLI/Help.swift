@@ -1,0 +1,59 @@
+import EmberCollectors
+import EmberCore
+
+/// Usage and help text for every command.
+enum Help {
+    static let usage = """
+        Usage: ember <command> [flags]
+
+        Commands:
+          serve      Sample this machine once per interval and serve /metrics, /healthz and /.
+          snapshot   Take two samples one interval apart and print the exposition to stdout.
+          version    Print the version.
+          help       Print this text, or `ember help <command>` for a command's flags.
+
+        Run `ember <command> --help` for the flags of a command.
+        """
+
+    static func command(_ name: String) -> String? {
+        switch name {
+        case "serve":
+            return "Usage: ember serve [flags]\n\nSamples on a fixed cadence and serves Prometheus metrics.\n\n"
+                + flagHelp(AgentOptions.flags) + collectorHelp()
+        case "snapshot":
+            return "Usage: ember snapshot [flags]\n\nTakes two samples one interval apart (so rates and averages "
+                + "exist) and prints the second as Prometheus text to stdout.\n\n"
+                + flagHelp(AgentOptions.flags.filter { !$0.name.hasPrefix("web.") } + [snapshotFormatFlag])
+                + collectorHelp()
+        case "version":
+            return "Usage: ember version\n\nPrints the version and the Swift compiler version.\n"
+        default:
+            return nil
+        }
+    }
+
+    static let snapshotFormatFlag = FlagSpec(
+        name: "format", defaultValue: "text", help: "Output format: text (Prometheus 0.0.4) or openmetrics.")
+
+    private static func flagHelp(_ flags: [FlagSpec]) -> String {
+        var text = "Flags:\n"
+        for flag in flags {
+            let value = flag.isBoolean ? "" : "=VALUE"
+            text += "  --\(flag.name)\(value)\n      \(flag.help) Default: \(flag.defaultValue).\n"
+        }
+        text += "  --help\n      Print this text.\n"
+        return text
+    }
+
+    private static func collectorHelp() -> String {
+        var text = "\nCollectors (enable with --collector.NAME, disable with --no-collector.NAME):\n"
+        for definition in CollectorRegistry.all {
+            let state = definition.enabledByDefault ? "on" : "off"
+            text += "  \(definition.name) (default \(state))\n      \(definition.summary)\n"
+            for option in definition.optionHelp {
+                text += "  --\(option.flag)=VALUE\n      \(option.help) Default: \"\(option.defaultValue)\".\n"
+            }
+        }
+        return text
+    }
+}

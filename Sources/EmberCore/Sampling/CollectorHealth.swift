@@ -1,0 +1,57 @@
+/// Turns per-run outcomes into log lines without flooding the log: the first failure of a
+/// collector is logged, repeats are only counted, and a recovery is logged with the count.
+/// Each distinct read error and each unreadable source is logged once.
+final class CollectorHealth {
+    private let logger: Logger
+    private var consecutiveFailures: [String: Int] = [:]
+    private var loggedErrors: Set<String> = []
+    private var loggedUnavailable: Set<String> = []
+    /// Read and parse errors per collector since start, for `ember_collector_errors_total`.
+    private(set) var errorTotals: [String: Int] = [:]
+    /// Runs that failed or timed out per collector since start, for `ember_collector_failures_total`.
+    private(set) var failureTotals: [String: Int] = [:]
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func note(_ status: CollectorStatus, errors: [String]) {
+        let log = logger.with("collector", status.name)
+        noteOutcome(status, log: log)
+        errorTotals[status.name, default: 0] += errors.count
+        for message in errors where loggedErrors.insert(status.name + "\u{1}" + message).inserted {
+            log.warn("read error; the affected series are omitted", ("err", message))
+        }
+        for source in status.unavailableSources where loggedUnavailable.insert(source.path).inserted {
+            log.info(
+                "source not readable by this user; run with the needed privilege to read it",
+                ("path", source.path), ("err", source.error.errnoName))
+        }
+    }
+
+    private func noteOutcome(_ status: CollectorStatus, log: Logger) {
+        let previous = consecutiveFailures[status.name, default: 0]
+        switch status.outcome {
+        case .success:
+            if previous > 0 {
+                log.info("collector recovered", ("failed_runs", String(previous)))
+            }
+            consecutiveFailures[status.name] = 0
+            failureTotals[status.name, default: 0] += 0
+        case .failed(let message):
+            if previous == 0 {
+                log.error("collector failed; later failures are counted, not logged", ("err", message))
+            }
+            consecutiveFailures[status.name] = previous + 1
+            failureTotals[status.name, default: 0] += 1
+        case .timedOut:
+            if previous == 0 {
+                log.error(
+                    "collector did not finish before the sample deadline; it is skipped until it returns",
+                    ("waited_seconds", String(status.durationSeconds)))
+            }
+            consecutiveFailures[status.name] = previous + 1
+            failureTotals[status.name, default: 0] += 1
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Dispatch
+import Synchronization
+
+/// Runs one collector on its own serial queue, so a collector stuck in a blocking read delays
+/// nobody: the sampler stops waiting at the cycle deadline and does not queue another run until
+/// the stuck one returns.
+final class CollectorWorker: Sendable {
+    /// What one finished run produced, tagged with the cycle that started it.
+    struct RunResult: Sendable {
+        let cycle: UInt64
+        let samples: [Sample]
+        let errors: [String]
+        let unavailableSources: [UnavailableSource]
+        let failure: String?
+        let durationSeconds: Double
+    }
+
+    let name: String
+    private let queue: DispatchQueue
+    private let collector: CollectorBox
+    private let clock: any Clock
+    private let state = Mutex(State())
+
+    private struct State {
+        var running = false
+        var runningSince: UInt64 = 0
+        var result: RunResult?
+    }
+
+    init(name: String, collector: any Collector, clock: any Clock) {
+        self.name = name
+        self.queue = DispatchQueue(label: "ember.collector.\(name)")
+        self.collector = CollectorBox(collector)
+        self.clock = clock
+    }
+
+    /// Starts a run for `cycle` unless the previous run has not returned yet.
+    /// - Returns: false when the worker is still busy with an earlier cycle.
+    func start(cycle: UInt64, group: DispatchGroup) -> Bool {
+        let started = state.withLock { state -> Bool in
+            if state.running { return false }
+            state.running = true
+            state.runningSince = clock.monotonicNanoseconds()
+            return true
+        }
+        guard started else { return false }
+
+        group.enter()
+        queue.async { [self] in
+            let result = run(cycle: cycle)
+            state.withLock { state in
+                state.running = false
+                state.result = result
+            }
+            group.leave()
+        }
+        return true
+    }
+
+    /// The result of `cycle`, if that run has finished.
+    func result(of cycle: UInt64) -> RunResult? {
+        state.withLock { state in
+            guard let result = state.result, result.cycle == cycle else { return nil }
+            return result
+        }
+    }
+
+    /// How long the current run has been going, or 0 when idle.
+    func busySeconds() -> Double {
+        state.withLock { state in
+            state.running ? Double(clock.monotonicNanoseconds() - state.runningSince) / 1e9 : 0
+        }
+    }
+
+    private func run(cycle: UInt64) -> RunResult {
+        let start = clock.monotonicNanoseconds()
+        var sink = MetricSink()
+        var failure: String?
+        do {
+            try collector.value.update(into: &sink)
+        } catch {
+            failure = String(describing: error)
+        }
+        let duration = Double(clock.monotonicNanoseconds() - start) / 1e9
+        return RunResult(
+            cycle: cycle, samples: sink.samples,
+            errors: sink.errors.map { String(describing: $0) },
+            unavailableSources: sink.unavailableSources, failure: failure, durationSeconds: duration)
+    }
+}
+
+/// Hands a collector to its serial queue; only that queue ever touches it.
+private final class CollectorBox: @unchecked Sendable {
+    let value: any Collector
+
+    init(_ value: any Collector) {
+        self.value = value
+    }
+}

@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Dispatch
+import Synchronization
+
+/// Samples every enabled collector on a fixed cadence and assembles one immutable ``Snapshot``
+/// per cycle.
+///
+/// Collectors run in parallel, each on its own worker. A cycle waits for them until its deadline
+/// (``Configuration/timeoutSeconds`` after the cycle start); a collector that has not returned
+/// by then is reported with `ember_collector_success 0` and skipped in later cycles until its
+/// stuck run returns, so one blocking read never delays the other collectors or the server.
+public final class Sampler: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// Time between cycle starts, in seconds.
+        public var intervalSeconds: Double
+        /// How long a cycle waits for its collectors, in seconds; at most the interval.
+        public var timeoutSeconds: Double
+        /// The value of `ember_build_info{version}`.
+        public var version: String
+
+        public init(intervalSeconds: Double, timeoutSeconds: Double, version: String) {
+            self.intervalSeconds = intervalSeconds
+            self.timeoutSeconds = min(timeoutSeconds, intervalSeconds)
+            self.version = version
+        }
+    }
+
+    private let configuration: Configuration
+    private let workers: [CollectorWorker]
+    private let clock: any Clock
+    private let logger: Logger
+    private let health: CollectorHealth
+    private let selfReader: SourceReader
+    private let startWallTime: Double
+    private var sequence: UInt64 = 0
+    private var lastCompleteWallTime: Double?
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// Creates a sampler over `collectors`, given as (name, instance) pairs in output order.
+    public init(
+        collectors: [(name: String, collector: any Collector)], configuration: Configuration,
+        clock: any Clock = SystemClock(), logger: Logger
+    ) {
+        self.configuration = configuration
+        self.workers = collectors.map { CollectorWorker(name: $0.name, collector: $0.collector, clock: clock) }
+        self.clock = clock
+        self.logger = logger
+        self.health = CollectorHealth(logger: logger)
+        self.selfReader = SourceReader(roots: SourceRoots())
+        self.startWallTime = clock.wallSeconds()
+    }
+
+    /// Runs one cycle now and returns its snapshot. Not to be called while ``run(onSnapshot:)`` runs.
+    public func sampleOnce() -> Snapshot {
+        sequence += 1
+        let startMonotonic = clock.monotonicNanoseconds()
+        let startWall = clock.wallSeconds()
+
+        let statuses = runCollectors(cycle: sequence, startMonotonic: startMonotonic)
+        var sink = MetricSink()
+        for (worker, status) in zip(workers, statuses) {
+            if let result = worker.result(of: sequence), status.outcome != .timedOut {
+                for sample in result.samples {
+                    sink.add(sample.descriptor, sample.value, labelValues: sample.labelValues)
+                }
+            }
+        }
+
+        let complete = statuses.allSatisfy { $0.outcome != .timedOut }
+        if complete {
+            lastCompleteWallTime = startWall
+        }
+        appendAgentMetrics(to: &sink, statuses: statuses, startMonotonic: startMonotonic)
+        return Snapshot(
+            sequence: sequence, wallTime: startWall, monotonicNanoseconds: startMonotonic,
+            samples: sink.samples, collectors: statuses)
+    }
+
+    /// Samples on the configured cadence until ``stop()``, calling `onSnapshot` after each cycle
+    /// on the sampling thread. Missed ticks (a cycle longer than the interval) are skipped, not
+    /// made up, so the cadence stays aligned to the first tick.
+    public func run(onSnapshot: (Snapshot) -> Void) {
+        let interval = UInt64(configuration.intervalSeconds * 1e9)
+        var nextTick = clock.monotonicNanoseconds()
+        while !stopRequested.load(ordering: .relaxed) {
+            onSnapshot(sampleOnce())
+
+            nextTick += interval
+            let now = clock.monotonicNanoseconds()
+            if nextTick <= now {
+                nextTick += ((now - nextTick) / interval + 1) * interval
+            }
+            Sampler.sleep(untilMonotonic: nextTick)
+        }
+    }
+
+    /// Asks ``run(onSnapshot:)`` to return after the current cycle.
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    private func runCollectors(cycle: UInt64, startMonotonic: UInt64) -> [CollectorStatus] {
+        let group = DispatchGroup()
+        let started = workers.map { $0.start(cycle: cycle, group: group) }
+        let timeout = UInt64(configuration.timeoutSeconds * 1e9)
+        _ = group.wait(timeout: DispatchTime(uptimeNanoseconds: DispatchTime.now().uptimeNanoseconds + timeout))
+
+        var statuses: [CollectorStatus] = []
+        for (worker, didStart) in zip(workers, started) {
+            let status = status(of: worker, cycle: cycle, didStart: didStart)
+            health.note(status, errors: worker.result(of: cycle)?.errors ?? [])
+            statuses.append(status)
+        }
+        return statuses
+    }
+
+    private func status(of worker: CollectorWorker, cycle: UInt64, didStart: Bool) -> CollectorStatus {
+        guard didStart, let result = worker.result(of: cycle) else {
+            return CollectorStatus(
+                name: worker.name, outcome: .timedOut, durationSeconds: worker.busySeconds(), errorCount: 0,
+                unavailableSources: [])
+        }
+        let outcome: CollectorStatus.Outcome = result.failure.map { .failed($0) } ?? .success
+        return CollectorStatus(
+            name: worker.name, outcome: outcome, durationSeconds: result.durationSeconds,
+            errorCount: result.errors.count, unavailableSources: result.unavailableSources)
+    }
+
+    private func appendAgentMetrics(to sink: inout MetricSink, statuses: [CollectorStatus], startMonotonic: UInt64) {
+        sink.add(AgentMetrics.buildInfo, 1, configuration.version, Sampler.swiftVersion)
+        AgentMetrics.appendProcess(to: &sink, reader: selfReader, startTime: startWallTime)
+        if let last = lastCompleteWallTime {
+            sink.add(AgentMetrics.lastSample, last)
+        }
+        sink.add(AgentMetrics.sampleDuration, Double(clock.monotonicNanoseconds() - startMonotonic) / 1e9)
+
+        for status in statuses {
+            sink.add(AgentMetrics.collectorSuccess, status.outcome == .success ? 1 : 0, status.name)
+            sink.add(AgentMetrics.collectorDuration, status.durationSeconds, status.name)
+            sink.add(AgentMetrics.collectorErrors, Double(health.errorTotals[status.name, default: 0]), status.name)
+            sink.add(AgentMetrics.collectorFailures, Double(health.failureTotals[status.name, default: 0]), status.name)
+            var seen: Set<String> = []
+            for source in status.unavailableSources where seen.insert(source.path).inserted {
+                sink.add(AgentMetrics.sourceAvailable, 0, status.name, source.path)
+            }
+        }
+    }
+
+    private static func sleep(untilMonotonic target: UInt64) {
+        var spec = timespec(tv_sec: Int(target / 1_000_000_000), tv_nsec: Int(target % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &spec, nil) == EINTR {}
+    }
+
+    /// The compiler version, fixed at build time, for `ember version` and `ember_build_info`.
+    public static var swiftVersionString: String { swiftVersion }
+
+    static let swiftVersion: String = {
+        #if compiler(>=6.3)
+        return "6.3"
+        #elseif compiler(>=6.2)
+        return "6.2"
+        #elseif compiler(>=6.1)
+        return "6.1"
+        #else
+        return "6.0"
+        #endif
+    }()
+}

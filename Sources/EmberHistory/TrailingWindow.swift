@@ -1,0 +1,87 @@
+import EmberCore
+
+/// Trailing-window minimum, maximum and average of temperature and power series.
+///
+/// A scrape every 15 or 60 s sees one spot value; a thermal spike or a power burst between two
+/// scrapes would be lost. For each family whose descriptor has a ``MetricDescriptor/windowUnit``,
+/// this derives three families from the raw history, named after the source family:
+/// `node_hwmon_temp_celsius` gives `ember_hwmon_temp_window_max_celsius` (and `_min_`, `_avg_`),
+/// with the source's labels plus `window` (such as `1m`).
+public final class TrailingWindow {
+    public let windowSeconds: Double
+    private let windowLabel: String
+    private var derived: [String: DerivedFamilies] = [:]
+
+    struct DerivedFamilies {
+        let maximum: MetricDescriptor
+        let minimum: MetricDescriptor
+        let average: MetricDescriptor
+    }
+
+    public init(windowSeconds: Double) {
+        self.windowSeconds = windowSeconds
+        windowLabel = TrailingWindow.durationLabel(windowSeconds)
+    }
+
+    /// Builds the window samples for every windowed series of `snapshot`, which must already be
+    /// recorded in `history`.
+    public func samples(for snapshot: Snapshot, history: RawHistory) -> [Sample] {
+        var output: [Sample] = []
+        for sample in snapshot.samples {
+            guard let unit = sample.descriptor.windowUnit else { continue }
+            guard let aggregate = history.aggregate(
+                forSeries: sample.seriesKey, windowSeconds: windowSeconds, now: snapshot.monotonicNanoseconds)
+            else { continue }
+
+            let families = derivedFamilies(for: sample.descriptor, unit: unit)
+            let labels = sample.labelValues + [windowLabel]
+            output.append(Sample(families.maximum, aggregate.maximum, labelValues: labels))
+            output.append(Sample(families.minimum, aggregate.minimum, labelValues: labels))
+            output.append(Sample(families.average, aggregate.average, labelValues: labels))
+        }
+        return output
+    }
+
+    private func derivedFamilies(for source: MetricDescriptor, unit: String) -> DerivedFamilies {
+        if let existing = derived[source.name] {
+            return existing
+        }
+        let stem = TrailingWindow.stem(of: source.name, unit: unit)
+        let labels = source.labelNames + ["window"]
+        func make(_ kind: String, _ words: String) -> MetricDescriptor {
+            MetricDescriptor(
+                "ember_\(stem)_window_\(kind)_\(unit)",
+                "\(words) of \(source.name) over the trailing window, in \(unit).",
+                type: .gauge, labels: labels)
+        }
+        let families = DerivedFamilies(
+            maximum: make("max", "Maximum"), minimum: make("min", "Minimum"), average: make("avg", "Average"))
+        derived[source.name] = families
+        return families
+    }
+
+    /// The family name without its `node_`/`ember_` prefix and unit suffix
+    /// (`node_power_supply_power_watt` → `power_supply_power`).
+    static func stem(of name: String, unit: String) -> String {
+        var stem = Substring(name)
+        for prefix in ["node_", "ember_"] where stem.hasPrefix(prefix) {
+            stem = stem.dropFirst(prefix.count)
+        }
+        // node_exporter spells some units in the singular (`_watt`), Ember in the plural.
+        for suffix in ["_" + unit, "_" + String(unit.dropLast())] where unit.hasSuffix("s") || suffix == "_" + unit {
+            if stem.hasSuffix(suffix) {
+                stem = stem.dropLast(suffix.count)
+                break
+            }
+        }
+        return String(stem)
+    }
+
+    /// A Prometheus-style duration label: `1m`, `15m`, `90s`, `1h`.
+    static func durationLabel(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole % 3600 == 0 { return "\(whole / 3600)h" }
+        if whole % 60 == 0 { return "\(whole / 60)m" }
+        return "\(whole)s"
+    }
+}

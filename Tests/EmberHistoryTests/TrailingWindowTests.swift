@@ -1,0 +1,93 @@
+import EmberCore
+import XCTest
+
+@testable import EmberHistory
+
+final class TrailingWindowTests: XCTestCase {
+    private let temperature = MetricDescriptor(
+        "node_hwmon_temp_celsius", "Hardware monitor for temperature (input).", labels: ["chip", "sensor"],
+        windowUnit: "celsius")
+    private let frequency = MetricDescriptor("node_cpu_scaling_frequency_hertz", "Current frequency.", labels: ["cpu"])
+
+    private func snapshot(_ sequence: UInt64, seconds: UInt64, _ samples: [Sample]) -> Snapshot {
+        Snapshot(
+            sequence: sequence, wallTime: Double(seconds), monotonicNanoseconds: seconds * 1_000_000_000,
+            samples: samples, collectors: [])
+    }
+
+    private func temp(_ value: Double) -> Sample {
+        Sample(temperature, value, labelValues: ["soc_thermal", "temp1"])
+    }
+
+    func testWindowKeepsPeakBetweenScrapes() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let window = TrailingWindow(windowSeconds: 60)
+        let values = [40.692, 41.615, 85.0, 42.538, 41.615]
+        var last: Snapshot!
+        for (second, value) in values.enumerated() {
+            last = snapshot(UInt64(second + 1), seconds: UInt64(100 + second), [temp(value)])
+            history.record(last)
+        }
+
+        let derived = window.samples(for: last, history: history)
+        let byName = Dictionary(uniqueKeysWithValues: derived.map { ($0.descriptor.name, $0) })
+
+        XCTAssertEqual(byName["ember_hwmon_temp_window_max_celsius"]?.value, 85.0)
+        XCTAssertEqual(byName["ember_hwmon_temp_window_min_celsius"]?.value, 40.692)
+        XCTAssertEqual(byName["ember_hwmon_temp_window_avg_celsius"]!.value, values.reduce(0, +) / 5, accuracy: 1e-9)
+        XCTAssertEqual(byName["ember_hwmon_temp_window_max_celsius"]?.labelValues, ["soc_thermal", "temp1", "1m"])
+    }
+
+    func testWindowExcludesPointsOlderThanWindow() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let window = TrailingWindow(windowSeconds: 60)
+        history.record(snapshot(1, seconds: 1000, [temp(90)]))
+        let current = snapshot(2, seconds: 1060, [temp(45)])
+        history.record(current)
+
+        let maximum = window.samples(for: current, history: history).first {
+            $0.descriptor.name == "ember_hwmon_temp_window_max_celsius"
+        }
+
+        // The 90 °C point is exactly 60 s old, so it falls outside a 60 s window.
+        XCTAssertEqual(maximum?.value, 45)
+    }
+
+    func testFamiliesWithoutWindowUnitGetNone() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let current = snapshot(1, seconds: 10, [Sample(frequency, 1.8e9, labelValues: ["0"])])
+        history.record(current)
+
+        XCTAssertTrue(TrailingWindow(windowSeconds: 60).samples(for: current, history: history).isEmpty)
+    }
+
+    func testStemDropsPrefixAndUnit() {
+        XCTAssertEqual(TrailingWindow.stem(of: "node_hwmon_temp_celsius", unit: "celsius"), "hwmon_temp")
+        XCTAssertEqual(TrailingWindow.stem(of: "node_power_supply_power_watt", unit: "watts"), "power_supply_power")
+        XCTAssertEqual(TrailingWindow.stem(of: "node_thermal_zone_temp", unit: "celsius"), "thermal_zone_temp")
+        XCTAssertEqual(TrailingWindow.stem(of: "ember_board_power_watts", unit: "watts"), "board_power")
+    }
+
+    func testVanishedSeriesIsDroppedAfterRetention() {
+        let history = RawHistory(retentionSeconds: 60, intervalSeconds: 1)
+        history.record(snapshot(1, seconds: 100, [temp(40)]))
+        XCTAssertEqual(history.seriesCount, 1)
+
+        history.record(snapshot(2, seconds: 200, []))
+
+        XCTAssertEqual(history.seriesCount, 0)
+    }
+
+    func testRawTierIsBoundedByRetention() {
+        let history = RawHistory(retentionSeconds: 10, intervalSeconds: 1)
+        for second in 0..<100 {
+            history.record(snapshot(UInt64(second + 1), seconds: UInt64(1000 + second), [temp(Double(second))]))
+        }
+        let points = history.points(forSeries: temp(0).seriesKey)
+
+        // Capacity rounds 10 up to 16 points; the newest is the last one recorded.
+        XCTAssertEqual(points.count, 16)
+        XCTAssertEqual(points.last?.value, 99)
+        XCTAssertEqual(points.first?.value, 84)
+    }
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Side-by-side footprint of Ember and node_exporter on node_exporter's fixture tree.
+
+Both daemons read the same fixture (`--path.sysfs`/`--path.procfs`) with the same six collectors
+(hwmon, thermal_zone, cpufreq, netclass, netdev, powersupplyclass) and are measured in one run,
+alternating, so machine noise hits both alike. For each daemon and round:
+
+  * scrape phase: N sequential scrapes over fresh connections as fast as they answer; CPU per
+    scrape is the daemon's utime+stime delta (/proc/PID/stat) divided by N, which for Ember also
+    contains the sampling it does meanwhile on its own clock;
+  * steady phase: one scrape per second for W seconds; CPU as a percentage of one core, which is
+    what a Prometheus scraping at 1 Hz costs the board;
+  * resident memory (VmRSS, /proc/PID/status) at the end, and scrape latency median and p99.
+
+Usage: benchmark.py [--rounds 3] [--scrapes 300] [--window 60] [--ember PATH] [--markdown FILE]
+Loopback only; each daemon is started and stopped by this script by its own pid.
+"""
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURE = os.path.join(REPO, "Tests", "Fixtures", "node-exporter")
+COLLECTORS = ["hwmon", "thermal_zone", "cpufreq", "netclass", "netdev", "powersupplyclass"]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def command_for(peer, binary, port):
+    sysfs, procfs = os.path.join(FIXTURE, "sys"), os.path.join(FIXTURE, "proc")
+    address = f"127.0.0.1:{port}"
+    if peer == "ember":
+        return [binary, "serve", f"--web.listen-address={address}", f"--path.sysfs={sysfs}",
+                f"--path.procfs={procfs}", "--collector.disable-defaults", "--log.level=warn"] + \
+               [f"--collector.{c}" for c in COLLECTORS]
+    return [binary, "--collector.disable-defaults", "--no-collector.netdev.netlink",
+            "--collector.netdev.device-exclude=", f"--path.sysfs={sysfs}", f"--path.procfs={procfs}",
+            f"--web.listen-address={address}"] + [f"--collector.{c}" for c in COLLECTORS]
+
+
+def scrape(port):
+    """One GET /metrics on a fresh connection; returns (seconds, body bytes)."""
+    start = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        chunks = []
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    body = b"".join(chunks)
+    if b" 200 " not in body[:16]:
+        raise RuntimeError(f"scrape failed: {body[:80]!r}")
+    return time.perf_counter() - start, len(body)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_ready(port, deadline=20):
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            scrape(port)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"daemon on port {port} did not answer within {deadline} s")
+
+
+def measure(peer, binary, scrapes, window):
+    port = free_port()
+    process = subprocess.Popen(command_for(peer, binary, port), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(port)
+        time.sleep(3)  # let Ember fill a few samples; node_exporter is idle meanwhile
+        cpu_before = cpu_seconds(process.pid)
+        latencies = []
+        size = 0
+        for _ in range(scrapes):
+            elapsed, size = scrape(port)
+            latencies.append(elapsed)
+        cpu_scrapes = cpu_seconds(process.pid) - cpu_before
+
+        cpu_before = cpu_seconds(process.pid)
+        start = time.monotonic()
+        for second in range(window):
+            scrape(port)
+            time.sleep(max(0.0, start + second + 1 - time.monotonic()))
+        steady = (cpu_seconds(process.pid) - cpu_before) / (time.monotonic() - start) * 100
+        latencies.sort()
+        return {
+            "cpu_ms_per_scrape": cpu_scrapes / scrapes * 1000,
+            "latency_median_ms": statistics.median(latencies) * 1000,
+            "latency_p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            "steady_cpu_pct": steady,
+            "rss_mib": rss_mib(process.pid),
+            "body_bytes": size,
+        }
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scrapes", type=int, default=300)
+    parser.add_argument("--window", type=int, default=60, help="seconds of 1 Hz scraping per round")
+    parser.add_argument("--ember", default=os.path.join(REPO, ".build", "release", "ember"))
+    parser.add_argument("--node-exporter", default="/usr/bin/prometheus-node-exporter")
+    parser.add_argument("--markdown", help="append the result table to this file")
+    args = parser.parse_args()
+
+    results = {"ember": [], "node_exporter": []}
+    for round_index in range(args.rounds):
+        for peer, binary in (("node_exporter", args.node_exporter), ("ember", args.ember)):
+            result = measure(peer, binary, args.scrapes, args.window)
+            results[peer].append(result)
+            print(f"round {round_index + 1} {peer}: " +
+                  " ".join(f"{k}={v:.3f}" for k, v in result.items()), flush=True)
+
+    keys = ["cpu_ms_per_scrape", "latency_median_ms", "latency_p99_ms", "steady_cpu_pct", "rss_mib", "body_bytes"]
+    medians = {peer: {k: statistics.median(r[k] for r in rounds) for k in keys} for peer, rounds in results.items()}
+    lines = ["| measure (median of rounds) | Ember | node_exporter 1.5 | Ember / node_exporter |",
+             "| --- | --- | --- | --- |"]
+    for k in keys:
+        e, n = medians["ember"][k], medians["node_exporter"][k]
+        lines.append(f"| {k} | {e:.3f} | {n:.3f} | {e / n:.3f} |")
+    table = "\n".join(lines)
+    print(table)
+    if args.markdown:
+        with open(args.markdown, "a") as f:
+            f.write(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the release binary (Swift standard library linked statically) and runs `ember serve`.
+#
+#   bash Tests/scripts/run.sh [ember serve flags]
+#   bash Tests/scripts/run.sh --fixture opi5plus-mainline [flags]   # serve a bundled RK3588 tree
+#
+# --fixture NAME reads Tests/Fixtures/rk3588/NAME (opi5plus-v5.10, opi5plus-v6.1, opi5plus-mainline)
+# or Tests/Fixtures/node-exporter instead of this machine's /sys and /proc.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+bash Tests/scripts/setup.sh --build-only
+swift build -c release --static-swift-stdlib --product ember >&2
+
+arguments=()
+while (($#)); do
+    case "$1" in
+        --fixture)
+            name=${2:?--fixture needs a name}
+            shift 2
+            if [[ -d "Tests/Fixtures/rk3588/$name" ]]; then
+                root="Tests/Fixtures/rk3588/$name"
+            elif [[ -d "Tests/Fixtures/$name" ]]; then
+                root="Tests/Fixtures/$name"
+            else
+                echo "run.sh: no fixture named $name under Tests/Fixtures" >&2
+                exit 2
+            fi
+            arguments+=("--path.sysfs=$root/sys" "--path.procfs=$root/proc" "--path.debugfs=$root/sys/kernel/debug")
+            ;;
+        *)
+            arguments+=("$1")
+            shift
+            ;;
+    esac
+done
+
+exec .build/release/ember serve "${arguments[@]}"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Ember needs. With --build-only, only what the build links against;
+# otherwise also the real components the tests start (Prometheus, promtool, node_exporter, tmux,
+# curl). Idempotent: packages already installed are skipped, so a second run makes no network call.
+set -euo pipefail
+
+build_packages=(zlib1g-dev)
+test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3 libsensors-dev libpci-dev)
+
+packages=("${build_packages[@]}")
+if [[ "${1:-}" != "--build-only" ]]; then
+    packages+=("${test_packages[@]}")
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$package")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+    sudo=(sudo)
+else
+    sudo=()
+fi
+echo "setup: installing ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+# policy-rc.d on CI images refuses to start services; Prometheus is started by the tests themselves.
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

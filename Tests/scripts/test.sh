@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, runs the unit and fixture tests (swift test),
+# then the checks against real components with the release binary:
+#   - `promtool check metrics` on the output for every fixture tree and for this machine;
+#   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree;
+#   - the command-line contract (help, version, exit codes).
+# Takes about 10 minutes on a 2-core machine from a clean clone, most of it compiling.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+
+bash Tests/scripts/setup.sh || { echo "setup failed" >&2; exit 1; }
+
+passed=0 failed=0
+check() {  # check NAME COMMAND...
+    local name=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "ok   $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name"
+    fi
+}
+
+echo "== swift test"
+if ! swift build --build-tests; then
+    echo "build failed" >&2
+    exit 1
+fi
+check "swift test" swift test --skip-build
+
+echo "== release build"
+if ! swift build -c release --static-swift-stdlib --product ember; then
+    echo "release build failed" >&2
+    exit 1
+fi
+ember="$repo/.build/release/ember"
+
+fixtures="$repo/Tests/Fixtures"
+roots=(
+    "host|/sys|/proc"
+    "node-exporter|$fixtures/node-exporter/sys|$fixtures/node-exporter/proc"
+)
+for variant in opi5plus-v5.10 opi5plus-v6.1 opi5plus-mainline; do
+    roots+=("$variant|$fixtures/rk3588/$variant/sys|$fixtures/rk3588/$variant/proc")
+done
+
+echo "== promtool check metrics"
+lint() {  # lint SYSFS PROCFS FORMAT
+    local output findings
+    output=$("$ember" snapshot --path.sysfs="$1" --path.procfs="$2" --path.debugfs="$1/kernel/debug" \
+        --sample.interval=200ms --format="$3" --log.level=error) || return 1
+    [[ -n "$output" ]] || return 1
+    findings=$(printf '%s\n' "$output" | promtool check metrics 2>&1)
+    [[ -z "$findings" ]] || { printf '%s\n' "$findings" | head -20; return 1; }
+}
+for entry in "${roots[@]}"; do
+    IFS='|' read -r name sysfs procfs <<<"$entry"
+    check "promtool check metrics: $name" lint "$sysfs" "$procfs" text
+done
+
+echo "== Prometheus scrapes ember"
+check "prometheus scrape: host" bash Tests/scripts/prometheus-scrape.sh "$ember" host /sys /proc \
+    cpu=node_cpu_seconds_total netclass=node_network_up netdev=node_network_receive_bytes_total
+mainline="$fixtures/rk3588/opi5plus-mainline"
+check "prometheus scrape: rk3588 mainline" bash Tests/scripts/prometheus-scrape.sh "$ember" mainline \
+    "$mainline/sys" "$mainline/proc" \
+    cpu=node_cpu_seconds_total cpufreq=node_cpu_scaling_frequency_hertz \
+    thermal_zone=node_thermal_zone_temp hwmon=node_hwmon_temp_celsius \
+    netclass=node_network_up netdev=node_network_receive_bytes_total bonding=node_bonding_slaves \
+    powersupplyclass=node_power_supply_online nvme=node_nvme_info
+
+echo "== command line"
+check "ember version" bash -c "'$ember' version | grep -q '^ember '"
+check "ember serve --help" bash -c "'$ember' serve --help | grep -q -- '--web.listen-address'"
+check "unknown flag exits 2" bash -c "'$ember' serve --no-such-flag 2>/dev/null; test \$? -eq 2"
+check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexistent 2>/dev/null; test \$? -eq 2"
+
+echo
+echo "$passed passed, $failed failed"
+((failed == 0))
