@@ -21,9 +21,6 @@ enum PowerSupplyAttributes {
 
     static let numeric: [PowerSupplyNumericAttribute] = plain + micro + tenths
 
-    static let numericByFile: [String: PowerSupplyNumericAttribute] = Dictionary(
-        uniqueKeysWithValues: numeric.map { ($0.file, $0) })
-
     private static let plain: [PowerSupplyNumericAttribute] = [
         ("authentic", "authentic"), ("calibrate", "calibrate"), ("capacity", "capacity"),
         ("capacity_alert_max", "capacity_alert_max"), ("capacity_alert_min", "capacity_alert_min"),
