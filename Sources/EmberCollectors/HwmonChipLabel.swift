@@ -1,4 +1,4 @@
-/// How node_exporter 1.5 names a hwmon chip, as pure functions of what sysfs shows.
+/// The naming of hwmon chips as node_exporter 1.5 does it, as pure functions of what sysfs shows.
 enum HwmonChipLabel {
     /// Returns the `chip` label: from the resolved `device` link (`.../platform/coretemp.0` →
     /// `platform_coretemp_0`), else from the `name` file, else from the resolved hwmon directory

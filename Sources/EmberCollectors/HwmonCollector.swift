@@ -9,7 +9,7 @@ import EmberCore
 /// straight from sysfs without libsensors, so the `sensors3.conf` of the machine does not apply.
 ///
 /// Sensor files are read from `hwmonN/` and from `hwmonN/device/`, where older drivers such as
-/// applesmc keep them; a file in `device/` wins over one of the same name in `hwmonN/`.
+/// applesmc keep them. A file in `device/` wins over one of the same name in `hwmonN/`.
 public final class HwmonCollector: Collector {
     private let reader: SourceReader
     private var absence: AbsenceLog
@@ -145,7 +145,11 @@ public final class HwmonCollector: Collector {
                 guard let label = reading.values["label"] else { continue }
                 sensorLabel = cleanHwmonName(label.text)
             }
-            let number = reading.type == "beep_enable" ? (raw == 1 ? 1 : 0) : family.scale.apply(raw)
+            var number = family.scale.apply(raw)
+            if reading.type == "beep_enable" {
+                // node_exporter exports 1 only for the text "1" and 0 for any other value.
+                number = raw == 1 ? 1 : 0
+            }
             sink.add(descriptor(for: family), number, chipLabel, sensorLabel)
         }
     }
@@ -159,7 +163,7 @@ public final class HwmonCollector: Collector {
     }
 }
 
-/// What one hwmon directory held in one run.
+/// The readings of one hwmon directory in one run.
 struct HwmonChipReading {
     let directoryName: String
     /// The chip label before collisions with other chips are resolved.
@@ -172,7 +176,7 @@ struct HwmonChipReading {
 
 struct HwmonSensorReading {
     let type: String
-    /// Values by property; the key "" holds a bare value file such as `pwm1`.
+    /// Values by property; the key "" contains a bare value file such as `pwm1`.
     var values: [String: HwmonAttributeValue] = [:]
 }
 

@@ -53,8 +53,8 @@ struct HwmonFamily: Equatable, Sendable {
 enum HwmonFamilies {
     /// Returns the family of `property` of a sensor of `sensorType`.
     ///
-    /// `hasBareValue` tells whether the sensor also has a file without a property (`pwm1` beside
-    /// `pwm1_enable`); then `_input` keeps its own name instead of naming the bare family.
+    /// `hasBareValue` is true when the sensor also has a file without a property (`pwm1` beside
+    /// `pwm1_enable`). Then `_input` keeps its own name instead of naming the bare family.
     /// Returns nil for `label` (exported as `node_hwmon_sensor_label`) and for the
     /// properties of `beep_enable`, `vrm` and `update_interval` other than their bare value.
     static func family(sensorType: String, property: String, hasBareValue: Bool) -> HwmonFamily? {

@@ -1,6 +1,6 @@
 import EmberCore
 
-/// How a numeric `class/power_supply/<name>/<file>` attribute maps to a node_exporter family.
+/// The mapping of one numeric `class/power_supply/<name>/<file>` attribute to a node_exporter family.
 struct PowerSupplyNumericAttribute: Sendable {
     let file: String
     let descriptor: MetricDescriptor

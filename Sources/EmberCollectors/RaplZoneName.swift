@@ -40,8 +40,8 @@ struct RaplZoneName: Equatable, Sendable {
     }
 }
 
-/// Assigns indices to zones in directory order; zones are given in sorted entry order so that
-/// repeated names such as two `dram` zones get stable indices 0, 1.
+/// Assigns indices to zones in the order they are named. Callers pass zones in sorted entry
+/// order, so repeated names such as two `dram` zones get stable indices 0, 1.
 struct RaplZoneNamer {
     private var usage: [String: Int] = [:]
 

@@ -4,10 +4,10 @@ import EmberCore
 enum SysfsClass {
     /// Lists the device entries of a class directory such as `class/hwmon`, sorted by name.
     ///
-    /// Returns an empty list when the directory does not exist (the subsystem is absent on this
-    /// machine) and when it may not be listed by this user; the latter is recorded in `sink` as an
-    /// unavailable source. Any other listing failure is thrown, because the collector then has
-    /// nothing it can read.
+    /// Returns an empty list when the directory does not exist, because the subsystem is absent on
+    /// this machine. Also returns an empty list when this user may not list it, and records that in
+    /// `sink` as an unavailable source. Any other listing failure is thrown, because the collector
+    /// then has nothing it can read.
     static func listDevices(
         _ path: String, reader: SourceReader, sink: inout MetricSink, absence: inout AbsenceLog
     ) throws -> [String] {

@@ -17,7 +17,7 @@ final class HardwareTree {
 
     var roots: SourceRoots { SourceRoots(sysfs: root + "/sys", procfs: root + "/proc") }
 
-    /// The absolute path of `relative` under `sys/`.
+    /// Returns the absolute path of `relative` under `sys/`.
     func path(_ relative: String) -> String { root + "/sys/" + relative }
 
     /// Writes `content` to `sys/<relative>`, creating parent directories.
@@ -79,7 +79,7 @@ enum HardwareHarness {
         }.sorted()
     }
 
-    /// The errno of each recorded file error, in recording order.
+    /// Returns the errno of each recorded file error, in recording order.
     static func errorCodes(_ sink: MetricSink) -> [Int32] {
         sink.errors.compactMap { ($0 as? FileError)?.code }
     }

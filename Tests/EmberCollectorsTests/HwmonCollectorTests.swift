@@ -148,7 +148,7 @@ final class HwmonCollectorTests: XCTestCase {
         try HardwareHarness.run({ HwmonCollector(context: $0) }, roots: tree.roots, fileSystem: fileSystem)
     }
 
-    /// A chip with one sensor of each measured kind, in the kernel's units.
+    /// Writes a chip with one sensor of each measured kind, in the kernel's units.
     private func makeChip(_ tree: HardwareTree, _ directory: String = "hwmon0", name: String = "tcpm") throws {
         let base = "class/hwmon/" + directory + "/"
         try tree.write(base + "name", name + "\n")
@@ -314,6 +314,20 @@ final class HwmonCollectorTests: XCTestCase {
         XCTAssertThrowsError(try run(tree, fileSystem: fileSystem)) { error in
             XCTAssertEqual((error as? FileError)?.code, EIO)
         }
+    }
+
+    func testUnreadableNameFallsBackToDirectory() throws {
+        let tree = try HardwareTree()
+        try makeChip(tree)
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EIO, at: tree.path("class/hwmon/hwmon0/name"))
+
+        let sink = try run(tree, fileSystem: fileSystem)
+        let values = HardwareHarness.values(sink)
+
+        XCTAssertEqual(values[#"node_hwmon_temp_celsius{chip="hwmon0",sensor="temp1"}"#], 45)
+        XCTAssertFalse(values.keys.contains { $0.hasPrefix("node_hwmon_chip_names") })
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
     }
 
     func testFrequencyUsesCleanedLabel() throws {

@@ -9,7 +9,7 @@ final class ThermalZoneCollectorTests: XCTestCase {
         try HardwareHarness.run({ ThermalZoneCollector(context: $0) }, roots: tree.roots, fileSystem: fileSystem)
     }
 
-    /// An RK3588-like zone with two trip points and a fan, linked from class/thermal as the kernel does.
+    /// Builds an RK3588-like zone with two trip points and a fan, linked from class/thermal as the kernel does.
     private func makeTree() throws -> HardwareTree {
         let tree = try HardwareTree()
         let zone = "devices/virtual/thermal/thermal_zone0/"

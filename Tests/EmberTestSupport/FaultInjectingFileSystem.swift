@@ -1,8 +1,8 @@
 import EmberCore
 
 /// A ``FileSystem`` that fails chosen paths with a chosen errno and passes everything else to a
-/// real one, for tests of faults that file permissions cannot produce when tests run as root
-/// (EACCES), or that need a misbehaving driver (EIO, EAGAIN, ENODATA, EINVAL).
+/// real one. Tests use it for faults that file permissions cannot produce when tests run as root
+/// (EACCES), and for misbehaving drivers (EIO, EAGAIN, ENODATA, EINVAL).
 public final class FaultInjectingFileSystem: FileSystem {
     public let base: any FileSystem
     private var faults: [String: Int32] = [:]
