@@ -31,6 +31,22 @@ public enum CollectorRegistry {
         CollectorDefinition(
             name: "bonding", summary: "Slave counts, mode and active slave of bonding interfaces."
         ) { BondingCollector(context: $0) },
+        CollectorDefinition(
+            name: "hwmon", summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans)."
+        ) { HwmonCollector(context: $0) },
+        CollectorDefinition(
+            name: "thermal_zone",
+            summary: "Thermal zones, trip points and cooling devices from /sys/class/thermal."
+        ) { ThermalZoneCollector(context: $0) },
+        CollectorDefinition(
+            name: "powersupplyclass", summary: "Power supplies and batteries from /sys/class/power_supply."
+        ) { PowerSupplyClassCollector(context: $0) },
+        CollectorDefinition(
+            name: "nvme", summary: "NVMe controller identity and state from /sys/class/nvme."
+        ) { NVMeCollector(context: $0) },
+        CollectorDefinition(
+            name: "rapl", summary: "RAPL energy counters from /sys/class/powercap."
+        ) { RaplCollector(context: $0) },
     ]
 
     /// The definition named `name`, if any.

@@ -1,0 +1,60 @@
+import EmberCore
+
+/// Exports `class/power_supply/*` (mains adapters, batteries, USB-PD inputs) in node_exporter
+/// 1.5's `node_power_supply_*` families.
+///
+/// Only the attributes in ``PowerSupplyAttributes`` are read, so links (`device`), directories
+/// (`power/`) and `uevent` are never opened.
+public final class PowerSupplyClassCollector: Collector {
+    private let reader: SourceReader
+    private var absence: AbsenceLog
+    private var infoDescriptors = DescriptorCache()
+
+    public init(context: CollectorContext) {
+        reader = context.reader
+        absence = AbsenceLog(logger: context.logger)
+    }
+
+    public func update(into sink: inout MetricSink) throws {
+        let classPath = reader.roots.sys("class/power_supply")
+        for supply in try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence) {
+            collect(classPath + "/" + supply, supply: supply, into: &sink)
+        }
+    }
+
+    private func collect(_ directory: String, supply: String, into sink: inout MetricSink) {
+        guard let files = sink.attempt({ try reader.entries(directory) }) else { return }
+
+        let present = Set(files)
+        for attribute in PowerSupplyAttributes.numeric where present.contains(attribute.file) {
+            let path = directory + "/" + attribute.file
+            if let raw = sink.attempt({ try SysfsClass.parseInteger(try reader.string(path), path: path) }) {
+                // Divided as node_exporter divides, so values match it exactly.
+                sink.add(attribute.descriptor, Double(raw) / attribute.divisor, supply)
+            }
+        }
+        emitInfo(directory, supply: supply, present: present, into: &sink)
+    }
+
+    /// Emits `node_power_supply_info` with one label per non-empty text attribute; supplies
+    /// with different attributes therefore carry different label names in one family.
+    private func emitInfo(_ directory: String, supply: String, present: Set<String>, into sink: inout MetricSink) {
+        var names = ["power_supply"]
+        var values = [supply]
+        for file in PowerSupplyAttributes.infoFiles where present.contains(file) {
+            let path = directory + "/" + file
+            guard let text = sink.attempt({ try SysfsClass.labelString(path, reader: reader) }), !text.isEmpty else {
+                continue
+            }
+            names.append(file)
+            values.append(text)
+        }
+
+        let descriptor = infoDescriptors.descriptor(names.joined(separator: ",")) {
+            MetricDescriptor(
+                "node_power_supply_info", "Text attributes of /sys/class/power_supply/<power_supply>; value 1.",
+                labels: names)
+        }
+        sink.add(descriptor, 1, labelValues: values)
+    }
+}

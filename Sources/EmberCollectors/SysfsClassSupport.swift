@@ -1,0 +1,80 @@
+import EmberCore
+
+/// Reading helpers shared by the collectors of `/sys/class/*` devices.
+enum SysfsClass {
+    /// Lists the device entries of a class directory such as `class/hwmon`, sorted by name.
+    ///
+    /// Returns an empty list when the directory does not exist, because the subsystem is absent on
+    /// this machine. Also returns an empty list when this user may not list it, and records that in
+    /// `sink` as an unavailable source. Any other listing failure is thrown, because the collector
+    /// then has nothing it can read.
+    static func listDevices(
+        _ path: String, reader: SourceReader, sink: inout MetricSink, absence: inout AbsenceLog
+    ) throws -> [String] {
+        do {
+            return try reader.entries(path)
+        } catch let error as FileError where error.isNotFound {
+            absence.noteAbsent(path)
+            return []
+        } catch let error as FileError where error.isPermissionDenied {
+            sink.record(error)
+            return []
+        }
+    }
+
+    /// Reads a text attribute that becomes a label value, trimmed of whitespace on both ends as
+    /// node_exporter's sysfs reader (Go `strings.TrimSpace`) does.
+    static func labelString(_ path: String, reader: SourceReader) throws -> String {
+        trimSpace(try reader.string(path))
+    }
+
+    /// Removes leading and trailing ASCII and Unicode whitespace.
+    static func trimSpace(_ text: String) -> String {
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+              let last = text.lastIndex(where: { !$0.isWhitespace })
+        else {
+            return ""
+        }
+        return String(text[first...last])
+    }
+
+    /// Parses a decimal integer attribute after trimming whitespace; the error names the file.
+    static func parseInteger(_ text: String, path: String) throws -> Int64 {
+        guard let value = Int64(trimSpace(text)) else {
+            throw ParseError(path: path, expected: "an integer", content: text)
+        }
+        return value
+    }
+}
+
+/// Logs a missing source at debug level once per path, so an absent subsystem does not repeat a
+/// log line every sampling cycle.
+struct AbsenceLog {
+    let logger: Logger
+    private var logged: Set<String> = []
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    mutating func noteAbsent(_ path: String) {
+        guard logged.insert(path).inserted else { return }
+        logger.debug("source not present on this machine", ("path", path))
+    }
+}
+
+/// Descriptors created from names found at run time (hwmon attribute files, RAPL zone names),
+/// kept so every sample of a family shares one descriptor and the strings are built once.
+struct DescriptorCache {
+    private var descriptors: [String: MetricDescriptor] = [:]
+
+    /// Returns the descriptor stored under `key`, creating it with `make` the first time.
+    mutating func descriptor(_ key: String, _ make: () -> MetricDescriptor) -> MetricDescriptor {
+        if let known = descriptors[key] {
+            return known
+        }
+        let created = make()
+        descriptors[key] = created
+        return created
+    }
+}

@@ -1,0 +1,124 @@
+import EmberCore
+
+/// Exports `class/thermal`: zone temperatures and cooling device states as node_exporter 1.5
+/// does, plus each zone's mode, governor and trip points as `ember_thermal_zone_*`.
+///
+/// A zone whose type or temperature cannot be read is left out of `node_thermal_zone_temp`, as
+/// node_exporter leaves it out, and the error is recorded: a failed read never becomes 0 °C.
+public final class ThermalZoneCollector: Collector {
+    private let reader: SourceReader
+    private var absence: AbsenceLog
+
+    static let zoneTemperature = MetricDescriptor(
+        "node_thermal_zone_temp", "Thermal zone temperature, in degrees Celsius.", labels: ["zone", "type"],
+        windowUnit: "celsius")
+    static let coolingCurrentState = MetricDescriptor(
+        "node_cooling_device_cur_state", "Current throttle state of the cooling device.", labels: ["name", "type"])
+    static let coolingMaximumState = MetricDescriptor(
+        "node_cooling_device_max_state", "Maximum throttle state of the cooling device.", labels: ["name", "type"])
+    static let zoneInfo = MetricDescriptor(
+        "ember_thermal_zone_info",
+        "Thermal zone mode (enabled, disabled, or empty when the kernel has no mode file) and governor; value 1.",
+        labels: ["zone", "type", "mode", "policy"])
+    static let tripTemperature = MetricDescriptor(
+        "ember_thermal_zone_trip_point_temp_celsius", "Temperature at which a trip point fires, in degrees Celsius.",
+        labels: ["zone", "type", "trip", "trip_type"])
+    static let tripHysteresis = MetricDescriptor(
+        "ember_thermal_zone_trip_point_hysteresis_celsius",
+        "Drop below the trip temperature needed to clear a trip point, in degrees Celsius.",
+        labels: ["zone", "type", "trip", "trip_type"])
+
+    public init(context: CollectorContext) {
+        reader = context.reader
+        absence = AbsenceLog(logger: context.logger)
+    }
+
+    public func update(into sink: inout MetricSink) throws {
+        let classPath = reader.roots.sys("class/thermal")
+        let entries = try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence)
+        for entry in entries {
+            if let zone = ThermalNames.number(entry, prefix: "thermal_zone") {
+                collectZone(classPath + "/" + entry, zone: zone, into: &sink)
+            } else if let device = ThermalNames.number(entry, prefix: "cooling_device") {
+                collectCoolingDevice(classPath + "/" + entry, name: device, into: &sink)
+            }
+        }
+    }
+
+    private func collectZone(_ directory: String, zone: String, into sink: inout MetricSink) {
+        guard let type = sink.attempt({ try SysfsClass.labelString(directory + "/type", reader: reader) }) else {
+            return
+        }
+
+        let mode = sink.attempt { try reader.optionalString(directory + "/mode") } ?? nil
+        let policy = sink.attempt { try reader.optionalString(directory + "/policy") } ?? nil
+        sink.add(Self.zoneInfo, 1, zone, type, mode ?? "", policy ?? "")
+
+        // node_exporter skips a disabled zone, whose reading the kernel does not update.
+        if mode != "disabled", let milli = sink.attempt({ try readInteger(directory + "/temp") }) {
+            sink.add(Self.zoneTemperature, Double(milli) / 1000.0, zone, type)
+        }
+        collectTripPoints(directory, zone: zone, type: type, into: &sink)
+    }
+
+    private func collectTripPoints(_ directory: String, zone: String, type: String, into sink: inout MetricSink) {
+        guard let names = sink.attempt({ try reader.entries(directory) }) else { return }
+
+        for trip in ThermalNames.tripPoints(in: names) {
+            let prefix = directory + "/trip_point_" + trip + "_"
+            guard let tripType = sink.attempt({ try SysfsClass.labelString(prefix + "type", reader: reader) }),
+                  let milli = sink.attempt({ try readInteger(prefix + "temp") })
+            else { continue }
+
+            sink.add(Self.tripTemperature, Double(milli) / 1000.0, zone, type, trip, tripType)
+            if let hysteresis = sink.attempt({ try readOptionalInteger(prefix + "hyst") }) ?? nil {
+                sink.add(Self.tripHysteresis, Double(hysteresis) / 1000.0, zone, type, trip, tripType)
+            }
+        }
+    }
+
+    /// Reads a cooling device; one whose type or states cannot be read is left out entirely,
+    /// since node_exporter exports none of its series either.
+    private func collectCoolingDevice(_ directory: String, name: String, into sink: inout MetricSink) {
+        guard let type = sink.attempt({ try SysfsClass.labelString(directory + "/type", reader: reader) }),
+              let maximum = sink.attempt({ try readInteger(directory + "/max_state") }),
+              let current = sink.attempt({ try readInteger(directory + "/cur_state") })
+        else { return }
+
+        // cur_state is -1 for some drivers, such as intel_powerclamp while idle; it is kept as is.
+        sink.add(Self.coolingCurrentState, Double(current), name, type)
+        sink.add(Self.coolingMaximumState, Double(maximum), name, type)
+    }
+
+    private func readInteger(_ path: String) throws -> Int64 {
+        try SysfsClass.parseInteger(try reader.string(path), path: path)
+    }
+
+    private func readOptionalInteger(_ path: String) throws -> Int64? {
+        guard let text = try reader.optionalString(path) else { return nil }
+        return try SysfsClass.parseInteger(text, path: path)
+    }
+}
+
+/// Name parsing for `class/thermal` entries.
+enum ThermalNames {
+    /// Returns the number of `thermal_zone3` (`3`) for `prefix` `thermal_zone`, or nil when the name
+    /// is not the prefix followed by a digit (node_exporter globs `thermal_zone[0-9]*`).
+    static func number(_ entry: String, prefix: String) -> String? {
+        guard entry.hasPrefix(prefix) else { return nil }
+
+        let suffix = entry.dropFirst(prefix.count)
+        guard let first = suffix.first, first.isASCII, first.isNumber else { return nil }
+        return String(suffix)
+    }
+
+    /// Returns the trip point numbers (`0`, `1`, …) that have a `trip_point_N_temp` file, in
+    /// numeric order.
+    static func tripPoints(in fileNames: [String]) -> [String] {
+        let numbers = fileNames.compactMap { name -> Int? in
+            guard name.hasPrefix("trip_point_"), name.hasSuffix("_temp") else { return nil }
+            return Int(name.dropFirst("trip_point_".count).dropLast("_temp".count))
+        }
+        return numbers.sorted().map(String.init)
+    }
+}
