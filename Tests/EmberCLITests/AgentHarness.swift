@@ -1,0 +1,25 @@
+import EmberCore
+import EmberExposition
+import EmberTestSupport
+
+@testable import EmberCLI
+
+/// Runs the whole agent pipeline in-process on a fixture tree, as `ember snapshot` does.
+enum AgentHarness {
+    /// Takes two samples (so rates exist) and returns the second one's text exposition.
+    static func exposition(roots: SourceRoots, extraFlags: [String] = []) throws -> String {
+        let flags = [
+            "--path.sysfs=\(roots.sysfs)", "--path.procfs=\(roots.procfs)", "--path.debugfs=\(roots.debugfs)",
+            "--sample.interval=100ms",
+        ] + extraFlags
+        let options = try EmberMain.options(flags)
+        let agent = try Agent(options, logger: Logger(level: .error, sink: DiscardingLogSink()))
+        let snapshot = SnapshotCommand.take(agent)
+        return String(decoding: PrometheusTextEncoder.encode(snapshot.samples).bytes, as: UTF8.self)
+    }
+}
+
+/// Drops log lines; tests that check logging use a recording sink instead.
+struct DiscardingLogSink: LogSink {
+    func write(_ line: String) {}
+}

@@ -1,0 +1,78 @@
+import EmberCore
+import XCTest
+
+@testable import EmberCLI
+
+final class AgentOptionsTests: XCTestCase {
+    func testDefaults() throws {
+        let options = try EmberMain.options([])
+
+        XCTAssertEqual(options.listenAddress, ":9811")
+        XCTAssertEqual(options.intervalSeconds, 1)
+        XCTAssertEqual(options.timeoutSeconds, 0.8, accuracy: 1e-9)
+        XCTAssertEqual(options.roots, SourceRoots())
+        XCTAssertTrue(options.enabledCollectors.contains("hwmon"))
+        XCTAssertTrue(options.enabledCollectors.contains("netdev"))
+    }
+
+    func testFlagsWithEqualsAndSeparateValue() throws {
+        let options = try EmberMain.options([
+            "--path.sysfs=/tmp/sys", "--path.procfs", "/tmp/proc", "--sample.interval=5s", "--log.level", "debug",
+        ])
+
+        XCTAssertEqual(options.roots.sysfs, "/tmp/sys")
+        XCTAssertEqual(options.roots.procfs, "/tmp/proc")
+        XCTAssertEqual(options.intervalSeconds, 5)
+        XCTAssertEqual(options.timeoutSeconds, 4, accuracy: 1e-9)
+        XCTAssertEqual(options.logLevel, .debug)
+    }
+
+    func testCollectorSwitches() throws {
+        let disabled = try EmberMain.options(["--no-collector.hwmon", "--no-collector.netdev"])
+        XCTAssertFalse(disabled.enabledCollectors.contains("hwmon"))
+        XCTAssertFalse(disabled.enabledCollectors.contains("netdev"))
+        XCTAssertTrue(disabled.enabledCollectors.contains("cpu"))
+
+        let only = try EmberMain.options(["--collector.disable-defaults", "--collector.thermal_zone"])
+        XCTAssertEqual(only.enabledCollectors, ["thermal_zone"])
+    }
+
+    func testCollectorOptionIsPassedThrough() throws {
+        let options = try EmberMain.options(["--collector.netdev.device-exclude=^lo$"])
+
+        XCTAssertEqual(options.collectorOptions.values["collector.netdev.device-exclude"], "^lo$")
+    }
+
+    func testUnknownFlagIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--web.listen=:1"])) { error in
+            XCTAssertEqual(String(describing: error), "unknown flag --web.listen")
+        }
+    }
+
+    func testUnknownCollectorIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--collector.gpu"])) { error in
+            XCTAssertTrue(String(describing: error).hasPrefix("unknown collector \"gpu\""))
+        }
+    }
+
+    func testInvalidDurationIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--sample.interval=fast"]))
+        XCTAssertThrowsError(try EmberMain.options(["--sample.interval=0s"]))
+    }
+
+    func testRetentionShorterThanWindowIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--history.raw-retention=30s", "--history.window=1m"]))
+    }
+
+    func testDurationParser() {
+        XCTAssertEqual(DurationParser.seconds("500ms"), 0.5)
+        XCTAssertEqual(DurationParser.seconds("1m30s"), 90)
+        XCTAssertEqual(DurationParser.seconds("15m"), 900)
+        XCTAssertEqual(DurationParser.seconds("2h"), 7200)
+        XCTAssertNil(DurationParser.seconds("5"))
+        XCTAssertNil(DurationParser.seconds(""))
+        XCTAssertNil(DurationParser.seconds("1x"))
+        XCTAssertEqual(DurationParser.format(0.5), "500ms")
+        XCTAssertEqual(DurationParser.format(900), "15m")
+    }
+}
