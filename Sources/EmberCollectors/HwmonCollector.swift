@@ -103,6 +103,9 @@ public final class HwmonCollector: Collector {
         } catch where error.code == EISDIR {
             // A subdirectory whose name looks like an attribute, such as `device/power/`.
             return nil
+        } catch where error.code == EIO && reader.fileSystem.isWriteOnly(path) {
+            // A write-only attribute such as `temp1_reset_history`: not a value, not a fault.
+            return nil
         } catch {
             sink.record(error)
             return nil

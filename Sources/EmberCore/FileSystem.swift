@@ -28,6 +28,18 @@ public protocol FileSystem: AnyObject {
 
     /// Returns the kind of file at `path`, following links, or nil when it does not exist.
     func fileKind(_ path: String) -> FileKind?
+
+    /// Returns whether `path` has no read permission bit for anyone, as sysfs marks a write-only
+    /// attribute (mode 0200). Reading one fails with EIO even as root.
+    func isWriteOnly(_ path: String) -> Bool
+}
+
+extension FileSystem {
+    public func isWriteOnly(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return info.st_mode & (S_IRUSR | S_IRGRP | S_IROTH) == 0
+    }
 }
 
 /// What `stat` reports about a path, reduced to what collectors branch on.

@@ -291,6 +291,23 @@ final class HwmonCollectorTests: XCTestCase {
         }
     }
 
+    func testWriteOnlyAttributeIsSkippedSilently() throws {
+        let tree = try HardwareTree()
+        try makeChip(tree)
+        try tree.write("class/hwmon/hwmon0/temp1_reset_history", "")
+        let path = tree.path("class/hwmon/hwmon0/temp1_reset_history")
+        try FileManager.default.setAttributes([.posixPermissions: 0o200], ofItemAtPath: path)
+        // Root can read a mode-0200 regular file, so the kernel's EIO for a write-only sysfs
+        // attribute is injected.
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EIO, at: path)
+
+        let sink = try run(tree, fileSystem: fileSystem)
+
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [])
+        XCTAssertNotNil(HardwareHarness.values(sink)[#"node_hwmon_temp_celsius{chip="tcpm",sensor="temp1"}"#])
+    }
+
     func testPermissionDeniedIsUnavailableNotError() throws {
         let tree = try HardwareTree()
         try makeChip(tree)
