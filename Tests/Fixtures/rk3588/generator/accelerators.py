@@ -39,8 +39,8 @@ def trans_stat(variant, index, device):
     current = device.frequencies.index(device.current)
     matrix = transition_matrix(states, 0, current, device.transitions, seed=101 + index)
     visited = visited_states(matrix, 0)
-    weights = [400 if state == current else 2 + 3 * (states - state) if state in visited else 0
-               for state in range(states)]
+    weights = [2 + 3 * (states - state) if state in visited else 0 for state in range(states)]
+    weights[current] = 400
     times_ms = split_time(variant.uptime_seconds * 1000 - 1500, weights, current)
 
     if variant.devfreq_star_bug:

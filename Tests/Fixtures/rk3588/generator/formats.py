@@ -48,9 +48,9 @@ class Lcg:
 def transition_matrix(states, start, end, steps, seed):
     """Count the transitions of a walk over `states` that begins at `start` and ends at `end`.
 
-    Rows are "from", columns "to"; the diagonal is zero, and entries into and out of every state
+    Rows are "from" and columns "to". The diagonal is zero, and entries into and out of every state
     balance except at the two ends, as in a real transition table. The walk favours the lowest and
-    the highest state, the way on-demand governors jump to the top and fall back to idle.
+    the highest state, because on-demand governors jump to the top and fall back to idle.
     """
     matrix = [[0] * states for _ in range(states)]
     rng = Lcg(seed)
@@ -65,8 +65,10 @@ def transition_matrix(states, start, end, steps, seed):
 
 
 def pick_state(rng, states, current):
-    weights = [0 if state == current else 8 if state == 0 else 5 if state == states - 1 else 1
-               for state in range(states)]
+    weights = [1] * states
+    weights[0] = 8
+    weights[-1] = 5
+    weights[current] = 0
     draw = rng.below(sum(weights))
     for state, weight in enumerate(weights):
         if draw < weight:
@@ -90,10 +92,10 @@ def split_time(total, weights, current):
 
 
 def residency_weights(states, current, profile):
-    """Relative time per state for a governor profile.
+    """Return the relative time per state for a governor profile.
 
-    `performance` sits at the current (top) state; `idle` spends most time at the lowest OPP and
-    little at the top, as ondemand and schedutil do on a lightly loaded board.
+    `performance` stays at the current (top) state. `idle` spends most time at the lowest OPP and
+    a little at the top, as ondemand and schedutil do on a lightly loaded board.
     """
     if profile == "performance":
         return [1] * states if states == 1 else [1] * (states - 1) + [200000]
@@ -112,7 +114,7 @@ def cpufreq_trans_table(frequencies, matrix):
 
 
 def devfreq_trans_stat(frequencies, matrix, times_ms, marked):
-    """`trans_stat` as drivers/devfreq/devfreq.c prints it; `marked` holds the row indexes given a `*`.
+    """`trans_stat` as drivers/devfreq/devfreq.c prints it; `marked` contains the indexes of the rows that get a `*`.
 
     Ten-digit frequencies fill their `%10lu` field, so the header runs them together.
     """

@@ -136,7 +136,6 @@ class Variant:
     model: str
     compatible: tuple
     power_coefficients: dict
-    hwmon_thermal_first: int
     tcpm_hwmon: Optional[int]
     pwmfan_hwmon: int
     pwmfan_pwm: int
@@ -152,6 +151,5 @@ class Variant:
     mali: Optional[dict]
     aspm_policy: str
     memory: dict
-    cpuinfo_features: str
     load_average: str
     extra: dict = field(default_factory=dict)

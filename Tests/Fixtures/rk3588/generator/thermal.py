@@ -12,7 +12,7 @@ def zone_path(index):
 def write_thermal(tree, variant):
     for index, zone in enumerate(variant.zones):
         write_zone(tree, variant, index, zone)
-        write_zone_hwmon(tree, variant, index, zone)
+        write_zone_hwmon(tree, index, zone)
     for index, device in enumerate(variant.cooling_devices):
         path = f"{THERMAL}/cooling_device{index}"
         tree.attrs(path, {"type": device.type, "cur_state": device.cur_state, "max_state": device.max_state})
@@ -46,17 +46,16 @@ def write_zone(tree, variant, index, zone):
     tree.link(f"sys/class/thermal/thermal_zone{index}", path)
 
 
-def write_zone_hwmon(tree, variant, index, zone):
+def write_zone_hwmon(tree, index, zone):
     """Write the hwmon device the thermal core registers under each zone.
 
     Its name is the zone type with `-` replaced by `_`, and `temp1_crit` exists only when the zone
-    has a critical trip.
+    has a critical trip. The bridges register before any other hwmon, so hwmonN belongs to zone N.
     """
-    number = variant.hwmon_thermal_first + index
-    path = f"{zone_path(index)}/hwmon{number}"
+    path = f"{zone_path(index)}/hwmon{index}"
     tree.attrs(path, {"name": zone.type.replace("-", "_"), "temp1_input": tsadc_temperature(zone.adc_code)})
     critical = [trip.temp for trip in zone.trips if trip.kind == "critical"]
     if critical:
         tree.attr(f"{path}/temp1_crit", critical[0])
     tree.link(f"{path}/device", zone_path(index))
-    tree.link(f"sys/class/hwmon/hwmon{number}", path)
+    tree.link(f"sys/class/hwmon/hwmon{index}", path)

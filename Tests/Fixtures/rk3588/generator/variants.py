@@ -39,9 +39,6 @@ MAINLINE_PCIE = {
 I2C0 = "devices/platform/fd880000.i2c/i2c-0"
 I2C1 = "devices/platform/fea90000.i2c/i2c-1"
 
-CPUINFO_FEATURES = ("fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc "
-                    "dcpop asimddp")
-
 NVME_FIKWOT = Nvme(model="FIKWOT FN501 Pro 512GB", serial="FN501P512G0000000042", firmware="V1.0.0",
                    hwmon=9, temp_input=43850, temp_min=-5150, temp_max=79850, temp_crit=84850)
 NVME_SANDISK = Nvme(model="SanDisk Ultra 3D NVMe", serial="22293C452220", firmware="211210WD",
@@ -84,14 +81,26 @@ def vendor_zones(codes, crit_everywhere):
     return tuple(zones)
 
 
+# What the vendor device tree and BSP drivers give both vendor kernels (1800/2304/2352 MHz silicon bin).
+VENDOR_BOARD = {
+    "thermal_policy": "power_allocator",
+    "available_policies": "power_allocator user_space step_wise fair_share",
+    "cpu_capacity": (405, 405, 405, 405, 1003, 1003, 1024, 1024),
+    "model": "RK3588 OPi 5 Plus",
+    "compatible": ("rockchip,rk3588-orangepi-5-plus", "rockchip,rk3588"),
+    "power_coefficients": {0: 100, 4: 300, 6: 300},
+    "tcpm_hwmon": 7,
+    "pwmfan_hwmon": 8,
+    "pcie": VENDOR_PCIE,
+}
+
 V5_10 = Variant(
+    **VENDOR_BOARD,
     directory="opi5plus-v5.10",
     kernel="5.10.160-legacy-rk35xx",
     mainline=False,
     uptime_seconds=273600,
     zones=vendor_zones((305, 304, 305, 304, 304, 303, 303), crit_everywhere=False),
-    thermal_policy="power_allocator",
-    available_policies="power_allocator user_space step_wise fair_share",
     cooling_devices=(
         CoolingDevice("thermal-cpufreq-0", 0, 7), CoolingDevice("thermal-cpufreq-1", 0, 10),
         CoolingDevice("thermal-cpufreq-2", 0, 10), CoolingDevice("thermal-devfreq-0", 0, 7),
@@ -104,18 +113,10 @@ V5_10 = Variant(
     ),
     governors="conservative ondemand userspace powersave performance schedutil",
     governor="performance",
-    cpu_capacity=(405, 405, 405, 405, 1003, 1003, 1024, 1024),
     has_cluster_id=False,
-    model="RK3588 OPi 5 Plus",
-    compatible=("rockchip,rk3588-orangepi-5-plus", "rockchip,rk3588"),
-    power_coefficients={0: 100, 4: 300, 6: 300},
-    hwmon_thermal_first=0,
-    tcpm_hwmon=7,
-    pwmfan_hwmon=8,
     pwmfan_pwm=0,
     pwmfan_has_enable=False,
     nvme=NVME_FIKWOT,
-    pcie=VENDOR_PCIE,
     interfaces=interfaces("r8125"),
     devfreq=(
         Devfreq("fb000000.gpu", "devices/platform/fb000000.gpu", GPU_NPU_HZ, 300000000, "simple_ondemand", 1450),
@@ -131,18 +132,16 @@ V5_10 = Variant(
     aspm_policy="default [performance] powersave powersupersave",
     memory={"total": 16109200, "free": 14627844, "buffers": 52148, "cached": 739304, "anon": 312560,
             "shmem": 18920, "slab": 96084, "swap": 8054596, "cma": 8192, "vmalloc_total": 263061440},
-    cpuinfo_features=CPUINFO_FEATURES,
     load_average="0.00 0.02 0.00 1/251 2843",
 )
 
 V6_1 = Variant(
+    **VENDOR_BOARD,
     directory="opi5plus-v6.1",
     kernel="6.1.43-rockchip-rk3588",
     mainline=False,
     uptime_seconds=95400,
     zones=vendor_zones((313, 314, 313, 312, 312, 311, 311), crit_everywhere=True),
-    thermal_policy="power_allocator",
-    available_policies="power_allocator user_space step_wise fair_share",
     cooling_devices=(
         CoolingDevice("cpufreq-cpu0", 0, 7), CoolingDevice("cpufreq-cpu4", 0, 10),
         CoolingDevice("cpufreq-cpu6", 0, 10), CoolingDevice("devfreq-fb000000.gpu", 0, 7),
@@ -155,18 +154,10 @@ V6_1 = Variant(
     ),
     governors="interactive conservative ondemand userspace powersave performance schedutil",
     governor="ondemand",
-    cpu_capacity=(405, 405, 405, 405, 1003, 1003, 1024, 1024),
     has_cluster_id=True,
-    model="RK3588 OPi 5 Plus",
-    compatible=("rockchip,rk3588-orangepi-5-plus", "rockchip,rk3588"),
-    power_coefficients={0: 100, 4: 300, 6: 300},
-    hwmon_thermal_first=0,
-    tcpm_hwmon=7,
-    pwmfan_hwmon=8,
     pwmfan_pwm=50,
     pwmfan_has_enable=True,
     nvme=NVME_SANDISK,
-    pcie=VENDOR_PCIE,
     interfaces=interfaces("r8169", wifi=True),
     devfreq=(
         Devfreq("fb000000.gpu", "devices/platform/fb000000.gpu", GPU_NPU_HZ, 300000000, "simple_ondemand", 862,
@@ -186,7 +177,6 @@ V6_1 = Variant(
     aspm_policy="[default] performance powersave powersupersave",
     memory={"total": 16110068, "free": 14289412, "buffers": 61320, "cached": 905116, "anon": 398744,
             "shmem": 22408, "slab": 121360, "swap": 8055032, "cma": 8192, "vmalloc_total": 263061440},
-    cpuinfo_features=CPUINFO_FEATURES,
     load_average="0.08 0.05 0.01 1/287 3190",
 )
 
@@ -223,7 +213,6 @@ MAINLINE = Variant(
     model="Xunlong Orange Pi 5 Plus",
     compatible=("xunlong,orangepi-5-plus", "rockchip,rk3588"),
     power_coefficients={cpu: 228 if cpu < 4 else 416 for cpu in range(8)},
-    hwmon_thermal_first=0,
     tcpm_hwmon=None,
     pwmfan_hwmon=7,
     pwmfan_pwm=0,
@@ -242,7 +231,6 @@ MAINLINE = Variant(
     aspm_policy="[default] performance powersave powersupersave",
     memory={"total": 16135996, "free": 15012740, "buffers": 40212, "cached": 612804, "anon": 241388,
             "shmem": 11264, "slab": 88420, "swap": 8067996, "cma": 65536, "vmalloc_total": 133141626880},
-    cpuinfo_features=CPUINFO_FEATURES,
     load_average="0.11 0.06 0.02 1/203 1877",
 )
 
