@@ -78,6 +78,17 @@ final class RK3588FixtureTests: XCTestCase {
         }
     }
 
+    func testMainlineOppHzIs64Bit() throws {
+        let reader = reader("opi5plus-mainline")
+        let node = reader.roots.sys("firmware/devicetree/base/opp-table-cluster1/opp-2400000000")
+        let hertz = try reader.fileSystem.readAttribute(node + "/opp-hz")
+        XCTAssertEqual(hertz.count, 8)
+        XCTAssertEqual(hertz.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, 2_400_000_000)
+
+        let microvolts = try reader.fileSystem.readAttribute(node + "/opp-microvolt")
+        XCTAssertEqual(microvolts, [0x00, 0x0f, 0x42, 0x40, 0x00, 0x0f, 0x42, 0x40, 0x00, 0x0f, 0x42, 0x40])
+    }
+
     func testModelIsNulTerminated() throws {
         let reader = reader("opi5plus-mainline")
         let bytes = try reader.fileSystem.readAttribute(reader.roots.sys("firmware/devicetree/base/model"))

@@ -22,6 +22,11 @@ def be32(*values):
     return b"".join(struct.pack(">I", value) for value in values)
 
 
+def be64(value):
+    """A 64-bit device-tree value such as `opp-hz`: two big-endian cells, high word first."""
+    return struct.pack(">Q", value)
+
+
 def dt_strings(*values):
     """A device-tree string list: every string NUL-terminated, no newline."""
     return b"".join(value.encode("ascii") + b"\0" for value in values)

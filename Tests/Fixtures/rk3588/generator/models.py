@@ -4,7 +4,7 @@ Every number here ends up in a sysfs or procfs file. Units follow the kernel fil
 written to (m°C for temperatures, kHz for cpufreq, Hz for devfreq, µV for regulators).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 
@@ -152,4 +152,3 @@ class Variant:
     aspm_policy: str
     memory: dict
     load_average: str
-    extra: dict = field(default_factory=dict)
