@@ -1,0 +1,1 @@
+"""Builds the RK3588 fixture trees; run ../generate.py."""
