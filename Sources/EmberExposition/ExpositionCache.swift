@@ -1,0 +1,125 @@
+import EmberCore
+import Synchronization
+
+/// The rendered exposition of the latest snapshot, so that a scrape costs a lookup and a write.
+///
+/// ``publish(samples:sequence:wallTime:)`` encodes the text format right away. OpenMetrics and the gzip
+/// variants are encoded on the first request that needs them, once per snapshot. Scrapes between two
+/// publishes all get the same bytes, so the output never depends on who scraped last.
+public final class ExpositionCache: Sendable {
+    /// A response body with its headers.
+    public struct Body: Sendable {
+        public let bytes: [UInt8]
+        public let contentType: String
+        /// `gzip` when compressed; nil for identity.
+        public let contentEncoding: String?
+    }
+
+    /// What was published last, for health checks and self-metrics.
+    public struct Status: Sendable {
+        public let sequence: UInt64
+        /// When the snapshot was taken, in seconds since the Unix epoch.
+        public let wallTime: Double
+        /// When it was published, on the monotonic clock.
+        public let publishedMonotonicNanoseconds: UInt64
+        public let seriesCount: Int
+        /// Samples the text encoder dropped.
+        public let report: EncodingReport
+    }
+
+    private let clock: any Clock
+    private let current = Mutex<RenderedExposition?>(nil)
+
+    public init(clock: any Clock = SystemClock()) {
+        self.clock = clock
+    }
+
+    /// Renders `samples` and makes them the body of every following scrape.
+    ///
+    /// Returns the samples dropped as duplicates, conflicts or invalid names, for the caller to log.
+    @discardableResult
+    public func publish(samples: [Sample], sequence: UInt64, wallTime: Double) -> EncodingReport {
+        let previousSize = current.withLock { $0?.textSize } ?? 0
+        let rendered = RenderedExposition(plan: ExpositionPlan(samples: samples), sequence: sequence,
+                                          wallTime: wallTime, publishedAt: clock.monotonicNanoseconds(),
+                                          capacity: previousSize)
+        current.withLock { $0 = rendered }
+        return rendered.status.report
+    }
+
+    @discardableResult
+    public func publish(_ snapshot: Snapshot) -> EncodingReport {
+        publish(samples: snapshot.samples, sequence: snapshot.sequence, wallTime: snapshot.wallTime)
+    }
+
+    /// The body of the latest snapshot in `format`, gzip-compressed when `gzip` is true (if compression
+    /// fails, which takes zlib running out of memory, the identity body is returned instead).
+    /// Returns nil until the first publish.
+    public func body(for format: ExpositionFormat, gzip: Bool) -> Body? {
+        current.withLock { $0 }?.body(for: format, gzip: gzip)
+    }
+
+    /// Nil until the first publish.
+    public var status: Status? {
+        current.withLock { $0 }?.status
+    }
+}
+
+/// One snapshot's exposition: the text bytes, plus other variants made on first use.
+final class RenderedExposition: Sendable {
+    private enum Variant: Hashable {
+        case openMetrics
+        case gzip(ExpositionFormat)
+    }
+
+    let status: ExpositionCache.Status
+    private let plan: ExpositionPlan
+    private let text: [UInt8]
+    private let variants = Mutex<[Variant: [UInt8]]>([:])
+
+    var textSize: Int { text.count }
+
+    init(plan: ExpositionPlan, sequence: UInt64, wallTime: Double, publishedAt: UInt64, capacity: Int) {
+        var text: [UInt8] = []
+        text.reserveCapacity(capacity)
+        PrometheusTextEncoder.encode(plan, into: &text)
+
+        self.plan = plan
+        self.text = text
+        self.status = ExpositionCache.Status(sequence: sequence, wallTime: wallTime,
+                                             publishedMonotonicNanoseconds: publishedAt,
+                                             seriesCount: plan.seriesCount, report: plan.report)
+    }
+
+    func body(for format: ExpositionFormat, gzip: Bool) -> ExpositionCache.Body {
+        let identity = bytes(for: format)
+        if gzip, let compressed = compressed(format, identity) {
+            return ExpositionCache.Body(bytes: compressed, contentType: format.contentType, contentEncoding: "gzip")
+        }
+        return ExpositionCache.Body(bytes: identity, contentType: format.contentType, contentEncoding: nil)
+    }
+
+    private func bytes(for format: ExpositionFormat) -> [UInt8] {
+        guard format == .openMetrics else { return text }
+
+        return variants.withLock { variants in
+            if let cached = variants[.openMetrics] { return cached }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(text.count + text.count / 8)
+            // NOTE: counter families dropped only in OpenMetrics (name without `_total` taken by a gauge) are
+            // not in `status.report`, because this runs after publish returned.
+            OpenMetricsEncoder.encode(plan, into: &bytes)
+            variants[.openMetrics] = bytes
+            return bytes
+        }
+    }
+
+    private func compressed(_ format: ExpositionFormat, _ identity: [UInt8]) -> [UInt8]? {
+        variants.withLock { variants in
+            if let cached = variants[.gzip(format)] { return cached }
+            guard let bytes = try? Gzip.compress(identity) else { return nil }
+            variants[.gzip(format)] = bytes
+            return bytes
+        }
+    }
+}

@@ -1,0 +1,246 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EmberCore
+
+/// What every connection of one server shares.
+struct HTTPConnectionContext {
+    let configuration: HTTPServerConfiguration
+    let parser: HTTPRequestParser
+    let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    let logger: Logger
+
+    /// Pipelined requests wait unparsed while this many response bytes are unsent, so a client that
+    /// sends without reading cannot make the server buffer without bound.
+    static let maxPendingOutputBytes = 1 << 20
+}
+
+/// One client connection, driven by the event loop on readiness; every call returns without blocking.
+///
+/// A connection is open (reading requests and writing responses), then closing (an error response or
+/// `Connection: close` is being flushed), then lingering (the write side is shut and input is drained
+/// until the client closes or the linger timeout passes, so the client reads the last response instead of
+/// a reset), then closed.
+final class HTTPConnection {
+    let descriptor: Int32
+    let id: UInt64
+    let peer: String
+    private let context: HTTPConnectionContext
+
+    private var input: [UInt8] = []
+    private var output = OutputQueue()
+    private var inputEnded = false
+    private(set) var isClosing = false
+    private var lingerDeadline: UInt64?
+    private(set) var isClosed = false
+
+    /// When the first byte of the request being read arrived; nil between requests.
+    private var requestStartedAt: UInt64?
+    /// When a request was last completed or the connection opened, for the idle timeout.
+    private(set) var lastActivity: UInt64
+    private var lastWriteProgress: UInt64
+
+    init(descriptor: Int32, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
+        self.descriptor = descriptor
+        self.id = id
+        self.peer = peer
+        self.context = context
+        self.lastActivity = now
+        self.lastWriteProgress = now
+    }
+
+    /// Between requests with nothing to send: a connection the server may close to make room.
+    var isIdle: Bool {
+        !isClosing && !isClosed && input.isEmpty && output.isEmpty
+    }
+
+    var pollEvents: Int16 {
+        if isClosed { return 0 }
+        if lingerDeadline != nil { return Int16(POLLIN) }
+
+        let wantsInput = !isClosing && !inputEnded && output.pendingBytes < HTTPConnectionContext.maxPendingOutputBytes
+        return (wantsInput ? Int16(POLLIN) : 0) | (output.isEmpty ? 0 : Int16(POLLOUT))
+    }
+
+    func handle(events: Int16, now: UInt64) {
+        if events & Int16(POLLNVAL) != 0 {
+            close(reason: "invalid descriptor")
+            return
+        }
+        if events & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
+            readAvailable(now: now)
+        }
+        if !isClosed, events & Int16(POLLOUT) != 0 {
+            flush(now: now)
+        }
+    }
+
+    /// Queues an error response and closes once it is sent; used for the connection-limit 503 too.
+    func reject(_ response: HTTPResponse, version: HTTPVersion = .http11, now: UInt64) {
+        input.removeAll()
+        requestStartedAt = nil
+        enqueue(response, version: version, keepsAlive: false, isHead: false)
+        isClosing = true
+        flush(now: now)
+    }
+
+    func close(reason: String) {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(descriptor)
+        context.logger.debug("closed HTTP connection", ("connection", String(id)), ("peer", peer), ("reason", reason))
+    }
+}
+
+extension HTTPConnection {
+    /// The next moment a timeout applies to this connection.
+    func deadline() -> UInt64 {
+        let configuration = context.configuration
+        if let lingerDeadline { return lingerDeadline }
+        if !output.isEmpty { return lastWriteProgress + configuration.writeTimeout.nanoseconds }
+        if let requestStartedAt { return requestStartedAt + configuration.readTimeout.nanoseconds }
+        return lastActivity + configuration.idleTimeout.nanoseconds
+    }
+
+    func handleDeadline(now: UInt64) {
+        guard !isClosed, now >= deadline() else { return }
+
+        if lingerDeadline != nil {
+            close(reason: "linger timeout after the last response")
+        } else if !output.isEmpty {
+            close(reason: "write timed out after \(context.configuration.writeTimeout)")
+        } else if requestStartedAt != nil {
+            context.logger.debug("HTTP request timed out", ("connection", String(id)), ("peer", peer))
+            reject(.text(408, "request not received within \(context.configuration.readTimeout)"), now: now)
+        } else {
+            close(reason: "idle for \(context.configuration.idleTimeout)")
+        }
+    }
+}
+
+extension HTTPConnection {
+    private func readAvailable(now: UInt64) {
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while !isClosed {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                if lingerDeadline == nil, !isClosing {
+                    input.append(contentsOf: chunk[..<count])
+                }
+                continue
+            }
+            if count == 0 {
+                inputEnded = true
+                break
+            }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: break
+            default: close(reason: "receive failed: \(String(cString: strerror(errno)))")
+            }
+            break
+        }
+
+        guard !isClosed else { return }
+        if lingerDeadline != nil {
+            if inputEnded { close(reason: "client closed after the last response") }
+            return
+        }
+        processRequests(now: now)
+        flush(now: now)
+    }
+
+    /// Parses and answers the complete requests in the input, in order, until output backs up.
+    private func processRequests(now: UInt64) {
+        var consumed = 0
+        defer {
+            input.removeFirst(min(consumed, input.count))
+            if input.isEmpty {
+                requestStartedAt = nil
+            } else if requestStartedAt == nil {
+                requestStartedAt = now
+            }
+        }
+
+        while !isClosing, output.pendingBytes < HTTPConnectionContext.maxPendingOutputBytes {
+            switch context.parser.parse(input[consumed...]) {
+            case .incomplete:
+                // After the client's end of input, nothing more can complete: answer what came, then close.
+                if inputEnded {
+                    isClosing = true
+                }
+                return
+            case .failure(let error):
+                context.logger.debug("rejected HTTP request", ("connection", String(id)), ("peer", peer),
+                                     ("status", String(error.status)), ("error", error.message))
+                consumed = input.count
+                reject(.text(error.status, error.message), now: now)
+            case .request(let request, let length):
+                consumed += length
+                respond(to: request, now: now)
+            }
+        }
+    }
+
+    private func respond(to request: HTTPRequest, now: UInt64) {
+        let keepsAlive = request.keepsAlive
+        enqueue(context.handler(request), version: request.version, keepsAlive: keepsAlive,
+                isHead: request.method == "HEAD")
+        requestStartedAt = nil
+        lastActivity = now
+        if !keepsAlive {
+            isClosing = true
+        }
+    }
+
+    private func enqueue(_ response: HTTPResponse, version: HTTPVersion, keepsAlive: Bool, isHead: Bool) {
+        let wallSeconds = Int(WallClock.now())
+        output.append(HTTPResponseHead.bytes(for: response, version: version, keepsAlive: keepsAlive,
+                                             wallSeconds: wallSeconds))
+        if !isHead {
+            output.append(response.body)
+        }
+    }
+
+    private func flush(now: UInt64) {
+        let before = output.pendingBytes
+        let outcome = output.write(to: descriptor)
+        if output.pendingBytes < before {
+            lastWriteProgress = now
+        }
+
+        switch outcome {
+        case .failed(let code):
+            close(reason: "send failed: \(String(cString: strerror(code)))")
+        case .wouldBlock:
+            break
+        case .drained:
+            if isClosing {
+                startLingering(now: now)
+            } else if !input.isEmpty {
+                processRequests(now: now)
+                if !output.isEmpty { flush(now: now) }
+            }
+        }
+    }
+
+    private func startLingering(now: UInt64) {
+        guard lingerDeadline == nil else { return }
+        shutdown(descriptor, Int32(SHUT_WR))
+        lingerDeadline = now + context.configuration.lingerTimeout.nanoseconds
+        if inputEnded {
+            close(reason: "response sent")
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, clamped at zero.
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EmberCore
+
+/// The server's thread: one `poll` over the wake pipe, the listening sockets and every connection.
+///
+/// Only the loop thread touches this object after ``startThread()``; ``HTTPServer/stop()`` talks to it
+/// through the wake pipe alone.
+final class HTTPEventLoop {
+    /// How long accepting pauses when the process is out of descriptors (EMFILE), so the loop does not spin
+    /// on a listening socket that stays readable.
+    private static let acceptPause: UInt64 = 100_000_000
+    /// Minimum interval between two warnings about rejected connections, in nanoseconds.
+    private static let rejectionLogInterval: UInt64 = 60_000_000_000
+
+    let wakeWriteDescriptor: Int32
+    private let wakeReadDescriptor: Int32
+    private let listeners: [Int32]
+    private let context: HTTPConnectionContext
+    private let clock = SystemClock()
+
+    private var connections: [HTTPConnection] = []
+    private var nextConnectionID: UInt64 = 1
+    private var acceptPausedUntil: UInt64 = 0
+    private var rejectionsSinceLog = 0
+    private var lastRejectionLog: UInt64 = 0
+
+    init(
+        listeners: [Int32], configuration: HTTPServerConfiguration,
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse, logger: Logger
+    ) throws(HTTPServerError) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
+            throw .socketFailed(call: "pipe", address: "wake pipe", errno: errno)
+        }
+        ends.forEach(Self.makeNonBlocking)
+
+        wakeReadDescriptor = ends[0]
+        wakeWriteDescriptor = ends[1]
+        self.listeners = listeners
+        let parser = HTTPRequestParser(maxRequestLineBytes: configuration.maxRequestLineBytes,
+                                       maxHeaderBytes: configuration.maxHeaderBytes,
+                                       maxBodyBytes: configuration.maxBodyBytes)
+        context = HTTPConnectionContext(configuration: configuration, parser: parser, handler: handler,
+                                        logger: logger)
+    }
+
+    /// Starts the thread that runs ``run()`` and owns this loop until it returns.
+    func startThread() throws(HTTPServerError) -> pthread_t {
+        let retained = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            let loop = Unmanaged<HTTPEventLoop>.fromOpaque(argument!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, retained)
+
+        guard result == 0 else {
+            Unmanaged<HTTPEventLoop>.fromOpaque(retained).release()
+            closeAll()
+            Glibc.close(wakeWriteDescriptor)
+            throw .threadStartFailed(errno: result)
+        }
+        return thread
+    }
+
+    private func run() {
+        var descriptors: [pollfd] = []
+        while true {
+            let now = clock.monotonicNanoseconds()
+            fillPollDescriptors(&descriptors, now: now)
+            let result = poll(&descriptors, nfds_t(descriptors.count), pollTimeout(now: now))
+            if result < 0 {
+                if errno != EINTR {
+                    context.logger.error("poll failed", ("error", String(cString: strerror(errno))))
+                    usleep(10_000)
+                }
+                continue
+            }
+            if descriptors[0].revents != 0 { break }
+
+            dispatch(descriptors, now: clock.monotonicNanoseconds())
+        }
+        closeAll()
+    }
+
+    /// The wake pipe first, then the listeners (fd -1, which poll skips, while accepting is paused), then
+    /// the connections in array order.
+    private func fillPollDescriptors(_ descriptors: inout [pollfd], now: UInt64) {
+        descriptors.removeAll(keepingCapacity: true)
+        descriptors.append(pollfd(fd: wakeReadDescriptor, events: Int16(POLLIN), revents: 0))
+        for listener in listeners {
+            descriptors.append(pollfd(fd: now >= acceptPausedUntil ? listener : -1, events: Int16(POLLIN), revents: 0))
+        }
+        for connection in connections {
+            descriptors.append(pollfd(fd: connection.descriptor, events: connection.pollEvents, revents: 0))
+        }
+    }
+
+    /// Milliseconds until the earliest deadline, rounded up; -1 (wait forever) without one.
+    private func pollTimeout(now: UInt64) -> Int32 {
+        var earliest = connections.map { $0.deadline() }.min()
+        if acceptPausedUntil > now {
+            earliest = min(earliest ?? acceptPausedUntil, acceptPausedUntil)
+        }
+        guard let earliest else { return -1 }
+        guard earliest > now else { return 0 }
+        return Int32(min((earliest - now + 999_999) / 1_000_000, UInt64(Int32.max)))
+    }
+
+    /// Handles connection events before accepting, because accepting appends to `connections`.
+    private func dispatch(_ descriptors: [pollfd], now: UInt64) {
+        let firstConnection = 1 + listeners.count
+        for (index, connection) in connections.enumerated() {
+            let events = descriptors[firstConnection + index].revents
+            if events != 0 {
+                connection.handle(events: events, now: now)
+            }
+        }
+        for (index, listener) in listeners.enumerated() where descriptors[1 + index].revents != 0 {
+            acceptConnections(from: listener, now: now)
+        }
+        for connection in connections {
+            connection.handleDeadline(now: now)
+        }
+        connections.removeAll { $0.isClosed }
+    }
+
+    private func closeAll() {
+        for connection in connections {
+            connection.close(reason: "server stopping")
+        }
+        connections.removeAll()
+        listeners.forEach { Glibc.close($0) }
+        Glibc.close(wakeReadDescriptor)
+    }
+}
+
+extension HTTPEventLoop {
+    private func acceptConnections(from listener: Int32, now: UInt64) {
+        while true {
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let descriptor = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    accept(listener, $0, &length)
+                }
+            }
+
+            guard descriptor >= 0 else {
+                switch errno {
+                case EINTR, ECONNABORTED, EPROTO: continue
+                case EAGAIN, EWOULDBLOCK: return
+                default:
+                    context.logger.warn("accepting an HTTP connection failed; pausing accepts for 100 ms",
+                                        ("error", String(cString: strerror(errno))))
+                    acceptPausedUntil = now + Self.acceptPause
+                    return
+                }
+            }
+
+            Self.makeNonBlocking(descriptor)
+            // Responses are queued whole, so Nagle's algorithm would only delay their last segment.
+            var one: Int32 = 1
+            setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            admit(descriptor, peer: Self.describe(address), now: now)
+        }
+    }
+
+    /// Adds a connection within the limit: at the limit, the longest-idle keep-alive connection makes room,
+    /// else the new one is answered 503. Connections being closed count only against a hard cap of twice
+    /// the limit, above which new ones are closed at once.
+    private func admit(_ descriptor: Int32, peer: String, now: UInt64) {
+        let limit = context.configuration.maxConnections
+        let connection = HTTPConnection(descriptor: descriptor, id: nextConnectionID, peer: peer, context: context,
+                                        now: now)
+        nextConnectionID += 1
+
+        let active = connections.count { !$0.isClosing && !$0.isClosed }
+        if active < limit {
+            connections.append(connection)
+        } else if let idle = connections.filter(\.isIdle).min(by: { $0.lastActivity < $1.lastActivity }) {
+            idle.close(reason: "closed for a new connection at the limit of \(limit)")
+            connections.append(connection)
+        } else if connections.count < 2 * limit {
+            connections.append(connection)
+            connection.reject(.text(503, "too many connections; retry later"), now: now)
+            noteRejection(peer: peer, now: now)
+        } else {
+            connection.close(reason: "rejected at twice the connection limit")
+            noteRejection(peer: peer, now: now)
+        }
+    }
+
+    private func noteRejection(peer: String, now: UInt64) {
+        rejectionsSinceLog += 1
+        guard lastRejectionLog == 0 || now - lastRejectionLog >= Self.rejectionLogInterval else { return }
+
+        context.logger.warn("rejected HTTP connections at the connection limit",
+                            ("limit", String(context.configuration.maxConnections)),
+                            ("rejected", String(rejectionsSinceLog)), ("peer", peer))
+        rejectionsSinceLog = 0
+        lastRejectionLog = now
+    }
+
+    /// Sets O_NONBLOCK and FD_CLOEXEC. Glibc's Swift module has neither accept4 nor pipe2, so the flags are
+    /// set after the descriptor exists; no other thread of the agent forks in between.
+    private static func makeNonBlocking(_ descriptor: Int32) {
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// Formats a peer address as `host:port` or `[host]:port`, for logs.
+    private static func describe(_ storage: sockaddr_storage) -> String {
+        var storage = storage
+        let family = Int32(storage.ss_family)
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        return withUnsafePointer(to: &storage) { pointer in
+            switch family {
+            case AF_INET:
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
+                    var ip = address.pointee.sin_addr
+                    inet_ntop(AF_INET, &ip, &text, socklen_t(text.count))
+                    return cString(text) + ":\(UInt16(bigEndian: address.pointee.sin_port))"
+                }
+            case AF_INET6:
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
+                    var ip = address.pointee.sin6_addr
+                    inet_ntop(AF_INET6, &ip, &text, socklen_t(text.count))
+                    return "[" + cString(text) + "]:\(UInt16(bigEndian: address.pointee.sin6_port))"
+                }
+            default:
+                return "unknown"
+            }
+        }
+    }
+}
+
+private func cString(_ characters: [CChar]) -> String {
+    let bytes = characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,26 @@
+/// Routes requests by exact path to GET handlers; the server answers HEAD with the GET response's headers.
+///
+/// Unknown paths get 404, and methods other than GET and HEAD on a known path get 405 with
+/// `Allow: GET, HEAD`.
+public struct HTTPRouter: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+
+    private var routes: [String: Handler] = [:]
+
+    public init() {}
+
+    public mutating func route(_ path: String, _ handler: @escaping Handler) {
+        routes[path] = handler
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        guard let handler = routes[request.path] else {
+            return .text(404, "not found: \(request.path)")
+        }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return .text(405, "method \(request.method) not allowed on \(request.path)",
+                         headers: [HTTPHeader("Allow", "GET, HEAD")])
+        }
+        return handler(request)
+    }
+}

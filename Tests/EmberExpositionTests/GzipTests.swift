@@ -1,0 +1,71 @@
+import CZlib
+import Foundation
+import XCTest
+
+@testable import EmberExposition
+
+final class GzipTests: XCTestCase {
+    /// Decompresses a gzip member with zlib's inflate, independent of the code under test.
+    private func inflateGzip(_ compressed: [UInt8], expectedSize: Int) throws -> [UInt8] {
+        var stream = z_stream()
+        XCTAssertEqual(inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)), Z_OK)
+        defer { inflateEnd(&stream) }
+
+        var output = [UInt8](repeating: 0, count: expectedSize + 16)
+        var compressedCopy = compressed
+        let result = compressedCopy.withUnsafeMutableBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                stream.next_in = source.baseAddress
+                stream.avail_in = uInt(source.count)
+                stream.next_out = target.baseAddress
+                stream.avail_out = uInt(target.count)
+                return inflate(&stream, Z_FINISH)
+            }
+        }
+        XCTAssertEqual(result, Z_STREAM_END)
+        return Array(output[..<Int(stream.total_out)])
+    }
+
+    private func sampleInput() throws -> [UInt8] {
+        Array(try OracleFamilies.text().utf8)
+    }
+
+    func testRoundTripThroughInflate() throws {
+        let input = try sampleInput()
+
+        let compressed = try Gzip.compress(input)
+
+        XCTAssertEqual(Array(compressed.prefix(2)), [0x1F, 0x8B], "gzip magic number")
+        XCTAssertLessThan(compressed.count, input.count / 3)
+        XCTAssertEqual(try inflateGzip(compressed, expectedSize: input.count), input)
+    }
+
+    func testEmptyAndIncompressibleInput() throws {
+        XCTAssertEqual(try inflateGzip(try Gzip.compress([]), expectedSize: 0), [])
+
+        var generator = SplitMix64(seed: 7)
+        let random = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let compressed = try Gzip.compress(random)
+        XCTAssertEqual(try inflateGzip(compressed, expectedSize: random.count), random)
+    }
+
+    func testGzipCommandDecompresses() throws {
+        let input = try sampleInput()
+        let compressed = try Gzip.compress(input)
+        let path = NSTemporaryDirectory() + "ember-gzip-\(getpid()).gz"
+        try Data(compressed).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["gzip", "-d", "-c", path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let decompressed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual([UInt8](decompressed), input)
+    }
+}
