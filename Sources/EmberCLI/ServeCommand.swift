@@ -1,5 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Dispatch
+import EmberCore
+import EmberExposition
+
+/// `ember serve`: samples on a fixed cadence and serves `/metrics`, `/healthz` and `/` until
+/// SIGTERM or SIGINT.
 enum ServeCommand {
     static func run(_ options: AgentOptions) throws -> Int32 {
-        throw UsageError(message: "serve is wired once the HTTP server lands")
+        // Block the stop signals before any thread starts, so every thread inherits the mask
+        // and only `sigwait` below receives them.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        let logger = Logger(level: options.logLevel)
+        let agent = try Agent(options, logger: logger)
+        let cache = ExpositionCache()
+        let server = HTTPServer(
+            configuration: serverConfiguration(options), logger: logger.with("component", "http"),
+            handler: Routes.router(cache: cache, options: options).handle)
+        do {
+            try server.start()
+        } catch {
+            logger.error("cannot serve", ("address", options.listenAddress), ("err", error.description))
+            return 1
+        }
+
+        logger.info(
+            "ember started", ("version", Agent.version),
+            ("address", server.boundAddresses.map(\.description).joined(separator: ",")),
+            ("collectors", options.enabledCollectors.joined(separator: ",")),
+            ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs),
+            ("interval", DurationParser.format(options.intervalSeconds)))
+        startSampling(agent, cache: cache, logger: logger)
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        logger.info("ember stopping", ("signal", received == SIGTERM ? "SIGTERM" : "SIGINT"))
+        agent.sampler.stop()
+        server.stop()
+        logger.info("ember stopped")
+        return 0
+    }
+
+    private static func startSampling(_ agent: Agent, cache: ExpositionCache, logger: Logger) {
+        let sampling = AgentBox(agent)
+        DispatchQueue(label: "ember.sampler").async {
+            sampling.agent.sampler.run { snapshot in
+                let report = cache.publish(sampling.agent.process(snapshot))
+                if report.droppedSamples > 0, !sampling.loggedDrops {
+                    sampling.loggedDrops = true
+                    logger.error(
+                        "exposition dropped duplicate or conflicting series; later drops are not logged",
+                        ("dropped", String(report.droppedSamples)),
+                        ("families", report.exampleFamilies.joined(separator: ",")))
+                }
+            }
+        }
+    }
+
+    private static func serverConfiguration(_ options: AgentOptions) -> HTTPServerConfiguration {
+        var configuration = HTTPServerConfiguration(listenAddresses: [options.listenAddress])
+        configuration.maxConnections = options.maxConnections
+        configuration.readTimeout = .milliseconds(Int64(options.readTimeoutSeconds * 1000))
+        configuration.idleTimeout = .milliseconds(Int64(options.idleTimeoutSeconds * 1000))
+        return configuration
+    }
+}
+
+/// Hands the agent to the sampling thread, which is the only thread that uses it after start.
+private final class AgentBox: @unchecked Sendable {
+    let agent: Agent
+    var loggedDrops = false
+
+    init(_ agent: Agent) {
+        self.agent = agent
     }
 }

@@ -1,0 +1,53 @@
+import EmberCore
+import EmberExposition
+
+/// The agent's HTTP endpoints.
+enum Routes {
+    static func router(cache: ExpositionCache, options: AgentOptions) -> HTTPRouter {
+        var router = HTTPRouter()
+        router.route("/metrics") { cache.response(for: $0) }
+        router.route("/healthz") { _ in health(cache: cache, options: options, clock: SystemClock()) }
+        router.route("/") { _ in landingPage(options) }
+        return router
+    }
+
+    /// The longest a published sample may age before `/healthz` reports the agent stale: three
+    /// intervals, so one slow or skipped cycle does not flap the check.
+    static func staleAfterSeconds(_ options: AgentOptions) -> Double {
+        3 * options.intervalSeconds
+    }
+
+    static func health(cache: ExpositionCache, options: AgentOptions, clock: any Clock) -> HTTPResponse {
+        guard let status = cache.status else {
+            return .text(503, "starting: no sample taken yet")
+        }
+        let age = Double(clock.monotonicNanoseconds() - status.publishedMonotonicNanoseconds) / 1e9
+        let limit = staleAfterSeconds(options)
+        guard age <= limit else {
+            return .text(503, "stale: the last sample is \(formatSeconds(age)) s old, more than \(formatSeconds(limit)) s")
+        }
+        return .text(200, "ok: sample \(status.sequence), \(status.seriesCount) series, \(formatSeconds(age)) s old")
+    }
+
+    static func landingPage(_ options: AgentOptions) -> HTTPResponse {
+        let html = """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>Ember</title></head>
+            <body>
+            <h1>Ember \(Agent.version)</h1>
+            <p>Metrics and power telemetry agent, sampling every \(DurationParser.format(options.intervalSeconds)).</p>
+            <ul>
+            <li><a href="/metrics">/metrics</a>: Prometheus text 0.0.4 or OpenMetrics 1.0.0</li>
+            <li><a href="/healthz">/healthz</a>: 200 while samples are fresh</li>
+            </ul>
+            </body></html>
+
+            """
+        return HTTPResponse(
+            status: 200, headers: [HTTPHeader("Content-Type", "text/html; charset=utf-8")], body: Array(html.utf8))
+    }
+
+    private static func formatSeconds(_ seconds: Double) -> String {
+        String(Double(Int(seconds * 1000)) / 1000)
+    }
+}
