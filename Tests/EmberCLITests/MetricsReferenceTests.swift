@@ -1,0 +1,78 @@
+import EmberTestSupport
+import Foundation
+import XCTest
+
+/// METRICS.md against the exposition: every exported family must be documented with the same
+/// type and labels, and every documented family must be exported on some fixture tree unless it
+/// needs something a static tree cannot give.
+final class MetricsReferenceTests: XCTestCase {
+    struct Entry {
+        let type: String
+        let labels: Set<String>
+    }
+
+    /// Documented families that no fixture tree can produce, with the reason.
+    static let notOnFixtures: [String: String] = [
+        "ember_cpu_busy_ratio": "needs /proc/stat to change between samples",
+        "ember_cpufreq_average_frequency_hertz": "needs time_in_state to change between samples",
+        "ember_source_available": "needs a read denied by permissions, which root never gets from plain files",
+    ]
+
+    static let fixtures = ["node-exporter", "rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"]
+
+    func testExpositionMatchesReference() throws {
+        let (explicit, patterns) = try Self.parseReference()
+        var seen: Set<String> = []
+
+        for fixture in Self.fixtures {
+            let text = try AgentHarness.exposition(roots: Fixtures.roots(fixture))
+            let types = PrometheusText.parseTypes(text)
+            for series in PrometheusText.parseSeries(text) {
+                let family = Self.family(of: series.name, types: types)
+                seen.insert(family)
+                guard let entry = explicit[family] ?? patterns.first(where: { family.hasPrefix($0.key) })?.value else {
+                    XCTFail("\(family) (on \(fixture)) is not in METRICS.md")
+                    continue
+                }
+                XCTAssertTrue(
+                    Set(series.labels.keys).isSubset(of: entry.labels),
+                    "\(family) on \(fixture): labels \(series.labels.keys.sorted()) not documented as \(entry.labels.sorted())")
+                XCTAssertTrue(entry.type.contains(types[family] ?? "?"), "\(family): TYPE \(types[family] ?? "?") vs \(entry.type)")
+            }
+        }
+
+        let unseen = Set(explicit.keys).subtracting(seen)
+        XCTAssertEqual(unseen, Set(Self.notOnFixtures.keys), "documented families missing from every fixture's output")
+    }
+
+    /// The family a sample belongs to: counters keep `_total` on samples but not always in TYPE.
+    static func family(of name: String, types: [String: String]) -> String {
+        if types[name] == nil, name.hasSuffix("_total"), types[String(name.dropLast(6))] != nil {
+            return String(name.dropLast(6))
+        }
+        return name
+    }
+
+    /// Parses the table rows: explicit families, and pattern rows (`node_hwmon_<…>`) keyed by prefix.
+    static func parseReference() throws -> (explicit: [String: Entry], patterns: [String: Entry]) {
+        let path = Fixtures.directory + "/../../METRICS.md"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var explicit: [String: Entry] = [:]
+        var patterns: [String: Entry] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 4 else { continue }
+            let name = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            let labels = Set(cells[3].split(separator: ",").map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: "` "))
+            }.filter { $0 != "—" && !$0.isEmpty })
+            let entry = Entry(type: cells[1], labels: labels)
+            if let open = name.firstIndex(of: "<") {
+                patterns[String(name[..<open])] = entry
+            } else {
+                explicit[name] = entry
+            }
+        }
+        return (explicit, patterns)
+    }
+}
