@@ -29,16 +29,4 @@ final class RingBufferTests: XCTestCase {
         XCTAssertTrue(ring.verifyInvariants())
     }
 
-    func testRemoveFirstReleasesSlot() {
-        var ring = RingBuffer<Int>(minimumCapacity: 2)
-        ring.append(1)
-        ring.append(2)
-        ring.append(3)
-
-        XCTAssertEqual(ring.removeFirst(), 2)
-        XCTAssertEqual(ring.removeFirst(), 3)
-        XCTAssertNil(ring.removeFirst())
-        XCTAssertTrue(ring.isEmpty)
-        XCTAssertTrue(ring.verifyInvariants())
-    }
 }

@@ -90,4 +90,18 @@ final class TrailingWindowTests: XCTestCase {
         XCTAssertEqual(points.last?.value, 99)
         XCTAssertEqual(points.first?.value, 84)
     }
+
+    func testGapKeepsValuesAlignedWithTheirCycles() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        history.record(snapshot(1, seconds: 10, [temp(40)]))
+        history.record(snapshot(2, seconds: 11, [temp(41)]))
+        history.record(snapshot(3, seconds: 12, []))
+        history.record(snapshot(4, seconds: 13, [temp(43)]))
+
+        let points = history.points(forSeries: temp(0).seriesKey)
+
+        XCTAssertEqual(points.map(\.value), [40, 41, 43])
+        XCTAssertEqual(points.map(\.monotonicNanoseconds), [10, 11, 13].map { UInt64($0) * 1_000_000_000 })
+        XCTAssertEqual(history.storedValueCount, 4, "the missed cycle is stored as one NaN")
+    }
 }
