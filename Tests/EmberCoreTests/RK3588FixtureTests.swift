@@ -103,6 +103,11 @@ final class RK3588FixtureTests: XCTestCase {
             for name in classes {
                 for entry in try reader.optionalEntries(reader.roots.sys("class/\(name)")) {
                     let link = reader.roots.sys("class/\(name)/\(entry)")
+                    if name == "net" && entry == "bonding_masters" {
+                        // The bonding driver's class attribute is the one regular file in class/net.
+                        XCTAssertEqual(reader.fileSystem.fileKind(link), .regular, variant)
+                        continue
+                    }
                     XCTAssertNotNil(reader.linkName(link), "\(variant) \(name)/\(entry) is a symlink")
                     XCTAssertTrue(try reader.fileSystem.resolvePath(link).hasPrefix(devices), "\(variant) \(link)")
                 }
@@ -197,6 +202,62 @@ final class RK3588FixtureTests: XCTestCase {
                 XCTAssertEqual(UInt64(fields[0]), try reader.unsigned(statistics + "/rx_bytes"), "\(variant) \(name)")
                 XCTAssertEqual(UInt64(fields[8]), try reader.unsigned(statistics + "/tx_bytes"), "\(variant) \(name)")
             }
+        }
+    }
+
+    func testBondListsBothSlaves() throws {
+        let reader = reader("opi5plus-mainline")
+        let net = reader.roots.sys("class/net")
+        XCTAssertEqual(try reader.string(net + "/bonding_masters"), "bond0")
+        XCTAssertEqual(try reader.string(net + "/bond0/bonding/slaves"), "enP3p49s0 enP4p65s0")
+        XCTAssertEqual(try reader.string(net + "/bond0/bonding/mode"), "active-backup 1")
+        XCTAssertEqual(try reader.string(net + "/bond0/bonding/active_slave"), "enP3p49s0")
+        XCTAssertEqual(try reader.string(net + "/bond0/lower_enP3p49s0/bonding_slave/mii_status"), "up")
+        XCTAssertEqual(try reader.string(net + "/bond0/lower_enP4p65s0/bonding_slave/mii_status"), "down")
+        XCTAssertEqual(try reader.integer(net + "/enP4p65s0/bonding_slave/link_failure_count"), 1)
+    }
+
+    func testSlaveMasterLinkResolvesToBond() throws {
+        let reader = reader("opi5plus-mainline")
+        let bond = try reader.fileSystem.resolvePath(reader.roots.sys("devices/virtual/net/bond0"))
+        for slave in ["enP3p49s0", "enP4p65s0"] {
+            let directory = reader.roots.sys("class/net/\(slave)")
+            XCTAssertEqual(try reader.fileSystem.readLink(directory + "/master"), "../../../../../../../virtual/net/bond0",
+                           slave)
+            XCTAssertEqual(try reader.fileSystem.resolvePath(directory + "/master"), bond, slave)
+            XCTAssertEqual(try reader.fileSystem.resolvePath(directory + "/upper_bond0"), bond, slave)
+        }
+    }
+
+    func testSlavesCarryBondAddress() throws {
+        let reader = reader("opi5plus-mainline")
+        let net = reader.roots.sys("class/net")
+        XCTAssertEqual(try reader.string(net + "/bond0/address"), "c0:74:2b:f9:d8:57")
+        XCTAssertEqual(try reader.string(net + "/enP4p65s0/address"), "c0:74:2b:f9:d8:57")
+        XCTAssertEqual(try reader.string(net + "/enP4p65s0/bonding_slave/perm_hwaddr"), "c0:74:2b:f9:d8:56")
+        // IFF_MASTER (0x400) on the bond, IFF_SLAVE (0x800) on a slave.
+        XCTAssertEqual(try reader.string(net + "/bond0/flags"), "0x1403")
+        XCTAssertEqual(try reader.string(net + "/enP3p49s0/flags"), "0x1803")
+    }
+
+    func testBondStatisticsSumSlaves() throws {
+        let reader = reader("opi5plus-mainline")
+        let statistics = try reader.entries(reader.roots.sys("class/net/bond0/statistics"))
+        XCTAssertEqual(statistics.count, 24)
+        for counter in statistics {
+            let slaves = try ["enP3p49s0", "enP4p65s0"].reduce(UInt64(0)) { total, slave in
+                total + (try reader.unsigned(reader.roots.sys("class/net/\(slave)/statistics/\(counter)")))
+            }
+            XCTAssertEqual(try reader.unsigned(reader.roots.sys("class/net/bond0/statistics/\(counter)")), slaves,
+                           counter)
+        }
+    }
+
+    func testBondOnlyOnMainline() throws {
+        for variant in ["opi5plus-v5.10", "opi5plus-v6.1"] {
+            let reader = reader(variant)
+            XCTAssertFalse(reader.exists(reader.roots.sys("class/net/bonding_masters")), variant)
+            XCTAssertFalse(reader.exists(reader.roots.sys("class/net/enP3p49s0/master")), variant)
         }
     }
 

@@ -85,11 +85,16 @@ class NetCounters:
     multicast: int = 0
     tx_bytes: int = 0
     tx_packets: int = 0
+    rx_nohandler: int = 0
 
 
 @dataclass(frozen=True)
 class Interface:
-    """A network interface. `pci` is None for virtual devices; `speed`/`duplex` None means the read fails."""
+    """A network interface. `pci` is None for virtual devices; `speed`/`duplex` None means the read fails.
+
+    `address` is the permanent (burned-in) MAC. `master` names the bond the interface is enslaved to,
+    which changes its `address`, `addr_assign_type` and `flags` (see bonding.py).
+    """
     name: str
     ifindex: int
     address: str
@@ -103,6 +108,31 @@ class Interface:
     pci: Optional[tuple] = None
     driver: Optional[str] = None
     kind: str = "ether"
+    master: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class BondSlave:
+    """One slave's `bonding_slave/` state: `state` is "active" or "backup", `mii_status` "up" or "down"."""
+    name: str
+    state: str
+    mii_status: str
+    link_failure_count: int
+
+
+@dataclass(frozen=True)
+class Bond:
+    """An active-backup bonding master with `fail_over_mac` none.
+
+    Its address, link settings and counters are derived from the slaves (bonding.py), so only the
+    bonding options are listed here. `slaves` are `BondSlave`s in enslavement order, and the bond
+    takes the first one's MAC.
+    """
+    name: str
+    ifindex: int
+    slaves: tuple
+    miimon: int
+    primary: str
 
 
 @dataclass(frozen=True)
@@ -152,3 +182,4 @@ class Variant:
     aspm_policy: str
     memory: dict
     load_average: str
+    bonds: tuple = ()

@@ -1,6 +1,13 @@
 """Network interfaces under sys/class/net, with the attribute set node_exporter's netclass reads."""
 
+from .bonding import attribute_overrides, bonding_flags, netdevs, write_bonds
 from .devices import bind_driver, pci_function
+
+# Interface flags from include/uapi/linux/if.h.
+IFF_UP = 0x1
+IFF_BROADCAST = 0x2
+IFF_LOOPBACK = 0x8
+IFF_MULTICAST = 0x1000
 
 # net-sysfs `statistics/` counters, in the kernel's attribute order.
 STATISTICS = (
@@ -25,9 +32,11 @@ def interface_path(variant, interface):
 
 
 def write_interfaces(tree, variant):
-    for interface in variant.interfaces:
+    paths = {}
+    for interface in netdevs(variant):
         path = interface_path(variant, interface)
-        tree.attrs(path, attributes(interface))
+        paths[interface.name] = path
+        tree.attrs(path, {**attributes(interface), **attribute_overrides(variant, interface)})
         tree.text(f"{path}/ifalias", "")  # an unset alias reads as 0 bytes, not "\n"
         tree.attrs(f"{path}/statistics", statistics(interface))
         tree.link(f"sys/class/net/{interface.name}", path)
@@ -37,6 +46,8 @@ def write_interfaces(tree, variant):
             tree.link(f"{path}/device", function)
             bind_driver(tree, function, interface.driver)
 
+    write_bonds(tree, variant, paths)
+
 
 def attributes(interface):
     """Return the one-line attributes of an interface.
@@ -45,6 +56,7 @@ def attributes(interface):
     link settings), because a fixture file cannot fail a read.
     """
     loopback = interface.kind == "loopback"
+    flags = IFF_UP | IFF_LOOPBACK if loopback else IFF_UP | IFF_BROADCAST | IFF_MULTICAST
     values = {
         "addr_assign_type": 0,
         "addr_len": 6,
@@ -57,7 +69,7 @@ def attributes(interface):
         "dev_id": "0x0",
         "dev_port": 0,
         "dormant": 0,
-        "flags": "0x9" if loopback else "0x1003",
+        "flags": f"{flags | bonding_flags(interface):#x}",
         "ifindex": interface.ifindex,
         "iflink": interface.ifindex,
         "link_mode": 0,

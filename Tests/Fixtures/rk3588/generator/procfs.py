@@ -1,6 +1,7 @@
 """procfs tables: stat, uptime, loadavg, meminfo, cpuinfo and net/dev."""
 
 from .formats import USER_HZ, Lcg, proc_net_dev_line
+from .bonding import netdevs
 from .net import statistics
 
 FEATURES = ("fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop "
@@ -25,7 +26,7 @@ def write_procfs(tree, variant):
     tree.attr("proc/loadavg", variant.load_average)
     tree.text("proc/meminfo", meminfo(variant.memory))
     tree.text("proc/cpuinfo", cpuinfo(variant))
-    rows = "".join(proc_net_dev_line(interface.name, statistics(interface)) for interface in variant.interfaces)
+    rows = "".join(proc_net_dev_line(interface.name, statistics(interface)) for interface in netdevs(variant))
     tree.text("proc/net/dev", NET_DEV_HEADER + rows)
 
 

@@ -4,8 +4,8 @@ Provenance of each value is in ../README.md; values it lists as placeholders are
 plausible and mutually consistent, not measured.
 """
 
-from .models import (CoolingBinding, CoolingDevice, Devfreq, Interface, NetCounters, Nvme, Policy,
-                     Regulator, Trip, Variant, Zone)
+from .models import (Bond, BondSlave, CoolingBinding, CoolingDevice, Devfreq, Interface, NetCounters, Nvme,
+                     Policy, Regulator, Trip, Variant, Zone)
 
 A55_VENDOR = (408000, 600000, 816000, 1008000, 1200000, 1416000, 1608000, 1800000)
 A76_VENDOR_LOW = A55_VENDOR + (2016000, 2208000)
@@ -45,17 +45,27 @@ NVME_SANDISK = Nvme(model="SanDisk Ultra 3D NVMe", serial="22293C452220", firmwa
                     hwmon=9, temp_input=40850, temp_min=-150, temp_max=71850, temp_crit=89850)
 
 
-def interfaces(driver, wifi=False):
-    """lo, the right port up at 2.5 Gb/s, the left port admin-up without a cable, optionally Wi-Fi."""
+def interfaces(driver, wifi=False, bond=None):
+    """lo, the right port up at 2.5 Gb/s, the left port admin-up without a cable, optionally Wi-Fi.
+
+    With `bond`, both ports are its slaves, and the left port is a backup that had link once. Until
+    its cable failed it received the LAN's broadcast and multicast frames. Bonding drops those on a
+    backup, so the core counts them in `rx_nohandler`.
+    """
     loopback = NetCounters(rx_bytes=93120, rx_packets=1044, tx_bytes=93120, tx_packets=1044)
+    if bond is None:
+        left_carrier_up, left_counters = 0, NetCounters()
+    else:
+        left_carrier_up = 1
+        left_counters = NetCounters(rx_bytes=392816, rx_packets=4210, multicast=3904, rx_nohandler=4210)
     result = [
         Interface("lo", 1, "00:00:00:00:00:00", "unknown", 1, 0, 0, None, None, loopback, kind="loopback"),
         Interface("enP3p49s0", 2, "c0:74:2b:f9:d8:57", "up", 1, 1, 1, 2500, "full",
                   NetCounters(rx_bytes=1873466542, rx_packets=1623114, rx_dropped=312, multicast=18231,
                               tx_bytes=95732211, tx_packets=602331),
-                  pci="right", driver=driver),
-        Interface("enP4p65s0", 3, "c0:74:2b:f9:d8:56", "down", 0, 0, 1, -1, "unknown", NetCounters(),
-                  pci="left", driver=driver),
+                  pci="right", driver=driver, master=bond),
+        Interface("enP4p65s0", 3, "c0:74:2b:f9:d8:56", "down", 0, left_carrier_up, 1 + left_carrier_up, -1,
+                  "unknown", left_counters, pci="left", driver=driver, master=bond),
     ]
     if wifi:
         result.append(Interface("wlP2p33s0", 4, "00:e0:4c:88:52:be", "down", 0, 0, 1, None, None,
@@ -219,7 +229,7 @@ MAINLINE = Variant(
     pwmfan_has_enable=True,
     nvme=Nvme(**{**NVME_SANDISK.__dict__, "hwmon": 8}),
     pcie=MAINLINE_PCIE,
-    interfaces=interfaces("r8169"),
+    interfaces=interfaces("r8169", bond="bond0"),
     devfreq=(
         Devfreq("fb000000.gpu", "devices/platform/fb000000.gpu", GPU_NPU_HZ, 300000000, "simple_ondemand", 311),
     ),
@@ -232,6 +242,9 @@ MAINLINE = Variant(
     memory={"total": 16135996, "free": 15012740, "buffers": 40212, "cached": 612804, "anon": 241388,
             "shmem": 11264, "slab": 88420, "swap": 8067996, "cma": 65536, "vmalloc_total": 133141626880},
     load_average="0.11 0.06 0.02 1/203 1877",
+    # Both ports in one active-backup bond. The left port's link failed once: a cable is failing.
+    bonds=(Bond("bond0", 4, (BondSlave("enP3p49s0", "active", "up", 0), BondSlave("enP4p65s0", "backup", "down", 1)),
+                miimon=100, primary="enP3p49s0"),),
 )
 
 ALL = (V5_10, V6_1, MAINLINE)
