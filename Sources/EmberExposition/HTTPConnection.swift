@@ -41,6 +41,7 @@ final class HTTPConnection {
     /// When a request was last completed or the connection opened, for the idle timeout.
     private(set) var lastActivity: UInt64
     private var lastWriteProgress: UInt64
+    private var answeredRequests = 0
 
     init(descriptor: Int32, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
         self.descriptor = descriptor
@@ -51,9 +52,11 @@ final class HTTPConnection {
         self.lastWriteProgress = now
     }
 
-    /// Between requests with nothing to send: a connection the server may close to make room.
+    /// A keep-alive connection between requests with nothing to send, which the server may close to make
+    /// room. A connection that has not sent its first request yet does not count: its client would see the
+    /// close as a failure, where clients retry a request on a reused connection that the server closed.
     var isIdle: Bool {
-        !isClosing && !isClosed && input.isEmpty && output.isEmpty
+        answeredRequests > 0 && !isClosing && !isClosed && input.isEmpty && output.isEmpty
     }
 
     var pollEvents: Int16 {
@@ -190,6 +193,7 @@ extension HTTPConnection {
                 isHead: request.method == "HEAD")
         requestStartedAt = nil
         lastActivity = now
+        answeredRequests += 1
         if !keepsAlive {
             isClosing = true
         }

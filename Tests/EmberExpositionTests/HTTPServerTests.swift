@@ -12,7 +12,8 @@ final class HTTPServerTests: XCTestCase {
         server = nil
     }
 
-    /// Starts a server on an ephemeral loopback port with `/echo` (method and path) and `/big` (8 MiB).
+    /// Starts a server on an ephemeral loopback port with `/echo` (method and path), `/big` (8 MiB) and
+    /// `/huge` (32 MiB).
     private func startServer(_ adjust: (inout HTTPServerConfiguration) -> Void = { _ in }) throws -> UInt16 {
         var configuration = HTTPServerConfiguration(listenAddresses: ["127.0.0.1:0"])
         adjust(&configuration)
@@ -23,6 +24,8 @@ final class HTTPServerTests: XCTestCase {
             .text(200, "\(request.method) \(request.target)")
         }
         router.route("/big") { _ in HTTPResponse(status: 200, body: big) }
+        // More than loopback socket buffers take (Linux caps them at a few MiB each way by default).
+        router.route("/huge") { _ in HTTPResponse(status: 200, body: [UInt8](repeating: 0, count: 32 << 20)) }
 
         let server = HTTPServer(configuration: configuration, logger: Logger(level: .error), handler: router.handle)
         try server.start()
@@ -144,6 +147,41 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertTrue(client.isClosedByServer())
     }
 
+    /// A client that trickles bytes cannot extend the read timeout, which runs from the request's first byte.
+    func testSlowRequestStillTimesOut() throws {
+        let client = try TestHTTPClient(port: try startServer { $0.readTimeout = .milliseconds(300) })
+
+        for byte in "GET /echo HTTP/1.1\r\n" {
+            client.send(String(byte))
+            usleep(50_000)
+        }
+
+        XCTAssertEqual(client.readResponse()?.status, 408)
+    }
+
+    /// A client that stops reading is dropped after the write timeout instead of holding its buffers.
+    func testStalledReaderIsDropped() throws {
+        let port = try startServer { $0.writeTimeout = .milliseconds(300) }
+        let client = try TestHTTPClient(port: port)
+
+        client.send(get("/huge"))
+        usleep(1_000_000)
+
+        var received = 0
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(client.descriptor, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += count
+        }
+        XCTAssertGreaterThan(received, 0)
+        XCTAssertLessThan(received, 32 << 20, "the server gave up before sending the whole body")
+
+        let other = try TestHTTPClient(port: port)
+        other.send(get("/echo"))
+        XCTAssertEqual(other.readResponse()?.status, 200)
+    }
+
     func testIdleKeepAliveConnectionIsClosed() throws {
         let client = try TestHTTPClient(port: try startServer { $0.idleTimeout = .milliseconds(300) })
 
@@ -169,6 +207,20 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertTrue(oldest.isClosedByServer())
         newer.send(get("/echo"))
         XCTAssertEqual(newer.readResponse()?.status, 200)
+    }
+
+    /// A connection that has not sent a request yet is not idle, so the new one is rejected instead.
+    func testFullServerKeepsUnusedConnections() throws {
+        let port = try startServer { $0.maxConnections = 1 }
+        let unused = try TestHTTPClient(port: port)
+        usleep(100_000)
+
+        let rejected = try TestHTTPClient(port: port)
+        rejected.send(get("/echo"))
+
+        XCTAssertEqual(rejected.readResponse()?.status, 503)
+        unused.send(get("/echo"))
+        XCTAssertEqual(unused.readResponse()?.status, 200)
     }
 
     func testFullServerRejectsWith503WhenNoneIdle() throws {
