@@ -5,7 +5,7 @@ import Musl
 #endif
 import EmberCore
 
-/// What every connection of one server shares.
+/// Settings and the handler, shared by every connection of one server.
 struct HTTPConnectionContext {
     let configuration: HTTPServerConfiguration
     let parser: HTTPRequestParser
@@ -155,7 +155,7 @@ extension HTTPConnection {
         flush(now: now)
     }
 
-    /// Parses and answers the complete requests in the input, in order, until output backs up.
+    /// Parses the complete requests in the input and queues their responses in order, until output backs up.
     private func processRequests(now: UInt64) {
         var consumed = 0
         defer {
@@ -170,7 +170,8 @@ extension HTTPConnection {
         while !isClosing, output.pendingBytes < HTTPConnectionContext.maxPendingOutputBytes {
             switch context.parser.parse(input[consumed...]) {
             case .incomplete:
-                // After the client's end of input, nothing more can complete: answer what came, then close.
+                // After the client's end of input, nothing more can complete, so the connection closes once the queued
+                // responses are sent.
                 if inputEnded {
                     isClosing = true
                 }

@@ -73,7 +73,7 @@ final class TestHTTPClient {
         }
     }
 
-    /// Reads one response; `isHead` means no body follows whatever Content-Length says.
+    /// Reads one response. With `isHead`, no body is read whatever the Content-Length value.
     func readResponse(isHead: Bool = false) -> RawResponse? {
         guard let headEnd = readUntil(separator: Array("\r\n\r\n".utf8)) else { return nil }
         let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
