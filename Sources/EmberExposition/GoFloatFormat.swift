@@ -2,9 +2,9 @@
 /// matches node_exporter's byte for byte.
 ///
 /// client_golang writes `NaN`, `+Inf` and `-Inf` by name and everything else with Go's
-/// `strconv.AppendFloat(f, 'g', -1, 64)`: the shortest digits that round-trip, in exponent form
-/// (`1.699981e+09`, `1e-05`) when the decimal exponent is below -4 or at least 6, else in plain form
-/// (`732147`, `0.001`, `118821.284256`). Zero is always `0`, also for -0.
+/// `strconv.AppendFloat(f, 'g', -1, 64)`, which picks the shortest digits that round-trip. They are in
+/// exponent form (`1.699981e+09`, `1e-05`) when the decimal exponent is below -4 or at least 6, else in plain
+/// form (`732147`, `0.001`, `118821.284256`). Zero is always `0`, also for -0.
 enum GoFloatFormat {
     static func append(_ value: Double, to buffer: inout [UInt8]) {
         if value.isNaN {

@@ -5,7 +5,7 @@ import Musl
 #endif
 import EmberCore
 
-/// What every connection of one server shares.
+/// Settings and the handler, shared by every connection of one server.
 struct HTTPConnectionContext {
     let configuration: HTTPServerConfiguration
     let parser: HTTPRequestParser
@@ -41,6 +41,7 @@ final class HTTPConnection {
     /// When a request was last completed or the connection opened, for the idle timeout.
     private(set) var lastActivity: UInt64
     private var lastWriteProgress: UInt64
+    private var answeredRequests = 0
 
     init(descriptor: Int32, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
         self.descriptor = descriptor
@@ -51,9 +52,11 @@ final class HTTPConnection {
         self.lastWriteProgress = now
     }
 
-    /// Between requests with nothing to send: a connection the server may close to make room.
+    /// A keep-alive connection between requests with nothing to send, which the server may close to make
+    /// room. A connection that has not sent its first request yet does not count: its client would see the
+    /// close as a failure, where clients retry a request on a reused connection that the server closed.
     var isIdle: Bool {
-        !isClosing && !isClosed && input.isEmpty && output.isEmpty
+        answeredRequests > 0 && !isClosing && !isClosed && input.isEmpty && output.isEmpty
     }
 
     var pollEvents: Int16 {
@@ -152,7 +155,7 @@ extension HTTPConnection {
         flush(now: now)
     }
 
-    /// Parses and answers the complete requests in the input, in order, until output backs up.
+    /// Parses the complete requests in the input and queues their responses in order, until output backs up.
     private func processRequests(now: UInt64) {
         var consumed = 0
         defer {
@@ -167,7 +170,8 @@ extension HTTPConnection {
         while !isClosing, output.pendingBytes < HTTPConnectionContext.maxPendingOutputBytes {
             switch context.parser.parse(input[consumed...]) {
             case .incomplete:
-                // After the client's end of input, nothing more can complete: answer what came, then close.
+                // After the client's end of input, nothing more can complete, so the connection closes once the queued
+                // responses are sent.
                 if inputEnded {
                     isClosing = true
                 }
@@ -190,6 +194,7 @@ extension HTTPConnection {
                 isHead: request.method == "HEAD")
         requestStartedAt = nil
         lastActivity = now
+        answeredRequests += 1
         if !keepsAlive {
             isClosing = true
         }

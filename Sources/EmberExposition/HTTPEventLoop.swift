@@ -171,7 +171,7 @@ extension HTTPEventLoop {
     }
 
     /// Adds a connection within the limit: at the limit, the longest-idle keep-alive connection makes room,
-    /// else the new one is answered 503. Connections being closed count only against a hard cap of twice
+    /// else the new one gets 503. Connections being closed count only against a hard cap of twice
     /// the limit, above which new ones are closed at once.
     private func admit(_ descriptor: Int32, peer: String, now: UInt64) {
         let limit = context.configuration.maxConnections
@@ -207,7 +207,8 @@ extension HTTPEventLoop {
     }
 
     /// Sets O_NONBLOCK and FD_CLOEXEC. Glibc's Swift module has neither accept4 nor pipe2, so the flags are
-    /// set after the descriptor exists; no other thread of the agent forks in between.
+    /// set after the descriptor exists. That leaves a window only for a concurrent fork, which the agent
+    /// does not do.
     private static func makeNonBlocking(_ descriptor: Int32) {
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)

@@ -1,4 +1,4 @@
-/// A request the parser rejected, with the status to answer before closing the connection.
+/// A request the parser rejected, with the response status to send before closing the connection.
 struct HTTPParseError: Error, Equatable {
     let status: Int
     let message: String
@@ -6,8 +6,8 @@ struct HTTPParseError: Error, Equatable {
 
 /// An incremental HTTP/1.x request parser (RFC 9112) over the bytes a connection has read so far.
 ///
-/// It never buffers on its own: given the unconsumed input it either finds one complete request and says
-/// how many bytes it used, asks for more input, or rejects the request.
+/// It keeps no buffer of its own. Given the unconsumed input, it returns one complete request with the number
+/// of bytes it used, asks for more input, or rejects the request.
 struct HTTPRequestParser {
     enum Result {
         case incomplete
@@ -15,11 +15,11 @@ struct HTTPRequestParser {
         case failure(HTTPParseError)
     }
 
-    /// The longest request line accepted, CRLF included; longer ones get 414.
+    /// The maximum request line length in bytes, CRLF included; longer lines get 414.
     let maxRequestLineBytes: Int
-    /// The longest header block accepted after the request line; longer ones get 431.
+    /// The maximum header block length in bytes after the request line; longer blocks get 431.
     let maxHeaderBytes: Int
-    /// The largest request body accepted and discarded; larger ones get 413.
+    /// The maximum request body length in bytes, read and discarded; larger bodies get 413.
     let maxBodyBytes: Int
 
     func parse(_ input: ArraySlice<UInt8>) -> Result {

@@ -1,4 +1,4 @@
-/// Routes requests by exact path to GET handlers; the server answers HEAD with the GET response's headers.
+/// Routes requests by exact path to GET handlers; for HEAD the server sends the GET response's headers without its body.
 ///
 /// Unknown paths get 404, and methods other than GET and HEAD on a known path get 405 with
 /// `Allow: GET, HEAD`.

@@ -1,5 +1,5 @@
 extension ExpositionCache {
-    /// Answers a scrape: the format from `Accept`, gzip when `Accept-Encoding` allows it, and 503 until the
+    /// Builds the response to a scrape: the format from `Accept`, gzip when `Accept-Encoding` allows it, and 503 until the
     /// first snapshot is published.
     public func response(for request: HTTPRequest) -> HTTPResponse {
         let format = ExpositionFormat.negotiate(accept: request.header("accept"))

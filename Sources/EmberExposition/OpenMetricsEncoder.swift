@@ -2,9 +2,9 @@ import EmberCore
 
 /// The OpenMetrics 1.0.0 text format.
 ///
-/// It differs from the Prometheus text format in four ways that matter here: a counter family is named
-/// without its `_total` suffix while its samples keep it, `untyped` is called `unknown`, HELP escapes `"`
-/// too, and the exposition ends with `# EOF`.
+/// It differs from the Prometheus text format in four ways that matter here. A counter family is named
+/// without its `_total` suffix, while its samples keep it. `untyped` is called `unknown`. HELP escapes `"`
+/// too. The exposition ends with `# EOF`.
 public enum OpenMetricsEncoder {
     public static let contentType = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
