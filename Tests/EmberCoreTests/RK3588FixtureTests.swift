@@ -125,6 +125,31 @@ final class RK3588FixtureTests: XCTestCase {
         }
     }
 
+    func testUsbPdSupplyOnEveryKernel() throws {
+        // Mainline's OPi5+ dts also describes the FUSB302 (`usb-typec@22` on i2c6), so tcpm registers
+        // the same supply under the same i2c client as the vendor kernels.
+        let client = "devices/platform/fec80000.i2c/i2c-6/6-0022"
+        let hwmon = ["opi5plus-v5.10": "hwmon7", "opi5plus-v6.1": "hwmon7", "opi5plus-mainline": "hwmon9"]
+        for variant in Self.variants {
+            let reader = reader(variant)
+            let link = reader.roots.sys("class/power_supply/tcpm-source-psy-6-0022")
+            XCTAssertEqual(try reader.fileSystem.readLink(link),
+                           "../../\(client)/power_supply/tcpm-source-psy-6-0022", variant)
+            XCTAssertEqual(reader.fileSystem.fileKind(link), .directory, variant)
+            XCTAssertEqual(try reader.fileSystem.resolvePath(link + "/device"),
+                           try reader.fileSystem.resolvePath(reader.roots.sys(client)), variant)
+
+            XCTAssertEqual(try reader.integer(link + "/online"), 0, variant)
+            XCTAssertEqual(try reader.integer(link + "/voltage_now"), 0, variant)
+            XCTAssertEqual(try reader.string(link + "/usb_type"), "[C] PD PD_PPS", variant)
+
+            let chip = reader.roots.sys("class/hwmon/\(hwmon[variant]!)")
+            XCTAssertEqual(try reader.string(chip + "/name"), "tcpm_source_psy_6_0022", variant)
+            XCTAssertEqual(try reader.fileSystem.resolvePath(chip + "/device"),
+                           try reader.fileSystem.resolvePath(link), variant)
+        }
+    }
+
     func testNetworkDriverPerKernel() throws {
         let expected = ["opi5plus-v5.10": "r8125", "opi5plus-v6.1": "r8169", "opi5plus-mainline": "r8169"]
         for (variant, driver) in expected {

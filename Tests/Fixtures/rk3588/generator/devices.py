@@ -2,7 +2,10 @@
 
 from .formats import padded
 
+# The FUSB302 at 0x22 on i2c6. Mainline `rk3588-base.dtsi` puts i2c6 at the root as `i2c@fec80000` with
+# alias `i2c6`, the same controller name and bus number as on the vendor kernels, so the path is shared.
 TCPM_CLIENT = "sys/devices/platform/fec80000.i2c/i2c-6/6-0022"
+# tcpm names its supply "tcpm-source-psy-" + dev_name() of the FUSB302's i2c client.
 TCPM_NAME = "tcpm-source-psy-6-0022"
 
 
@@ -57,7 +60,18 @@ def write_nvme(tree, variant):
 
 
 def write_tcpm(tree, variant):
-    """Write the FUSB302 USB-PD supply: on the Orange Pi 5 family this port is never the input, so it reads 0."""
+    """Write the FUSB302 USB-PD supply and its hwmon bridge, all zeros.
+
+    On the Orange Pi 5 family this Type-C port is never the power input. With nothing plugged in, tcpm
+    reports `online` 0 and zero voltages and currents.
+
+    `usb_type` reads `[C] PD PD_PPS` on every kernel here. Before Linux 6.11 the core prints tcpm's type
+    array in order, and from 6.11 it prints the type bitmask in enum order, which is the same sequence.
+
+    The power_supply core adds the hwmon bridge to every supply (`CONFIG_POWER_SUPPLY_HWMON`, default y).
+    It has `in0_*` and `curr1_*` for tcpm's voltage and current properties, and its name is the supply's
+    with `-` replaced by `_`.
+    """
     if variant.tcpm_hwmon is None:
         return
     supply = f"{TCPM_CLIENT}/power_supply/{TCPM_NAME}"

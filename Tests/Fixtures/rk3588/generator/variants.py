@@ -223,7 +223,10 @@ MAINLINE = Variant(
     model="Xunlong Orange Pi 5 Plus",
     compatible=("xunlong,orangepi-5-plus", "rockchip,rk3588"),
     power_coefficients={cpu: 228 if cpu < 4 else 416 for cpu in range(8)},
-    tcpm_hwmon=None,
+    # Mainline `rk3588-orangepi-5-plus.dts` describes the FUSB302 (`usb-typec@22` on i2c6), so tcpm
+    # registers the same supply as the vendor kernels. Its hwmon number after the fan and the NVMe
+    # drive is a placeholder.
+    tcpm_hwmon=9,
     pwmfan_hwmon=7,
     pwmfan_pwm=0,
     pwmfan_has_enable=True,
