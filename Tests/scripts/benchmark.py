@@ -132,7 +132,8 @@ def measure(peer, binary, scrapes, window):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--scrapes", type=int, default=300)
+    parser.add_argument("--scrapes", type=int, default=2000,
+                        help="scrapes per round; CPU time is counted in 10 ms ticks, so many are needed")
     parser.add_argument("--window", type=int, default=60, help="seconds of 1 Hz scraping per round")
     parser.add_argument("--ember", default=os.path.join(REPO, ".build", "release", "ember"))
     parser.add_argument("--node-exporter", default="/usr/bin/prometheus-node-exporter")
