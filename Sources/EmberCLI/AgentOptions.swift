@@ -23,7 +23,6 @@ struct AgentOptions {
     var maxConnections = 64
     var readTimeoutSeconds = 10.0
     var idleTimeoutSeconds = 60.0
-    var openMetrics = false
 
     /// The Prometheus default-port list allocates all of 9100-9999, so no free number is left;
     /// 9811 avoids the well-known exporters (node 9100, blackbox 9115, …).

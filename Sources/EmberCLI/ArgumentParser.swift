@@ -7,8 +7,8 @@ struct UsageError: Error, CustomStringConvertible {
 
 /// Splits `--name=value`, `--name value` and bare `--name` flags, in node_exporter's style.
 ///
-/// Flags are looked up by name without the leading dashes; a flag listed in `booleanFlags` (or
-/// starting with `collector.` / `no-collector.` and naming no option) never takes the next word.
+/// Flags are looked up by name without the leading dashes. A flag listed in `booleanFlags`, or one
+/// starting with `collector.` or `no-collector.` that names no option, never takes the next word.
 struct ParsedArguments {
     private(set) var values: [String: String] = [:]
     private(set) var order: [String] = []
@@ -39,7 +39,7 @@ struct ParsedArguments {
         }
     }
 
-    /// The value of `name`, if given.
+    /// Returns the value of `name`, if given.
     func value(_ name: String) -> String? {
         values[name]
     }

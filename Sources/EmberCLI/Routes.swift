@@ -11,8 +11,8 @@ enum Routes {
         return router
     }
 
-    /// The longest a published sample may age before `/healthz` reports the agent stale: three
-    /// intervals, so one slow or skipped cycle does not flap the check.
+    /// Returns the maximum age of the last sample before `/healthz` reports the agent stale. It is
+    /// three intervals, so one slow or skipped cycle does not flap the check.
     static func staleAfterSeconds(_ options: AgentOptions) -> Double {
         3 * options.intervalSeconds
     }

@@ -11,7 +11,7 @@ import Musl
 /// may keep scratch buffers.
 public protocol FileSystem: AnyObject {
     /// Reads a sysfs attribute with one bounded `read` of at most ``SystemFileSystem/attributeLimit``
-    /// bytes, so a driver that answers EAGAIN or keeps returning data cannot make the caller spin.
+    /// bytes, so a driver that returns EAGAIN or endless data cannot make the caller spin.
     func readAttribute(_ path: String) throws(FileError) -> [UInt8]
 
     /// Reads a whole file (procfs tables such as `/proc/stat`) up to `limit` bytes.
@@ -42,7 +42,7 @@ extension FileSystem {
     }
 }
 
-/// What `stat` reports about a path, reduced to what collectors branch on.
+/// The type of a path as `stat` reports it, reduced to the cases collectors branch on.
 public enum FileKind: Sendable {
     case regular
     case directory
@@ -142,7 +142,7 @@ public final class SystemFileSystem: FileSystem {
         }
     }
 
-    /// One `read`, repeated only when a signal interrupted it before any byte arrived.
+    /// Calls `read` once, and again only when a signal interrupted it before any byte arrived.
     private func readRetryingInterrupt(
         _ fd: Int32, path: String, into target: inout [UInt8], at offset: Int, capacity: Int
     ) throws(FileError) -> Int {

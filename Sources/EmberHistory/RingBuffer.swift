@@ -15,7 +15,7 @@ public struct RingBuffer<Element> {
     private var head = 0
     public let capacity: Int
 
-    /// Creates a buffer that holds at least `minimumCapacity` elements, rounded up to a power of two
+    /// Creates a buffer that stores at least `minimumCapacity` elements, rounded up to a power of two
     /// so that Array's doubling growth ends exactly at the capacity.
     public init(minimumCapacity: Int) {
         precondition(minimumCapacity > 0, "ring buffer capacity must be positive, got \(minimumCapacity)")
@@ -41,7 +41,7 @@ public struct RingBuffer<Element> {
         assert(verifyInvariants())
     }
 
-    /// The element `index` positions after the oldest one.
+    /// Returns the element `index` positions after the oldest one.
     public subscript(index: Int) -> Element {
         precondition(index >= 0 && index < storage.count, "ring buffer index \(index) out of 0..<\(storage.count)")
         return storage[(head + index) & (capacity - 1)]

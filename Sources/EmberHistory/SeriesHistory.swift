@@ -22,7 +22,7 @@ public struct WindowAggregate: Sendable, Equatable {
 /// The raw tier of every series: the newest values of each, keyed by series identity.
 ///
 /// Timestamps are kept once per sampling cycle, not once per value, so a stored value costs
-/// 8 bytes. Each series remembers the cycle of its newest value; a cycle in which a series was
+/// 8 bytes. Each series remembers the cycle of its newest value. A cycle in which a series was
 /// absent is stored as NaN, so position `i` of a series is always cycle `last - (count-1-i)`.
 /// Series not sampled for a whole retention period are dropped, so the store follows devices
 /// that come and go. Timestamps come from the monotonic clock, so a wall-clock step cannot
@@ -67,7 +67,7 @@ public final class RawHistory {
         dropExpired(before: snapshot.monotonicNanoseconds)
     }
 
-    /// The stored points of one series, oldest first, without the cycles it was absent from.
+    /// Returns the stored points of one series, oldest first, without the cycles it was absent from.
     public func points(forSeries key: String) -> [HistoryPoint] {
         guard let entry = series[key] else { return [] }
         var points: [HistoryPoint] = []

@@ -2,7 +2,7 @@ import EmberCore
 
 /// Trailing-window minimum, maximum and average of temperature and power series.
 ///
-/// A scrape every 15 or 60 s sees one spot value; a thermal spike or a power burst between two
+/// A scrape every 15 or 60 s reads one spot value, so a thermal spike or a power burst between two
 /// scrapes would be lost. For each family whose descriptor has a ``MetricDescriptor/windowUnit``,
 /// this derives three families from the raw history, named after the source family:
 /// `node_hwmon_temp_celsius` gives `ember_hwmon_temp_window_max_celsius` (and `_min_`, `_avg_`),
@@ -60,7 +60,7 @@ public final class TrailingWindow {
         return families
     }
 
-    /// The family name without its `node_`/`ember_` prefix and unit suffix
+    /// Returns the family name without its `node_`/`ember_` prefix and unit suffix
     /// (`node_power_supply_power_watt` → `power_supply_power`).
     static func stem(of name: String, unit: String) -> String {
         var stem = Substring(name)
@@ -77,7 +77,7 @@ public final class TrailingWindow {
         return String(stem)
     }
 
-    /// A Prometheus-style duration label: `1m`, `15m`, `90s`, `1h`.
+    /// Formats a Prometheus-style duration label: `1m`, `15m`, `90s`, `1h`.
     static func durationLabel(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
         if whole % 3600 == 0 { return "\(whole / 3600)h" }

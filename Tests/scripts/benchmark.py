@@ -5,7 +5,7 @@ Both daemons read the same fixture (`--path.sysfs`/`--path.procfs`) with the sam
 (hwmon, thermal_zone, cpufreq, netclass, netdev, powersupplyclass) and are measured in one run,
 alternating, so machine noise hits both alike. For each daemon and round:
 
-  * scrape phase: N sequential scrapes over fresh connections as fast as they answer; CPU per
+  * scrape phase: N sequential scrapes over fresh connections, each sent when the previous one completes; CPU per
     scrape is the daemon's utime+stime delta (/proc/PID/stat) divided by N, which for Ember also
     contains the sampling it does meanwhile on its own clock;
   * steady phase: one scrape per second for W seconds; CPU as a percentage of one core, which is

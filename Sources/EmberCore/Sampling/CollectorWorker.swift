@@ -2,10 +2,10 @@ import Dispatch
 import Synchronization
 
 /// Runs one collector on its own serial queue, so a collector stuck in a blocking read delays
-/// nobody: the sampler stops waiting at the cycle deadline and does not queue another run until
+/// no other collector: the sampler stops waiting at the cycle deadline and does not queue another run until
 /// the stuck one returns.
 final class CollectorWorker: Sendable {
-    /// What one finished run produced, tagged with the cycle that started it.
+    /// The output of one finished run, tagged with the cycle that started it.
     struct RunResult: Sendable {
         let cycle: UInt64
         let samples: [Sample]
@@ -57,7 +57,7 @@ final class CollectorWorker: Sendable {
         return true
     }
 
-    /// The result of `cycle`, if that run has finished.
+    /// Returns the result of `cycle`, if that run has finished.
     func result(of cycle: UInt64) -> RunResult? {
         state.withLock { state in
             guard let result = state.result, result.cycle == cycle else { return nil }
@@ -65,7 +65,7 @@ final class CollectorWorker: Sendable {
         }
     }
 
-    /// How long the current run has been going, or 0 when idle.
+    /// Returns how long the current run has been going, in seconds, or 0 when idle.
     func busySeconds() -> Double {
         state.withLock { state in
             state.running ? Double(clock.monotonicNanoseconds() - state.runningSince) / 1e9 : 0

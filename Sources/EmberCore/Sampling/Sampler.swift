@@ -10,7 +10,7 @@ import Synchronization
 /// per cycle.
 ///
 /// Collectors run in parallel, each on its own worker. A cycle waits for them until its deadline
-/// (``Configuration/timeoutSeconds`` after the cycle start); a collector that has not returned
+/// (``Configuration/timeoutSeconds`` after the cycle start). A collector that has not returned
 /// by then is reported with `ember_collector_success 0` and skipped in later cycles until its
 /// stuck run returns, so one blocking read never delays the other collectors or the server.
 public final class Sampler: @unchecked Sendable {
