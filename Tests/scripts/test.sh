@@ -76,6 +76,9 @@ echo "== command line"
 check "ember version" bash -c "'$ember' version | grep -q '^ember '"
 check "ember serve --help" bash -c "'$ember' serve --help | grep -q -- '--web.listen-address'"
 check "unknown flag exits 2" bash -c "'$ember' serve --no-such-flag 2>/dev/null; test \$? -eq 2"
+check "ember snapshot --format openmetrics ends with # EOF" bash -c "'$ember' snapshot --format openmetrics \
+    --path.sysfs='$fixtures/node-exporter/sys' --path.procfs='$fixtures/node-exporter/proc' --sample.interval=100ms \
+    --log.level=error | tail -n 1 | grep -qx '# EOF'"
 check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexistent 2>/dev/null; test \$? -eq 2"
 
 echo
