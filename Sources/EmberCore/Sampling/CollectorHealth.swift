@@ -6,6 +6,7 @@ final class CollectorHealth {
     private var consecutiveFailures: [String: Int] = [:]
     private var loggedErrors: Set<String> = []
     private var loggedUnavailable: Set<String> = []
+    private var loggedNoData: Set<String> = []
     /// Read and parse errors per collector since start, for `ember_collector_errors_total`.
     private(set) var errorTotals: [String: Int] = [:]
     /// Runs that failed or timed out per collector since start, for `ember_collector_failures_total`.
@@ -15,9 +16,14 @@ final class CollectorHealth {
         self.logger = logger
     }
 
-    func note(_ status: CollectorStatus, errors: [String]) {
+    func note(_ status: CollectorStatus, errors: [String], sampleCount: Int) {
         let log = logger.with("collector", status.name)
         noteOutcome(status, log: log)
+        if status.outcome == .success, sampleCount == 0, errors.isEmpty,
+            loggedNoData.insert(status.name).inserted
+        {
+            log.debug("nothing to read on this machine")
+        }
         errorTotals[status.name, default: 0] += errors.count
         for message in errors where loggedErrors.insert(status.name + "\u{1}" + message).inserted {
             log.warn("read error; the affected series are omitted", ("err", message))

@@ -112,7 +112,8 @@ public final class Sampler: @unchecked Sendable {
         var statuses: [CollectorStatus] = []
         for (worker, didStart) in zip(workers, started) {
             let status = status(of: worker, cycle: cycle, didStart: didStart)
-            health.note(status, errors: worker.result(of: cycle)?.errors ?? [])
+            let result = worker.result(of: cycle)
+            health.note(status, errors: result?.errors ?? [], sampleCount: result?.samples.count ?? 0)
             statuses.append(status)
         }
         return statuses
