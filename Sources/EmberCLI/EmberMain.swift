@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import EmberCollectors
 import EmberCore
 
 /// The `ember` command: dispatches to a subcommand and returns the process exit status
@@ -43,7 +44,9 @@ public enum EmberMain {
 
     static func options(_ arguments: [String], extraBooleans: Set<String> = []) throws -> AgentOptions {
         let booleans = Set(AgentOptions.flags.filter(\.isBoolean).map(\.name)).union(extraBooleans)
-        let parsed = try ParsedArguments(arguments, booleanFlags: booleans)
+        let values = Set(AgentOptions.flags.filter { !$0.isBoolean }.map(\.name))
+            .union(CollectorRegistry.all.flatMap { $0.optionHelp.map(\.flag) })
+        let parsed = try ParsedArguments(arguments, booleanFlags: booleans, valueFlags: values)
         guard parsed.positional.isEmpty else {
             throw UsageError(message: "unexpected argument \"\(parsed.positional[0])\"")
         }

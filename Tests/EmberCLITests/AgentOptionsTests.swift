@@ -49,6 +49,15 @@ final class AgentOptionsTests: XCTestCase {
         }
     }
 
+    func testBareUnknownFlagIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--bogus"])) { error in
+            XCTAssertEqual(String(describing: error), "unknown flag --bogus")
+        }
+        XCTAssertThrowsError(try EmberMain.options(["--bogus", "--no-collector.cpu"])) { error in
+            XCTAssertEqual(String(describing: error), "unknown flag --bogus")
+        }
+    }
+
     func testUnknownCollectorIsRejected() {
         XCTAssertThrowsError(try EmberMain.options(["--collector.gpu"])) { error in
             XCTAssertTrue(String(describing: error).hasPrefix("unknown collector \"gpu\""))
