@@ -98,7 +98,8 @@ struct AgentOptions {
 
     /// Applies `--collector.NAME`, `--no-collector.NAME` and `--collector.NAME.OPTION=VALUE`.
     private mutating func applyCollectorFlags(_ arguments: ParsedArguments) throws {
-        let disableDefaults = arguments.value("collector.disable-defaults") == "true"
+        let disableDefaults = try arguments.value("collector.disable-defaults")
+            .map { try Self.boolean($0, flag: "collector.disable-defaults") } ?? false
         var enabled = Set(disableDefaults ? [] : CollectorRegistry.all.filter(\.enabledByDefault).map(\.name))
         let known = Set(AgentOptions.flags.map(\.name))
         let optionFlags = Set(CollectorRegistry.all.flatMap { $0.optionHelp.map(\.flag) })
@@ -108,9 +109,9 @@ struct AgentOptions {
             if optionFlags.contains(name) {
                 collectorOptions.values[name] = value
             } else if name.hasPrefix("collector."), let collector = try collectorName(name, "collector.") {
-                if value == "true" { enabled.insert(collector) } else { enabled.remove(collector) }
+                if try Self.boolean(value, flag: name) { enabled.insert(collector) } else { enabled.remove(collector) }
             } else if name.hasPrefix("no-collector."), let collector = try collectorName(name, "no-collector.") {
-                enabled.remove(collector)
+                if try Self.boolean(value, flag: name) { enabled.remove(collector) } else { enabled.insert(collector) }
             } else {
                 throw UsageError(message: "unknown flag --\(name)")
             }
@@ -126,6 +127,16 @@ struct AgentOptions {
             throw UsageError(message: "unknown collector \"\(name)\" in --\(flag); known collectors: \(known)")
         }
         return name
+    }
+
+    /// Parses a switch's value as Go's `strconv.ParseBool` does, because node_exporter's flag library
+    /// (kingpin) parses `--collector.cpu=false` and `--collector.cpu=1` with that function.
+    private static func boolean(_ text: String, flag: String) throws -> Bool {
+        switch text {
+        case "1", "t", "T", "true", "TRUE", "True": return true
+        case "0", "f", "F", "false", "FALSE", "False": return false
+        default: throw UsageError(message: "invalid --\(flag)=\(text): expected true or false")
+        }
     }
 
     private func duration(_ arguments: ParsedArguments, _ name: String, default fallback: Double) throws -> Double {

@@ -58,6 +58,25 @@ final class AgentOptionsTests: XCTestCase {
         }
     }
 
+    func testSwitchValuesAreParsedAsBooleans() throws {
+        let only = try EmberMain.options(["--collector.disable-defaults=1", "--collector.cpu=true"])
+        XCTAssertEqual(only.enabledCollectors, ["cpu"])
+
+        let withoutHwmon = try EmberMain.options(["--collector.hwmon=false"])
+        XCTAssertFalse(withoutHwmon.enabledCollectors.contains("hwmon"))
+        XCTAssertTrue(withoutHwmon.enabledCollectors.contains("cpu"))
+    }
+
+    func testInvalidSwitchValueIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--collector.cpu=yes"])) { error in
+            XCTAssertTrue(error is UsageError)
+            XCTAssertEqual(String(describing: error), "invalid --collector.cpu=yes: expected true or false")
+        }
+        XCTAssertThrowsError(try EmberMain.options(["--collector.disable-defaults=x"])) { error in
+            XCTAssertTrue(error is UsageError)
+        }
+    }
+
     func testUnknownCollectorIsRejected() {
         XCTAssertThrowsError(try EmberMain.options(["--collector.gpu"])) { error in
             XCTAssertTrue(String(describing: error).hasPrefix("unknown collector \"gpu\""))
