@@ -1,5 +1,6 @@
 import EmberCollectors
 import EmberCore
+import EmberExposition
 
 /// One documented flag, for parsing and for `--help`.
 struct FlagSpec {
@@ -67,7 +68,15 @@ struct AgentOptions {
     }
 
     private mutating func applyGeneralFlags(_ arguments: ParsedArguments) throws {
-        if let value = arguments.value("web.listen-address") { listenAddress = value }
+        if let value = arguments.value("web.listen-address") {
+            // Checked here so that a malformed address is a usage error, not a failure to serve.
+            do {
+                _ = try ListenAddress(parsing: value)
+            } catch {
+                throw UsageError(message: "invalid --web.listen-address: \(error)")
+            }
+            listenAddress = value
+        }
         if let value = arguments.value("web.max-connections") {
             guard let count = Int(value), count > 0 else {
                 throw UsageError(message: "invalid --web.max-connections \(value): expected a positive integer")

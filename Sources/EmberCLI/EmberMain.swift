@@ -36,6 +36,10 @@ public enum EmberMain {
         } catch let error as UsageError {
             printError("ember: \(error.message)\nRun `ember help` for usage.")
             return 2
+        } catch let error as DeviceFilterError {
+            // Thrown while the collectors are built, but caused by a flag value.
+            printError("ember: \(error.message)\nRun `ember help` for usage.")
+            return 2
         } catch {
             printError("ember: \(error)")
             return 1

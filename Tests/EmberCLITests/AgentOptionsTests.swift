@@ -77,6 +77,23 @@ final class AgentOptionsTests: XCTestCase {
         }
     }
 
+    func testInvalidListenAddressIsUsageError() {
+        XCTAssertThrowsError(try EmberMain.options(["--web.listen-address=nope"])) { error in
+            XCTAssertTrue(error is UsageError, "\(type(of: error))")
+            XCTAssertTrue(String(describing: error).contains("missing port"), "\(error)")
+        }
+        XCTAssertThrowsError(try EmberMain.options(["--web.listen-address=:99999"])) { error in
+            XCTAssertTrue(error is UsageError, "\(type(of: error))")
+        }
+    }
+
+    func testInvalidDeviceFilterExitsWithUsageStatus() {
+        XCTAssertEqual(EmberMain.run(["snapshot", "--collector.netdev.device-include=("]), 2)
+        XCTAssertEqual(
+            EmberMain.run(["snapshot", "--collector.netdev.device-include=a", "--collector.netdev.device-exclude=b"]),
+            2)
+    }
+
     func testUnknownCollectorIsRejected() {
         XCTAssertThrowsError(try EmberMain.options(["--collector.gpu"])) { error in
             XCTAssertTrue(String(describing: error).hasPrefix("unknown collector \"gpu\""))
