@@ -14,9 +14,19 @@ enum SnapshotCommand {
     static func run(_ arguments: [String]) throws -> Int32 {
         var rest: [String] = []
         var format = "text"
-        for argument in arguments {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
             if argument.hasPrefix("--format=") {
                 format = String(argument.dropFirst("--format=".count))
+            } else if argument == "--format" {
+                // `--format openmetrics`, like every other flag that takes a value.
+                guard index < arguments.count else {
+                    throw UsageError(message: "flag --format needs a value")
+                }
+                format = arguments[index]
+                index += 1
             } else {
                 rest.append(argument)
             }

@@ -94,6 +94,15 @@ final class AgentOptionsTests: XCTestCase {
             2)
     }
 
+    func testSnapshotFormatTakesSeparateValue() {
+        XCTAssertThrowsError(try SnapshotCommand.run(["--format", "json"])) { error in
+            XCTAssertEqual(String(describing: error), "invalid --format json: expected text or openmetrics")
+        }
+        XCTAssertThrowsError(try SnapshotCommand.run(["--format"])) { error in
+            XCTAssertEqual(String(describing: error), "flag --format needs a value")
+        }
+    }
+
     func testUnknownCollectorIsRejected() {
         XCTAssertThrowsError(try EmberMain.options(["--collector.gpu"])) { error in
             XCTAssertTrue(String(describing: error).hasPrefix("unknown collector \"gpu\""))
