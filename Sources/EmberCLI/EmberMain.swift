@@ -11,7 +11,8 @@ import EmberCore
 public enum EmberMain {
     public static func run(_ arguments: [String]) -> Int32 {
         guard let command = arguments.first else {
-            print(Help.usage)
+            // A usage error: the text goes to standard error, so a pipe never takes it for output.
+            printError(Help.usage)
             return 2
         }
         let rest = Array(arguments.dropFirst())

@@ -77,6 +77,8 @@ check "ember version" bash -c "'$ember' version | grep -q '^ember '"
 check "ember serve --help" bash -c "'$ember' serve --help | grep -q -- '--web.listen-address'"
 check "unknown flag exits 2" bash -c "'$ember' serve --no-such-flag 2>/dev/null; test \$? -eq 2"
 check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexistent 2>/dev/null; test \$? -eq 2"
+check "no command exits 2, usage on stderr" bash -c \
+    "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
 
 echo
 echo "$passed passed, $failed failed"
