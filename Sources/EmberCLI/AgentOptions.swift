@@ -33,7 +33,8 @@ struct AgentOptions {
         FlagSpec(name: "web.listen-address", defaultValue: defaultListenAddress,
                  help: "Address to serve on: host:port, [ipv6]:port, or :port for every interface."),
         FlagSpec(name: "web.max-connections", defaultValue: "64",
-                 help: "Most HTTP connections open at once; the oldest idle one is closed to admit a new one."),
+                 help: "Maximum number of HTTP connections open at once. When all are in use, the oldest idle one "
+                    + "is closed to admit a new one."),
         FlagSpec(name: "web.read-timeout", defaultValue: "10s",
                  help: "Time allowed to receive a whole request once it has started."),
         FlagSpec(name: "web.idle-timeout", defaultValue: "60s",
