@@ -73,8 +73,11 @@ struct AgentOptions {
             // Checked here so that a malformed address is a usage error, not a failure to serve.
             do {
                 _ = try ListenAddress(parsing: value)
+            } catch .invalidAddress(_, let reason) {
+                throw UsageError(
+                    message: "invalid --web.listen-address \(value): \(reason); expected host:port, [ipv6]:port or :port")
             } catch {
-                throw UsageError(message: "invalid --web.listen-address: \(error)")
+                throw UsageError(message: "invalid --web.listen-address \(value): \(error)")
             }
             listenAddress = value
         }

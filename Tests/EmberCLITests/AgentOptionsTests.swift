@@ -80,7 +80,9 @@ final class AgentOptionsTests: XCTestCase {
     func testInvalidListenAddressIsUsageError() {
         XCTAssertThrowsError(try EmberMain.options(["--web.listen-address=nope"])) { error in
             XCTAssertTrue(error is UsageError, "\(type(of: error))")
-            XCTAssertTrue(String(describing: error).contains("missing port"), "\(error)")
+            XCTAssertEqual(
+                String(describing: error),
+                "invalid --web.listen-address nope: missing port; expected host:port, [ipv6]:port or :port")
         }
         XCTAssertThrowsError(try EmberMain.options(["--web.listen-address=:99999"])) { error in
             XCTAssertTrue(error is UsageError, "\(type(of: error))")
