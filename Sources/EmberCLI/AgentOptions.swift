@@ -1,5 +1,6 @@
 import EmberCollectors
 import EmberCore
+import EmberExposition
 
 /// One documented flag, for parsing and for `--help`.
 struct FlagSpec {
@@ -32,7 +33,8 @@ struct AgentOptions {
         FlagSpec(name: "web.listen-address", defaultValue: defaultListenAddress,
                  help: "Address to serve on: host:port, [ipv6]:port, or :port for every interface."),
         FlagSpec(name: "web.max-connections", defaultValue: "64",
-                 help: "Most HTTP connections open at once; the oldest idle one is closed to admit a new one."),
+                 help: "Maximum number of HTTP connections open at once. When all are in use, the oldest idle one "
+                    + "is closed to admit a new one."),
         FlagSpec(name: "web.read-timeout", defaultValue: "10s",
                  help: "Time allowed to receive a whole request once it has started."),
         FlagSpec(name: "web.idle-timeout", defaultValue: "60s",
@@ -67,7 +69,18 @@ struct AgentOptions {
     }
 
     private mutating func applyGeneralFlags(_ arguments: ParsedArguments) throws {
-        if let value = arguments.value("web.listen-address") { listenAddress = value }
+        if let value = arguments.value("web.listen-address") {
+            // Checked here so that a malformed address is a usage error, not a failure to serve.
+            do {
+                _ = try ListenAddress(parsing: value)
+            } catch .invalidAddress(_, let reason) {
+                throw UsageError(
+                    message: "invalid --web.listen-address \(value): \(reason); expected host:port, [ipv6]:port or :port")
+            } catch {
+                throw UsageError(message: "invalid --web.listen-address \(value): \(error)")
+            }
+            listenAddress = value
+        }
         if let value = arguments.value("web.max-connections") {
             guard let count = Int(value), count > 0 else {
                 throw UsageError(message: "invalid --web.max-connections \(value): expected a positive integer")
@@ -98,7 +111,8 @@ struct AgentOptions {
 
     /// Applies `--collector.NAME`, `--no-collector.NAME` and `--collector.NAME.OPTION=VALUE`.
     private mutating func applyCollectorFlags(_ arguments: ParsedArguments) throws {
-        let disableDefaults = arguments.value("collector.disable-defaults") == "true"
+        let disableDefaults = try arguments.value("collector.disable-defaults")
+            .map { try Self.boolean($0, flag: "collector.disable-defaults") } ?? false
         var enabled = Set(disableDefaults ? [] : CollectorRegistry.all.filter(\.enabledByDefault).map(\.name))
         let known = Set(AgentOptions.flags.map(\.name))
         let optionFlags = Set(CollectorRegistry.all.flatMap { $0.optionHelp.map(\.flag) })
@@ -108,9 +122,9 @@ struct AgentOptions {
             if optionFlags.contains(name) {
                 collectorOptions.values[name] = value
             } else if name.hasPrefix("collector."), let collector = try collectorName(name, "collector.") {
-                if value == "true" { enabled.insert(collector) } else { enabled.remove(collector) }
+                if try Self.boolean(value, flag: name) { enabled.insert(collector) } else { enabled.remove(collector) }
             } else if name.hasPrefix("no-collector."), let collector = try collectorName(name, "no-collector.") {
-                enabled.remove(collector)
+                if try Self.boolean(value, flag: name) { enabled.remove(collector) } else { enabled.insert(collector) }
             } else {
                 throw UsageError(message: "unknown flag --\(name)")
             }
@@ -126,6 +140,16 @@ struct AgentOptions {
             throw UsageError(message: "unknown collector \"\(name)\" in --\(flag); known collectors: \(known)")
         }
         return name
+    }
+
+    /// Parses a switch's value as Go's `strconv.ParseBool` does, because node_exporter's flag library
+    /// (kingpin) parses `--collector.cpu=false` and `--collector.cpu=1` with that function.
+    private static func boolean(_ text: String, flag: String) throws -> Bool {
+        switch text {
+        case "1", "t", "T", "true", "TRUE", "True": return true
+        case "0", "f", "F", "false", "FALSE", "False": return false
+        default: throw UsageError(message: "invalid --\(flag)=\(text): expected true or false")
+        }
     }
 
     private func duration(_ arguments: ParsedArguments, _ name: String, default fallback: Double) throws -> Double {

@@ -9,12 +9,14 @@ struct UsageError: Error, CustomStringConvertible {
 ///
 /// Flags are looked up by name without the leading dashes. A flag listed in `booleanFlags`, or one
 /// starting with `collector.` or `no-collector.` that names no option, never takes the next word.
+/// A bare flag that is neither boolean nor in `valueFlags` is rejected as unknown, so a typo does
+/// not swallow the next argument as its value.
 struct ParsedArguments {
     private(set) var values: [String: String] = [:]
     private(set) var order: [String] = []
     private(set) var positional: [String] = []
 
-    init(_ arguments: [String], booleanFlags: Set<String>) throws {
+    init(_ arguments: [String], booleanFlags: Set<String>, valueFlags: Set<String>) throws {
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -30,6 +32,9 @@ struct ParsedArguments {
             } else if ParsedArguments.isBoolean(String(body), booleanFlags) {
                 set(String(body), "true")
             } else {
+                guard valueFlags.contains(String(body)) else {
+                    throw UsageError(message: "unknown flag --\(body)")
+                }
                 guard index < arguments.count else {
                     throw UsageError(message: "flag --\(body) needs a value")
                 }

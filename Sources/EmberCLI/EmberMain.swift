@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import EmberCollectors
 import EmberCore
 
 /// The `ember` command: dispatches to a subcommand and returns the process exit status
@@ -10,7 +11,8 @@ import EmberCore
 public enum EmberMain {
     public static func run(_ arguments: [String]) -> Int32 {
         guard let command = arguments.first else {
-            print(Help.usage)
+            // A usage error: the text goes to standard error, so a pipe never takes it for output.
+            printError(Help.usage)
             return 2
         }
         let rest = Array(arguments.dropFirst())
@@ -35,6 +37,10 @@ public enum EmberMain {
         } catch let error as UsageError {
             printError("ember: \(error.message)\nRun `ember help` for usage.")
             return 2
+        } catch let error as DeviceFilterError {
+            // Thrown while the collectors are built, but caused by a flag value.
+            printError("ember: \(error.message)\nRun `ember help` for usage.")
+            return 2
         } catch {
             printError("ember: \(error)")
             return 1
@@ -43,7 +49,9 @@ public enum EmberMain {
 
     static func options(_ arguments: [String], extraBooleans: Set<String> = []) throws -> AgentOptions {
         let booleans = Set(AgentOptions.flags.filter(\.isBoolean).map(\.name)).union(extraBooleans)
-        let parsed = try ParsedArguments(arguments, booleanFlags: booleans)
+        let values = Set(AgentOptions.flags.filter { !$0.isBoolean }.map(\.name))
+            .union(CollectorRegistry.all.flatMap { $0.optionHelp.map(\.flag) })
+        let parsed = try ParsedArguments(arguments, booleanFlags: booleans, valueFlags: values)
         guard parsed.positional.isEmpty else {
             throw UsageError(message: "unexpected argument \"\(parsed.positional[0])\"")
         }

@@ -21,7 +21,10 @@ enum SnapshotCommand {
             if argument.hasPrefix("--format=") {
                 format = String(argument.dropFirst("--format=".count))
             } else if argument == "--format" {
-                guard index < arguments.count else { throw UsageError(message: "flag --format needs a value") }
+                // `--format openmetrics`, like every other flag that takes a value.
+                guard index < arguments.count else {
+                    throw UsageError(message: "flag --format needs a value")
+                }
                 format = arguments[index]
                 index += 1
             } else {

@@ -33,9 +33,10 @@ extension CpufreqCollector {
     }
 
     private func addPolicy(_ policy: String, directory: String, into sink: inout MetricSink) {
-        if let related = reader.readOrRecord(directory + "/related_cpus", into: &sink, reader.string) {
-            let driver = reader.readOrRecord(directory + "/scaling_driver", into: &sink, reader.string) ?? ""
-            sink.add(CpufreqCollector.policyInfo, 1, policy, related, driver)
+        // An absent scaling_driver is an empty label, but a failed read omits the series.
+        if let related = reader.readOrRecord(directory + "/related_cpus", into: &sink, reader.string),
+           let driver = sink.attempt({ try reader.optionalString(directory + "/scaling_driver") }) {
+            sink.add(CpufreqCollector.policyInfo, 1, policy, related, driver ?? "")
         }
 
         let frequenciesPath = directory + "/scaling_available_frequencies"

@@ -50,12 +50,17 @@ public final class ThermalZoneCollector: Collector {
             return
         }
 
-        let mode = sink.attempt { try reader.optionalString(directory + "/mode") } ?? nil
-        let policy = sink.attempt { try reader.optionalString(directory + "/policy") } ?? nil
-        sink.add(Self.zoneInfo, 1, zone, type, mode ?? "", policy ?? "")
+        // An absent mode or policy file becomes an empty label. A failed read omits the info
+        // series instead, so that it never reads as a kernel without the file.
+        let mode = sink.attempt { try reader.optionalString(directory + "/mode") }
+        let policy = sink.attempt { try reader.optionalString(directory + "/policy") }
+        if let mode, let policy {
+            sink.add(Self.zoneInfo, 1, zone, type, mode ?? "", policy ?? "")
+        }
 
         // node_exporter skips a disabled zone, whose reading the kernel does not update.
-        if mode != "disabled", let milli = sink.attempt({ try readInteger(directory + "/temp") }) {
+        let isDisabled = (mode ?? nil) == "disabled"
+        if !isDisabled, let milli = sink.attempt({ try readInteger(directory + "/temp") }) {
             sink.add(Self.zoneTemperature, Double(milli) / 1000.0, zone, type)
         }
         collectTripPoints(directory, zone: zone, type: type, into: &sink)

@@ -49,6 +49,62 @@ final class AgentOptionsTests: XCTestCase {
         }
     }
 
+    func testBareUnknownFlagIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--bogus"])) { error in
+            XCTAssertEqual(String(describing: error), "unknown flag --bogus")
+        }
+        XCTAssertThrowsError(try EmberMain.options(["--bogus", "--no-collector.cpu"])) { error in
+            XCTAssertEqual(String(describing: error), "unknown flag --bogus")
+        }
+    }
+
+    func testSwitchValuesAreParsedAsBooleans() throws {
+        let only = try EmberMain.options(["--collector.disable-defaults=1", "--collector.cpu=true"])
+        XCTAssertEqual(only.enabledCollectors, ["cpu"])
+
+        let withoutHwmon = try EmberMain.options(["--collector.hwmon=false"])
+        XCTAssertFalse(withoutHwmon.enabledCollectors.contains("hwmon"))
+        XCTAssertTrue(withoutHwmon.enabledCollectors.contains("cpu"))
+    }
+
+    func testInvalidSwitchValueIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--collector.cpu=yes"])) { error in
+            XCTAssertTrue(error is UsageError)
+            XCTAssertEqual(String(describing: error), "invalid --collector.cpu=yes: expected true or false")
+        }
+        XCTAssertThrowsError(try EmberMain.options(["--collector.disable-defaults=x"])) { error in
+            XCTAssertTrue(error is UsageError)
+        }
+    }
+
+    func testInvalidListenAddressIsUsageError() {
+        XCTAssertThrowsError(try EmberMain.options(["--web.listen-address=nope"])) { error in
+            XCTAssertTrue(error is UsageError, "\(type(of: error))")
+            XCTAssertEqual(
+                String(describing: error),
+                "invalid --web.listen-address nope: missing port; expected host:port, [ipv6]:port or :port")
+        }
+        XCTAssertThrowsError(try EmberMain.options(["--web.listen-address=:99999"])) { error in
+            XCTAssertTrue(error is UsageError, "\(type(of: error))")
+        }
+    }
+
+    func testInvalidDeviceFilterExitsWithUsageStatus() {
+        XCTAssertEqual(EmberMain.run(["snapshot", "--collector.netdev.device-include=("]), 2)
+        XCTAssertEqual(
+            EmberMain.run(["snapshot", "--collector.netdev.device-include=a", "--collector.netdev.device-exclude=b"]),
+            2)
+    }
+
+    func testSnapshotFormatTakesSeparateValue() {
+        XCTAssertThrowsError(try SnapshotCommand.run(["--format", "json"])) { error in
+            XCTAssertEqual(String(describing: error), "invalid --format json: expected text or openmetrics")
+        }
+        XCTAssertThrowsError(try SnapshotCommand.run(["--format"])) { error in
+            XCTAssertEqual(String(describing: error), "flag --format needs a value")
+        }
+    }
+
     func testUnknownCollectorIsRejected() {
         XCTAssertThrowsError(try EmberMain.options(["--collector.gpu"])) { error in
             XCTAssertTrue(String(describing: error).hasPrefix("unknown collector \"gpu\""))

@@ -1,3 +1,4 @@
+import EmberCore
 import EmberTestSupport
 import Foundation
 import XCTest
@@ -20,29 +21,62 @@ final class MetricsReferenceTests: XCTestCase {
 
     static let fixtures = ["node-exporter", "rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"]
 
+    /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
+    /// and `power1_average` as amdgpu reports it) and a battery's temperature, whose trailing-window
+    /// families must be documented too.
+    static let extraSources = [
+        "sys/class/hwmon/hwmon0/name": "amdgpu",
+        "sys/class/hwmon/hwmon0/power1_input": "15000000",
+        "sys/class/hwmon/hwmon0/power1_average": "14000000",
+        "sys/class/power_supply/BAT0/type": "Battery",
+        "sys/class/power_supply/BAT0/temp": "312",
+    ]
+
     func testExpositionMatchesReference() throws {
         let (explicit, patterns) = try Self.parseReference()
         var seen: Set<String> = []
 
+        var outputs: [(source: String, text: String)] = []
         for fixture in Self.fixtures {
-            let text = try AgentHarness.exposition(roots: Fixtures.roots(fixture))
+            outputs.append((fixture, try AgentHarness.exposition(roots: Fixtures.roots(fixture))))
+        }
+        outputs.append(("extra sources", try Self.expositionOfExtraSources()))
+
+        for (source, text) in outputs {
             let types = PrometheusText.parseTypes(text)
             for series in PrometheusText.parseSeries(text) {
                 let family = Self.family(of: series.name, types: types)
                 seen.insert(family)
                 guard let entry = explicit[family] ?? patterns.first(where: { family.hasPrefix($0.key) })?.value else {
-                    XCTFail("\(family) (on \(fixture)) is not in METRICS.md")
+                    XCTFail("\(family) (on \(source)) is not in METRICS.md")
                     continue
                 }
                 XCTAssertTrue(
                     Set(series.labels.keys).isSubset(of: entry.labels),
-                    "\(family) on \(fixture): labels \(series.labels.keys.sorted()) not documented as \(entry.labels.sorted())")
+                    "\(family) on \(source): labels \(series.labels.keys.sorted()) not documented as \(entry.labels.sorted())")
                 XCTAssertTrue(entry.type.contains(types[family] ?? "?"), "\(family): TYPE \(types[family] ?? "?") vs \(entry.type)")
             }
         }
 
         let unseen = Set(explicit.keys).subtracting(seen)
         XCTAssertEqual(unseen, Set(Self.notOnFixtures.keys), "documented families missing from every fixture's output")
+    }
+
+    /// Writes ``extraSources`` to a temporary tree and returns the agent's exposition of it.
+    static func expositionOfExtraSources() throws -> String {
+        let root = NSTemporaryDirectory() + "ember-metrics-reference-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+
+        for (path, content) in extraSources {
+            let file = root + "/" + path
+            try FileManager.default.createDirectory(
+                atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try (content + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        try FileManager.default.createDirectory(atPath: root + "/proc", withIntermediateDirectories: true)
+        let roots = SourceRoots(
+            sysfs: root + "/sys", procfs: root + "/proc", debugfs: root + "/sys/kernel/debug", devfs: root + "/dev")
+        return try AgentHarness.exposition(roots: roots)
     }
 
     /// The family a sample belongs to: counters keep `_total` on samples but not always in TYPE.

@@ -136,6 +136,27 @@ final class CpufreqCollectorTests: XCTestCase {
         XCTAssertEqual((sink.errors.first as? FileError)?.code, EIO)
     }
 
+    func testFailedDriverReadOmitsPolicyInfo() throws {
+        let tree = try NetTestTree()
+        try tree.attributes(Self.policy, ["related_cpus": "4 5", "scaling_driver": "cpufreq-dt"])
+        let fileSystem = NetFaultFileSystem()
+        fileSystem.failures = ["/scaling_driver": EIO]
+        let sink = try NetTest.run(CpufreqCollector(context: NetTest.context(tree.roots, fileSystem: fileSystem)))
+
+        XCTAssertTrue(NetTest.family("ember_cpufreq_policy_info", in: sink).isEmpty)
+        XCTAssertEqual((sink.errors.first as? FileError)?.code, EIO)
+    }
+
+    func testAbsentDriverIsEmptyLabel() throws {
+        let tree = try NetTestTree()
+        try tree.attributes(Self.policy, ["related_cpus": "4 5"])
+        let sink = try NetTest.run(CpufreqCollector(context: NetTest.context(tree.roots)))
+
+        XCTAssertEqual(
+            NetTest.values(sink)["ember_cpufreq_policy_info{driver=\"\",policy=\"policy4\",related_cpus=\"4 5\"}"], 1)
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
     func testUnknownHardwareFrequencyIsOmitted() throws {
         let tree = try NetTestTree()
         try tree.attributes("sys/devices/system/cpu/cpu0/cpufreq", ["cpuinfo_cur_freq": "<unknown>"])

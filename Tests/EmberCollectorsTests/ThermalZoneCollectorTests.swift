@@ -103,6 +103,33 @@ final class ThermalZoneCollectorTests: XCTestCase {
             values[#"ember_thermal_zone_info{mode="disabled",policy="power_allocator",type="soc-thermal",zone="0"}"#], 1)
     }
 
+    func testFailedModeOrPolicyReadOmitsInfo() throws {
+        for file in ["mode", "policy"] {
+            let tree = try makeTree()
+            let fileSystem = FaultInjectingFileSystem()
+            fileSystem.inject(EIO, at: tree.path("class/thermal/thermal_zone0/" + file))
+
+            let sink = try run(tree, fileSystem: fileSystem)
+            let values = HardwareHarness.values(sink)
+
+            XCTAssertFalse(values.keys.contains { $0.hasPrefix("ember_thermal_zone_info") }, file)
+            XCTAssertEqual(values[#"node_thermal_zone_temp{type="soc-thermal",zone="0"}"#], 45.25, file)
+            XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO], file)
+        }
+    }
+
+    func testAbsentModeAndPolicyAreEmptyLabels() throws {
+        let tree = try makeTree()
+        try FileManager.default.removeItem(atPath: tree.path("devices/virtual/thermal/thermal_zone0/mode"))
+        try FileManager.default.removeItem(atPath: tree.path("devices/virtual/thermal/thermal_zone0/policy"))
+
+        let sink = try run(tree)
+
+        XCTAssertEqual(
+            HardwareHarness.values(sink)[#"ember_thermal_zone_info{mode="",policy="",type="soc-thermal",zone="0"}"#], 1)
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
+
     func testMissingTypeDropsZone() throws {
         let tree = try makeTree()
         try FileManager.default.removeItem(atPath: tree.path("devices/virtual/thermal/thermal_zone0/type"))

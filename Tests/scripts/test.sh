@@ -80,6 +80,8 @@ check "ember snapshot --format openmetrics ends with # EOF" bash -c "'$ember' sn
     --path.sysfs='$fixtures/node-exporter/sys' --path.procfs='$fixtures/node-exporter/proc' --sample.interval=100ms \
     --log.level=error | tail -n 1 | grep -qx '# EOF'"
 check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexistent 2>/dev/null; test \$? -eq 2"
+check "no command exits 2, usage on stderr" bash -c \
+    "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
 
 echo
 echo "$passed passed, $failed failed"
