@@ -84,6 +84,25 @@ final class NetDevCollectorTests: XCTestCase {
         XCTAssertEqual(later["ember_network_receive_bytes_total{device=\"eth0\"}"], 4_294_969_000)
     }
 
+    func testGarbledLineKeepsAccumulatedState() throws {
+        let tree = try NetTestTree()
+        try tree.write("proc/net/dev", Self.header + Self.line("eth0", rxBytes: 4_294_967_000, rxPackets: 10))
+        let collector = try NetDevCollector(context: NetTest.context(tree.roots))
+        _ = try NetTest.run(collector)
+        try tree.write("proc/net/dev", Self.header + Self.line("eth0", rxBytes: 704, rxPackets: 12))
+        _ = try NetTest.run(collector)
+
+        // One sample in which eth0's line is cut short must not make the collector forget eth0.
+        try tree.write("proc/net/dev", Self.header + "  eth0: 1704 13\n")
+        let garbled = try NetTest.run(collector)
+        XCTAssertNil(NetTest.values(garbled)["ember_network_receive_bytes_total{device=\"eth0\"}"])
+        XCTAssertEqual(garbled.errors.count, 1)
+
+        try tree.write("proc/net/dev", Self.header + Self.line("eth0", rxBytes: 2704, rxPackets: 14))
+        let values = NetTest.values(try NetTest.run(collector))
+        XCTAssertEqual(values["ember_network_receive_bytes_total{device=\"eth0\"}"], 4_294_970_000)
+    }
+
     func testSixtyFourBitDecreaseIsAReset() throws {
         let tree = try NetTestTree()
         try tree.write("proc/net/dev", Self.header + Self.line("eth0", rxBytes: 10_000_000_000, txBytes: 7))
