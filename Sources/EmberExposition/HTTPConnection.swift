@@ -178,7 +178,7 @@ extension HTTPConnection {
                 return
             case .failure(let error):
                 context.logger.debug("rejected HTTP request", ("connection", String(id)), ("peer", peer),
-                                     ("status", String(error.status)), ("error", error.message))
+                                     ("status", String(error.status)), ("err", error.message))
                 consumed = input.count
                 reject(.text(error.status, error.message), now: now)
             case .request(let request, let length):

@@ -75,7 +75,7 @@ final class HTTPEventLoop {
             let result = poll(&descriptors, nfds_t(descriptors.count), pollTimeout(now: now))
             if result < 0 {
                 if errno != EINTR {
-                    context.logger.error("poll failed", ("error", String(cString: strerror(errno))))
+                    context.logger.error("poll failed", ("err", String(cString: strerror(errno))))
                     usleep(10_000)
                 }
                 continue
@@ -156,7 +156,7 @@ extension HTTPEventLoop {
                 case EAGAIN, EWOULDBLOCK: return
                 default:
                     context.logger.warn("accepting an HTTP connection failed; pausing accepts for 100 ms",
-                                        ("error", String(cString: strerror(errno))))
+                                        ("err", String(cString: strerror(errno))))
                     acceptPausedUntil = now + Self.acceptPause
                     return
                 }

@@ -46,6 +46,16 @@ private final class PartialErrorCollector: Collector {
     }
 }
 
+/// Records a parse error whose content differs on every run, like a sensor returning noise.
+private final class ChangingGarbageCollector: Collector {
+    private var run = 0
+
+    func update(into sink: inout MetricSink) throws {
+        run += 1
+        sink.record(ParseError(path: "/sys/class/hwmon/hwmon3/temp1_input", expected: "an integer", content: "x\(run)"))
+    }
+}
+
 final class SamplerTests: XCTestCase {
     private func makeSampler(
         _ collectors: [(name: String, collector: any Collector)], timeout: Double = 0.2, sink: RecordingLogSink
@@ -145,5 +155,18 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(log.lines(containing: "read error").count, 1, "a repeated error is logged once")
         XCTAssertEqual(log.lines(containing: "not readable by this user").count, 1)
         XCTAssertTrue(log.lines(containing: "read error")[0].contains("EIO"))
+    }
+
+    func testChangingGarbageIsLoggedOnce() {
+        let log = RecordingLogSink()
+        let sampler = makeSampler([("hw", ChangingGarbageCollector())], sink: log)
+
+        var last: Snapshot!
+        for _ in 0..<3 {
+            last = sampler.sampleOnce()
+        }
+
+        XCTAssertEqual(log.lines(containing: "read error").count, 1)
+        XCTAssertEqual(value(last, "ember_collector_errors_total", ["hw"]), 3)
     }
 }

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_packages=(zlib1g-dev)
-test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3 libsensors-dev libpci-dev)
+test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then

@@ -1,6 +1,6 @@
 /// Turns per-run outcomes into log lines without flooding the log: the first failure of a
 /// collector is logged, repeats are only counted, and a recovery is logged with the count.
-/// Each distinct read error and each unreadable source is logged once.
+/// Each read error, identified by path and kind, and each unreadable source is logged once.
 final class CollectorHealth {
     private let logger: Logger
     private var consecutiveFailures: [String: Int] = [:]
@@ -16,7 +16,7 @@ final class CollectorHealth {
         self.logger = logger
     }
 
-    func note(_ status: CollectorStatus, errors: [String], sampleCount: Int) {
+    func note(_ status: CollectorStatus, errors: [RecordedError], sampleCount: Int) {
         let log = logger.with("collector", status.name)
         noteOutcome(status, log: log)
         if status.outcome == .success, sampleCount == 0, errors.isEmpty,
@@ -25,8 +25,8 @@ final class CollectorHealth {
             log.debug("nothing to read on this machine")
         }
         errorTotals[status.name, default: 0] += errors.count
-        for message in errors where loggedErrors.insert(status.name + "\u{1}" + message).inserted {
-            log.warn("read error; the affected series are omitted", ("err", message))
+        for error in errors where loggedErrors.insert(status.name + "\u{1}" + error.key).inserted {
+            log.warn("read error; the affected series are omitted", ("err", error.message))
         }
         for source in status.unavailableSources where loggedUnavailable.insert(source.path).inserted {
             log.info(

@@ -9,7 +9,7 @@ final class CollectorWorker: Sendable {
     struct RunResult: Sendable {
         let cycle: UInt64
         let samples: [Sample]
-        let errors: [String]
+        let errors: [RecordedError]
         let unavailableSources: [UnavailableSource]
         let failure: String?
         let durationSeconds: Double
@@ -84,7 +84,7 @@ final class CollectorWorker: Sendable {
         let duration = Double(clock.monotonicNanoseconds() - start) / 1e9
         return RunResult(
             cycle: cycle, samples: sink.samples,
-            errors: sink.errors.map { String(describing: $0) },
+            errors: sink.errors.map(RecordedError.init),
             unavailableSources: sink.unavailableSources, failure: failure, durationSeconds: duration)
     }
 }
@@ -95,5 +95,25 @@ private final class CollectorBox: @unchecked Sendable {
 
     init(_ value: any Collector) {
         self.value = value
+    }
+}
+
+/// A read or parse error as the sampler logs it.
+struct RecordedError: Sendable {
+    /// The identity used to log an error once: the path and the kind of failure, never the file's
+    /// content, which may change on every read.
+    let key: String
+    let message: String
+
+    init(_ error: any Error) {
+        message = String(describing: error)
+        switch error {
+        case let fileError as FileError:
+            key = fileError.path + "\u{1}" + fileError.errnoName
+        case let parseError as ParseError:
+            key = parseError.path + "\u{1}parse"
+        default:
+            key = message
+        }
     }
 }
