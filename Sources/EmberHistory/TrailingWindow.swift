@@ -11,6 +11,8 @@ public final class TrailingWindow {
     public let windowSeconds: Double
     private let windowLabel: String
     private var derived: [String: DerivedFamilies] = [:]
+    /// The newest sample of every windowed series seen within the window, by series key.
+    private var recent: [String: Sample] = [:]
 
     struct DerivedFamilies {
         let maximum: MetricDescriptor
@@ -23,17 +25,27 @@ public final class TrailingWindow {
         windowLabel = TrailingWindow.durationLabel(windowSeconds)
     }
 
-    /// Builds the window samples for every windowed series of `snapshot`, which must already be
-    /// recorded in `history`.
+    /// Builds the window samples for every windowed series with a value in the window.
+    ///
+    /// `snapshot` must already be recorded in `history`. A series missing from this snapshot
+    /// (one failed read) keeps its window families while it has values in the window, because
+    /// the peak before the failure is what the window is for; it disappears once the window
+    /// has passed.
     public func samples(for snapshot: Snapshot, history: RawHistory) -> [Sample] {
-        var output: [Sample] = []
-        for sample in snapshot.samples {
-            guard let unit = sample.descriptor.windowUnit else { continue }
-            guard let aggregate = history.aggregate(
-                forSeries: sample.seriesKey, windowSeconds: windowSeconds, now: snapshot.monotonicNanoseconds)
-            else { continue }
+        for sample in snapshot.samples where sample.descriptor.windowUnit != nil {
+            recent[sample.seriesKey] = sample
+        }
 
-            let families = derivedFamilies(for: sample.descriptor, unit: unit)
+        var output: [Sample] = []
+        for (key, sample) in recent {
+            guard let aggregate = history.aggregate(
+                forSeries: key, windowSeconds: windowSeconds, now: snapshot.monotonicNanoseconds)
+            else {
+                recent[key] = nil
+                continue
+            }
+
+            let families = derivedFamilies(for: sample.descriptor, unit: sample.descriptor.windowUnit!)
             let labels = sample.labelValues + [windowLabel]
             output.append(Sample(families.maximum, aggregate.maximum, labelValues: labels))
             output.append(Sample(families.minimum, aggregate.minimum, labelValues: labels))

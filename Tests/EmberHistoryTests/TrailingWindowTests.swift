@@ -104,4 +104,21 @@ final class TrailingWindowTests: XCTestCase {
         XCTAssertEqual(points.map(\.monotonicNanoseconds), [10, 11, 13].map { UInt64($0) * 1_000_000_000 })
         XCTAssertEqual(history.storedValueCount, 4, "the missed cycle is stored as one NaN")
     }
+
+    func testMissedReadKeepsWindowUntilItPasses() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let window = TrailingWindow(windowSeconds: 60)
+        let first = snapshot(1, seconds: 100, [temp(88)])
+        history.record(first)
+        _ = window.samples(for: first, history: history)
+
+        let failedRead = snapshot(2, seconds: 101, [])
+        history.record(failedRead)
+        let during = window.samples(for: failedRead, history: history)
+        XCTAssertEqual(during.first { $0.descriptor.name == "ember_hwmon_temp_window_max_celsius" }?.value, 88)
+
+        let later = snapshot(3, seconds: 161, [])
+        history.record(later)
+        XCTAssertTrue(window.samples(for: later, history: history).isEmpty)
+    }
 }
