@@ -27,6 +27,9 @@ public enum EmberMain {
             case "snapshot":
                 return try SnapshotCommand.run(rest)
             case "version", "--version":
+                if let extra = rest.first {
+                    throw UsageError(message: "ember version takes no arguments, got \"\(extra)\"")
+                }
                 print("ember \(Agent.version) (Swift \(Sampler.swiftVersionString))")
                 return 0
             case "help", "--help", "-h":

@@ -92,13 +92,19 @@ public final class SystemFileSystem: FileSystem {
         defer { closedir(directory) }
 
         var names: [String] = []
-        while let entry = readdir(directory) {
+        while true {
+            // readdir returns nil both at the end and on an error; only errno tells them apart.
+            errno = 0
+            guard let entry = readdir(directory) else { break }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             if name != "." && name != ".." {
                 names.append(name)
             }
+        }
+        if errno != 0 {
+            throw FileError(operation: "readdir", path: path, code: errno)
         }
         return names
     }
