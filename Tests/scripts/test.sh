@@ -4,7 +4,7 @@
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree;
 #   - the command-line contract (help, version, exit codes).
-# Takes about 10 minutes on a 2-core machine from a clean clone, most of it compiling.
+# Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
