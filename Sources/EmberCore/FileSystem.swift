@@ -115,7 +115,8 @@ public final class SystemFileSystem: FileSystem {
         if count < 0 {
             throw FileError(operation: "readlink", path: path, code: errno)
         }
-        return String(decoding: target[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // C `char` is signed on x86_64 and unsigned on arm64 Linux; keep the raw byte either way.
+        return String(decoding: target[0..<count].map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
     }
 
     public func resolvePath(_ path: String) throws(FileError) -> String {

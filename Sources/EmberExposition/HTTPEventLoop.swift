@@ -241,6 +241,6 @@ extension HTTPEventLoop {
 }
 
 private func cString(_ characters: [CChar]) -> String {
-    let bytes = characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    let bytes = characters.prefix { $0 != 0 }.map { UInt8(truncatingIfNeeded: $0) }
     return String(decoding: bytes, as: UTF8.self)
 }
