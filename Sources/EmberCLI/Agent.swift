@@ -5,7 +5,7 @@ import EmberHistory
 /// The sampling side of the agent: collectors, sampler, raw history and trailing windows.
 ///
 /// ``process(_:)`` turns a sampler snapshot into the published one by recording it in the
-/// history and appending the window families; it runs on the sampling thread only.
+/// history and appending the window families. It runs on the sampling thread only.
 final class Agent {
     static let version = "0.1.0"
 

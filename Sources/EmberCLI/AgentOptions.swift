@@ -55,17 +55,13 @@ struct AgentOptions {
                     + "power series."),
         FlagSpec(name: "collector.disable-defaults", defaultValue: "false",
                  help: "Start with every collector off; enable each with --collector.NAME.", isBoolean: true),
-        FlagSpec(name: "log.level", defaultValue: "info", help: "Least severe log level: debug, info, warn, error."),
+        FlagSpec(name: "log.level", defaultValue: "info", help: "Minimum severity of logged lines: debug, info, warn or error."),
     ]
 
     /// Builds options from parsed flags, rejecting unknown flags and invalid values.
     init(_ arguments: ParsedArguments) throws {
         try applyGeneralFlags(arguments)
         try applyCollectorFlags(arguments)
-    }
-
-    init() {
-        enabledCollectors = CollectorRegistry.all.filter(\.enabledByDefault).map(\.name)
     }
 
     private mutating func applyGeneralFlags(_ arguments: ParsedArguments) throws {

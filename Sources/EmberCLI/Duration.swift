@@ -4,7 +4,7 @@ enum DurationParser {
         ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800),
     ]
 
-    /// The duration in seconds, or nil when `text` is not a valid duration.
+    /// Returns the duration in seconds, or nil when `text` is not a valid duration.
     static func seconds(_ text: String) -> Double? {
         var rest = Substring(text)
         var total = 0.0

@@ -1,6 +1,6 @@
 import EmberCore
 
-/// Every collector the agent knows, in the order they appear in `--help`.
+/// Every collector the agent has, in the order they appear in `--help`.
 ///
 /// The list is explicit so `grep` finds every registration; names follow node_exporter's where it
 /// has the same collector, so `--no-collector.NAME` reads the same.
@@ -49,7 +49,7 @@ public enum CollectorRegistry {
         ) { RaplCollector(context: $0) },
     ]
 
-    /// The definition named `name`, if any.
+    /// Returns the definition named `name`, if any.
     public static func definition(named name: String) -> CollectorDefinition? {
         all.first { $0.name == name }
     }

@@ -59,7 +59,7 @@ public final class NetDevCollector: Collector {
         for counters in parsed.devices where filter.accepts(counters.device) {
             add(counters, into: &sink)
         }
-        // An interface whose line failed to parse is still there; forgetting it would restart its
+        // An interface whose line failed to parse is still there. Forgetting it would restart its
         // accumulated counters from the kernel's value, so a counter would go backwards.
         if parsed.errors.isEmpty {
             accumulator.dropUnseen()

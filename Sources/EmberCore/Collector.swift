@@ -70,12 +70,12 @@ public struct CollectorOptions: Sendable {
         self.values = values
     }
 
-    /// The value of `flag`, or `defaultValue` when it was not given.
+    /// Returns the value of `flag`, or `defaultValue` when it was not given.
     public func string(_ flag: String, default defaultValue: String) -> String {
         values[flag] ?? defaultValue
     }
 
-    /// The value of a boolean flag; a bare `--flag` is stored as "true".
+    /// Returns the value of a boolean flag. A bare `--flag` is stored as "true".
     public func bool(_ flag: String, default defaultValue: Bool) -> Bool {
         guard let text = values[flag] else { return defaultValue }
         return text == "true" || text == "1" || text == "yes"

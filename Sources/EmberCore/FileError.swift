@@ -57,12 +57,12 @@ public enum Errno {
         ELOOP: "ELOOP", ECANCELED: "ECANCELED",
     ]
 
-    /// The symbolic name of `code`, or `errno N` for a value without one here.
+    /// Returns the symbolic name of `code`, or `errno N` for a value without one here.
     public static func name(of code: Int32) -> String {
         names[code] ?? "errno \(code)"
     }
 
-    /// The C library's message for `code` (`strerror`).
+    /// Returns the C library's message for `code` (`strerror`).
     public static func message(of code: Int32) -> String {
         guard let text = strerror(code) else { return "unknown error" }
         return String(cString: text)

@@ -93,7 +93,7 @@ public final class SystemFileSystem: FileSystem {
 
         var names: [String] = []
         while true {
-            // readdir returns nil both at the end and on an error; only errno tells them apart.
+            // readdir returns nil both at the end and on an error, so only errno separates the two.
             errno = 0
             guard let entry = readdir(directory) else { break }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in

@@ -36,7 +36,7 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     }
 }
 
-/// Where formatted log lines go.
+/// The destination of formatted log lines.
 public protocol LogSink: Sendable {
     func write(_ line: String)
 }
@@ -77,7 +77,7 @@ public struct Logger: Sendable {
         self.fields = fields
     }
 
-    /// A logger that adds `key=value` to every line.
+    /// Returns a logger that adds `key=value` to every line.
     public func with(_ key: String, _ value: String) -> Logger {
         Logger(level: level, sink: sink, fields: fields + [(key, value)])
     }

@@ -5,10 +5,11 @@ public enum MetricType: String, Sendable {
     case untyped
 }
 
-/// What a metric family is: its name, help text, type and label names.
+/// The metadata of a metric family: its name, help text, type and label names.
 ///
-/// Identity is the name alone: two descriptors with the same name describe one family, and the
-/// exposition rejects a second family of that name with different metadata as a programming error.
+/// Identity is the name alone: two descriptors with the same name describe one family. The
+/// exposition keeps the first family's metadata and drops, and counts, samples of a second
+/// family with that name and a different type.
 public struct MetricDescriptor: Sendable {
     public let name: String
     public let help: String

@@ -1,7 +1,7 @@
 /// A file's content could be read but is not what the kernel documents for it.
 public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
     public let path: String
-    /// What was expected, such as "an integer".
+    /// The expected content, such as "an integer".
     public let expected: String
     /// The offending content, shortened for logs.
     public let content: String
@@ -21,8 +21,8 @@ public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Typed reads of kernel attribute files under the configured roots.
 ///
-/// Required reads throw ``FileError`` or ``ParseError``; the `optional…` variants return nil only
-/// when the file does not exist, because an absent optional attribute is normal while a file that
+/// Required reads throw ``FileError`` or ``ParseError``. The `optional…` variants return nil only
+/// when the file does not exist, because an absent optional attribute is normal, while a file that
 /// exists and fails to read is a fault worth reporting.
 public final class SourceReader {
     public let roots: SourceRoots

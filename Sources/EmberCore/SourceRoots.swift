@@ -26,22 +26,22 @@ public struct SourceRoots: Sendable, Hashable {
         self.devfs = SourceRoots.trimTrailingSlash(devfs)
     }
 
-    /// The path of `relative` under the sysfs root; `relative` has no leading slash (`class/hwmon`).
+    /// Returns the path of `relative` under the sysfs root. `relative` has no leading slash (`class/hwmon`).
     public func sys(_ relative: String) -> String {
         sysfs + "/" + relative
     }
 
-    /// The path of `relative` under the procfs root (`stat`, `net/dev`).
+    /// Returns the path of `relative` under the procfs root (`stat`, `net/dev`).
     public func proc(_ relative: String) -> String {
         procfs + "/" + relative
     }
 
-    /// The path of `relative` under the debugfs root.
+    /// Returns the path of `relative` under the debugfs root.
     public func debug(_ relative: String) -> String {
         debugfs + "/" + relative
     }
 
-    /// The path of `relative` under the devfs root (`nvme0`).
+    /// Returns the path of `relative` under the devfs root (`nvme0`).
     public func dev(_ relative: String) -> String {
         devfs + "/" + relative
     }

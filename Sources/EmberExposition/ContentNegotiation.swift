@@ -33,7 +33,7 @@ public enum ExpositionFormat: Sendable, CaseIterable {
 }
 
 public enum ContentCoding {
-    /// Whether an `Accept-Encoding` header lists `gzip` with a q-value above zero.
+    /// Returns whether an `Accept-Encoding` header lists `gzip` with a q-value above zero.
     public static func acceptsGzip(_ acceptEncoding: String?) -> Bool {
         MediaRange.parseList(acceptEncoding ?? "").contains { $0.type == "gzip" && $0.quality > 0 }
     }

@@ -15,7 +15,7 @@ public final class ExpositionCache: Sendable {
         public let contentEncoding: String?
     }
 
-    /// What was published last, for health checks and self-metrics.
+    /// The last publication, for health checks and self-metrics.
     public struct Status: Sendable {
         public let sequence: UInt64
         /// When the snapshot was taken, in seconds since the Unix epoch.
@@ -52,9 +52,9 @@ public final class ExpositionCache: Sendable {
         publish(samples: snapshot.samples, sequence: snapshot.sequence, wallTime: snapshot.wallTime)
     }
 
-    /// The body of the latest snapshot in `format`, gzip-compressed when `gzip` is true (if compression
-    /// fails, which takes zlib running out of memory, the identity body is returned instead).
-    /// Returns nil until the first publish.
+    /// Returns the body of the latest snapshot in `format`, gzip-compressed when `gzip` is true.
+    /// If compression fails, which takes zlib running out of memory, the identity body is returned
+    /// instead. Returns nil until the first publish.
     public func body(for format: ExpositionFormat, gzip: Bool) -> Body? {
         current.withLock { $0 }?.body(for: format, gzip: gzip)
     }

@@ -42,8 +42,8 @@ public struct HTTPRequest: Sendable {
         self.query = question.map { String(target[target.index(after: $0)...]) }
     }
 
-    /// The value of header `name` (any case); repeated fields are joined with `, ` as RFC 9110 allows for
-    /// list-valued fields such as `Accept`.
+    /// Returns the value of header `name` in any case. Repeated fields are joined with `, `, as RFC 9110
+    /// allows for list-valued fields such as `Accept`.
     public func header(_ name: String) -> String? {
         let wanted = name.lowercased()
         let values = headers.filter { $0.name == wanted }.map(\.value)
@@ -75,13 +75,13 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
-    /// A `text/plain` response whose body is `message` and a line feed.
+    /// Makes a `text/plain` response whose body is `message` and a line feed.
     public static func text(_ status: Int, _ message: String, headers: [HTTPHeader] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: [HTTPHeader("Content-Type", "text/plain; charset=utf-8")] + headers,
                      body: Array((message + "\n").utf8))
     }
 
-    /// The standard reason phrase of the status codes this server and its handlers send.
+    /// Returns the standard reason phrase of the status codes this server and its handlers send.
     public static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 200: "OK"
@@ -107,7 +107,7 @@ public struct HTTPResponse: Sendable {
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces and horizontal tabs (HTTP's optional whitespace).
+    /// Returns the text without leading and trailing spaces and horizontal tabs (HTTP's optional whitespace).
     func trimmingSpaces() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }

@@ -7,7 +7,7 @@ struct HTTPParseError: Error, Equatable {
 /// An incremental HTTP/1.x request parser (RFC 9112) over the bytes a connection has read so far.
 ///
 /// It keeps no buffer of its own. Given the unconsumed input, it returns one complete request with the number
-/// of bytes it used, asks for more input, or rejects the request.
+/// of bytes it used, requests more input, or rejects the request.
 struct HTTPRequestParser {
     enum Result {
         case incomplete

@@ -29,7 +29,7 @@ public final class TrailingWindow {
     ///
     /// `snapshot` must already be recorded in `history`. A series missing from this snapshot
     /// (one failed read) keeps its window families while it has values in the window, because
-    /// the peak before the failure is what the window is for; it disappears once the window
+    /// the peak before the failure is what the window is for. It disappears once the window
     /// has passed.
     public func samples(for snapshot: Snapshot, history: RawHistory) -> [Sample] {
         for sample in snapshot.samples where sample.descriptor.windowUnit != nil {

@@ -85,7 +85,7 @@ final class MetricsReferenceTests: XCTestCase {
         return try AgentHarness.exposition(roots: roots)
     }
 
-    /// The family a sample belongs to: counters keep `_total` on samples but not always in TYPE.
+    /// Returns the family a sample belongs to. Counters keep `_total` on samples but not always in TYPE.
     static func family(of name: String, types: [String: String]) -> String {
         if types[name] == nil, name.hasSuffix("_total"), types[String(name.dropLast(6))] != nil {
             return String(name.dropLast(6))

@@ -56,8 +56,8 @@ final class NodeExporterCompatibilityTests: XCTestCase {
         }
     }
 
-    /// The rapl `path` label carries the sysfs root as given on the command line; compare it
-    /// relative to the root.
+    /// Rewrites the rapl `path` label relative to the root, because it carries the sysfs root as
+    /// given on the command line.
     private func normalised(_ series: ParsedSeries, root: String) -> ParsedSeries {
         guard let path = series.labels["path"], path.hasPrefix(root + "/") else { return series }
         var labels = series.labels

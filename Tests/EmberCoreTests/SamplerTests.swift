@@ -28,7 +28,7 @@ private final class FailingCollector: Collector {
     }
 }
 
-/// Blocks in `update` until released, like a read from a sensor whose driver never answers.
+/// Blocks in `update` until released, like a read from a sensor whose driver never returns.
 private final class BlockingCollector: Collector {
     let release = DispatchSemaphore(value: 0)
 
@@ -96,8 +96,8 @@ final class SamplerTests: XCTestCase {
         let second = sampler.sampleOnce()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
 
-        // The first cycle waits out its 0.2 s deadline; the second does not wait on the stuck
-        // collector at all because its earlier run has not returned.
+        // The first cycle waits out its 0.2 s deadline. The second does not wait on the stuck
+        // collector at all, because its earlier run has not returned.
         XCTAssertLessThan(elapsed, 1.0)
         XCTAssertEqual(value(first, "ember_collector_success", ["stuck"]), 0)
         XCTAssertEqual(value(first, "ember_collector_success", ["ok"]), 1)

@@ -39,7 +39,7 @@ final class SourceReaderTests: XCTestCase {
         }
     }
 
-    func testMissingFileIsNotFoundAndOptionalGivesNil() throws {
+    func testMissingFileIsNotFound() throws {
         let reader = SourceReader(roots: SourceRoots(sysfs: directory))
         let path = directory + "/absent"
 

@@ -43,7 +43,6 @@ final class CollectorHealth {
                 log.info("collector recovered", ("failed_runs", String(previous)))
             }
             consecutiveFailures[status.name] = 0
-            failureTotals[status.name, default: 0] += 0
         case .failed(let message):
             if previous == 0 {
                 log.error("collector failed; later failures are counted, not logged", ("err", message))
