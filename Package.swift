@@ -15,9 +15,19 @@ let package = Package(
         // zlib from Debian's zlib1g-dev; there is no pkg-config file lookup needed because the
         // header sits in the default include path.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // libsensors and libpci, read through their public headers; both link dynamically against
+        // the board's own libraries so its sensors3.conf and pci.ids apply.
+        .systemLibrary(name: "CSensors", providers: [.apt(["libsensors-dev"])]),
+        .systemLibrary(name: "CPCI", providers: [.apt(["libpci-dev"])]),
+        // C wrappers for what Swift cannot call: variadic functions and macro-built ioctl numbers.
+        .target(name: "CEmberShims"),
 
         .target(name: "EmberCore", swiftSettings: swiftSettings),
-        .target(name: "EmberCollectors", dependencies: ["EmberCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "EmberCollectors",
+            dependencies: ["EmberCore", "CSensors", "CPCI", "CEmberShims"],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "EmberHistory", dependencies: ["EmberCore"], swiftSettings: swiftSettings),
         .target(
             name: "EmberExposition",

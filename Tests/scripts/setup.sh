@@ -4,7 +4,7 @@
 # curl). Idempotent: packages already installed are skipped, so a second run makes no network call.
 set -euo pipefail
 
-build_packages=(zlib1g-dev)
+build_packages=(zlib1g-dev libsensors-dev libpci-dev pci.ids)
 test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3)
 
 packages=("${build_packages[@]}")
