@@ -3,7 +3,8 @@
 # then the checks against real components with the release binary:
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree;
-#   - the command-line contract (help, version, exit codes).
+#   - the command-line contract (help, version, exit codes);
+#   - the QEMU test bed: `ember snapshot` on a real kernel with emulated devices (Tests/qemu).
 # Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -82,6 +83,9 @@ check "ember snapshot --format openmetrics ends with # EOF" bash -c "'$ember' sn
 check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexistent 2>/dev/null; test \$? -eq 2"
 check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
+
+echo "== QEMU test bed"
+check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember"
 
 echo
 echo "$passed passed, $failed failed"
