@@ -40,7 +40,8 @@ unavailable() {  # unavailable REASON: skip, or fail under CI
 }
 
 [[ $(uname -m) == x86_64 ]] || unavailable "the guest is x86_64 and runs the host's binaries; this host is $(uname -m)"
-for tool in qemu-system-x86_64 iasl gcc cpio apt-get dpkg-deb modprobe depmod xz python3 nvme lspci setpci sensors; do
+for tool in qemu-system-x86_64 iasl gcc cpio apt-get dpkg-deb modprobe depmod xz python3 nvme lspci setpci sensors \
+    prometheus-node-exporter curl; do
     command -v "$tool" >/dev/null || unavailable "$tool is missing; bash Tests/scripts/setup.sh installs it"
 done
 [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 ||

@@ -71,6 +71,26 @@ smart_log() {  # smart_log FILE: the raw 512-byte SMART / Health Information log
     nvme get-log /dev/nvme0 --log-id=2 --log-len=512 --raw-binary >"$1" && [[ $(stat -c %s "$1") == 512 ]]
 }
 
+# Scrapes node_exporter 1.5 (the host's Debian package) on the guest's loopback interface, limited
+# to the collectors whose families Ember reproduces.
+node_exporter_scrape() {
+    local pid status=1
+    prometheus-node-exporter --web.listen-address=127.0.0.1:9100 --collector.disable-defaults \
+        --collector.hwmon --collector.thermal_zone --collector.powersupplyclass --collector.nvme \
+        --collector.netclass --collector.netdev >node-exporter.log 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do
+        if curl -sf -o node-exporter.prom http://127.0.0.1:9100/metrics; then
+            status=0
+            break
+        fi
+        sleep 0.2
+    done
+    kill "$pid"
+    wait "$pid"
+    return $status
+}
+
 # Reads with builtins only: under TCG every fork costs about 20 ms.
 write_truth() {  # write_truth FILE: "PATH<TAB>VALUE" for the kernel files the checks compare with
     local file lines
@@ -127,6 +147,9 @@ echo "sender=$sender receiver=$receiver" >interfaces.txt
 echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6
 echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6
 step "link up" sh -c "busybox ip link set $sender up && busybox ip link set $receiver up"
+# Loopback carries the node_exporter scrape at the end; it is up before the changed snapshot so
+# that both see the same interface state.
+step "loopback up" busybox ip link set lo up
 step "carrier on the sender" wait_for_carrier "$sender"
 step "carrier on the receiver" wait_for_carrier "$receiver"
 step "send 10 frames" l2send "$sender" 52:54:00:00:00:02 10
@@ -151,4 +174,5 @@ sleep 1.2
 write_truth truth-changed.txt
 step "sensors -u, changed" sh -c 'sensors -u >sensors-changed.txt'
 step "snapshot changed" snapshot changed
+step "node_exporter scrape" node_exporter_scrape
 exit 0
