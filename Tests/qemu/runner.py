@@ -40,6 +40,7 @@ def choose_accelerator():
     On hosts whose /dev/kvm is PVM (module kvm_pvm, no vmx/svm CPU flag), QEMU either aborts on
     an MSR write or hangs in the firmware with a stock kernel, so those get TCG.
     EMBER_QEMU_ACCEL overrides the choice.
+    NOTE: only the TCG path has run so far, because the machines this was built on have PVM.
     """
     forced = os.environ.get("EMBER_QEMU_ACCEL")
     if forced:
