@@ -42,8 +42,16 @@ public enum CollectorRegistry {
             name: "powersupplyclass", summary: "Power supplies and batteries from /sys/class/power_supply."
         ) { PowerSupplyClassCollector(context: $0) },
         CollectorDefinition(
-            name: "nvme", summary: "NVMe controller identity and state from /sys/class/nvme."
-        ) { NVMeCollector(context: $0) },
+            name: "nvme",
+            summary: "NVMe controller identity and state from /sys/class/nvme, and the SMART / Health "
+                + "Information log read from /dev/nvmeN (needs CAP_SYS_ADMIN).",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: NVMeCollector.smartIntervalFlag, defaultValue: "60s",
+                    help: "Time between reads of each controller's SMART log (a duration: 30s, 5m); the "
+                        + "samples in between repeat the last read."),
+            ]
+        ) { try NVMeCollector(context: $0) },
         CollectorDefinition(
             name: "rapl", summary: "RAPL energy counters from /sys/class/powercap."
         ) { RaplCollector(context: $0) },

@@ -17,6 +17,34 @@ final class MetricsReferenceTests: XCTestCase {
         "ember_cpu_busy_ratio": "needs /proc/stat to change between samples",
         "ember_cpufreq_average_frequency_hertz": "needs time_in_state to change between samples",
         "ember_source_available": "needs a read denied by permissions, which root never gets from plain files",
+    ].merging(nvmeSmartFamilies.map { ($0, "needs an NVMe controller that answers the admin Get Log Page ioctl") }) {
+        first, _ in first
+    }
+
+    /// The SMART log families; the fixture trees have no `/dev/nvme0`, and a regular file there
+    /// would fail the ioctl with ENOTTY.
+    static let nvmeSmartFamilies = [
+        "ember_nvme_available_spare_ratio",
+        "ember_nvme_available_spare_threshold_ratio",
+        "ember_nvme_controller_busy_seconds_total",
+        "ember_nvme_critical_temperature_seconds_total",
+        "ember_nvme_critical_warning",
+        "ember_nvme_critical_warning_active",
+        "ember_nvme_data_read_bytes_total",
+        "ember_nvme_data_written_bytes_total",
+        "ember_nvme_endurance_group_critical_warning_summary",
+        "ember_nvme_error_log_entries_total",
+        "ember_nvme_host_read_commands_total",
+        "ember_nvme_host_write_commands_total",
+        "ember_nvme_media_errors_total",
+        "ember_nvme_percentage_used_ratio",
+        "ember_nvme_power_cycles_total",
+        "ember_nvme_power_on_seconds_total",
+        "ember_nvme_temperature_celsius",
+        "ember_nvme_thermal_management_seconds_total",
+        "ember_nvme_thermal_management_transitions_total",
+        "ember_nvme_unsafe_shutdowns_total",
+        "ember_nvme_warning_temperature_seconds_total",
     ]
 
     /// Families whose label set differs between series, as node_exporter exports them: a power
