@@ -53,6 +53,16 @@ public enum CollectorRegistry {
             ]
         ) { try NVMeCollector(context: $0) },
         CollectorDefinition(
+            name: "mmc",
+            summary: "SD cards and eMMC devices from /sys/bus/mmc/devices, with the eMMC life time estimate and "
+                + "pre-end-of-life state."
+        ) { MMCCollector(context: $0) },
+        CollectorDefinition(
+            name: "storage_errors",
+            summary: "I/O error counters of SCSI disks, ext4 error records, and block-device file systems the "
+                + "kernel forced read-only."
+        ) { StorageErrorsCollector(context: $0) },
+        CollectorDefinition(
             name: "rapl", summary: "RAPL energy counters from /sys/class/powercap."
         ) { RaplCollector(context: $0) },
     ]

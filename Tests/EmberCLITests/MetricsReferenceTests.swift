@@ -55,13 +55,17 @@ final class MetricsReferenceTests: XCTestCase {
 
     /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
     /// and `power1_average` as amdgpu reports it) and a battery's temperature, whose trailing-window
-    /// families must be documented too.
+    /// families must be documented too, and the I/O counters of a SCSI disk.
     static let extraSources = [
         "sys/class/hwmon/hwmon0/name": "amdgpu",
         "sys/class/hwmon/hwmon0/power1_input": "15000000",
         "sys/class/hwmon/hwmon0/power1_average": "14000000",
         "sys/class/power_supply/BAT0/type": "Battery",
         "sys/class/power_supply/BAT0/temp": "312",
+        "sys/block/sda/device/ioerr_cnt": "0x2",
+        "sys/block/sda/device/iorequest_cnt": "0x4d2",
+        "sys/block/sda/device/iodone_cnt": "0x4d2",
+        "sys/block/sda/device/iotmo_cnt": "0x0",
     ]
 
     func testExpositionMatchesReference() throws {

@@ -138,7 +138,8 @@ final class NVMeSmartCollectorTests: XCTestCase {
         let device = #"{device="nvme0"}"#
         XCTAssertEqual(values["ember_nvme_percentage_used_ratio" + device], 2.55)
         XCTAssertEqual(values["ember_nvme_available_spare_ratio" + device], 0.04)
-        XCTAssertEqual(values["ember_nvme_data_written_bytes_total" + device], (18_446_744_073_709_551_616 + 1000) * 512_000)
+        let unitsWritten = 18_446_744_073_709_551_616.0 + 1000
+        XCTAssertEqual(values["ember_nvme_data_written_bytes_total" + device], unitsWritten * 512_000)
         XCTAssertEqual(values["ember_nvme_endurance_group_critical_warning_summary" + device], 4)
         XCTAssertEqual(values["ember_nvme_warning_temperature_seconds_total" + device], 420)
         XCTAssertEqual(values["ember_nvme_critical_temperature_seconds_total" + device], 120)
