@@ -10,6 +10,8 @@
 
 enum {
     ember_nvme_admin_get_log_page_opcode = 0x02,
+    // Bounds how long a controller that does not answer holds the nvme collector; without it the
+    // kernel waits for its admin timeout (nvme_core.admin_timeout, 60 s by default).
     ember_nvme_admin_timeout_ms = 5000,
 };
 

@@ -9,7 +9,8 @@ enum NVMeSmartFamilies {
     static let bytesPerDataUnit = 512_000.0
 
     static let criticalWarning = gauge(
-        "critical_warning", "Critical warning byte of the SMART log; each set bit is a warning (see _active).")
+        "critical_warning",
+        "Critical warning byte of the SMART log, one bit per warning; ember_nvme_critical_warning_active splits it.")
     static let criticalWarningActive = gauge(
         "critical_warning_active",
         "Whether one critical warning bit of the SMART log is set (1) or clear (0).", extra: ["warning"])

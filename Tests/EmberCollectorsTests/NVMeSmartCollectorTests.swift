@@ -187,6 +187,31 @@ final class NVMeSmartCollectorTests: XCTestCase {
         XCTAssertTrue(second.errors.isEmpty)
     }
 
+    func testSamplerReportsDeniedSourceOnce() throws {
+        channel.responses[devicePath] = .failure(
+            FileError(operation: "ioctl NVME_IOCTL_ADMIN_CMD", path: devicePath, code: EACCES))
+        let log = RecordingLogSink()
+        let sampler = Sampler(
+            collectors: [("nvme", try makeCollector())],
+            configuration: Sampler.Configuration(intervalSeconds: 1, timeoutSeconds: 1, version: "test"),
+            logger: Logger(level: .debug, sink: log))
+
+        let first = sampler.sampleOnce()
+        clock.advance(seconds: 1)
+        let second = sampler.sampleOnce()
+
+        for snapshot in [first, second] {
+            let value = { (family: String, labels: [String]) in
+                snapshot.samples.first { $0.descriptor.name == family && $0.labelValues == labels }?.value
+            }
+            XCTAssertEqual(value("ember_source_available", ["nvme", devicePath]), 0)
+            XCTAssertEqual(value("ember_collector_success", ["nvme"]), 1)
+            XCTAssertEqual(snapshot.samples.filter { $0.descriptor.name == "node_nvme_info" }.count, 1)
+        }
+        XCTAssertEqual(log.lines(containing: "source not readable by this user").count, 1)
+        XCTAssertEqual(channel.requests.count, 1)
+    }
+
     func testIoctlErrorIsErrorOfSource() throws {
         for code in [ENOTTY, EIO, EINVAL, ENODEV] {
             channel.responses[devicePath] = .failure(
