@@ -27,7 +27,7 @@ enum NVMeSmartFamilies {
         "percentage_used_ratio",
         "Vendor estimate of the rated endurance used (SMART Percentage Used / 100); may exceed 1.")
     static let enduranceGroupWarning = gauge(
-        "endurance_group_critical_warning_summary",
+        "endurance_group_critical_warning",
         "Critical warning bits of the drive's endurance groups, ORed together; 0 when none is set.")
     static let dataRead = counter("data_read_bytes_total", "Data read by the host, in bytes (SMART Data Units Read).")
     static let dataWritten = counter(

@@ -32,7 +32,7 @@ final class MetricsReferenceTests: XCTestCase {
         "ember_nvme_critical_warning_active",
         "ember_nvme_data_read_bytes_total",
         "ember_nvme_data_written_bytes_total",
-        "ember_nvme_endurance_group_critical_warning_summary",
+        "ember_nvme_endurance_group_critical_warning",
         "ember_nvme_error_log_entries_total",
         "ember_nvme_host_read_commands_total",
         "ember_nvme_host_write_commands_total",

@@ -75,7 +75,7 @@ final class NVMeSmartCollectorTests: XCTestCase {
         XCTAssertEqual(values["ember_nvme_available_spare_ratio" + device], 1)
         XCTAssertEqual(values["ember_nvme_available_spare_threshold_ratio" + device], 0.1)
         XCTAssertEqual(values["ember_nvme_percentage_used_ratio" + device], 0)
-        XCTAssertEqual(values["ember_nvme_endurance_group_critical_warning_summary" + device], 0)
+        XCTAssertEqual(values["ember_nvme_endurance_group_critical_warning" + device], 0)
         XCTAssertEqual(values["ember_nvme_data_read_bytes_total" + device], 58_670 * 512_000)
         XCTAssertEqual(values["ember_nvme_data_written_bytes_total" + device], 56_463 * 512_000)
         XCTAssertEqual(values["ember_nvme_host_read_commands_total" + device], 829_446)
@@ -140,7 +140,7 @@ final class NVMeSmartCollectorTests: XCTestCase {
         XCTAssertEqual(values["ember_nvme_available_spare_ratio" + device], 0.04)
         let unitsWritten = 18_446_744_073_709_551_616.0 + 1000
         XCTAssertEqual(values["ember_nvme_data_written_bytes_total" + device], unitsWritten * 512_000)
-        XCTAssertEqual(values["ember_nvme_endurance_group_critical_warning_summary" + device], 4)
+        XCTAssertEqual(values["ember_nvme_endurance_group_critical_warning" + device], 4)
         XCTAssertEqual(values["ember_nvme_warning_temperature_seconds_total" + device], 420)
         XCTAssertEqual(values["ember_nvme_critical_temperature_seconds_total" + device], 120)
         XCTAssertEqual(values[#"ember_nvme_thermal_management_transitions_total{device="nvme0",level="1"}"#], 12)
