@@ -86,17 +86,7 @@ public final class StorageErrorsCollector: Collector {
     /// Reads the mount table and adds one series per mount whose source is under `/dev/`. Of mounts
     /// stacked on one mount point, the last entry wins because it is the visible one.
     private func collectForcedReadOnly(into sink: inout MetricSink) {
-        let path = reader.roots.proc("self/mountinfo")
-        let text: String
-        do {
-            text = try reader.table(path)
-        } catch let error as FileError where error.isNotFound {
-            absence.noteAbsent(path)
-            return
-        } catch {
-            sink.record(error)
-            return
-        }
+        guard let (path, text) = readMountTable(into: &sink) else { return }
 
         let (entries, malformed) = MountInfoParser.parse(text)
         for line in malformed {
@@ -114,6 +104,26 @@ public final class StorageErrorsCollector: Collector {
             let value: Double = entry.isForcedReadOnly ? 1 : 0
             sink.add(Self.forcedReadOnly, value, entry.source, mountPoint, entry.fileSystemType)
         }
+    }
+
+    /// Reads the mount table of PID 1, which is the host's when `--path.procfs` points at a host's
+    /// procfs from inside a container. When that one is absent or denied, reads the agent's own, as
+    /// node_exporter does.
+    private func readMountTable(into sink: inout MetricSink) -> (path: String, text: String)? {
+        for relative in ["1/mountinfo", "self/mountinfo"] {
+            let path = reader.roots.proc(relative)
+            do {
+                return (path, try reader.table(path))
+            } catch let error as FileError where error.isNotFound {
+                absence.noteAbsent(path)
+            } catch let error as FileError where error.isPermissionDenied && relative.hasPrefix("1/") {
+                continue
+            } catch {
+                sink.record(error)
+                return nil
+            }
+        }
+        return nil
     }
 
     /// Lists a directory of devices. A listing failure is recorded rather than thrown, so the other

@@ -21,8 +21,8 @@ final class StorageErrorsCollectorTests: XCTestCase {
         try HardwareHarness.run({ StorageErrorsCollector(context: $0) }, roots: tree.roots, fileSystem: fileSystem)
     }
 
-    private func writeMountInfo(_ tree: HardwareTree, _ content: String) throws {
-        let directory = tree.root + "/proc/self"
+    private func writeMountInfo(_ tree: HardwareTree, _ content: String, process: String = "1") throws {
+        let directory = tree.root + "/proc/" + process
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Data(content.utf8).write(to: URL(fileURLWithPath: directory + "/mountinfo"))
     }
@@ -132,20 +132,47 @@ final class StorageErrorsCollectorTests: XCTestCase {
 
         let sink = try run(tree)
 
-        XCTAssertEqual(HardwareHarness.errorPaths(sink), [tree.root + "/proc/self/mountinfo"])
+        XCTAssertEqual(HardwareHarness.errorPaths(sink), [tree.root + "/proc/1/mountinfo"])
         XCTAssertEqual(HardwareHarness.values(sink).keys.filter { $0.hasPrefix("ember_filesystem_") }.count, 3)
     }
 
     func testUnreadableMountInfoIsRecorded() throws {
         let tree = try makeTree()
         let fileSystem = FaultInjectingFileSystem()
-        fileSystem.inject(EIO, at: tree.root + "/proc/self/mountinfo")
+        fileSystem.inject(EIO, at: tree.root + "/proc/1/mountinfo")
 
         let sink = try run(tree, fileSystem: fileSystem)
 
         XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
         XCTAssertTrue(HardwareHarness.values(sink).keys.filter { $0.hasPrefix("ember_filesystem_") }.isEmpty)
         XCTAssertEqual(HardwareHarness.values(sink)[#"ember_ext4_errors_total{device="sda1"}"#], 3)
+    }
+
+    func testFallsBackToOwnMountTable() throws {
+        let tree = try makeTree()
+        try FileManager.default.removeItem(atPath: tree.root + "/proc/1")
+        try writeMountInfo(tree, "40 22 8:1 / /srv rw,relatime - ext4 /dev/sda1 ro\n", process: "self")
+
+        let sink = try run(tree)
+
+        let series = HardwareHarness.values(sink).filter { $0.key.hasPrefix("ember_filesystem_forced_readonly") }
+        let own = #"ember_filesystem_forced_readonly{device="/dev/sda1",fstype="ext4",mountpoint="/srv"}"#
+        XCTAssertEqual(series, [own: 1])
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
+
+    func testDeniedInitMountTableFallsBack() throws {
+        let tree = try makeTree()
+        try writeMountInfo(tree, "40 22 8:1 / /srv rw,relatime - ext4 /dev/sda1 ro\n", process: "self")
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EACCES, at: tree.root + "/proc/1/mountinfo")
+
+        let sink = try run(tree, fileSystem: fileSystem)
+
+        let series = HardwareHarness.values(sink).filter { $0.key.hasPrefix("ember_filesystem_forced_readonly") }
+        XCTAssertEqual(series.count, 1)
+        XCTAssertTrue(sink.errors.isEmpty)
+        XCTAssertTrue(sink.unavailableSources.isEmpty)
     }
 
     func testMalformedCounterIsParseError() throws {

@@ -38,7 +38,7 @@ def write_storage(tree, variant):
     write_ext4(tree, "mmcblk0p2", errors=0, first_error=0, last_error=0)
     write_ext4(tree, "mmcblk1p1", errors=4, first_error=SD_FIRST_ERROR_TIME, last_error=SD_LAST_ERROR_TIME)
     tree.attr("sys/fs/ext4/features/metadata_csum_seed", "supported")
-    tree.text("proc/self/mountinfo", MOUNTINFO)
+    tree.text("proc/1/mountinfo", MOUNTINFO)
 
 
 def write_mmc_card(tree, host, card, disk, attributes):
