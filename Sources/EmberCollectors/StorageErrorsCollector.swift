@@ -4,8 +4,9 @@ import EmberCore
 /// (SATA, USB and SAS disks, `sdX`), the error log of each ext4 file system, and the block-device
 /// file systems that the kernel forced read-only under a read-write mount.
 ///
-/// All values are the kernel's own. The SCSI counters are 32 bits wide in the kernel and wrap; the
-/// ext4 count lives in the superblock, so it survives reboots and only `e2fsck` clears it.
+/// All values are the kernel's own, except that a sign-extended SCSI counter is cut back to 32
+/// bits. The SCSI counters are 32 bits wide and wrap. The ext4 count lives in the superblock, so
+/// it survives reboots and only `e2fsck` clears it.
 public final class StorageErrorsCollector: Collector {
     private let reader: SourceReader
     private var absence: AbsenceLog
@@ -51,7 +52,7 @@ public final class StorageErrorsCollector: Collector {
             for counter in Self.scsiCounters {
                 let path = blockPath + "/" + device + "/device/" + counter.file
                 if let value = sink.attempt({ try readOptionalHex(path) }) ?? nil {
-                    sink.add(counter.descriptor, Double(value), device)
+                    sink.add(counter.descriptor, Double(Self.scsiCounterValue(value)), device)
                 }
             }
         }
@@ -124,6 +125,13 @@ public final class StorageErrorsCollector: Collector {
             }
         }
         return nil
+    }
+
+    /// Returns a SCSI counter's 32-bit value. The kernel keeps it in an `atomic_t` (a signed 32-bit
+    /// int) and prints it through `unsigned long long`, so from 2^31 on the text reads
+    /// `0xffffffff80000000` and up. Values that high are the sign extension, never a real count.
+    static func scsiCounterValue(_ printed: UInt64) -> UInt64 {
+        printed >= 0xFFFF_FFFF_8000_0000 ? printed & 0xFFFF_FFFF : printed
     }
 
     /// Lists a directory of devices. A listing failure is recorded rather than thrown, so the other

@@ -55,6 +55,22 @@ final class StorageErrorsCollectorTests: XCTestCase {
         XCTAssertTrue(values.keys.filter { $0.contains("mmcblk0") && $0.hasPrefix("ember_block_") }.isEmpty)
     }
 
+    func testSignExtendedCounterIsCut() throws {
+        let tree = try makeTree()
+        try tree.write("block/sda/device/iorequest_cnt", "0xffffffff80000005\n")
+
+        let values = HardwareHarness.values(try run(tree))
+
+        XCTAssertEqual(values[#"ember_block_io_requests_total{device="sda"}"#], 2_147_483_653)
+    }
+
+    func testScsiCounterValueKeepsOrdinaryValues() {
+        XCTAssertEqual(StorageErrorsCollector.scsiCounterValue(0), 0)
+        XCTAssertEqual(StorageErrorsCollector.scsiCounterValue(0x7FFF_FFFF), 0x7FFF_FFFF)
+        XCTAssertEqual(StorageErrorsCollector.scsiCounterValue(0x1_0000_0000), 0x1_0000_0000)
+        XCTAssertEqual(StorageErrorsCollector.scsiCounterValue(0xFFFF_FFFF_FFFF_FFFF), 0xFFFF_FFFF)
+    }
+
     func testExt4ErrorRecords() throws {
         let values = HardwareHarness.values(try run(try makeTree()))
 
