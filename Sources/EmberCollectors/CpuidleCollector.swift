@@ -56,7 +56,7 @@ public final class CpuidleCollector: Collector {
             guard let state = CpuidleStateReading.read(directory + "/" + entry, reader: reader, into: &sink) else {
                 continue
             }
-            // Drivers name states uniquely, but nothing enforces it; a repeated name would repeat series.
+            // Drivers name states uniquely, but nothing enforces it, and a repeated name would repeat series.
             let label = seenNames.insert(state.name).inserted ? state.name : state.name + " (" + entry + ")"
             add(state, labelValues: [cpu, label], into: &sink)
         }
@@ -83,8 +83,8 @@ public final class CpuidleCollector: Collector {
         }
     }
 
-    /// Adds the driver and governor. Every kernel has `current_governor_ro`; `current_governor` is
-    /// the fallback for one that lacks it.
+    /// Adds the driver and governor. `current_governor_ro` is read first, and `current_governor` is
+    /// the fallback for a kernel without it.
     private func collectInfo(_ directory: String, into sink: inout MetricSink) {
         guard let driver = reader.readOrRecord(directory + "/current_driver", into: &sink, reader.string) else {
             return

@@ -72,7 +72,7 @@ public final class DevfreqCollector: Collector {
         collectTransitionStats(directory + "/trans_stat", device: device, into: &sink)
     }
 
-    /// Adds the load; an absent file (mainline, most vendor kernels) or an empty one adds nothing.
+    /// Adds the load. An absent file (mainline, most vendor kernels) or an empty one adds nothing.
     private func collectLoad(_ path: String, device: String, into sink: inout MetricSink) {
         guard let load = reader.readOrRecord(path, into: &sink, { try DevfreqLoad.parse(reader.string($0), path: $0) }),
               let load

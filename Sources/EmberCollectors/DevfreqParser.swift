@@ -19,7 +19,7 @@ public struct DevfreqLoad: Equatable, Sendable {
     /// Parses the content of `load`, such as `12@1000000000Hz`.
     ///
     /// Returns nil for an empty file, which the kernel returns while the last status has a total
-    /// time of 0: there is no measurement yet, and that is not an error. A percentage above 100
+    /// time of 0. That means no measurement yet, not an error. A percentage above 100
     /// is rejected because busy time cannot exceed total time.
     public static func parse(_ text: String, path: String) throws -> DevfreqLoad? {
         let content = SysfsClass.trimSpace(text)
@@ -40,10 +40,10 @@ public struct DevfreqLoad: Equatable, Sendable {
 
 /// A devfreq device's `trans_stat`: per frequency, the transitions out of it and the time spent at it.
 ///
-/// The kernel (drivers/devfreq/devfreq.c, `trans_stat_show`) prints a two-line header, then one
-/// row per frequency: `*` on the current row or a space, the frequency as `%10lu`, `:`, one `%10u`
-/// transition count per destination frequency, and the time at that frequency in ms as `%10llu`.
-/// A `Total transition : N` line ends the table.
+/// The kernel prints a two-line header, then one row per frequency. A row is `*` on the current
+/// row or a space, the frequency as `%10lu` and `:`. One `%10u` transition count per destination
+/// frequency follows, then the time at that frequency in ms as `%10llu`. A
+/// `Total transition : N` line ends the table.
 public struct DevfreqTransitionStats: Equatable, Sendable {
     /// One row of the table.
     public struct State: Equatable, Sendable {
@@ -56,7 +56,7 @@ public struct DevfreqTransitionStats: Equatable, Sendable {
         /// Whether the kernel marked the row with `*`.
         ///
         /// NOTE: some vendor kernels compare every row with `freq_table[2]`, so the mark is on all
-        /// rows or on none; use `cur_freq` for the current frequency.
+        /// rows or on none. Read `cur_freq` for the current frequency.
         public let isMarked: Bool
 
         public init(frequencyHertz: UInt64, transitionsTo: [UInt64], milliseconds: UInt64, isMarked: Bool) {
@@ -102,8 +102,8 @@ public struct DevfreqTransitionStats: Equatable, Sendable {
         var states: [State] = []
         for row in rows {
             guard let state = parseRow(row, stateCount: rows.count) else {
-                throw ParseError(
-                    path: path, expected: "\(rows.count) transition counts and a time per row", content: String(row.line))
+                let expected = "\(rows.count) transition counts and a time per row"
+                throw ParseError(path: path, expected: expected, content: String(row.line))
             }
             states.append(state)
         }
@@ -133,7 +133,7 @@ public struct DevfreqTransitionStats: Equatable, Sendable {
     }
 
     /// Parses the counts of a row as fixed-width fields and the rest as the time, because a time of
-    /// more than ten digits (115 days at one frequency) runs into the last count.
+    /// more than ten digits (over 115 days at one frequency) runs into the last count.
     static func parseRow(_ row: Row, stateCount: Int) -> State? {
         var rest = row.fields
         var counts: [UInt64] = []

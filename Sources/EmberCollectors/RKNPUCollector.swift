@@ -2,13 +2,13 @@ import EmberCore
 
 /// The load of each NPU core from the Rockchip vendor driver's `rknpu/load` file.
 ///
-/// The driver (`drivers/rknpu/rknpu_debugger.c`) prints `NPU load:`, then ` Core%d: %2.d%%,` per
+/// The driver prints `NPU load:`, then ` Core%d: %2.d%%,` per
 /// core on SoCs with one interrupt per core, such as the RK3588's three, or a single ` %2.d%%` on
 /// SoCs with one interrupt. The load is busy time over the driver's own measuring interval.
 public struct RKNPULoad: Equatable, Sendable {
     /// One core's load.
     public struct Core: Equatable, Sendable {
-        /// The core number the driver prints (`Core0` is 0); 0 for the single-interrupt format.
+        /// The core number the driver prints (`Core0` is 0), or 0 in the single-interrupt format.
         public let index: Int
         /// Busy time over the driver's measuring interval, 0–1.
         public let ratio: Double
@@ -44,7 +44,7 @@ public struct RKNPULoad: Equatable, Sendable {
         return RKNPULoad(cores: cores)
     }
 
-    /// Parses `Core1: 42%`, or a bare `42%` as core `position`; percentages above 100 are rejected.
+    /// Parses `Core1: 42%`, or a bare `42%` as core `position`. Percentages above 100 are rejected.
     static func parseCore(_ entry: Substring, position: Int) -> Core? {
         var index = position
         var percentText = entry
@@ -90,7 +90,7 @@ public final class RKNPUCollector: Collector {
         }
     }
 
-    /// Reads debugfs, then procfs; records the debugfs error only when procfs has no file either.
+    /// Reads debugfs, then procfs. The debugfs error is recorded only when procfs has no file either.
     private func readLoad(into sink: inout MetricSink) -> RKNPULoad? {
         let debugPath = reader.roots.debug("rknpu/load")
         let procPath = reader.roots.proc("rknpu/load")

@@ -11,7 +11,8 @@ public final class RegulatorCollector: Collector {
         "ember_regulator_info", "Regulator type (voltage, current or unknown); value 1.",
         labels: ["regulator", "name", "type"])
     static let enabled = MetricDescriptor(
-        "ember_regulator_enabled", "1 when the regulator is enabled, 0 when disabled; absent when the driver cannot tell.",
+        "ember_regulator_enabled",
+        "1 when the regulator is enabled, 0 when disabled. Absent when the driver cannot tell.",
         labels: labels)
     static let volts = MetricDescriptor(
         "ember_regulator_volts", "Output voltage the regulator driver reports, in volts.", labels: labels)

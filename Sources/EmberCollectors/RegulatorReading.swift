@@ -2,7 +2,7 @@ import EmberCore
 
 /// One voltage or current regulator from `class/regulator/regulator.N/`.
 ///
-/// The regulator core (drivers/regulator/core.c) creates `microvolts` only when the driver can
+/// The regulator core creates `microvolts` only when the driver can
 /// report a voltage, `microamps` only for a current reading, and the `min_`/`max_` files only for
 /// constraints the device tree sets. Every optional value is nil when its file does not exist.
 public struct RegulatorReading: Equatable, Sendable {
@@ -44,10 +44,12 @@ public struct RegulatorReading: Equatable, Sendable {
         }
     }
 
-    /// Reads the regulator in `directory`; nil when its `name` cannot be read.
-    public static func read(_ directory: String, reader: SourceReader, into sink: inout MetricSink) -> RegulatorReading? {
-        guard let name = reader.readOrRecord(directory + "/name", into: &sink, { try SysfsClass.labelString($0, reader: reader) })
-        else { return nil }
+    /// Reads the regulator in `directory`, or returns nil when its `name` cannot be read.
+    public static func read(
+        _ directory: String, reader: SourceReader, into sink: inout MetricSink
+    ) -> RegulatorReading? {
+        let readName = { (path: String) in try SysfsClass.labelString(path, reader: reader) }
+        guard let name = reader.readOrRecord(directory + "/name", into: &sink, readName) else { return nil }
 
         let entry = String(directory.split(separator: "/").last ?? "")
         var reading = RegulatorReading(regulator: entry, name: name)

@@ -26,14 +26,19 @@ final class MetricsReferenceTests: XCTestCase {
     static let fixtures = ["node-exporter", "rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"]
 
     /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
-    /// and `power1_average` as amdgpu reports it) and a battery's temperature, whose trailing-window
-    /// families must be documented too.
+    /// and `power1_average` as amdgpu reports it), a battery's temperature, whose trailing-window
+    /// families must be documented too, and a regulator that reports current.
     static let extraSources = [
         "sys/class/hwmon/hwmon0/name": "amdgpu",
         "sys/class/hwmon/hwmon0/power1_input": "15000000",
         "sys/class/hwmon/hwmon0/power1_average": "14000000",
         "sys/class/power_supply/BAT0/type": "Battery",
         "sys/class/power_supply/BAT0/temp": "312",
+        "sys/class/regulator/regulator.0/name": "vbus_limit",
+        "sys/class/regulator/regulator.0/type": "current",
+        "sys/class/regulator/regulator.0/microamps": "1500000",
+        "sys/class/regulator/regulator.0/min_microamps": "500000",
+        "sys/class/regulator/regulator.0/max_microamps": "3000000",
     ]
 
     func testExpositionMatchesReference() throws {

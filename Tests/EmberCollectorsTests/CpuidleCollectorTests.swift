@@ -9,7 +9,7 @@ final class CpuidleCollectorTests: XCTestCase {
         try HardwareHarness.run({ CpuidleCollector(context: $0) }, roots: roots, fileSystem: fileSystem)
     }
 
-    /// Two CPUs with two states each; cpu1's deeper state predates `above` and `below` (Linux 5.1).
+    /// Writes two CPUs with two states each. cpu1's deeper state lacks `above` and `below`, as before Linux 5.1.
     private func makeTree() throws -> HardwareTree {
         let tree = try HardwareTree()
         try tree.write("devices/system/cpu/cpuidle/current_driver", "psci_idle\n")

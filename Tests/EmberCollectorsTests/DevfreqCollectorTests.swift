@@ -86,7 +86,7 @@ final class DevfreqTransitionStatsTests: XCTestCase {
         XCTAssertEqual(unmarked.states[0].frequencyHertz, 528_000_000)
     }
 
-    func testTimeWiderThanItsFieldRunsIntoLastCount() throws {
+    func testTimeWiderThanItsField() throws {
         // 12345678901 ms is 143 days: the time fills more than its ten-character field.
         let text = """
                  From  :   To
@@ -192,8 +192,9 @@ final class DevfreqCollectorTests: XCTestCase {
         let tree = try makeTree()
         try tree.write("class/devfreq/gpu/trans_stat", "Not Supported.\n")
         let log = RecordingLogSink()
-        let context = CollectorContext(
-            reader: SourceReader(roots: tree.roots), logger: Logger(level: .debug, sink: log), options: CollectorOptions())
+        let reader = SourceReader(roots: tree.roots)
+        let logger = Logger(level: .debug, sink: log)
+        let context = CollectorContext(reader: reader, logger: logger, options: CollectorOptions())
         let collector = DevfreqCollector(context: context)
 
         var first = MetricSink()
@@ -246,7 +247,7 @@ final class DevfreqCollectorTests: XCTestCase {
         ])
     }
 
-    /// A device with two frequencies, a 50 % load and a valid table.
+    /// Writes a device with two frequencies, a 50 % load and a valid table.
     private func makeTree() throws -> HardwareTree {
         let tree = try HardwareTree()
         let files = [

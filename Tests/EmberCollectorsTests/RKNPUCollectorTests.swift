@@ -29,7 +29,8 @@ final class RKNPULoadTests: XCTestCase {
     func testRejectsMalformedContent() {
         let cases = [
             "", "NPU load:", "NPU load: ,", "GPU load: 5%", "NPU load:  Core0: 101%,", "NPU load:  Core0: -1%,",
-            "NPU load:  Core0: 5,", "NPU load:  CoreX: 5%,", "NPU load:  Core0: 5%, Core0: 6%,", "NPU load:  Core0:  %,",
+            "NPU load:  Core0: 5,", "NPU load:  CoreX: 5%,", "NPU load:  Core0: 5%, Core0: 6%,",
+            "NPU load:  Core0:  %,",
         ]
         for content in cases {
             XCTAssertThrowsError(try RKNPULoad.parse(content, path: "load"), content) { error in
@@ -44,7 +45,7 @@ final class RKNPUCollectorTests: XCTestCase {
         try HardwareHarness.run({ RKNPUCollector(context: $0) }, roots: roots, fileSystem: fileSystem)
     }
 
-    /// A tree with the debugfs file, the procfs file, or both. The tree deletes itself when released,
+    /// Writes the debugfs file, the procfs file, or both. The tree deletes itself when released,
     /// so callers keep it alive while the collector runs.
     private func makeTree(debugfs: String?, procfs: String? = nil) throws -> HardwareTree {
         let tree = try HardwareTree()
@@ -58,7 +59,8 @@ final class RKNPUCollectorTests: XCTestCase {
     }
 
     private func roots(_ tree: HardwareTree) -> SourceRoots {
-        SourceRoots(sysfs: tree.root + "/sys", procfs: tree.root + "/sys/proc", debugfs: tree.root + "/sys/kernel/debug")
+        let base = tree.root + "/sys"
+        return SourceRoots(sysfs: base, procfs: base + "/proc", debugfs: base + "/kernel/debug")
     }
 
     func testIdleCoresOnVendorFixture() throws {

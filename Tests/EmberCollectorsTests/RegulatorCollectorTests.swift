@@ -9,7 +9,7 @@ final class RegulatorCollectorTests: XCTestCase {
         try HardwareHarness.run({ RegulatorCollector(context: $0) }, roots: roots, fileSystem: fileSystem)
     }
 
-    /// A CPU rail with a voltage, a current regulator, and the dummy regulator with a name only.
+    /// Writes a CPU rail with a voltage, a current regulator, and the dummy regulator with a name only.
     private func makeTree() throws -> HardwareTree {
         let tree = try HardwareTree()
         let rails: [String: [String: String]] = [
@@ -44,7 +44,8 @@ final class RegulatorCollectorTests: XCTestCase {
         XCTAssertEqual(values["ember_regulator_min_amperes" + limit], 0.5)
         XCTAssertEqual(values["ember_regulator_max_amperes" + limit], 3)
         XCTAssertEqual(values["ember_regulator_enabled" + limit], 0)
-        XCTAssertEqual(values["ember_regulator_info{name=\"vbus_limit\",regulator=\"regulator.9\",type=\"current\"}"], 1)
+        let info = "ember_regulator_info{name=\"vbus_limit\",regulator=\"regulator.9\",type=\"current\"}"
+        XCTAssertEqual(values[info], 1)
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
     }
 
@@ -63,7 +64,9 @@ final class RegulatorCollectorTests: XCTestCase {
 
         let sink = try run(tree.roots)
 
-        XCTAssertFalse(sink.samples.contains { $0.descriptor.name == "ember_regulator_enabled" && $0.labelValues[0] == "regulator.2" })
+        let enabled = sink.samples.filter { $0.descriptor.name == "ember_regulator_enabled" }
+        XCTAssertFalse(enabled.contains { $0.labelValues[0] == "regulator.2" })
+        XCTAssertTrue(enabled.contains { $0.labelValues[0] == "regulator.9" })
         XCTAssertTrue(sink.errors.isEmpty)
     }
 
@@ -102,7 +105,8 @@ final class RegulatorCollectorTests: XCTestCase {
             let values = HardwareHarness.values(sink)
 
             XCTAssertNil(values["ember_regulator_volts{name=\"vdd_cpu_big0_s0\",regulator=\"regulator.2\"}"])
-            XCTAssertEqual(values["ember_regulator_max_volts{name=\"vdd_cpu_big0_s0\",regulator=\"regulator.2\"}"], 1.05)
+            let maximum = "ember_regulator_max_volts{name=\"vdd_cpu_big0_s0\",regulator=\"regulator.2\"}"
+            XCTAssertEqual(values[maximum], 1.05)
             XCTAssertEqual(HardwareHarness.errorCodes(sink), [code], Errno.name(of: code))
         }
     }

@@ -8,9 +8,9 @@ CPU = "sys/devices/system/cpu"
 
 # Idle states of every RK3588 core. State 0 is the ARM WFI state the cpuidle-psci driver always
 # registers (exit latency 1 us, target residency 1 us). State 1 is the `cpu-sleep` PSCI state of the
-# `idle-states` node in the RK3588 device trees: entry 100 us + exit 120 us = `latency` 220, and
-# `min-residency-us` 1000. The driver name `psci_idle`, the governor `menu` and every count and time
-# are inferred, not captured on a board.
+# `idle-states` node in mainline `rk3588-base.dtsi`: entry 100 us + exit 120 us = `latency` 220, and
+# `min-residency-us` 1000. Inferred: that the vendor trees have the same node, the driver name
+# `psci_idle`, the governor `menu`, and every count and time.
 IDLE_STATES = (("WFI", "ARM WFI", 1, 1), ("cpu-sleep", "cpu-sleep", 220, 1000))
 IDLE_GOVERNOR = "menu"
 IDLE_DRIVER = "psci_idle"
@@ -53,10 +53,10 @@ def write_cpu(tree, variant, cpu):
 
 
 def write_idle_states(tree, variant, cpu, path):
-    """Write `cpuidle/stateK`; the two states' times add up to the CPU's idle time in /proc/stat.
+    """Write `cpuidle/stateK`, whose two times add up to the CPU's idle time in /proc/stat.
 
     Little cores (0-3) spend a larger share in WFI. Average stays are 0.8 ms in WFI and 9 ms in
-    cpu-sleep; `above` and `below` are small fractions of the entries.
+    cpu-sleep, and `above` and `below` are small fractions of the entries.
     """
     idle_us = cpu_times(variant)[cpu][3] * (1_000_000 // USER_HZ)
     wfi_share = 30 if cpu < 4 else 15
