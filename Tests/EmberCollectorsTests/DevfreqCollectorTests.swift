@@ -228,6 +228,20 @@ final class DevfreqCollectorTests: XCTestCase {
         }
     }
 
+    func testVanishedDeviceIsNotAnError() throws {
+        // A devfreq device whose driver unbinds mid-read fails its remaining reads with ENODEV.
+        let tree = try makeTree()
+        let faults = FaultInjectingFileSystem()
+        for file in ["cur_freq", "target_freq", "min_freq", "max_freq", "governor", "load", "trans_stat"] {
+            faults.inject(ENODEV, at: tree.path("class/devfreq/gpu/" + file))
+        }
+
+        let sink = try run(tree.roots, fileSystem: faults)
+
+        XCTAssertTrue(sink.samples.isEmpty)
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
+
     func testGarbledAttributesAreRecordedErrors() throws {
         let tree = try makeTree()
         try tree.write("class/devfreq/gpu/cur_freq", "")

@@ -139,6 +139,17 @@ final class RegulatorCollectorTests: XCTestCase {
         XCTAssertEqual(names, ["ember_regulator_info", "ember_regulator_min_volts", "ember_regulator_max_volts"])
     }
 
+    func testInvalidUTF8NameIsReplaced() throws {
+        let tree = try makeTree()
+        try tree.write("class/regulator/regulator.2/name", bytes: Array("vdd_".utf8) + [0xC0, 0xC0] + Array("x\n".utf8))
+
+        let sink = try run(tree.roots)
+
+        let names = Set(sink.samples.filter { $0.labelValues[0] == "regulator.2" }.map { $0.labelValues[1] })
+        XCTAssertEqual(names, ["vdd_\u{FFFD}x"])
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
+
     func testDeniedClassDirectoryIsUnavailable() throws {
         let tree = try makeTree()
         let faults = FaultInjectingFileSystem()
