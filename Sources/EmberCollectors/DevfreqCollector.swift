@@ -31,18 +31,10 @@ public final class DevfreqCollector: Collector {
         "ember_devfreq_transitions_total", "Frequency changes of the devfreq device.", type: .counter,
         labels: ["device"])
 
-    /// Hz attributes and the family each feeds.
-    static let frequencyAttributes: [(file: String, descriptor: MetricDescriptor)] = [
-        ("cur_freq", frequency),
-        ("target_freq", targetFrequency),
-        ("min_freq", minimumFrequency),
-        ("max_freq", maximumFrequency),
-    ]
-
     private let reader: SourceReader
     private let logger: Logger
     private var absence: AbsenceLog
-    /// Devices whose `trans_stat` reads `Not Supported.`, logged once each.
+    /// Paths of `trans_stat` files that read `Not Supported.` or were empty, logged once each.
     private var unsupportedStats: Set<String> = []
 
     public init(context: CollectorContext) {
@@ -54,46 +46,39 @@ public final class DevfreqCollector: Collector {
     public func update(into sink: inout MetricSink) throws {
         let classPath = reader.roots.sys("class/devfreq")
         for device in try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence) {
-            collectDevice(classPath + "/" + device, device: device, into: &sink)
-        }
-    }
-
-    private func collectDevice(_ directory: String, device: String, into sink: inout MetricSink) {
-        for (file, descriptor) in Self.frequencyAttributes {
-            if let hertz = reader.readOrRecord(directory + "/" + file, into: &sink, reader.unsigned) {
-                sink.add(descriptor, Double(hertz), device)
+            let reading = DevfreqReading.read(classPath + "/" + device, reader: reader, into: &sink)
+            add(reading, into: &sink)
+            if reading.hasNoTransitionStats {
+                noteUnsupported(classPath + "/" + device + "/trans_stat")
             }
         }
-
-        if let governor = reader.readOrRecord(directory + "/governor", into: &sink, reader.string) {
-            sink.add(Self.governor, 1, device, SysfsClass.trimSpace(governor))
-        }
-        collectLoad(directory + "/load", device: device, into: &sink)
-        collectTransitionStats(directory + "/trans_stat", device: device, into: &sink)
     }
 
-    /// Adds the load. An absent file (mainline, most vendor kernels) or an empty one adds nothing.
-    private func collectLoad(_ path: String, device: String, into sink: inout MetricSink) {
-        guard let load = reader.readOrRecord(path, into: &sink, { try DevfreqLoad.parse(reader.string($0), path: $0) }),
-              let load
-        else { return }
-
-        sink.add(Self.load, load.ratio, device)
-        sink.add(Self.loadFrequency, Double(load.frequencyHertz), device)
-    }
-
-    private func collectTransitionStats(_ path: String, device: String, into sink: inout MetricSink) {
-        let parse = { (path: String) in try DevfreqTransitionStats.parse(self.reader.string(path), path: path) }
-        guard let parsed = reader.readOrRecord(path, into: &sink, parse) else { return }
-        guard let stats = parsed else {
-            noteUnsupported(path)
-            return
+    private func add(_ reading: DevfreqReading, into sink: inout MetricSink) {
+        let device = reading.device
+        let frequencies: [(UInt64?, MetricDescriptor)] = [
+            (reading.frequencyHertz, Self.frequency),
+            (reading.targetFrequencyHertz, Self.targetFrequency),
+            (reading.minimumFrequencyHertz, Self.minimumFrequency),
+            (reading.maximumFrequencyHertz, Self.maximumFrequency),
+        ]
+        for case let (hertz?, descriptor) in frequencies {
+            sink.add(descriptor, Double(hertz), device)
+        }
+        if let governor = reading.governor {
+            sink.add(Self.governor, 1, device, governor)
         }
 
-        for state in stats.states {
-            sink.add(Self.timeInState, Double(state.milliseconds) / 1000, device, String(state.frequencyHertz))
+        if let load = reading.load {
+            sink.add(Self.load, load.ratio, device)
+            sink.add(Self.loadFrequency, Double(load.frequencyHertz), device)
         }
-        sink.add(Self.transitions, Double(stats.transitionCount), device)
+        if let stats = reading.transitionStats {
+            for state in stats.states {
+                sink.add(Self.timeInState, Double(state.milliseconds) / 1000, device, String(state.frequencyHertz))
+            }
+            sink.add(Self.transitions, Double(stats.transitionCount), device)
+        }
     }
 
     private func noteUnsupported(_ path: String) {

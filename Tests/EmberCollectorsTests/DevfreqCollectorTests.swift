@@ -179,6 +179,21 @@ final class DevfreqCollectorTests: XCTestCase {
         XCTAssertEqual(HardwareHarness.values(sink)["ember_devfreq_transitions_total{device=\"fb000000.gpu\"}"], 1450)
     }
 
+    func testReadingAPIOnVendorFixture() throws {
+        var sink = MetricSink()
+        let reader = SourceReader(roots: Fixtures.roots("rk3588/opi5plus-v6.1"))
+
+        let readings = try DevfreqReading.readAll(reader: reader, into: &sink)
+
+        XCTAssertEqual(readings.map(\.device), ["dmc", "fb000000.gpu", "fdab0000.npu"])
+        XCTAssertEqual(readings[0].load, DevfreqLoad(ratio: 0.03, frequencyHertz: 528_000_000))
+        XCTAssertEqual(readings[0].governor, "dmc_ondemand")
+        XCTAssertEqual(readings[0].transitionStats?.states.count, 4)
+        XCTAssertNil(readings[2].load, "the NPU's load file is empty")
+        XCTAssertFalse(readings[2].hasNoTransitionStats)
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
+
     func testNoDevfreqClassIsNotAnError() throws {
         let tree = try HardwareTree()
 
