@@ -83,44 +83,52 @@ public final class RKNPUCollector: Collector {
     }
 
     public func update(into sink: inout MetricSink) throws {
-        guard let load = readLoad(into: &sink) else { return }
+        let problemsBefore = sink.errors.count + sink.unavailableSources.count
+        guard let load = RKNPULoad.read(reader: reader, into: &sink) else {
+            if sink.errors.count + sink.unavailableSources.count == problemsBefore {
+                absence.noteAbsent(reader.roots.debug("rknpu/load"))
+            }
+            return
+        }
 
         for core in load.cores {
             sink.add(Self.load, core.ratio, String(core.index))
         }
     }
+}
 
-    /// Reads debugfs, then procfs. The debugfs error is recorded only when procfs has no file either.
-    private func readLoad(into sink: inout MetricSink) -> RKNPULoad? {
+extension RKNPULoad {
+    /// Reads the load from debugfs, else from procfs.
+    ///
+    /// Returns nil without recording anything when neither file exists (a mainline kernel, or a
+    /// vendor kernel without either option). A debugfs file this user may not read is recorded as
+    /// unavailable only when procfs has no file either. Any other failure is recorded in `sink`.
+    public static func read(reader: SourceReader, into sink: inout MetricSink) -> RKNPULoad? {
         let debugPath = reader.roots.debug("rknpu/load")
-        let procPath = reader.roots.proc("rknpu/load")
         do {
-            return try parse(debugPath)
+            return try parse(reader.string(debugPath), path: debugPath)
         } catch let debugError as FileError where debugError.isNotFound || debugError.isPermissionDenied {
-            return readProcfs(procPath, debugError: debugError, into: &sink)
+            return readProcfs(reader: reader, debugError: debugError, into: &sink)
         } catch {
             sink.record(error)
             return nil
         }
     }
 
-    private func readProcfs(_ path: String, debugError: FileError, into sink: inout MetricSink) -> RKNPULoad? {
+    private static func readProcfs(
+        reader: SourceReader, debugError: FileError, into sink: inout MetricSink
+    ) -> RKNPULoad? {
+        let path = reader.roots.proc("rknpu/load")
         do {
-            return try parse(path)
+            return try parse(reader.string(path), path: path)
         } catch let error as FileError where error.isNotFound {
             if debugError.isPermissionDenied {
                 sink.record(debugError)
-            } else {
-                absence.noteAbsent(debugError.path)
             }
             return nil
         } catch {
             sink.record(error)
             return nil
         }
-    }
-
-    private func parse(_ path: String) throws -> RKNPULoad {
-        try RKNPULoad.parse(reader.string(path), path: path)
     }
 }

@@ -94,6 +94,22 @@ final class RKNPUCollectorTests: XCTestCase {
         XCTAssertTrue(sink.unavailableSources.isEmpty)
     }
 
+    func testAbsenceIsLoggedOnceAtDebug() throws {
+        let log = RecordingLogSink()
+        let reader = SourceReader(roots: Fixtures.roots("rk3588/opi5plus-mainline"))
+        let logger = Logger(level: .debug, sink: log)
+        let context = CollectorContext(reader: reader, logger: logger, options: CollectorOptions())
+        let collector = RKNPUCollector(context: context)
+
+        for _ in 0..<3 {
+            var sink = MetricSink()
+            try collector.update(into: &sink)
+        }
+
+        XCTAssertEqual(log.lines(containing: "source not present").count, 1)
+        XCTAssertEqual(log.lines(containing: "rknpu/load").count, 1)
+    }
+
     func testDebugfsDeniedMakesSourceUnavailable() throws {
         let tree = try makeTree(debugfs: "NPU load:  Core0:  5%, Core1:  0%, Core2:  0%,\n")
         let faults = FaultInjectingFileSystem()
