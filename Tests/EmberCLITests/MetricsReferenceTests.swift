@@ -54,14 +54,20 @@ final class MetricsReferenceTests: XCTestCase {
     static let fixtures = ["node-exporter", "rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"]
 
     /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
-    /// and `power1_average` as amdgpu reports it) and a battery's temperature, whose trailing-window
-    /// families must be documented too, and the I/O counters of a SCSI disk.
+    /// and `power1_average` as amdgpu reports it), a battery's temperature, whose trailing-window
+    /// families must be documented too, a regulator that reports current, and the I/O counters of a
+    /// SCSI disk.
     static let extraSources = [
         "sys/class/hwmon/hwmon0/name": "amdgpu",
         "sys/class/hwmon/hwmon0/power1_input": "15000000",
         "sys/class/hwmon/hwmon0/power1_average": "14000000",
         "sys/class/power_supply/BAT0/type": "Battery",
         "sys/class/power_supply/BAT0/temp": "312",
+        "sys/class/regulator/regulator.0/name": "vbus_limit",
+        "sys/class/regulator/regulator.0/type": "current",
+        "sys/class/regulator/regulator.0/microamps": "1500000",
+        "sys/class/regulator/regulator.0/min_microamps": "500000",
+        "sys/class/regulator/regulator.0/max_microamps": "3000000",
         "sys/block/sda/device/ioerr_cnt": "0x2",
         "sys/block/sda/device/iorequest_cnt": "0x4d2",
         "sys/block/sda/device/iodone_cnt": "0x4d2",
