@@ -54,6 +54,7 @@ public final class MMCCollector: Collector {
         }
         guard let blocks = sink.attempt({ try reader.optionalEntries(directory + "/block") }) else { return }
 
+        // An eMMC's boot partitions are disks of their own (`mmcblk0boot0`) and sort after the user area.
         labels.append(blocks.first ?? "")
         sink.add(Self.info, 1, labelValues: labels)
     }

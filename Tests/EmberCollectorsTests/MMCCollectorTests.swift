@@ -53,6 +53,17 @@ final class MMCCollectorTests: XCTestCase {
         XCTAssertEqual(values[card], 1)
     }
 
+    func testBootPartitionsAreNotTheBlockLabel() throws {
+        let tree = try makeTree()
+        try tree.makeDirectory("bus/mmc/devices/mmc0:0001/block/mmcblk0boot0")
+        try tree.makeDirectory("bus/mmc/devices/mmc0:0001/block/mmcblk0boot1")
+
+        let sink = try run(tree)
+
+        let info = sink.samples.first { $0.descriptor.name == "ember_mmc_info" && $0.labelValues[0] == "mmc0:0001" }
+        XCTAssertEqual(info?.labelValues.last, "mmcblk0")
+    }
+
     func testSDCardGetsOnlyInfo() throws {
         let sink = try run(try makeTree())
 
