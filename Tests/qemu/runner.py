@@ -83,8 +83,10 @@ def qemu_command(args, accelerator, qmp_path, nvme_image):
 class Monitor:
     """A QMP connection used only for human-monitor-command."""
 
-    def __init__(self, path, deadline):
+    def __init__(self, path, deadline, process):
         while True:
+            if process.poll() is not None:
+                raise OSError(f"QEMU exited with status {process.returncode} before its monitor opened")
             try:
                 self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 self.socket.connect(path)
@@ -210,18 +212,21 @@ def main():
                 print(f"runner: cannot start QEMU: {error}", file=sys.stderr)
                 return 126
             try:
-                state["monitor"] = Monitor(qmp_path, state["start"] + 10)
+                state["monitor"] = Monitor(qmp_path, state["start"] + 10, process)
                 status = run_guest(args, process, state)
             except (OSError, TimeoutError, ValueError) as error:
                 log.write(f"[host] runner error: {error}\n")
                 status = 126
+                if process.poll() is not None:
+                    # QEMU exited before its monitor opened: its own error message is unread.
+                    log.write(process.stdout.read().decode("utf-8", "replace"))
             finally:
                 if process.poll() is None:
                     process.kill()  # only the QEMU this runner started, by its pid
                     process.wait()
             elapsed = time.monotonic() - state["start"]
             events = ", ".join(f"{name} {at:.1f}s" for at, name in state["events"] if not name.startswith("step "))
-            summary = f"runner: accel={accelerator}, {events}, total {elapsed:.1f}s, status {status}"
+            summary = f"runner: accel={accelerator}, {events or 'no marker'}, total {elapsed:.1f}s, status {status}"
             log.write(f"[host] {summary}\n")
     print(summary, file=sys.stderr)
     return status

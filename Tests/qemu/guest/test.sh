@@ -46,7 +46,11 @@ host_monitor() {
 snapshot() {  # snapshot NAME [EMBER FLAGS...]: NAME.prom, NAME.log (stderr)
     local name=$1
     shift
-    "$EMBER" snapshot --sample.interval=2s --sample.timeout=2s "$@" >"$name.prom" 2>"$name.log"
+    "$EMBER" snapshot --sample.interval=2s --sample.timeout=2s "$@" >"$name.prom" 2>"$name.log" || {
+        local status=$?
+        echo "ember snapshot exited with status $status: $(tail -n 2 "$name.log")"
+        return $status
+    }
 }
 
 # Busybox devmem writes 32-bit words into the pc-testdev scratch memory the SSDT reads.
