@@ -342,6 +342,69 @@ def check_libsensors(capture, report):
     report.expect("libsensors: label, ignore and compute lines apply", describe_difference(actual, expected))
 
 
+# node_exporter's family for each hwmon sensor type in `sensors -u` output, by subfeature suffix.
+HWMON_UNITS = {"temp": "celsius", "in": "volts", "fan": "rpm", "curr": "amps"}
+
+
+def parse_sensors_output(text):
+    """Parse `sensors -u` output into {chip name: ({subfeature: value}, {sensor: label})}.
+
+    A chip starts with an unindented line such as `atk0110-acpi-0`, a feature with an unindented
+    line ending in a colon (its label), and each subfeature is an indented `temp1_input: 45.500`.
+    """
+    chips, current, label = {}, None, None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("Adapter:"):
+            continue
+        if not line.startswith(" ") and not line.endswith(":"):
+            current = chips.setdefault(line.split("-")[0].lower(), ({}, {}))
+        elif not line.startswith(" "):
+            label = line[:-1]
+        elif current is not None and ":" in line:
+            subfeature, value = (part.strip() for part in line.split(":", 1))
+            current[0][subfeature] = float(value)
+            current[1][subfeature.split("_")[0]] = label
+    return chips
+
+
+def compare_with_sensors(snapshot, sensors_text):
+    """List where Ember's hwmon series differ from lm-sensors' `sensors -u` on the same config."""
+    problems = []
+    for chip_name, (values, labels) in parse_sensors_output(sensors_text).items():
+        found = [found for found, _ in snapshot.select("node_hwmon_chip_names") if found["chip_name"].lower() == chip_name]
+        if len(found) != 1:
+            problems.append(f"no single node_hwmon_chip_names for {chip_name}, found {found}")
+            continue
+        chip = found[0]["chip"]
+        for subfeature, value in values.items():
+            sensor, _, attribute = subfeature.partition("_")
+            kind = re.sub(r"\d+$", "", sensor)
+            if kind not in HWMON_UNITS or attribute not in ("input", "min", "max", "crit"):
+                continue
+            suffix = "" if attribute == "input" else f"_{attribute}"
+            family = f"node_hwmon_{kind}{suffix}_{HWMON_UNITS[kind]}"
+            actual = snapshot.value(family, chip=chip, sensor=sensor)
+            # sensors -u prints three decimals.
+            if actual is None or abs(actual - value) > 0.0006:
+                problems.append(f"{family}{{chip={chip},sensor={sensor}}} is {actual}, sensors -u has {value}")
+        for sensor, label in labels.items():
+            if label != sensor and not snapshot.select("node_hwmon_sensor_label", chip=chip, sensor=sensor, label=label):
+                problems.append(f"no node_hwmon_sensor_label {label!r} for {chip} {sensor}")
+    return problems
+
+
+def check_sensors_program(capture, report):
+    for config in ("empty", "edited"):
+        name = f"libsensors: ember agrees with lm-sensors' sensors -u, {config} config"
+        snapshot, text = capture.snapshots.get(f"sensors-{config}"), capture.read(f"sensors-{config}-lm.txt")
+        if not snapshot:
+            report.skip(name, "this build has no --collector.hwmon.sensors-config flag (the libsensors path is not merged)")
+        elif not text:
+            report.expect(name, [f"sensors-{config}-lm.txt is missing or empty"])
+        else:
+            report.expect(name, compare_with_sensors(snapshot, text))
+
+
 def check_pcie(capture, report):
     initial, changed = capture.snapshots.get("initial"), capture.snapshots.get("changed")
     if not initial or not initial.has_prefix("ember_pcie_"):
@@ -386,7 +449,8 @@ def main():
     capture = Capture(sys.argv[1])
     report = Report()
     for check in (check_guest, check_snapshots, check_nvme_info, check_hwmon, check_thermal_and_power,
-                  check_network, check_node_exporter, check_nvme_smart, check_libsensors, check_pcie):
+                  check_network, check_node_exporter, check_nvme_smart, check_libsensors,
+                  check_sensors_program, check_pcie):
         check(capture, report)
     counts = report.counts
     print(f"{counts['ok']} passed, {counts['SKIP']} skipped, {counts['FAIL']} failed")

@@ -134,6 +134,9 @@ chip "atk0110-*"
 CONF
     step "snapshot libsensors, edited config" snapshot sensors-edited \
         --collector.hwmon.sensors-config=/run/tmp/sensors-edited.conf
+    # lm-sensors' own reading of the same configurations, the reference for Ember's.
+    step "sensors -u, empty config" sh -c 'sensors -u -c /run/tmp/sensors-empty.conf >sensors-empty-lm.txt'
+    step "sensors -u, edited config" sh -c 'sensors -u -c /run/tmp/sensors-edited.conf >sensors-edited-lm.txt'
 fi
 
 # New values for the SSDT's devices; offsets and units are listed in acpi/ssdt-ember.asl.
