@@ -47,6 +47,11 @@ public enum CollectorRegistry {
         CollectorDefinition(
             name: "rapl", summary: "RAPL energy counters from /sys/class/powercap."
         ) { RaplCollector(context: $0) },
+        CollectorDefinition(
+            name: "power",
+            summary: "Measured power (hwmon, power_supply, RAPL), an energy-model estimate, energy and carbon totals.",
+            optionHelp: PowerOptions.help
+        ) { try PowerCollector(context: $0) },
     ]
 
     /// Returns the definition named `name`, if any.

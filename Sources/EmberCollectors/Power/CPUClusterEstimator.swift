@@ -1,0 +1,137 @@
+import EmberCore
+
+/// Estimates the dynamic power of each CPU cluster (cpufreq policy) between two samples.
+///
+/// Per cluster: C from the device tree; V from the cluster's regulator when readable, else from
+/// the OPP table at the cluster's frequency; f from the `time_in_state` average over the interval,
+/// else `scaling_cur_freq`; each core's busy fraction from `/proc/stat` deltas. The first run
+/// only records `/proc/stat` and gives no estimate.
+struct CPUClusterEstimator {
+    private let reader: SourceReader
+    private let deviceTree: DeviceTreeReader
+    private let logger: Logger
+    private var facts: CPUDeviceTreeFacts?
+    /// OPP tables by policy; a stored nil means the policy has none, so it is not looked up again.
+    private var tables: [String: OperatingPointTable?] = [:]
+    private var regulators: RegulatorVoltages
+    private var previousTimes: [String: CPUTimes] = [:]
+    private var previousResidency: [String: [FrequencyResidency]] = [:]
+    private var loggedGaps: Set<String> = []
+
+    init(reader: SourceReader, logger: Logger) {
+        self.reader = reader
+        self.logger = logger
+        deviceTree = DeviceTreeReader(reader: reader)
+        regulators = RegulatorVoltages(reader: reader)
+    }
+
+    /// Returns the dynamic power of each cluster that has every input, keyed `cpu_policyN`.
+    mutating func estimate(sink: inout MetricSink) -> [(domain: String, watts: Double)] {
+        guard let facts = loadFacts(sink: &sink) else { return [] }
+        let busy = readBusyFractions(sink: &sink)
+        let root = reader.roots.sys("devices/system/cpu/cpufreq")
+        guard let policies = sink.attempt({ try reader.numberedSysfsEntries(root, prefix: "policy") }) else {
+            return []
+        }
+
+        var results: [(domain: String, watts: Double)] = []
+        for policy in policies {
+            let input = clusterInput(policy, directory: root + "/" + policy, facts: facts, busy: busy, sink: &sink)
+            if let input {
+                results.append(("cpu_" + policy, DynamicPowerModel.watts(input)))
+            }
+        }
+        return results
+    }
+
+    private mutating func loadFacts(sink: inout MetricSink) -> CPUDeviceTreeFacts? {
+        if facts == nil {
+            facts = sink.attempt { try CPUDeviceTreeFacts.read(deviceTree) }
+        }
+        return facts
+    }
+
+    /// Returns each CPU's busy fraction since the previous run, keyed by CPU number.
+    private mutating func readBusyFractions(sink: inout MetricSink) -> [Int: Double] {
+        let path = reader.roots.proc("stat")
+        guard let text = reader.readOrRecord(path, into: &sink, reader.table) else { return [:] }
+
+        let parsed = ProcStatParser.parse(text, path: path)
+        parsed.errors.forEach { sink.record($0) }
+        var fractions: [Int: Double] = [:]
+        var current: [String: CPUTimes] = [:]
+        for times in parsed.cpus {
+            if let old = previousTimes[times.cpu], let ratio = CPUCollector.busyRatio(from: old, to: times),
+               let cpu = Int(times.cpu) {
+                fractions[cpu] = ratio
+            }
+            current[times.cpu] = times
+        }
+        previousTimes = current
+        return fractions
+    }
+
+    private mutating func clusterInput(
+        _ policy: String, directory: String, facts: CPUDeviceTreeFacts, busy: [Int: Double], sink: inout MetricSink
+    ) -> DynamicPowerInput? {
+        let megahertz = readMegahertz(policy, directory: directory, sink: &sink)
+        guard let cpusText = reader.readOrRecord(directory + "/related_cpus", into: &sink, reader.string) else {
+            return nil
+        }
+        let cpus = CpufreqParser.parseList(cpusText).compactMap { Int($0) }
+        guard let first = cpus.first, let megahertz else { return nil }
+        guard let coefficient = facts.coefficient(forAnyOf: cpus) else {
+            noteGap(policy, "no dynamic-power-coefficient in the device tree for the policy's CPUs")
+            return nil
+        }
+        guard let volts = clusterVolts(policy, firstCPU: first, megahertz: megahertz, facts: facts, sink: &sink)
+        else {
+            noteGap(policy, "no readable regulator voltage and no OPP table for the policy's CPUs")
+            return nil
+        }
+
+        let fractions = cpus.compactMap { busy[$0] }
+        guard fractions.count == cpus.count else { return nil }
+        return DynamicPowerInput(
+            coefficient: Double(coefficient), volts: volts, megahertz: megahertz, busyFractions: fractions)
+    }
+
+    /// Returns the policy's frequency in MHz: the `time_in_state` average since the last run when
+    /// there is one, else `scaling_cur_freq`.
+    private mutating func readMegahertz(_ policy: String, directory: String, sink: inout MetricSink) -> Double? {
+        let statsPath = directory + "/stats/time_in_state"
+        let rows = reader.readOrRecord(statsPath, into: &sink) { path in
+            try CpufreqParser.parseTimeInState(reader.string(path), path: path)
+        }
+        defer { previousResidency[policy] = rows }
+        if let rows, let old = previousResidency[policy],
+           let kilohertz = CpufreqParser.averageFrequency(from: old, to: rows) {
+            return kilohertz / 1000
+        }
+
+        let current = reader.readOrRecord(directory + "/scaling_cur_freq", into: &sink, reader.unsigned)
+        return current.map { Double($0) / 1000 }
+    }
+
+    private mutating func clusterVolts(
+        _ policy: String, firstCPU: Int, megahertz: Double, facts: CPUDeviceTreeFacts, sink: inout MetricSink
+    ) -> Double? {
+        let names = SupplyRegulatorNames.table(compatible: facts.compatible)
+        if let name = names["cpu\(firstCPU)"], let volts = regulators.volts(named: name, sink: &sink) {
+            return volts
+        }
+        guard firstCPU < facts.nodes.count else { return nil }
+        if tables[policy] == nil {
+            let loader = OperatingPointTableLoader(deviceTree: deviceTree)
+            tables[policy] = .some(sink.attempt { try loader.table(for: facts.nodes[firstCPU]) } ?? nil)
+        }
+        return tables[policy]??.volts(atHertz: megahertz * 1_000_000)
+    }
+
+    /// Logs once per policy why it has no estimate; a missing input is a property of the
+    /// machine, not an error.
+    private mutating func noteGap(_ policy: String, _ reason: String) {
+        guard loggedGaps.insert(policy).inserted else { return }
+        logger.info("no power estimate for a CPU cluster", ("policy", policy), ("reason", reason))
+    }
+}

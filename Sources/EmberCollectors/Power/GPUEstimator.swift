@@ -1,0 +1,102 @@
+import EmberCore
+
+/// A devfreq `load` reading: `busy_time × 100 / total_time` of the last window and the frequency.
+struct DevfreqLoad: Equatable {
+    let percent: UInt64
+    let hertz: UInt64
+
+    /// Parses `N@FHz`, as vendor Rockchip 6.1 kernels print it. Returns nil for an empty file,
+    /// which the kernel returns when the window had no time.
+    static func parse(_ text: String, path: String) throws -> DevfreqLoad? {
+        let trimmed = SysfsClass.trimSpace(text)
+        if trimmed.isEmpty {
+            return nil
+        }
+        let parts = trimmed.split(separator: "@")
+        guard parts.count == 2, parts[1].hasSuffix("Hz"), let percent = UInt64(parts[0]),
+              let hertz = UInt64(parts[1].dropLast(2)), percent <= 100
+        else {
+            throw ParseError(path: path, expected: "\"<percent>@<frequency>Hz\"", content: text)
+        }
+        return DevfreqLoad(percent: percent, hertz: hertz)
+    }
+}
+
+/// Estimates the GPU's dynamic power from its devfreq `load`, where the kernel has that file
+/// (vendor Rockchip 6.1 kernels; not vendor 5.10 or mainline) and the device tree gives the GPU
+/// node a `dynamic-power-coefficient` (vendor RK3588 trees: 2982; mainline has none).
+struct GPUEstimator {
+    private let reader: SourceReader
+    private let deviceTree: DeviceTreeReader
+    private var regulators: RegulatorVoltages
+    private var tables: [String: OperatingPointTable?] = [:]
+
+    init(reader: SourceReader) {
+        self.reader = reader
+        deviceTree = DeviceTreeReader(reader: reader)
+        regulators = RegulatorVoltages(reader: reader)
+    }
+
+    /// Returns the dynamic power of each devfreq GPU with every input, keyed `gpu` (or
+    /// `gpu_<device>` when there is more than one).
+    mutating func estimate(compatible: [String], sink: inout MetricSink) -> [(domain: String, watts: Double)] {
+        let classPath = reader.roots.sys("class/devfreq")
+        let devices = (sink.attempt { try reader.optionalEntries(classPath) } ?? []).filter { $0.hasSuffix(".gpu") }
+
+        var results: [(domain: String, watts: Double)] = []
+        for device in devices {
+            let directory = classPath + "/" + device
+            guard let input = gpuInput(device, directory: directory, compatible: compatible, sink: &sink) else {
+                continue
+            }
+            let domain = devices.count == 1 ? "gpu" : "gpu_" + device
+            results.append((domain, DynamicPowerModel.watts(input)))
+        }
+        return results
+    }
+
+    private mutating func gpuInput(
+        _ device: String, directory: String, compatible: [String], sink: inout MetricSink
+    ) -> DynamicPowerInput? {
+        guard let node = nodePath(device, directory: directory),
+              let coefficient = sink.attempt({ try deviceTree.optionalCells(node + "/dynamic-power-coefficient") })??
+                .first,
+              let load = reader.readOrRecord(directory + "/load", into: &sink, { path in
+                  try DevfreqLoad.parse(reader.string(path), path: path)
+              }) ?? nil
+        else { return nil }
+
+        let hertz = Double(load.hertz)
+        guard let volts = gpuVolts(node, hertz: hertz, compatible: compatible, sink: &sink) else { return nil }
+        return DynamicPowerInput(
+            coefficient: Double(coefficient), volts: volts, megahertz: hertz / 1_000_000,
+            busyFractions: [Double(load.percent) / 100])
+    }
+
+    /// Returns the GPU's device-tree node: the target of the device's `of_node` link when it
+    /// points into the device tree, else `gpu@<unit address>` at the root (`fb000000.gpu` →
+    /// `gpu@fb000000`), nil when neither exists.
+    private func nodePath(_ device: String, directory: String) -> String? {
+        if let resolved = try? reader.fileSystem.resolvePath(directory + "/device/of_node"),
+           let base = try? reader.fileSystem.resolvePath(deviceTree.base), resolved.hasPrefix(base + "/") {
+            return resolved
+        }
+        let parts = device.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2 else { return nil }
+        let node = deviceTree.base + "/" + parts[1] + "@" + parts[0]
+        return reader.fileSystem.fileKind(node) == .directory ? node : nil
+    }
+
+    private mutating func gpuVolts(_ node: String, hertz: Double, compatible: [String], sink: inout MetricSink)
+        -> Double? {
+        if let name = SupplyRegulatorNames.table(compatible: compatible)["gpu"],
+           let volts = regulators.volts(named: name, sink: &sink) {
+            return volts
+        }
+        if tables[node] == nil {
+            let loader = OperatingPointTableLoader(deviceTree: deviceTree)
+            tables[node] = .some(sink.attempt { try loader.table(for: node) } ?? nil)
+        }
+        return tables[node]??.volts(atHertz: hertz)
+    }
+}

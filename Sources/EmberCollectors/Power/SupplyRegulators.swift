@@ -1,0 +1,75 @@
+import EmberCore
+
+/// Maps a power domain to the regulator that supplies it, by regulator name.
+///
+/// The device tree links a CPU to its supply through a `cpu-supply` phandle, but sysfs shows a
+/// regulator only by its `name`, so this table stands in for that link on the SoCs it lists.
+/// NOTE: boards that rename the rails in their device tree need a new row here.
+enum SupplyRegulatorNames {
+    /// Regulator names by device-tree `compatible` of the SoC, then by domain: a CPU domain is
+    /// keyed by the first CPU of its cpufreq policy (`cpu4`), the GPU as `gpu`.
+    ///
+    /// RK3588 names are those of the Rockchip and mainline board files for the Orange Pi 5 Plus,
+    /// Rock 5B and their siblings: the A55 cluster on the RK806's `vdd_cpu_lit_s0`, the A76
+    /// clusters on two RK8602/RK8603 regulators, the GPU on `vdd_gpu_s0`.
+    static let bySoC: [String: [String: String]] = [
+        "rockchip,rk3588": [
+            "cpu0": "vdd_cpu_lit_s0", "cpu4": "vdd_cpu_big0_s0", "cpu6": "vdd_cpu_big1_s0", "gpu": "vdd_gpu_s0",
+        ],
+        "rockchip,rk3588s": [
+            "cpu0": "vdd_cpu_lit_s0", "cpu4": "vdd_cpu_big0_s0", "cpu6": "vdd_cpu_big1_s0", "gpu": "vdd_gpu_s0",
+        ],
+    ]
+
+    /// Returns the table for a machine whose root `compatible` strings are `compatible`.
+    static func table(compatible: [String]) -> [String: String] {
+        for entry in compatible {
+            if let table = bySoC[entry] {
+                return table
+            }
+        }
+        return [:]
+    }
+}
+
+/// Reads the voltage of named regulators from `class/regulator/*/{name,microvolts}`.
+struct RegulatorVoltages {
+    let reader: SourceReader
+    /// Regulator directories by `name`, found once because regulators do not come and go.
+    private var directories: [String: String]?
+
+    init(reader: SourceReader) {
+        self.reader = reader
+    }
+
+    /// Returns the regulator's voltage in volts, nil when no regulator has that name or its
+    /// voltage is not readable (the `microvolts` file is absent). A failed read is recorded.
+    mutating func volts(named name: String, sink: inout MetricSink) -> Double? {
+        if directories == nil {
+            directories = scan(sink: &sink)
+        }
+        guard let directory = directories?[name] else { return nil }
+
+        let path = directory + "/microvolts"
+        guard let microvolts = reader.readOrRecord(path, into: &sink, reader.integer), microvolts > 0 else {
+            return nil
+        }
+        return Double(microvolts) / 1_000_000
+    }
+
+    /// Returns regulator directories by name, or nil when the class directory failed to list, so
+    /// the next call scans again.
+    private func scan(sink: inout MetricSink) -> [String: String]? {
+        let classPath = reader.roots.sys("class/regulator")
+        guard let entries = sink.attempt({ try reader.optionalEntries(classPath) }) else { return nil }
+
+        var found: [String: String] = [:]
+        for entry in entries {
+            let directory = classPath + "/" + entry
+            if let name = reader.readOrRecord(directory + "/name", into: &sink, reader.string) {
+                found[SysfsClass.trimSpace(name)] = directory
+            }
+        }
+        return found
+    }
+}
