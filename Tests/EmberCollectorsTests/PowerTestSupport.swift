@@ -19,14 +19,13 @@ final class ManualClock: EmberCore.Clock, @unchecked Sendable {
 /// A ``FileSystem`` that serves chosen files from memory and everything else from a base, so a
 /// test can change a fixture file (`/proc/stat`) between two runs of a collector.
 final class OverlayFileSystem: FileSystem {
-    let base: FaultInjectingFileSystem
+    let base = SystemFileSystem()
     var files: [String: String] = [:]
-
-    init(base: FaultInjectingFileSystem = FaultInjectingFileSystem()) {
-        self.base = base
-    }
+    /// Paths whose reads fail with the errno given, until the entry is removed.
+    var faults: [String: Int32] = [:]
 
     func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
+        if let code = faults[path] { throw FileError(operation: "open", path: path, code: code) }
         if let content = files[path] { return Array(content.utf8) }
         return try base.readAttribute(path)
     }
