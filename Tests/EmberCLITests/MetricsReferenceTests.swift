@@ -17,6 +17,11 @@ final class MetricsReferenceTests: XCTestCase {
         "ember_cpu_busy_ratio": "needs /proc/stat to change between samples",
         "ember_cpufreq_average_frequency_hertz": "needs time_in_state to change between samples",
         "ember_source_available": "needs a read denied by permissions, which root never gets from plain files",
+        "ember_board_input_volts": "needs --collector.power.iio-input",
+        "ember_carbon_grams_total": "needs a carbon intensity flag and two samples",
+        "ember_carbon_intensity_grams_per_kilowatt_hour": "needs a carbon intensity flag",
+        "ember_power_model_correction_watts": "needs /proc/stat to change between samples",
+        "ember_power_model_error_watts": "needs /proc/stat to change between samples and a measured board input",
     ]
 
     /// Families whose label set differs between series, as node_exporter exports them: a power
@@ -26,14 +31,16 @@ final class MetricsReferenceTests: XCTestCase {
     static let fixtures = ["node-exporter", "rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"]
 
     /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
-    /// and `power1_average` as amdgpu reports it) and a battery's temperature, whose trailing-window
-    /// families must be documented too.
+    /// and `power1_average` as amdgpu reports it), a battery's temperature, whose trailing-window
+    /// families must be documented too, and the Raspberry Pi's under-voltage alarm.
     static let extraSources = [
         "sys/class/hwmon/hwmon0/name": "amdgpu",
         "sys/class/hwmon/hwmon0/power1_input": "15000000",
         "sys/class/hwmon/hwmon0/power1_average": "14000000",
         "sys/class/power_supply/BAT0/type": "Battery",
         "sys/class/power_supply/BAT0/temp": "312",
+        "sys/class/hwmon/hwmon1/name": "rpi_volt",
+        "sys/class/hwmon/hwmon1/in0_lcrit_alarm": "0",
     ]
 
     func testExpositionMatchesReference() throws {

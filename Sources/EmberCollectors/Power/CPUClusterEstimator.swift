@@ -25,13 +25,19 @@ struct CPUClusterEstimator {
         regulators = RegulatorVoltages(reader: reader)
     }
 
-    /// Returns the dynamic power of each cluster that has every input, keyed `cpu_policyN`.
-    mutating func estimate(sink: inout MetricSink) -> [(domain: String, watts: Double)] {
-        guard let facts = loadFacts(sink: &sink) else { return [] }
+    /// The dynamic power of each cluster that has every input, keyed `cpu_policyN`, and whether
+    /// every policy got one.
+    struct Estimate {
+        var clusters: [(domain: String, watts: Double)] = []
+        var complete = false
+    }
+
+    mutating func estimate(sink: inout MetricSink) -> Estimate {
+        guard let facts = loadFacts(sink: &sink) else { return Estimate() }
         let busy = readBusyFractions(sink: &sink)
         let root = reader.roots.sys("devices/system/cpu/cpufreq")
         guard let policies = sink.attempt({ try reader.numberedSysfsEntries(root, prefix: "policy") }) else {
-            return []
+            return Estimate()
         }
 
         var results: [(domain: String, watts: Double)] = []
@@ -41,7 +47,7 @@ struct CPUClusterEstimator {
                 results.append(("cpu_" + policy, DynamicPowerModel.watts(input)))
             }
         }
-        return results
+        return Estimate(clusters: results, complete: !policies.isEmpty && results.count == policies.count)
     }
 
     private mutating func loadFacts(sink: inout MetricSink) -> CPUDeviceTreeFacts? {

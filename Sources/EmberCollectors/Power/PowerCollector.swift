@@ -143,21 +143,22 @@ public final class PowerCollector: Collector {
 
     // MARK: Model
 
-    /// Emits the domain and board estimates, the model's error and fit; returns the board series,
-    /// nil when no domain could be estimated.
+    /// Emits the domain and board estimates, the model's error and fit; returns the board series.
+    ///
+    /// The board estimate needs every CPU cluster, the part that varies most, so it is nil (and
+    /// not exported) until each cpufreq policy has an estimate. A GPU without inputs is left out.
     private func addModel(
         measuredBoard: (series: PowerSeries, watts: Double)?, now: UInt64,
         joulesAdded: inout [PowerSeries: Double], sink: inout MetricSink
     ) -> PowerSeries? {
-        let domains = estimateDomains(sink: &sink)
-        guard !domains.isEmpty else { return nil }
-
+        let (domains, complete) = estimateDomains(sink: &sink)
         var total = options.boardStaticWatts
         for (domain, watts) in domains {
             addPower(PowerSeries(domain: domain, source: .model), watts: watts, now: now, joulesAdded: &joulesAdded,
                      sink: &sink)
             total += watts
         }
+        guard complete else { return nil }
 
         let board = PowerSeries(domain: "board", source: .model)
         let estimate = total + boardFit.correctionWatts
@@ -170,16 +171,18 @@ public final class PowerCollector: Collector {
         return board
     }
 
-    /// Returns each domain's estimate with its static term, in watts.
-    private func estimateDomains(sink: inout MetricSink) -> [(domain: String, watts: Double)] {
+    /// Returns each domain's estimate with its static term, in watts, and whether every CPU
+    /// cluster has one.
+    private func estimateDomains(sink: inout MetricSink) -> (domains: [(String, Double)], complete: Bool) {
         if compatible == nil {
             compatible = sink.attempt { try CPUDeviceTreeFacts.readStrings(
                 DeviceTreeReader(reader: reader), reader.roots.sys("firmware/devicetree/base/compatible")) }
         }
-        let cpus = cpuEstimator.estimate(sink: &sink).map { ($0.domain, $0.watts + options.cpuStaticWatts) }
+        let cpus = cpuEstimator.estimate(sink: &sink)
+        let clusters = cpus.clusters.map { ($0.domain, $0.watts + options.cpuStaticWatts) }
         let gpus = gpuEstimator.estimate(compatible: compatible ?? [], sink: &sink)
             .map { ($0.domain, $0.watts + options.gpuStaticWatts) }
-        return cpus + gpus
+        return (clusters + gpus, cpus.complete)
     }
 
     // MARK: Energy and carbon
