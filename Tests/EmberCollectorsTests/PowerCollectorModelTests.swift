@@ -62,6 +62,38 @@ final class PowerCollectorModelTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "cpu_policy4", "model")!, 0.62775648, accuracy: 1e-9)
     }
 
+    func testVendorA76ClusterFromRegulator() throws {
+        let vendor = Fixtures.roots("rk3588/opi5plus-v5.10")
+        let harness = try PowerHarness(roots: vendor)
+        harness.fileSystem.files[vendor.sys("class/regulator/regulator.3/microvolts")] = "987500\n"
+        harness.fileSystem.files[vendor.sys("devices/system/cpu/cpufreq/policy6/scaling_cur_freq")] = "2208000\n"
+        harness.fileSystem.files[vendor.proc("stat")] = stat(Array(repeating: (1000, 1000), count: 8))
+
+        let sink = try harness.runTwice { files in
+            var ticks = Array(repeating: (user: 1000, idle: 1100), count: 8)
+            ticks[6] = (1050, 1050)
+            ticks[7] = (1100, 1000)
+            files.files[vendor.proc("stat")] = stat(ticks)
+        }
+
+        // vdd_cpu_big1_s0 at 987500 µV, C = 300 from cpu@600 only, 2208 MHz, cpu6 50 % and cpu7 100 %
+        // busy: 300 × 0.97515625 × 2208 × 1.5 = 968915.25 µW.
+        XCTAssertEqual(powerWatts(sink, "cpu_policy6", "model")!, 0.96891525, accuracy: 1e-9)
+        XCTAssertNotNil(powerWatts(sink, "board", "model"))
+    }
+
+    func testBoardNeedsEveryCluster() throws {
+        let harness = try PowerHarness(roots: roots)
+        harness.fileSystem.faults[roots.sys("devices/system/cpu/cpufreq/policy6/related_cpus")] = EIO
+
+        let sink = try runBusyInterval(harness)
+
+        XCTAssertNotNil(powerWatts(sink, "cpu_policy4", "model"))
+        XCTAssertNil(powerWatts(sink, "cpu_policy6", "model"))
+        XCTAssertNil(powerWatts(sink, "board", "model"), "a board sum without one cluster would be too low")
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
+    }
+
     func testFirstRunHasNoEstimate() throws {
         let sink = try PowerHarness(roots: roots).run()
 
