@@ -236,3 +236,56 @@ final class PowerCollectorFitTests: XCTestCase {
         XCTAssertEqual(harness.collector.counterState.carbonGrams[battery]!, 2.03, accuracy: 1e-9)
     }
 }
+
+/// The debugfs energy model as the fallback for a CPU without a device-tree coefficient.
+final class KernelEnergyModelTests: XCTestCase {
+    private func makeTree(release: String, power: String) throws -> (HardwareTree, SourceRoots) {
+        let tree = try HardwareTree()
+        try tree.write("devices/system/cpu/cpufreq/policy0/related_cpus", "0\n")
+        try tree.write("devices/system/cpu/cpufreq/policy0/scaling_cur_freq", "1000000\n")
+        try tree.write("kernel/debug/energy_model/cpu0/cpus", "0\n")
+        try tree.write("kernel/debug/energy_model/cpu0/ps:500000/frequency", "500000\n")
+        try tree.write("kernel/debug/energy_model/cpu0/ps:500000/power", "1\n")
+        try tree.write("kernel/debug/energy_model/cpu0/ps:1000000/frequency", "1000000\n")
+        try tree.write("kernel/debug/energy_model/cpu0/ps:1000000/power", power)
+        try FileManager.default.createDirectory(atPath: tree.root + "/proc/sys/kernel", withIntermediateDirectories: true)
+        try release.write(toFile: tree.root + "/proc/sys/kernel/osrelease", atomically: true, encoding: .utf8)
+        let roots = SourceRoots(sysfs: tree.root + "/sys", procfs: tree.root + "/proc", debugfs: tree.root + "/sys/kernel/debug")
+        return (tree, roots)
+    }
+
+    private func runHalfBusy(_ roots: SourceRoots) throws -> MetricSink {
+        let harness = try PowerHarness(roots: roots)
+        harness.fileSystem.files[roots.proc("stat")] = "cpu0 100 0 0 100 0 0 0 0\n"
+        return try harness.runTwice { files in files.files[roots.proc("stat")] = "cpu0 150 0 0 150 0 0 0 0\n" }
+    }
+
+    func testMicrowattsSince519() throws {
+        let (tree, roots) = try makeTree(release: "6.1.43-rockchip-rk3588\n", power: "250000\n")
+
+        let sink = try runHalfBusy(roots)
+
+        // 250000 µW for a busy core at 1000 MHz, 50 % busy: 0.125 W.
+        XCTAssertEqual(powerWatts(sink, "cpu_policy0", "model")!, 0.125, accuracy: 1e-12)
+        withExtendedLifetime(tree) {}
+    }
+
+    func testMilliwattsBefore519() throws {
+        let (tree, roots) = try makeTree(release: "5.10.160-legacy-rk35xx\n", power: "250\n")
+
+        let sink = try runHalfBusy(roots)
+
+        XCTAssertEqual(powerWatts(sink, "cpu_policy0", "model")!, 0.125, accuracy: 1e-12)
+        withExtendedLifetime(tree) {}
+    }
+
+    func testUnknownReleaseLeavesModelUnused() throws {
+        let (tree, roots) = try makeTree(release: "custom\n", power: "250000\n")
+
+        let sink = try runHalfBusy(roots)
+
+        XCTAssertNil(powerWatts(sink, "cpu_policy0", "model"))
+        XCTAssertEqual(HardwareHarness.errorPaths(sink), [roots.proc("sys/kernel/osrelease")])
+        withExtendedLifetime(tree) {}
+    }
+}

@@ -4,7 +4,8 @@ import EmberCore
 ///
 /// Per cluster: C from the device tree; V from the cluster's regulator when readable, else from
 /// the OPP table at the cluster's frequency; f from the `time_in_state` average over the interval,
-/// else `scaling_cur_freq`; each core's busy fraction from `/proc/stat` deltas. The first run
+/// else `scaling_cur_freq`; each core's busy fraction from `/proc/stat` deltas. Without C or V,
+/// the kernel's energy model in debugfs gives the power of a busy core instead. The first run
 /// only records `/proc/stat` and gives no estimate.
 struct CPUClusterEstimator {
     private let reader: SourceReader
@@ -13,6 +14,8 @@ struct CPUClusterEstimator {
     private var facts: CPUDeviceTreeFacts?
     /// OPP tables by policy; a stored nil means the policy has none, so it is not looked up again.
     private var tables: [String: OperatingPointTable?] = [:]
+    /// Kernel energy models by policy, read once; a stored nil means debugfs has none.
+    private var energyModels: [String: [EnergyModelState]?] = [:]
     private var regulators: RegulatorVoltages
     private var previousTimes: [String: CPUTimes] = [:]
     private var previousResidency: [String: [FrequencyResidency]] = [:]
@@ -42,9 +45,8 @@ struct CPUClusterEstimator {
 
         var results: [(domain: String, watts: Double)] = []
         for policy in policies {
-            let input = clusterInput(policy, directory: root + "/" + policy, facts: facts, busy: busy, sink: &sink)
-            if let input {
-                results.append(("cpu_" + policy, DynamicPowerModel.watts(input)))
+            if let watts = clusterWatts(policy, directory: root + "/" + policy, facts: facts, busy: busy, sink: &sink) {
+                results.append(("cpu_" + policy, watts))
             }
         }
         return Estimate(clusters: results, complete: !policies.isEmpty && results.count == policies.count)
@@ -77,29 +79,38 @@ struct CPUClusterEstimator {
         return fractions
     }
 
-    private mutating func clusterInput(
+    /// Returns the cluster's dynamic power from C × V² × f, or from the kernel's energy model
+    /// when the device tree lacks C or V; nil when an input is missing.
+    private mutating func clusterWatts(
         _ policy: String, directory: String, facts: CPUDeviceTreeFacts, busy: [Int: Double], sink: inout MetricSink
-    ) -> DynamicPowerInput? {
+    ) -> Double? {
         let megahertz = readMegahertz(policy, directory: directory, sink: &sink)
         guard let cpusText = reader.readOrRecord(directory + "/related_cpus", into: &sink, reader.string) else {
             return nil
         }
         let cpus = CpufreqParser.parseList(cpusText).compactMap { Int($0) }
-        guard let first = cpus.first, let megahertz else { return nil }
-        guard let coefficient = facts.coefficient(forAnyOf: cpus) else {
-            noteGap(policy, "no dynamic-power-coefficient in the device tree for the policy's CPUs")
-            return nil
-        }
-        guard let volts = clusterVolts(policy, firstCPU: first, megahertz: megahertz, facts: facts, sink: &sink)
-        else {
-            noteGap(policy, "no readable regulator voltage and no OPP table for the policy's CPUs")
-            return nil
-        }
-
         let fractions = cpus.compactMap { busy[$0] }
-        guard fractions.count == cpus.count else { return nil }
-        return DynamicPowerInput(
-            coefficient: Double(coefficient), volts: volts, megahertz: megahertz, busyFractions: fractions)
+        guard let first = cpus.first, let megahertz, fractions.count == cpus.count else { return nil }
+
+        if let coefficient = facts.coefficient(forAnyOf: cpus),
+           let volts = clusterVolts(policy, firstCPU: first, megahertz: megahertz, facts: facts, sink: &sink) {
+            return DynamicPowerModel.watts(DynamicPowerInput(
+                coefficient: Double(coefficient), volts: volts, megahertz: megahertz, busyFractions: fractions))
+        }
+        if let states = energyModelStates(policy, firstCPU: first, sink: &sink),
+           let perBusyCore = KernelEnergyModel.watts(states, atMegahertz: megahertz) {
+            return perBusyCore * fractions.reduce(0, +)
+        }
+        noteGap(policy, "the device tree gives no dynamic-power-coefficient or voltage, and debugfs no energy model")
+        return nil
+    }
+
+    private mutating func energyModelStates(_ policy: String, firstCPU: Int, sink: inout MetricSink)
+        -> [EnergyModelState]? {
+        if energyModels[policy] == nil {
+            energyModels[policy] = .some(KernelEnergyModel(reader: reader).states(firstCPU: firstCPU, sink: &sink))
+        }
+        return energyModels[policy] ?? nil
     }
 
     /// Returns the policy's frequency in MHz: the `time_in_state` average since the last run when
