@@ -5,7 +5,7 @@ import EmberCore
 /// wrap-corrected `ember_rapl_energy_joules_total`.
 ///
 /// The kernel's counter wraps at the zone's `max_energy_range_uj`; Prometheus' `rate()` treats
-/// that wrap as a counter reset. ``EnergyCounter`` documents how Ember tells a wrap from a reset.
+/// that wrap as a counter reset. ``EnergyCounter`` documents how Ember distinguishes a wrap from a reset.
 public final class RaplCollector: Collector {
     static let accumulated = MetricDescriptor(
         "ember_rapl_energy_joules_total",

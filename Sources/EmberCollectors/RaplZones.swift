@@ -28,7 +28,8 @@ struct RaplZoneReader {
             let zone = namer.name(for: SysfsClass.trimSpace(nameText))
             if let microjoules = readCounter(directory + "/energy_uj", sink: &sink) {
                 let range = readCounter(directory + "/max_energy_range_uj", sink: &sink)
-                zones.append(RaplZoneReading(directory: directory, zone: zone, microjoules: microjoules, wrapsAt: range))
+                zones.append(
+                    RaplZoneReading(directory: directory, zone: zone, microjoules: microjoules, wrapsAt: range))
             }
         }
         return zones

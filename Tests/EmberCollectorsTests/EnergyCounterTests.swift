@@ -22,7 +22,8 @@ final class EnergyCounterTests: XCTestCase {
 
         XCTAssertNil(added)
         XCTAssertEqual(counter.totalMicrojoules, 262_143_000_000)
-        XCTAssertEqual(counter.update(raw: 1_500_000, maxRangeMicrojoules: nil), 500_000, "counting resumes after a reset")
+        let resumed = counter.update(raw: 1_500_000, maxRangeMicrojoules: nil)
+        XCTAssertEqual(resumed, 500_000, "counting resumes after a reset")
     }
 
     func testDecreaseBelowRangeCheckIsReset() {

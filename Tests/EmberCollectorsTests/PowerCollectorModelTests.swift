@@ -148,7 +148,8 @@ final class PowerCollectorFitTests: XCTestCase {
 
     private func writeStat(_ tree: HardwareTree, busyTicks: Int) throws {
         try FileManager.default.createDirectory(atPath: tree.root + "/proc", withIntermediateDirectories: true)
-        try "cpu0 \(busyTicks) 0 0 100 0 0 0 0\n".write(toFile: tree.root + "/proc/stat", atomically: true, encoding: .utf8)
+        let line = "cpu0 \(busyTicks) 0 0 100 0 0 0 0\n"
+        try line.write(toFile: tree.root + "/proc/stat", atomically: true, encoding: .utf8)
     }
 
     /// Runs three times 1 s apart with the CPU fully busy between runs.
@@ -248,9 +249,11 @@ final class KernelEnergyModelTests: XCTestCase {
         try tree.write("kernel/debug/energy_model/cpu0/ps:500000/power", "1\n")
         try tree.write("kernel/debug/energy_model/cpu0/ps:1000000/frequency", "1000000\n")
         try tree.write("kernel/debug/energy_model/cpu0/ps:1000000/power", power)
-        try FileManager.default.createDirectory(atPath: tree.root + "/proc/sys/kernel", withIntermediateDirectories: true)
+        let kernel = tree.root + "/proc/sys/kernel"
+        try FileManager.default.createDirectory(atPath: kernel, withIntermediateDirectories: true)
         try release.write(toFile: tree.root + "/proc/sys/kernel/osrelease", atomically: true, encoding: .utf8)
-        let roots = SourceRoots(sysfs: tree.root + "/sys", procfs: tree.root + "/proc", debugfs: tree.root + "/sys/kernel/debug")
+        let roots = SourceRoots(
+            sysfs: tree.root + "/sys", procfs: tree.root + "/proc", debugfs: tree.root + "/sys/kernel/debug")
         return (tree, roots)
     }
 

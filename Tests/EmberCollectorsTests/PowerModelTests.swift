@@ -96,7 +96,8 @@ final class DynamicPowerModelTests: XCTestCase {
     }
 
     func testDevfreqLoadParsing() throws {
-        XCTAssertEqual(try DevfreqLoad.parse("12@1000000000Hz\n", path: "load"), DevfreqLoad(percent: 12, hertz: 1_000_000_000))
+        let load = try DevfreqLoad.parse("12@1000000000Hz\n", path: "load")
+        XCTAssertEqual(load, DevfreqLoad(percent: 12, hertz: 1_000_000_000))
         XCTAssertNil(try DevfreqLoad.parse("", path: "load"), "an empty load file is no reading")
         XCTAssertThrowsError(try DevfreqLoad.parse("12%", path: "load"))
         XCTAssertThrowsError(try DevfreqLoad.parse("120@300000000Hz", path: "load"))

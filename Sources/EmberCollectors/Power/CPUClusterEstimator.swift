@@ -2,11 +2,14 @@ import EmberCore
 
 /// Estimates the dynamic power of each CPU cluster (cpufreq policy) between two samples.
 ///
-/// Per cluster: C from the device tree; V from the cluster's regulator when readable, else from
-/// the OPP table at the cluster's frequency; f from the `time_in_state` average over the interval,
-/// else `scaling_cur_freq`; each core's busy fraction from `/proc/stat` deltas. Without C or V,
-/// the kernel's energy model in debugfs gives the power of a busy core instead. The first run
-/// only records `/proc/stat` and gives no estimate.
+/// Inputs per cluster:
+/// - C: the device tree's `dynamic-power-coefficient`.
+/// - V: the cluster's regulator when readable, else the OPP table at the cluster's frequency.
+/// - f: the `time_in_state` average over the interval, else `scaling_cur_freq`.
+/// - busy: each core's busy fraction from `/proc/stat` deltas.
+///
+/// Without C or V, the kernel's energy model in debugfs gives the power of a busy core instead.
+/// The first run only records `/proc/stat` and gives no estimate.
 struct CPUClusterEstimator {
     private let reader: SourceReader
     private let deviceTree: DeviceTreeReader

@@ -1,8 +1,8 @@
 import EmberCore
 
-/// What the device tree says about the CPUs: each logical CPU's node, its
-/// `dynamic-power-coefficient` and its OPP table. Read once, because the device tree does not
-/// change while the system runs.
+/// The device tree's facts about the CPUs: each logical CPU's node, its
+/// `dynamic-power-coefficient` and the root's `compatible` strings. The estimator reads them once,
+/// because the device tree does not change while the system runs.
 struct CPUDeviceTreeFacts {
     /// Node paths in logical CPU order.
     let nodes: [String]

@@ -5,7 +5,7 @@ import Musl
 #endif
 import EmberCore
 
-/// Where the grid carbon intensity comes from.
+/// The origin of the grid carbon intensity.
 enum CarbonIntensitySetting: Equatable {
     case none
     /// A fixed value in g/kWh.
@@ -18,8 +18,8 @@ enum CarbonIntensitySetting: Equatable {
 ///
 /// A file is read at the first run and again whenever its modification time, size or inode
 /// changes (an atomic rename gives a new inode). A file that is missing, unreadable or does not
-/// contain one non-negative number is recorded as an error once per change, and the last good
-/// value stays in use; before the first good value there is none, and no carbon is counted.
+/// contain one non-negative number is recorded as an error once per change. The last good value
+/// stays in use, and before the first good value there is none, so no carbon is counted.
 struct CarbonIntensitySource {
     private struct FileStamp: Equatable {
         var seconds: Int
@@ -58,7 +58,8 @@ struct CarbonIntensitySource {
         lastStamp = stamp
 
         do {
-            let value = try CarbonIntensitySource.parse(Text.attributeString(fileSystem.readAttribute(path)), path: path)
+            let text = Text.attributeString(try fileSystem.readAttribute(path))
+            let value = try CarbonIntensitySource.parse(text, path: path)
             gramsPerKilowattHour = value
             lastFailure = nil
         } catch {

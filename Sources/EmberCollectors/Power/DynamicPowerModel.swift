@@ -21,8 +21,8 @@ public struct DynamicPowerInput: Sendable, Equatable {
 /// The CMOS dynamic-power estimate the kernel's energy model also uses: P = C × V² × f per busy
 /// core, summed over the cores of a clock domain.
 ///
-/// It leaves out leakage, the interconnect and memory, which the static terms stand for; so it is
-/// an estimate that is usually low, not a measurement.
+/// It leaves out leakage, the interconnect and memory, which the static terms cover. So it is an
+/// estimate that is usually low, not a measurement.
 public enum DynamicPowerModel {
     /// Returns the domain's dynamic power in watts: Σ over cores of C × V² × f × busy, with C in
     /// µW/MHz/V², V in volts and f in MHz (which gives µW), divided by 10⁶.
@@ -37,8 +37,8 @@ public enum DynamicPowerModel {
 /// board input.
 ///
 /// Each sample moves the correction towards the residual (measured − estimate without the
-/// correction) by an exponential moving average with weight `rate`, so after n samples of a
-/// steady residual r the correction is r × (1 − (1 − rate)ⁿ).
+/// correction) by an exponential moving average with weight `rate`. After n samples of a steady
+/// residual r the correction is r × (1 − (1 − rate)ⁿ).
 public struct StaticTermFit: Sendable, Equatable {
     /// The fitted correction in watts, added to the configured static terms.
     public private(set) var correctionWatts: Double

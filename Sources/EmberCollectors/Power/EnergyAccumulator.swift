@@ -1,5 +1,5 @@
-/// Where a power series comes from: a measurement (`hwmon`, `power_supply`, `rapl`, `iio`) or
-/// Ember's estimate (`model`). It is the `source` label of every power, energy and carbon series.
+/// The origin of a power series: a measurement (`hwmon`, `power_supply`, `rapl`, `iio`) or Ember's
+/// estimate (`model`). It is the `source` label of every power, energy and carbon series.
 public enum PowerSource: String, Sendable, Hashable, CaseIterable {
     case hwmon
     case powerSupply = "power_supply"
@@ -10,7 +10,7 @@ public enum PowerSource: String, Sendable, Hashable, CaseIterable {
 
 /// The identity of one power series: its `domain` and `source` labels.
 public struct PowerSeries: Sendable, Hashable, Comparable {
-    /// What the series covers, such as `cpu_policy4`, `board` or an INA226 rail.
+    /// The part of the machine the series covers, such as `cpu_policy4`, `board` or an INA226 rail.
     public let domain: String
     public let source: PowerSource
 
@@ -31,7 +31,7 @@ public struct PowerSeries: Sendable, Hashable, Comparable {
 /// hardware energy counter adds its counter's increase directly instead.
 ///
 /// A run in which a series had no reading (a failed read, a vanished device) ends its segment,
-/// so the next reading starts a new one and the gap is never integrated: energy is undercounted
+/// so the next reading starts a new one and the gap is never integrated. Energy is undercounted
 /// across a gap rather than guessed.
 public struct EnergyAccumulator: Sendable {
     private struct LastReading: Sendable {
@@ -67,7 +67,7 @@ public struct EnergyAccumulator: Sendable {
     }
 
     /// Adds energy a hardware counter measured, such as a wrap-corrected RAPL or hwmon
-    /// `energyN_input` increase; nil (a first reading or a reset) only marks the series as seen.
+    /// `energyN_input` increase. A nil increase (a first reading or a reset) only marks the series as seen.
     public mutating func add(_ series: PowerSeries, joules: Double?) {
         seenThisRun.insert(series)
         totals[series, default: 0] += joules ?? 0

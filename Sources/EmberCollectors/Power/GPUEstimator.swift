@@ -22,9 +22,10 @@ struct DevfreqLoad: Equatable {
     }
 }
 
-/// Estimates the GPU's dynamic power from its devfreq `load`, where the kernel has that file
-/// (vendor Rockchip 6.1 kernels; not vendor 5.10 or mainline) and the device tree gives the GPU
-/// node a `dynamic-power-coefficient` (vendor RK3588 trees: 2982; mainline has none).
+/// Estimates the GPU's dynamic power from its devfreq `load` and the GPU node's
+/// `dynamic-power-coefficient`, where both exist. Vendor Rockchip 6.1 kernels have the `load`
+/// file, vendor 5.10 and mainline do not. Vendor RK3588 device trees set the coefficient (2982),
+/// mainline does not.
 struct GPUEstimator {
     private let reader: SourceReader
     private let deviceTree: DeviceTreeReader

@@ -62,7 +62,8 @@ struct HwmonPowerReader {
         -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
         for channel in channels(files, type: "energy", suffixes: ["_input"]) {
-            if let microjoules = reader.readOrRecord(directory + "/" + channel + "_input", into: &sink, reader.unsigned) {
+            let path = directory + "/" + channel + "_input"
+            if let microjoules = reader.readOrRecord(path, into: &sink, reader.unsigned) {
                 readings.append(reading(chip, channel, .energyCounter(microjoules: microjoules, wrapsAt: nil)))
             }
         }

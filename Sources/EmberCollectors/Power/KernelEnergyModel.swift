@@ -10,9 +10,8 @@ struct EnergyModelState: Equatable {
 /// Reads the kernel's energy model from debugfs, the fallback for clusters whose device tree
 /// gives no coefficient or whose voltage is unknown (firmware-provided models such as SCMI).
 ///
-/// The `power` file is in microwatts since Linux 5.19 and in milliwatts before (commit
-/// "PM: EM: use micro-Watts in EM"), so the unit follows `/proc/sys/kernel/osrelease`; without a
-/// readable release the model is not used.
+/// The `power` file is in microwatts since Linux 5.19 and in milliwatts before, so the unit
+/// follows `/proc/sys/kernel/osrelease`. Without a readable release the model is not used.
 struct KernelEnergyModel {
     let reader: SourceReader
 

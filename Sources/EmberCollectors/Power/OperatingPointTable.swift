@@ -3,8 +3,8 @@ import EmberCore
 /// An `operating-points-v2` table from the device tree: the target voltage of each frequency.
 public struct OperatingPointTable: Sendable, Equatable {
     /// Target microvolts by frequency in hertz. The target is the first cell of `opp-microvolt`,
-    /// which holds `<target>` or `<target min max>`, and on some vendor kernels a second triple for
-    /// a memory supply.
+    /// which contains `<target>` or `<target min max>`, and on some vendor kernels a second triple
+    /// for a memory supply.
     public let microvoltsByHertz: [UInt64: UInt32]
 
     public init(microvoltsByHertz: [UInt64: UInt32]) {
@@ -41,7 +41,8 @@ struct OperatingPointTableLoader {
 
     private func findNode(withPhandle phandle: UInt32) throws -> String? {
         for parent in [deviceTree.base, deviceTree.base + "/cpus"] {
-            for name in try deviceTree.reader.optionalEntries(parent) where name.hasPrefix("opp") || name.contains("opp-table") {
+            let names = try deviceTree.reader.optionalEntries(parent)
+            for name in names where name.hasPrefix("opp") || name.contains("opp-table") {
                 let node = parent + "/" + name
                 if try deviceTree.optionalCells(node + "/phandle")?.first == phandle {
                     return node

@@ -57,7 +57,8 @@ struct PowerOptions {
         let file = options.string(carbonIntensityFileFlag, default: "")
         if !fixed.isEmpty && !file.isEmpty {
             throw PowerOptionError(
-                message: "--\(carbonIntensityFlag) and --\(carbonIntensityFileFlag) are mutually exclusive; set only one")
+                message: "--\(carbonIntensityFlag) and --\(carbonIntensityFileFlag) are mutually exclusive; "
+                    + "set only one")
         }
         if !file.isEmpty {
             return .file(file)

@@ -4,7 +4,7 @@ import EmberCore
 /// of USB Power Delivery ports.
 ///
 /// A tcpm supply (`tcpm-source-psy-*`, type `USB` with a `usb_type` list) reports the voltage and
-/// current its port negotiated, not a measurement: an Orange Pi 5 Plus reads 0 V and 0 A on it
+/// current its port negotiated, not a measurement. An Orange Pi 5 Plus reads 0 V and 0 A on it
 /// because that Type-C port is not its power input. So it is exported as a contract only.
 struct PowerSupplyReader {
     let reader: SourceReader

@@ -3,7 +3,7 @@ import EmberCore
 /// Maps a power domain to the regulator that supplies it, by regulator name.
 ///
 /// The device tree links a CPU to its supply through a `cpu-supply` phandle, but sysfs shows a
-/// regulator only by its `name`, so this table stands in for that link on the SoCs it lists.
+/// regulator only by its `name`, so this table replaces that link on the SoCs it lists.
 /// NOTE: boards that rename the rails in their device tree need a new row here.
 enum SupplyRegulatorNames {
     /// Regulator names by device-tree `compatible` of the SoC, then by domain: a CPU domain is
