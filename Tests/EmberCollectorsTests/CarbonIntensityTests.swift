@@ -39,7 +39,7 @@ final class CarbonIntensityFileTests: XCTestCase {
         XCTAssertEqual(intensity(second), 125.5)
     }
 
-    func testBadFileKeepsLastGoodValueAndRecordsOnce() throws {
+    func testBadFileKeepsLastValue() throws {
         let path = directory + "/intensity"
         try write("300\n", to: path)
         let harness = try PowerHarness(

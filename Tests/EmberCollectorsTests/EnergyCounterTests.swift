@@ -3,7 +3,7 @@ import EmberCore
 import XCTest
 
 final class EnergyCounterTests: XCTestCase {
-    func testWrapAtKnownRangeAddsRemainderAndNewValue() {
+    func testWrapAtKnownRange() {
         var counter = EnergyCounter()
         counter.update(raw: 262_143_000_000, maxRangeMicrojoules: 262_143_328_850)
 

@@ -59,7 +59,7 @@ enum HardwareHarness {
         return sink
     }
 
-    /// A collector context reading `roots` through `fileSystem`, logging errors only.
+    /// Returns a collector context that reads `roots` through `fileSystem` and logs errors only.
     static func context(_ roots: SourceRoots, fileSystem: any FileSystem = SystemFileSystem()) -> CollectorContext {
         let reader = SourceReader(roots: roots, fileSystem: fileSystem)
         return CollectorContext(reader: reader, logger: Logger(level: .error), options: CollectorOptions())

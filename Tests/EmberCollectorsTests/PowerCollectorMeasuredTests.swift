@@ -98,7 +98,7 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         }
     }
 
-    func testOrangePi5PlusTypeCPortIsContractNotPower() throws {
+    func testOrangePi5PlusTypeCContract() throws {
         for tree in ["rk3588/opi5plus-v5.10", "rk3588/opi5plus-mainline"] {
             let sink = try PowerHarness(roots: Fixtures.roots(tree)).run()
             let supply = ["power_supply": "tcpm-source-psy-6-0022"]

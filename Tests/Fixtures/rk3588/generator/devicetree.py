@@ -37,15 +37,19 @@ VENDOR_OPP_TABLES = {
 # The vendor GPU node's `dynamic-power-coefficient` (Rockchip rk3588s.dtsi).
 VENDOR_GPU_COEFFICIENT = 2982
 
-# Placeholder phandles: dtc numbers phandles in the order it meets references, so the real values
-# depend on the whole source; only the links between nodes matter to readers.
+# Placeholder phandles. dtc numbers phandles in the order it meets references, so the real values
+# depend on the whole source. Only the links between nodes matter to readers.
 CLUSTER_PHANDLES = (0x10, 0x11, 0x12)
 GPU_OPP_PHANDLE = 0x13
 
 
 def cluster_of(cpu):
     """Return the RK3588 cluster index of a CPU: 0 for cpu0-3 (A55), 1 for cpu4-5, 2 for cpu6-7."""
-    return 0 if cpu < 4 else (1 if cpu < 6 else 2)
+    if cpu < 4:
+        return 0
+    if cpu < 6:
+        return 1
+    return 2
 
 
 def write_devicetree(tree, variant):
