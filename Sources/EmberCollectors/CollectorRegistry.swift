@@ -48,6 +48,19 @@ public enum CollectorRegistry {
             name: "rapl", summary: "RAPL energy counters from /sys/class/powercap."
         ) { RaplCollector(context: $0) },
         CollectorDefinition(
+            name: "devfreq",
+            summary: "GPU, NPU and memory controller frequencies, load and frequency residency from /sys/class/devfreq."
+        ) { DevfreqCollector(context: $0) },
+        CollectorDefinition(
+            name: "rknpu", summary: "Per-core NPU load from the Rockchip vendor RKNPU driver (debugfs or procfs)."
+        ) { RKNPUCollector(context: $0) },
+        CollectorDefinition(
+            name: "cpuidle", summary: "Time and entries per CPU idle state from /sys/devices/system/cpu/cpuN/cpuidle."
+        ) { CpuidleCollector(context: $0) },
+        CollectorDefinition(
+            name: "regulator", summary: "Voltage and current regulators (PMIC rails) from /sys/class/regulator."
+        ) { RegulatorCollector(context: $0) },
+        CollectorDefinition(
             name: "power",
             summary: "Measured power (hwmon, power_supply, RAPL), an energy-model estimate, energy and carbon totals.",
             optionHelp: PowerOptions.help

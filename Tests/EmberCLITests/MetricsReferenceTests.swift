@@ -32,13 +32,19 @@ final class MetricsReferenceTests: XCTestCase {
 
     /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
     /// and `power1_average` as amdgpu reports it), a battery's temperature, whose trailing-window
-    /// families must be documented too, and the Raspberry Pi's under-voltage alarm.
+    /// families must be documented too, a regulator that reports current, and the Raspberry Pi's
+    /// under-voltage alarm.
     static let extraSources = [
         "sys/class/hwmon/hwmon0/name": "amdgpu",
         "sys/class/hwmon/hwmon0/power1_input": "15000000",
         "sys/class/hwmon/hwmon0/power1_average": "14000000",
         "sys/class/power_supply/BAT0/type": "Battery",
         "sys/class/power_supply/BAT0/temp": "312",
+        "sys/class/regulator/regulator.0/name": "vbus_limit",
+        "sys/class/regulator/regulator.0/type": "current",
+        "sys/class/regulator/regulator.0/microamps": "1500000",
+        "sys/class/regulator/regulator.0/min_microamps": "500000",
+        "sys/class/regulator/regulator.0/max_microamps": "3000000",
         "sys/class/hwmon/hwmon1/name": "rpi_volt",
         "sys/class/hwmon/hwmon1/in0_lcrit_alarm": "0",
     ]

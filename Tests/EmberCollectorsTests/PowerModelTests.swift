@@ -94,12 +94,4 @@ final class DynamicPowerModelTests: XCTestCase {
 
         XCTAssertEqual(fit.update(measuredWatts: 10, uncorrectedEstimateWatts: 3), 0.8)
     }
-
-    func testDevfreqLoadParsing() throws {
-        let load = try DevfreqLoad.parse("12@1000000000Hz\n", path: "load")
-        XCTAssertEqual(load, DevfreqLoad(percent: 12, hertz: 1_000_000_000))
-        XCTAssertNil(try DevfreqLoad.parse("", path: "load"), "an empty load file is no reading")
-        XCTAssertThrowsError(try DevfreqLoad.parse("12%", path: "load"))
-        XCTAssertThrowsError(try DevfreqLoad.parse("120@300000000Hz", path: "load"))
-    }
 }

@@ -1,27 +1,5 @@
 import EmberCore
 
-/// A devfreq `load` reading: `busy_time × 100 / total_time` of the last window and the frequency.
-struct DevfreqLoad: Equatable {
-    let percent: UInt64
-    let hertz: UInt64
-
-    /// Parses `N@FHz`, as vendor Rockchip 6.1 kernels print it. Returns nil for an empty file,
-    /// which the kernel returns when the window had no time.
-    static func parse(_ text: String, path: String) throws -> DevfreqLoad? {
-        let trimmed = SysfsClass.trimSpace(text)
-        if trimmed.isEmpty {
-            return nil
-        }
-        let parts = trimmed.split(separator: "@")
-        guard parts.count == 2, parts[1].hasSuffix("Hz"), let percent = UInt64(parts[0]),
-              let hertz = UInt64(parts[1].dropLast(2)), percent <= 100
-        else {
-            throw ParseError(path: path, expected: "\"<percent>@<frequency>Hz\"", content: text)
-        }
-        return DevfreqLoad(percent: percent, hertz: hertz)
-    }
-}
-
 /// Estimates the GPU's dynamic power from its devfreq `load` and the GPU node's
 /// `dynamic-power-coefficient`, where both exist. Vendor Rockchip 6.1 kernels have the `load`
 /// file, vendor 5.10 and mainline do not. Vendor RK3588 device trees set the coefficient (2982),
@@ -67,11 +45,11 @@ struct GPUEstimator {
               }) ?? nil
         else { return nil }
 
-        let hertz = Double(load.hertz)
+        let hertz = Double(load.frequencyHertz)
         guard let volts = gpuVolts(node, hertz: hertz, compatible: compatible, sink: &sink) else { return nil }
         return DynamicPowerInput(
             coefficient: Double(coefficient), volts: volts, megahertz: hertz / 1_000_000,
-            busyFractions: [Double(load.percent) / 100])
+            busyFractions: [load.ratio])
     }
 
     /// Returns the GPU's device-tree node: the target of the device's `of_node` link when it
