@@ -29,6 +29,19 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         XCTAssertEqual(domains.filter { $0.hasPrefix("ina226/") }, ["ina226/power1"])
     }
 
+    func testSameNamedChipsGetUniqueDomains() throws {
+        let tree = try HardwareTree()
+        for chip in ["hwmon0", "hwmon1"] {
+            try tree.write("class/hwmon/\(chip)/name", "ina226\n")
+            try tree.write("class/hwmon/\(chip)/power1_input", "1000000\n")
+        }
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        XCTAssertEqual(powerWatts(sink, "ina226_hwmon0/power1", "hwmon"), 1)
+        XCTAssertEqual(powerWatts(sink, "ina226_hwmon1/power1", "hwmon"), 1)
+    }
+
     func testEnergyCountersGivePowerFromSecondRun() throws {
         let harness = try PowerHarness(roots: sensors)
         let rapl = sensors.sys("class/powercap/intel-rapl:0/energy_uj")

@@ -148,10 +148,11 @@ struct CPUClusterEstimator {
         return tables[policy]??.volts(atHertz: megahertz * 1_000_000)
     }
 
-    /// Logs once per policy why it has no estimate; a missing input is a property of the
-    /// machine, not an error.
+    /// Logs once per reason why a cluster has no estimate, naming the first policy it hit, so a
+    /// machine with a policy per CPU logs one line. A missing input is a property of the machine,
+    /// not an error.
     private mutating func noteGap(_ policy: String, _ reason: String) {
-        guard loggedGaps.insert(policy).inserted else { return }
-        logger.info("no power estimate for a CPU cluster", ("policy", policy), ("reason", reason))
+        guard loggedGaps.insert(reason).inserted else { return }
+        logger.info("no power estimate for CPU clusters", ("first_policy", policy), ("reason", reason))
     }
 }

@@ -1,10 +1,12 @@
-/// The origin of a power series: a measurement (`hwmon`, `power_supply`, `rapl`, `iio`) or Ember's
+/// The origin of a power series: a measurement (`hwmon`, `power_supply`, `rapl`) or Ember's
 /// estimate (`model`). It is the `source` label of every power, energy and carbon series.
+///
+/// NOTE: an IIO ADC gives only the board's input voltage (`ember_board_input_volts`), so there is
+/// no `iio` power source until a current channel can be paired with it.
 public enum PowerSource: String, Sendable, Hashable, CaseIterable {
     case hwmon
     case powerSupply = "power_supply"
     case rapl
-    case iio
     case model
 }
 

@@ -5,7 +5,8 @@ import EmberCore
 /// the Raspberry Pi's under-voltage alarm.
 ///
 /// Each series' domain is `<chip>/<channel>`, with the chip named as node_exporter names it
-/// (`platform_ina226_0`, or the `name` file without a device link), so it joins `node_hwmon_*`.
+/// (`i2c_1_1_0040` from the device path, or the `name` file without a device link) and made
+/// unique as the hwmon collector makes it, so it joins `node_hwmon_*`.
 struct HwmonPowerReader {
     let reader: SourceReader
 
@@ -14,33 +15,50 @@ struct HwmonPowerReader {
         var alarms: [UndervoltageAlarm] = []
     }
 
+    /// One hwmon directory's file names, `name` and chip label before collisions are resolved.
+    private struct Chip {
+        let directory: String
+        let directoryName: String
+        let files: [String]
+        let name: String?
+        let label: String
+    }
+
     func read(sink: inout MetricSink) -> Result {
         let classPath = reader.roots.sys("class/hwmon")
+        let entries = sink.attempt({ try reader.optionalEntries(classPath) }) ?? []
+        let chips = entries.compactMap { readChip(classPath + "/" + $0, directoryName: $0, sink: &sink) }
+        let labels = HwmonChipLabel.makeUnique(chips.map { ($0.label, $0.directoryName) })
+
         var result = Result()
-        for entry in sink.attempt({ try reader.optionalEntries(classPath) }) ?? [] {
-            readChip(classPath + "/" + entry, into: &result, sink: &sink)
+        for (chip, label) in zip(chips, labels) {
+            readSensors(chip, label: label, into: &result, sink: &sink)
         }
         return result
     }
 
-    private func readChip(_ directory: String, into result: inout Result, sink: inout MetricSink) {
-        guard let files = sink.attempt({ try reader.entries(directory) }) else { return }
-        let present = Set(files)
-        let name = present.contains("name")
+    private func readChip(_ directory: String, directoryName: String, sink: inout MetricSink) -> Chip? {
+        guard let files = sink.attempt({ try reader.entries(directory) }) else { return nil }
+        let name = files.contains("name")
             ? reader.readOrRecord(directory + "/name", into: &sink, reader.string).map(SysfsClass.trimSpace) : nil
-        guard let chip = HwmonChipLabel.derive(
+        guard let label = HwmonChipLabel.derive(
             resolvedDevice: try? reader.fileSystem.resolvePath(directory + "/device"), nameFile: name,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
-        else { return }
+        else { return nil }
+        return Chip(directory: directory, directoryName: directoryName, files: files, name: name, label: label)
+    }
 
-        if name == "rpi_volt", present.contains("in0_lcrit_alarm"),
+    private func readSensors(_ chip: Chip, label: String, into result: inout Result, sink: inout MetricSink) {
+        let present = Set(chip.files)
+        let directory = chip.directory
+        if chip.name == "rpi_volt", present.contains("in0_lcrit_alarm"),
            let value = reader.readOrRecord(directory + "/in0_lcrit_alarm", into: &sink, reader.integer) {
-            result.alarms.append(UndervoltageAlarm(chip: chip, active: value != 0))
+            result.alarms.append(UndervoltageAlarm(chip: label, active: value != 0))
         }
-        result.readings += powerReadings(directory, chip: chip, files: files, sink: &sink)
-        result.readings += energyReadings(directory, chip: chip, files: files, sink: &sink)
-        if let rails = name.flatMap({ CurrentSenseChips.rails[$0] }) {
-            result.readings += railReadings(directory, chip: chip, rails: rails, present: present, sink: &sink)
+        result.readings += powerReadings(directory, chip: label, files: chip.files, sink: &sink)
+        result.readings += energyReadings(directory, chip: label, files: chip.files, sink: &sink)
+        if let rails = chip.name.flatMap({ CurrentSenseChips.rails[$0] }) {
+            result.readings += railReadings(directory, chip: label, rails: rails, present: present, sink: &sink)
         }
     }
 
