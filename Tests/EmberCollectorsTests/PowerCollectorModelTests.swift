@@ -20,19 +20,21 @@ final class PowerCollectorModelTests: XCTestCase {
     }
 
     /// Runs twice 1 s apart: cpu0 100 % busy, cpu4 50 %, cpu5 100 %, the rest idle, with policy0
-    /// at 1800 MHz and policy4 at 2208 MHz.
-    private func runBusyInterval(_ harness: PowerHarness) throws -> MetricSink {
+    /// at 1800 MHz and policy4 at 2208 MHz. `edit` changes both `/proc/stat` texts.
+    private func runBusyInterval(
+        _ harness: PowerHarness, edit: @escaping (String) -> String = { $0 }
+    ) throws -> MetricSink {
         let cpufreq = roots.sys("devices/system/cpu/cpufreq/")
         harness.fileSystem.files[cpufreq + "policy0/scaling_cur_freq"] = "1800000\n"
         harness.fileSystem.files[cpufreq + "policy4/scaling_cur_freq"] = "2208000\n"
-        harness.fileSystem.files[roots.proc("stat")] = stat(Array(repeating: (1000, 1000), count: 8))
+        harness.fileSystem.files[roots.proc("stat")] = edit(stat(Array(repeating: (1000, 1000), count: 8)))
 
         return try harness.runTwice { files in
             var ticks = Array(repeating: (user: 1000, idle: 1100), count: 8)
             ticks[0] = (1100, 1000)
             ticks[4] = (1050, 1050)
             ticks[5] = (1100, 1000)
-            files.files[roots.proc("stat")] = stat(ticks)
+            files.files[roots.proc("stat")] = edit(stat(ticks))
         }
     }
 
@@ -51,6 +53,17 @@ final class PowerCollectorModelTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "board", "model")!, 1.34356248 + 0.370386, accuracy: 1e-9)
         XCTAssertNil(powerWatts(sink, "gpu", "model"), "mainline has no GPU coefficient and no load file")
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
+    func testOfflineCoreIsLeftOut() throws {
+        let harness = try PowerHarness(roots: roots)
+        harness.fileSystem.faults[roots.sys("class/regulator/regulator.2/microvolts")] = ENOENT
+        harness.fileSystem.files[roots.sys("devices/system/cpu/cpufreq/policy4/affected_cpus")] = "4\n"
+
+        let sink = try runBusyInterval(harness) { $0.replacingOccurrences(of: "\ncpu5 ", with: "\nxcpu5 ") }
+
+        // Only cpu4 is online, 50 % busy: 895708.32 µW × 0.5.
+        XCTAssertEqual(powerWatts(sink, "cpu_policy4", "model")!, 0.44785416, accuracy: 1e-9)
     }
 
     func testRegulatorVoltageWinsOverOPP() throws {

@@ -88,14 +88,17 @@ struct CPUClusterEstimator {
         _ policy: String, directory: String, facts: CPUDeviceTreeFacts, busy: [Int: Double], sink: inout MetricSink
     ) -> Double? {
         let megahertz = readMegahertz(policy, directory: directory, sink: &sink)
-        guard let cpusText = reader.readOrRecord(directory + "/related_cpus", into: &sink, reader.string) else {
-            return nil
-        }
-        let cpus = CpufreqParser.parseList(cpusText).compactMap { Int($0) }
-        let fractions = cpus.compactMap { busy[$0] }
-        guard let first = cpus.first, let megahertz, fractions.count == cpus.count else { return nil }
+        guard let related = readCPUList(directory + "/related_cpus", sink: &sink),
+              let first = Int(policy.dropFirst("policy".count)), let megahertz
+        else { return nil }
 
-        if let coefficient = facts.coefficient(forAnyOf: cpus),
+        // Offline CPUs stay in related_cpus but leave affected_cpus and /proc/stat, and draw no
+        // dynamic power, so only the online ones are summed.
+        let online = readCPUList(directory + "/affected_cpus", sink: &sink) ?? related
+        let fractions = online.compactMap { busy[$0] }
+        guard fractions.count == online.count else { return nil }
+
+        if let coefficient = facts.coefficient(forAnyOf: related),
            let volts = clusterVolts(policy, firstCPU: first, megahertz: megahertz, facts: facts, sink: &sink) {
             return DynamicPowerModel.watts(DynamicPowerInput(
                 coefficient: Double(coefficient), volts: volts, megahertz: megahertz, busyFractions: fractions))
@@ -106,6 +109,12 @@ struct CPUClusterEstimator {
         }
         noteGap(policy, "the device tree gives no dynamic-power-coefficient or voltage, and debugfs no energy model")
         return nil
+    }
+
+    /// Reads a cpufreq CPU list such as `4 5`; nil when absent or failed (recorded).
+    private func readCPUList(_ path: String, sink: inout MetricSink) -> [Int]? {
+        guard let text = reader.readOrRecord(path, into: &sink, reader.string) else { return nil }
+        return CpufreqParser.parseList(text).compactMap { Int($0) }
     }
 
     private mutating func energyModelStates(_ policy: String, firstCPU: Int, sink: inout MetricSink)
