@@ -26,7 +26,8 @@ public final class RaplCollector: Collector {
         counters = seeds.mapValues { EnergyCounter(startingAtMicrojoules: $0) }
     }
 
-    /// The accumulated counters in microjoules by zone directory, for persistence.
+    /// The accumulated counters in microjoules by zone directory, for persistence. Read it on the
+    /// thread that runs ``update(into:)`` or while no update runs, because the collector has no lock.
     public var accumulatedMicrojoules: [String: UInt64] { counters.mapValues(\.totalMicrojoules) }
 
     public func update(into sink: inout MetricSink) throws {

@@ -55,6 +55,28 @@ final class PowerCollectorModelTests: XCTestCase {
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
     }
 
+    func testFrequencyMixWeightsEachOPP() throws {
+        let harness = try PowerHarness(roots: roots)
+        let path = roots.sys("devices/system/cpu/cpufreq/policy4/stats/time_in_state")
+        harness.fileSystem.faults[roots.sys("class/regulator/regulator.2/microvolts")] = ENOENT
+        harness.fileSystem.files[path] = "1800000 1000\n2208000 1000\n"
+
+        var calls = 0
+        let sink = try runBusyInterval(harness) { text in
+            // The second call prepares the second run.
+            calls += 1
+            if calls == 2 {
+                harness.fileSystem.files[path] = "1800000 1050\n2208000 1050\n"
+            }
+            return text
+        }
+
+        // Half the second at 1800 MHz (OPP 0.85 V), half at 2208 MHz (0.9875 V), C = 416:
+        // 0.5 × 416 × 0.7225 × 1800 + 0.5 × 416 × 0.97515625 × 2208 = 0.5 × 541008 + 0.5 × 895708.32
+        // = 718358.16 µW per busy core, × 1.5 busy cores = 1077537.24 µW.
+        XCTAssertEqual(powerWatts(sink, "cpu_policy4", "model")!, 1.07753724, accuracy: 1e-9)
+    }
+
     func testOfflineCoreIsLeftOut() throws {
         let harness = try PowerHarness(roots: roots)
         harness.fileSystem.faults[roots.sys("class/regulator/regulator.2/microvolts")] = ENOENT

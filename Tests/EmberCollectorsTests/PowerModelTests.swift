@@ -94,4 +94,28 @@ final class DynamicPowerModelTests: XCTestCase {
 
         XCTAssertEqual(fit.update(measuredWatts: 10, uncorrectedEstimateWatts: 3), 0.8)
     }
+
+    func testFrequencyMixFromResidency() throws {
+        let old = [FrequencyResidency(frequencyKilohertz: 408_000, ticks: 100),
+                   FrequencyResidency(frequencyKilohertz: 1_800_000, ticks: 10)]
+        let new = [FrequencyResidency(frequencyKilohertz: 408_000, ticks: 175),
+                   FrequencyResidency(frequencyKilohertz: 1_800_000, ticks: 35),
+                   FrequencyResidency(frequencyKilohertz: 2_000_000, ticks: 9)]
+
+        let mix = try XCTUnwrap(FrequencyMix.between(old, new))
+
+        XCTAssertEqual(mix.states, [
+            FrequencyMix.State(megahertz: 408, share: 0.75), FrequencyMix.State(megahertz: 1800, share: 0.25),
+        ], "a frequency missing from the older reading is left out")
+        XCTAssertEqual(mix.averageMegahertz, 756)
+        XCTAssertEqual(mix.weightedSum { $0 * 2 }, 1512)
+        XCTAssertNil(mix.weightedSum { $0 > 1000 ? nil : $0 })
+    }
+
+    func testFrequencyMixRejectsResetAndIdleInterval() {
+        let old = [FrequencyResidency(frequencyKilohertz: 408_000, ticks: 100)]
+
+        XCTAssertNil(FrequencyMix.between(old, [FrequencyResidency(frequencyKilohertz: 408_000, ticks: 50)]))
+        XCTAssertNil(FrequencyMix.between(old, old))
+    }
 }

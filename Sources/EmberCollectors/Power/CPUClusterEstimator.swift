@@ -5,7 +5,7 @@ import EmberCore
 /// Inputs per cluster:
 /// - C: the device tree's `dynamic-power-coefficient`.
 /// - V: the cluster's regulator when readable, else the OPP table at the cluster's frequency.
-/// - f: the `time_in_state` average over the interval, else `scaling_cur_freq`.
+/// - f: each frequency's share of the interval from `time_in_state`, else `scaling_cur_freq`.
 /// - busy: each core's busy fraction from `/proc/stat` deltas.
 ///
 /// Without C or V, the kernel's energy model in debugfs gives the power of a busy core instead.
@@ -87,9 +87,9 @@ struct CPUClusterEstimator {
     private mutating func clusterWatts(
         _ policy: String, directory: String, facts: CPUDeviceTreeFacts, busy: [Int: Double], sink: inout MetricSink
     ) -> Double? {
-        let megahertz = readMegahertz(policy, directory: directory, sink: &sink)
+        let mix = readFrequencyMix(policy, directory: directory, sink: &sink)
         guard let related = readCPUList(directory + "/related_cpus", sink: &sink),
-              let first = Int(policy.dropFirst("policy".count)), let megahertz
+              let first = Int(policy.dropFirst("policy".count)), let mix
         else { return nil }
 
         // Offline CPUs stay in related_cpus but leave affected_cpus and /proc/stat, and draw no
@@ -97,18 +97,39 @@ struct CPUClusterEstimator {
         let online = readCPUList(directory + "/affected_cpus", sink: &sink) ?? related
         let fractions = online.compactMap { busy[$0] }
         guard fractions.count == online.count else { return nil }
+        let busyCores = fractions.reduce(0, +)
 
         if let coefficient = facts.coefficient(forAnyOf: related),
-           let volts = clusterVolts(policy, firstCPU: first, megahertz: megahertz, facts: facts, sink: &sink) {
-            return DynamicPowerModel.watts(DynamicPowerInput(
-                coefficient: Double(coefficient), volts: volts, megahertz: megahertz, busyFractions: fractions))
+           let perBusyCore = wattsPerBusyCore(policy, firstCPU: first, coefficient: coefficient, mix: mix,
+                                              facts: facts, sink: &sink) {
+            return perBusyCore * busyCores
         }
         if let states = energyModelStates(policy, firstCPU: first, sink: &sink),
-           let perBusyCore = KernelEnergyModel.watts(states, atMegahertz: megahertz) {
-            return perBusyCore * fractions.reduce(0, +)
+           let perBusyCore = mix.weightedSum({ KernelEnergyModel.watts(states, atMegahertz: $0) }) {
+            return perBusyCore * busyCores
         }
         noteGap(policy, "the device tree gives no dynamic-power-coefficient or voltage, and debugfs no energy model")
         return nil
+    }
+
+    /// Returns C × V² × f for one busy core: with the regulator's present voltage at the mean
+    /// frequency, else with each frequency's OPP voltage, weighted by time at that frequency.
+    private mutating func wattsPerBusyCore(
+        _ policy: String, firstCPU: Int, coefficient: UInt32, mix: FrequencyMix, facts: CPUDeviceTreeFacts,
+        sink: inout MetricSink
+    ) -> Double? {
+        let power = { (volts: Double, megahertz: Double) in
+            DynamicPowerModel.watts(DynamicPowerInput(
+                coefficient: Double(coefficient), volts: volts, megahertz: megahertz, busyFractions: [1]))
+        }
+        let names = SupplyRegulatorNames.table(compatible: facts.compatible)
+        if let name = names["cpu\(firstCPU)"], let volts = regulators.volts(named: name, sink: &sink) {
+            return power(volts, mix.averageMegahertz)
+        }
+        guard let table = operatingPoints(policy, firstCPU: firstCPU, facts: facts, sink: &sink) else { return nil }
+        return mix.weightedSum { megahertz in
+            table.volts(atHertz: megahertz * 1_000_000).map { power($0, megahertz) }
+        }
     }
 
     /// Reads a cpufreq CPU list such as `4 5`; nil when absent or failed (recorded).
@@ -125,36 +146,33 @@ struct CPUClusterEstimator {
         return energyModels[policy] ?? nil
     }
 
-    /// Returns the policy's frequency in MHz: the `time_in_state` average since the last run when
-    /// there is one, else `scaling_cur_freq`.
-    private mutating func readMegahertz(_ policy: String, directory: String, sink: inout MetricSink) -> Double? {
+    /// Returns the policy's frequency mix since the last run from `time_in_state` when there is
+    /// one, else `scaling_cur_freq` for the whole interval.
+    private mutating func readFrequencyMix(_ policy: String, directory: String, sink: inout MetricSink)
+        -> FrequencyMix? {
         let statsPath = directory + "/stats/time_in_state"
         let rows = reader.readOrRecord(statsPath, into: &sink) { path in
             try CpufreqParser.parseTimeInState(reader.string(path), path: path)
         }
         defer { previousResidency[policy] = rows }
-        if let rows, let old = previousResidency[policy],
-           let kilohertz = CpufreqParser.averageFrequency(from: old, to: rows) {
-            return kilohertz / 1000
+        if let rows, let old = previousResidency[policy], let mix = FrequencyMix.between(old, rows) {
+            return mix
         }
 
         let current = reader.readOrRecord(directory + "/scaling_cur_freq", into: &sink, reader.unsigned)
-        return current.map { Double($0) / 1000 }
+        return current.map { FrequencyMix.single(megahertz: Double($0) / 1000) }
     }
 
-    private mutating func clusterVolts(
-        _ policy: String, firstCPU: Int, megahertz: Double, facts: CPUDeviceTreeFacts, sink: inout MetricSink
-    ) -> Double? {
-        let names = SupplyRegulatorNames.table(compatible: facts.compatible)
-        if let name = names["cpu\(firstCPU)"], let volts = regulators.volts(named: name, sink: &sink) {
-            return volts
-        }
+    /// Returns the OPP table of the policy's first CPU, loaded once.
+    private mutating func operatingPoints(
+        _ policy: String, firstCPU: Int, facts: CPUDeviceTreeFacts, sink: inout MetricSink
+    ) -> OperatingPointTable? {
         guard firstCPU < facts.nodes.count else { return nil }
         if tables[policy] == nil {
             let loader = OperatingPointTableLoader(deviceTree: deviceTree)
             tables[policy] = .some(sink.attempt { try loader.table(for: facts.nodes[firstCPU]) } ?? nil)
         }
-        return tables[policy]??.volts(atHertz: megahertz * 1_000_000)
+        return tables[policy] ?? nil
     }
 
     /// Logs once per reason why a cluster has no estimate, naming the first policy it hit, so a

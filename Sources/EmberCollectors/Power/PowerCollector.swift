@@ -42,7 +42,8 @@ public final class PowerCollector: Collector {
         boardFit = StaticTermFit(rate: options.fitRate, startingAt: state.boardCorrectionWatts)
     }
 
-    /// The totals and the fitted correction to persist.
+    /// The totals and the fitted correction to persist. Read it on the thread that runs
+    /// ``update(into:)`` or while no update runs, because the collector has no lock.
     public var counterState: PowerCounterState {
         PowerCounterState(
             energyJoules: energy.totals, carbonGrams: carbon.mapValues(\.totalGrams),
