@@ -98,6 +98,32 @@ final class PowerCollectorMeasuredTests: XCTestCase {
             "the 2 s around the failed read are not integrated")
     }
 
+    func testEachReadErrorOmitsOnlyItsSeries() throws {
+        let path = sensors.sys("class/hwmon/hwmon0/power1_input")
+        for code in [EAGAIN, ENODATA, EINVAL, EIO] {
+            let harness = try PowerHarness(roots: sensors)
+            harness.fileSystem.faults[path] = code
+
+            let sink = try harness.run()
+
+            XCTAssertNil(powerWatts(sink, "ina226/power1", "hwmon"), Errno.name(of: code))
+            XCTAssertEqual(HardwareHarness.errorCodes(sink), [code])
+            XCTAssertEqual(powerWatts(sink, "BAT0", "power_supply"), 4.5, "other series stay")
+        }
+    }
+
+    func testPermissionDeniedIsUnavailableSource() throws {
+        let path = sensors.sys("class/hwmon/hwmon0/power1_input")
+        let harness = try PowerHarness(roots: sensors)
+        harness.fileSystem.faults[path] = EACCES
+
+        let sink = try harness.run()
+
+        XCTAssertNil(powerWatts(sink, "ina226/power1", "hwmon"))
+        XCTAssertTrue(sink.errors.isEmpty)
+        XCTAssertEqual(sink.unavailableSources.map(\.path), [path])
+    }
+
     func testGarbageAttributeIsParseError() throws {
         for content in ["", "watts\n", "4.5e6\n"] {
             let harness = try PowerHarness(roots: sensors)

@@ -12,7 +12,7 @@ struct FrequencyMix: Equatable {
 
     let states: [State]
 
-    /// A whole interval at one frequency, as `scaling_cur_freq` gives it.
+    /// Returns a mix with the whole interval at one frequency, as `scaling_cur_freq` gives it.
     static func single(megahertz: Double) -> FrequencyMix {
         FrequencyMix(states: [State(megahertz: megahertz, share: 1)])
     }
