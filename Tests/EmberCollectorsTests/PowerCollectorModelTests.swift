@@ -220,6 +220,21 @@ final class PowerCollectorFitTests: XCTestCase {
         XCTAssertEqual(harness.collector.counterState.boardCorrectionWatts, 0.75, accuracy: 1e-12)
     }
 
+    func testCPUSupplyPhandleFindsRegulator() throws {
+        let tree = try makeTree()
+        try tree.write("firmware/devicetree/base/cpus/cpu@0/cpu-supply", bytes: [0, 0, 0, 5])
+        try tree.write("firmware/devicetree/base/pmic/rail/phandle", bytes: [0, 0, 0, 5])
+        try tree.write("class/regulator/regulator.0/name", "custom_rail\n")
+        try tree.write("class/regulator/regulator.0/microvolts", "800000\n")
+        try tree.link("class/regulator/regulator.0/of_node", to: tree.path("firmware/devicetree/base/pmic/rail"))
+        let harness = try PowerHarness(roots: tree.roots)
+
+        let sinks = try runThreeTimes(harness, tree)
+
+        // The rail's 0.8 V, not the OPP's 1 V: 100 × 0.64 × 1000 MHz × 1 busy core = 64000 µW.
+        XCTAssertEqual(powerWatts(sinks[1], "cpu_policy0", "model")!, 0.064, accuracy: 1e-12)
+    }
+
     func testNoErrorWithoutBoardInput() throws {
         let tree = try makeTree()
         let harness = try PowerHarness(roots: tree.roots)

@@ -27,6 +27,8 @@ final class DeviceTreeCellsTests: XCTestCase {
         XCTAssertEqual(facts.coefficients[0], 228)
         XCTAssertEqual(facts.coefficients[7], 416)
         XCTAssertEqual(facts.compatible, ["xunlong,orangepi-5-plus", "rockchip,rk3588"])
+        XCTAssertEqual(facts.supplies[4], 0x20)
+        XCTAssertNil(facts.supplies[0], "the fixture has no node for the A55 cluster's RK806 rail")
         XCTAssertEqual(table.microvoltsByHertz.count, 7)
         XCTAssertEqual(table.volts(atHertz: 2_208_000_000), 0.9875)
         XCTAssertEqual(table.volts(atHertz: 2_100_000_000), 0.9875, "between two OPPs the higher one counts")

@@ -4,7 +4,7 @@ import EmberCore
 ///
 /// Inputs per cluster:
 /// - C: the device tree's `dynamic-power-coefficient`.
-/// - V: the cluster's regulator when readable, else the OPP table at the cluster's frequency.
+/// - V: the cluster's regulator (by `cpu-supply`, else by name) when readable, else the OPP table.
 /// - f: each frequency's share of the interval from `time_in_state`, else `scaling_cur_freq`.
 /// - busy: each core's busy fraction from `/proc/stat` deltas.
 ///
@@ -122,14 +122,20 @@ struct CPUClusterEstimator {
             DynamicPowerModel.watts(DynamicPowerInput(
                 coefficient: Double(coefficient), volts: volts, megahertz: megahertz, busyFractions: [1]))
         }
-        let names = SupplyRegulatorNames.table(compatible: facts.compatible)
-        if let name = names["cpu\(firstCPU)"], let volts = regulators.volts(named: name, sink: &sink) {
+        if let volts = regulatorVolts(firstCPU: firstCPU, facts: facts, sink: &sink) {
             return power(volts, mix.averageMegahertz)
         }
         guard let table = operatingPoints(policy, firstCPU: firstCPU, facts: facts, sink: &sink) else { return nil }
         return mix.weightedSum { megahertz in
             table.volts(atHertz: megahertz * 1_000_000).map { power($0, megahertz) }
         }
+    }
+
+    /// Returns the voltage of the regulator that supplies `firstCPU`: the one its `cpu-supply`
+    /// phandle names, else the one ``SupplyRegulatorNames`` lists for the SoC.
+    private mutating func regulatorVolts(firstCPU: Int, facts: CPUDeviceTreeFacts, sink: inout MetricSink) -> Double? {
+        let name = SupplyRegulatorNames.table(compatible: facts.compatible)["cpu\(firstCPU)"]
+        return regulators.volts(phandle: facts.supplies[firstCPU], named: name, sink: &sink)
     }
 
     /// Reads a cpufreq CPU list such as `4 5`; nil when absent or failed (recorded).

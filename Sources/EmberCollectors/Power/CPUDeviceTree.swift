@@ -8,6 +8,8 @@ struct CPUDeviceTreeFacts {
     let nodes: [String]
     /// Coefficients in µW/MHz/V² by logical CPU, for CPUs whose node has one.
     let coefficients: [Int: UInt32]
+    /// `cpu-supply` phandles by logical CPU, for CPUs whose node has one.
+    let supplies: [Int: UInt32]
     /// The root node's `compatible` strings, such as `rockchip,rk3588`.
     let compatible: [String]
 
@@ -28,11 +30,13 @@ struct CPUDeviceTreeFacts {
         nodes.sort { $0.reg < $1.reg }
 
         var coefficients: [Int: UInt32] = [:]
+        var supplies: [Int: UInt32] = [:]
         for (cpu, node) in nodes.enumerated() {
             coefficients[cpu] = try deviceTree.optionalCells(node.path + "/dynamic-power-coefficient")?.first
+            supplies[cpu] = try deviceTree.optionalCells(node.path + "/cpu-supply")?.first
         }
         return CPUDeviceTreeFacts(
-            nodes: nodes.map(\.path), coefficients: coefficients,
+            nodes: nodes.map(\.path), coefficients: coefficients, supplies: supplies,
             compatible: try readStrings(deviceTree, deviceTree.base + "/compatible"))
     }
 

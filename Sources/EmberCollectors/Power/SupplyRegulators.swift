@@ -32,24 +32,39 @@ enum SupplyRegulatorNames {
     }
 }
 
-/// Reads the voltage of named regulators from `class/regulator/*/{name,microvolts}`.
+/// Reads the voltage of regulators from `class/regulator/*/microvolts`, found by `name` or by the
+/// `phandle` of their device-tree node (the `of_node` link the driver core creates).
 struct RegulatorVoltages {
+    private struct Directories {
+        var byName: [String: String] = [:]
+        var byPhandle: [UInt32: String] = [:]
+    }
+
     let reader: SourceReader
-    /// Regulator directories by `name`, found once because regulators do not come and go.
-    private var directories: [String: String]?
+    /// Regulator directories, found once because regulators do not come and go.
+    private var directories: Directories?
 
     init(reader: SourceReader) {
         self.reader = reader
     }
 
-    /// Returns the regulator's voltage in volts, nil when no regulator has that name or its
-    /// voltage is not readable (the `microvolts` file is absent). A failed read is recorded.
-    mutating func volts(named name: String, sink: inout MetricSink) -> Double? {
+    /// Returns the voltage in volts of the regulator whose device-tree node has `phandle`, else of
+    /// the one named `name`; nil when there is none or its voltage is not readable (the
+    /// `microvolts` file is absent). A failed read is recorded.
+    mutating func volts(phandle: UInt32? = nil, named name: String? = nil, sink: inout MetricSink) -> Double? {
+        guard let found = lookUp(sink: &sink) else { return nil }
+        let directory = phandle.flatMap { found.byPhandle[$0] } ?? name.flatMap { found.byName[$0] }
+        return directory.flatMap { readVolts($0, sink: &sink) }
+    }
+
+    private mutating func lookUp(sink: inout MetricSink) -> Directories? {
         if directories == nil {
             directories = scan(sink: &sink)
         }
-        guard let directory = directories?[name] else { return nil }
+        return directories
+    }
 
+    private func readVolts(_ directory: String, sink: inout MetricSink) -> Double? {
         let path = directory + "/microvolts"
         guard let microvolts = reader.readOrRecord(path, into: &sink, reader.integer), microvolts > 0 else {
             return nil
@@ -57,17 +72,21 @@ struct RegulatorVoltages {
         return Double(microvolts) / 1_000_000
     }
 
-    /// Returns regulator directories by name, or nil when the class directory failed to list, so
-    /// the next call scans again.
-    private func scan(sink: inout MetricSink) -> [String: String]? {
+    /// Returns regulator directories by name and phandle, or nil when the class directory failed
+    /// to list, so the next call scans again.
+    private func scan(sink: inout MetricSink) -> Directories? {
         let classPath = reader.roots.sys("class/regulator")
         guard let entries = sink.attempt({ try reader.optionalEntries(classPath) }) else { return nil }
 
-        var found: [String: String] = [:]
+        let deviceTree = DeviceTreeReader(reader: reader)
+        var found = Directories()
         for entry in entries {
             let directory = classPath + "/" + entry
             if let name = reader.readOrRecord(directory + "/name", into: &sink, reader.string) {
-                found[SysfsClass.trimSpace(name)] = directory
+                found.byName[SysfsClass.trimSpace(name)] = directory
+            }
+            if let phandle = sink.attempt({ try deviceTree.optionalCells(directory + "/of_node/phandle") })??.first {
+                found.byPhandle[phandle] = directory
             }
         }
         return found

@@ -43,6 +43,14 @@ CLUSTER_PHANDLES = (0x10, 0x11, 0x12)
 GPU_OPP_PHANDLE = 0x13
 
 
+# The A76 clusters' RK8602/RK8603 regulators at 0x42/0x43 on i2c0 and the CPUs each supplies
+# (`cpu-supply`). The node names are placeholders.
+CPU_SUPPLY_NODES = {
+    "vdd_cpu_big0_s0": ("i2c@fd880000/regulator@42", 0x20, (4, 5)),
+    "vdd_cpu_big1_s0": ("i2c@fd880000/regulator@43", 0x21, (6, 7)),
+}
+
+
 def cluster_of(cpu):
     """Return the RK3588 cluster index of a CPU: 0 for cpu0-3 (A55), 1 for cpu4-5, 2 for cpu6-7."""
     if cpu < 4:
@@ -59,6 +67,7 @@ def write_devicetree(tree, variant):
     tree.binary(f"{BASE}/cpus/#size-cells", be32(0))
     for cpu in range(8):
         write_cpu_node(tree, variant, cpu)
+    write_cpu_supplies(tree)
     if variant.mainline:
         write_opp_tables(tree, MAINLINE_OPP_TABLES, cells=3)
     else:
@@ -77,6 +86,15 @@ def write_cpu_node(tree, variant, cpu):
     if cpu in variant.power_coefficients:
         tree.binary(f"{node}/dynamic-power-coefficient", be32(variant.power_coefficients[cpu]))
     tree.binary(f"{node}/operating-points-v2", be32(CLUSTER_PHANDLES[cluster_of(cpu)]))
+
+
+def write_cpu_supplies(tree):
+    """Write the big clusters' regulator nodes and the `cpu-supply` phandles that point at them."""
+    for name, (node, phandle, cpus) in CPU_SUPPLY_NODES.items():
+        tree.binary(f"{BASE}/{node}/regulator-name", dt_strings(name))
+        tree.binary(f"{BASE}/{node}/phandle", be32(phandle))
+        for cpu in cpus:
+            tree.binary(f"{BASE}/cpus/cpu@{cpu * 0x100:x}/cpu-supply", be32(phandle))
 
 
 def write_opp_tables(tree, tables, cells):
