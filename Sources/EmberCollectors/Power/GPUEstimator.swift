@@ -68,8 +68,10 @@ struct GPUEstimator {
 
     private mutating func gpuVolts(_ node: String, hertz: Double, compatible: [String], sink: inout MetricSink)
         -> Double? {
-        if let name = SupplyRegulatorNames.table(compatible: compatible)["gpu"],
-           let volts = regulators.volts(named: name, sink: &sink) {
+        // Mali device trees name the GPU's regulator in `mali-supply`.
+        let phandle = sink.attempt { try deviceTree.optionalCells(node + "/mali-supply") }??.first
+        let name = SupplyRegulatorNames.table(compatible: compatible)["gpu"]
+        if let volts = regulators.volts(phandle: phandle, named: name, sink: &sink) {
             return volts
         }
         if tables[node] == nil {
