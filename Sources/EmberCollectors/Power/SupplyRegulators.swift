@@ -2,16 +2,16 @@ import EmberCore
 
 /// Maps a power domain to the regulator that supplies it, by regulator name.
 ///
-/// The device tree links a CPU to its supply through a `cpu-supply` phandle, but sysfs shows a
-/// regulator only by its `name`, so this table replaces that link on the SoCs it lists.
+/// The `cpu-supply` and `mali-supply` phandles come first. This table is the fallback when a
+/// kernel gives regulators no `of_node` link, so the phandle matches no regulator.
 /// NOTE: boards that rename the rails in their device tree need a new row here.
 enum SupplyRegulatorNames {
     /// Regulator names by device-tree `compatible` of the SoC, then by domain: a CPU domain is
     /// keyed by the first CPU of its cpufreq policy (`cpu4`), the GPU as `gpu`.
     ///
-    /// RK3588 names are those of the Rockchip and mainline board files for the Orange Pi 5 Plus,
-    /// Rock 5B and their siblings: the A55 cluster on the RK806's `vdd_cpu_lit_s0`, the A76
-    /// clusters on two RK8602/RK8603 regulators, the GPU on `vdd_gpu_s0`.
+    /// RK3588 names are those of the Orange Pi 5 Plus vendor and mainline board files: the A55
+    /// cluster on the RK806's `vdd_cpu_lit_s0`, the A76 clusters on an RK8602 and an RK8603, the
+    /// GPU on `vdd_gpu_s0`. sbc-bench output of a Rock 5B shows the same A76 names.
     static let bySoC: [String: [String: String]] = [
         "rockchip,rk3588": [
             "cpu0": "vdd_cpu_lit_s0", "cpu4": "vdd_cpu_big0_s0", "cpu6": "vdd_cpu_big1_s0", "gpu": "vdd_gpu_s0",
@@ -49,8 +49,8 @@ struct RegulatorVoltages {
     }
 
     /// Returns the voltage in volts of the regulator whose device-tree node has `phandle`, else of
-    /// the one named `name`; nil when there is none or its voltage is not readable (the
-    /// `microvolts` file is absent). A failed read is recorded.
+    /// the one named `name`. Returns nil when there is none or its `microvolts` file is absent,
+    /// and also when the read fails, which is recorded.
     mutating func volts(phandle: UInt32? = nil, named name: String? = nil, sink: inout MetricSink) -> Double? {
         guard let found = lookUp(sink: &sink) else { return nil }
         let directory = phandle.flatMap { found.byPhandle[$0] } ?? name.flatMap { found.byName[$0] }
