@@ -183,6 +183,9 @@ final class PowerCollectorMeasuredTests: XCTestCase {
             ["collector.power.iio-input": "in_voltage6"],
             ["collector.power.iio-divider": "-2"],
             ["collector.power.fit-rate": "1.5"],
+            ["collector.power.domain-static-watts": "cpu_policy0"],
+            ["collector.power.domain-static-watts": "=0.1"],
+            ["collector.power.domain-static-watts": "gpu=-1"],
             ["collector.power.carbon-intensity": "lots"],
             ["collector.power.carbon-intensity": "400", "collector.power.carbon-intensity-file": "/tmp/x"],
         ]

@@ -146,6 +146,18 @@ final class PowerCollectorModelTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "board", "model")!, clusters.reduce(1.5, +), accuracy: 1e-12)
     }
 
+    func testDomainStaticTermReplacesDefault() throws {
+        let options = [
+            "collector.power.cpu-static-watts": "0.1", "collector.power.domain-static-watts": "cpu_policy6=0.25",
+        ]
+        let harness = try PowerHarness(roots: roots, options: options)
+
+        let sink = try runBusyInterval(harness)
+
+        XCTAssertEqual(powerWatts(sink, "cpu_policy6", "model")!, 0.25, accuracy: 1e-12, "idle: static term only")
+        XCTAssertEqual(powerWatts(sink, "cpu_policy0", "model")!, 0.370386 + 0.1, accuracy: 1e-9)
+    }
+
     func testVendorGPUFromLoadAndOPP() throws {
         let vendor = Fixtures.roots("rk3588/opi5plus-v6.1")
         let harness = try PowerHarness(roots: vendor)

@@ -180,9 +180,9 @@ public final class PowerCollector: Collector {
                 DeviceTreeReader(reader: reader), reader.roots.sys("firmware/devicetree/base/compatible")) }
         }
         let cpus = cpuEstimator.estimate(sink: &sink)
-        let clusters = cpus.clusters.map { ($0.domain, $0.watts + options.cpuStaticWatts) }
+        let clusters = cpus.clusters.map { ($0.domain, $0.watts + options.staticWatts(domain: $0.domain)) }
         let gpus = gpuEstimator.estimate(compatible: compatible ?? [], sink: &sink)
-            .map { ($0.domain, $0.watts + options.gpuStaticWatts) }
+            .map { ($0.domain, $0.watts + options.staticWatts(domain: $0.domain)) }
         return (clusters + gpus, cpus.complete)
     }
 

@@ -16,6 +16,7 @@ struct PowerOptions {
     static let cpuStaticFlag = prefix + "cpu-static-watts"
     static let gpuStaticFlag = prefix + "gpu-static-watts"
     static let boardStaticFlag = prefix + "board-static-watts"
+    static let domainStaticFlag = prefix + "domain-static-watts"
     static let fitRateFlag = prefix + "fit-rate"
     static let carbonIntensityFlag = prefix + "carbon-intensity"
     static let carbonIntensityFileFlag = prefix + "carbon-intensity-file"
@@ -30,6 +31,8 @@ struct PowerOptions {
     /// Static power added to each CPU cluster estimate, in watts.
     var cpuStaticWatts = 0.0
     var gpuStaticWatts = 0.0
+    /// Static power by model domain (`cpu_policy4`), replacing the CPU or GPU default there.
+    var domainStaticWatts: [String: Double] = [:]
     /// Static power of everything the domains leave out (memory, I/O, regulators' losses), in watts.
     var boardStaticWatts = 0.0
     /// Weight of the newest residual in the online fit of the board's static term, 0 to 1.
@@ -48,6 +51,7 @@ struct PowerOptions {
         cpuStaticWatts = try PowerOptions.number(options, PowerOptions.cpuStaticFlag, default: 0, range: 0...1000)
         gpuStaticWatts = try PowerOptions.number(options, PowerOptions.gpuStaticFlag, default: 0, range: 0...1000)
         boardStaticWatts = try PowerOptions.number(options, PowerOptions.boardStaticFlag, default: 0, range: 0...10000)
+        domainStaticWatts = try PowerOptions.domainWatts(options.string(PowerOptions.domainStaticFlag, default: ""))
         fitRate = try PowerOptions.number(options, PowerOptions.fitRateFlag, default: 0.05, range: 0...1)
         carbonIntensity = try PowerOptions.carbonSetting(options)
     }
@@ -84,6 +88,29 @@ struct PowerOptions {
         return value
     }
 
+    /// Returns the static power of a model domain: its own value, else the default of its kind.
+    func staticWatts(domain: String) -> Double {
+        if let own = domainStaticWatts[domain] {
+            return own
+        }
+        return domain.hasPrefix("cpu_") ? cpuStaticWatts : gpuStaticWatts
+    }
+
+    /// Parses `DOMAIN=WATTS,DOMAIN=WATTS`, such as `cpu_policy0=0.05,cpu_policy4=0.2`.
+    static func domainWatts(_ text: String) throws -> [String: Double] {
+        var values: [String: Double] = [:]
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, let watts = Double(parts[1]), (0...1000).contains(watts) else {
+                throw PowerOptionError(
+                    message: "invalid --\(domainStaticFlag) entry \"\(item)\": expected DOMAIN=WATTS with watts "
+                        + "from 0 to 1000, such as cpu_policy4=0.2")
+            }
+            values[String(parts[0])] = watts
+        }
+        return values
+    }
+
     private static func checkIIOChannel(_ text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].hasPrefix("iio:device"), parts[1].hasPrefix("in_voltage"),
@@ -113,6 +140,10 @@ struct PowerOptions {
             help: "Static (leakage) power added to each CPU cluster estimate, in watts."),
         CollectorOptionHelp(
             flag: gpuStaticFlag, defaultValue: "0", help: "Static power added to the GPU estimate, in watts."),
+        CollectorOptionHelp(
+            flag: domainStaticFlag, defaultValue: "",
+            help: "Static power of single model domains in watts, as DOMAIN=WATTS[,DOMAIN=WATTS] "
+                + "(cpu_policy0=0.05,cpu_policy4=0.2); replaces the CPU or GPU value for those domains."),
         CollectorOptionHelp(
             flag: boardStaticFlag, defaultValue: "0",
             help: "Static power of the rest of the board (memory, I/O, regulator losses) added to the board "
