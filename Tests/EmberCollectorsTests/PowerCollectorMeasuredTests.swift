@@ -145,9 +145,10 @@ final class PowerCollectorMeasuredTests: XCTestCase {
             XCTAssertEqual(value(sink, "ember_usb_pd_contract_volts", supply), 0, tree)
             XCTAssertEqual(value(sink, "ember_usb_pd_contract_amperes", supply), 0, tree)
             XCTAssertEqual(value(sink, "ember_usb_pd_contract_info", supply.merging(["usb_type": "C"]) { $1 }), 1, tree)
-            let measured = sink.samples.filter { $0.descriptor.name == "ember_power_watts" && $0.labelValues[1] != "model" }
-            XCTAssertTrue(measured.isEmpty,
-                           "\(tree) has no power sensor")
+            let measured = sink.samples.filter { sample in
+                sample.descriptor.name == "ember_power_watts" && sample.labelValues[1] != "model"
+            }
+            XCTAssertTrue(measured.isEmpty, "\(tree) has no power sensor")
         }
     }
 
