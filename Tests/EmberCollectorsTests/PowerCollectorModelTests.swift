@@ -52,6 +52,11 @@ final class PowerCollectorModelTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "cpu_policy6", "model"), 0, "an idle cluster")
         XCTAssertEqual(powerWatts(sink, "board", "model")!, 1.34356248 + 0.370386, accuracy: 1e-9)
         XCTAssertNil(powerWatts(sink, "gpu", "model"), "mainline has no GPU coefficient and no load file")
+        XCTAssertEqual(value(sink, "ember_power_model_info", ["domain": "cpu_policy4", "method": "opp_voltage"]), 1)
+        XCTAssertEqual(value(sink, "ember_power_model_info", ["domain": "cpu_policy0", "method": "opp_voltage"]), 1)
+        XCTAssertEqual(
+            value(sink, "ember_power_model_info", ["domain": "cpu_policy6", "method": "regulator_voltage"]), 1,
+            "vdd_cpu_big1_s0 is readable")
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
     }
 
@@ -170,6 +175,7 @@ final class PowerCollectorModelTests: XCTestCase {
 
         // C = 2982 at 800 MHz and the OPP's 0.75 V, 40 % busy: 2982 × 0.5625 × 800 × 0.4 = 536760 µW.
         XCTAssertEqual(powerWatts(sink, "gpu", "model")!, 0.53676, accuracy: 1e-9)
+        XCTAssertEqual(value(sink, "ember_power_model_info", ["domain": "gpu", "method": "opp_voltage"]), 1)
     }
 }
 
@@ -332,6 +338,7 @@ final class KernelEnergyModelTests: XCTestCase {
 
         // 250000 µW for a busy core at 1000 MHz, 50 % busy: 0.125 W.
         XCTAssertEqual(powerWatts(sink, "cpu_policy0", "model")!, 0.125, accuracy: 1e-12)
+        XCTAssertEqual(value(sink, "ember_power_model_info", ["domain": "cpu_policy0", "method": "energy_model"]), 1)
         withExtendedLifetime(tree) {}
     }
 

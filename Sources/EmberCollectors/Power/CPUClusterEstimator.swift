@@ -34,7 +34,7 @@ struct CPUClusterEstimator {
     /// The dynamic power of each cluster that has every input, keyed `cpu_policyN`, and whether
     /// every policy got one.
     struct Estimate {
-        var clusters: [(domain: String, watts: Double)] = []
+        var clusters: [DomainEstimate] = []
         var complete = false
     }
 
@@ -46,10 +46,10 @@ struct CPUClusterEstimator {
             return Estimate()
         }
 
-        var results: [(domain: String, watts: Double)] = []
+        var results: [DomainEstimate] = []
         for policy in policies {
-            if let watts = clusterWatts(policy, directory: root + "/" + policy, facts: facts, busy: busy, sink: &sink) {
-                results.append(("cpu_" + policy, watts))
+            if let estimate = clusterWatts(policy, directory: root + "/" + policy, facts: facts, busy: busy, sink: &sink) {
+                results.append(DomainEstimate(domain: "cpu_" + policy, watts: estimate.watts, method: estimate.method))
             }
         }
         return Estimate(clusters: results, complete: !policies.isEmpty && results.count == policies.count)
@@ -86,7 +86,7 @@ struct CPUClusterEstimator {
     /// when the device tree lacks C or V; nil when an input is missing.
     private mutating func clusterWatts(
         _ policy: String, directory: String, facts: CPUDeviceTreeFacts, busy: [Int: Double], sink: inout MetricSink
-    ) -> Double? {
+    ) -> (watts: Double, method: EstimateMethod)? {
         let mix = readFrequencyMix(policy, directory: directory, sink: &sink)
         guard let related = readCPUList(directory + "/related_cpus", sink: &sink),
               let first = Int(policy.dropFirst("policy".count)), let mix
@@ -102,11 +102,11 @@ struct CPUClusterEstimator {
         if let coefficient = facts.coefficient(forAnyOf: related),
            let perBusyCore = wattsPerBusyCore(policy, firstCPU: first, coefficient: coefficient, mix: mix,
                                               facts: facts, sink: &sink) {
-            return perBusyCore * busyCores
+            return (perBusyCore.watts * busyCores, perBusyCore.method)
         }
         if let states = energyModelStates(policy, firstCPU: first, sink: &sink),
            let perBusyCore = mix.weightedSum({ KernelEnergyModel.watts(states, atMegahertz: $0) }) {
-            return perBusyCore * busyCores
+            return (perBusyCore * busyCores, .energyModel)
         }
         noteGap(policy, "the device tree gives no dynamic-power-coefficient or voltage, and debugfs no energy model")
         return nil
@@ -117,18 +117,19 @@ struct CPUClusterEstimator {
     private mutating func wattsPerBusyCore(
         _ policy: String, firstCPU: Int, coefficient: UInt32, mix: FrequencyMix, facts: CPUDeviceTreeFacts,
         sink: inout MetricSink
-    ) -> Double? {
+    ) -> (watts: Double, method: EstimateMethod)? {
         let power = { (volts: Double, megahertz: Double) in
             DynamicPowerModel.watts(DynamicPowerInput(
                 coefficient: Double(coefficient), volts: volts, megahertz: megahertz, busyFractions: [1]))
         }
         if let volts = regulatorVolts(firstCPU: firstCPU, facts: facts, sink: &sink) {
-            return power(volts, mix.averageMegahertz)
+            return (power(volts, mix.averageMegahertz), .regulatorVoltage)
         }
         guard let table = operatingPoints(policy, firstCPU: firstCPU, facts: facts, sink: &sink) else { return nil }
-        return mix.weightedSum { megahertz in
+        let watts = mix.weightedSum { megahertz in
             table.volts(atHertz: megahertz * 1_000_000).map { power($0, megahertz) }
         }
+        return watts.map { ($0, .oppVoltage) }
     }
 
     /// Returns the voltage of the regulator that supplies `firstCPU`: the one its `cpu-supply`

@@ -33,6 +33,23 @@ public enum DynamicPowerModel {
     }
 }
 
+/// The input that set an estimate's voltage, or its power per busy core.
+enum EstimateMethod: String {
+    /// The supply regulator's present `microvolts`.
+    case regulatorVoltage = "regulator_voltage"
+    /// The OPP table's voltage at each frequency.
+    case oppVoltage = "opp_voltage"
+    /// The kernel's energy model in debugfs.
+    case energyModel = "energy_model"
+}
+
+/// One model domain's dynamic power and how it was estimated.
+struct DomainEstimate {
+    let domain: String
+    var watts: Double
+    let method: EstimateMethod
+}
+
 /// A static term corrected online so that the model's board estimate converges to a measured
 /// board input.
 ///

@@ -18,25 +18,24 @@ struct GPUEstimator {
 
     /// Returns the dynamic power of each devfreq GPU with every input, keyed `gpu` (or
     /// `gpu_<device>` when there is more than one).
-    mutating func estimate(compatible: [String], sink: inout MetricSink) -> [(domain: String, watts: Double)] {
+    mutating func estimate(compatible: [String], sink: inout MetricSink) -> [DomainEstimate] {
         let classPath = reader.roots.sys("class/devfreq")
         let devices = (sink.attempt { try reader.optionalEntries(classPath) } ?? []).filter { $0.hasSuffix(".gpu") }
 
-        var results: [(domain: String, watts: Double)] = []
+        var results: [DomainEstimate] = []
         for device in devices {
             let directory = classPath + "/" + device
-            guard let input = gpuInput(device, directory: directory, compatible: compatible, sink: &sink) else {
-                continue
-            }
+            guard let (input, method) = gpuInput(device, directory: directory, compatible: compatible, sink: &sink)
+            else { continue }
             let domain = devices.count == 1 ? "gpu" : "gpu_" + device
-            results.append((domain, DynamicPowerModel.watts(input)))
+            results.append(DomainEstimate(domain: domain, watts: DynamicPowerModel.watts(input), method: method))
         }
         return results
     }
 
     private mutating func gpuInput(
         _ device: String, directory: String, compatible: [String], sink: inout MetricSink
-    ) -> DynamicPowerInput? {
+    ) -> (DynamicPowerInput, EstimateMethod)? {
         guard let node = nodePath(device, directory: directory),
               let coefficient = sink.attempt({ try deviceTree.optionalCells(node + "/dynamic-power-coefficient") })??
                 .first,
@@ -46,10 +45,13 @@ struct GPUEstimator {
         else { return nil }
 
         let hertz = Double(load.frequencyHertz)
-        guard let volts = gpuVolts(node, hertz: hertz, compatible: compatible, sink: &sink) else { return nil }
-        return DynamicPowerInput(
+        guard let (volts, method) = gpuVolts(node, hertz: hertz, compatible: compatible, sink: &sink) else {
+            return nil
+        }
+        let input = DynamicPowerInput(
             coefficient: Double(coefficient), volts: volts, megahertz: hertz / 1_000_000,
             busyFractions: [load.ratio])
+        return (input, method)
     }
 
     /// Returns the GPU's device-tree node: the target of the device's `of_node` link when it
@@ -67,17 +69,17 @@ struct GPUEstimator {
     }
 
     private mutating func gpuVolts(_ node: String, hertz: Double, compatible: [String], sink: inout MetricSink)
-        -> Double? {
+        -> (Double, EstimateMethod)? {
         // Mali device trees name the GPU's regulator in `mali-supply`.
         let phandle = sink.attempt { try deviceTree.optionalCells(node + "/mali-supply") }??.first
         let name = SupplyRegulatorNames.table(compatible: compatible)["gpu"]
         if let volts = regulators.volts(phandle: phandle, named: name, sink: &sink) {
-            return volts
+            return (volts, .regulatorVoltage)
         }
         if tables[node] == nil {
             let loader = OperatingPointTableLoader(deviceTree: deviceTree)
             tables[node] = .some(sink.attempt { try loader.table(for: node) } ?? nil)
         }
-        return tables[node]??.volts(atHertz: hertz)
+        return tables[node]??.volts(atHertz: hertz).map { ($0, .oppVoltage) }
     }
 }

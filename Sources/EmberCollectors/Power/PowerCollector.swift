@@ -154,10 +154,11 @@ public final class PowerCollector: Collector {
     ) -> PowerSeries? {
         let (domains, complete) = estimateDomains(sink: &sink)
         var total = options.boardStaticWatts
-        for (domain, watts) in domains {
-            addPower(PowerSeries(domain: domain, source: .model), watts: watts, now: now, joulesAdded: &joulesAdded,
-                     sink: &sink)
-            total += watts
+        for estimate in domains {
+            let series = PowerSeries(domain: estimate.domain, source: .model)
+            addPower(series, watts: estimate.watts, now: now, joulesAdded: &joulesAdded, sink: &sink)
+            sink.add(PowerFamilies.modelInfo, 1, estimate.domain, estimate.method.rawValue)
+            total += estimate.watts
         }
         guard complete else { return nil }
 
@@ -174,16 +175,17 @@ public final class PowerCollector: Collector {
 
     /// Returns each domain's estimate with its static term, in watts, and whether every CPU
     /// cluster has one.
-    private func estimateDomains(sink: inout MetricSink) -> (domains: [(String, Double)], complete: Bool) {
+    private func estimateDomains(sink: inout MetricSink) -> (domains: [DomainEstimate], complete: Bool) {
         if compatible == nil {
             compatible = sink.attempt { try CPUDeviceTreeFacts.readStrings(
                 DeviceTreeReader(reader: reader), reader.roots.sys("firmware/devicetree/base/compatible")) }
         }
         let cpus = cpuEstimator.estimate(sink: &sink)
-        let clusters = cpus.clusters.map { ($0.domain, $0.watts + options.staticWatts(domain: $0.domain)) }
-        let gpus = gpuEstimator.estimate(compatible: compatible ?? [], sink: &sink)
-            .map { ($0.domain, $0.watts + options.staticWatts(domain: $0.domain)) }
-        return (clusters + gpus, cpus.complete)
+        var domains = cpus.clusters + gpuEstimator.estimate(compatible: compatible ?? [], sink: &sink)
+        for index in domains.indices {
+            domains[index].watts += options.staticWatts(domain: domains[index].domain)
+        }
+        return (domains, cpus.complete)
     }
 
     // MARK: Energy and carbon

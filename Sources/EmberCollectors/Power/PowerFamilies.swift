@@ -18,6 +18,11 @@ enum PowerFamilies {
     static let carbonIntensity = MetricDescriptor(
         "ember_carbon_intensity_grams_per_kilowatt_hour",
         "Grid carbon intensity in use, in grams of CO2-equivalent per kWh.")
+    static let modelInfo = MetricDescriptor(
+        "ember_power_model_info",
+        "How a model domain's estimate got its voltage or power per busy core: regulator_voltage, opp_voltage "
+            + "or energy_model; always 1.",
+        labels: ["domain", "method"])
     static let modelError = MetricDescriptor(
         "ember_power_model_error_watts",
         "Board power estimate minus the measured board input, in watts, before this sample's fit.")
