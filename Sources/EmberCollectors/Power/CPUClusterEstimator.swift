@@ -48,7 +48,8 @@ struct CPUClusterEstimator {
 
         var results: [DomainEstimate] = []
         for policy in policies {
-            if let estimate = clusterWatts(policy, directory: root + "/" + policy, facts: facts, busy: busy, sink: &sink) {
+            let directory = root + "/" + policy
+            if let estimate = clusterWatts(policy, directory: directory, facts: facts, busy: busy, sink: &sink) {
                 results.append(DomainEstimate(domain: "cpu_" + policy, watts: estimate.watts, method: estimate.method))
             }
         }
