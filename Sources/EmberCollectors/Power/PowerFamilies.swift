@@ -5,7 +5,7 @@ enum PowerFamilies {
     static let power = MetricDescriptor(
         "ember_power_watts",
         "Power of a domain in watts, measured (source hwmon, power_supply, rapl) or estimated (source model).",
-        labels: ["domain", "source"])
+        labels: ["domain", "source"], windowUnit: "watts")
     static let energy = MetricDescriptor(
         "ember_energy_joules_total",
         "Energy of a domain in joules since Ember started counting it: power integrated over the sampling "
