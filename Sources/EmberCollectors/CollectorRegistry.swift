@@ -45,6 +45,15 @@ public enum CollectorRegistry {
             name: "nvme", summary: "NVMe controller identity and state from /sys/class/nvme."
         ) { NVMeCollector(context: $0) },
         CollectorDefinition(
+            name: "pcie",
+            summary: "PCI functions with pci.ids names, PCI Express link speed and width, and AER error counters.",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: PCIeCollector.dumpFlag, defaultValue: "",
+                    help: "Read PCI functions from this `lspci -xxxx` dump file instead of sysfs; empty reads sysfs."),
+            ]
+        ) { try PCIeCollector(context: $0) },
+        CollectorDefinition(
             name: "rapl", summary: "RAPL energy counters from /sys/class/powercap."
         ) { RaplCollector(context: $0) },
     ]
