@@ -52,7 +52,7 @@ final class LibPCIAccess {
         ember_pci_close(handle)
     }
 
-    /// The vendor's name in pci.ids, or nil when it is not listed.
+    /// Returns the vendor's name in pci.ids, or nil when pci.ids does not list it.
     func vendorName(_ vendor: UInt16) -> String? {
         lookup { ember_pci_lookup_vendor(handle, UInt32(vendor), $0, $1) }
     }
@@ -61,14 +61,14 @@ final class LibPCIAccess {
         lookup { ember_pci_lookup_device(handle, UInt32(vendor), UInt32(device), $0, $1) }
     }
 
-    /// The name of the base class and subclass (`Non-Volatile memory controller`); the
-    /// programming interface byte is not part of the lookup.
+    /// Returns the name of the base class and subclass (`Non-Volatile memory controller`).
+    /// The programming interface byte is not part of the lookup.
     func className(_ classCode: UInt32) -> String? {
         lookup { ember_pci_lookup_class(handle, classCode >> 8, $0, $1) }
     }
 
-    /// Frees libpci's parsed copy of pci.ids, which holds a few MiB for as long as the handle
-    /// lives; callers cache the names they need.
+    /// Frees libpci's parsed copy of pci.ids, a few MiB that would otherwise stay allocated for
+    /// as long as the handle lives. Callers cache the names they need.
     func releaseNames() {
         lock.withLock { _ in ember_pci_free_names(handle) }
     }

@@ -79,7 +79,7 @@ struct PCIeLink: Equatable, Sendable {
     }
 }
 
-/// What the collector found out about one PCI function in one run.
+/// The readings of one PCI function in one run.
 struct PCIDeviceReading: Sendable {
     let address: PCIAddress
     /// The upstream bridge's address, or nil for a function directly on a host bridge.

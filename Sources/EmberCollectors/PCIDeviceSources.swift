@@ -98,8 +98,8 @@ struct SysfsPCIDevices {
     }
 
     /// Reads the link from configuration space. Without CAP_SYS_ADMIN the kernel returns only the
-    /// first 64 bytes of `config`, which hold no capabilities; that is recorded once per run as an
-    /// unavailable source rather than as a failure.
+    /// first 64 bytes of `config`, which contain no capabilities. That is recorded once per run as
+    /// an unavailable source, not as a failure.
     private func readLinkFromConfig(
         _ address: PCIAddress, path: String, configDenied: inout Bool, sink: inout MetricSink
     ) -> PCIeLink {
