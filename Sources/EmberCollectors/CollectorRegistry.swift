@@ -32,7 +32,13 @@ public enum CollectorRegistry {
             name: "bonding", summary: "Slave counts, mode and active slave of bonding interfaces."
         ) { BondingCollector(context: $0) },
         CollectorDefinition(
-            name: "hwmon", summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans)."
+            name: "hwmon", summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans).",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: HwmonCollector.sensorsConfigFlag, defaultValue: "",
+                    help: "libsensors configuration file to apply instead of /etc/sensors3.conf and /etc/sensors.d; "
+                        + "used only when --path.sysfs is /sys."),
+            ]
         ) { HwmonCollector(context: $0) },
         CollectorDefinition(
             name: "thermal_zone",

@@ -41,4 +41,11 @@ int ember_pci_read_config(struct pci_access *access, struct ember_pci_address ad
 int ember_pci_scan(struct pci_access *access, struct ember_pci_address *addresses, size_t capacity,
                    size_t *count);
 
+// libsensors (sensors.c).
+#include <stdio.h>
+
+/// Calls sensors_init(config) and returns its error as a positive SENSORS_ERR_* code. Parse
+/// errors in the configuration go to `messages` ("file:line: message" or "line N: message", separated by "; ").
+int ember_sensors_init(FILE *config, char *messages, size_t size);
+
 #endif
