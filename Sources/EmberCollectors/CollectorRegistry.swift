@@ -38,6 +38,10 @@ public enum CollectorRegistry {
                     flag: HwmonCollector.sensorsConfigFlag, defaultValue: "",
                     help: "libsensors configuration file to apply instead of /etc/sensors3.conf and /etc/sensors.d; "
                         + "used only when --path.sysfs is /sys."),
+                CollectorOptionHelp(
+                    flag: HwmonCollector.libsensorsFlag, defaultValue: "true",
+                    help: "Read hwmon through libsensors when --path.sysfs is /sys; false reads the files directly, "
+                        + "as node_exporter does, and ignores the libsensors configuration."),
             ]
         ) { HwmonCollector(context: $0) },
         CollectorDefinition(

@@ -8,6 +8,7 @@ import EmberCore
 /// directly, which gives the same series as node_exporter.
 public final class HwmonCollector: Collector {
     public static let sensorsConfigFlag = "collector.hwmon.sensors-config"
+    public static let libsensorsFlag = "collector.hwmon.libsensors"
 
     private let source: any HwmonSource
     private var descriptors = DescriptorCache()

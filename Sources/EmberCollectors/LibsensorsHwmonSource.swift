@@ -160,6 +160,11 @@ enum HwmonSourceSelection {
 
         // A configuration file the user named and that cannot apply is worth a warning.
         let log = configFile == nil ? context.logger.info : context.logger.warn
+        guard context.options.bool(HwmonCollector.libsensorsFlag, default: true) else {
+            log("reading hwmon from sysfs directly, without libsensors, because --\(HwmonCollector.libsensorsFlag) is false",
+                ("sensors_config", configFlag))
+            return sysfs
+        }
         guard context.roots.sysfs == SourceRoots.defaultSysfs else {
             log(
                 "reading hwmon from sysfs directly, without libsensors, because --path.sysfs is not /sys",

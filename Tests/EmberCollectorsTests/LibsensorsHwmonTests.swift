@@ -297,6 +297,16 @@ final class LibsensorsHostTests: XCTestCase {
         XCTAssertTrue(lines.first?.contains(file) ?? false, "\(lines)")
     }
 
+    func testFlagTurnsLibsensorsOff() {
+        let log = RecordingLogSink()
+        let context = CollectorContext(
+            reader: SourceReader(roots: SourceRoots()), logger: Logger(level: .info, sink: log),
+            options: CollectorOptions([HwmonCollector.libsensorsFlag: "false"]))
+
+        XCTAssertFalse(HwmonCollector(context: context).usesLibsensors)
+        XCTAssertEqual(log.lines(containing: "collector.hwmon.libsensors is false").count, 1)
+    }
+
     func testFixtureRootNeverUsesLibsensors() {
         let log = RecordingLogSink()
         let context = CollectorContext(
