@@ -10,10 +10,25 @@ import EmberCore
 /// Link speed and width come from the `*_link_*` attributes. Where a function has none of them
 /// (kernels before 4.13, or attributes hidden for the device), they come from the PCI Express
 /// capability in configuration space, read through libpci's sysfs method under the same root.
-struct SysfsPCIDevices {
+final class SysfsPCIDevices {
     let reader: SourceReader
     /// Nil when libpci could not be initialised; then there is no configuration space fallback.
     let libpci: LibPCIAccess?
+    /// Functions whose configuration space has no PCI Express capability, or that this user may
+    /// read only 64 bytes of. Neither changes while the function exists, so they are not read again.
+    ///
+    /// NOTE: a function replaced by hot-plug at the same address between two runs keeps the outcome.
+    private var configOutcomes: [PCIAddress: ConfigOutcome] = [:]
+
+    private enum ConfigOutcome {
+        case noExpressCapability
+        case denied
+    }
+
+    init(reader: SourceReader, libpci: LibPCIAccess?) {
+        self.reader = reader
+        self.libpci = libpci
+    }
 
     static let linkFiles = ["current_link_speed", "current_link_width", "max_link_speed", "max_link_width"]
 
@@ -26,6 +41,9 @@ struct SysfsPCIDevices {
             devices.append(readDevice(address, path: devicesPath + "/" + entry, configDenied: &configDenied,
                                       sink: &sink))
         }
+
+        let present = Set(devices.map(\.address))
+        configOutcomes = configOutcomes.filter { present.contains($0.key) }
         return devices
     }
 
@@ -106,20 +124,38 @@ struct SysfsPCIDevices {
         let configPath = path + "/config"
         guard let libpci, reader.exists(configPath) else { return PCIeLink() }
 
+        switch configOutcomes[address] {
+        case .noExpressCapability:
+            return PCIeLink()
+        case .denied:
+            recordDenied(configPath, configDenied: &configDenied, sink: &sink)
+            return PCIeLink()
+        case nil:
+            break
+        }
+
         do {
             let config = try libpci.readConfig(address, offset: 0, length: 256)
-            return PCIeLinkDecoding.link(fromConfig: config) ?? PCIeLink()
+            guard let link = PCIeLinkDecoding.link(fromConfig: config) else {
+                configOutcomes[address] = .noExpressCapability
+                return PCIeLink()
+            }
+            return link
         } catch {
             if (try? libpci.readConfig(address, offset: 0, length: 64)) != nil {
-                if !configDenied {
-                    configDenied = true
-                    sink.record(FileError(operation: "read beyond 64 bytes of", path: configPath, code: EACCES))
-                }
+                configOutcomes[address] = .denied
+                recordDenied(configPath, configDenied: &configDenied, sink: &sink)
             } else {
                 sink.record(error)
             }
             return PCIeLink()
         }
+    }
+
+    private func recordDenied(_ configPath: String, configDenied: inout Bool, sink: inout MetricSink) {
+        guard !configDenied else { return }
+        configDenied = true
+        sink.record(FileError(operation: "read beyond 64 bytes of", path: configPath, code: EACCES))
     }
 
     private func readAER(_ path: String, sink: inout MetricSink) -> [AERDeviceReport] {

@@ -79,6 +79,19 @@ final class PCIeParsingTests: XCTestCase {
 }
 
 final class PCIeDumpTests: XCTestCase {
+    func testDumpReadsAgainEachRun() throws {
+        let context = CollectorContext(
+            reader: SourceReader(roots: SourceRoots(sysfs: "/nonexistent")), logger: Logger(level: .error),
+            options: CollectorOptions([PCIeCollector.dumpFlag: Fixtures.directory + "/pcie/downtrained.lspci"]))
+        let collector = try PCIeCollector(context: context)
+
+        for run in 1...3 {
+            var sink = MetricSink()
+            try collector.update(into: &sink)
+            XCTAssertEqual(sink.samples.filter { $0.descriptor.name == "ember_pcie_device_info" }.count, 2, "run \(run)")
+        }
+    }
+
     func testDowntrainedLinkIsFlagged() throws {
         let values = HardwareHarness.values(try runPCIe(dump: "downtrained.lspci"))
 
@@ -204,9 +217,17 @@ final class PCIeSysfsTests: XCTestCase {
             try tree.write(directory + "/config", bytes: Array(try configHeader()))
         }
 
-        let sink = try runPCIe(roots: tree.roots)
+        let context = CollectorContext(
+            reader: SourceReader(roots: tree.roots), logger: Logger(level: .error), options: CollectorOptions())
+        let collector = try PCIeCollector(context: context)
+        var first = MetricSink()
+        try collector.update(into: &first)
+        var sink = MetricSink()
+        try collector.update(into: &sink)
 
-        XCTAssertEqual(sink.unavailableSources.map(\.path), [tree.path("bus/pci/devices/0000:01:00.0/config")])
+        XCTAssertEqual(first.unavailableSources.map(\.path), [tree.path("bus/pci/devices/0000:01:00.0/config")])
+        XCTAssertEqual(sink.unavailableSources.map(\.path), [tree.path("bus/pci/devices/0000:01:00.0/config")],
+                       "every run reports the source, from the remembered outcome")
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
         XCTAssertNotNil(info(sink, "0000:02:00.0"), "identity still comes from sysfs")
         XCTAssertFalse(sink.samples.contains { $0.descriptor.name.hasPrefix("ember_pcie_link") })
