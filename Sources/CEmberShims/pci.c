@@ -38,8 +38,9 @@ static void ember_pci_debug(char *format, ...) {
     (void)format;
 }
 
-// Runs `statement` with the error handler armed; a libpci fatal error makes the function return
+// Runs `statement` with the error handler armed, so a libpci fatal error makes the function return
 // EIO with the message in ember_pci_message.
+// NOTE: the jump skips libpci's own cleanup, so memory it allocated in that call leaks.
 #define EMBER_PCI_GUARDED(statement)          \
     do {                                      \
         jmp_buf target;                       \
