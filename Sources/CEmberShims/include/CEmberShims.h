@@ -8,6 +8,14 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/// Runs the NVMe admin Get Log Page command (opcode 02h) on the controller open at `fd`, reading
+/// `length` bytes (a multiple of 4, at most 16 KiB) of log `log_id` for namespace `nsid` into
+/// `buffer`. Needs CAP_SYS_ADMIN, so an unprivileged caller gets EACCES. When the controller
+/// completes the command with an error, returns EIO and stores the NVMe status in `nvme_status`
+/// (0 otherwise).
+int ember_nvme_get_log_page(int fd, uint32_t nsid, uint8_t log_id, void *buffer, uint32_t length,
+                            uint32_t *nvme_status);
+
 // libpci (pci.c). The access handle is opaque here so this header does not pull in <pci/pci.h>.
 // Fatal libpci errors return EIO, and ember_pci_last_message() gives the message of the last
 // failure or warning on the calling thread.
