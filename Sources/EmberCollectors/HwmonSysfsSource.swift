@@ -27,18 +27,26 @@ final class SysfsHwmonSource: HwmonSource {
     var classPath: String { reader.roots.sys("class/hwmon") }
 
     func readChips(into sink: inout MetricSink) throws -> [HwmonChipReading] {
+        try readChips(into: &sink, skipping: [:])
+    }
+
+    /// Reads every chip but not the files named in `skipped` for its directory (`hwmonN`), whose
+    /// values the caller has from elsewhere.
+    func readChips(into sink: inout MetricSink, skipping skipped: [String: Set<String>]) throws -> [HwmonChipReading] {
         var chips: [HwmonChipReading] = []
         for entry in try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence) {
             let directory = classPath + "/" + entry
             guard reader.fileSystem.fileKind(directory) == .directory else { continue }
-            if let chip = readChip(directory, directoryName: entry, sink: &sink) {
+            if let chip = readChip(directory, directoryName: entry, skipping: skipped[entry] ?? [], sink: &sink) {
                 chips.append(chip)
             }
         }
         return chips
     }
 
-    private func readChip(_ directory: String, directoryName: String, sink: inout MetricSink) -> HwmonChipReading? {
+    private func readChip(
+        _ directory: String, directoryName: String, skipping skipped: Set<String>, sink: inout MetricSink
+    ) -> HwmonChipReading? {
         let name = readName(directory + "/name", sink: &sink)
         let devicePath = directory + "/device"
         let label = HwmonChipLabel.derive(
@@ -50,9 +58,9 @@ final class SysfsHwmonSource: HwmonSource {
         }
 
         var chip = HwmonChipReading(directoryName: directoryName, label: label, name: name.map(cleanHwmonName))
-        readSensors(in: directory, into: &chip, sink: &sink)
+        readSensors(in: directory, into: &chip, skipping: skipped, sink: &sink)
         if reader.fileSystem.fileKind(devicePath) == .directory {
-            readSensors(in: devicePath, into: &chip, sink: &sink)
+            readSensors(in: devicePath, into: &chip, skipping: skipped, sink: &sink)
         }
         return chip
     }
@@ -67,10 +75,13 @@ final class SysfsHwmonSource: HwmonSource {
         }
     }
 
-    private func readSensors(in directory: String, into chip: inout HwmonChipReading, sink: inout MetricSink) {
+    private func readSensors(
+        in directory: String, into chip: inout HwmonChipReading, skipping skipped: Set<String>,
+        sink: inout MetricSink
+    ) {
         guard let fileNames = sink.attempt({ try reader.entries(directory) }) else { return }
 
-        for fileName in fileNames {
+        for fileName in fileNames where !skipped.contains(fileName) {
             guard let attribute = HwmonAttributeName(fileName),
                   HwmonAttributeName.sensorTypes.contains(attribute.type)
             else { continue }

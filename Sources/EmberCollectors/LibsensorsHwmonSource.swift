@@ -4,9 +4,9 @@ import EmberCore
 /// Reads hwmon through libsensors, so the user's configuration applies, on top of the direct
 /// sysfs reader.
 ///
-/// The sysfs reader still lists every chip and reads every file, because libsensors 3.6 reads
-/// only part of the attributes node_exporter exports (no `pwm*`, `freq*`, `update_interval`,
-/// `*_enable`).
+/// The sysfs reader still lists every chip and reads the files libsensors does not read, because
+/// libsensors 3.6 reads only part of the attributes node_exporter exports (no `pwm*`, `freq*`,
+/// `update_interval`, `*_enable`), and `_label` files.
 /// For each chip libsensors also reports, its features then replace the sysfs readings: values
 /// with `compute` applied, configured labels, and sensors dropped by `ignore`. Without a
 /// configuration the values equal the sysfs values, so the series are the same on both paths.
@@ -21,8 +21,10 @@ final class LibsensorsHwmonSource: HwmonSource {
     }
 
     func readChips(into sink: inout MetricSink) throws -> [HwmonChipReading] {
-        var chips = try sysfs.readChips(into: &sink)
-        LibsensorsOverlay.apply(readLibsensorsChips(), to: &chips, classPath: sysfs.classPath, sink: &sink)
+        let libsensorsChips = readLibsensorsChips()
+        let covered = LibsensorsOverlay.coveredFiles(libsensorsChips, classPath: sysfs.classPath)
+        var chips = try sysfs.readChips(into: &sink, skipping: covered)
+        LibsensorsOverlay.apply(libsensorsChips, to: &chips, classPath: sysfs.classPath, sink: &sink)
         return chips
     }
 }
@@ -51,6 +53,17 @@ enum LibsensorsOverlay {
             guard let chip = byDirectory[chips[index].directoryName] else { continue }
             apply(chip, to: &chips[index], sink: &sink)
         }
+    }
+
+    /// Returns the attribute files libsensors read, by hwmon directory, so they are read only once.
+    static func coveredFiles(_ libsensorsChips: [LibsensorsChip], classPath: String) -> [String: Set<String>] {
+        var covered: [String: Set<String>] = [:]
+        for chip in libsensorsChips {
+            guard let directory = hwmonDirectory(ofChipPath: chip.path, classPath: classPath) else { continue }
+            let names = chip.features.flatMap { $0.subfeatures.map(\.name) }
+            covered[directory, default: []].formUnion(names)
+        }
+        return covered
     }
 
     /// Returns `hwmonN` for a libsensors chip path `<classPath>/hwmonN` or `<classPath>/hwmonN/device`.

@@ -2,6 +2,7 @@
 import EmberCore
 import EmberTestSupport
 import Foundation
+import Glibc
 import XCTest
 
 /// Builds what libsensors would report for the chips the sysfs reader finds, so the libsensors
@@ -113,6 +114,15 @@ final class LibsensorsOverlayTests: XCTestCase {
         XCTAssertNil(LibsensorsOverlay.hwmonDirectory(ofChipPath: "/sys/class/hwmon/", classPath: classPath))
     }
 
+    func testCoveredFilesByDirectory() {
+        let covered = LibsensorsOverlay.coveredFiles(
+            [chip("hwmon1", celsius: 1), chip("hwmon2/device", celsius: 2),
+             LibsensorsChip(prefix: "x", busType: 4, busNumber: 0, address: 0, path: "/elsewhere/hwmon3")],
+            classPath: classPath)
+
+        XCTAssertEqual(covered, ["hwmon1": ["temp1_input"], "hwmon2": ["temp1_input"]])
+    }
+
     func testScaledValuesRoundTripExactly() {
         for raw in [45123.0, -5150, 79850, 1, 0, 999_999] {
             XCTAssertEqual(LibsensorsOverlay.sysfsValue(raw / 1000, subfeatureType: 0x200), raw, "temp \(raw)")
@@ -221,6 +231,24 @@ final class LibsensorsParityTests: XCTestCase {
             XCTAssertEqual(HardwareHarness.values(overlaid), HardwareHarness.values(direct), tree)
             XCTAssertEqual(overlaid.errors.count, direct.errors.count, tree)
         }
+    }
+}
+
+extension LibsensorsParityTests {
+    /// A file libsensors read is not read again, so a fault there costs nothing on this path.
+    func testCoveredFileIsNotReadTwice() throws {
+        let roots = Fixtures.roots("rk3588/opi5plus-mainline")
+        let sysfs = sysfsSource(roots)
+        var scratch = MetricSink()
+        let chips = SimulatedLibsensors.chips(for: try sysfs.readChips(into: &scratch), classPath: sysfs.classPath)
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EIO, at: roots.sys("class/hwmon/hwmon8/temp1_input"))
+        let faulty = SysfsHwmonSource(reader: SourceReader(roots: roots, fileSystem: fileSystem), logger: Logger(level: .error))
+
+        let sink = try runHwmon(LibsensorsHwmonSource(sysfs: faulty, readLibsensorsChips: { chips }))
+
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+        XCTAssertNotNil(HardwareHarness.values(sink)["node_hwmon_temp_celsius{chip=\"nvme_nvme0\",sensor=\"temp1\"}"])
     }
 }
 
