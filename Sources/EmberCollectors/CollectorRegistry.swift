@@ -32,7 +32,9 @@ public enum CollectorRegistry {
             name: "bonding", summary: "Slave counts, mode and active slave of bonding interfaces."
         ) { BondingCollector(context: $0) },
         CollectorDefinition(
-            name: "hwmon", summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans).",
+            name: "hwmon",
+            summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans), through libsensors "
+                + "when --path.sysfs is /sys.",
             optionHelp: [
                 CollectorOptionHelp(
                     flag: HwmonCollector.sensorsConfigFlag, defaultValue: "",
