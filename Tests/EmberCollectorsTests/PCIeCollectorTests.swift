@@ -193,6 +193,16 @@ final class PCIeSysfsTests: XCTestCase {
         XCTAssertEqual(values["ember_pcie_link_max_width_lanes{address=\"0000:01:00.0\"}"], 4)
     }
 
+    /// The dump and the v6.1 tree describe the same board, so sysfs and configuration space agree.
+    func testDumpAndTreeLinksAgree() throws {
+        let fromTree = HardwareHarness.values(try runPCIe(roots: Fixtures.roots("rk3588/opi5plus-v6.1")))
+        let fromDump = HardwareHarness.values(try runPCIe(dump: "opi5plus.lspci"))
+
+        let linkFamilies = { (values: [String: Double]) in values.filter { $0.key.hasPrefix("ember_pcie_link_") } }
+        XCTAssertEqual(linkFamilies(fromTree), linkFamilies(fromDump))
+        XCTAssertEqual(linkFamilies(fromTree).count, 8 * 5)
+    }
+
     func testLinkFromConfigSpaceWithoutSysfsAttributes() throws {
         let sink = try runPCIe(roots: Fixtures.roots("pcie/config-only"))
         let values = HardwareHarness.values(sink)
