@@ -20,20 +20,30 @@ enum HwmonSourceSelection {
                 ("path", context.roots.sysfs), ("sensors_config", configFlag))
             return sysfs
         }
-        do {
-            let parseErrors = try Libsensors.initialise(configFile: configFile)
-            if !parseErrors.isEmpty {
-                context.logger.warn(
-                    "libsensors skipped statements it could not parse in its configuration",
-                    ("err", parseErrors.joined(separator: "; ")), ("sensors_config", configFile ?? "default"))
-            }
-        } catch {
-            log(
-                "reading hwmon from sysfs directly because libsensors failed to initialise",
-                ("err", error.description), ("sensors_config", configFile ?? "default"))
+        guard initialiseLibsensors(configFile: configFile, logger: context.logger, log: log) else {
             return sysfs
         }
         context.logger.info("reading hwmon through libsensors", ("sensors_config", configFile ?? "default"))
         return LibsensorsHwmonSource(sysfs: sysfs)
+    }
+
+    /// Initialises libsensors and logs the outcome; returns false when the sysfs reader must be used.
+    private static func initialiseLibsensors(
+        configFile: String?, logger: Logger, log: (String, (String, String)...) -> Void
+    ) -> Bool {
+        let shownConfig = configFile ?? "default"
+        do {
+            let parseErrors = try Libsensors.initialise(configFile: configFile)
+            if !parseErrors.isEmpty {
+                logger.warn(
+                    "libsensors skipped statements it could not parse in its configuration",
+                    ("err", parseErrors.joined(separator: "; ")), ("sensors_config", shownConfig))
+            }
+            return true
+        } catch {
+            log("reading hwmon from sysfs directly because libsensors failed to initialise",
+                ("err", error.description), ("sensors_config", shownConfig))
+            return false
+        }
     }
 }
