@@ -67,10 +67,14 @@ struct PCIeLink: Equatable, Sendable {
     var currentWidth: Int?
     var maxSpeed: Double?
     var maxWidth: Int?
+    /// Whether a device on the other end trained the link; nil when unknown. A port with an empty
+    /// slot reports the lowest speed and width, which is not a downgrade.
+    var isActive: Bool?
 
-    /// Whether the link runs below its capability in speed or width; nil unless all four are known.
+    /// Whether the link runs below its capability in speed or width. Nil when a value is
+    /// unknown or the link is inactive.
     var isDowngraded: Bool? {
-        guard let currentSpeed, let currentWidth, let maxSpeed, let maxWidth else { return nil }
+        guard isActive != false, let currentSpeed, let currentWidth, let maxSpeed, let maxWidth else { return nil }
         return currentSpeed < maxSpeed || currentWidth < maxWidth
     }
 
@@ -86,6 +90,9 @@ struct PCIDeviceReading: Sendable {
     var parent: PCIAddress?
     /// Nil when the ID attributes could not be read (the error is recorded).
     var identity: PCIIdentity?
+
+    /// Whether the function is a PCI-to-PCI bridge (class 0x0604), such as a root port.
+    var isBridge: Bool { identity.map { $0.classCode >> 8 == 0x0604 } ?? false }
     /// The bound driver's name, or nil when no driver is bound.
     var driver: String?
     var link = PCIeLink()

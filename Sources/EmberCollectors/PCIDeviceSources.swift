@@ -59,6 +59,10 @@ final class SysfsPCIDevices {
         if device.link.isEmpty, !Self.linkFiles.contains(where: { reader.exists(path + "/" + $0) }) {
             device.link = readLinkFromConfig(address, path: path, configDenied: &configDenied, sink: &sink)
         }
+        if device.isBridge, device.link.isActive == nil, let hasChildren = hasChildFunctions(path) {
+            // sysfs has no link-active attribute, but a bridge with nothing below it has no link.
+            device.link.isActive = hasChildren ? nil : false
+        }
 
         device.aer = readAER(path, sink: &sink)
         device.rootPortTotals = AERSeverity.allCases.compactMap { severity in
@@ -89,6 +93,12 @@ final class SysfsPCIDevices {
             }
             return value
         }
+    }
+
+    /// Returns whether the function's directory contains functions below it; nil when unreadable.
+    private func hasChildFunctions(_ path: String) -> Bool? {
+        guard let entries = try? reader.entries(path) else { return nil }
+        return entries.contains { PCIAddress($0) != nil }
     }
 
     /// The bridge above the function: the previous component of its resolved device path.

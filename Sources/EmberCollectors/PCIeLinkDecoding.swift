@@ -51,9 +51,13 @@ enum PCIeLinkDecoding {
         }
         let capabilities = littleEndian(config, at: capability + 0x0C, count: 4)
         let status = littleEndian(config, at: capability + 0x12, count: 2)
+        // Data Link Layer Link Active (Link Status bit 13) is valid only when Link Capabilities
+        // bit 20 is set, as root and downstream ports set it.
+        let reportsActive = capabilities & (1 << 20) != 0
         return PCIeLink(
             currentSpeed: speedByCode[status & 0xF], currentWidth: Int((status >> 4) & 0x3F),
-            maxSpeed: speedByCode[capabilities & 0xF], maxWidth: Int((capabilities >> 4) & 0x3F))
+            maxSpeed: speedByCode[capabilities & 0xF], maxWidth: Int((capabilities >> 4) & 0x3F),
+            isActive: reportsActive ? status & (1 << 13) != 0 : nil)
     }
 
     /// Reads the vendor, device and class IDs from the configuration header.

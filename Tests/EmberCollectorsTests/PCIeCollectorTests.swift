@@ -131,6 +131,15 @@ final class PCIeDumpTests: XCTestCase {
         XCTAssertEqual(values["ember_pcie_link_width_lanes{address=\"0000:01:00.0\"}"], 4)
     }
 
+    func testEmptySlotIsNotDowngraded() throws {
+        let values = HardwareHarness.values(try runPCIe(dump: "empty-slot.lspci"))
+
+        let labels = "{address=\"0000:00:00.0\"}"
+        XCTAssertNil(values["ember_pcie_link_downgraded" + labels], "DLActive is clear")
+        XCTAssertEqual(values["ember_pcie_link_speed_transfers_per_second" + labels], 2.5e9)
+        XCTAssertEqual(values["ember_pcie_link_max_width_lanes" + labels], 4)
+    }
+
     func testUnknownIDsFallBackToHex() throws {
         let sink = try runPCIe(dump: "unknown-ids.lspci")
 
@@ -290,6 +299,30 @@ final class PCIeSysfsTests: XCTestCase {
         ])
         XCTAssertEqual(values, ["ember_pcie_link_max_speed_transfers_per_second{address=\"0000:01:00.0\"}": 8e9,
                                 "ember_pcie_link_max_width_lanes{address=\"0000:01:00.0\"}": 4])
+    }
+
+    func testBridgeWithoutChildrenIsNotDowngraded() throws {
+        let tree = try HardwareTree()
+        for (port, child) in [("0000:00:00.0", nil), ("0001:10:00.0", "0001:11:00.0")] as [(String, String?)] {
+            let directory = "devices/platform/pcie/" + port
+            try tree.write(directory + "/vendor", "0x1d87\n")
+            try tree.write(directory + "/device", "0x3588\n")
+            try tree.write(directory + "/class", "0x060400\n")
+            try tree.write(directory + "/current_link_speed", "2.5 GT/s PCIe\n")
+            try tree.write(directory + "/current_link_width", "1\n")
+            try tree.write(directory + "/max_link_speed", "8.0 GT/s PCIe\n")
+            try tree.write(directory + "/max_link_width", "4\n")
+            if let child {
+                try tree.write(directory + "/" + child + "/vendor", "0x15b7\n")
+            }
+            try tree.link("bus/pci/devices/" + port, to: tree.path(directory))
+        }
+
+        let values = HardwareHarness.values(try runPCIe(roots: tree.roots))
+
+        XCTAssertNil(values["ember_pcie_link_downgraded{address=\"0000:00:00.0\"}"], "empty slot")
+        XCTAssertEqual(values["ember_pcie_link_downgraded{address=\"0001:10:00.0\"}"], 1)
+        XCTAssertEqual(values["ember_pcie_link_speed_transfers_per_second{address=\"0000:00:00.0\"}"], 2.5e9)
     }
 
     func testMissingBusIsAbsentNotAnError() throws {

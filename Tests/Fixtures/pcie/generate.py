@@ -35,7 +35,7 @@ def put(config, offset, fmt, value):
     struct.pack_into("<" + fmt, config, offset, value)
 
 
-def config_space(ids, root_port, link, secondary_bus=0):
+def config_space(ids, root_port, link, secondary_bus=0, link_active=True):
     """Return 4096 bytes: header, PM (0x40), MSI (0x50), PCI Express (0x70), MSI-X (0xb0), AER (0x100).
 
     `link` is (trained speed GT/s, trained width, capable speed, capable width).
@@ -63,7 +63,7 @@ def config_space(ids, root_port, link, secondary_bus=0):
     capabilities = SPEED_CODE[max_speed] | max_width << 4
     capabilities |= (ASPM_L1 | DLL_ACTIVE_REPORTING) if root_port else ASPM_L0S_L1
     put(config, 0x7C, "I", capabilities)
-    status = SPEED_CODE[speed] | width << 4 | SLOT_CLOCK | (DL_ACTIVE if root_port else 0)
+    status = SPEED_CODE[speed] | width << 4 | SLOT_CLOCK | (DL_ACTIVE if root_port and link_active else 0)
     put(config, 0x82, "H", status)
     config[0xB0:0xB4] = bytes([0x11, 0x00, 0x7F if root_port else 0x1F, 0x00])  # MSI-X, end of list
 
@@ -115,6 +115,15 @@ def downtrained():
     ]
 
 
+def empty_slot():
+    """The mainline 6.6 pcie3x4 root port of an OPi5+ with an empty M.2 slot: 8 GT/s x4 capable,
+    Link Status 2.5 GT/s x1 with DLActive-, because no device trained a link."""
+    return [
+        ("0000:00:00.0", "PCI bridge: Rockchip Electronics Co., Ltd RK3588 (rev 01)",
+         config_space(ROCKCHIP_ROOT, True, (2.5, 1, 8, 4), 0x01, link_active=False)),
+    ]
+
+
 def unknown_ids():
     """IDs pci.ids does not list: vendor f00d, Rockchip device 9999, and base class 0x3f."""
     unknown_vendor = dict(vendor=0xF00D, device=0x0001, revision=0x00, class_code=0x3F0000)
@@ -142,7 +151,7 @@ def write_config_only_tree():
 
 
 def main():
-    for name, functions in (("opi5plus", opi5plus()), ("downtrained", downtrained()),
+    for name, functions in (("opi5plus", opi5plus()), ("downtrained", downtrained()), ("empty-slot", empty_slot()),
                             ("unknown-ids", unknown_ids())):
         with open(os.path.join(HERE, name + ".lspci"), "w") as handle:
             handle.write(dump_text(functions))
