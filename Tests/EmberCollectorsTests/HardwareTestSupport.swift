@@ -15,7 +15,8 @@ final class HardwareTree {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    var roots: SourceRoots { SourceRoots(sysfs: root + "/sys", procfs: root + "/proc") }
+    /// Every root lies inside the temporary tree, so no test reaches a real device node under `/dev`.
+    var roots: SourceRoots { SourceRoots(sysfs: root + "/sys", procfs: root + "/proc", devfs: root + "/dev") }
 
     /// Returns the absolute path of `relative` under `sys/`.
     func path(_ relative: String) -> String { root + "/sys/" + relative }

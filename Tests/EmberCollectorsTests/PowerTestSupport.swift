@@ -5,7 +5,7 @@ import Foundation
 import Synchronization
 
 /// A clock whose monotonic time moves only when a test sets it.
-final class ManualClock: EmberCore.Clock, @unchecked Sendable {
+final class SteppedClock: EmberCore.Clock, @unchecked Sendable {
     var nanoseconds: UInt64 = 1_000_000_000
 
     func monotonicNanoseconds() -> UInt64 { nanoseconds }
@@ -48,7 +48,7 @@ final class OverlayFileSystem: FileSystem {
 final class PowerHarness {
     let roots: SourceRoots
     let fileSystem: OverlayFileSystem
-    let clock = ManualClock()
+    let clock = SteppedClock()
     let log = RecordingLogSink()
     private(set) var collector: PowerCollector!
 

@@ -1,11 +1,11 @@
 /// Parses Prometheus-style durations such as `500ms`, `1s`, `15m`, `1h30m`, `2d`.
-enum DurationParser {
+public enum DurationParser {
     private static let units: [(suffix: String, seconds: Double)] = [
         ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800),
     ]
 
     /// Returns the duration in seconds, or nil when `text` is not a valid duration.
-    static func seconds(_ text: String) -> Double? {
+    public static func seconds(_ text: String) -> Double? {
         var rest = Substring(text)
         var total = 0.0
         guard !rest.isEmpty else { return nil }
@@ -24,7 +24,7 @@ enum DurationParser {
     }
 
     /// Formats seconds back for help text: `1s`, `500ms`, `15m`.
-    static func format(_ seconds: Double) -> String {
+    public static func format(_ seconds: Double) -> String {
         if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
         let whole = Int(seconds)
         if Double(whole) != seconds { return "\(seconds)s" }
