@@ -23,7 +23,7 @@ public final class PowerCollector: Collector {
     private var carbonIntensity: CarbonIntensitySource
     private var boardFit: StaticTermFit
 
-    /// Throws ``PowerOptionError`` for an invalid `--collector.power.*` value. `startingAt`
+    /// Throws ``CollectorOptionError`` for an invalid `--collector.power.*` value. `startingAt`
     /// seeds the energy and carbon totals and the fitted correction, such as persisted ones.
     public init(
         context: CollectorContext, clock: any Clock = SystemClock(), startingAt state: PowerCounterState = .init()

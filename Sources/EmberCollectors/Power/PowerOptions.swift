@@ -1,12 +1,5 @@
 import EmberCore
 
-/// An invalid `--collector.power.*` flag value.
-public struct PowerOptionError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-
-    public var description: String { message }
-}
-
 /// The `--collector.power.*` flags, parsed and checked once at start.
 struct PowerOptions {
     static let prefix = "collector.power."
@@ -60,7 +53,7 @@ struct PowerOptions {
         let fixed = options.string(carbonIntensityFlag, default: "")
         let file = options.string(carbonIntensityFileFlag, default: "")
         if !fixed.isEmpty && !file.isEmpty {
-            throw PowerOptionError(
+            throw CollectorOptionError(
                 message: "--\(carbonIntensityFlag) and --\(carbonIntensityFileFlag) are mutually exclusive; "
                     + "set only one")
         }
@@ -81,7 +74,7 @@ struct PowerOptions {
             return defaultValue
         }
         guard let value = Double(text), range.contains(value) else {
-            throw PowerOptionError(
+            throw CollectorOptionError(
                 message: "invalid --\(flag) value \"\(text)\": expected a number from "
                     + "\(range.lowerBound) to \(range.upperBound)")
         }
@@ -102,7 +95,7 @@ struct PowerOptions {
         for item in text.split(separator: ",") {
             let parts = item.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, let watts = Double(parts[1]), (0...1000).contains(watts) else {
-                throw PowerOptionError(
+                throw CollectorOptionError(
                     message: "invalid --\(domainStaticFlag) entry \"\(item)\": expected DOMAIN=WATTS with watts "
                         + "from 0 to 1000, such as cpu_policy4=0.2")
             }
@@ -116,7 +109,7 @@ struct PowerOptions {
         guard parts.count == 2, parts[0].hasPrefix("iio:device"), parts[1].hasPrefix("in_voltage"),
               parts[1].dropFirst("in_voltage".count).allSatisfy(isDecimalDigit), parts[1].count > "in_voltage".count
         else {
-            throw PowerOptionError(
+            throw CollectorOptionError(
                 message: "invalid --\(iioInputFlag) value \"\(text)\": expected iio:deviceN/in_voltageK, "
                     + "such as iio:device0/in_voltage6")
         }
