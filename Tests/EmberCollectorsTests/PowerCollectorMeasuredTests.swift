@@ -112,6 +112,17 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         }
     }
 
+    func testUnlistablePowercapCostsOnlyRapl() throws {
+        let harness = try PowerHarness(roots: sensors)
+        harness.fileSystem.faults[sensors.sys("class/powercap")] = EIO
+
+        let sink = try harness.run()
+
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
+        XCTAssertNil(value(sink, "ember_energy_joules_total", ["source": "rapl"]))
+        XCTAssertEqual(powerWatts(sink, "BAT0", "power_supply"), 4.5)
+    }
+
     func testPermissionDeniedIsUnavailableSource() throws {
         let path = sensors.sys("class/hwmon/hwmon0/power1_input")
         let harness = try PowerHarness(roots: sensors)

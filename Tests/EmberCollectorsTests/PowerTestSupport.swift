@@ -35,7 +35,10 @@ final class OverlayFileSystem: FileSystem {
         return try base.readFile(path, limit: limit)
     }
 
-    func listDirectory(_ path: String) throws(FileError) -> [String] { try base.listDirectory(path) }
+    func listDirectory(_ path: String) throws(FileError) -> [String] {
+        if let code = faults[path] { throw FileError(operation: "opendir", path: path, code: code) }
+        return try base.listDirectory(path)
+    }
     func readLink(_ path: String) throws(FileError) -> String { try base.readLink(path) }
     func resolvePath(_ path: String) throws(FileError) -> String { try base.resolvePath(path) }
 

@@ -55,7 +55,7 @@ public final class PowerCollector: Collector {
         var joulesAdded: [PowerSeries: Double] = [:]
 
         var measuredBoard: (series: PowerSeries, watts: Double)?
-        for reading in try readMeasured(sink: &sink) {
+        for reading in readMeasured(sink: &sink) {
             guard let watts = powerWatts(reading, now: now, joulesAdded: &joulesAdded) else { continue }
             addPower(reading.series, watts: watts, now: now, joulesAdded: &joulesAdded, sink: &sink)
             if reading.series.domain == options.boardInput {
@@ -71,14 +71,20 @@ public final class PowerCollector: Collector {
 
     // MARK: Measured
 
-    private func readMeasured(sink: inout MetricSink) throws -> [MeasuredReading] {
+    private func readMeasured(sink: inout MetricSink) -> [MeasuredReading] {
         let hwmon = HwmonPowerReader(reader: reader).read(sink: &sink)
         let supplies = PowerSupplyReader(reader: reader).read(sink: &sink)
         addAlarms(hwmon.alarms, into: &sink)
         addContracts(supplies.contracts, into: &sink)
         addInputVoltage(into: &sink)
 
-        let zones = try RaplZoneReader(reader: reader).read(sink: &sink, absence: &absence)
+        // An unlistable powercap directory costs the RAPL series only, not the other sources.
+        var zones: [RaplZoneReading] = []
+        do {
+            zones = try RaplZoneReader(reader: reader).read(sink: &sink, absence: &absence)
+        } catch {
+            sink.record(error)
+        }
         let rapl = zones.map { zone in
             MeasuredReading(
                 series: PowerSeries(domain: "\(zone.zone.name)-\(zone.zone.index)", source: .rapl),
