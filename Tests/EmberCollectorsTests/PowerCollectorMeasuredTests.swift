@@ -180,6 +180,33 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
     }
 
+    func testIIOChannelOffsetAndOwnScale() throws {
+        let tree = try HardwareTree()
+        try tree.write("bus/iio/devices/iio:device1/in_voltage2_raw", "1000\n")
+        try tree.write("bus/iio/devices/iio:device1/in_voltage2_offset", "-10\n")
+        try tree.write("bus/iio/devices/iio:device1/in_voltage2_scale", "0.5\n")
+        try tree.write("bus/iio/devices/iio:device1/in_voltage_scale", "7\n")
+        let options = ["collector.power.iio-input": "iio:device1/in_voltage2", "collector.power.iio-divider": "2"]
+
+        let sink = try PowerHarness(roots: tree.roots, options: options).run()
+
+        // (1000 − 10) counts × 0.5 mV (the channel's own scale wins) / 1000 × 2 = 0.99 V.
+        XCTAssertEqual(value(sink, "ember_board_input_volts", ["channel": "iio:device1/in_voltage2"])!, 0.99,
+                       accuracy: 1e-12)
+    }
+
+    func testGarbageIIOReadingIsParseError() throws {
+        let roots = Fixtures.roots("power/rock5b")
+        let harness = try PowerHarness(roots: roots, options: ["collector.power.iio-input": "iio:device0/in_voltage6"])
+        let path = roots.sys("bus/iio/devices/iio:device0/in_voltage6_raw")
+        harness.fileSystem.files[path] = "busy\n"
+
+        let sink = try harness.run()
+
+        XCTAssertNil(value(sink, "ember_board_input_volts"))
+        XCTAssertEqual(HardwareHarness.errorPaths(sink), [path])
+    }
+
     func testMissingIIOChannelIsError() throws {
         let roots = Fixtures.roots("power/rock5b")
         let options = ["collector.power.iio-input": "iio:device0/in_voltage9"]

@@ -12,35 +12,64 @@ struct BoardInputVoltage {
     let channel: String
     let divider: Double
 
+    /// The outcome of reading one numeric attribute.
+    private enum Lookup {
+        case value(Double)
+        case absent
+        /// The read or parse failed; the error is recorded.
+        case failed
+    }
+
     func read(sink: inout MetricSink) -> Double? {
         let parts = channel.split(separator: "/")
         let directory = reader.roots.sys("bus/iio/devices/" + parts[0])
         let attribute = directory + "/" + parts[1]
         let shared = directory + "/" + String(parts[1].prefix { !isDecimalDigit($0) })
 
-        guard let raw = readNumber(attribute + "_raw", required: true, sink: &sink) ?? nil else { return nil }
-        guard let offset = readNumber(attribute + "_offset", required: false, sink: &sink) else { return nil }
-        guard let ownScale = readNumber(attribute + "_scale", required: false, sink: &sink) else { return nil }
-        let scale = ownScale ?? readNumber(shared + "_scale", required: true, sink: &sink) ?? nil
-        guard let scale else { return nil }
-        return (raw + (offset ?? 0)) * scale / 1000 * divider
+        guard case .value(let raw) = lookUp(attribute + "_raw", required: true, sink: &sink),
+              let offset = readOffset(attribute, sink: &sink),
+              let scale = readScale(attribute, shared: shared, sink: &sink)
+        else { return nil }
+        return (raw + offset) * scale / 1000 * divider
     }
 
-    /// Returns `.some(nil)` for an absent optional file, nil for a failure (recorded), and
-    /// records a missing required file as an error because the flag named this channel.
-    private func readNumber(_ path: String, required: Bool, sink: inout MetricSink) -> Double?? {
+    /// Returns `in_voltageK_offset`, 0 when the driver has none, nil when the read failed.
+    private func readOffset(_ attribute: String, sink: inout MetricSink) -> Double? {
+        switch lookUp(attribute + "_offset", required: false, sink: &sink) {
+        case .value(let offset): offset
+        case .absent: 0
+        case .failed: nil
+        }
+    }
+
+    /// Returns the channel's own scale, else the shared one of its type, in millivolts per count.
+    private func readScale(_ attribute: String, shared: String, sink: inout MetricSink) -> Double? {
+        switch lookUp(attribute + "_scale", required: false, sink: &sink) {
+        case .value(let scale):
+            return scale
+        case .failed:
+            return nil
+        case .absent:
+            guard case .value(let scale) = lookUp(shared + "_scale", required: true, sink: &sink) else { return nil }
+            return scale
+        }
+    }
+
+    /// Reads one number. A missing required file is recorded as an error, because the flag named
+    /// this channel.
+    private func lookUp(_ path: String, required: Bool, sink: inout MetricSink) -> Lookup {
         do {
             let text = try reader.string(path)
             guard let value = Double(SysfsClass.trimSpace(text)), value.isFinite else {
                 sink.record(ParseError(path: path, expected: "a number", content: text))
-                return nil
+                return .failed
             }
-            return .some(value)
+            return .value(value)
         } catch let error as FileError where error.isNotFound && !required {
-            return .some(nil)
+            return .absent
         } catch {
             sink.record(error)
-            return nil
+            return .failed
         }
     }
 }
