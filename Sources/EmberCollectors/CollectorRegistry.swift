@@ -32,7 +32,19 @@ public enum CollectorRegistry {
             name: "bonding", summary: "Slave counts, mode and active slave of bonding interfaces."
         ) { BondingCollector(context: $0) },
         CollectorDefinition(
-            name: "hwmon", summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans)."
+            name: "hwmon",
+            summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans), through libsensors "
+                + "when --path.sysfs is /sys.",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: HwmonCollector.sensorsConfigFlag, defaultValue: "",
+                    help: "libsensors configuration file to apply instead of /etc/sensors3.conf and /etc/sensors.d; "
+                        + "used only when --path.sysfs is /sys."),
+                CollectorOptionHelp(
+                    flag: HwmonCollector.libsensorsFlag, defaultValue: "true",
+                    help: "Read hwmon through libsensors when --path.sysfs is /sys; false reads the files directly, "
+                        + "as node_exporter does, and ignores the libsensors configuration."),
+            ]
         ) { HwmonCollector(context: $0) },
         CollectorDefinition(
             name: "thermal_zone",
@@ -63,6 +75,15 @@ public enum CollectorRegistry {
                 + "kernel forced read-only."
         ) { StorageErrorsCollector(context: $0) },
         CollectorDefinition(
+            name: "pcie",
+            summary: "PCI functions with pci.ids names, PCI Express link speed and width, and AER error counters.",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: PCIeCollector.dumpFlag, defaultValue: "",
+                    help: "Read PCI functions from this `lspci -xxxx` dump file instead of sysfs; empty reads sysfs."),
+            ]
+        ) { try PCIeCollector(context: $0) },
+        CollectorDefinition(
             name: "rapl", summary: "RAPL energy counters from /sys/class/powercap."
         ) { RaplCollector(context: $0) },
         CollectorDefinition(
@@ -78,6 +99,11 @@ public enum CollectorRegistry {
         CollectorDefinition(
             name: "regulator", summary: "Voltage and current regulators (PMIC rails) from /sys/class/regulator."
         ) { RegulatorCollector(context: $0) },
+        CollectorDefinition(
+            name: "power",
+            summary: "Measured power (hwmon, power_supply, RAPL), an energy-model estimate, energy and carbon totals.",
+            optionHelp: PowerOptions.help
+        ) { try PowerCollector(context: $0) },
     ]
 
     /// Returns the definition named `name`, if any.
