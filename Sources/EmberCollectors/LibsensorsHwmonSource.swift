@@ -87,8 +87,18 @@ enum LibsensorsOverlay {
         // NOTE: libsensors also leaves out a sensor whose files it does not recognise (one with no
         // `_input`, say), which this treats as ignored too.
         for (sensor, values) in reading.sensors where libsensorsTypes.contains(values.type) && !listed.contains(sensor) {
-            reading.sensors[sensor] = nil
+            if !isOnlyInDeviceDirectory(values, chipPath: chip.path) {
+                reading.sensors[sensor] = nil
+            }
         }
+    }
+
+    /// Whether every file of a sensor is in `<chip path>/device/`, which libsensors does not read
+    /// when the chip path is `hwmonN`. Such a sensor, node_exporter's `temp0` from a thermal zone's
+    /// `device/temp`, say, was not ignored, because libsensors never saw it.
+    static func isOnlyInDeviceDirectory(_ values: HwmonSensorReading, chipPath: String) -> Bool {
+        let deviceDirectory = chipPath + "/device/"
+        return !values.values.isEmpty && values.values.values.allSatisfy { $0.path.hasPrefix(deviceDirectory) }
     }
 
     private static func apply(

@@ -162,6 +162,20 @@ final class LibsensorsOverlayTests: XCTestCase {
                                "node_hwmon_pwm{chip=\"nct6779\",sensor=\"pwm1\"}"])
     }
 
+    func testDeviceDirectorySensorIsKept() throws {
+        var readings = [reading("hwmon0", name: "acpitz", input: "40000")]
+        readings[0].sensors["temp0"] = HwmonSensorReading(type: "temp", values: [
+            "": HwmonAttributeValue(text: "40000", path: classPath + "/hwmon0/device/temp"),
+        ])
+
+        let sink = try runHwmon(FixedChipsSource(readings: readings, chips: [chip("hwmon0", celsius: 40)],
+                                                 classPath: classPath))
+
+        let values = HardwareHarness.values(sink)
+        XCTAssertEqual(values["node_hwmon_temp_celsius{chip=\"acpitz\",sensor=\"temp0\"}"], 40)
+        XCTAssertEqual(values["node_hwmon_temp_celsius{chip=\"acpitz\",sensor=\"temp1\"}"], 40)
+    }
+
     func testComputedValueAndLabelAreExported() throws {
         let computed = chip("hwmon1", celsius: 40.25, label: "SoC")
 
