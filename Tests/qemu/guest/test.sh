@@ -109,7 +109,7 @@ write_truth() {  # write_truth FILE: "PATH<TAB>VALUE" for the kernel files the c
 
 # Facts about the guest and captures that become fixtures.
 uname -r >kernel-release.txt
-step "lspci dump" sh -c 'lspci -xxxx >lspci-xxxx.dump'
+step "lspci dump" sh -c 'lspci -D -xxxx >lspci-xxxx.dump'
 step "lspci names" sh -c 'lspci -nn >lspci-nn.txt'
 step "SMART log, initial" smart_log smart-log-initial.bin
 step "sensors -u, initial" sh -c 'sensors -u >sensors-initial.txt'
