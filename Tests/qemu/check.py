@@ -59,10 +59,13 @@ class Exposition:
     def has_prefix(self, prefix):
         return any(name.startswith(prefix) for name in self.families)
 
-    def hwmon_samples(self):
-        """Return the node_hwmon_* samples as a set of (family, sorted labels, value)."""
+    def samples(self, prefix):
+        """Return the samples of the families starting with prefix as a set of (family, sorted labels, value)."""
         return {(name, tuple(sorted(labels.items())), value) for name, samples in self.families.items()
-                if name.startswith("node_hwmon_") for labels, value in samples}
+                if name.startswith(prefix) for labels, value in samples}
+
+    def hwmon_samples(self):
+        return self.samples("node_hwmon_")
 
 
 class Report:
@@ -138,7 +141,7 @@ def check_guest(capture, report):
 
 
 def check_snapshots(capture, report):
-    for name in ["initial", "sysfs-reader", "changed"]:
+    for name in ["initial", "unprivileged", "sysfs-reader", "changed"]:
         if name not in capture.snapshots:
             report.expect(f"snapshot {name}", [f"{name}.prom is missing"])
             continue
@@ -148,6 +151,34 @@ def check_snapshots(capture, report):
         log = capture.read(f"{name}.log") or ""
         problems += [line for line in log.splitlines() if "level=error" in line]
         report.expect(f"snapshot {name}: every collector succeeded, no error logged", problems)
+
+
+def check_unprivileged(capture, report):
+    """Check the snapshot taken as user nobody against the one taken as root just before."""
+    initial, unprivileged = capture.snapshots.get("initial"), capture.snapshots.get("unprivileged")
+    if not initial or not unprivileged:
+        report.expect("unprivileged snapshot", ["initial.prom or unprivileged.prom is missing"])
+        return
+    report.expect("unprivileged: hwmon series equal root's",
+                  describe_difference(unprivileged.hwmon_samples(), initial.hwmon_samples()))
+
+    name = "unprivileged: NVMe SMART reported unavailable, node_nvme_info kept"
+    if not initial.has_prefix("ember_nvme_"):
+        report.skip(name, "this build exports no ember_nvme_* family (the SMART reader is not merged)")
+        return
+    problems = [f"{family} exported without privilege" for family in unprivileged.families
+                if family.startswith("ember_nvme_")]
+    if [value for _, value in unprivileged.select("ember_source_available", collector="nvme")] != [0]:
+        problems.append("no single ember_source_available{collector=\"nvme\"} 0")
+    if not unprivileged.select("node_nvme_info", device="nvme0"):
+        problems.append("node_nvme_info is missing")
+    report.expect(name, problems)
+
+    name = "unprivileged: pcie link series from sysfs equal root's"
+    if not initial.has_prefix("ember_pcie_"):
+        report.skip(name, "this build exports no ember_pcie_* family (the pcie collector is not merged)")
+        return
+    report.expect(name, describe_difference(unprivileged.samples("ember_pcie_link_"), initial.samples("ember_pcie_link_")))
 
 
 def check_nvme_info(capture, report):
@@ -448,7 +479,7 @@ def main():
         sys.exit("usage: check.py OUT_DIR")
     capture = Capture(sys.argv[1])
     report = Report()
-    for check in (check_guest, check_snapshots, check_nvme_info, check_hwmon, check_thermal_and_power,
+    for check in (check_guest, check_snapshots, check_unprivileged, check_nvme_info, check_hwmon, check_thermal_and_power,
                   check_network, check_node_exporter, check_nvme_smart, check_libsensors,
                   check_sensors_program, check_pcie):
         check(capture, report)
