@@ -28,6 +28,10 @@ ATK_INITIAL = [("node_hwmon_in_volts", "in0", 1.2), ("node_hwmon_in_volts", "in1
                ("node_hwmon_temp_max_celsius", "temp1", 60), ("node_hwmon_temp_crit_celsius", "temp1", 95)]
 ATK_CHANGED = [("node_hwmon_temp_celsius", "temp1", 81.2), ("node_hwmon_fan_rpm", "fan1", 6699),
                ("node_hwmon_temp_celsius", "temp2", 38.0), ("node_hwmon_fan_rpm", "fan2", 1100)]
+# Why the checks of features missing from a build skip.
+NO_SMART = "this build exports no ember_nvme_* family (the SMART reader is not merged)"
+NO_PCIE = "this build exports no ember_pcie_* family (the pcie collector is not merged)"
+NO_SENSORS_CONFIG = "this build has no --collector.hwmon.sensors-config flag (the libsensors path is not merged)"
 CRITICAL_WARNING_BITS = ["available_spare", "temperature", "reliability_degraded", "read_only",
                          "volatile_memory_backup_failed", "persistent_memory_read_only"]
 
@@ -164,7 +168,7 @@ def check_unprivileged(capture, report):
 
     name = "unprivileged: NVMe SMART reported unavailable, node_nvme_info kept"
     if not initial.has_prefix("ember_nvme_"):
-        report.skip(name, "this build exports no ember_nvme_* family (the SMART reader is not merged)")
+        report.skip(name, NO_SMART)
         return
     problems = [f"{family} exported without privilege" for family in unprivileged.families
                 if family.startswith("ember_nvme_")]
@@ -176,9 +180,10 @@ def check_unprivileged(capture, report):
 
     name = "unprivileged: pcie link series from sysfs equal root's"
     if not initial.has_prefix("ember_pcie_"):
-        report.skip(name, "this build exports no ember_pcie_* family (the pcie collector is not merged)")
+        report.skip(name, NO_PCIE)
         return
-    report.expect(name, describe_difference(unprivileged.samples("ember_pcie_link_"), initial.samples("ember_pcie_link_")))
+    links = "ember_pcie_link_"
+    report.expect(name, describe_difference(unprivileged.samples(links), initial.samples(links)))
 
 
 def check_nvme_info(capture, report):
@@ -316,7 +321,7 @@ def check_nvme_smart(capture, report):
     name = "NVMe SMART: ember_nvme_* match the controller's log page"
     initial, changed = capture.snapshots.get("initial"), capture.snapshots.get("changed")
     if not initial or not initial.has_prefix("ember_nvme_"):
-        report.skip(name, "this build exports no ember_nvme_* family (the SMART reader is not merged)")
+        report.skip(name, NO_SMART)
         return
     before = capture.read("smart-log-initial.bin", "rb")
     after = capture.read("smart-log-critical-warning.bin", "rb")
@@ -348,7 +353,7 @@ def check_libsensors(capture, report):
     parity, edited = capture.snapshots.get("sensors-empty"), capture.snapshots.get("sensors-edited")
     sysfs = capture.snapshots.get("sysfs-reader")
     if not parity or not edited:
-        reason = "this build has no --collector.hwmon.sensors-config flag (the libsensors path is not merged)"
+        reason = NO_SENSORS_CONFIG
         report.skip("libsensors: empty configuration agrees with the sysfs reader", reason)
         report.skip("libsensors: label, ignore and compute lines apply", reason)
         return
@@ -402,7 +407,8 @@ def compare_with_sensors(snapshot, sensors_text):
     """List where Ember's hwmon series differ from lm-sensors' `sensors -u` on the same config."""
     problems = []
     for chip_name, (values, labels) in parse_sensors_output(sensors_text).items():
-        found = [found for found, _ in snapshot.select("node_hwmon_chip_names") if found["chip_name"].lower() == chip_name]
+        found = [labels for labels, _ in snapshot.select("node_hwmon_chip_names")
+                 if labels["chip_name"].lower() == chip_name]
         if len(found) != 1:
             problems.append(f"no single node_hwmon_chip_names for {chip_name}, found {found}")
             continue
@@ -419,7 +425,8 @@ def compare_with_sensors(snapshot, sensors_text):
             if actual is None or abs(actual - value) > 0.0006:
                 problems.append(f"{family}{{chip={chip},sensor={sensor}}} is {actual}, sensors -u has {value}")
         for sensor, label in labels.items():
-            if label != sensor and not snapshot.select("node_hwmon_sensor_label", chip=chip, sensor=sensor, label=label):
+            labelled = snapshot.select("node_hwmon_sensor_label", chip=chip, sensor=sensor, label=label)
+            if label != sensor and not labelled:
                 problems.append(f"no node_hwmon_sensor_label {label!r} for {chip} {sensor}")
     return problems
 
@@ -429,7 +436,7 @@ def check_sensors_program(capture, report):
         name = f"libsensors: ember agrees with lm-sensors' sensors -u, {config} config"
         snapshot, text = capture.snapshots.get(f"sensors-{config}"), capture.read(f"sensors-{config}-lm.txt")
         if not snapshot:
-            report.skip(name, "this build has no --collector.hwmon.sensors-config flag (the libsensors path is not merged)")
+            report.skip(name, NO_SENSORS_CONFIG)
         elif not text:
             report.expect(name, [f"sensors-{config}-lm.txt is missing or empty"])
         else:
@@ -439,7 +446,7 @@ def check_sensors_program(capture, report):
 def check_pcie(capture, report):
     initial, changed = capture.snapshots.get("initial"), capture.snapshots.get("changed")
     if not initial or not initial.has_prefix("ember_pcie_"):
-        reason = "this build exports no ember_pcie_* family (the pcie collector is not merged)"
+        reason = NO_PCIE
         for name in ("names and drivers", "link state", "AER counters"):
             report.skip(f"pcie: {name}", reason)
         return
@@ -448,7 +455,8 @@ def check_pcie(capture, report):
                                          ("0000:02:00.0", "e1000e", "82574L")]:
         found = initial.select("ember_pcie_device_info", address=address, driver=driver)
         if len(found) != 1 or device_name not in found[0][0].get("device_name", ""):
-            problems.append(f"{address}: expected driver {driver} and a device name with {device_name!r}, found {found}")
+            problems.append(f"{address}: expected driver {driver} and a device name with {device_name!r}, "
+                            f"found {found}")
     report.expect("pcie: names and drivers", problems)
 
     # Root port 00:01.0 advertises 8 GT/s x4 (x-speed=8,x-width=4); QEMU 7.2 trains it at 2.5 GT/s x1.
@@ -466,8 +474,10 @@ def check_pcie(capture, report):
     report.expect("pcie: AER counters move after injected errors", [p for p in [
         compare(initial, "ember_pcie_aer_reports_total", 0, address="0000:02:00.0", severity="correctable"),
         compare(changed, "ember_pcie_aer_reports_total", 2, address="0000:02:00.0", severity="correctable"),
-        compare(changed, "ember_pcie_aer_errors_total", 1, address="0000:02:00.0", severity="correctable", kind="RxErr"),
-        compare(changed, "ember_pcie_aer_errors_total", 1, address="0000:02:00.0", severity="correctable", kind="BadTLP"),
+        compare(changed, "ember_pcie_aer_errors_total", 1, address="0000:02:00.0", severity="correctable",
+                kind="RxErr"),
+        compare(changed, "ember_pcie_aer_errors_total", 1, address="0000:02:00.0", severity="correctable",
+                kind="BadTLP"),
         compare(changed, "ember_pcie_aer_reports_total", 1, address="0000:03:00.0", severity="nonfatal"),
         compare(changed, "ember_pcie_aer_rootport_reports_total", 2, address="0000:00:02.0", severity="correctable"),
         compare(changed, "ember_pcie_aer_rootport_reports_total", 1, address="0000:00:03.0", severity="nonfatal"),
@@ -479,9 +489,9 @@ def main():
         sys.exit("usage: check.py OUT_DIR")
     capture = Capture(sys.argv[1])
     report = Report()
-    for check in (check_guest, check_snapshots, check_unprivileged, check_nvme_info, check_hwmon, check_thermal_and_power,
-                  check_network, check_node_exporter, check_nvme_smart, check_libsensors,
-                  check_sensors_program, check_pcie):
+    for check in (check_guest, check_snapshots, check_unprivileged, check_nvme_info, check_hwmon,
+                  check_thermal_and_power, check_network, check_node_exporter, check_nvme_smart,
+                  check_libsensors, check_sensors_program, check_pcie):
         check(capture, report)
     counts = report.counts
     print(f"{counts['ok']} passed, {counts['SKIP']} skipped, {counts['FAIL']} failed")

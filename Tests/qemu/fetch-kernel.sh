@@ -15,7 +15,8 @@ mkdir -p "$work/kernel"
 
 package=${EMBER_QEMU_KERNEL_PACKAGE:-}
 if [[ -z "$package" ]]; then
-    package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ && !found { print $2; found = 1 }')
+    package=$(apt-cache depends linux-image-amd64 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ && !found { print $2; found = 1 }')
 fi
 if [[ -z "$package" ]]; then
     echo "fetch-kernel: cannot resolve linux-image-amd64 to a kernel package; run apt-get update" >&2
