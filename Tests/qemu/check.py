@@ -443,6 +443,25 @@ def check_sensors_program(capture, report):
             report.expect(name, compare_with_sensors(snapshot, text))
 
 
+def check_xctest(capture, report):
+    name = "XCTest: host-machine tests pass on the guest's /sys"
+    output = capture.read("xctest.txt")
+    if output is None:
+        report.skip(name, "no XCTest bundle given (run.sh --xctest)")
+        return
+    summaries = re.findall(r"Executed (\d+) tests?, with (\d+) failures?", output)
+    skipped = re.findall(r"Test Case '(\S+)' skipped", output)
+    if not summaries:
+        report.expect(name, ["xctest.txt has no summary line: " + output.strip()[-300:]])
+        return
+    executed, failures = map(int, summaries[-1])
+    failed = re.findall(r"Test Case '(\S+)' failed", output)
+    problems = [f"{failures} of {executed} failed: {', '.join(failed)}"] if failures else []
+    problems += [] if executed else ["no test ran"]
+    problems += [f"skipped on a real kernel: {test}" for test in skipped]
+    report.expect(f"{name} ({executed} tests)", problems)
+
+
 def check_pcie(capture, report):
     initial, changed = capture.snapshots.get("initial"), capture.snapshots.get("changed")
     if not initial or not initial.has_prefix("ember_pcie_"):
@@ -491,7 +510,7 @@ def main():
     report = Report()
     for check in (check_guest, check_snapshots, check_unprivileged, check_nvme_info, check_hwmon,
                   check_thermal_and_power, check_network, check_node_exporter, check_nvme_smart,
-                  check_libsensors, check_sensors_program, check_pcie):
+                  check_libsensors, check_sensors_program, check_pcie, check_xctest):
         check(capture, report)
     counts = report.counts
     print(f"{counts['ok']} passed, {counts['SKIP']} skipped, {counts['FAIL']} failed")

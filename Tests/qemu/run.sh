@@ -4,8 +4,10 @@
 # QEMU hub. A custom ACPI table adds a thermal zone, a battery, an AC adapter and a labelled
 # hwmon chip.
 #
-# Usage: Tests/qemu/run.sh [--ember PATH] [--update-fixtures]
+# Usage: Tests/qemu/run.sh [--ember PATH] [--xctest PATH] [--update-fixtures]
 #   --ember PATH        the binary to test (default: .build/release/ember, else .build/debug/ember)
+#   --xctest PATH       also run this XCTest bundle's tests of the machine's own /sys in the guest
+#                       (.build/debug/EmberPackageTests.xctest after swift build --build-tests)
 #   --update-fixtures   copy the captured SMART log pages and lspci dump into Tests/Fixtures
 # Environment: EMBER_QEMU_WORK, the cache and scratch directory (default ${TMPDIR:-/tmp}/ember-qemu);
 # EMBER_QEMU_TIMEOUT, seconds before the guest is killed (default 300); EMBER_QEMU_ACCEL.
@@ -20,11 +22,14 @@ repo=$(cd "$here/../.." && pwd)
 work=${EMBER_QEMU_WORK:-${TMPDIR:-/tmp}/ember-qemu}
 
 ember=""
+xctest=""
 update_fixtures=false
 while (($#)); do
     case $1 in
         --ember) ember=${2:?--ember needs a path}; shift 2 ;;
         --ember=*) ember=${1#--ember=}; shift ;;
+        --xctest) xctest=${2:?--xctest needs a path}; shift 2 ;;
+        --xctest=*) xctest=${1#--xctest=}; shift ;;
         --update-fixtures) update_fixtures=true; shift ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -54,6 +59,11 @@ if [[ -z "$ember" ]]; then
 fi
 [[ -n "$ember" && -x "$ember" ]] || { echo "run.sh: no ember binary; run swift build first" >&2; exit 1; }
 ember=$(cd "$(dirname "$ember")" && pwd)/$(basename "$ember")
+environment=("EMBER=$ember")
+if [[ -n "$xctest" ]]; then
+    [[ -x "$xctest" ]] || { echo "run.sh: XCTest bundle $xctest not found; run swift build --build-tests" >&2; exit 1; }
+    environment+=("EMBER_XCTEST=$(cd "$(dirname "$xctest")" && pwd)/$(basename "$xctest")")
+fi
 
 mkdir -p "$work/helpers"
 kernel_dir=$(bash "$here/fetch-kernel.sh" "$work") || unavailable "the kernel package could not be fetched"
@@ -72,7 +82,7 @@ echo "qemu: booting $(basename "$kernel_dir") with $ember; console log in $out/c
 status=0
 python3 "$here/runner.py" --kernel "$kernel_dir/vmlinux" --initrd "$work/initramfs.cpio" \
     --ssdt "$work/ssdt-ember.aml" --out-dir "$out" --script "$here/guest/test.sh" \
-    --env "EMBER=$ember" --timeout "${EMBER_QEMU_TIMEOUT:-300}" || status=$?
+    "${environment[@]/#/--env=}" --timeout "${EMBER_QEMU_TIMEOUT:-300}" || status=$?
 if ((status != 0)); then
     echo "FAIL qemu guest exited with status $status (124: timeout, 125: no exit marker, 126: QEMU failed)"
     tail -n 30 "$out/console.log"

@@ -85,7 +85,8 @@ check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
 
 echo "== QEMU test bed"
-check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember"
+check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember" \
+    --xctest "$repo/.build/debug/EmberPackageTests.xctest"
 
 echo
 echo "$passed passed, $failed failed"

@@ -4,7 +4,8 @@
 # each state change, what `ember snapshot` prints and what the kernel itself shows. It checks
 # nothing: check.py does that on the host from the files written to $TB_OUT.
 #
-# Environment: EMBER (the host-built ember binary), TB_OUT (the out share).
+# Environment: EMBER (the host-built ember binary), TB_OUT (the out share), and optionally
+# EMBER_XCTEST, the host-built XCTest bundle whose tests of the machine's own /sys run here too.
 # Each step writes one line "ok NAME" or "failed NAME: REASON" to $TB_OUT/steps.txt. A failed step
 # does not stop the later ones, so one broken device still leaves the rest checked.
 set -u
@@ -188,5 +189,10 @@ sleep 1.2
 write_truth truth-changed.txt
 step "sensors -u, changed" sh -c 'sensors -u >sensors-changed.txt'
 step "snapshot changed" snapshot changed
+if [[ -n "${EMBER_XCTEST:-}" ]]; then
+    # CI=true makes LibsensorsHostTests fail instead of skip when libsensors refuses a real sysfs.
+    step "XCTest: tests of the machine's own /sys" sh -c "CI=true '$EMBER_XCTEST' \
+        EmberCollectorsTests.LibsensorsHostTests,EmberCollectorsTests.PCIeHostTests >xctest.txt 2>&1"
+fi
 step "node_exporter scrape" node_exporter_scrape
 exit 0
