@@ -145,7 +145,8 @@ def check_guest(capture, report):
 
 
 def check_snapshots(capture, report):
-    for name in ["initial", "unprivileged", "sysfs-reader", "changed"]:
+    optional = [name for name in ("sensors-empty", "sensors-edited") if name in capture.snapshots]
+    for name in ["initial", "unprivileged", "sysfs-reader", *optional, "changed"]:
         if name not in capture.snapshots:
             report.expect(f"snapshot {name}", [f"{name}.prom is missing"])
             continue
