@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scrapes `ember serve` with a real Prometheus server (Debian's `prometheus` package) and checks,
-# through Prometheus' HTTP API, that the target is up and that every collector expected to have
-# data on the given root produced series.
+# through Prometheus' HTTP API, that the target is up, that every collector expected to have
+# data on the given root produced series, and that every rule of exporters/rules evaluates
+# without an error on that data.
 #
 #   prometheus-scrape.sh EMBER_BINARY LABEL SYSFS PROCFS COLLECTOR...
 #
@@ -43,7 +44,9 @@ wait_for 20 "http://127.0.0.1:$ember_port/healthz"
 
 prometheus_port=$(free_port)
 sed -e "s/localhost:9811/127.0.0.1:$ember_port/" -e 's/scrape_interval: 15s/scrape_interval: 1s/' \
+    -e 's/evaluation_interval: 15s/evaluation_interval: 1s/' \
     -e 's/scrape_timeout: 5s/scrape_timeout: 1s/' "$repo/exporters/prometheus.yml" >"$work/prometheus.yml"
+cp -R "$repo/exporters/rules" "$work/rules"
 promtool check config "$work/prometheus.yml" >/dev/null
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
     --web.listen-address="127.0.0.1:$prometheus_port" --log.level=warn 2>"$work/prometheus.log" &
@@ -65,6 +68,28 @@ sys.exit(0 if targets and all(t["health"] == "up" for t in targets) else 1)'; do
     sleep 1
 done
 echo "ok   [$label] Prometheus reports the ember target up"
+
+# A rule whose vector matching fails on real series (duplicate label sets, say) only shows as
+# health "err" once Prometheus evaluates it, which promtool's unit tests do not catch.
+rule_health() {
+    curl -fsS "$api/rules" | python3 -c '
+import json, sys
+rules = [r for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"]]
+errors = [r["name"] + ": " + r.get("lastError", "") for r in rules if r["health"] == "err"]
+pending = [r for r in rules if r["health"] == "unknown"]
+print("\n".join(errors) if errors else ("unknown" if pending or not rules else "ok"))'
+}
+deadline=$((SECONDS + 30))
+health=$(rule_health)
+while [[ $health == unknown ]] && ((SECONDS < deadline)); do
+    sleep 1
+    health=$(rule_health)
+done
+if [[ $health != ok ]]; then
+    echo "FAIL [$label] rules did not all evaluate: $health" >&2
+    exit 1
+fi
+echo "ok   [$label] every rule of exporters/rules evaluates without an error"
 
 failures=0
 for pair in "$@"; do
