@@ -3,7 +3,9 @@
 # then the checks against real components with the release binary:
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree;
-#   - the command-line contract (help, version, exit codes).
+#   - the command-line contract (help, version, exit codes);
+#   - the alert rules and the Grafana dashboard (check-monitoring.py: families exist in METRICS.md,
+#     `promtool check rules`, `promtool test rules`).
 # Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,6 +25,9 @@ check() {  # check NAME COMMAND...
         echo "FAIL $name"
     fi
 }
+
+echo "== alert rules and dashboard"
+check "alert rules and dashboard" python3 Tests/scripts/check-monitoring.py
 
 echo "== swift test"
 if ! swift build --build-tests; then
