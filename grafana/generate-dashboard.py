@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write grafana/dashboards/ember-board.json, the Grafana dashboard for one Ember board.
 
-The dashboard is generated so that every panel gets the same datasource, a unique id and a
-computed position; edit the panel lists below, then run `python3 grafana/generate-dashboard.py`.
+A script writes the dashboard so that every panel gets the same datasource, a unique id and a
+computed position. Edit the panel lists below, then run `python3 grafana/generate-dashboard.py`.
 Tests/scripts/check-monitoring.py fails when the JSON differs from this script's output.
 Standard library only.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 OUTPUT = Path(__file__).resolve().parent / "dashboards" / "ember-board.json"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
-# Every query selects the board chosen in the `instance` variable.
-SEL = 'instance="$instance"'
+# Label matcher of every query: the board chosen in the `instance` variable.
+BOARD = 'instance="$instance"'
 GRID_WIDTH = 24
 
 
@@ -65,43 +65,43 @@ def table(title, targets, width=12, **options):
 
 def overview():
     return [
-        stat("Hottest thermal zone", f"max(node_thermal_zone_temp{{{SEL}}})", "celsius"),
-        stat("CPU busy", f"avg(ember_cpu_busy_ratio{{{SEL}}})", "percentunit"),
-        stat("Failed collectors", f"count(ember_collector_success{{{SEL}}} == 0) or vector(0)"),
-        stat("Firing alerts", f'count(ALERTS{{alertstate="firing",{SEL}}}) or vector(0)',
+        stat("Hottest thermal zone", f"max(node_thermal_zone_temp{{{BOARD}}})", "celsius"),
+        stat("CPU busy", f"avg(ember_cpu_busy_ratio{{{BOARD}}})", "percentunit"),
+        stat("Failed collectors", f"count(ember_collector_success{{{BOARD}}} == 0) or vector(0)"),
+        stat("Firing alerts", f'count(ALERTS{{alertstate="firing",{BOARD}}}) or vector(0)',
              description="Alerts from exporters/rules/ember-alerts.yml and any other rules on this instance."),
         timeseries("Thermal zones, maximum of each window", [
-            target(f"max by (type) (ember_thermal_zone_temp_window_max_celsius{{{SEL}}})", "{{type}}")],
+            target(f"max by (type) (ember_thermal_zone_temp_window_max_celsius{{{BOARD}}})", "{{type}}")],
             "celsius"),
         timeseries("CPU frequency per policy, average between samples", [
-            target(f"ember_cpufreq_average_frequency_hertz{{{SEL}}}", "policy {{policy}}")], "hertz"),
-        timeseries("CPU busy per CPU", [target(f"ember_cpu_busy_ratio{{{SEL}}}", "cpu {{cpu}}")],
+            target(f"ember_cpufreq_average_frequency_hertz{{{BOARD}}}", "policy {{policy}}")], "hertz"),
+        timeseries("CPU busy per CPU", [target(f"ember_cpu_busy_ratio{{{BOARD}}}", "cpu {{cpu}}")],
                    "percentunit"),
         timeseries("Measured power", [
-            target(f"node_power_supply_power_watt{{{SEL}}}", "{{power_supply}}"),
-            target(f"node_hwmon_power_watt{{{SEL}}}", "{{chip}} {{sensor}}")], "watt",
+            target(f"node_power_supply_power_watt{{{BOARD}}}", "{{power_supply}}"),
+            target(f"node_hwmon_power_watt{{{BOARD}}}", "{{chip}} {{sensor}}")], "watt",
             description="Power supplies and hwmon chips that measure power; empty on boards without a sensor."),
     ]
 
 
 def thermal():
-    passive = f'min without (trip, trip_type) (ember_thermal_zone_trip_point_temp_celsius{{trip_type="passive",{SEL}}})'
+    passive = f'min without (trip, trip_type) (ember_thermal_zone_trip_point_temp_celsius{{trip_type="passive",{BOARD}}})'
     dashed = {"matcher": {"id": "byRegexp", "options": ".*trip$"},
               "properties": [{"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}}]}
     return [
         timeseries("Thermal zones and passive trip points", [
-            target(f"node_thermal_zone_temp{{{SEL}}}", "{{type}}"),
+            target(f"node_thermal_zone_temp{{{BOARD}}}", "{{type}}"),
             target(passive, "{{type}} passive trip")], "celsius",
             fieldConfig={"defaults": {"unit": "celsius"}, "overrides": [dashed]}),
-        table("Trip points", [target(f"ember_thermal_zone_trip_point_temp_celsius{{{SEL}}}", instant=True,
+        table("Trip points", [target(f"ember_thermal_zone_trip_point_temp_celsius{{{BOARD}}}", instant=True,
                                      table=True)]),
         timeseries("Cooling device state, share of maximum", [
-            target(f"node_cooling_device_cur_state{{{SEL}}} / node_cooling_device_max_state{{{SEL}}}",
+            target(f"node_cooling_device_cur_state{{{BOARD}}} / node_cooling_device_max_state{{{BOARD}}}",
                    "{{type}}")], "percentunit"),
-        timeseries("hwmon temperatures", [target(f"node_hwmon_temp_celsius{{{SEL}}}", "{{chip}} {{sensor}}")],
+        timeseries("hwmon temperatures", [target(f"node_hwmon_temp_celsius{{{BOARD}}}", "{{chip}} {{sensor}}")],
                    "celsius"),
-        timeseries("Fan speed", [target(f"node_hwmon_fan_rpm{{{SEL}}}", "{{chip}} {{sensor}}")], "rpm"),
-        timeseries("Fan PWM duty", [target(f"node_hwmon_pwm{{{SEL}}} / 255", "{{chip}} {{sensor}}")],
+        timeseries("Fan speed", [target(f"node_hwmon_fan_rpm{{{BOARD}}}", "{{chip}} {{sensor}}")], "rpm"),
+        timeseries("Fan PWM duty", [target(f"node_hwmon_pwm{{{BOARD}}} / 255", "{{chip}} {{sensor}}")],
                    "percentunit"),
     ]
 
@@ -110,22 +110,22 @@ def cpu():
     rate = "$__rate_interval"
     return [
         timeseries("CPU frequency and policy maximum", [
-            target(f"node_cpu_scaling_frequency_hertz{{{SEL}}}", "cpu {{cpu}}"),
-            target(f"node_cpu_scaling_frequency_max_hertz{{{SEL}}}", "cpu {{cpu}} max")], "hertz",
+            target(f"node_cpu_scaling_frequency_hertz{{{BOARD}}}", "cpu {{cpu}}"),
+            target(f"node_cpu_scaling_frequency_max_hertz{{{BOARD}}}", "cpu {{cpu}} max")], "hertz",
             description="A policy maximum below the hardware maximum while hot means thermal throttling."),
         timeseries("CPU time by mode", [
-            target(f"sum by (mode) (rate(node_cpu_seconds_total{{{SEL}}}[{rate}]))", "{{mode}}")], "short",
+            target(f"sum by (mode) (rate(node_cpu_seconds_total{{{BOARD}}}[{rate}]))", "{{mode}}")], "short",
             description="CPUs busy in each mode, summed over all CPUs."),
         panel("Time in each frequency over the range", "bargauge", [
             target(f"sum by (policy, frequency_hertz) (increase(ember_cpufreq_time_in_state_seconds_total"
-                   f"{{{SEL}}}[$__range]))", "policy {{policy}} {{frequency_hertz}} Hz", instant=True)], "s"),
+                   f"{{{BOARD}}}[$__range]))", "policy {{policy}} {{frequency_hertz}} Hz", instant=True)], "s"),
         timeseries("Frequency transitions", [
-            target(f"rate(ember_cpufreq_transitions_total{{{SEL}}}[{rate}])", "policy {{policy}}")], "hertz"),
+            target(f"rate(ember_cpufreq_transitions_total{{{BOARD}}}[{rate}])", "policy {{policy}}")], "hertz"),
         timeseries("Idle state residency, average over CPUs", [
-            target(f"avg by (state) (rate(ember_cpuidle_state_time_seconds_total{{{SEL}}}[{rate}]))",
+            target(f"avg by (state) (rate(ember_cpuidle_state_time_seconds_total{{{BOARD}}}[{rate}]))",
                    "{{state}}")], "percentunit"),
         timeseries("Idle state entries", [
-            target(f"sum by (state) (rate(ember_cpuidle_state_usage_total{{{SEL}}}[{rate}]))", "{{state}}")],
+            target(f"sum by (state) (rate(ember_cpuidle_state_usage_total{{{BOARD}}}[{rate}]))", "{{state}}")],
             "hertz"),
     ]
 
@@ -133,14 +133,14 @@ def cpu():
 def accelerators():
     return [
         timeseries("devfreq frequency (GPU, NPU, memory)", [
-            target(f"ember_devfreq_frequency_hertz{{{SEL}}}", "{{device}}"),
-            target(f"ember_devfreq_max_frequency_hertz{{{SEL}}}", "{{device}} max")], "hertz"),
-        timeseries("devfreq load", [target(f"ember_devfreq_load_ratio{{{SEL}}}", "{{device}}")], "percentunit",
+            target(f"ember_devfreq_frequency_hertz{{{BOARD}}}", "{{device}}"),
+            target(f"ember_devfreq_max_frequency_hertz{{{BOARD}}}", "{{device}} max")], "hertz"),
+        timeseries("devfreq load", [target(f"ember_devfreq_load_ratio{{{BOARD}}}", "{{device}}")], "percentunit",
                    description="Busy share of the governor's last window; vendor 6.1 kernels only."),
-        timeseries("NPU load per core", [target(f"ember_npu_load_ratio{{{SEL}}}", "core {{core}}")],
+        timeseries("NPU load per core", [target(f"ember_npu_load_ratio{{{BOARD}}}", "core {{core}}")],
                    "percentunit", description="RKNPU driver load; vendor kernels only."),
         timeseries("devfreq time per frequency", [
-            target(f"rate(ember_devfreq_time_in_state_seconds_total{{{SEL}}}[$__rate_interval])",
+            target(f"rate(ember_devfreq_time_in_state_seconds_total{{{BOARD}}}[$__rate_interval])",
                    "{{device}} {{frequency_hertz}} Hz")], "percentunit"),
     ]
 
@@ -148,35 +148,35 @@ def accelerators():
 def storage():
     return [
         timeseries("NVMe temperature", [
-            target(f"ember_nvme_temperature_celsius{{{SEL}}}", "{{device}} {{sensor}}"),
-            target(f'node_hwmon_temp_celsius{{chip=~"nvme_.+",{SEL}}}', "{{chip}} {{sensor}} (hwmon)")],
+            target(f"ember_nvme_temperature_celsius{{{BOARD}}}", "{{device}} {{sensor}}"),
+            target(f'node_hwmon_temp_celsius{{chip=~"nvme_.+",{BOARD}}}', "{{chip}} {{sensor}} (hwmon)")],
             "celsius"),
         timeseries("NVMe available spare and threshold", [
-            target(f"ember_nvme_available_spare_ratio{{{SEL}}}", "{{device}} spare"),
-            target(f"ember_nvme_available_spare_threshold_ratio{{{SEL}}}", "{{device}} threshold")],
+            target(f"ember_nvme_available_spare_ratio{{{BOARD}}}", "{{device}} spare"),
+            target(f"ember_nvme_available_spare_threshold_ratio{{{BOARD}}}", "{{device}} threshold")],
             "percentunit"),
         panel("NVMe endurance used", "bargauge", [
-            target(f"ember_nvme_percentage_used_ratio{{{SEL}}}", "{{device}}", instant=True)], "percentunit",
+            target(f"ember_nvme_percentage_used_ratio{{{BOARD}}}", "{{device}}", instant=True)], "percentunit",
             fieldConfig={"defaults": {"unit": "percentunit", "min": 0, "max": 1}, "overrides": []}),
         timeseries("NVMe data rate", [
-            target(f"rate(ember_nvme_data_written_bytes_total{{{SEL}}}[5m])", "{{device}} written"),
-            target(f"rate(ember_nvme_data_read_bytes_total{{{SEL}}}[5m])", "{{device}} read")], "Bps",
+            target(f"rate(ember_nvme_data_written_bytes_total{{{BOARD}}}[5m])", "{{device}} written"),
+            target(f"rate(ember_nvme_data_read_bytes_total{{{BOARD}}}[5m])", "{{device}} read")], "Bps",
             description="The SMART log is read once a minute, so rates use a 5 minute window."),
         timeseries("NVMe errors and unsafe shutdowns per hour", [
-            target(f"increase(ember_nvme_media_errors_total{{{SEL}}}[1h])", "{{device}} media errors"),
-            target(f"increase(ember_nvme_error_log_entries_total{{{SEL}}}[1h])", "{{device}} error log"),
-            target(f"increase(ember_nvme_unsafe_shutdowns_total{{{SEL}}}[1h])", "{{device}} unsafe shutdowns")]),
+            target(f"increase(ember_nvme_media_errors_total{{{BOARD}}}[1h])", "{{device}} media errors"),
+            target(f"increase(ember_nvme_error_log_entries_total{{{BOARD}}}[1h])", "{{device}} error log"),
+            target(f"increase(ember_nvme_unsafe_shutdowns_total{{{BOARD}}}[1h])", "{{device}} unsafe shutdowns")]),
         timeseries("eMMC life time used (upper bound)", [
-            target(f"ember_mmc_life_time_used_max_ratio{{{SEL}}}", "{{device}} {{estimate}}")], "percentunit"),
-        stat("eMMC pre-EOL", f"max(ember_mmc_pre_eol_level{{{SEL}}})", width=6,
+            target(f"ember_mmc_life_time_used_max_ratio{{{BOARD}}}", "{{device}} {{estimate}}")], "percentunit"),
+        stat("eMMC pre-EOL", f"max(ember_mmc_pre_eol_level{{{BOARD}}})", width=6,
              fieldConfig={"defaults": {"unit": "short", "mappings": [{"type": "value", "options": {
                  "1": {"text": "normal"}, "2": {"text": "warning"}, "3": {"text": "urgent"}}}]},
                  "overrides": []}),
-        stat("Forced read-only file systems", f"sum(ember_filesystem_forced_readonly{{{SEL}}})", width=6),
+        stat("Forced read-only file systems", f"sum(ember_filesystem_forced_readonly{{{BOARD}}})", width=6),
         timeseries("Disk I/O errors and timeouts per hour", [
-            target(f"increase(ember_block_io_errors_total{{{SEL}}}[1h])", "{{device}} errors"),
-            target(f"increase(ember_block_io_timeouts_total{{{SEL}}}[1h])", "{{device}} timeouts")]),
-        timeseries("ext4 errors recorded", [target(f"ember_ext4_errors_total{{{SEL}}}", "{{device}}")]),
+            target(f"increase(ember_block_io_errors_total{{{BOARD}}}[1h])", "{{device}} errors"),
+            target(f"increase(ember_block_io_timeouts_total{{{BOARD}}}[1h])", "{{device}} timeouts")]),
+        timeseries("ext4 errors recorded", [target(f"ember_ext4_errors_total{{{BOARD}}}", "{{device}}")]),
     ]
 
 
@@ -185,12 +185,12 @@ def pcie():
              "ember_pcie_link_width_lanes", "ember_pcie_link_max_width_lanes", "ember_pcie_link_downgraded"]
     return [
         table("PCIe links: trained and maximum speed and width",
-              [target(f"{name}{{{SEL}}}", instant=True, table=True) for name in links], width=24),
+              [target(f"{name}{{{BOARD}}}", instant=True, table=True) for name in links], width=24),
         timeseries("PCIe AER reports per hour", [
-            target(f"sum by (address, severity) (increase(ember_pcie_aer_reports_total{{{SEL}}}[1h]))",
+            target(f"sum by (address, severity) (increase(ember_pcie_aer_reports_total{{{BOARD}}}[1h]))",
                    "{{address}} {{severity}}")],
             description="Correctable errors in bursts point to a riser, cable or connector going bad."),
-        table("PCIe devices", [target(f"ember_pcie_device_info{{{SEL}}}", instant=True, table=True)]),
+        table("PCIe devices", [target(f"ember_pcie_device_info{{{BOARD}}}", instant=True, table=True)]),
     ]
 
 
@@ -198,34 +198,34 @@ def network():
     rate = "$__rate_interval"
     return [
         timeseries("Throughput", [
-            target(f"rate(ember_network_receive_bytes_total{{{SEL}}}[{rate}])", "{{device}} receive"),
-            target(f"rate(ember_network_transmit_bytes_total{{{SEL}}}[{rate}])", "{{device}} transmit")], "Bps"),
+            target(f"rate(ember_network_receive_bytes_total{{{BOARD}}}[{rate}])", "{{device}} receive"),
+            target(f"rate(ember_network_transmit_bytes_total{{{BOARD}}}[{rate}])", "{{device}} transmit")], "Bps"),
         timeseries("Errors and drops", [
-            target(f"rate(node_network_receive_errs_total{{{SEL}}}[{rate}])", "{{device}} receive errors"),
-            target(f"rate(node_network_transmit_errs_total{{{SEL}}}[{rate}])", "{{device}} transmit errors"),
-            target(f"rate(node_network_receive_drop_total{{{SEL}}}[{rate}])", "{{device}} receive drops")],
+            target(f"rate(node_network_receive_errs_total{{{BOARD}}}[{rate}])", "{{device}} receive errors"),
+            target(f"rate(node_network_transmit_errs_total{{{BOARD}}}[{rate}])", "{{device}} transmit errors"),
+            target(f"rate(node_network_receive_drop_total{{{BOARD}}}[{rate}])", "{{device}} receive drops")],
             "pps"),
         timeseries("Carrier changes per hour", [
-            target(f"increase(node_network_carrier_changes_total{{{SEL}}}[1h])", "{{device}}")]),
+            target(f"increase(node_network_carrier_changes_total{{{BOARD}}}[1h])", "{{device}}")]),
         timeseries("Bond members up", [
-            target(f"node_bonding_active{{{SEL}}}", "{{master}} up"),
-            target(f"node_bonding_slaves{{{SEL}}}", "{{master}} members")]),
+            target(f"node_bonding_active{{{BOARD}}}", "{{master}} up"),
+            target(f"node_bonding_slaves{{{BOARD}}}", "{{master}} members")]),
     ]
 
 
 def power():
-    contract = f'power_supply=~"tcpm-source-psy-.+",{SEL}'
+    contract = f'power_supply=~"tcpm-source-psy-.+",{BOARD}'
     return [
-        timeseries("Regulator voltages", [target(f"ember_regulator_volts{{{SEL}}}", "{{name}}")], "volt"),
+        timeseries("Regulator voltages", [target(f"ember_regulator_volts{{{BOARD}}}", "{{name}}")], "volt"),
         timeseries("USB-PD contract", [
             target(f"node_power_supply_voltage_volt{{{contract}}}", "{{power_supply}} V"),
             target(f"node_power_supply_current_ampere{{{contract}}}", "{{power_supply}} A")], "short",
             description="The negotiated contract of a USB-C port (tcpm), not a measurement; 0 on a port "
                         "that is not the power input."),
-        timeseries("hwmon voltages", [target(f"node_hwmon_in_volts{{{SEL}}}", "{{chip}} {{sensor}}")], "volt"),
+        timeseries("hwmon voltages", [target(f"node_hwmon_in_volts{{{BOARD}}}", "{{chip}} {{sensor}}")], "volt"),
         timeseries("Power supply readings", [
-            target(f"node_power_supply_voltage_volt{{{SEL}}}", "{{power_supply}} V"),
-            target(f"node_power_supply_current_ampere{{{SEL}}}", "{{power_supply}} A")]),
+            target(f"node_power_supply_voltage_volt{{{BOARD}}}", "{{power_supply}} V"),
+            target(f"node_power_supply_current_ampere{{{BOARD}}}", "{{power_supply}} A")]),
     ]
 
 
@@ -233,23 +233,23 @@ def agent():
     rate = "$__rate_interval"
     return [
         panel("Collector status", "state-timeline", [
-            target(f"ember_collector_success{{{SEL}}}", "{{collector}}")], width=24,
+            target(f"ember_collector_success{{{BOARD}}}", "{{collector}}")], width=24,
             fieldConfig={"defaults": {"unit": "short", "mappings": [{"type": "value", "options": {
                 "0": {"text": "failed", "color": "red"}, "1": {"text": "ok", "color": "green"}}}]},
                 "overrides": []}),
         timeseries("Collector duration", [
-            target(f"ember_collector_duration_seconds{{{SEL}}}", "{{collector}}"),
-            target(f"ember_sample_duration_seconds{{{SEL}}}", "whole sample")], "s"),
+            target(f"ember_collector_duration_seconds{{{BOARD}}}", "{{collector}}"),
+            target(f"ember_sample_duration_seconds{{{BOARD}}}", "whole sample")], "s"),
         timeseries("Collector errors and failures", [
-            target(f"rate(ember_collector_errors_total{{{SEL}}}[{rate}])", "{{collector}} errors"),
-            target(f"rate(ember_collector_failures_total{{{SEL}}}[{rate}])", "{{collector}} failures")], "hertz"),
-        timeseries("Agent resident memory", [target(f"ember_process_resident_memory_bytes{{{SEL}}}", "RSS")],
+            target(f"rate(ember_collector_errors_total{{{BOARD}}}[{rate}])", "{{collector}} errors"),
+            target(f"rate(ember_collector_failures_total{{{BOARD}}}[{rate}])", "{{collector}} failures")], "hertz"),
+        timeseries("Agent resident memory", [target(f"ember_process_resident_memory_bytes{{{BOARD}}}", "RSS")],
                    "bytes"),
-        timeseries("Agent CPU", [target(f"rate(ember_process_cpu_seconds_total{{{SEL}}}[{rate}])", "CPU")],
+        timeseries("Agent CPU", [target(f"rate(ember_process_cpu_seconds_total{{{BOARD}}}[{rate}])", "CPU")],
                    "percentunit"),
-        timeseries("Sample age", [target(f"time() - ember_last_sample_timestamp_seconds{{{SEL}}}", "age")], "s"),
+        timeseries("Sample age", [target(f"time() - ember_last_sample_timestamp_seconds{{{BOARD}}}", "age")], "s"),
         table("Sources the agent may not read", [
-            target(f"ember_source_available{{{SEL}}} == 0", instant=True, table=True)]),
+            target(f"ember_source_available{{{BOARD}}} == 0", instant=True, table=True)]),
     ]
 
 

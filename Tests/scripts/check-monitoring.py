@@ -47,8 +47,8 @@ def reference_families(path):
     """Return the exact family names of METRICS.md and the prefixes of its pattern rows.
 
     A pattern row such as `node_hwmon_<type>_<property>_<unit>` covers every name that starts
-    with the text before its first `<`, as MetricsReferenceTests reads it: the row's own text
-    says which parts a name may drop (`node_hwmon_power_watt` has no property).
+    with the text before its first `<`, as MetricsReferenceTests reads it. The row's own text
+    states which parts a name may drop (`node_hwmon_power_watt` has no property).
     """
     names, prefixes = set(), []
     for line in path.read_text(encoding="utf-8").splitlines():

@@ -4,9 +4,10 @@
 # data on the given root produced series, and that every rule of exporters/rules evaluates
 # without an error on that data.
 #
-#   prometheus-scrape.sh EMBER_BINARY LABEL SYSFS PROCFS COLLECTOR...
+#   prometheus-scrape.sh EMBER_BINARY LABEL SYSFS PROCFS EXPECTATION...
 #
-# Each COLLECTOR is NAME=METRIC: a family that collector must export on this root. Loopback only.
+# Each EXPECTATION is NAME=METRIC, a family the collector NAME must export on this root, or
+# alert=ALERTNAME, an alert of exporters/rules that must fire on this root. Loopback only.
 set -euo pipefail
 
 ember=$1 label=$2 sysfs=$3 procfs=$4
@@ -91,9 +92,35 @@ if [[ $health != ok ]]; then
 fi
 echo "ok   [$label] every rule of exporters/rules evaluates without an error"
 
+firing_count() {  # firing_count ALERTNAME
+    curl -fsS "$api/alerts" | python3 -c '
+import json, sys
+alerts = json.load(sys.stdin)["data"]["alerts"]
+print(sum(1 for a in alerts if a["labels"]["alertname"] == sys.argv[1] and a["state"] == "firing"))' "$1"
+}
+
+expect_alert() {  # expect_alert ALERTNAME
+    local deadline=$((SECONDS + 30)) count
+    count=$(firing_count "$1")
+    while ((count == 0)) && ((SECONDS < deadline)); do
+        sleep 1
+        count=$(firing_count "$1")
+    done
+    if ((count > 0)); then
+        echo "ok   [$label] alert $1 fires ($count alerts)"
+        return 0
+    fi
+    echo "FAIL [$label] alert $1 did not fire within 30 s" >&2
+    return 1
+}
+
 failures=0
 for pair in "$@"; do
     collector=${pair%%=*} metric=${pair#*=}
+    if [[ $collector == alert ]]; then
+        expect_alert "$metric" || failures=$((failures + 1))
+        continue
+    fi
     count=$(curl -fsS --get "$api/query" --data-urlencode "query=count(${metric}{job=\"ember\"})" | python3 -c '
 import json, sys
 result = json.load(sys.stdin)["data"]["result"]
