@@ -99,6 +99,11 @@ public enum CollectorRegistry {
         CollectorDefinition(
             name: "regulator", summary: "Voltage and current regulators (PMIC rails) from /sys/class/regulator."
         ) { RegulatorCollector(context: $0) },
+        CollectorDefinition(
+            name: "power",
+            summary: "Measured power (hwmon, power_supply, RAPL), an energy-model estimate, energy and carbon totals.",
+            optionHelp: PowerOptions.help
+        ) { try PowerCollector(context: $0) },
     ]
 
     /// Returns the definition named `name`, if any.

@@ -17,6 +17,11 @@ final class MetricsReferenceTests: XCTestCase {
         "ember_cpu_busy_ratio": "needs /proc/stat to change between samples",
         "ember_cpufreq_average_frequency_hertz": "needs time_in_state to change between samples",
         "ember_source_available": "needs a read denied by permissions, which root never gets from plain files",
+        "ember_board_input_volts": "needs --collector.power.iio-input",
+        "ember_carbon_grams_total": "needs a carbon intensity flag and two samples",
+        "ember_carbon_intensity_grams_per_kilowatt_hour": "needs a carbon intensity flag",
+        "ember_power_model_correction_watts": "needs /proc/stat to change between samples",
+        "ember_power_model_error_watts": "needs /proc/stat to change between samples and a measured board input",
     ].merging(nvmeSmartFamilies.map { ($0, "needs an NVMe controller that answers the admin Get Log Page ioctl") }) {
         first, _ in first
     }
@@ -55,8 +60,8 @@ final class MetricsReferenceTests: XCTestCase {
 
     /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
     /// and `power1_average` as amdgpu reports it), a battery's temperature, whose trailing-window
-    /// families must be documented too, a regulator that reports current, and the I/O counters of a
-    /// SCSI disk.
+    /// families must be documented too, a regulator that reports current, the I/O counters of a
+    /// SCSI disk, and the Raspberry Pi's under-voltage alarm.
     static let extraSources = [
         "sys/class/hwmon/hwmon0/name": "amdgpu",
         "sys/class/hwmon/hwmon0/power1_input": "15000000",
@@ -68,6 +73,8 @@ final class MetricsReferenceTests: XCTestCase {
         "sys/class/regulator/regulator.0/microamps": "1500000",
         "sys/class/regulator/regulator.0/min_microamps": "500000",
         "sys/class/regulator/regulator.0/max_microamps": "3000000",
+        "sys/class/hwmon/hwmon1/name": "rpi_volt",
+        "sys/class/hwmon/hwmon1/in0_lcrit_alarm": "0",
         "sys/block/sda/device/ioerr_cnt": "0x2",
         "sys/block/sda/device/iorequest_cnt": "0x4d2",
         "sys/block/sda/device/iodone_cnt": "0x4d2",
