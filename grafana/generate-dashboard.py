@@ -77,10 +77,10 @@ def overview():
             target(f"ember_cpufreq_average_frequency_hertz{{{BOARD}}}", "policy {{policy}}")], "hertz"),
         timeseries("CPU busy per CPU", [target(f"ember_cpu_busy_ratio{{{BOARD}}}", "cpu {{cpu}}")],
                    "percentunit"),
-        timeseries("Measured power", [
-            target(f"node_power_supply_power_watt{{{BOARD}}}", "{{power_supply}}"),
-            target(f"node_hwmon_power_watt{{{BOARD}}}", "{{chip}} {{sensor}}")], "watt",
-            description="Power supplies and hwmon chips that measure power; empty on boards without a sensor."),
+        timeseries("Power by domain", [
+            target(f"ember_power_watts{{{BOARD}}}", "{{domain}} ({{source}})")], "watt",
+            description="Source `model` is Ember's estimate from the CPU and GPU load, every other source "
+                        "a measurement."),
     ]
 
 
@@ -214,18 +214,36 @@ def network():
 
 
 def power():
-    contract = f'power_supply=~"tcpm-source-psy-.+",{BOARD}'
     return [
-        timeseries("Regulator voltages", [target(f"ember_regulator_volts{{{BOARD}}}", "{{name}}")], "volt"),
-        timeseries("USB-PD contract", [
-            target(f"node_power_supply_voltage_volt{{{contract}}}", "{{power_supply}} V"),
-            target(f"node_power_supply_current_ampere{{{contract}}}", "{{power_supply}} A")], "short",
-            description="The negotiated contract of a USB-C port (tcpm), not a measurement; 0 on a port "
+        timeseries("Power by domain, maximum of each window", [
+            target(f"ember_power_window_max_watts{{{BOARD}}}", "{{domain}} ({{source}})")], "watt"),
+        panel("Energy over the range", "bargauge", [
+            target(f"increase(ember_energy_joules_total{{{BOARD}}}[$__range]) / 3600", "{{domain}} ({{source}})",
+                   instant=True)], "watth"),
+        timeseries("Board input voltage and USB-PD contract", [
+            target(f"ember_board_input_volts{{{BOARD}}}", "input {{channel}}"),
+            target(f"ember_usb_pd_contract_volts{{{BOARD}}}", "{{power_supply}} contract")], "volt",
+            description="The contract is what a USB-C port negotiated, not a measurement. It reads 0 on a port "
                         "that is not the power input."),
+        timeseries("USB-PD contract current", [
+            target(f"ember_usb_pd_contract_amperes{{{BOARD}}}", "{{power_supply}}")], "amp"),
+        timeseries("Power model error against the measured input", [
+            target(f"ember_power_model_error_watts{{{BOARD}}}", "error"),
+            target(f"ember_power_model_correction_watts{{{BOARD}}}", "fitted static term")], "watt"),
+        timeseries("Voltage alarms", [
+            target(f"ember_power_undervoltage_alarm{{{BOARD}}}", "{{chip}}"),
+            target(f"node_hwmon_in_alarm{{{BOARD}}}", "{{chip}} {{sensor}}"),
+            target(f"node_hwmon_in_lcrit_alarm_volts{{{BOARD}}} > bool 0", "{{chip}} {{sensor}} lcrit"),
+            target(f"node_hwmon_in_min_alarm_volts{{{BOARD}}} > bool 0", "{{chip}} {{sensor}} min")],
+            description="1 while an alarm is set. node_exporter's names scale the min and lcrit alarms like "
+                        "a voltage, so the queries compare them with 0."),
+        timeseries("Regulator voltages", [target(f"ember_regulator_volts{{{BOARD}}}", "{{name}}")], "volt"),
         timeseries("hwmon voltages", [target(f"node_hwmon_in_volts{{{BOARD}}}", "{{chip}} {{sensor}}")], "volt"),
         timeseries("Power supply readings", [
             target(f"node_power_supply_voltage_volt{{{BOARD}}}", "{{power_supply}} V"),
             target(f"node_power_supply_current_ampere{{{BOARD}}}", "{{power_supply}} A")]),
+        stat("Carbon over the range", f"sum(increase(ember_carbon_grams_total{{{BOARD}}}[$__range]))", "massg",
+             width=12, description="Only with --collector.power.carbon-intensity or its file option."),
     ]
 
 

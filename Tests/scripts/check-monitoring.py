@@ -5,7 +5,9 @@
 
 Checks that:
   - every metric name in the rules and the dashboard's queries is a family in METRICS.md, a
-    recording rule of the rules file, or a series Prometheus makes itself (`up`, `ALERTS`);
+    recording rule of the rules file, or a series Prometheus makes itself (`up`, `ALERTS`). A
+    name that only a pattern row such as `node_hwmon_<type>_<property>_<unit>` covers must also
+    appear in a committed exposition, because a pattern accepts a misspelt name as well;
   - every alert has a `severity` label (critical, warning or info) and `summary` and
     `description` annotations, and a promtool test case that expects it to fire;
   - the dashboard is valid JSON, equals the output of grafana/generate-dashboard.py, has the
@@ -33,6 +35,16 @@ RULES = REPO / "exporters" / "rules" / "ember-alerts.yml"
 RULE_TESTS = REPO / "exporters" / "rules" / "ember-alerts.test.yml"
 DASHBOARD = REPO / "grafana" / "dashboards" / "ember-board.json"
 GENERATOR = REPO / "grafana" / "generate-dashboard.py"
+# Committed expositions: the golden outputs of the RK3588 trees and node_exporter 1.5's output.
+EXPOSITIONS = sorted((REPO / "Tests" / "Fixtures" / "golden").glob("*.prom")) + [
+    REPO / "Tests" / "Fixtures" / "node-exporter" / "node_exporter-1.5-output.prom"]
+# Names that only a pattern row covers and no committed exposition contains, each with the reason
+# the name is right. node_exporter 1.5 appends the sensor type's unit to every property but a
+# bare `alarm`, so inN_min_alarm becomes node_hwmon_in_min_alarm_volts.
+UNEXPOSED_PATTERN_NAMES = {
+    "node_hwmon_in_min_alarm_volts": "inN_min_alarm, named as node_exporter 1.5 names it",
+    "node_hwmon_in_lcrit_alarm_volts": "inN_lcrit_alarm, named as node_exporter 1.5 names it",
+}
 
 # Series that Prometheus itself writes: the scrape health and the state of alerts.
 PROMETHEUS_SERIES = {"up", "ALERTS", "ALERTS_FOR_STATE"}
@@ -151,13 +163,30 @@ def check_rule_fields(rules, tested):
     return problems
 
 
-def unknown_names(where, exprs, known):
+def exposed_names(paths):
+    """Return the family names of the series in Prometheus text files."""
+    names = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"([A-Za-z_:][\w:]*)[{ ]", line)
+            if match:
+                names.add(match.group(1))
+    return names
+
+
+def unknown_names(where, exprs, known, exposed):
     names, prefixes = known
     problems = []
     for expr in exprs:
+        first_line = expr.splitlines()[0]
         for name in sorted(metric_names(expr)):
-            if name not in names and not name.startswith(tuple(prefixes)):
-                problems.append(f"{where}: {name} is not a family in METRICS.md: {expr.splitlines()[0]}")
+            if name in names:
+                continue
+            if not name.startswith(tuple(prefixes)):
+                problems.append(f"{where}: {name} is not a family in METRICS.md: {first_line}")
+            elif name not in exposed and name not in UNEXPOSED_PATTERN_NAMES:
+                problems.append(f"{where}: {name} matches only a pattern row of METRICS.md and is in no committed "
+                                f"exposition; check its spelling against the collector: {first_line}")
     return problems
 
 
@@ -244,8 +273,9 @@ def main():
     known[0].update(rule["record"] for rule in rules if "record" in rule)
     known[0].update(PROMETHEUS_SERIES)
 
+    exposed = exposed_names(EXPOSITIONS)
     problems = check_rule_fields(rules, firing_tests(RULE_TESTS))
-    problems += unknown_names(RULES.name, [rule["expr"] for rule in rules if "expr" in rule], known)
+    problems += unknown_names(RULES.name, [rule["expr"] for rule in rules if "expr" in rule], known, exposed)
 
     text = DASHBOARD.read_text(encoding="utf-8")
     try:
@@ -256,7 +286,7 @@ def main():
     exprs = dashboard_queries(dashboard)
     problems += check_dashboard_structure(dashboard)
     problems += check_generated(text)
-    problems += unknown_names(DASHBOARD.name, exprs, known)
+    problems += unknown_names(DASHBOARD.name, exprs, known, exposed)
     problems += check_with_promtool(exprs)
 
     for problem in problems:
