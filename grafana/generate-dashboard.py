@@ -58,8 +58,16 @@ def stat(title, expr, unit="short", width=6, **options):
     return panel(title, "stat", [target(expr, instant=True)], unit, width=width, height=4, **options)
 
 
-def table(title, targets, width=12, **options):
-    transformations = [{"id": "merge", "options": {}}]
+def table(title, targets, width=12, columns=None, **options):
+    """Return a table of instant queries merged on their labels.
+
+    `columns` renames the value column of each query in order (`Value #A`, `Value #B`, ...).
+    The Prometheus-side labels `job`, `instance` and `__name__` are hidden.
+    """
+    hidden = {"Time": True, "job": True, "instance": True, "__name__": True}
+    names = {f"Value #{chr(ord('A') + index)}": column for index, column in enumerate(columns or [])}
+    transformations = [{"id": "merge", "options": {}},
+                       {"id": "organize", "options": {"excludeByName": hidden, "renameByName": names}}]
     return panel(title, "table", targets, width=width, transformations=transformations, **options)
 
 
@@ -100,7 +108,7 @@ def thermal():
                    "{{type}}")], "percentunit"),
         timeseries("hwmon temperatures", [target(f"node_hwmon_temp_celsius{{{BOARD}}}", "{{chip}} {{sensor}}")],
                    "celsius"),
-        timeseries("Fan speed", [target(f"node_hwmon_fan_rpm{{{BOARD}}}", "{{chip}} {{sensor}}")], "rpm"),
+        timeseries("Fan speed", [target(f"node_hwmon_fan_rpm{{{BOARD}}}", "{{chip}} {{sensor}}")], "rotrpm"),
         timeseries("Fan PWM duty", [target(f"node_hwmon_pwm{{{BOARD}}} / 255", "{{chip}} {{sensor}}")],
                    "percentunit"),
     ]
@@ -185,7 +193,8 @@ def pcie():
              "ember_pcie_link_width_lanes", "ember_pcie_link_max_width_lanes", "ember_pcie_link_downgraded"]
     return [
         table("PCIe links: trained and maximum speed and width",
-              [target(f"{name}{{{BOARD}}}", instant=True, table=True) for name in links], width=24),
+              [target(f"{name}{{{BOARD}}}", instant=True, table=True) for name in links], width=24,
+              columns=["speed (T/s)", "max speed (T/s)", "width (lanes)", "max width (lanes)", "downgraded"]),
         timeseries("PCIe AER reports per hour", [
             target(f"sum by (address, severity) (increase(ember_pcie_aer_reports_total{{{BOARD}}}[1h]))",
                    "{{address}} {{severity}}")],
