@@ -93,7 +93,8 @@ def overview():
 
 
 def thermal():
-    passive = f'min without (trip, trip_type) (ember_thermal_zone_trip_point_temp_celsius{{trip_type="passive",{BOARD}}})'
+    passive = ('min without (trip, trip_type) '
+               f'(ember_thermal_zone_trip_point_temp_celsius{{trip_type="passive",{BOARD}}})')
     dashed = {"matcher": {"id": "byRegexp", "options": ".*trip$"},
               "properties": [{"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}}]}
     return [

@@ -93,6 +93,10 @@ def metric_names(expr):
     return names
 
 
+def indentation(line):
+    return len(line) - len(line.lstrip())
+
+
 def yaml_scalar(lines, index, value):
     """Return the value of a `key: value` line of a rules file and the index after it.
 
@@ -103,19 +107,20 @@ def yaml_scalar(lines, index, value):
     value = value.strip()
     if not value or value[0] not in "|>":
         return value.strip("'\""), index + 1
-    indent = len(lines[index]) - len(lines[index].lstrip())
+    indent = indentation(lines[index])
     block, index = [], index + 1
-    while index < len(lines) and (not lines[index].strip() or len(lines[index]) - len(lines[index].lstrip()) > indent):
+    while index < len(lines) and (not lines[index].strip() or indentation(lines[index]) > indent):
         block.append(lines[index].strip())
         index += 1
     return "\n".join(block), index
 
 
 def parse_rules(path):
-    """Return the rules of a rules file as dicts of their keys (alert or record, expr, labels...).
+    """Return the rules of a rules file as dicts of the keys this checker reads.
 
-    A minimal reader for the layout of ember-alerts.yml, because the standard library has no
-    YAML parser; promtool checks the file's full syntax.
+    The keys are alert or record, expr, severity, summary and description. This is a minimal
+    reader for the layout of ember-alerts.yml, because the standard library has no YAML parser.
+    promtool checks the file's full syntax.
     """
     lines = path.read_text(encoding="utf-8").splitlines()
     rules, index = [], 0
@@ -232,7 +237,8 @@ def check_generated(text):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if module.render() != text:
-        return [f"{DASHBOARD.name}: differs from the output of {GENERATOR.name}; run python3 {GENERATOR.relative_to(REPO)}"]
+        command = f"python3 {GENERATOR.relative_to(REPO)}"
+        return [f"{DASHBOARD.name}: differs from the output of {GENERATOR.name}. Run `{command}` and commit both."]
     return []
 
 
@@ -252,7 +258,7 @@ def run_promtool(arguments, label):
 def check_with_promtool(dashboard_exprs):
     if shutil.which("promtool") is None:
         if os.environ.get("CI") == "true":
-            return ["promtool is not on PATH; run Tests/scripts/setup.sh to install the prometheus package"]
+            return ["promtool is not on PATH. Run Tests/scripts/setup.sh, which installs the prometheus package."]
         print("skipped: promtool checks, promtool is not on PATH")
         return []
     problems = run_promtool(["check", "rules", str(RULES)], "promtool check rules")
