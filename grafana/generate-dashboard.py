@@ -145,9 +145,9 @@ def accelerators():
             target(f"ember_devfreq_frequency_hertz{{{BOARD}}}", "{{device}}"),
             target(f"ember_devfreq_max_frequency_hertz{{{BOARD}}}", "{{device}} max")], "hertz"),
         timeseries("devfreq load", [target(f"ember_devfreq_load_ratio{{{BOARD}}}", "{{device}}")], "percentunit",
-                   description="Busy share of the governor's last window; vendor 6.1 kernels only."),
+                   description="Busy share of the governor's last window. Only RK3588 vendor 6.1 kernels have it."),
         timeseries("NPU load per core", [target(f"ember_npu_load_ratio{{{BOARD}}}", "core {{core}}")],
-                   "percentunit", description="RKNPU driver load; vendor kernels only."),
+                   "percentunit", description="Load from the RKNPU driver of the vendor kernels. Mainline has none."),
         timeseries("devfreq time per frequency", [
             target(f"rate(ember_devfreq_time_in_state_seconds_total{{{BOARD}}}[$__rate_interval])",
                    "{{device}} {{frequency_hertz}} Hz")], "percentunit"),
