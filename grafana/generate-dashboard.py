@@ -317,6 +317,13 @@ def templating():
     return {"list": [datasource, instance]}
 
 
+def alert_annotations():
+    """Return an annotation that marks when alerts of the chosen board were firing."""
+    return {"name": "Firing alerts", "datasource": DATASOURCE, "enable": True, "iconColor": "red",
+            "expr": f'ALERTS{{alertstate="firing",{BOARD}}}', "step": "60s",
+            "titleFormat": "{{alertname}}", "textFormat": "{{severity}}", "tagKeys": "severity"}
+
+
 def dashboard():
     return {
         "uid": "ember-board",
@@ -330,7 +337,7 @@ def dashboard():
         "refresh": "30s",
         "time": {"from": "now-6h", "to": "now"},
         "timezone": "",
-        "annotations": {"list": []},
+        "annotations": {"list": [alert_annotations()]},
         "links": [],
         "templating": templating(),
         "panels": layout(ROWS),

@@ -203,8 +203,9 @@ def dashboard_panels(dashboard):
 
 
 def dashboard_queries(dashboard):
-    """Return the PromQL of every panel target and the metrics of `label_values(METRIC, ...)` variables."""
+    """Return the PromQL of every target and annotation, and the metric of each `label_values` variable."""
     exprs = [t["expr"] for p in dashboard_panels(dashboard) for t in p.get("targets", []) if "expr" in t]
+    exprs += [a["expr"] for a in dashboard.get("annotations", {}).get("list", []) if "expr" in a]
     for variable in dashboard.get("templating", {}).get("list", []):
         query = variable.get("query")
         text = query.get("query", "") if isinstance(query, dict) else str(query or "")
