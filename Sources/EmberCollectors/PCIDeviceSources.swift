@@ -165,7 +165,8 @@ final class SysfsPCIDevices {
     private func recordDenied(_ configPath: String, configDenied: inout Bool, sink: inout MetricSink) {
         guard !configDenied else { return }
         configDenied = true
-        sink.record(FileError(operation: "read beyond 64 bytes of", path: configPath, code: EACCES))
+        sink.record(FileError(operation: "read beyond 64 bytes of", path: configPath, code: EACCES),
+                    grantedBy: "CAP_SYS_ADMIN")
     }
 
     private func readAER(_ path: String, sink: inout MetricSink) -> [AERDeviceReport] {

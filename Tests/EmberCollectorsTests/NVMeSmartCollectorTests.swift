@@ -208,7 +208,9 @@ final class NVMeSmartCollectorTests: XCTestCase {
             XCTAssertEqual(value("ember_collector_success", ["nvme"]), 1)
             XCTAssertEqual(snapshot.samples.filter { $0.descriptor.name == "node_nvme_info" }.count, 1)
         }
-        XCTAssertEqual(log.lines(containing: "source not readable by this user").count, 1)
+        let denied = log.lines(containing: "source not readable by this user")
+        XCTAssertEqual(denied.count, 1)
+        XCTAssertTrue(denied.first?.contains("needs=CAP_SYS_ADMIN") ?? false, "\(denied)")
         XCTAssertEqual(channel.requests.count, 1)
     }
 

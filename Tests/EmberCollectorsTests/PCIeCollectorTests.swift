@@ -247,6 +247,7 @@ final class PCIeSysfsTests: XCTestCase {
         XCTAssertEqual(first.unavailableSources.map(\.path), [tree.path("bus/pci/devices/0000:01:00.0/config")])
         XCTAssertEqual(sink.unavailableSources.map(\.path), [tree.path("bus/pci/devices/0000:01:00.0/config")],
                        "every run reports the source, from the remembered outcome")
+        XCTAssertEqual(sink.unavailableSources.first?.grantedBy, "CAP_SYS_ADMIN")
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
         XCTAssertNotNil(info(sink, "0000:02:00.0"), "identity still comes from sysfs")
         XCTAssertFalse(sink.samples.contains { $0.descriptor.name.hasPrefix("ember_pcie_link") })
