@@ -117,8 +117,8 @@ final class SysfsPCIDevices {
         }
         func width(_ name: String, _ sink: inout MetricSink) -> Int? {
             reader.readOrRecord(path + "/" + name, into: &sink) { file in
-                Int(try SysfsClass.parseInteger(try reader.string(file), path: file))
-            }
+                try PCIeLinkDecoding.parseWidth(try reader.string(file), path: file)
+            } ?? nil
         }
         return PCIeLink(
             currentSpeed: speed("current_link_speed", &sink), currentWidth: width("current_link_width", &sink),
