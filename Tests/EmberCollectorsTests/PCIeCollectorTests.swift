@@ -166,6 +166,15 @@ final class PCIeDumpTests: XCTestCase {
         XCTAssertEqual(values["ember_pcie_link_max_width_lanes" + labels], 4)
     }
 
+    func testLinkActiveClearWithDeviceBelow() throws {
+        let values = HardwareHarness.values(try runPCIe(dump: "link-active-clear.lspci"))
+
+        XCTAssertEqual(values["ember_pcie_link_downgraded{address=\"0000:00:00.0\"}"], 1, "the drive answers below")
+        XCTAssertEqual(values["ember_pcie_link_downgraded{address=\"0000:01:00.0\"}"], 1)
+        XCTAssertEqual(values["ember_pcie_link_max_speed_transfers_per_second{address=\"0000:00:00.0\"}"], 8e9)
+        XCTAssertEqual(values["ember_pcie_link_speed_transfers_per_second{address=\"0000:00:00.0\"}"], 2.5e9)
+    }
+
     func testUnknownIDsFallBackToHex() throws {
         let sink = try runPCIe(dump: "unknown-ids.lspci")
 
