@@ -194,6 +194,24 @@ final class MMCCollectorTests: XCTestCase {
         XCTAssertEqual(values[#"ember_mmc_pre_eol_level{device="mmc0:0001"}"#], 3)
     }
 
+    /// The Orange Pi 5 Plus trees: an eMMC with `life_time` `0x01 0x02` and `pre_eol_info` `0x02`,
+    /// and an SD card without either file.
+    func testFixtureTreeHealth() throws {
+        for tree in ["rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"] {
+            let sink = try HardwareHarness.run({ MMCCollector(context: $0) }, roots: Fixtures.roots(tree))
+            let values = HardwareHarness.values(sink)
+
+            XCTAssertEqual(values[#"ember_mmc_life_time_level{device="mmc0:0001",estimate="A"}"#], 1, tree)
+            XCTAssertEqual(values[#"ember_mmc_life_time_level{device="mmc0:0001",estimate="B"}"#], 2, tree)
+            XCTAssertEqual(values[#"ember_mmc_pre_eol_level{device="mmc0:0001"}"#], 2, tree)
+            let cardFamilies = Set(sink.samples.filter { $0.labelValues[0] == "mmc1:aaaa" }.map(\.descriptor.name))
+            XCTAssertFalse(cardFamilies.contains("ember_mmc_life_time_level"), tree)
+            XCTAssertFalse(cardFamilies.contains("ember_mmc_pre_eol_level"), tree)
+            XCTAssertTrue(cardFamilies.contains("ember_mmc_info"), tree)
+            XCTAssertTrue(sink.errors.isEmpty, "\(tree): \(sink.errors)")
+        }
+    }
+
     func testParseLifeTimeAcceptsUppercase() throws {
         let codes = try MMCHealth.parseLifeTime("0X0A 0x0B", path: "life_time")
 
