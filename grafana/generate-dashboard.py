@@ -175,6 +175,9 @@ def storage():
             target(f"increase(ember_nvme_media_errors_total{{{BOARD}}}[1h])", "{{device}} media errors"),
             target(f"increase(ember_nvme_error_log_entries_total{{{BOARD}}}[1h])", "{{device}} error log"),
             target(f"increase(ember_nvme_unsafe_shutdowns_total{{{BOARD}}}[1h])", "{{device}} unsafe shutdowns")]),
+        timeseries("SD and eMMC host errors per hour", [
+            target(f"increase(ember_mmc_host_errors_total{{{BOARD}}}[1h])", "{{device}} {{kind}}")],
+            description="From debugfs, which only root can read."),
         timeseries("eMMC life time used (upper bound)", [
             target(f"ember_mmc_life_time_used_max_ratio{{{BOARD}}}", "{{device}} {{estimate}}")], "percentunit"),
         stat("eMMC pre-EOL", f"max(ember_mmc_pre_eol_level{{{BOARD}}})", width=6,
