@@ -11,7 +11,8 @@ the script in a chroot of the host root (see guest/init). The serial console is 
 
     EMBER-TB: init-start, modules-loaded   time stamps, logged
     EMBER-TB: exit=N                       the script's status, returned as the runner's own
-    EMBER-TB-HMP: ID COMMAND               COMMAND runs as a QEMU monitor command through QMP;
+    EMBER-TB-HMP: ID COMMAND               COMMAND runs as a QEMU monitor command through QMP
+                                           (only qom-set, qom-get, pcie_aer_inject_error, info);
                                            the reply goes to OUT/hmp-ID.reply, then OUT/hmp-ID.done
                                            is created so the guest knows the command completed
 
@@ -32,6 +33,9 @@ import time
 
 MARKER = re.compile(r"EMBER-TB: (\S.*)")
 MONITOR_REQUEST = re.compile(r"EMBER-TB-HMP: (\d+) (\S.*)")
+# Monitor commands a guest may request. Others, such as `migrate exec:...`, which runs a host
+# shell command, are rejected, so console output cannot reach beyond the emulated devices.
+ALLOWED_MONITOR_COMMANDS = ("qom-set ", "qom-get ", "pcie_aer_inject_error ", "info ")
 
 
 def choose_accelerator():
@@ -145,7 +149,10 @@ def handle_line(line, state, args):
     request = MONITOR_REQUEST.search(line)
     if request:
         identifier, command_line = request.groups()
-        reply = state["monitor"].human(command_line)
+        if command_line.startswith(ALLOWED_MONITOR_COMMANDS):
+            reply = state["monitor"].human(command_line)
+        else:
+            reply = f"error: monitor command not allowed by runner.py: {command_line}"
         state["log"].write(f"[host] monitor {command_line!r} -> {reply.strip()!r}\n")
         with open(os.path.join(args.out_dir, f"hmp-{identifier}.reply"), "w") as reply_file:
             reply_file.write(reply)
