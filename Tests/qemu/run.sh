@@ -46,7 +46,7 @@ unavailable() {  # unavailable REASON: skip, or fail under CI
 
 [[ $(uname -m) == x86_64 ]] || unavailable "the guest is x86_64 and runs the host's binaries; this host is $(uname -m)"
 for tool in qemu-system-x86_64 iasl gcc cpio apt-get dpkg-deb modprobe depmod xz python3 nvme lspci setpci sensors \
-    prometheus-node-exporter curl; do
+    prometheus-node-exporter curl flock setpriv; do
     command -v "$tool" >/dev/null || unavailable "$tool is missing; bash Tests/scripts/setup.sh installs it"
 done
 [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 ||
@@ -66,6 +66,9 @@ if [[ -n "$xctest" ]]; then
 fi
 
 mkdir -p "$work/helpers"
+# One run at a time per work directory: runs share the kernel cache, the initramfs and out/.
+exec 9>"$work/lock"
+flock 9
 kernel_dir=$(bash "$here/fetch-kernel.sh" "$work") || unavailable "the kernel package could not be fetched"
 
 for helper in l2send aer-inject; do

@@ -14,7 +14,7 @@ the script in a chroot of the host root (see guest/init). The serial console is 
     EMBER-TB-HMP: ID COMMAND               COMMAND runs as a QEMU monitor command through QMP
                                            (only qom-set, qom-get, pcie_aer_inject_error, info);
                                            the reply goes to OUT/hmp-ID.reply, then OUT/hmp-ID.done
-                                           is created so the guest knows the command completed
+                                           is created to tell the guest the command completed
 
 Exit status: the script's, 124 when the timeout expired (QEMU is killed), 125 when the guest
 stopped without an exit marker (a kernel panic, say), 126 when QEMU failed to start.
