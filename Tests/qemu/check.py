@@ -249,6 +249,24 @@ def check_thermal_and_power(capture, report):
             problems.append(f"no node_power_supply_info for BAT0 with status {status}")
     report.expect("power supplies AC0 and BAT0 from the SSDT, before and after devmem", problems)
 
+    name = "power: battery discharge power, 16.65 then 9.99 W"
+    if not initial.has_prefix("ember_power_watts"):
+        report.skip(name, "this build exports no ember_power_watts family (the power collector is not merged)")
+        return
+    battery = {"domain": "BAT0", "source": "power_supply"}
+    problems = [p for p in [
+        compare(initial, "node_power_supply_power_watt", 16.65, power_supply="BAT0"),
+        compare(changed, "node_power_supply_power_watt", 9.99, power_supply="BAT0"),
+        compare(initial, "ember_power_watts", 16.65, **battery),
+        compare(changed, "ember_power_watts", 9.99, **battery),
+    ] if p]
+    # A snapshot integrates the power over the one 2 s interval between its two samples; the
+    # interval stretches on a loaded host, hence the wide bounds.
+    energy = changed.value("ember_energy_joules_total", **battery)
+    if energy is None or not 0.5 * 9.99 * 2 <= energy <= 1.5 * 9.99 * 2:
+        problems.append(f"ember_energy_joules_total for BAT0 is {energy}, expected about 9.99 W x 2 s")
+    report.expect(name, problems)
+
 
 def check_network(capture, report):
     changed = capture.snapshots.get("changed")

@@ -18,6 +18,7 @@
  * 0x1C    atk0110 temp2 "MB Temperature"          0.1 °C          380
  * 0x20    atk0110 fan1 "CPU FAN Speed"            RPM             2400
  * 0x24    atk0110 fan2 "CHASSIS FAN Speed"        RPM             1100
+ * 0x28    BAT0 present rate (discharge power)     mW              16650
  *
  * NOTE: a TZ0 temperature above its 115 °C critical trip makes the guest kernel power off.
  * Build: iasl -p OUTPUT_BASENAME ssdt-ember.asl
@@ -39,6 +40,7 @@ DefinitionBlock ("", "SSDT", 2, "EMBER", "TESTBED", 0x00000001)
             TMBD, 32,
             FCPU, 32,
             FCHS, 32,
+            BRAT, 32,
         }
 
         /* Returns Arg0 unless it is zero, in which case Arg1. */
@@ -89,6 +91,7 @@ DefinitionBlock ("", "SSDT", 2, "EMBER", "TESTBED", 0x00000001)
             Method (_BST, 0, Serialized)
             {
                 BSTP [Zero] = DFLT (BSTS, 2)
+                BSTP [One] = DFLT (BRAT, 16650)
                 BSTP [2] = DFLT (BREM, 40000)
                 Return (BSTP)
             }

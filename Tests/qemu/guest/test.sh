@@ -154,6 +154,7 @@ step "devmem: battery discharging" testdev_write 0x08 1
 step "devmem: AC offline" testdev_write 0x0C 2
 step "devmem: atk0110 temp1 81.2 C" testdev_write 0x18 812
 step "devmem: atk0110 fan1 6699 RPM" testdev_write 0x20 6699
+step "devmem: battery 9990 mW" testdev_write 0x28 9990
 
 # Raw frames between the two NICs. IPv6 is off so that no other frame moves the counters.
 sender=$(interface_with_mac 52:54:00:00:00:01)
