@@ -238,6 +238,41 @@ final class PowerCollectorFitTests: XCTestCase {
         XCTAssertEqual(harness.collector.counterState.boardCorrectionWatts, 0.75, accuracy: 1e-12)
     }
 
+    func testMisspeltBoardInputIsLoggedOnce() throws {
+        let tree = try makeTree()
+        let harness = try PowerHarness(roots: tree.roots, options: ["collector.power.board-input": "BAT9"])
+
+        let sinks = try runThreeTimes(harness, tree)
+
+        let warnings = harness.log.lines(containing: "no measured power series has the domain")
+        XCTAssertEqual(warnings.count, 1, "\(harness.log.lines)")
+        XCTAssertTrue(warnings[0].contains("domain=BAT9"), warnings[0])
+        XCTAssertTrue(warnings[0].contains("measured_domains=BAT0"), warnings[0])
+        XCTAssertNil(value(sinks[2], "ember_power_model_error_watts"))
+    }
+
+    func testFoundBoardInputLogsNothing() throws {
+        let tree = try makeTree()
+        let harness = try PowerHarness(roots: tree.roots, options: ["collector.power.board-input": "BAT0"])
+
+        _ = try runThreeTimes(harness, tree)
+
+        XCTAssertEqual(harness.log.lines(containing: "no measured power series").count, 0)
+    }
+
+    func testUnknownStaticDomainIsLoggedOnce() throws {
+        let tree = try makeTree()
+        let options = ["collector.power.domain-static-watts": "cpu_policy0=0.2,cpu_policy9=0.3"]
+        let harness = try PowerHarness(roots: tree.roots, options: options)
+
+        let sinks = try runThreeTimes(harness, tree)
+
+        let warnings = harness.log.lines(containing: "domains that the model does not estimate")
+        XCTAssertEqual(warnings.count, 1, "\(harness.log.lines)")
+        XCTAssertTrue(warnings[0].contains("domains=cpu_policy9"), warnings[0])
+        XCTAssertEqual(powerWatts(sinks[2], "cpu_policy0", "model")!, 0.1 + 0.2, accuracy: 1e-12)
+    }
+
     func testCPUSupplyPhandleFindsRegulator() throws {
         let tree = try makeTree()
         try tree.write("firmware/devicetree/base/cpus/cpu@0/cpu-supply", bytes: [0, 0, 0, 5])

@@ -22,6 +22,10 @@ public final class PowerCollector: Collector {
     private var carbon: [PowerSeries: CarbonAccumulator]
     private var carbonIntensity: CarbonIntensitySource
     private var boardFit: StaticTermFit
+    /// Whether the configured board input and static-term domains were checked against the
+    /// series found, which happens once, so a misspelt domain is logged once.
+    private var boardInputChecked = false
+    private var staticDomainsChecked = false
 
     /// Throws ``CollectorOptionError`` for an invalid `--collector.power.*` value. `startingAt`
     /// seeds the energy and carbon totals and the fitted correction, such as persisted ones.
@@ -55,7 +59,9 @@ public final class PowerCollector: Collector {
         var joulesAdded: [PowerSeries: Double] = [:]
 
         var measuredBoard: (series: PowerSeries, watts: Double)?
-        for reading in readMeasured(sink: &sink) {
+        let readings = readMeasured(sink: &sink)
+        checkBoardInput(readings)
+        for reading in readings {
             guard let watts = powerWatts(reading, now: now, joulesAdded: &joulesAdded) else { continue }
             addPower(reading.series, watts: watts, now: now, joulesAdded: &joulesAdded, sink: &sink)
             if reading.series.domain == options.boardInput {
@@ -91,6 +97,20 @@ public final class PowerCollector: Collector {
                 value: .energyCounter(microjoules: zone.microjoules, wrapsAt: zone.wrapsAt))
         }
         return hwmon.readings + supplies.readings + rapl
+    }
+
+    /// Warns once when the first run has no measured series with the `--collector.power.board-input`
+    /// domain, because the model's error and fit would otherwise stay absent without a word.
+    private func checkBoardInput(_ readings: [MeasuredReading]) {
+        guard let domain = options.boardInput, !boardInputChecked else { return }
+        boardInputChecked = true
+        guard !readings.contains(where: { $0.series.domain == domain }) else { return }
+
+        let found = Set(readings.map(\.series.domain)).sorted().joined(separator: ",")
+        logger.warn(
+            "no measured power series has the domain of --\(PowerOptions.boardInputFlag)",
+            ("domain", domain), ("measured_domains", found.isEmpty ? "none" : found),
+            ("action", "the model's error and fit start once that series appears; pick a domain of ember_power_watts"))
     }
 
     /// Returns the reading's power in watts. An energy counter gives its increase over the
@@ -159,6 +179,9 @@ public final class PowerCollector: Collector {
         joulesAdded: inout [PowerSeries: Double], sink: inout MetricSink
     ) -> PowerSeries? {
         let (domains, complete) = estimateDomains(sink: &sink)
+        if complete {
+            checkStaticDomains(domains.map(\.domain))
+        }
         var total = options.boardStaticWatts
         for estimate in domains {
             let series = PowerSeries(domain: estimate.domain, source: .model)
@@ -177,6 +200,19 @@ public final class PowerCollector: Collector {
         }
         sink.add(PowerFamilies.modelCorrection, boardFit.correctionWatts)
         return board
+    }
+
+    /// Warns once, at the first complete estimate, about `--collector.power.domain-static-watts`
+    /// entries that name no model domain, because their static power is then never added.
+    private func checkStaticDomains(_ domains: [String]) {
+        guard !staticDomainsChecked else { return }
+        staticDomainsChecked = true
+        let unknown = options.domainStaticWatts.keys.filter { !domains.contains($0) }.sorted()
+        guard !unknown.isEmpty else { return }
+
+        logger.warn(
+            "static power is set for domains that the model does not estimate, so it is never added",
+            ("domains", unknown.joined(separator: ",")), ("model_domains", domains.joined(separator: ",")))
     }
 
     /// Returns each domain's estimate with its static term, in watts, and whether every CPU
