@@ -63,6 +63,25 @@ final class PowerCollectorMeasuredTests: XCTestCase {
             accuracy: 1e-9)
     }
 
+    func testCounterDecreaseWithoutRangeIsReset() throws {
+        let harness = try PowerHarness(roots: sensors)
+        let zone = sensors.sys("class/powercap/intel-rapl:0/")
+        harness.fileSystem.faults[zone + "max_energy_range_uj"] = ENOENT
+
+        let reset = try harness.runTwice { files in
+            files.files[zone + "energy_uj"] = "1000000\n"
+        }
+        harness.clock.advance(seconds: 1)
+        harness.fileSystem.files[zone + "energy_uj"] = "1500000\n"
+        let resumed = try harness.run()
+
+        let series = ["domain": "package-0", "source": "rapl"]
+        XCTAssertNil(powerWatts(reset, "package-0", "rapl"), "a reset gives no power, never a negative one")
+        XCTAssertEqual(value(reset, "ember_energy_joules_total", series), 0, "a reset adds nothing")
+        XCTAssertEqual(powerWatts(resumed, "package-0", "rapl")!, 0.5, accuracy: 1e-9, "0.5 J over 1 s")
+        XCTAssertEqual(value(resumed, "ember_energy_joules_total", series)!, 0.5, accuracy: 1e-9)
+    }
+
     func testPowerIsIntegratedByTrapezoid() throws {
         let harness = try PowerHarness(roots: sensors)
         let path = sensors.sys("class/power_supply/BAT0/power_now")
