@@ -42,6 +42,38 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "ina226_hwmon1/power1", "hwmon"), 1)
     }
 
+    func testAttributesInDeviceDirectory() throws {
+        // Drivers on the older hwmon API, such as acpi_power_meter, keep attributes in device/.
+        let tree = try HardwareTree()
+        try tree.write("devices/platform/power_meter.0/power1_average", "25000000\n")
+        try tree.write("devices/platform/power_meter.0/energy1_input", "1000000\n")
+        try tree.write("class/hwmon/hwmon0/name", "power_meter\n")
+        try tree.link("class/hwmon/hwmon0/device", to: tree.path("devices/platform/power_meter.0"))
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        XCTAssertEqual(powerWatts(sink, "platform_power_meter_0/power1", "hwmon"), 25)
+        XCTAssertEqual(
+            value(sink, "ember_energy_joules_total", ["domain": "platform_power_meter_0/energy1", "source": "hwmon"]),
+            0, "a counter's first reading")
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
+    func testDeviceNameFileKeepsHwmonName() throws {
+        // An I2C client directory has a `name` file of its own; the rails follow hwmonN/name.
+        let tree = try HardwareTree()
+        try tree.write("devices/i2c-1/1-0040/name", "acme-monitor\n")
+        try tree.write("class/hwmon/hwmon0/name", "ina3221\n")
+        try tree.write("class/hwmon/hwmon0/in1_input", "12000\n")
+        try tree.write("class/hwmon/hwmon0/curr1_input", "500\n")
+        try tree.link("class/hwmon/hwmon0/device", to: tree.path("devices/i2c-1/1-0040"))
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        // 12000 mV × 500 mA = 6 W.
+        XCTAssertEqual(powerWatts(sink, "i2c_1_1_0040/power1", "hwmon")!, 6, accuracy: 1e-12)
+    }
+
     func testEnergyCountersGivePowerFromSecondRun() throws {
         let harness = try PowerHarness(roots: sensors)
         let rapl = sensors.sys("class/powercap/intel-rapl:0/energy_uj")
