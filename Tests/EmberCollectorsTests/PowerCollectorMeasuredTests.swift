@@ -214,6 +214,45 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         }
     }
 
+    func testUSBChargerWithoutPDIsMeasured() throws {
+        let tree = try HardwareTree()
+        try tree.write("class/power_supply/axp20x-usb/type", "USB\n")
+        try tree.write("class/power_supply/axp20x-usb/usb_type", "[DCP] SDP CDP\n")
+        try tree.write("class/power_supply/axp20x-usb/voltage_now", "5000000\n")
+        try tree.write("class/power_supply/axp20x-usb/current_now", "900000\n")
+        try tree.write("class/power_supply/gpio-charger/type", "USB\n")
+        try tree.write("class/power_supply/gpio-charger/online", "1\n")
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        // 5 V × 0.9 A.
+        XCTAssertEqual(powerWatts(sink, "axp20x-usb", "power_supply")!, 4.5, accuracy: 1e-12)
+        XCTAssertNil(value(sink, "ember_usb_pd_contract_volts", ["power_supply": "axp20x-usb"]))
+        XCTAssertNil(powerWatts(sink, "gpio-charger", "power_supply"), "a charger that reports only online")
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
+    func testPowerDeliveryPortsAreContracts() throws {
+        let tree = try HardwareTree()
+        let ports = [
+            ("ucsi-source-psy-USBC000:001", "[C] PD PD_PPS"), ("cros-usbpd-charger-0", "SDP DCP C [PD_DRP]"),
+        ]
+        for (supply, usbTypes) in ports {
+            try tree.write("class/power_supply/\(supply)/type", "USB\n")
+            try tree.write("class/power_supply/\(supply)/usb_type", usbTypes + "\n")
+            try tree.write("class/power_supply/\(supply)/voltage_now", "15000000\n")
+            try tree.write("class/power_supply/\(supply)/current_now", "3000000\n")
+        }
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        for (supply, _) in ports {
+            XCTAssertNil(powerWatts(sink, supply, "power_supply"), supply)
+            XCTAssertEqual(value(sink, "ember_usb_pd_contract_volts", ["power_supply": supply]), 15, supply)
+            XCTAssertEqual(value(sink, "ember_usb_pd_contract_amperes", ["power_supply": supply]), 3, supply)
+        }
+    }
+
     func testRock5BContractAndInputVoltage() throws {
         let roots = Fixtures.roots("power/rock5b")
         let options = ["collector.power.iio-input": "iio:device0/in_voltage6", "collector.power.iio-divider": "13.2"]
