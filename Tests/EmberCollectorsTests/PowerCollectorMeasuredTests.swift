@@ -59,6 +59,19 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
     }
 
+    func testNegativePowerIsMagnitude() throws {
+        // A bidirectional meter reads negative power while current flows backwards.
+        let tree = try HardwareTree()
+        try tree.write("class/hwmon/hwmon0/name", "ina238\n")
+        try tree.write("class/hwmon/hwmon0/power1_input", "-2500000\n")
+        let harness = try PowerHarness(roots: tree.roots)
+
+        let sink = try harness.runTwice { _ in }
+
+        XCTAssertEqual(powerWatts(sink, "ina238/power1", "hwmon"), 2.5)
+        XCTAssertEqual(value(sink, "ember_energy_joules_total", ["domain": "ina238/power1"]), 2.5, "2.5 W for 1 s")
+    }
+
     func testDeviceNameFileKeepsHwmonName() throws {
         // An I2C client directory has a `name` file of its own; the rails follow hwmonN/name.
         let tree = try HardwareTree()

@@ -238,6 +238,27 @@ final class PowerCollectorFitTests: XCTestCase {
         XCTAssertEqual(harness.collector.counterState.boardCorrectionWatts, 0.75, accuracy: 1e-12)
     }
 
+    func testBoardEstimateNeverBelowZero() throws {
+        let tree = try makeTree()
+        try tree.write("class/power_supply/BAT0/power_now", "50000\n")
+        let options = [
+            "collector.power.board-input": "BAT0", "collector.power.board-static-watts": "0.4",
+            "collector.power.fit-rate": "1",
+        ]
+        let harness = try PowerHarness(roots: tree.roots, options: options)
+        var sinks = try runThreeTimes(harness, tree)
+        // An idle interval: idle ticks advance, busy ticks do not.
+        try "cpu0 200 0 0 200 0 0 0 0\n".write(toFile: tree.root + "/proc/stat", atomically: true, encoding: .utf8)
+        sinks.append(try harness.run())
+
+        // Run 2 fits the correction to 0.05 − 0.5 = −0.45 W; run 3 keeps it. The idle run's
+        // 0.4 W static term minus 0.45 W would be −0.05 W, so the estimate stops at 0 W.
+        XCTAssertEqual(value(sinks[2], "ember_power_model_correction_watts")!, -0.45, accuracy: 1e-12)
+        XCTAssertEqual(powerWatts(sinks[3], "cpu_policy0", "model"), 0)
+        XCTAssertEqual(powerWatts(sinks[3], "board", "model"), 0)
+        XCTAssertEqual(value(sinks[3], "ember_power_model_error_watts")!, -0.05, accuracy: 1e-12)
+    }
+
     func testMisspeltBoardInputIsLoggedOnce() throws {
         let tree = try makeTree()
         let harness = try PowerHarness(roots: tree.roots, options: ["collector.power.board-input": "BAT9"])

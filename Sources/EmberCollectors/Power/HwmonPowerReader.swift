@@ -85,8 +85,10 @@ struct HwmonPowerReader {
         var readings: [MeasuredReading] = []
         for channel in channels(chip.files, type: "power", suffixes: ["_input", "_average"]) {
             guard let path = chip.paths[channel + "_input"] ?? chip.paths[channel + "_average"] else { continue }
+            // The magnitude, as for rails and supplies: a bidirectional meter reads negative power
+            // while current flows backwards, and energy must not count down.
             if let microwatts = reader.readOrRecord(path, into: &sink, reader.integer) {
-                readings.append(reading(label, channel, .watts(Double(microwatts) / 1_000_000)))
+                readings.append(reading(label, channel, .watts(abs(Double(microwatts)) / 1_000_000)))
             }
         }
         return readings

@@ -192,7 +192,9 @@ public final class PowerCollector: Collector {
         guard complete else { return nil }
 
         let board = PowerSeries(domain: "board", source: .model)
-        let estimate = total + boardFit.correctionWatts
+        // The fitted correction is negative where the model overestimates, and a sudden drop in
+        // load could then take the sum below 0 W, which no board draws.
+        let estimate = max(0, total + boardFit.correctionWatts)
         addPower(board, watts: estimate, now: now, joulesAdded: &joulesAdded, sink: &sink)
         if let measuredBoard {
             sink.add(PowerFamilies.modelError, estimate - measuredBoard.watts)
