@@ -407,6 +407,28 @@ final class KernelEnergyModelTests: XCTestCase {
         withExtendedLifetime(tree) {}
     }
 
+    func testDeniedDebugfsIsReportedEachRun() throws {
+        let (tree, roots) = try makeTree(release: "6.1.43\n", power: "250000\n")
+        let harness = try PowerHarness(roots: roots)
+        let directory = roots.debug("energy_model/cpu0")
+        harness.fileSystem.faults[directory] = EACCES
+        harness.fileSystem.files[roots.proc("stat")] = "cpu0 100 0 0 100 0 0 0 0\n"
+
+        var sinks: [MetricSink] = []
+        for run in 1...3 {
+            harness.fileSystem.files[roots.proc("stat")] = "cpu0 \(100 + run * 50) 0 0 \(100 + run * 50) 0 0 0 0\n"
+            harness.clock.advance(seconds: 1)
+            sinks.append(try harness.run())
+        }
+
+        for (run, sink) in sinks.enumerated().dropFirst() {
+            XCTAssertEqual(sink.unavailableSources.map(\.path), [directory], "run \(run + 1)")
+            XCTAssertTrue(sink.errors.isEmpty, "run \(run + 1): \(sink.errors)")
+            XCTAssertNil(powerWatts(sink, "cpu_policy0", "model"), "run \(run + 1)")
+        }
+        withExtendedLifetime(tree) {}
+    }
+
     func testUnknownReleaseLeavesModelUnused() throws {
         let (tree, roots) = try makeTree(release: "custom\n", power: "250000\n")
 

@@ -17,7 +17,8 @@ struct CPUClusterEstimator {
     private var facts: CPUDeviceTreeFacts?
     /// OPP tables by policy; a stored nil means the policy has none, so it is not looked up again.
     private var tables: [String: OperatingPointTable?] = [:]
-    /// Kernel energy models by policy, read once; a stored nil means debugfs has none.
+    /// Kernel energy models by policy, read once unless permission was denied; a stored nil means
+    /// debugfs has none.
     private var energyModels: [String: [EnergyModelState]?] = [:]
     private var regulators: RegulatorVoltages
     private var previousTimes: [String: CPUTimes] = [:]
@@ -148,10 +149,18 @@ struct CPUClusterEstimator {
 
     private mutating func energyModelStates(_ policy: String, firstCPU: Int, sink: inout MetricSink)
         -> [EnergyModelState]? {
-        if energyModels[policy] == nil {
-            energyModels[policy] = .some(KernelEnergyModel(reader: reader).states(firstCPU: firstCPU, sink: &sink))
+        if let cached = energyModels[policy] {
+            return cached
         }
-        return energyModels[policy] ?? nil
+
+        // debugfs is root-only. A denied read is not cached, so each run reports the source as
+        // unavailable again instead of only the first.
+        let deniedBefore = sink.unavailableSources.count
+        let states = KernelEnergyModel(reader: reader).states(firstCPU: firstCPU, sink: &sink)
+        if states != nil || sink.unavailableSources.count == deniedBefore {
+            energyModels[policy] = .some(states)
+        }
+        return states
     }
 
     /// Returns the policy's frequency mix since the last run from `time_in_state` when there is
