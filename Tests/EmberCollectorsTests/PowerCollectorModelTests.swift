@@ -93,6 +93,25 @@ final class PowerCollectorModelTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "cpu_policy4", "model")!, 0.44785416, accuracy: 1e-9)
     }
 
+    func testOfflineClusterLeavesBoardComplete() throws {
+        // With cpu6 and cpu7 offline the kernel keeps policy6 but answers EBUSY for its attributes.
+        let harness = try PowerHarness(roots: roots)
+        let policy6 = roots.sys("devices/system/cpu/cpufreq/policy6/")
+        for file in ["affected_cpus", "related_cpus", "scaling_cur_freq", "stats/time_in_state"] {
+            harness.fileSystem.faults[policy6 + file] = EBUSY
+        }
+        harness.fileSystem.faults[roots.sys("class/regulator/regulator.2/microvolts")] = ENOENT
+
+        let sink = try runBusyInterval(harness) { text in
+            text.split(separator: "\n").filter { !$0.hasPrefix("cpu6 ") && !$0.hasPrefix("cpu7 ") }
+                .joined(separator: "\n") + "\n"
+        }
+
+        XCTAssertNil(powerWatts(sink, "cpu_policy6", "model"))
+        XCTAssertEqual(powerWatts(sink, "board", "model")!, 1.34356248 + 0.370386, accuracy: 1e-9)
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
     func testRegulatorVoltageWinsOverOPP() throws {
         let harness = try PowerHarness(roots: roots)
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import EmberCore
 
 /// Estimates the dynamic power of each CPU cluster (cpufreq policy) between two samples.
@@ -48,13 +53,41 @@ struct CPUClusterEstimator {
         }
 
         var results: [DomainEstimate] = []
+        var inactive = 0
         for policy in policies {
             let directory = root + "/" + policy
-            if let estimate = clusterWatts(policy, directory: directory, facts: facts, busy: busy, sink: &sink) {
+            guard let online = readOnlineCPUs(directory, sink: &sink) else {
+                inactive += 1
+                continue
+            }
+            if let estimate = clusterWatts(
+                policy, directory: directory, online: online, facts: facts, busy: busy, sink: &sink) {
                 results.append(DomainEstimate(domain: "cpu_" + policy, watts: estimate.watts, method: estimate.method))
             }
         }
-        return Estimate(clusters: results, complete: !policies.isEmpty && results.count == policies.count)
+        let complete = !policies.isEmpty && results.count + inactive == policies.count
+        return Estimate(clusters: results, complete: complete)
+    }
+
+    /// Reads the policy's online CPUs from `affected_cpus`. Returns nil for an inactive policy,
+    /// and an empty list when the file is absent or the read failed (recorded), so that the
+    /// cluster falls back to `related_cpus`.
+    ///
+    /// When every CPU of a cluster is offline, the kernel keeps the policy directory but reading
+    /// its attributes fails with EBUSY. Such a cluster draws no dynamic power and gets no series,
+    /// and the board estimate is complete without it.
+    private func readOnlineCPUs(_ directory: String, sink: inout MetricSink) -> [Int]? {
+        let path = directory + "/affected_cpus"
+        do {
+            return CpufreqParser.parseList(try reader.string(path)).compactMap { Int($0) }
+        } catch let error as FileError where error.code == EBUSY {
+            return nil
+        } catch let error as FileError where error.isNotFound {
+            return []
+        } catch {
+            sink.record(error)
+            return []
+        }
     }
 
     private mutating func loadFacts(sink: inout MetricSink) -> CPUDeviceTreeFacts? {
@@ -87,7 +120,8 @@ struct CPUClusterEstimator {
     /// Returns the cluster's dynamic power from C × V² × f, or from the kernel's energy model
     /// when the device tree lacks C or V; nil when an input is missing.
     private mutating func clusterWatts(
-        _ policy: String, directory: String, facts: CPUDeviceTreeFacts, busy: [Int: Double], sink: inout MetricSink
+        _ policy: String, directory: String, online: [Int], facts: CPUDeviceTreeFacts, busy: [Int: Double],
+        sink: inout MetricSink
     ) -> (watts: Double, method: EstimateMethod)? {
         let mix = readFrequencyMix(policy, directory: directory, sink: &sink)
         guard let related = readCPUList(directory + "/related_cpus", sink: &sink),
@@ -96,7 +130,7 @@ struct CPUClusterEstimator {
 
         // Offline CPUs stay in related_cpus but leave affected_cpus and /proc/stat, and draw no
         // dynamic power, so only the online ones are summed.
-        let online = readCPUList(directory + "/affected_cpus", sink: &sink) ?? related
+        let online = online.isEmpty ? related : online
         let fractions = online.compactMap { busy[$0] }
         guard fractions.count == online.count else { return nil }
         let busyCores = fractions.reduce(0, +)
