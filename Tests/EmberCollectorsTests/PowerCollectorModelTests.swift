@@ -302,14 +302,15 @@ final class PowerCollectorFitTests: XCTestCase {
 
     func testUnknownStaticDomainIsLoggedOnce() throws {
         let tree = try makeTree()
-        let options = ["collector.power.domain-static-watts": "cpu_policy0=0.2,cpu_policy9=0.3"]
+        let options = ["collector.power.domain-static-watts": "cpu_policy0=0.2,cpu_policy9=0.3,gpu=0.1,npu=1"]
         let harness = try PowerHarness(roots: tree.roots, options: options)
 
         let sinks = try runThreeTimes(harness, tree)
 
         let warnings = harness.log.lines(containing: "domains that the model does not estimate")
         XCTAssertEqual(warnings.count, 1, "\(harness.log.lines)")
-        XCTAssertTrue(warnings[0].contains("domains=cpu_policy9"), warnings[0])
+        XCTAssertTrue(warnings[0].contains("domains=cpu_policy9,npu"), warnings[0])
+        XCTAssertTrue(warnings[0].contains("cpu_domains=cpu_policy0"), warnings[0])
         XCTAssertEqual(powerWatts(sinks[2], "cpu_policy0", "model")!, 0.1 + 0.2, accuracy: 1e-12)
     }
 

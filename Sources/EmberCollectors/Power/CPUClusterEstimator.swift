@@ -42,6 +42,8 @@ struct CPUClusterEstimator {
     struct Estimate {
         var clusters: [DomainEstimate] = []
         var complete = false
+        /// The domain of every cpufreq policy, with or without an estimate.
+        var policyDomains: [String] = []
     }
 
     mutating func estimate(sink: inout MetricSink) -> Estimate {
@@ -66,7 +68,7 @@ struct CPUClusterEstimator {
             }
         }
         let complete = !policies.isEmpty && results.count + inactive == policies.count
-        return Estimate(clusters: results, complete: complete)
+        return Estimate(clusters: results, complete: complete, policyDomains: policies.map { "cpu_" + $0 })
     }
 
     /// Reads the policy's online CPUs from `affected_cpus`. Returns nil for an inactive policy,

@@ -178,10 +178,8 @@ public final class PowerCollector: Collector {
         measuredBoard: (series: PowerSeries, watts: Double)?, now: UInt64,
         joulesAdded: inout [PowerSeries: Double], sink: inout MetricSink
     ) -> PowerSeries? {
-        let (domains, complete) = estimateDomains(sink: &sink)
-        if complete {
-            checkStaticDomains(domains.map(\.domain))
-        }
+        let (domains, complete, cpuDomains) = estimateDomains(sink: &sink)
+        checkStaticDomains(cpuDomains: cpuDomains)
         var total = options.boardStaticWatts
         for estimate in domains {
             let series = PowerSeries(domain: estimate.domain, source: .model)
@@ -204,22 +202,27 @@ public final class PowerCollector: Collector {
         return board
     }
 
-    /// Warns once, at the first complete estimate, about `--collector.power.domain-static-watts`
-    /// entries that name no model domain, because their static power is then never added.
-    private func checkStaticDomains(_ domains: [String]) {
-        guard !staticDomainsChecked else { return }
+    /// Warns once, when the cpufreq policies are first listed, about
+    /// `--collector.power.domain-static-watts` entries that name no model domain, because their
+    /// static power is then never added. Names starting with `gpu` are not checked, because the
+    /// GPU has an estimate only while its devfreq `load` has data.
+    private func checkStaticDomains(cpuDomains: [String]) {
+        guard !staticDomainsChecked, !cpuDomains.isEmpty else { return }
         staticDomainsChecked = true
-        let unknown = options.domainStaticWatts.keys.filter { !domains.contains($0) }.sorted()
+        let unknown = options.domainStaticWatts.keys.filter { domain in
+            !domain.hasPrefix("gpu") && !cpuDomains.contains(domain)
+        }
         guard !unknown.isEmpty else { return }
 
         logger.warn(
             "static power is set for domains that the model does not estimate, so it is never added",
-            ("domains", unknown.joined(separator: ",")), ("model_domains", domains.joined(separator: ",")))
+            ("domains", unknown.sorted().joined(separator: ",")), ("cpu_domains", cpuDomains.joined(separator: ",")))
     }
 
-    /// Returns each domain's estimate with its static term, in watts, and whether every CPU
-    /// cluster has one.
-    private func estimateDomains(sink: inout MetricSink) -> (domains: [DomainEstimate], complete: Bool) {
+    /// Returns each domain's estimate with its static term, in watts, whether every CPU cluster
+    /// has one, and the domains of all CPU clusters.
+    private func estimateDomains(sink: inout MetricSink)
+        -> (domains: [DomainEstimate], complete: Bool, cpuDomains: [String]) {
         if compatible == nil {
             compatible = sink.attempt { try CPUDeviceTreeFacts.readStrings(
                 DeviceTreeReader(reader: reader), reader.roots.sys("firmware/devicetree/base/compatible")) }
@@ -229,7 +232,7 @@ public final class PowerCollector: Collector {
         for index in domains.indices {
             domains[index].watts += options.staticWatts(domain: domains[index].domain)
         }
-        return (domains, cpus.complete)
+        return (domains, cpus.complete, cpus.policyDomains)
     }
 
     // MARK: Energy and carbon
