@@ -6,9 +6,9 @@ stderr in *.log), the kernel's own values (truth-*.txt), raw SMART log pages and
 Expected values come from what the guest set: QEMU 7.2's NVMe controller, the SSDT's defaults and
 the values written with devmem (acpi/ssdt-ember.asl lists both).
 
-Checks of features that are not in every build (NVMe SMART, libsensors configuration, the pcie
-collector; see feature_checks.py) print SKIP with the reason while their metric family or flag is
-missing, and check normally once it exists. Exit status 1 when any check failed.
+feature_checks.py has the checks of features that are not in every build (NVMe SMART, libsensors
+configuration, the pcie collector). They print SKIP with the reason while their metric family or
+flag is missing, and check normally once it exists. Exit status 1 when any check failed.
 """
 
 import sys
@@ -150,7 +150,7 @@ def check_thermal_and_power(capture, report):
         compare(initial, "ember_power_watts", 16.65, **battery),
         compare(changed, "ember_power_watts", 9.99, **battery),
     ] if p]
-    # A snapshot integrates the power over the one 2 s interval between its two samples; the
+    # A snapshot integrates the power over the one 2 s interval between its two samples. The
     # interval stretches on a loaded host, hence the wide bounds.
     energy = changed.value("ember_energy_joules_total", **battery)
     if energy is None or not 0.5 * 9.99 * 2 <= energy <= 1.5 * 9.99 * 2:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Downloads Debian's amd64 kernel package into the work directory and prepares it for QEMU:
-# unpacked with dpkg-deb (never installed), modules.dep rebuilt with depmod, and the uncompressed
-# ELF `vmlinux` cut out of vmlinuz so QEMU can boot it directly through PVH, which saves about 3 s
-# of in-guest XZ decompression per boot under TCG. A prepared kernel is reused, so only the first
+# Downloads Debian's amd64 kernel package into the work directory and prepares it for QEMU. The
+# package is unpacked with dpkg-deb (never installed) and modules.dep rebuilt with depmod. The
+# uncompressed ELF `vmlinux` is cut out of vmlinuz so that QEMU boots it directly through PVH,
+# which saves about 3 s of in-guest XZ decompression per boot under TCG. A prepared kernel is reused, so only the first
 # run downloads (about 70 MB).
 #
 # Usage: fetch-kernel.sh WORK_DIR

@@ -1,5 +1,5 @@
 /*
- * aer-inject: asks the kernel's aer_inject module to report a PCIe AER error from one device, so
+ * aer-inject: makes the kernel's aer_inject module report a PCIe AER error from one device, so
  * the kernel's real AER handling and statistics code runs. QEMU 7.2 never forwards correctable
  * error messages from its emulated devices, so this is the only way to move aer_dev_correctable.
  *
