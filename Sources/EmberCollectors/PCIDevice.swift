@@ -71,11 +71,31 @@ struct PCIeLink: Equatable, Sendable {
     /// slot reports the lowest speed and width, which is not a downgrade.
     var isActive: Bool?
 
-    /// Whether the link runs below its capability in speed or width. Nil when a value is
-    /// unknown or the link is inactive.
+    /// Maximum speed of the function at the other end of the link in GT/s, or nil when unknown.
+    /// `PCIeLinkPartners` sets it once every function of a run has been read.
+    var partnerMaxSpeed: Double?
+    /// Maximum width of the function at the other end of the link, or nil when unknown.
+    var partnerMaxWidth: Int?
+
+    /// Highest speed both ends support: the lower maximum, or this end's when the other's is unknown.
+    var capableSpeed: Double? {
+        guard let maxSpeed else { return nil }
+        return min(maxSpeed, partnerMaxSpeed ?? maxSpeed)
+    }
+
+    /// Highest width both ends support: the lower maximum, or this end's when the other's is unknown.
+    var capableWidth: Int? {
+        guard let maxWidth else { return nil }
+        return min(maxWidth, partnerMaxWidth ?? maxWidth)
+    }
+
+    /// Whether the link runs below what both of its ends support, in speed or width. Nil when a
+    /// value of this end is unknown or the link is inactive.
     var isDowngraded: Bool? {
-        guard isActive != false, let currentSpeed, let currentWidth, let maxSpeed, let maxWidth else { return nil }
-        return currentSpeed < maxSpeed || currentWidth < maxWidth
+        guard isActive != false, let currentSpeed, let currentWidth, let capableSpeed, let capableWidth else {
+            return nil
+        }
+        return currentSpeed < capableSpeed || currentWidth < capableWidth
     }
 
     var isEmpty: Bool {

@@ -202,18 +202,30 @@ struct DumpPCIDevices {
             return device
         }
 
-        Self.markLinksWithChildrenActive(&devices, secondaryBuses: secondaryBuses)
+        Self.assignParents(&devices, secondaryBuses: secondaryBuses)
+        Self.markLinksWithChildrenActive(&devices)
         return devices
     }
 
-    /// Marks the link of a bridge with a function on its secondary bus (config byte 0x19) as
-    /// active, because the function was enumerated through that link. QEMU 7.2's root ports report Data Link
-    /// Layer Link Active clear for a device present at boot, which would hide their downgrade.
-    static func markLinksWithChildrenActive(_ devices: inout [PCIDeviceReading], secondaryBuses: [PCIAddress: Int]) {
-        let occupiedBuses = Set(devices.map { [$0.address.domain, $0.address.bus] })
+    /// Sets each function's parent to the bridge whose secondary bus (config byte 0x19) it sits
+    /// on, as sysfs nests it. A secondary bus not above the bridge's own bus is unconfigured.
+    static func assignParents(_ devices: inout [PCIDeviceReading], secondaryBuses: [PCIAddress: Int]) {
+        var bridgeByBus: [[Int]: PCIAddress] = [:]
+        for (bridge, bus) in secondaryBuses where bus > bridge.bus {
+            bridgeByBus[[bridge.domain, bus]] = bridge
+        }
+        for index in devices.indices {
+            devices[index].parent = bridgeByBus[[devices[index].address.domain, devices[index].address.bus]]
+        }
+    }
+
+    /// Marks the link of a bridge with a function below it as active, because the function was
+    /// enumerated through that link. QEMU 7.2's root ports report Data Link Layer Link Active
+    /// clear for a device present at boot, which would hide their downgrade.
+    static func markLinksWithChildrenActive(_ devices: inout [PCIDeviceReading]) {
+        let parents = Set(devices.compactMap(\.parent))
         for index in devices.indices where devices[index].link.isActive == false {
-            guard let bus = secondaryBuses[devices[index].address] else { continue }
-            if occupiedBuses.contains([devices[index].address.domain, bus]) {
+            if parents.contains(devices[index].address) {
                 devices[index].link.isActive = true
             }
         }

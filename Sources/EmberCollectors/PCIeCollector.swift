@@ -41,10 +41,11 @@ public final class PCIeCollector: Collector {
     }
 
     public func update(into sink: inout MetricSink) throws {
-        let devices = switch source {
+        let readings = switch source {
         case .sysfs(let sysfs): try sysfs.read(into: &sink, absence: &absence)
         case .dump(let dump): try dump.read(into: &sink)
         }
+        let devices = PCIeLinkPartners.assign(readings)
         for device in devices {
             emit(device, into: &sink)
         }
@@ -119,7 +120,8 @@ enum PCIeFamilies {
         labels: ["address"])
     static let downgraded = MetricDescriptor(
         "ember_pcie_link_downgraded",
-        "1 when the PCI Express link runs below its capability in speed or width, else 0.", labels: ["address"])
+        "1 when the PCI Express link trained below the speed or width both of its ends support, else 0.",
+        labels: ["address"])
     static let aerErrors = MetricDescriptor(
         "ember_pcie_aer_errors_total",
         "AER errors the function logged, by severity and kind, from aer_dev_*; the kernel's count.",
