@@ -195,6 +195,18 @@ final class PCIeDumpTests: XCTestCase {
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
     }
 
+    /// A bridge whose secondary bus reads 0 is unconfigured, so the functions on bus 0 are not below it.
+    func testDumpParentsFromSecondaryBus() throws {
+        let addresses = ["0000:00:01.0", "0000:00:02.0", "0000:01:00.0"].compactMap(PCIAddress.init)
+        var devices = addresses.map { PCIDeviceReading(address: $0) }
+
+        DumpPCIDevices.assignParents(&devices, secondaryBuses: [addresses[0]: 1, addresses[1]: 0])
+
+        XCTAssertNil(devices[0].parent)
+        XCTAssertNil(devices[1].parent)
+        XCTAssertEqual(devices[2].parent, addresses[0])
+    }
+
     func testEmptySlotIsNotDowngraded() throws {
         let values = HardwareHarness.values(try runPCIe(dump: "empty-slot.lspci"))
 
