@@ -11,8 +11,8 @@ final class Agent {
 
     let sampler: Sampler
     let options: AgentOptions
-    private let history: RawHistory
-    private let window: TrailingWindow
+    let history: History
+    private let windows: [TrailingWindow]
 
     init(_ options: AgentOptions, logger: Logger) throws {
         self.options = options
@@ -31,14 +31,14 @@ final class Agent {
                 intervalSeconds: options.intervalSeconds, timeoutSeconds: options.timeoutSeconds,
                 version: Agent.version),
             logger: logger)
-        history = RawHistory(retentionSeconds: options.rawRetentionSeconds, intervalSeconds: options.intervalSeconds)
-        window = TrailingWindow(windowSeconds: options.windowSeconds)
+        history = History(options.history)
+        windows = options.windowSeconds.map { TrailingWindow(windowSeconds: $0) }
     }
 
     /// Records `snapshot` and returns it with the trailing-window families added.
     func process(_ snapshot: Snapshot) -> Snapshot {
         history.record(snapshot)
-        let windowSamples = window.samples(for: snapshot, history: history)
+        let windowSamples = windows.flatMap { $0.samples(for: snapshot, history: history.raw) }
         return Snapshot(
             sequence: snapshot.sequence, wallTime: snapshot.wallTime,
             monotonicNanoseconds: snapshot.monotonicNanoseconds, samples: snapshot.samples + windowSamples,

@@ -16,8 +16,8 @@ public struct MetricDescriptor: Sendable {
     public let type: MetricType
     /// Label names in the order values are given in ``Sample/labelValues``.
     public let labelNames: [String]
-    /// The base unit for trailing-window aggregates (`celsius`, `watts`); nil for families that
-    /// get none. Only temperature and power families carry one.
+    /// The base unit for trailing-window aggregates (`celsius`, `watts`, `hertz`); nil for families
+    /// that get none. Only temperature, power and current-frequency families carry one.
     public let windowUnit: String?
 
     public init(

@@ -1,0 +1,203 @@
+/// Compresses points into one chunk until it is full or a value no longer fits the chunk's modes.
+struct ChunkEncoder {
+    /// Points per chunk. Larger chunks spread the header over more points; a tier drops whole chunks,
+    /// so retention overshoots by up to this many points.
+    static let maximumPoints = 128
+
+    private struct FieldState {
+        let mode: FieldMode
+        /// The previous value: its bits in XOR mode, the integer in scaled mode.
+        var previous: UInt64
+        /// Leading and trailing zero counts of the last XOR window; leading 255 means none yet.
+        var leading: UInt8 = 255
+        var trailing: UInt8 = 0
+    }
+
+    private var writer = BitWriter()
+    private var fields: [FieldState]
+    let fieldCount: Int
+    private(set) var count = 1
+    let firstTime: Int64
+    private(set) var lastTime: Int64
+    private var lastDelta: Int64 = 0
+
+    /// Starts a chunk with its first point. A field uses scaled mode when the value is a short
+    /// decimal; `exponentHints` (from the previous chunk) raise the exponent so that one value with
+    /// fewer digits does not force a new chunk at the next one.
+    init(time: Int64, values: PointValues, exponentHints: [Int?] = []) {
+        fieldCount = values.count
+        firstTime = time
+        lastTime = time
+        fields = []
+        fields.reserveCapacity(values.count)
+        writer.write(UInt64(bitPattern: time), bits: 64)
+        for index in 0..<values.count {
+            let value = values[index]
+            let hint = index < exponentHints.count ? exponentHints[index] : nil
+            fields.append(ChunkEncoder.startField(value, hint: hint, writer: &writer))
+        }
+    }
+
+    private static func startField(_ value: Double, hint: Int?, writer: inout BitWriter) -> FieldState {
+        if let needed = FieldMode.exponent(for: value) {
+            let exponent = max(needed, hint ?? 0)
+            let integer = FieldMode.scaled(value, exponent: exponent)!
+            writer.writeBit(true)
+            writer.write(UInt64(exponent), bits: 3)
+            IntegerCode.write(integer, to: &writer)
+            return FieldState(mode: .scaled(exponent: exponent), previous: UInt64(bitPattern: integer))
+        }
+        writer.writeBit(false)
+        writer.write(value.bitPattern, bits: 64)
+        return FieldState(mode: .xor, previous: value.bitPattern)
+    }
+
+    /// The exponent of each scaled field, for the next chunk's hints.
+    var exponents: [Int?] {
+        fields.map { field in
+            if case .scaled(let exponent) = field.mode { return exponent }
+            return nil
+        }
+    }
+
+    var isFull: Bool { count >= ChunkEncoder.maximumPoints }
+
+    /// Appends a point, or returns false when the chunk is full, `time` is not after the last one,
+    /// or a value does not fit its field's mode; the caller then starts a new chunk.
+    mutating func append(time: Int64, values: PointValues) -> Bool {
+        precondition(values.count == fieldCount, "point has \(values.count) values, chunk has \(fieldCount)")
+        guard !isFull, time > lastTime else { return false }
+
+        // Checked before anything is written, so a rejected point leaves the chunk unchanged.
+        for index in 0..<fieldCount {
+            if case .scaled(let exponent) = fields[index].mode,
+               FieldMode.scaled(values[index], exponent: exponent) == nil {
+                return false
+            }
+        }
+
+        let delta = time &- lastTime
+        IntegerCode.write(delta &- lastDelta, to: &writer)
+        lastDelta = delta
+        lastTime = time
+        for index in 0..<fieldCount {
+            if case .scaled(let exponent) = fields[index].mode {
+                let integer = FieldMode.scaled(values[index], exponent: exponent)!
+                IntegerCode.write(integer &- Int64(bitPattern: fields[index].previous), to: &writer)
+                fields[index].previous = UInt64(bitPattern: integer)
+            } else {
+                ChunkEncoder.writeXOR(values[index].bitPattern, field: &fields[index], writer: &writer)
+            }
+        }
+        count += 1
+        return true
+    }
+
+    /// Writes a value as Gorilla's XOR code: `0` when unchanged, `10` and the meaningful bits when
+    /// they fit the previous window, else `11`, 5 bits of leading zeros, 6 bits of length and the bits.
+    private static func writeXOR(_ bits: UInt64, field: inout FieldState, writer: inout BitWriter) {
+        let xor = bits ^ field.previous
+        field.previous = bits
+        guard xor != 0 else {
+            writer.writeBit(false)
+            return
+        }
+
+        let leading = UInt8(min(xor.leadingZeroBitCount, 31))
+        let trailing = UInt8(xor.trailingZeroBitCount)
+        writer.writeBit(true)
+        if field.leading != 255, leading >= field.leading, trailing >= field.trailing {
+            writer.writeBit(false)
+            let width = 64 - Int(field.leading) - Int(field.trailing)
+            writer.write(xor >> UInt64(field.trailing), bits: width)
+            return
+        }
+
+        let width = 64 - Int(leading) - Int(trailing)
+        writer.writeBit(true)
+        writer.write(UInt64(leading), bits: 5)
+        // A width of 64 is stored as 0, because 6 bits hold 0...63 and a width is never 0.
+        writer.write(UInt64(width & 63), bits: 6)
+        writer.write(xor >> UInt64(trailing), bits: width)
+        field.leading = leading
+        field.trailing = trailing
+    }
+
+    /// Returns the chunk's bytes in an array of exactly their size.
+    func seal() -> SealedChunk {
+        let bytes = [UInt8](unsafeUninitializedCapacity: writer.bytes.count) { buffer, initialized in
+            _ = buffer.initialize(from: writer.bytes)
+            initialized = writer.bytes.count
+        }
+        return SealedChunk(bytes: bytes, count: count, firstTime: firstTime, lastTime: lastTime)
+    }
+
+    /// Bytes held by the chunk so far.
+    var byteCount: Int { writer.bytes.count }
+}
+
+/// Decodes the points of a chunk written by ``ChunkEncoder``.
+enum ChunkDecoder {
+    /// Calls `body` with each point, oldest first, until it returns false.
+    static func forEach(
+        _ chunk: SealedChunk, fieldCount: Int, _ body: (Int64, PointValues) -> Bool
+    ) throws(HistoryDecodingError) {
+        var reader = BitReader(chunk.bytes)
+        var modes: [FieldMode] = []
+        var previous: [UInt64] = []
+        var windows: [(leading: Int, trailing: Int)] = Array(repeating: (0, 0), count: fieldCount)
+        var values = PointValues(count: fieldCount)
+
+        var time = Int64(bitPattern: try reader.read(bits: 64))
+        for index in 0..<fieldCount {
+            if try reader.readBit() {
+                let exponent = Int(try reader.read(bits: 3))
+                guard exponent <= FieldMode.maximumExponent else { throw .invalid("scale exponent \(exponent) > 6") }
+                let integer = try IntegerCode.read(from: &reader)
+                modes.append(.scaled(exponent: exponent))
+                previous.append(UInt64(bitPattern: integer))
+                values[index] = Double(integer) / FieldMode.scale(exponent)
+            } else {
+                let bits = try reader.read(bits: 64)
+                modes.append(.xor)
+                previous.append(bits)
+                values[index] = Double(bitPattern: bits)
+            }
+        }
+        guard body(time, values) else { return }
+
+        var delta: Int64 = 0
+        for _ in 1..<max(1, chunk.count) {
+            delta = delta &+ (try IntegerCode.read(from: &reader))
+            time = time &+ delta
+            for index in 0..<fieldCount {
+                values[index] = try readValue(mode: modes[index], previous: &previous[index],
+                                              window: &windows[index], reader: &reader)
+            }
+            guard body(time, values) else { return }
+        }
+    }
+
+    private static func readValue(
+        mode: FieldMode, previous: inout UInt64, window: inout (leading: Int, trailing: Int),
+        reader: inout BitReader
+    ) throws(HistoryDecodingError) -> Double {
+        if case .scaled(let exponent) = mode {
+            let integer = Int64(bitPattern: previous) &+ (try IntegerCode.read(from: &reader))
+            previous = UInt64(bitPattern: integer)
+            return Double(integer) / FieldMode.scale(exponent)
+        }
+
+        if try reader.readBit() {
+            if try reader.readBit() {
+                window.leading = Int(try reader.read(bits: 5))
+                let width = Int(try reader.read(bits: 6))
+                window.trailing = 64 - window.leading - (width == 0 ? 64 : width)
+                guard window.trailing >= 0 else { throw .invalid("XOR window wider than 64 bits") }
+            }
+            let width = 64 - window.leading - window.trailing
+            previous ^= try reader.read(bits: width) << UInt64(window.trailing)
+        }
+        return Double(bitPattern: previous)
+    }
+}

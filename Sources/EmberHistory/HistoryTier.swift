@@ -1,0 +1,138 @@
+/// One aggregated tier (per minute or per hour) of every series.
+///
+/// Each series has an open bucket that collects its samples and a ``CompressedRing`` of closed
+/// buckets. A bucket closes when a sample of a later bucket arrives, or when the tier moves to a
+/// later bucket and the series had no sample since. Bucket numbers are seconds since the Unix
+/// epoch divided by the width, taken from the history's anchored clock, so they never decrease
+/// within a run.
+public final class HistoryTier {
+    struct Series {
+        let kind: SeriesKind
+        var ring: CompressedRing
+        var open: BucketAccumulator?
+        /// The previous value of a counter, to compute the increase of the next sample.
+        var previousCounterValue: Double?
+    }
+
+    public let name: String
+    public let widthSeconds: Int64
+    public let capacity: Int
+    public let longCapacity: Int
+    private(set) var series: [String: Series] = [:]
+    private var currentBucket = Int64.min
+    /// Buckets before this one are already stored (restored from disk), so a sample that the clock
+    /// places earlier, after the wall clock stepped back between runs, joins this bucket instead.
+    private var firstWritableBucket = Int64.min
+
+    /// Creates a tier of buckets `widthSeconds` wide keeping `capacity` buckets per series, and
+    /// `longCapacity` for the series the history marks as long-lived.
+    public init(name: String, widthSeconds: Int64, capacity: Int, longCapacity: Int? = nil) {
+        self.name = name
+        self.widthSeconds = widthSeconds
+        self.capacity = capacity
+        self.longCapacity = max(capacity, longCapacity ?? capacity)
+    }
+
+    public var seriesCount: Int { series.count }
+    public var seriesKeys: [String] { Array(series.keys) }
+    public func kind(of key: String) -> SeriesKind? { series[key]?.kind }
+
+    /// Returns the bucket number of a time in seconds since the Unix epoch.
+    public func bucket(atSeconds seconds: Double) -> Int64 {
+        max(Int64((seconds / Double(widthSeconds)).rounded(.down)), firstWritableBucket)
+    }
+
+    /// Moves the tier to the bucket of `seconds`, closing every open bucket before it.
+    public func advance(toSeconds seconds: Double) {
+        let bucket = bucket(atSeconds: seconds)
+        guard bucket > currentBucket else { return }
+        currentBucket = bucket
+        for key in series.keys {
+            series[key]!.closeBucket(before: bucket)
+        }
+        dropExpired()
+    }
+
+    /// Adds one sample of series `key`, taken at `seconds` (anchored wall time).
+    public func add(_ key: String, kind: SeriesKind, value: Double, atSeconds seconds: Double, long: Bool) {
+        guard value.isFinite else { return }
+        let bucket = bucket(atSeconds: seconds)
+        if series[key] == nil {
+            let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount)
+            series[key] = Series(kind: kind, ring: ring)
+        }
+        series[key]!.add(value, bucket: bucket)
+    }
+
+    /// Calls `body` with the closed buckets of `key` whose number is in `buckets`, oldest first,
+    /// then with the open bucket when `includeOpen` is true and it is in range.
+    public func forEachBucket(
+        of key: String, in buckets: ClosedRange<Int64>, includeOpen: Bool, _ body: (Int64, PointValues) -> Void
+    ) throws(HistoryDecodingError) {
+        guard let entry = series[key] else { return }
+        try entry.ring.forEach(in: buckets, body)
+        if includeOpen, let open = entry.open, buckets.contains(open.bucket) {
+            body(open.bucket, open.values(kind: entry.kind))
+        }
+    }
+
+    /// Drops series whose newest bucket left their retention, so vanished devices do not stay forever.
+    private func dropExpired() {
+        series = series.filter { _, entry in
+            guard entry.open == nil, let last = entry.ring.lastTime else { return true }
+            return currentBucket - last < Int64(entry.ring.capacity)
+        }
+    }
+
+    /// Bytes of compressed data held.
+    public var byteCount: Int { series.values.reduce(0) { $0 + $1.ring.byteCount } }
+
+    /// Stored buckets over all series.
+    public var storedBucketCount: Int { series.values.reduce(0) { $0 + $1.ring.count } }
+
+    // MARK: persistence
+
+    /// Every series' closed buckets, for saving. Open buckets are not included.
+    public var persistedSeries: [(key: String, kind: SeriesKind, chunks: [SealedChunk])] {
+        series.map { ($0.key, $0.value.kind, $0.value.ring.chunks) }
+    }
+
+    /// Restores one series' closed buckets. Later samples continue after the newest of them.
+    public func restore(_ key: String, kind: SeriesKind, chunks: [SealedChunk], long: Bool) throws(HistoryDecodingError) {
+        let ring = try CompressedRing(
+            capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount, chunks: chunks)
+        var entry = Series(kind: kind, ring: ring)
+        if kind == .counter, let newest = try ring.last() {
+            entry.previousCounterValue = newest.values[1]
+        }
+        if let last = ring.lastTime {
+            firstWritableBucket = max(firstWritableBucket, last + 1)
+        }
+        series[key] = entry
+    }
+}
+
+extension HistoryTier.Series {
+    mutating func add(_ value: Double, bucket: Int64) {
+        closeBucket(before: bucket)
+        if open == nil {
+            open = BucketAccumulator(bucket: bucket)
+        }
+        switch kind {
+        case .gauge:
+            open!.addGauge(value)
+        case .counter:
+            // The first sample after a start or a gap adds the increase since the last one stored,
+            // so the buckets' increases add up to the counter's whole increase.
+            let increase = previousCounterValue.map { counterIncrease(from: $0, to: value) } ?? 0
+            open!.add(value, increase: increase)
+            previousCounterValue = value
+        }
+    }
+
+    mutating func closeBucket(before bucket: Int64) {
+        guard let current = open, current.bucket < bucket else { return }
+        ring.append(time: current.bucket, values: current.values(kind: kind))
+        open = nil
+    }
+}
