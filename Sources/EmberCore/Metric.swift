@@ -62,10 +62,6 @@ public struct Sample: Sendable {
     /// A key unique per series: the family name and the label values, separated by bytes that
     /// cannot occur in a metric name.
     public var seriesKey: String {
-        var key = descriptor.name
-        for value in labelValues {
-            key += "\u{1}" + value
-        }
-        return key
+        Sample.seriesKey(name: descriptor.name, labelValues: labelValues)
     }
 }

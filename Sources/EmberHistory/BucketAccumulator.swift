@@ -29,6 +29,28 @@ struct BucketAccumulator {
         self.bucket = bucket
     }
 
+    /// Resumes a bucket saved by ``values(kind:)`` before a restart.
+    init(bucket: Int64, kind: SeriesKind, saved: PointValues) {
+        self.bucket = bucket
+        switch kind {
+        case .gauge:
+            minimum = saved[0]
+            maximum = saved[1]
+            sum = saved[2]
+            last = saved[3]
+            count = Int(saved[4])
+        case .counter:
+            sum = saved[0]
+            minimum = saved[1]
+            maximum = saved[1]
+            last = saved[1]
+            count = Int(saved[2])
+        }
+        for index in 0..<saved.count {
+            exponent = exponent.flatMap { known in FieldMode.exponent(for: saved[index]).map { max($0, known) } }
+        }
+    }
+
     mutating func add(_ value: Double, increase: Double) {
         minimum = min(minimum, value)
         maximum = max(maximum, value)

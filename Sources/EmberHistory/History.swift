@@ -28,6 +28,9 @@ public final class History {
     private var anchor: (wallSeconds: Double, monotonicNanoseconds: UInt64)?
     /// Family name → whether its series keep the long hour retention.
     private var longLivedFamilies: [String: Bool] = [:]
+    /// Family name → its metadata, from the newest snapshot that had the family. Families known
+    /// only from the state file have label names but an empty help text.
+    public private(set) var families: [String: MetricDescriptor] = [:]
 
     public init(_ configuration: HistoryConfiguration) {
         self.configuration = configuration
@@ -40,9 +43,8 @@ public final class History {
 
     /// Returns whether a family's hour tier keeps the long retention, because health checks look at
     /// trends over months: temperatures (their maxima), NVMe and eMMC/SD health, and energy counters.
-    public static func isLongLived(_ descriptor: MetricDescriptor) -> Bool {
-        let name = descriptor.name
-        return descriptor.windowUnit == "celsius" || name.hasSuffix("_celsius") || name.hasPrefix("node_thermal_zone_temp")
+    public static func isLongLived(family name: String) -> Bool {
+        name.hasSuffix("_celsius") || name == "node_thermal_zone_temp"
             || name.hasPrefix("ember_nvme_") || name.hasPrefix("ember_mmc_")
             || name.hasSuffix("_joules_total") || name.hasSuffix("_joule_total")
     }
@@ -77,9 +79,53 @@ public final class History {
         if let known = longLivedFamilies[descriptor.name] {
             return known
         }
-        let long = History.isLongLived(descriptor)
+        families[descriptor.name] = descriptor
+        let long = History.isLongLived(family: descriptor.name)
         longLivedFamilies[descriptor.name] = long
         return long
+    }
+
+    /// The minute and hour tiers' closed buckets, for the state file.
+    public var persistedTiers: [PersistedState.Tier] {
+        [minute, hour].map { tier in
+            PersistedState.Tier(name: tier.name, widthSeconds: tier.widthSeconds, series: tier.persistedSeries)
+        }
+    }
+
+    /// Label names and types of every family, for the state file, so restored series can be shown
+    /// with their labels before the family is sampled again.
+    public var persistedFamilies: [PersistedState.Family] {
+        families.values.map { PersistedState.Family(name: $0.name, type: $0.type, labelNames: $0.labelNames) }
+    }
+
+    /// Adds families known from the state file; families sampled in this run keep their own metadata.
+    public func restore(_ saved: [PersistedState.Family]) {
+        for family in saved where families[family.name] == nil {
+            families[family.name] = MetricDescriptor(family.name, "", type: family.type, labels: family.labelNames)
+        }
+    }
+
+    /// Loads saved tiers into this empty history. Returns one message per tier or series that was
+    /// skipped, for the caller to log; the rest is loaded.
+    public func restore(_ tiers: [PersistedState.Tier]) -> [String] {
+        var problems: [String] = []
+        for saved in tiers {
+            guard let tier = [minute, hour].first(where: { $0.name == saved.name }),
+                  tier.widthSeconds == saved.widthSeconds
+            else {
+                problems.append("tier \(saved.name) of \(saved.widthSeconds) s is unknown; skipped")
+                continue
+            }
+            for series in saved.series {
+                let family = String(series.key.prefix { $0 != "\u{1}" })
+                do {
+                    try tier.restore(series, long: History.isLongLived(family: family))
+                } catch {
+                    problems.append("\(tier.name) tier of \(family): \(error); skipped")
+                }
+            }
+        }
+        return problems
     }
 
     /// Bytes of compressed data held by all tiers.
@@ -94,5 +140,28 @@ public final class History {
             }
         }
         return count
+    }
+
+    /// How many points each tier holds for one series.
+    public struct SeriesSummary: Sendable {
+        public let key: String
+        public let rawPoints: Int
+        public let minuteBuckets: Int
+        public let hourBuckets: Int
+    }
+
+    /// Every series any tier holds, sorted by key.
+    public func seriesSummaries() -> [SeriesSummary] {
+        let keys = Set(raw.seriesKeys).union(minute.seriesKeys).union(hour.seriesKeys)
+        return keys.sorted().map { key in
+            SeriesSummary(key: key, rawPoints: raw.pointCount(forSeries: key),
+                          minuteBuckets: minute.bucketCount(of: key), hourBuckets: hour.bucketCount(of: key))
+        }
+    }
+
+    /// Returns the family name and label values of a series key (see ``Sample/seriesKey``).
+    public static func split(seriesKey key: String) -> (name: String, labelValues: [String]) {
+        let parts = key.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
+        return (parts[0], Array(parts.dropFirst()))
     }
 }

@@ -37,6 +37,12 @@ public final class HistoryTier {
     public var seriesKeys: [String] { Array(series.keys) }
     public func kind(of key: String) -> SeriesKind? { series[key]?.kind }
 
+    /// The number of buckets of one series, the open one included.
+    public func bucketCount(of key: String) -> Int {
+        guard let entry = series[key] else { return 0 }
+        return entry.ring.count + (entry.open == nil ? 0 : 1)
+    }
+
     /// Returns the bucket number of a time in seconds since the Unix epoch.
     public func bucket(atSeconds seconds: Double) -> Int64 {
         max(Int64((seconds / Double(widthSeconds)).rounded(.down)), firstWritableBucket)
@@ -57,11 +63,15 @@ public final class HistoryTier {
     public func add(_ key: String, kind: SeriesKind, value: Double, atSeconds seconds: Double, long: Bool) {
         guard value.isFinite else { return }
         let bucket = bucket(atSeconds: seconds)
-        if series[key] == nil {
-            let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount)
-            series[key] = Series(kind: kind, ring: ring)
+        // One hash lookup per sample: this runs for every series on every cycle.
+        if let index = series.index(forKey: key) {
+            series.values[index].add(value, bucket: bucket)
+            return
         }
-        series[key]!.add(value, bucket: bucket)
+        let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount)
+        var entry = Series(kind: kind, ring: ring)
+        entry.add(value, bucket: bucket)
+        series[key] = entry
     }
 
     /// Calls `body` with the closed buckets of `key` whose number is in `buckets`, oldest first,
@@ -92,23 +102,39 @@ public final class HistoryTier {
 
     // MARK: persistence
 
-    /// Every series' closed buckets, for saving. Open buckets are not included.
-    public var persistedSeries: [(key: String, kind: SeriesKind, chunks: [SealedChunk])] {
-        series.map { ($0.key, $0.value.kind, $0.value.ring.chunks) }
+    /// Every series' closed buckets and its open bucket, for saving.
+    public var persistedSeries: [PersistedState.Series] {
+        series.map { key, entry in
+            PersistedState.Series(
+                key: key, kind: entry.kind, chunks: entry.ring.chunks,
+                open: entry.open.map { ($0.bucket, $0.values(kind: entry.kind)) })
+        }
     }
 
-    /// Restores one series' closed buckets. Later samples continue after the newest of them.
-    public func restore(_ key: String, kind: SeriesKind, chunks: [SealedChunk], long: Bool) throws(HistoryDecodingError) {
+    /// Restores one series' buckets. Samples in the saved open bucket's time join it, and later
+    /// samples never go before it.
+    public func restore(_ saved: PersistedState.Series, long: Bool) throws(HistoryDecodingError) {
         let ring = try CompressedRing(
-            capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount, chunks: chunks)
-        var entry = Series(kind: kind, ring: ring)
-        if kind == .counter, let newest = try ring.last() {
-            entry.previousCounterValue = newest.values[1]
-        }
+            capacity: long ? longCapacity : capacity, fieldCount: saved.kind.fieldCount, chunks: saved.chunks)
+        var entry = Series(kind: saved.kind, ring: ring)
         if let last = ring.lastTime {
             firstWritableBucket = max(firstWritableBucket, last + 1)
         }
-        series[key] = entry
+        if let open = saved.open {
+            guard open.values.count == saved.kind.fieldCount, open.bucket > (ring.lastTime ?? .min) else {
+                throw .invalid("open bucket \(open.bucket) overlaps the closed ones or has the wrong width")
+            }
+            entry.open = BucketAccumulator(bucket: open.bucket, kind: saved.kind, saved: open.values)
+            firstWritableBucket = max(firstWritableBucket, open.bucket)
+        }
+        if saved.kind == .counter {
+            if let open = saved.open {
+                entry.previousCounterValue = open.values[1]
+            } else {
+                entry.previousCounterValue = try ring.last()?.values[1]
+            }
+        }
+        series[saved.key] = entry
     }
 }
 

@@ -48,6 +48,13 @@ public final class RawHistory {
     /// The number of series currently stored.
     public var seriesCount: Int { series.count }
 
+    public var seriesKeys: [String] { Array(series.keys) }
+
+    /// The number of points stored for one series.
+    public func pointCount(forSeries key: String) -> Int {
+        series[key]?.count ?? 0
+    }
+
     /// The number of values stored over all series.
     public var storedValueCount: Int { series.values.reduce(0) { $0 + $1.count } }
 
