@@ -144,7 +144,8 @@ public final class RawHistory {
         series = series.filter { _, ring in
             // A series whose newest cycle has left the timestamp ring is older than the retention too.
             guard let last = ring.lastTime, last >= oldest else { return false }
-            return now - timestamps[Int(last - oldest)] < retentionNanoseconds
+            let newest = timestamps[Int(last - oldest)]
+            return newest >= now || now - newest < retentionNanoseconds
         }
     }
 }

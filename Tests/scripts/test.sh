@@ -3,6 +3,7 @@
 # then the checks against real components with the release binary:
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree;
+#   - 30 SIGKILLs of `ember serve` during state saves, each restart loading a complete state;
 #   - the command-line contract (help, version, exit codes).
 # Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
 set -uo pipefail
@@ -71,6 +72,9 @@ check "prometheus scrape: rk3588 mainline" bash Tests/scripts/prometheus-scrape.
     thermal_zone=node_thermal_zone_temp hwmon=node_hwmon_temp_celsius \
     netclass=node_network_up netdev=node_network_receive_bytes_total bonding=node_bonding_slaves \
     powersupplyclass=node_power_supply_online nvme=node_nvme_info
+
+echo "== crash safety"
+check "crash test: 30 SIGKILLs during state saves" bash Tests/scripts/crash-test.sh "$ember" 30
 
 echo "== command line"
 check "ember version" bash -c "'$ember' version | grep -q '^ember '"
