@@ -14,9 +14,10 @@ import EmberHistory
 /// One real sample gives the series set. Synthetic snapshots then cover the hour tiers' retention
 /// at 10-minute steps, the minute tier's last day at 10-second steps and the raw tier's window at
 /// the sample interval, so each tier holds as many points as after a real run of that length.
-/// Every gauge except `_info` families takes a random walk of about 1 % of its value per step in
-/// the source's decimal resolution, and every counter grows by a random amount, which compresses
-/// worse than real series that are mostly flat.
+/// The series that change on a real board change at every step: measured gauges (the families with
+/// a trailing window: temperature, power, current frequency, plus averages and ratios) take a random
+/// walk of up to 1 % of their value in the source's decimal resolution, and every counter grows by a
+/// random amount. Limits, trip points, settings and `_info` families stay constant, as they do.
 enum HistoryBenchmarkCommand {
     static func run(_ arguments: [String]) throws -> Int32 {
         let options = try EmberMain.options(arguments.filter { !$0.hasPrefix("--no-storage") } + ["--no-storage"])
@@ -37,7 +38,21 @@ enum HistoryBenchmarkCommand {
             Report(series: history.seriesSummaries().count, values: history.storedValueCount,
                    bytes: history.byteCount, cycles: cycles)
         }
-        print(report.text(residentBefore: ProcessStatus.kibibytes("VmRSS"), peak: ProcessStatus.kibibytes("VmHWM")))
+        print(report.text())
+        agent.history.withHistory { history in
+            for (name, tier) in [("minute", history.minute), ("hour", history.hour)] {
+                var byKind: [SeriesKind: (bytes: Int, values: Int)] = [:]
+                for key in tier.seriesKeys {
+                    let kind = tier.kind(of: key)!
+                    let entry = byKind[kind] ?? (0, 0)
+                    byKind[kind] = (entry.bytes + tier.byteCount(of: key), entry.values + tier.bucketCount(of: key) * kind.fieldCount)
+                }
+                for (kind, entry) in byKind {
+                    print("\(name) \(kind): \(entry.bytes) bytes for \(entry.values) values")
+                }
+            }
+            print("raw: \(history.raw.byteCount) bytes for \(history.raw.storedValueCount) values")
+        }
         return 0
     }
 
@@ -47,7 +62,9 @@ enum HistoryBenchmarkCommand {
         let bytes: Int
         let cycles: Int
 
-        func text(residentBefore: Int?, peak: Int?) -> String {
+        /// Resident memory is split as the kernel counts it: anonymous pages (heap, stacks) and
+        /// file pages (the binary and shared libraries, which the kernel can drop and reread).
+        func text() -> String {
             let perValue = values > 0 ? Double(bytes) / Double(values) : 0
             return """
                 series with history: \(series)
@@ -55,7 +72,10 @@ enum HistoryBenchmarkCommand {
                 stored values (raw points plus bucket aggregates): \(values)
                 compressed bytes: \(bytes)
                 bytes per stored value: \(String(Double(Int(perValue * 1000)) / 1000))
-                resident: \(ProcessStatus.format(residentBefore)) (peak \(ProcessStatus.format(peak)))
+                resident: \(ProcessStatus.format(ProcessStatus.kibibytes("VmRSS"))) \
+                (anonymous \(ProcessStatus.format(ProcessStatus.kibibytes("RssAnon"))), \
+                files \(ProcessStatus.format(ProcessStatus.kibibytes("RssFile"))), \
+                peak \(ProcessStatus.format(ProcessStatus.kibibytes("VmHWM"))))
                 """
         }
     }
@@ -118,7 +138,9 @@ private struct SyntheticFeeder {
     }
 
     private mutating func nextValue(_ descriptor: MetricDescriptor, _ value: Double, step: Double) -> Double {
-        if descriptor.name.hasSuffix("_info") {
+        let name = descriptor.name
+        let isMeasured = descriptor.windowUnit != nil || name.contains("average") || name.hasSuffix("_ratio")
+        guard descriptor.type == .counter || isMeasured else {
             return value
         }
         let draw = Double(random.next() % 201) - 100

@@ -7,6 +7,8 @@ public enum SeriesKind: UInt8, Sendable {
     /// last and count for a counter.
     public var fieldCount: Int { self == .gauge ? 5 : 3 }
 
+    var layout: ChunkLayout { self == .gauge ? .independent : .counter }
+
     /// Names of the stored fields, in order, as the JSON API shows them.
     public var fieldNames: [String] {
         self == .gauge ? ["min", "max", "sum", "last", "count"] : ["increase", "last", "count"]

@@ -16,6 +16,8 @@ struct ChunkEncoder {
     private var writer = BitWriter()
     private var fields: [FieldState]
     let fieldCount: Int
+    /// Whether field 1 is stored as its difference from `previous + field 0` (see ``ChunkLayout``).
+    private let predictsField1: Bool
     private(set) var count = 1
     let firstTime: Int64
     private(set) var lastTime: Int64
@@ -24,7 +26,7 @@ struct ChunkEncoder {
     /// Starts a chunk with its first point. A field uses scaled mode when the value is a short
     /// decimal; `exponentHints` (from the previous chunk) raise the exponent so that one value with
     /// fewer digits does not force a new chunk at the next one.
-    init(time: Int64, values: PointValues, exponentHints: [Int?] = []) {
+    init(time: Int64, values: PointValues, layout: ChunkLayout = .independent, exponentHints: [Int?] = []) {
         fieldCount = values.count
         firstTime = time
         lastTime = time
@@ -36,11 +38,16 @@ struct ChunkEncoder {
             let hint = index < exponentHints.count ? exponentHints[index] : nil
             fields.append(ChunkEncoder.startField(value, hint: hint, writer: &writer))
         }
+        predictsField1 = layout.predictsField1(modes: fields.map(\.mode))
     }
 
     private static func startField(_ value: Double, hint: Int?, writer: inout BitWriter) -> FieldState {
         if let needed = FieldMode.exponent(for: value) {
-            let exponent = max(needed, hint ?? 0)
+            // The hint's exponent can overflow the integer range for a large value; the needed one cannot.
+            var exponent = max(needed, hint ?? 0)
+            if FieldMode.scaled(value, exponent: exponent) == nil {
+                exponent = needed
+            }
             let integer = FieldMode.scaled(value, exponent: exponent)!
             writer.writeBit(true)
             writer.write(UInt64(exponent), bits: 3)
@@ -80,10 +87,15 @@ struct ChunkEncoder {
         IntegerCode.write(delta &- lastDelta, to: &writer)
         lastDelta = delta
         lastTime = time
+        var firstIncrement: Int64 = 0
         for index in 0..<fieldCount {
             if case .scaled(let exponent) = fields[index].mode {
                 let integer = FieldMode.scaled(values[index], exponent: exponent)!
-                IntegerCode.write(integer &- Int64(bitPattern: fields[index].previous), to: &writer)
+                let prediction = Int64(bitPattern: fields[index].previous) &+ (index == 1 && predictsField1 ? firstIncrement : 0)
+                IntegerCode.write(integer &- prediction, to: &writer)
+                if index == 0 {
+                    firstIncrement = integer
+                }
                 fields[index].previous = UInt64(bitPattern: integer)
             } else {
                 ChunkEncoder.writeXOR(values[index].bitPattern, field: &fields[index], writer: &writer)
@@ -140,7 +152,7 @@ struct ChunkEncoder {
 enum ChunkDecoder {
     /// Calls `body` with each point, oldest first, until it returns false.
     static func forEach(
-        _ chunk: SealedChunk, fieldCount: Int, _ body: (Int64, PointValues) -> Bool
+        _ chunk: SealedChunk, fieldCount: Int, layout: ChunkLayout = .independent, _ body: (Int64, PointValues) -> Bool
     ) throws(HistoryDecodingError) {
         var reader = BitReader(chunk.bytes)
         var modes: [FieldMode] = []
@@ -165,12 +177,17 @@ enum ChunkDecoder {
             }
         }
         guard body(time, values) else { return }
+        let predictsField1 = layout.predictsField1(modes: modes)
 
         var delta: Int64 = 0
         for _ in 1..<max(1, chunk.count) {
             delta = delta &+ (try IntegerCode.read(from: &reader))
             time = time &+ delta
             for index in 0..<fieldCount {
+                if index == 1, predictsField1 {
+                    // Field 0 is scaled too, so `previous[0]` holds its integer for this point.
+                    previous[1] = UInt64(bitPattern: Int64(bitPattern: previous[1]) &+ Int64(bitPattern: previous[0]))
+                }
                 values[index] = try readValue(mode: modes[index], previous: &previous[index],
                                               window: &windows[index], reader: &reader)
             }
@@ -199,5 +216,22 @@ enum ChunkDecoder {
             previous ^= try reader.read(bits: width) << UInt64(window.trailing)
         }
         return Double(bitPattern: previous)
+    }
+}
+
+/// How the fields of a chunk relate.
+public enum ChunkLayout: Sendable {
+    /// Each field is coded against its own previous value.
+    case independent
+    /// Field 0 is a counter's increase in a bucket and field 1 its last value, so field 1 is coded
+    /// against `previous last + increase`, which is exact unless the counter reset: the last value
+    /// then costs one bit per bucket instead of repeating the increase.
+    case counter
+
+    /// Returns whether field 1 is predicted in a chunk with these field modes: only when fields 0 and
+    /// 1 are integers at the same scale.
+    func predictsField1(modes: [FieldMode]) -> Bool {
+        guard self == .counter, modes.count >= 2, case .scaled = modes[0] else { return false }
+        return modes[0] == modes[1]
     }
 }

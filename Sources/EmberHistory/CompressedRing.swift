@@ -10,20 +10,24 @@
 public struct CompressedRing: Sendable {
     public let capacity: Int
     public let fieldCount: Int
+    public let layout: ChunkLayout
     public private(set) var sealed: [SealedChunk] = []
     private var open: ChunkEncoder?
     private var storedCount = 0
 
-    public init(capacity: Int, fieldCount: Int) {
+    public init(capacity: Int, fieldCount: Int, layout: ChunkLayout = .independent) {
         precondition(capacity > 0, "ring capacity must be positive, got \(capacity)")
         self.capacity = capacity
         self.fieldCount = fieldCount
+        self.layout = layout
     }
 
     /// Rebuilds a ring from persisted chunks, oldest first. Throws when they overlap in time or
     /// hold points of another width.
-    public init(capacity: Int, fieldCount: Int, chunks: [SealedChunk]) throws(HistoryDecodingError) {
-        self.init(capacity: capacity, fieldCount: fieldCount)
+    public init(
+        capacity: Int, fieldCount: Int, layout: ChunkLayout = .independent, chunks: [SealedChunk]
+    ) throws(HistoryDecodingError) {
+        self.init(capacity: capacity, fieldCount: fieldCount, layout: layout)
         var previousTime: Int64?
         for chunk in chunks {
             guard chunk.count > 0, chunk.firstTime <= chunk.lastTime else { throw .invalid("empty chunk") }
@@ -57,7 +61,7 @@ public struct CompressedRing: Sendable {
         if open == nil || !open!.append(time: time, values: values) {
             let hints = open?.exponents ?? []
             sealOpenChunk()
-            open = ChunkEncoder(time: time, values: values, exponentHints: hints)
+            open = ChunkEncoder(time: time, values: values, layout: layout, exponentHints: hints)
         }
         storedCount += 1
         dropOldChunks()
@@ -83,7 +87,7 @@ public struct CompressedRing: Sendable {
                 skip = max(0, skip - chunk.count)
                 continue
             }
-            try ChunkDecoder.forEach(chunk, fieldCount: fieldCount) { time, values in
+            try ChunkDecoder.forEach(chunk, fieldCount: fieldCount, layout: layout) { time, values in
                 if skip > 0 {
                     skip -= 1
                 } else if range.contains(time) {
@@ -98,7 +102,7 @@ public struct CompressedRing: Sendable {
     public func last() throws(HistoryDecodingError) -> (time: Int64, values: PointValues)? {
         guard let chunk = open?.seal() ?? sealed.last else { return nil }
         var newest: (Int64, PointValues)?
-        try ChunkDecoder.forEach(chunk, fieldCount: fieldCount) { time, values in
+        try ChunkDecoder.forEach(chunk, fieldCount: fieldCount, layout: layout) { time, values in
             newest = (time, values)
             return true
         }

@@ -68,7 +68,7 @@ public final class HistoryTier {
             series.values[index].add(value, bucket: bucket)
             return
         }
-        let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount)
+        let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount, layout: kind.layout)
         var entry = Series(kind: kind, ring: ring)
         entry.add(value, bucket: bucket)
         series[key] = entry
@@ -94,6 +94,11 @@ public final class HistoryTier {
         }
     }
 
+    /// Bytes of compressed data held for one series.
+    public func byteCount(of key: String) -> Int {
+        series[key]?.ring.byteCount ?? 0
+    }
+
     /// Bytes of compressed data held.
     public var byteCount: Int { series.values.reduce(0) { $0 + $1.ring.byteCount } }
 
@@ -115,7 +120,8 @@ public final class HistoryTier {
     /// samples never go before it.
     public func restore(_ saved: PersistedState.Series, long: Bool) throws(HistoryDecodingError) {
         let ring = try CompressedRing(
-            capacity: long ? longCapacity : capacity, fieldCount: saved.kind.fieldCount, chunks: saved.chunks)
+            capacity: long ? longCapacity : capacity, fieldCount: saved.kind.fieldCount, layout: saved.kind.layout,
+            chunks: saved.chunks)
         var entry = Series(kind: saved.kind, ring: ring)
         if let last = ring.lastTime {
             firstWritableBucket = max(firstWritableBucket, last + 1)

@@ -3,7 +3,7 @@ import XCTest
 @testable import EmberHistory
 
 final class ChunkCodecTests: XCTestCase {
-    private func decode(_ ring: CompressedRing) throws -> [(Int64, [Double])] {
+    func decode(_ ring: CompressedRing) throws -> [(Int64, [Double])] {
         var points: [(Int64, [Double])] = []
         try ring.forEach(in: Int64.min...Int64.max) { points.append(($0, $1.array)) }
         return points
@@ -138,5 +138,43 @@ final class ChunkCodecTests: XCTestCase {
         }
 
         XCTAssertLessThan(Double(ring.byteCount) / 900, 2.0)
+    }
+}
+
+extension ChunkCodecTests {
+    func testLargeValueAfterFineResolutionStartsChunk() throws {
+        var ring = CompressedRing(capacity: 1000, fieldCount: 1)
+        // 128 points fill a chunk at exponent 6, so the next chunk gets that hint; 1e12 × 10^6
+        // exceeds 2^53 and must fall back to exponent 0.
+        for time in 0..<ChunkEncoder.maximumPoints {
+            ring.append(time: Int64(time), values: PointValues([0.000001 * Double(time)]))
+        }
+        ring.append(time: 500, values: PointValues([1e12]))
+        ring.append(time: 501, values: PointValues([1e12 + 1]))
+
+        let decoded = try decode(ring)
+
+        XCTAssertEqual(decoded.suffix(2).map(\.1), [[1e12], [1e12 + 1]])
+    }
+}
+
+extension ChunkCodecTests {
+    func testCounterLayoutRoundTripsResetsAndSavesBytes() throws {
+        var predicted = CompressedRing(capacity: 1000, fieldCount: 3, layout: .counter)
+        var independent = CompressedRing(capacity: 1000, fieldCount: 3)
+        var expected: [[Double]] = []
+        var last = 1_000_000.0
+        for bucket in 0..<500 {
+            let increase = Double(10_000 + (bucket * 7919) % 5000)
+            // Every 97th bucket the counter resets and ends the bucket at its increase.
+            last = bucket % 97 == 96 ? increase : last + increase
+            let values = [increase, last, 60]
+            expected.append(values)
+            predicted.append(time: Int64(bucket), values: PointValues(values))
+            independent.append(time: Int64(bucket), values: PointValues(values))
+        }
+
+        XCTAssertEqual(try decode(predicted).map(\.1), expected)
+        XCTAssertLessThan(predicted.byteCount * 3, independent.byteCount * 2)
     }
 }
