@@ -46,6 +46,9 @@ public enum EmberMain {
             // Thrown while the collectors are built, but caused by a flag value.
             printError("ember: \(error.message)\nRun `ember help` for usage.")
             return 2
+        } catch let error as CollectorOptionError {
+            printError("ember: \(error.message)\nRun `ember help` for usage.")
+            return 2
         } catch {
             printError("ember: \(error)")
             return 1

@@ -1,3 +1,4 @@
+import EmberCore
 import EmberHistory
 
 /// Where and how often the agent saves its history and accumulated counters.

@@ -32,7 +32,19 @@ public enum CollectorRegistry {
             name: "bonding", summary: "Slave counts, mode and active slave of bonding interfaces."
         ) { BondingCollector(context: $0) },
         CollectorDefinition(
-            name: "hwmon", summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans)."
+            name: "hwmon",
+            summary: "Hardware monitor chips from /sys/class/hwmon (temperatures, voltages, fans), through libsensors "
+                + "when --path.sysfs is /sys.",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: HwmonCollector.sensorsConfigFlag, defaultValue: "",
+                    help: "libsensors configuration file to apply instead of /etc/sensors3.conf and /etc/sensors.d; "
+                        + "used only when --path.sysfs is /sys."),
+                CollectorOptionHelp(
+                    flag: HwmonCollector.libsensorsFlag, defaultValue: "true",
+                    help: "Read hwmon through libsensors when --path.sysfs is /sys; false reads the files directly, "
+                        + "as node_exporter does, and ignores the libsensors configuration."),
+            ]
         ) { HwmonCollector(context: $0) },
         CollectorDefinition(
             name: "thermal_zone",
@@ -42,11 +54,56 @@ public enum CollectorRegistry {
             name: "powersupplyclass", summary: "Power supplies and batteries from /sys/class/power_supply."
         ) { PowerSupplyClassCollector(context: $0) },
         CollectorDefinition(
-            name: "nvme", summary: "NVMe controller identity and state from /sys/class/nvme."
-        ) { NVMeCollector(context: $0) },
+            name: "nvme",
+            summary: "NVMe controller identity and state from /sys/class/nvme, and the SMART / Health "
+                + "Information log read from /dev/nvmeN (needs CAP_SYS_ADMIN).",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: NVMeCollector.smartIntervalFlag, defaultValue: "60s",
+                    help: "Time between reads of each controller's SMART log (a duration: 30s, 5m); the "
+                        + "samples in between repeat the last read."),
+            ]
+        ) { try NVMeCollector(context: $0) },
+        CollectorDefinition(
+            name: "mmc",
+            summary: "SD cards and eMMC devices from /sys/bus/mmc/devices, with the eMMC life time estimate and "
+                + "pre-end-of-life state."
+        ) { MMCCollector(context: $0) },
+        CollectorDefinition(
+            name: "storage_errors",
+            summary: "I/O error counters of SCSI disks, ext4 error records, and block-device file systems the "
+                + "kernel forced read-only."
+        ) { StorageErrorsCollector(context: $0) },
+        CollectorDefinition(
+            name: "pcie",
+            summary: "PCI functions with pci.ids names, PCI Express link speed and width, and AER error counters.",
+            optionHelp: [
+                CollectorOptionHelp(
+                    flag: PCIeCollector.dumpFlag, defaultValue: "",
+                    help: "Read PCI functions from this `lspci -xxxx` dump file instead of sysfs; empty reads sysfs."),
+            ]
+        ) { try PCIeCollector(context: $0) },
         CollectorDefinition(
             name: "rapl", summary: "RAPL energy counters from /sys/class/powercap."
         ) { RaplCollector(context: $0) },
+        CollectorDefinition(
+            name: "devfreq",
+            summary: "GPU, NPU and memory controller frequencies, load and frequency residency from /sys/class/devfreq."
+        ) { DevfreqCollector(context: $0) },
+        CollectorDefinition(
+            name: "rknpu", summary: "Per-core NPU load from the Rockchip vendor RKNPU driver (debugfs or procfs)."
+        ) { RKNPUCollector(context: $0) },
+        CollectorDefinition(
+            name: "cpuidle", summary: "Time and entries per CPU idle state from /sys/devices/system/cpu/cpuN/cpuidle."
+        ) { CpuidleCollector(context: $0) },
+        CollectorDefinition(
+            name: "regulator", summary: "Voltage and current regulators (PMIC rails) from /sys/class/regulator."
+        ) { RegulatorCollector(context: $0) },
+        CollectorDefinition(
+            name: "power",
+            summary: "Measured power (hwmon, power_supply, RAPL), an energy-model estimate, energy and carbon totals.",
+            optionHelp: PowerOptions.help
+        ) { try PowerCollector(context: $0) },
     ]
 
     /// Returns the definition named `name`, if any.

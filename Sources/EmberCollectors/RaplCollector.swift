@@ -1,50 +1,54 @@
 import EmberCore
 
 /// Exports the RAPL energy counters under `class/powercap` as node_exporter 1.5's
-/// `node_rapl_<zone>_joules_total{index,path}`, with the kernel's value unchanged.
+/// `node_rapl_<zone>_joules_total{index,path}`, with the kernel's value unchanged, and as Ember's
+/// wrap-corrected `ember_rapl_energy_joules_total`.
 ///
-/// The counter wraps at the zone's `max_energy_range_uj`, as the kernel's does; Prometheus'
-/// `rate()` treats the wrap as a counter reset.
+/// The kernel's counter wraps at the zone's `max_energy_range_uj`; Prometheus' `rate()` treats
+/// that wrap as a counter reset. ``EnergyCounter`` documents how Ember distinguishes a wrap from a reset.
 public final class RaplCollector: Collector {
+    static let accumulated = MetricDescriptor(
+        "ember_rapl_energy_joules_total",
+        "Energy of the RAPL zone in joules, accumulated by Ember across the wrap at max_energy_range_uj.",
+        type: .counter, labels: ["zone", "index", "path"])
+
     private let reader: SourceReader
     private var absence: AbsenceLog
     private var descriptors = DescriptorCache()
+    /// Accumulated counters by zone directory.
+    private var counters: [String: EnergyCounter] = [:]
 
-    public init(context: CollectorContext) {
+    /// `startingAt` seeds the accumulated counters in microjoules by zone directory (the `path`
+    /// label), such as totals persisted before a restart.
+    public init(context: CollectorContext, startingAt seeds: [String: UInt64] = [:]) {
         reader = context.reader
         absence = AbsenceLog(logger: context.logger)
+        counters = seeds.mapValues { EnergyCounter(startingAtMicrojoules: $0) }
     }
+
+    /// The accumulated counters in microjoules by zone directory, for persistence. Read it on the
+    /// thread that runs ``update(into:)`` or while no update runs, because the collector has no lock.
+    public var accumulatedMicrojoules: [String: UInt64] { counters.mapValues(\.totalMicrojoules) }
 
     public func update(into sink: inout MetricSink) throws {
-        let classPath = reader.roots.sys("class/powercap")
-        var namer = RaplZoneNamer()
-        for entry in try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence) {
-            let directory = classPath + "/" + entry
-            // Only zones have a `name` file; the `intel-rapl` control type directory has none.
-            guard let nameText = sink.attempt({ try reader.optionalString(directory + "/name") }) ?? nil else {
-                continue
-            }
-
-            let zone = namer.name(for: SysfsClass.trimSpace(nameText))
-            collectEnergy(directory, zone: zone, into: &sink)
+        let zones = try RaplZoneReader(reader: reader).read(sink: &sink, absence: &absence)
+        for zone in zones {
+            addKernelCounter(zone, into: &sink)
+            var counter = counters[zone.directory] ?? EnergyCounter()
+            counter.update(raw: zone.microjoules, maxRangeMicrojoules: zone.wrapsAt)
+            counters[zone.directory] = counter
+            sink.add(
+                RaplCollector.accumulated, counter.totalJoules, zone.zone.name, String(zone.zone.index), zone.directory)
         }
     }
 
-    private func collectEnergy(_ directory: String, zone: RaplZoneName, into sink: inout MetricSink) {
-        let path = directory + "/energy_uj"
-        // A powercap zone without an energy counter (such as a DTPM zone on arm64) is skipped.
-        guard let text = sink.attempt({ try reader.optionalString(path) }) ?? nil else { return }
-        guard let microjoules = UInt64(SysfsClass.trimSpace(text)) else {
-            sink.record(ParseError(path: path, expected: "an unsigned integer", content: text))
-            return
-        }
-
-        let family = "node_rapl_" + zone.metricName + "_joules_total"
+    private func addKernelCounter(_ zone: RaplZoneReading, into sink: inout MetricSink) {
+        let family = "node_rapl_" + zone.zone.metricName + "_joules_total"
         let descriptor = descriptors.descriptor(family) {
             MetricDescriptor(
-                family, "Energy counter of the RAPL \(zone.name) zone, in joules.", type: .counter,
+                family, "Energy counter of the RAPL \(zone.zone.name) zone, in joules.", type: .counter,
                 labels: ["index", "path"])
         }
-        sink.add(descriptor, Double(microjoules) / 1_000_000.0, String(zone.index), directory)
+        sink.add(descriptor, Double(zone.microjoules) / 1_000_000.0, String(zone.zone.index), zone.directory)
     }
 }

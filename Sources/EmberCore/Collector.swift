@@ -86,4 +86,28 @@ public struct CollectorOptions: Sendable {
         guard let text = values[flag] else { return defaultValue }
         return text == "true" || text == "1" || text == "yes"
     }
+
+    /// Returns the value of a duration flag (`30s`, `5m`) in seconds.
+    ///
+    /// Throws ``CollectorOptionError`` when the value is not a positive duration, so a typo stops the
+    /// agent at start instead of silently using the default.
+    public func duration(_ flag: String, default defaultValue: Double) throws(CollectorOptionError) -> Double {
+        guard let text = values[flag] else { return defaultValue }
+        guard let seconds = DurationParser.seconds(text), seconds > 0 else {
+            throw CollectorOptionError(
+                message: "invalid --\(flag) \(text): expected a positive duration such as 30s, 5m, 1h")
+        }
+        return seconds
+    }
+}
+
+/// An invalid `--collector.NAME.OPTION` value, found while the collectors are built.
+public struct CollectorOptionError: Error, CustomStringConvertible {
+    public let message: String
+
+    public init(message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
 }

@@ -96,6 +96,17 @@ final class AgentOptionsTests: XCTestCase {
             2)
     }
 
+    func testInvalidSmartIntervalExitsWithUsageStatus() {
+        XCTAssertEqual(EmberMain.run(["snapshot", "--collector.nvme.smart-interval=hourly"]), 2)
+        XCTAssertEqual(EmberMain.run(["snapshot", "--collector.nvme.smart-interval=0s"]), 2)
+    }
+
+    func testSmartIntervalIsCollectorOption() throws {
+        let options = try EmberMain.options(["--collector.nvme.smart-interval=5m"])
+
+        XCTAssertEqual(options.collectorOptions.values["collector.nvme.smart-interval"], "5m")
+    }
+
     func testSnapshotFormatTakesSeparateValue() {
         XCTAssertThrowsError(try SnapshotCommand.run(["--format", "json"])) { error in
             XCTAssertEqual(String(describing: error), "invalid --format json: expected text or openmetrics")

@@ -17,6 +17,39 @@ final class MetricsReferenceTests: XCTestCase {
         "ember_cpu_busy_ratio": "needs /proc/stat to change between samples",
         "ember_cpufreq_average_frequency_hertz": "needs time_in_state to change between samples",
         "ember_source_available": "needs a read denied by permissions, which root never gets from plain files",
+        "ember_board_input_volts": "needs --collector.power.iio-input",
+        "ember_carbon_grams_total": "needs a carbon intensity flag and two samples",
+        "ember_carbon_intensity_grams_per_kilowatt_hour": "needs a carbon intensity flag",
+        "ember_power_model_correction_watts": "needs /proc/stat to change between samples",
+        "ember_power_model_error_watts": "needs /proc/stat to change between samples and a measured board input",
+    ].merging(nvmeSmartFamilies.map { ($0, "needs an NVMe controller that answers the admin Get Log Page ioctl") }) {
+        first, _ in first
+    }
+
+    /// The SMART log families; the fixture trees have no `/dev/nvme0`, and a regular file there
+    /// would fail the ioctl with ENOTTY.
+    static let nvmeSmartFamilies = [
+        "ember_nvme_available_spare_ratio",
+        "ember_nvme_available_spare_threshold_ratio",
+        "ember_nvme_controller_busy_seconds_total",
+        "ember_nvme_critical_temperature_seconds_total",
+        "ember_nvme_critical_warning",
+        "ember_nvme_critical_warning_active",
+        "ember_nvme_data_read_bytes_total",
+        "ember_nvme_data_written_bytes_total",
+        "ember_nvme_endurance_group_critical_warning",
+        "ember_nvme_error_log_entries_total",
+        "ember_nvme_host_read_commands_total",
+        "ember_nvme_host_write_commands_total",
+        "ember_nvme_media_errors_total",
+        "ember_nvme_percentage_used_ratio",
+        "ember_nvme_power_cycles_total",
+        "ember_nvme_power_on_seconds_total",
+        "ember_nvme_temperature_celsius",
+        "ember_nvme_thermal_management_seconds_total",
+        "ember_nvme_thermal_management_transitions_total",
+        "ember_nvme_unsafe_shutdowns_total",
+        "ember_nvme_warning_temperature_seconds_total",
     ]
 
     /// Families whose label set differs between series, as node_exporter exports them: a power
@@ -26,14 +59,26 @@ final class MetricsReferenceTests: XCTestCase {
     static let fixtures = ["node-exporter", "rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"]
 
     /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
-    /// and `power1_average` as amdgpu reports it) and a battery's temperature, whose trailing-window
-    /// families must be documented too.
+    /// and `power1_average` as amdgpu reports it), a battery's temperature, whose trailing-window
+    /// families must be documented too, a regulator that reports current, the I/O counters of a
+    /// SCSI disk, and the Raspberry Pi's under-voltage alarm.
     static let extraSources = [
         "sys/class/hwmon/hwmon0/name": "amdgpu",
         "sys/class/hwmon/hwmon0/power1_input": "15000000",
         "sys/class/hwmon/hwmon0/power1_average": "14000000",
         "sys/class/power_supply/BAT0/type": "Battery",
         "sys/class/power_supply/BAT0/temp": "312",
+        "sys/class/regulator/regulator.0/name": "vbus_limit",
+        "sys/class/regulator/regulator.0/type": "current",
+        "sys/class/regulator/regulator.0/microamps": "1500000",
+        "sys/class/regulator/regulator.0/min_microamps": "500000",
+        "sys/class/regulator/regulator.0/max_microamps": "3000000",
+        "sys/class/hwmon/hwmon1/name": "rpi_volt",
+        "sys/class/hwmon/hwmon1/in0_lcrit_alarm": "0",
+        "sys/block/sda/device/ioerr_cnt": "0x2",
+        "sys/block/sda/device/iorequest_cnt": "0x4d2",
+        "sys/block/sda/device/iodone_cnt": "0x4d2",
+        "sys/block/sda/device/iotmo_cnt": "0x0",
     ]
 
     func testExpositionMatchesReference() throws {

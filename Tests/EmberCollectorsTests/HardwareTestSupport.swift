@@ -15,7 +15,8 @@ final class HardwareTree {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    var roots: SourceRoots { SourceRoots(sysfs: root + "/sys", procfs: root + "/proc") }
+    /// Every root lies inside the temporary tree, so no test reaches a real device node under `/dev`.
+    var roots: SourceRoots { SourceRoots(sysfs: root + "/sys", procfs: root + "/proc", devfs: root + "/dev") }
 
     /// Returns the absolute path of `relative` under `sys/`.
     func path(_ relative: String) -> String { root + "/sys/" + relative }
@@ -54,11 +55,15 @@ enum HardwareHarness {
         _ make: (CollectorContext) throws -> any Collector, roots: SourceRoots,
         fileSystem: any FileSystem = SystemFileSystem()
     ) throws -> MetricSink {
-        let reader = SourceReader(roots: roots, fileSystem: fileSystem)
-        let context = CollectorContext(reader: reader, logger: Logger(level: .error), options: CollectorOptions())
         var sink = MetricSink()
-        try make(context).update(into: &sink)
+        try make(context(roots, fileSystem: fileSystem)).update(into: &sink)
         return sink
+    }
+
+    /// Returns a collector context that reads `roots` through `fileSystem` and logs errors only.
+    static func context(_ roots: SourceRoots, fileSystem: any FileSystem = SystemFileSystem()) -> CollectorContext {
+        let reader = SourceReader(roots: roots, fileSystem: fileSystem)
+        return CollectorContext(reader: reader, logger: Logger(level: .error), options: CollectorOptions())
     }
 
     /// Series keys (`name{a="1"}`) mapped to values.

@@ -6,7 +6,7 @@ import XCTest
 
 final class NVMeCollectorTests: XCTestCase {
     private func run(_ tree: HardwareTree, fileSystem: any FileSystem = SystemFileSystem()) throws -> MetricSink {
-        try HardwareHarness.run({ NVMeCollector(context: $0) }, roots: tree.roots, fileSystem: fileSystem)
+        try HardwareHarness.run({ try NVMeCollector(context: $0) }, roots: tree.roots, fileSystem: fileSystem)
     }
 
     private func makeTree() throws -> HardwareTree {

@@ -317,4 +317,19 @@ final class RK3588FixtureTests: XCTestCase {
         let mainline = reader("opi5plus-mainline")
         XCTAssertFalse(mainline.exists(mainline.roots.debug("rknpu")))
     }
+
+    func testIdleStatesOnEveryCore() throws {
+        let expected = [("state0", "WFI", "1", "1"), ("state1", "cpu-sleep", "220", "1000")]
+        for variant in Self.variants {
+            let reader = reader(variant)
+            for cpu in 0..<8 {
+                for (state, name, latency, residency) in expected {
+                    let directory = reader.roots.sys("devices/system/cpu/cpu\(cpu)/cpuidle/\(state)/")
+                    XCTAssertEqual(try reader.string(directory + "name"), name, "\(variant) cpu\(cpu)")
+                    XCTAssertEqual(try reader.string(directory + "latency"), latency, "\(variant) cpu\(cpu)")
+                    XCTAssertEqual(try reader.string(directory + "residency"), residency, "\(variant) cpu\(cpu)")
+                }
+            }
+        }
+    }
 }

@@ -8,4 +8,52 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/// Runs the NVMe admin Get Log Page command (opcode 02h) on the controller open at `fd`, reading
+/// `length` bytes (a multiple of 4, at most 16 KiB) of log `log_id` for namespace `nsid` into
+/// `buffer`. Needs CAP_SYS_ADMIN, so an unprivileged caller gets EACCES. When the controller
+/// completes the command with an error, returns EIO and stores the NVMe status in `nvme_status`
+/// (0 otherwise).
+int ember_nvme_get_log_page(int fd, uint32_t nsid, uint8_t log_id, void *buffer, uint32_t length,
+                            uint32_t *nvme_status);
+
+// libpci (pci.c). The access handle is opaque here so this header does not pull in <pci/pci.h>.
+// Fatal libpci errors return EIO, and ember_pci_last_message() gives the message of the last
+// failure or warning on the calling thread.
+struct pci_access;
+
+/// A PCI function address: domain (segment), bus, device and function numbers.
+struct ember_pci_address {
+    int domain;
+    int bus;
+    int device;
+    int function;
+};
+
+/// Opens libpci with access method `method` (enum pci_access_type) and one optional parameter
+/// such as "sysfs.path" or "dump.name"; `parameter` may be NULL.
+int ember_pci_open(int method, const char *parameter, const char *value, struct pci_access **access);
+void ember_pci_close(struct pci_access *access);
+const char *ember_pci_last_message(void);
+/// Name lookups in pci.ids; ENOENT when the ID is not listed.
+int ember_pci_lookup_vendor(struct pci_access *access, unsigned vendor, char *buffer, size_t size);
+int ember_pci_lookup_device(struct pci_access *access, unsigned vendor, unsigned device, char *buffer,
+                            size_t size);
+int ember_pci_lookup_class(struct pci_access *access, unsigned class_code, char *buffer, size_t size);
+/// Frees the parsed pci.ids (a few MiB); the next lookup parses the file again.
+void ember_pci_free_names(struct pci_access *access);
+/// Reads `length` bytes of configuration space at `offset`; EIO when any byte is unreadable.
+int ember_pci_read_config(struct pci_access *access, struct ember_pci_address address, unsigned offset,
+                          uint8_t *buffer, size_t length);
+/// Lists the functions the access method finds; ERANGE when there are more than `capacity`,
+/// with `count` set to the full number.
+int ember_pci_scan(struct pci_access *access, struct ember_pci_address *addresses, size_t capacity,
+                   size_t *count);
+
+// libsensors (sensors.c).
+#include <stdio.h>
+
+/// Calls sensors_init(config) and returns its error as a positive SENSORS_ERR_* code. Parse
+/// errors in the configuration go to `messages` ("file:line: message" or "line N: message", separated by "; ").
+int ember_sensors_init(FILE *config, char *messages, size_t size);
+
 #endif

@@ -19,14 +19,17 @@ from generator.cpu import write_cpus  # noqa: E402
 from generator.devices import write_aspm, write_nvme, write_pwm_fan, write_regulators, write_tcpm  # noqa: E402
 from generator.devicetree import write_devicetree  # noqa: E402
 from generator.net import write_interfaces  # noqa: E402
+from generator.pci import write_pci  # noqa: E402
 from generator.procfs import write_procfs  # noqa: E402
+from generator.storage import write_storage  # noqa: E402
 from generator.thermal import write_thermal  # noqa: E402
 from generator.tree import Tree  # noqa: E402
 from generator.variants import ALL  # noqa: E402
 
 WRITERS = (
     write_thermal, write_cpus, write_nvme, write_tcpm, write_pwm_fan, write_regulators, write_aspm,
-    write_devfreq, write_mali, write_rknpu, write_interfaces, write_devicetree, write_procfs,
+    write_devfreq, write_mali, write_rknpu, write_interfaces, write_devicetree, write_procfs, write_storage,
+    write_pci,
 )
 
 

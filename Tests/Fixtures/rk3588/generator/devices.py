@@ -1,5 +1,6 @@
 """Platform and PCI devices: NVMe, the Type-C power supply, the PWM fan, regulators, PCIe ASPM."""
 
+from .devicetree import BASE, CPU_SUPPLY_NODES
 from .formats import padded
 
 # The FUSB302 at 0x22 on i2c6. Mainline `rk3588-base.dtsi` puts i2c6 at the root as `i2c@fec80000` with
@@ -120,6 +121,9 @@ def write_regulators(tree, variant):
         if regulator.microvolts is not None:
             tree.attr(f"{path}/state", "enabled")
         tree.link(f"{path}/device", f"sys/{regulator.parent}")
+        if regulator.name in CPU_SUPPLY_NODES:
+            # The driver core links a device with a device-tree node to it as `of_node`.
+            tree.link(f"{path}/of_node", f"{BASE}/{CPU_SUPPLY_NODES[regulator.name][0]}")
         tree.link(f"sys/class/regulator/regulator.{regulator.number}", path)
 
 

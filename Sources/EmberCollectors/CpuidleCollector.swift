@@ -1,0 +1,98 @@
+import EmberCore
+
+/// Exports how long each CPU spent in each idle state and how often it entered it, from
+/// `devices/system/cpu/cpuN/cpuidle/stateK`, plus the cpuidle driver and governor.
+///
+/// node_exporter has no cpuidle collector, so the families are `ember_cpuidle_*`. The counters
+/// carry the kernel's values, which start at boot and are 64 bits wide.
+public final class CpuidleCollector: Collector {
+    static let labels = ["cpu", "state"]
+    static let time = MetricDescriptor(
+        "ember_cpuidle_state_time_seconds_total", "Time the CPU spent in the idle state, in seconds.",
+        type: .counter, labels: labels)
+    static let usage = MetricDescriptor(
+        "ember_cpuidle_state_usage_total", "Entries of the CPU into the idle state.", type: .counter, labels: labels)
+    static let above = MetricDescriptor(
+        "ember_cpuidle_state_above_total",
+        "Entries into the idle state that ended before its target residency (the state was too deep).",
+        type: .counter, labels: labels)
+    static let below = MetricDescriptor(
+        "ember_cpuidle_state_below_total",
+        "Entries into the idle state that lasted long enough for a deeper state (the state was too shallow).",
+        type: .counter, labels: labels)
+    static let latency = MetricDescriptor(
+        "ember_cpuidle_state_latency_seconds", "Worst-case exit latency of the idle state, in seconds.",
+        labels: labels)
+    static let targetResidency = MetricDescriptor(
+        "ember_cpuidle_state_target_residency_seconds",
+        "Minimum time in the idle state for it to save energy, in seconds.", labels: labels)
+    static let disabled = MetricDescriptor(
+        "ember_cpuidle_state_disabled", "1 when the idle state is disabled for the CPU, 0 when it may be used.",
+        labels: labels)
+    static let info = MetricDescriptor(
+        "ember_cpuidle_info", "cpuidle driver and governor; value 1.", labels: ["driver", "governor"])
+
+    private let reader: SourceReader
+
+    public init(context: CollectorContext) {
+        reader = context.reader
+    }
+
+    public func update(into sink: inout MetricSink) throws {
+        let cpuDirectory = reader.roots.sys("devices/system/cpu")
+        for cpu in try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu") {
+            let idleDirectory = cpuDirectory + "/" + cpu + "/cpuidle"
+            guard let states = sink.attempt({ try reader.numberedSysfsEntries(idleDirectory, prefix: "state") }) else {
+                continue
+            }
+            collectCPU(String(cpu.dropFirst(3)), states: states, directory: idleDirectory, into: &sink)
+        }
+        collectInfo(cpuDirectory + "/cpuidle", into: &sink)
+    }
+
+    private func collectCPU(_ cpu: String, states: [String], directory: String, into sink: inout MetricSink) {
+        var seenNames: Set<String> = []
+        for entry in states {
+            guard let state = CpuidleStateReading.read(directory + "/" + entry, reader: reader, into: &sink) else {
+                continue
+            }
+            // Drivers name states uniquely, but nothing enforces it, and a repeated name would repeat series.
+            let label = seenNames.insert(state.name).inserted ? state.name : state.name + " (" + entry + ")"
+            add(state, labelValues: [cpu, label], into: &sink)
+        }
+    }
+
+    private func add(_ state: CpuidleStateReading, labelValues: [String], into sink: inout MetricSink) {
+        let microsecondValues: [(UInt64?, MetricDescriptor)] = [
+            (state.timeMicroseconds, Self.time), (state.latencyMicroseconds, Self.latency),
+            (state.targetResidencyMicroseconds, Self.targetResidency),
+        ]
+        for case let (microseconds?, descriptor) in microsecondValues {
+            sink.add(descriptor, Double(microseconds) / 1_000_000, labelValues: labelValues)
+        }
+
+        let countValues: [(UInt64?, MetricDescriptor)] = [
+            (state.usage, Self.usage), (state.above, Self.above), (state.below, Self.below),
+        ]
+        for case let (count?, descriptor) in countValues {
+            sink.add(descriptor, Double(count), labelValues: labelValues)
+        }
+
+        if let isDisabled = state.isDisabled {
+            sink.add(Self.disabled, isDisabled ? 1 : 0, labelValues: labelValues)
+        }
+    }
+
+    /// Adds the driver and governor. `current_governor_ro` is read first, and `current_governor` is
+    /// the fallback for a kernel without it.
+    private func collectInfo(_ directory: String, into sink: inout MetricSink) {
+        guard let driver = reader.readOrRecord(directory + "/current_driver", into: &sink, reader.string) else {
+            return
+        }
+        let governor = reader.readOrRecord(directory + "/current_governor_ro", into: &sink, reader.string)
+            ?? reader.readOrRecord(directory + "/current_governor", into: &sink, reader.string)
+        guard let governor else { return }
+
+        sink.add(Self.info, 1, driver, governor)
+    }
+}

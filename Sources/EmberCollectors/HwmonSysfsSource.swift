@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EmberCore
+
+/// A reader of hwmon chips into typed readings that ``HwmonCollector`` maps to families.
+protocol HwmonSource: AnyObject {
+    /// Reads every chip once; per-file failures go to `sink`, and a thrown error fails the run.
+    func readChips(into sink: inout MetricSink) throws -> [HwmonChipReading]
+}
+
+/// Reads `class/hwmon` straight from sysfs, as node_exporter does.
+///
+/// Sensor files are read from `hwmonN/` and from `hwmonN/device/`, where older drivers such as
+/// applesmc keep them. A file in `device/` wins over one of the same name in `hwmonN/`.
+final class SysfsHwmonSource: HwmonSource {
+    private let reader: SourceReader
+    private var absence: AbsenceLog
+
+    init(reader: SourceReader, logger: Logger) {
+        self.reader = reader
+        absence = AbsenceLog(logger: logger)
+    }
+
+    var classPath: String { reader.roots.sys("class/hwmon") }
+
+    func readChips(into sink: inout MetricSink) throws -> [HwmonChipReading] {
+        try readChips(into: &sink, skipping: [:])
+    }
+
+    /// Reads every chip but not the files named in `skipped` for its directory (`hwmonN`), whose
+    /// values the caller has from elsewhere.
+    func readChips(into sink: inout MetricSink, skipping skipped: [String: Set<String>]) throws -> [HwmonChipReading] {
+        var chips: [HwmonChipReading] = []
+        for entry in try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence) {
+            let directory = classPath + "/" + entry
+            guard reader.fileSystem.fileKind(directory) == .directory else { continue }
+            if let chip = readChip(directory, directoryName: entry, skipping: skipped[entry] ?? [], sink: &sink) {
+                chips.append(chip)
+            }
+        }
+        return chips
+    }
+
+    private func readChip(
+        _ directory: String, directoryName: String, skipping skipped: Set<String>, sink: inout MetricSink
+    ) -> HwmonChipReading? {
+        let name = readName(directory + "/name", sink: &sink)
+        let devicePath = directory + "/device"
+        let label = HwmonChipLabel.derive(
+            resolvedDevice: try? reader.fileSystem.resolvePath(devicePath), nameFile: name,
+            resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
+        guard let label else {
+            sink.record(ParseError(path: directory, expected: "a device link, name file or hwmonN name", content: ""))
+            return nil
+        }
+
+        var chip = HwmonChipReading(directoryName: directoryName, label: label, name: name.map(cleanHwmonName))
+        readSensors(in: directory, into: &chip, skipping: skipped, sink: &sink)
+        if reader.fileSystem.fileKind(devicePath) == .directory {
+            readSensors(in: devicePath, into: &chip, skipping: skipped, sink: &sink)
+        }
+        return chip
+    }
+
+    /// Reads the `name` file; nil when it is absent or failed (the failure is recorded).
+    private func readName(_ path: String, sink: inout MetricSink) -> String? {
+        do {
+            return try reader.optionalString(path)
+        } catch {
+            sink.record(error)
+            return nil
+        }
+    }
+
+    private func readSensors(
+        in directory: String, into chip: inout HwmonChipReading, skipping skipped: Set<String>,
+        sink: inout MetricSink
+    ) {
+        guard let fileNames = sink.attempt({ try reader.entries(directory) }) else { return }
+
+        for fileName in fileNames where !skipped.contains(fileName) {
+            guard let attribute = HwmonAttributeName(fileName),
+                  HwmonAttributeName.sensorTypes.contains(attribute.type)
+            else { continue }
+
+            let path = directory + "/" + fileName
+            guard let text = readValue(path, sink: &sink) else { continue }
+            chip.sensors[attribute.sensor, default: HwmonSensorReading(type: attribute.type)]
+                .values[attribute.property] = HwmonAttributeValue(text: text, path: path)
+        }
+    }
+
+    /// Reads one attribute as node_exporter does: one bounded read, newlines trimmed from both
+    /// ends but other whitespace kept, because labels such as applesmc's `Left side  ` keep it.
+    private func readValue(_ path: String, sink: inout MetricSink) -> String? {
+        do {
+            let bytes = try reader.fileSystem.readAttribute(path)
+            var start = bytes.startIndex
+            var end = bytes.endIndex
+            while start < end, bytes[start] == 0x0A { start += 1 }
+            while end > start, bytes[end - 1] == 0x0A { end -= 1 }
+            return Text.decodeReplacingInvalid(bytes[start..<end])
+        } catch where error.code == EISDIR {
+            // A subdirectory whose name looks like an attribute, such as `device/power/`.
+            return nil
+        } catch where error.code == EIO && reader.fileSystem.isWriteOnly(path) {
+            // A write-only attribute such as `temp1_reset_history`: not a value, not a fault.
+            return nil
+        } catch {
+            sink.record(error)
+            return nil
+        }
+    }
+}
+
+/// The readings of one hwmon directory in one run.
+struct HwmonChipReading {
+    let directoryName: String
+    /// The chip label before collisions with other chips are resolved.
+    let label: String
+    /// The cleaned content of the `name` file, exported as `node_hwmon_chip_names`.
+    let name: String?
+    /// Readings by sensor, keyed `temp1`, `fan2`.
+    var sensors: [String: HwmonSensorReading] = [:]
+}
+
+struct HwmonSensorReading {
+    let type: String
+    /// Values by property; the key "" contains a bare value file such as `pwm1`.
+    var values: [String: HwmonAttributeValue] = [:]
+}
+
+struct HwmonAttributeValue {
+    let text: String
+    let path: String
+    /// The value in the sysfs file's unit when it came from libsensors, which has already parsed it.
+    var number: Double?
+}

@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EmberCore
+
+/// Reads PCI functions from `bus/pci/devices` under the sysfs root.
+///
+/// Link speed and width come from the `*_link_*` attributes. Where a function has none of them
+/// (kernels before 4.13, or attributes hidden for the device), they come from the PCI Express
+/// capability in configuration space, read through libpci's sysfs method under the same root.
+final class SysfsPCIDevices {
+    let reader: SourceReader
+    /// Nil when libpci could not be initialised; then there is no configuration space fallback.
+    let libpci: LibPCIAccess?
+    /// Functions whose configuration space has no PCI Express capability, or that this user may
+    /// read only 64 bytes of. Neither changes while the function exists, so they are not read again.
+    ///
+    /// NOTE: a function replaced by hot-plug at the same address between two runs keeps the outcome.
+    private var configOutcomes: [PCIAddress: ConfigOutcome] = [:]
+
+    private enum ConfigOutcome {
+        case noExpressCapability
+        case denied
+    }
+
+    init(reader: SourceReader, libpci: LibPCIAccess?) {
+        self.reader = reader
+        self.libpci = libpci
+    }
+
+    static let linkFiles = ["current_link_speed", "current_link_width", "max_link_speed", "max_link_width"]
+
+    func read(into sink: inout MetricSink, absence: inout AbsenceLog) throws -> [PCIDeviceReading] {
+        let devicesPath = reader.roots.sys("bus/pci/devices")
+        var configDenied = false
+        var devices: [PCIDeviceReading] = []
+        for entry in try SysfsClass.listDevices(devicesPath, reader: reader, sink: &sink, absence: &absence) {
+            guard let address = PCIAddress(entry) else { continue }
+            devices.append(readDevice(address, path: devicesPath + "/" + entry, configDenied: &configDenied,
+                                      sink: &sink))
+        }
+
+        let present = Set(devices.map(\.address))
+        configOutcomes = configOutcomes.filter { present.contains($0.key) }
+        return devices
+    }
+
+    private func readDevice(
+        _ address: PCIAddress, path: String, configDenied: inout Bool, sink: inout MetricSink
+    ) -> PCIDeviceReading {
+        var device = PCIDeviceReading(address: address)
+        device.identity = readIdentity(path, sink: &sink)
+        device.driver = reader.linkName(path + "/driver")
+        device.parent = parentAddress(path)
+
+        device.link = readLink(path, sink: &sink)
+        if device.link.isEmpty, !Self.linkFiles.contains(where: { reader.exists(path + "/" + $0) }) {
+            device.link = readLinkFromConfig(address, path: path, configDenied: &configDenied, sink: &sink)
+        }
+        if device.isBridge, device.link.isActive == nil, let hasChildren = hasChildFunctions(path) {
+            // sysfs has no link-active attribute, but a bridge with nothing below it has no link.
+            device.link.isActive = hasChildren ? nil : false
+        }
+
+        device.aer = readAER(path, sink: &sink)
+        device.rootPortTotals = AERSeverity.allCases.compactMap { severity in
+            reader.readOrRecord(path + "/" + severity.rootPortFile, into: &sink, reader.unsigned).map { (severity, $0) }
+        }
+        return device
+    }
+
+    private func readIdentity(_ path: String, sink: inout MetricSink) -> PCIIdentity? {
+        guard let vendor = readHex(path + "/vendor", sink: &sink),
+              let device = readHex(path + "/device", sink: &sink),
+              let classCode = readHex(path + "/class", sink: &sink)
+        else { return nil }
+        guard vendor <= 0xFFFF, device <= 0xFFFF, classCode <= 0xFF_FFFF else {
+            sink.record(ParseError(path: path + "/vendor", expected: "16-bit vendor and device IDs, 24-bit class",
+                                   content: "\(vendor) \(device) \(classCode)"))
+            return nil
+        }
+        return PCIIdentity(vendor: UInt16(vendor), device: UInt16(device), classCode: UInt32(classCode))
+    }
+
+    /// Reads an attribute printed as `0x10ec`.
+    private func readHex(_ path: String, sink: inout MetricSink) -> UInt64? {
+        sink.attempt {
+            let text = SysfsClass.trimSpace(try reader.string(path))
+            guard text.hasPrefix("0x"), let value = UInt64(text.dropFirst(2), radix: 16) else {
+                throw ParseError(path: path, expected: "a hexadecimal ID such as 0x10ec", content: text)
+            }
+            return value
+        }
+    }
+
+    /// Returns whether the function's directory contains functions below it; nil when unreadable.
+    private func hasChildFunctions(_ path: String) -> Bool? {
+        guard let entries = try? reader.entries(path) else { return nil }
+        return entries.contains { PCIAddress($0) != nil }
+    }
+
+    /// The bridge above the function: the previous component of its resolved device path.
+    private func parentAddress(_ path: String) -> PCIAddress? {
+        guard let resolved = try? reader.fileSystem.resolvePath(path) else { return nil }
+        let components = resolved.split(separator: "/")
+        guard components.count >= 2 else { return nil }
+        return PCIAddress(String(components[components.count - 2]))
+    }
+
+    private func readLink(_ path: String, sink: inout MetricSink) -> PCIeLink {
+        func speed(_ name: String, _ sink: inout MetricSink) -> Double? {
+            reader.readOrRecord(path + "/" + name, into: &sink) { file in
+                try PCIeLinkDecoding.parseSpeed(try reader.string(file), path: file)
+            } ?? nil
+        }
+        func width(_ name: String, _ sink: inout MetricSink) -> Int? {
+            reader.readOrRecord(path + "/" + name, into: &sink) { file in
+                Int(try SysfsClass.parseInteger(try reader.string(file), path: file))
+            }
+        }
+        return PCIeLink(
+            currentSpeed: speed("current_link_speed", &sink), currentWidth: width("current_link_width", &sink),
+            maxSpeed: speed("max_link_speed", &sink), maxWidth: width("max_link_width", &sink))
+    }
+
+    /// Reads the link from configuration space. Without CAP_SYS_ADMIN the kernel returns only the
+    /// first 64 bytes of `config`, which contain no capabilities. That is recorded once per run as
+    /// an unavailable source, not as a failure.
+    private func readLinkFromConfig(
+        _ address: PCIAddress, path: String, configDenied: inout Bool, sink: inout MetricSink
+    ) -> PCIeLink {
+        let configPath = path + "/config"
+        guard let libpci, reader.exists(configPath) else { return PCIeLink() }
+
+        switch configOutcomes[address] {
+        case .noExpressCapability:
+            return PCIeLink()
+        case .denied:
+            recordDenied(configPath, configDenied: &configDenied, sink: &sink)
+            return PCIeLink()
+        case nil:
+            break
+        }
+
+        do {
+            let config = try libpci.readConfig(address, offset: 0, length: 256)
+            guard let link = PCIeLinkDecoding.link(fromConfig: config) else {
+                configOutcomes[address] = .noExpressCapability
+                return PCIeLink()
+            }
+            return link
+        } catch {
+            if (try? libpci.readConfig(address, offset: 0, length: 64)) != nil {
+                configOutcomes[address] = .denied
+                recordDenied(configPath, configDenied: &configDenied, sink: &sink)
+            } else {
+                sink.record(error)
+            }
+            return PCIeLink()
+        }
+    }
+
+    private func recordDenied(_ configPath: String, configDenied: inout Bool, sink: inout MetricSink) {
+        guard !configDenied else { return }
+        configDenied = true
+        sink.record(FileError(operation: "read beyond 64 bytes of", path: configPath, code: EACCES))
+    }
+
+    private func readAER(_ path: String, sink: inout MetricSink) -> [AERDeviceReport] {
+        AERSeverity.allCases.compactMap { severity in
+            let file = path + "/" + severity.deviceFile
+            return reader.readOrRecord(file, into: &sink) { file in
+                try AERDeviceReport.parse(try reader.table(file), severity: severity, path: file)
+            }
+        }
+    }
+}
+
+/// Reads PCI functions from an `lspci -xxxx` dump through libpci's dump method: IDs and the
+/// link come from the dumped configuration space. A dump has no drivers and no AER counters.
+struct DumpPCIDevices {
+    let libpci: LibPCIAccess
+
+    func read(into sink: inout MetricSink) throws -> [PCIDeviceReading] {
+        try libpci.scan().map { address in
+            var device = PCIDeviceReading(address: address)
+            // A dump made with `lspci -x` holds only 64 bytes, enough for the IDs but not the link.
+            let config = sink.attempt { try libpci.readConfig(address, offset: 0, length: 64) }
+            device.identity = config.flatMap(PCIeLinkDecoding.identity(fromConfig:))
+            if let full = try? libpci.readConfig(address, offset: 0, length: 256) {
+                device.link = PCIeLinkDecoding.link(fromConfig: full) ?? PCIeLink()
+            }
+            return device
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import EmberCore
+
+/// Decoding of link speed and width from sysfs text and from configuration space.
+enum PCIeLinkDecoding {
+    /// Parses `current_link_speed` or `max_link_speed`: `8.0 GT/s PCIe` (Linux 5.x and later) or
+    /// `8 GT/s` (older kernels). Returns nil for `Unknown` or `Unknown speed`, which the kernel
+    /// prints when the link is down or the speed code is reserved.
+    static func parseSpeed(_ text: String, path: String) throws -> Double? {
+        let trimmed = SysfsClass.trimSpace(text)
+        if trimmed.hasPrefix("Unknown") {
+            return nil
+        }
+        let fields = trimmed.split(separator: " ")
+        guard fields.count >= 2, fields[1] == "GT/s", let speed = Double(fields[0]), speed > 0 else {
+            throw ParseError(path: path, expected: "a link speed such as \"8.0 GT/s PCIe\"", content: text)
+        }
+        return speed
+    }
+
+    /// Transfer rates in GT/s by the 4-bit speed code of the Link Capabilities and Link Status
+    /// registers (PCI Express Base Specification: 1 = 2.5 GT/s through 6 = 64 GT/s).
+    static let speedByCode: [UInt32: Double] = [1: 2.5, 2: 5, 3: 8, 4: 16, 5: 32, 6: 64]
+
+    /// The PCI Express capability ID in the standard capability list.
+    static let expressCapabilityID: UInt8 = 0x10
+
+    /// Finds the PCI Express capability in the first 256 bytes of configuration space; nil when
+    /// the function has no capability list or no such capability.
+    static func expressCapabilityOffset(in config: [UInt8]) -> Int? {
+        guard config.count >= 0x40 else { return nil }
+        // Status register bit 4: the capability list pointer at 0x34 is valid.
+        guard config[0x06] & 0x10 != 0 else { return nil }
+
+        var offset = Int(config[0x34] & 0xFC)
+        var visited = 0
+        // The list lives in 0x40...0xFF, so a chain longer than 48 entries is a loop.
+        while offset >= 0x40, offset + 1 < config.count, visited < 48 {
+            if config[offset] == expressCapabilityID {
+                return offset
+            }
+            offset = Int(config[offset + 1] & 0xFC)
+            visited += 1
+        }
+        return nil
+    }
+
+    /// Decodes Link Capabilities (capability + 0x0C) and Link Status (capability + 0x12).
+    static func link(fromConfig config: [UInt8]) -> PCIeLink? {
+        guard let capability = expressCapabilityOffset(in: config), capability + 0x14 <= config.count else {
+            return nil
+        }
+        let capabilities = littleEndian(config, at: capability + 0x0C, count: 4)
+        let status = littleEndian(config, at: capability + 0x12, count: 2)
+        // Data Link Layer Link Active (Link Status bit 13) is valid only when Link Capabilities
+        // bit 20 is set, as root and downstream ports set it.
+        let reportsActive = capabilities & (1 << 20) != 0
+        return PCIeLink(
+            currentSpeed: speedByCode[status & 0xF], currentWidth: Int((status >> 4) & 0x3F),
+            maxSpeed: speedByCode[capabilities & 0xF], maxWidth: Int((capabilities >> 4) & 0x3F),
+            isActive: reportsActive ? status & (1 << 13) != 0 : nil)
+    }
+
+    /// Reads the vendor, device and class IDs from the configuration header.
+    static func identity(fromConfig config: [UInt8]) -> PCIIdentity? {
+        guard config.count >= 0x0C else { return nil }
+        return PCIIdentity(
+            vendor: UInt16(littleEndian(config, at: 0, count: 2)), device: UInt16(littleEndian(config, at: 2, count: 2)),
+            classCode: littleEndian(config, at: 0x09, count: 3))
+    }
+
+    /// Configuration space is little-endian whatever the CPU's byte order.
+    static func littleEndian(_ bytes: [UInt8], at offset: Int, count: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for index in stride(from: offset + count - 1, through: offset, by: -1) {
+            value = value << 8 | UInt32(bytes[index])
+        }
+        return value
+    }
+}

@@ -1,0 +1,216 @@
+import EmberCore
+
+/// The `power` collector: measured power where the hardware has a sensor, an energy-model
+/// estimate where it has none, and energy and carbon totals of both, each series labelled with
+/// its `source` so a measurement and an estimate are never confused.
+///
+/// Measured: hwmon power and energy attributes and current-sense rails, battery and mains
+/// `power_supply` readings, and RAPL. USB-PD ports give only their negotiated contract. Estimated:
+/// ``DynamicPowerModel`` per CPU cluster and GPU plus the configured static terms, summed into a
+/// `board` estimate that is fitted online to a measured board input when one is configured.
+public final class PowerCollector: Collector {
+    private let reader: SourceReader
+    private let logger: Logger
+    private let clock: any Clock
+    private let options: PowerOptions
+    private var absence: AbsenceLog
+    private var cpuEstimator: CPUClusterEstimator
+    private var gpuEstimator: GPUEstimator
+    private var compatible: [String]?
+    private var counters: [PowerSeries: (counter: EnergyCounter, nanoseconds: UInt64)] = [:]
+    private var energy: EnergyAccumulator
+    private var carbon: [PowerSeries: CarbonAccumulator]
+    private var carbonIntensity: CarbonIntensitySource
+    private var boardFit: StaticTermFit
+
+    /// Throws ``CollectorOptionError`` for an invalid `--collector.power.*` value. `startingAt`
+    /// seeds the energy and carbon totals and the fitted correction, such as persisted ones.
+    public init(
+        context: CollectorContext, clock: any Clock = SystemClock(), startingAt state: PowerCounterState = .init()
+    ) throws {
+        reader = context.reader
+        logger = context.logger
+        self.clock = clock
+        options = try PowerOptions(context.options)
+        absence = AbsenceLog(logger: context.logger)
+        cpuEstimator = CPUClusterEstimator(reader: reader, logger: logger)
+        gpuEstimator = GPUEstimator(reader: reader)
+        energy = EnergyAccumulator(startingAt: state.energyJoules)
+        carbon = state.carbonGrams.mapValues { CarbonAccumulator(startingAtGrams: $0) }
+        carbonIntensity = CarbonIntensitySource(
+            setting: options.carbonIntensity, fileSystem: reader.fileSystem, logger: logger)
+        boardFit = StaticTermFit(rate: options.fitRate, startingAt: state.boardCorrectionWatts)
+    }
+
+    /// The totals and the fitted correction to persist. Read it on the thread that runs
+    /// ``update(into:)`` or while no update runs, because the collector has no lock.
+    public var counterState: PowerCounterState {
+        PowerCounterState(
+            energyJoules: energy.totals, carbonGrams: carbon.mapValues(\.totalGrams),
+            boardCorrectionWatts: boardFit.correctionWatts)
+    }
+
+    public func update(into sink: inout MetricSink) throws {
+        let now = clock.monotonicNanoseconds()
+        var joulesAdded: [PowerSeries: Double] = [:]
+
+        var measuredBoard: (series: PowerSeries, watts: Double)?
+        for reading in readMeasured(sink: &sink) {
+            guard let watts = powerWatts(reading, now: now, joulesAdded: &joulesAdded) else { continue }
+            addPower(reading.series, watts: watts, now: now, joulesAdded: &joulesAdded, sink: &sink)
+            if reading.series.domain == options.boardInput {
+                measuredBoard = (reading.series, watts)
+            }
+        }
+
+        let boardSeries = addModel(measuredBoard: measuredBoard, now: now, joulesAdded: &joulesAdded, sink: &sink)
+        let carbonSeries = measuredBoard?.series ?? boardSeries
+        addCarbon(carbonSeries, joules: carbonSeries.flatMap { joulesAdded[$0] }, sink: &sink)
+        addEnergyTotals(sink: &sink)
+    }
+
+    // MARK: Measured
+
+    private func readMeasured(sink: inout MetricSink) -> [MeasuredReading] {
+        let hwmon = HwmonPowerReader(reader: reader).read(sink: &sink)
+        let supplies = PowerSupplyReader(reader: reader).read(sink: &sink)
+        addAlarms(hwmon.alarms, into: &sink)
+        addContracts(supplies.contracts, into: &sink)
+        addInputVoltage(into: &sink)
+
+        // An unlistable powercap directory costs the RAPL series only, not the other sources.
+        var zones: [RaplZoneReading] = []
+        do {
+            zones = try RaplZoneReader(reader: reader).read(sink: &sink, absence: &absence)
+        } catch {
+            sink.record(error)
+        }
+        let rapl = zones.map { zone in
+            MeasuredReading(
+                series: PowerSeries(domain: "\(zone.zone.name)-\(zone.zone.index)", source: .rapl),
+                value: .energyCounter(microjoules: zone.microjoules, wrapsAt: zone.wrapsAt))
+        }
+        return hwmon.readings + supplies.readings + rapl
+    }
+
+    /// Returns the reading's power in watts. An energy counter gives its increase over the
+    /// interval since its previous reading, and none for its first reading or a reset.
+    private func powerWatts(
+        _ reading: MeasuredReading, now: UInt64, joulesAdded: inout [PowerSeries: Double]
+    ) -> Double? {
+        switch reading.value {
+        case .watts(let watts):
+            return watts
+        case .energyCounter(let microjoules, let wrapsAt):
+            var state = counters[reading.series] ?? (EnergyCounter(startingAtMicrojoules: 0), now)
+            let delta = state.counter.update(raw: microjoules, maxRangeMicrojoules: wrapsAt)
+            let seconds = Double(now &- state.nanoseconds) / 1e9
+            counters[reading.series] = (state.counter, now)
+
+            let joules = delta.map { Double($0) / 1_000_000 }
+            energy.add(reading.series, joules: joules)
+            joulesAdded[reading.series] = joules ?? 0
+            guard let joules, seconds > 0 else { return nil }
+            return joules / seconds
+        }
+    }
+
+    /// Emits a power sample and integrates it, unless its energy came from a counter already.
+    private func addPower(
+        _ series: PowerSeries, watts: Double, now: UInt64, joulesAdded: inout [PowerSeries: Double],
+        sink: inout MetricSink
+    ) {
+        sink.add(PowerFamilies.power, watts, series.domain, series.source.rawValue)
+        if joulesAdded[series] == nil {
+            joulesAdded[series] = energy.add(series, watts: watts, atNanoseconds: now)
+        }
+    }
+
+    private func addAlarms(_ alarms: [UndervoltageAlarm], into sink: inout MetricSink) {
+        for alarm in alarms {
+            sink.add(PowerFamilies.undervoltage, alarm.active ? 1 : 0, alarm.chip)
+        }
+    }
+
+    private func addContracts(_ contracts: [USBPowerDeliveryContract], into sink: inout MetricSink) {
+        for contract in contracts {
+            sink.add(PowerFamilies.contractVolts, contract.volts, contract.supply)
+            sink.add(PowerFamilies.contractAmperes, contract.amperes, contract.supply)
+            sink.add(PowerFamilies.contractInfo, 1, contract.supply, contract.usbType)
+        }
+    }
+
+    private func addInputVoltage(into sink: inout MetricSink) {
+        guard let channel = options.iioInput else { return }
+        let input = BoardInputVoltage(reader: reader, channel: channel, divider: options.iioDivider)
+        if let volts = input.read(sink: &sink) {
+            sink.add(PowerFamilies.inputVolts, volts, channel)
+        }
+    }
+
+    // MARK: Model
+
+    /// Emits the domain and board estimates, the model's error and fit; returns the board series.
+    ///
+    /// The board estimate needs every CPU cluster, the part that varies most, so it is nil (and
+    /// not exported) until each cpufreq policy has an estimate. A GPU without inputs is left out.
+    private func addModel(
+        measuredBoard: (series: PowerSeries, watts: Double)?, now: UInt64,
+        joulesAdded: inout [PowerSeries: Double], sink: inout MetricSink
+    ) -> PowerSeries? {
+        let (domains, complete) = estimateDomains(sink: &sink)
+        var total = options.boardStaticWatts
+        for estimate in domains {
+            let series = PowerSeries(domain: estimate.domain, source: .model)
+            addPower(series, watts: estimate.watts, now: now, joulesAdded: &joulesAdded, sink: &sink)
+            sink.add(PowerFamilies.modelInfo, 1, estimate.domain, estimate.method.rawValue)
+            total += estimate.watts
+        }
+        guard complete else { return nil }
+
+        let board = PowerSeries(domain: "board", source: .model)
+        let estimate = total + boardFit.correctionWatts
+        addPower(board, watts: estimate, now: now, joulesAdded: &joulesAdded, sink: &sink)
+        if let measuredBoard {
+            sink.add(PowerFamilies.modelError, estimate - measuredBoard.watts)
+            boardFit.update(measuredWatts: measuredBoard.watts, uncorrectedEstimateWatts: total)
+        }
+        sink.add(PowerFamilies.modelCorrection, boardFit.correctionWatts)
+        return board
+    }
+
+    /// Returns each domain's estimate with its static term, in watts, and whether every CPU
+    /// cluster has one.
+    private func estimateDomains(sink: inout MetricSink) -> (domains: [DomainEstimate], complete: Bool) {
+        if compatible == nil {
+            compatible = sink.attempt { try CPUDeviceTreeFacts.readStrings(
+                DeviceTreeReader(reader: reader), reader.roots.sys("firmware/devicetree/base/compatible")) }
+        }
+        let cpus = cpuEstimator.estimate(sink: &sink)
+        var domains = cpus.clusters + gpuEstimator.estimate(compatible: compatible ?? [], sink: &sink)
+        for index in domains.indices {
+            domains[index].watts += options.staticWatts(domain: domains[index].domain)
+        }
+        return (domains, cpus.complete)
+    }
+
+    // MARK: Energy and carbon
+
+    private func addCarbon(_ series: PowerSeries?, joules: Double?, sink: inout MetricSink) {
+        guard let intensity = carbonIntensity.refresh(sink: &sink) else { return }
+        sink.add(PowerFamilies.carbonIntensity, intensity)
+        guard let series, let joules else { return }
+
+        var accumulator = carbon[series] ?? CarbonAccumulator()
+        accumulator.add(joules: joules, gramsPerKilowattHour: intensity)
+        carbon[series] = accumulator
+        sink.add(PowerFamilies.carbon, accumulator.totalGrams, series.domain, series.source.rawValue)
+    }
+
+    private func addEnergyTotals(sink: inout MetricSink) {
+        for series in energy.seriesSeenThisRun {
+            sink.add(PowerFamilies.energy, energy.totals[series] ?? 0, series.domain, series.source.rawValue)
+        }
+        energy.endRun()
+    }
+}
