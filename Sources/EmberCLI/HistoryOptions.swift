@@ -1,7 +1,7 @@
 import EmberCore
 import EmberHistory
 
-/// Where and how often the agent saves its history and accumulated counters.
+/// Persistence settings: the state directory, the flush interval and the machine ID file.
 struct StorageOptions {
     static let defaultPath = "/var/lib/ember"
     static let defaultMachineIDPath = "/etc/machine-id"

@@ -31,9 +31,9 @@ final class Persistence: Sendable {
         self.logger = logger
     }
 
-    /// Loads the saved tiers into `history` and returns the saved counters. A missing file starts
-    /// empty; an unreadable one starts empty with an error logged; a corrupt one, one from a newer
-    /// version or from another machine is logged and moved aside.
+    /// Loads the saved tiers into `history` and returns the saved counters. Without a file, or with an
+    /// unreadable one (logged), history starts empty. A corrupt file, or one from a newer version or
+    /// another machine, is logged and moved aside, and history starts empty too.
     func load(into history: History) -> [String: SavedCounter] {
         let bytes: [UInt8]
         do {

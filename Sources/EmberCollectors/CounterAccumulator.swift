@@ -33,7 +33,7 @@ public struct CounterAccumulator<Key: Hashable> {
         return state.total
     }
 
-    /// Whether `key` has a total already, from an update or a seed.
+    /// Returns whether `key` has a total already, from an update or a seed.
     public func contains(_ key: Key) -> Bool {
         states[key] != nil
     }

@@ -22,9 +22,9 @@ public struct SavedCounter: Sendable, Equatable {
 /// Accumulated counters shared between collectors and persistence, keyed by series key
 /// (``Sample/seriesKey``).
 ///
-/// At start it holds the counters restored from the state file; a collector seeds each of its
-/// accumulators with ``seed(_:)`` the first time it sees a series, then reports every update with
-/// ``update(_:total:raw:)`` so the next save has the newest state. Thread-safe: collectors run on
+/// At start it contains the counters restored from the state file. A collector seeds each of its
+/// accumulators with ``seed(_:)`` when it first reads a series, then reports every update with
+/// ``update(_:total:raw:)``, so the next save has the newest state. Thread-safe: collectors run on
 /// worker threads and the agent saves from another.
 public final class CounterLedger: Sendable {
     /// The boot this process runs in, or empty when `boot_id` was unreadable.

@@ -67,7 +67,7 @@ struct BitReader {
     }
 }
 
-/// Why stored history bytes could not be decoded.
+/// The reason stored history bytes could not be decoded.
 public enum HistoryDecodingError: Error, Equatable, CustomStringConvertible {
     case truncated
     case invalid(String)

@@ -70,9 +70,9 @@ struct BucketAccumulator {
 
     /// Returns the stored fields of this bucket.
     ///
-    /// The sum is rounded to the resolution of the values when they are short decimals, which undoes
-    /// floating-point rounding in the running sum (the exact sum of 0.001-step values is a 0.001 step)
-    /// and lets the chunk store it as an integer.
+    /// When the values are short decimals, the sum is rounded to their resolution. The exact sum of
+    /// 0.001-step values is a 0.001 step, so rounding only undoes floating-point error in the running
+    /// sum, and the chunk can store the sum as an integer.
     func values(kind: SeriesKind) -> PointValues {
         var rounded = sum
         if let exponent {

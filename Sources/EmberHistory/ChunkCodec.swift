@@ -1,11 +1,12 @@
 /// A sealed run of points, compressed.
 ///
 /// Times are integers in the tier's unit (a sampling cycle, a minute, an hour) and are stored as
-/// delta-of-delta, so a regular series costs one bit per point for its time (Gorilla, Pelkonen et al.,
-/// VLDB 2015, section 4.1.1). Each value is stored one of two ways, chosen per chunk and field:
+/// delta-of-delta, so a regular series costs one bit per point for its time, as in Facebook's Gorilla
+/// ("Gorilla: A Fast, Scalable, In-Memory Time Series Database", Pelkonen et al., VLDB 2015). Each
+/// value is stored one of two ways, chosen per chunk and field:
 /// - scaled: the value is a decimal with at most six fractional digits (most kernel values are integers
 ///   in milli-units), stored as an integer times 10^-exponent, as the zigzag delta from the previous one;
-/// - XOR: the float's bits XORed with the previous value's, as in Gorilla section 4.1.2.
+/// - XOR: the float's bits XORed with the previous value's, as in Gorilla.
 public struct SealedChunk: Sendable {
     public let bytes: [UInt8]
     public let count: Int
@@ -13,7 +14,7 @@ public struct SealedChunk: Sendable {
     public let lastTime: Int64
 }
 
-/// How one field of a chunk is stored.
+/// The storage mode of one field in a chunk.
 enum FieldMode: Equatable {
     case xor
     /// Integers times 10^-exponent.
@@ -47,7 +48,7 @@ enum FieldMode: Equatable {
 
 /// Variable-length codes for signed integers, shortest for values near zero.
 enum IntegerCode {
-    /// Prefix length and payload width of each bucket; the last bucket holds any 64-bit value.
+    /// Prefix length and payload width of each bucket; the last bucket takes any 64-bit value.
     private static let widths = [6, 13, 20, 32, 64]
 
     static func write(_ value: Int64, to writer: inout BitWriter) {

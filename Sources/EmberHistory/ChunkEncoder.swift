@@ -1,8 +1,7 @@
 /// Compresses points into one chunk until it is full or a value no longer fits the chunk's modes.
 struct ChunkEncoder {
-    /// Points per chunk. Larger chunks spread the header over more points; a tier drops whole chunks,
-    /// so retention overshoots by up to this many points.
-    static let maximumPoints = 128
+    /// The most points a chunk takes; ``CompressedRing`` chooses it from its capacity.
+    let maximumPoints: Int
 
     private struct FieldState {
         let mode: FieldMode
@@ -23,10 +22,14 @@ struct ChunkEncoder {
     private(set) var lastTime: Int64
     private var lastDelta: Int64 = 0
 
-    /// Starts a chunk with its first point. A field uses scaled mode when the value is a short
-    /// decimal; `exponentHints` (from the previous chunk) raise the exponent so that one value with
-    /// fewer digits does not force a new chunk at the next one.
-    init(time: Int64, values: PointValues, layout: ChunkLayout = .independent, exponentHints: [Int?] = []) {
+    /// Starts a chunk with its first point. A field uses scaled mode when the value is a short decimal.
+    /// `exponentHints` from the previous chunk raise the exponent, so that a first value with fewer
+    /// digits does not force a new chunk at the next value.
+    init(
+        time: Int64, values: PointValues, layout: ChunkLayout = .independent, maximumPoints: Int = 128,
+        exponentHints: [Int?] = []
+    ) {
+        self.maximumPoints = maximumPoints
         fieldCount = values.count
         firstTime = time
         lastTime = time
@@ -67,10 +70,10 @@ struct ChunkEncoder {
         }
     }
 
-    var isFull: Bool { count >= ChunkEncoder.maximumPoints }
+    var isFull: Bool { count >= maximumPoints }
 
-    /// Appends a point, or returns false when the chunk is full, `time` is not after the last one,
-    /// or a value does not fit its field's mode; the caller then starts a new chunk.
+    /// Appends a point. Returns false when the chunk is full, `time` is not after the last one, or a
+    /// value does not fit its field's mode, and the caller then starts a new chunk.
     mutating func append(time: Int64, values: PointValues) -> Bool {
         precondition(values.count == fieldCount, "point has \(values.count) values, chunk has \(fieldCount)")
         guard !isFull, time > lastTime else { return false }
@@ -164,7 +167,7 @@ enum ChunkDecoder {
         for index in 0..<fieldCount {
             if try reader.readBit() {
                 let exponent = Int(try reader.read(bits: 3))
-                guard exponent <= FieldMode.maximumExponent else { throw .invalid("scale exponent \(exponent) > 6") }
+                guard exponent <= FieldMode.maximumExponent else { throw .invalid("scale exponent \(exponent) is above the maximum, 6") }
                 let integer = try IntegerCode.read(from: &reader)
                 modes.append(.scaled(exponent: exponent))
                 previous.append(UInt64(bitPattern: integer))
@@ -185,7 +188,7 @@ enum ChunkDecoder {
             time = time &+ delta
             for index in 0..<fieldCount {
                 if index == 1, predictsField1 {
-                    // Field 0 is scaled too, so `previous[0]` holds its integer for this point.
+                    // Field 0 is scaled too, so `previous[0]` is its integer for this point.
                     previous[1] = UInt64(bitPattern: Int64(bitPattern: previous[1]) &+ Int64(bitPattern: previous[0]))
                 }
                 values[index] = try readValue(mode: modes[index], previous: &previous[index],
@@ -219,13 +222,13 @@ enum ChunkDecoder {
     }
 }
 
-/// How the fields of a chunk relate.
+/// The relation between the fields of a chunk.
 public enum ChunkLayout: Sendable {
     /// Each field is coded against its own previous value.
     case independent
-    /// Field 0 is a counter's increase in a bucket and field 1 its last value, so field 1 is coded
-    /// against `previous last + increase`, which is exact unless the counter reset: the last value
-    /// then costs one bit per bucket instead of repeating the increase.
+    /// Field 0 is a counter's increase in a bucket and field 1 its last value. Field 1 is coded
+    /// against `previous last + increase`, which is exact unless the counter reset, so the last
+    /// value costs one bit per bucket instead of repeating the increase.
     case counter
 
     /// Returns whether field 1 is predicted in a chunk with these field modes: only when fields 0 and

@@ -1,8 +1,8 @@
 /// The points of one series in one tier, compressed, keeping the newest `capacity` of them.
 ///
-/// Points go into an open ``ChunkEncoder``; a full chunk is sealed, and the oldest sealed chunk is
-/// dropped once the points after it reach the capacity. Reads skip the points beyond the capacity
-/// that the oldest chunk still holds, so readers see exactly the newest `capacity` points.
+/// Points go into an open ``ChunkEncoder``, and a full chunk is sealed. The oldest sealed chunk is
+/// dropped once the points after it reach the capacity. Until then, reads skip its points beyond
+/// the capacity, so readers see exactly the newest `capacity` points.
 ///
 /// Invariants, checked after every mutation in debug builds:
 /// - `storedCount` is the sum of the chunk counts, and the chunks' times increase strictly;
@@ -11,6 +11,10 @@ public struct CompressedRing: Sendable {
     public let capacity: Int
     public let fieldCount: Int
     public let layout: ChunkLayout
+    /// Points per chunk: a quarter of the capacity, from 64 to 1024. Each chunk costs about 90 bytes
+    /// of array and allocation overhead and a header, so larger chunks save memory, but the ring keeps
+    /// up to one chunk beyond its capacity until it can drop a whole chunk.
+    public let chunkPoints: Int
     public private(set) var sealed: [SealedChunk] = []
     private var open: ChunkEncoder?
     private var storedCount = 0
@@ -20,10 +24,11 @@ public struct CompressedRing: Sendable {
         self.capacity = capacity
         self.fieldCount = fieldCount
         self.layout = layout
+        chunkPoints = min(1024, max(64, capacity / 4))
     }
 
-    /// Rebuilds a ring from persisted chunks, oldest first. Throws when they overlap in time or
-    /// hold points of another width.
+    /// Rebuilds a ring from persisted chunks, oldest first. Throws when a chunk is empty or the chunks
+    /// overlap in time.
     public init(
         capacity: Int, fieldCount: Int, layout: ChunkLayout = .independent, chunks: [SealedChunk]
     ) throws(HistoryDecodingError) {
@@ -61,7 +66,8 @@ public struct CompressedRing: Sendable {
         if open == nil || !open!.append(time: time, values: values) {
             let hints = open?.exponents ?? []
             sealOpenChunk()
-            open = ChunkEncoder(time: time, values: values, layout: layout, exponentHints: hints)
+            open = ChunkEncoder(
+                time: time, values: values, layout: layout, maximumPoints: chunkPoints, exponentHints: hints)
         }
         storedCount += 1
         dropOldChunks()

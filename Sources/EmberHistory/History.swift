@@ -17,8 +17,8 @@ public struct HistoryConfiguration: Sendable {
 /// All history tiers: raw samples, per-minute and per-hour aggregates.
 ///
 /// Tier buckets are numbered by wall-clock time, so they line up with calendar minutes and hours and
-/// survive a restart, but the time of a sample is the wall time of the first recorded snapshot plus
-/// the monotonic time elapsed since (the anchor). A wall-clock step during a run therefore moves
+/// survive a restart. The time of a sample, though, is the wall time of the first recorded snapshot
+/// (the anchor) plus the monotonic time elapsed since, so a wall-clock step during a run moves
 /// nothing. Not thread-safe: the agent wraps it in ``SharedHistory``.
 public final class History {
     public let configuration: HistoryConfiguration
@@ -61,13 +61,14 @@ public final class History {
         if anchor == nil {
             anchor = (snapshot.wallTime, snapshot.monotonicNanoseconds)
         }
-        raw.record(snapshot)
+        // Building a key allocates, so each is built once for all tiers.
+        let keys = snapshot.samples.map(\.seriesKey)
+        raw.record(snapshot, keys: keys)
 
         let seconds = anchoredSeconds(snapshot.monotonicNanoseconds)
         minute.advance(toSeconds: seconds)
         hour.advance(toSeconds: seconds)
-        for sample in snapshot.samples {
-            let key = sample.seriesKey
+        for (sample, key) in zip(snapshot.samples, keys) {
             let kind: SeriesKind = sample.descriptor.type == .counter ? .counter : .gauge
             let long = isLongLived(sample.descriptor)
             minute.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: false)
@@ -150,7 +151,7 @@ public final class History {
         public let hourBuckets: Int
     }
 
-    /// Every series any tier holds, sorted by key.
+    /// Returns every series that any tier contains, sorted by key.
     public func seriesSummaries() -> [SeriesSummary] {
         let keys = Set(raw.seriesKeys).union(minute.seriesKeys).union(hour.seriesKeys)
         return keys.sorted().map { key in

@@ -37,7 +37,7 @@ public final class HistoryTier {
     public var seriesKeys: [String] { Array(series.keys) }
     public func kind(of key: String) -> SeriesKind? { series[key]?.kind }
 
-    /// The number of buckets of one series, the open one included.
+    /// Returns the number of buckets of one series, the open one included.
     public func bucketCount(of key: String) -> Int {
         guard let entry = series[key] else { return 0 }
         return entry.ring.count + (entry.open == nil ? 0 : 1)

@@ -50,7 +50,7 @@ public final class RawHistory {
 
     public var seriesKeys: [String] { Array(series.keys) }
 
-    /// The number of points stored for one series.
+    /// Returns the number of points stored for one series.
     public func pointCount(forSeries key: String) -> Int {
         series[key]?.count ?? 0
     }
@@ -63,10 +63,14 @@ public final class RawHistory {
 
     /// Appends every sample of `snapshot` as one cycle, then drops series older than the retention.
     public func record(_ snapshot: Snapshot) {
+        record(snapshot, keys: snapshot.samples.map(\.seriesKey))
+    }
+
+    /// Records `snapshot` with the series keys of its samples computed already, in sample order.
+    func record(_ snapshot: Snapshot, keys: [String]) {
         cycle += 1
         timestamps.append(snapshot.monotonicNanoseconds)
-        for sample in snapshot.samples {
-            let key = sample.seriesKey
+        for (sample, key) in zip(snapshot.samples, keys) {
             var values = PointValues(count: 1)
             values[0] = sample.value
             if series[key] == nil {

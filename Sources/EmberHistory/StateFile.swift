@@ -1,6 +1,6 @@
 import EmberCore
 
-/// What the agent saves across restarts: the minute and hour tiers and its accumulated counters.
+/// The state saved across restarts: the minute and hour tiers and the accumulated counters.
 public struct PersistedState: Sendable {
     public struct Series: Sendable {
         public let key: String
@@ -50,7 +50,7 @@ public struct PersistedState: Sendable {
     }
 }
 
-/// Why a state file was not loaded.
+/// The reason a state file was not loaded.
 public enum StateFileError: Error, Equatable, CustomStringConvertible {
     case notStateFile
     case unsupportedVersion(UInt32)
@@ -149,7 +149,7 @@ public enum StateFileFormat {
             let length = try header.u64()
             let checksum = try header.u32()
             guard length == UInt64(bytes.count - headerSize) else {
-                throw StateFileError.corrupt("payload is \(bytes.count - headerSize) bytes, header says \(length)")
+                throw StateFileError.corrupt("payload is \(bytes.count - headerSize) bytes, the header records \(length)")
             }
             guard CRC32.checksum(bytes[headerSize...]) == checksum else { throw StateFileError.checksumMismatch }
         } catch let error as StateFileError {

@@ -74,7 +74,7 @@ final class ChunkCodecTests: XCTestCase {
         XCTAssertEqual(decoded.count, 300)
         XCTAssertEqual(decoded.first?.0, 700)
         XCTAssertEqual(decoded.last?.0, 999)
-        XCTAssertLessThanOrEqual(ring.sealed.reduce(0) { $0 + $1.count }, 300 + ChunkEncoder.maximumPoints)
+        XCTAssertLessThanOrEqual(ring.sealed.reduce(0) { $0 + $1.count }, 300 + ring.chunkPoints)
     }
 
     func testRingRangeSelectsPoints() throws {
@@ -128,7 +128,7 @@ final class ChunkCodecTests: XCTestCase {
         }
     }
 
-    func testSteadyQuantisedSeriesCostsUnderTwoBytesPerPoint() {
+    func testQuantisedDriftCompressesWell() {
         var ring = CompressedRing(capacity: 900, fieldCount: 1)
         var millidegrees = 45_000
         for time in 0..<900 {
@@ -137,16 +137,16 @@ final class ChunkCodecTests: XCTestCase {
             ring.append(time: Int64(time), values: PointValues([Double(millidegrees) / 1000]))
         }
 
-        XCTAssertLessThan(Double(ring.byteCount) / 900, 2.0)
+        XCTAssertLessThan(Double(ring.byteCount) / 900, 2.0, "bytes per point")
     }
 }
 
 extension ChunkCodecTests {
     func testLargeValueAfterFineResolutionStartsChunk() throws {
         var ring = CompressedRing(capacity: 1000, fieldCount: 1)
-        // 128 points fill a chunk at exponent 6, so the next chunk gets that hint; 1e12 × 10^6
-        // exceeds 2^53 and must fall back to exponent 0.
-        for time in 0..<ChunkEncoder.maximumPoints {
+        // Full chunks at exponent 6 give the next chunk that hint, but 1e12 × 10^6 exceeds 2^53,
+        // so the chunk must fall back to exponent 0.
+        for time in 0..<ring.chunkPoints {
             ring.append(time: Int64(time), values: PointValues([0.000001 * Double(time)]))
         }
         ring.append(time: 500, values: PointValues([1e12]))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Kills `ember serve` with SIGKILL at random moments while it saves its state every 100 ms, and
-# checks that every restart loads the last complete state file (or starts empty when none was
-# saved yet) and never crashes, reads a corrupt file or moves one aside.
+# Kills `ember serve` with SIGKILL at random moments while it saves its state every 100 ms. Every
+# restart must load the last complete state file, or start empty when none was saved yet. It must
+# never crash, read a corrupt file or move one aside.
 #
 #   crash-test.sh EMBER_BINARY [KILLS]     (default 30 kills, about a minute; loopback only)
 #
@@ -50,9 +50,9 @@ start_agent() {  # start_agent RUN
 minute_buckets() {
     curl -fsS "http://127.0.0.1:$port/api/v1/series" | python3 -c '
 import json, sys
-wanted = sys.argv[1]
+series_id = sys.argv[1]
 for entry in json.load(sys.stdin)["series"]:
-    if entry["id"] == wanted:
+    if entry["id"] == series_id:
         print(entry["points"]["minute"])
         break
 else:

@@ -21,7 +21,7 @@ public struct HistoryAPI: Sendable {
         router.route("/api/v1/query") { query($0) }
     }
 
-    /// The latest values grouped by subsystem, with units.
+    /// Returns the latest values grouped by subsystem, with units.
     public func snapshot(_ request: HTTPRequest) -> HTTPResponse {
         if let error = HistoryAPI.rejectParameters(request, allowed: []) {
             return error
@@ -32,7 +32,7 @@ public struct HistoryAPI: Sendable {
         return HistoryAPI.json(SnapshotJSON.encode(latest))
     }
 
-    /// Every series with history, and how many points each tier holds.
+    /// Returns every series with history and the number of points in each tier.
     public func series(_ request: HTTPRequest) -> HTTPResponse {
         if let error = HistoryAPI.rejectParameters(request, allowed: []) {
             return error
@@ -69,7 +69,7 @@ public struct HistoryAPI: Sendable {
         return HistoryAPI.json(writer.bytes)
     }
 
-    /// The points of one series in one tier between two times.
+    /// Returns the points of one series in one tier between two times.
     public func query(_ request: HTTPRequest) -> HTTPResponse {
         let parameters = QueryParameters(request.query)
         if let error = HistoryAPI.rejectParameters(request, allowed: ["series", "tier", "from", "to"]) {

@@ -71,13 +71,13 @@ struct QueryRequest {
         guard let descriptor = history.families[name] else {
             return HistoryAPI.error(404, "series not found: no family \(name) in the history")
         }
-        let given = Dictionary(labels, uniquingKeysWith: { first, _ in first })
-        guard given.count == labels.count, Set(given.keys) == Set(descriptor.labelNames) else {
+        let requested = Dictionary(labels, uniquingKeysWith: { first, _ in first })
+        guard requested.count == labels.count, Set(requested.keys) == Set(descriptor.labelNames) else {
             let expected = descriptor.labelNames.joined(separator: ", ")
             return HistoryAPI.error(400, "invalid parameter series \"\(id)\": \(name) has the labels [\(expected)]; "
                 + "give each once")
         }
-        let key = Sample.seriesKey(name: name, labelValues: descriptor.labelNames.map { given[$0]! })
+        let key = Sample.seriesKey(name: name, labelValues: descriptor.labelNames.map { requested[$0]! })
 
         var writer = JSONWriter()
         writer.beginObject()
@@ -132,8 +132,8 @@ struct QueryRequest {
         return true
     }
 
-    /// Writes one bucket: `t` is its start; a gauge has min, max, avg, last and count, a counter
-    /// its increase (resets handled as Prometheus' `increase()` does), last value and count.
+    /// Writes one bucket with `t`, its start. A gauge has min, max, avg, last and count. A counter
+    /// has its increase (with resets handled as Prometheus' `increase()` does), last value and count.
     private static func writeBucket(start: Double, kind: SeriesKind, values: PointValues, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.field("t", start)
