@@ -39,7 +39,7 @@ enum ServeCommand {
             ("collectors", options.enabledCollectors.joined(separator: ",")),
             ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs),
             ("interval", DurationParser.format(options.intervalSeconds)),
-            ("storage", persistence?.store.path ?? "off"))
+            ("storage", persistence?.store.directory ?? "off"))
         startSampling(agent, cache: cache, logger: logger)
 
         var received: Int32 = 0

@@ -86,11 +86,14 @@ public final class History {
         return long
     }
 
-    /// The minute and hour tiers' closed buckets, for the state file.
+    /// The minute and hour tiers' buckets, for the state file.
     public var persistedTiers: [PersistedState.Tier] {
-        [minute, hour].map { tier in
-            PersistedState.Tier(name: tier.name, widthSeconds: tier.widthSeconds, series: tier.persistedSeries)
-        }
+        [persisted(minute), persisted(hour)]
+    }
+
+    /// One tier's buckets, for the state file.
+    public func persisted(_ tier: HistoryTier) -> PersistedState.Tier {
+        PersistedState.Tier(name: tier.name, widthSeconds: tier.widthSeconds, series: tier.persistedSeries)
     }
 
     /// Label names and types of every family, for the state file, so restored series can be shown

@@ -19,7 +19,8 @@ public final class HistoryTier {
     public let capacity: Int
     public let longCapacity: Int
     private(set) var series: [String: Series] = [:]
-    private var currentBucket = Int64.min
+    /// The newest bucket any sample went to; it changes when a bucket closes.
+    public private(set) var currentBucket = Int64.min
     /// Buckets before this one are already stored (restored from disk), so a sample that the clock
     /// places earlier, after the wall clock stepped back between runs, joins this bucket instead.
     private var firstWritableBucket = Int64.min

@@ -9,15 +9,20 @@ import EmberCore
 /// complete file or the new complete file: write a temporary file, fsync it, rename it over the
 /// old one, fsync the directory.
 public struct StateStore: Sendable {
+    /// The counters and the minute tier, saved every flush interval.
     public static let fileName = "ember.state"
+    /// The hour tier, saved when an hour closes, because it is the largest part and changes least.
+    public static let hourFileName = "ember-hours.state"
     /// Larger files are rejected unread; full default history for a few thousand series is far smaller.
     static let readLimit = 512 << 20
 
     public let directory: String
-    public var path: String { directory + "/" + StateStore.fileName }
+    public let fileName: String
+    public var path: String { directory + "/" + fileName }
 
-    public init(directory: String) {
+    public init(directory: String, fileName: String = StateStore.fileName) {
         self.directory = directory
+        self.fileName = fileName
     }
 
     /// Creates the directory (and missing parents, mode 0755) and checks that this user can write it.
@@ -79,7 +84,7 @@ public struct StateStore: Sendable {
         try syncDirectory()
     }
 
-    /// Renames a state file that cannot be loaded to `ember.state.corrupt-<unix seconds>` and
+    /// Renames a state file that cannot be loaded to `<name>.corrupt-<unix seconds>` and
     /// returns the new path, so it is kept for inspection and not read again.
     public func moveAside(nowSeconds: Double) throws(FileError) -> String {
         let target = path + ".corrupt-" + String(Int64(nowSeconds))

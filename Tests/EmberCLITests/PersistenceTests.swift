@@ -69,7 +69,8 @@ final class PersistenceTests: XCTestCase {
 
         let buckets = second.history.withHistory { $0.minute.bucketCount(of: bytesKey) }
         XCTAssertEqual(buckets, 1, "the open minute bucket is saved and resumed")
-        XCTAssertEqual(log.lines(containing: "loaded saved state").count, 1)
+        XCTAssertEqual(log.lines(containing: "loaded saved state").count, 2, "the main file and the hour file")
+        XCTAssertEqual(second.history.withHistory { $0.hour.bucketCount(of: bytesKey) }, 1)
     }
 
     func testCorruptFileIsMovedAside() throws {
@@ -94,7 +95,8 @@ final class PersistenceTests: XCTestCase {
         let other = try agent(try persistence(machine: "machine-b"))
 
         XCTAssertEqual(other.counters.seed(bytesKey)?.total, nil)
-        XCTAssertEqual(log.lines(containing: "saved on machine machine-a, this is machine machine-b").count, 1)
+        XCTAssertEqual(log.lines(containing: "saved on machine machine-a, this is machine machine-b").count, 2,
+                       "the main file and the hour file")
     }
 
     func testUnusableStorageFallsBackToMemory() throws {
@@ -112,5 +114,26 @@ final class PersistenceTests: XCTestCase {
         XCTAssertNil(try EmberMain.options(["--no-storage"]).storage.path)
         XCTAssertEqual(try EmberMain.options([]).storage.path, "/var/lib/ember")
         XCTAssertEqual(try EmberMain.options(["--storage.flush-interval=30s"]).storage.flushIntervalSeconds, 30)
+    }
+
+    func testHourFileSavedOnlyWhenHourChanges() throws {
+        let saver = try persistence()
+        let running = try agent(saver)
+        _ = receivedBytes(running)
+        let hourFile = StateStore(directory: directory, fileName: StateStore.hourFileName).path
+        let now = running.history.latest!.monotonicNanoseconds
+
+        // The first call starts the flush interval; the next, 300 s later, saves both files.
+        saver.saveIfDue(history: running.history, ledger: running.counters, nowNanoseconds: now)
+        saver.saveIfDue(history: running.history, ledger: running.counters, nowNanoseconds: now + 300_000_000_000)
+        saver.waitForSaves()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: hourFile))
+        try FileManager.default.removeItem(atPath: hourFile)
+
+        saver.saveIfDue(history: running.history, ledger: running.counters, nowNanoseconds: now + 600_000_000_000)
+        saver.waitForSaves()
+
+        XCTAssertFalse(FileManager.default.fileExists(atPath: hourFile), "no hour closed since the last save")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/" + StateStore.fileName))
     }
 }
