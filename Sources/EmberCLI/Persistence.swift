@@ -18,6 +18,8 @@ import Synchronization
 ///
 /// NOTE: after a crash, the hour tier's open bucket is the one of the last hourly save, so up to an
 /// hour of samples is missing from the hour tier (the minute tier still has them).
+/// TODO: append only the buckets closed since the last save. Rewriting the minute tier every flush
+/// writes an estimated 1.3 GB a day for 1000 series at the default interval.
 final class Persistence: Sendable {
     let store: StateStore
     let hourStore: StateStore
