@@ -65,9 +65,11 @@ public struct CompressedRing: Sendable {
 
         if open == nil || !open!.append(time: time, values: values) {
             let hints = open?.exponents ?? []
+            let expectedBytes = open?.byteCount ?? 0
             sealOpenChunk()
             open = ChunkEncoder(
-                time: time, values: values, layout: layout, maximumPoints: chunkPoints, exponentHints: hints)
+                time: time, values: values, layout: layout, maximumPoints: chunkPoints, exponentHints: hints,
+                expectedBytes: expectedBytes)
         }
         storedCount += 1
         dropOldChunks()
