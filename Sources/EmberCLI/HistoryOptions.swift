@@ -35,7 +35,8 @@ extension AgentOptions {
         FlagSpec(name: "no-storage", defaultValue: "false",
                  help: "Keep history in memory only; the same as --storage.path=\"\".", isBoolean: true),
         FlagSpec(name: "storage.flush-interval", defaultValue: "5m",
-                 help: "Time between saves of the state file; it is also saved on SIGTERM and SIGINT."),
+                 help: "Time between saves of the counters and the minute tier; the hour tier is saved when an "
+                    + "hour closes, and both on SIGTERM and SIGINT."),
         FlagSpec(name: "path.machine-id", defaultValue: StorageOptions.defaultMachineIDPath,
                  help: "File with this machine's ID; a state file saved on another machine is not loaded."),
     ]
