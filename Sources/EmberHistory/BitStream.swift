@@ -6,11 +6,6 @@ struct BitWriter {
 
     init() {}
 
-    /// Starts with room for `capacity` bytes, so a buffer of about that size never reallocates.
-    init(reservingCapacity capacity: Int) {
-        bytes.reserveCapacity(capacity)
-    }
-
     var bitCount: Int {
         usedInLastByte == 0 ? bytes.count * 8 : (bytes.count - 1) * 8 + usedInLastByte
     }

@@ -25,14 +25,11 @@ struct ChunkEncoder {
     /// Starts a chunk with its first point. A field uses scaled mode when the value is a short decimal.
     /// `exponentHints` from the previous chunk raise the exponent, so that a first value with fewer
     /// digits does not force a new chunk at the next value.
-    /// `expectedBytes` (the previous chunk's size) sizes the buffer once, because growing it by
-    /// doubling leaves freed buffers that malloc keeps as resident memory.
     init(
         time: Int64, values: PointValues, layout: ChunkLayout = .independent, maximumPoints: Int = 128,
-        exponentHints: [Int?] = [], expectedBytes: Int = 0
+        exponentHints: [Int?] = []
     ) {
         self.maximumPoints = maximumPoints
-        writer = BitWriter(reservingCapacity: expectedBytes + expectedBytes / 16)
         fieldCount = values.count
         firstTime = time
         lastTime = time
@@ -141,12 +138,8 @@ struct ChunkEncoder {
         field.trailing = trailing
     }
 
-    /// Returns the chunk's bytes, copied into an array of exactly their size unless the buffer wastes
-    /// less than an eighth of its capacity.
+    /// Returns the chunk's bytes in an array of exactly their size.
     func seal() -> SealedChunk {
-        if writer.bytes.capacity - writer.bytes.count <= writer.bytes.count / 8 {
-            return SealedChunk(bytes: writer.bytes, count: count, firstTime: firstTime, lastTime: lastTime)
-        }
         let bytes = [UInt8](unsafeUninitializedCapacity: writer.bytes.count) { buffer, initialized in
             _ = buffer.initialize(from: writer.bytes)
             initialized = writer.bytes.count

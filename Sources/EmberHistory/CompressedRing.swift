@@ -65,11 +65,9 @@ public struct CompressedRing: Sendable {
 
         if open == nil || !open!.append(time: time, values: values) {
             let hints = open?.exponents ?? []
-            let expectedBytes = open?.byteCount ?? 0
             sealOpenChunk()
             open = ChunkEncoder(
-                time: time, values: values, layout: layout, maximumPoints: chunkPoints, exponentHints: hints,
-                expectedBytes: expectedBytes)
+                time: time, values: values, layout: layout, maximumPoints: chunkPoints, exponentHints: hints)
         }
         storedCount += 1
         dropOldChunks()
