@@ -17,6 +17,7 @@ final class Agent {
     let counters: CounterLedger
     let persistence: Persistence?
     private let windows: [TrailingWindow]
+    private var lastTrimNanoseconds: UInt64 = 0
 
     /// Builds the collectors and the history. With `persistence`, the saved tiers and counters are
     /// loaded first, so collectors start from the saved totals.
@@ -58,6 +59,10 @@ final class Agent {
             collectors: snapshot.collectors)
         history.publish(published)
         persistence?.saveIfDue(history: history, ledger: counters, nowNanoseconds: snapshot.monotonicNanoseconds)
+        if snapshot.monotonicNanoseconds &- lastTrimNanoseconds >= UInt64(FreeMemory.intervalSeconds * 1e9) {
+            lastTrimNanoseconds = snapshot.monotonicNanoseconds
+            FreeMemory.releaseInBackground()
+        }
         return published
     }
 

@@ -41,7 +41,9 @@ enum HistoryBenchmarkCommand {
         }
         print(report.text())
         // Freed memory that malloc keeps for reuse counts as resident; trimming shows how much that is.
-        _ = releaseFreeMemory(0)
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
         print("resident after malloc_trim: \(ProcessStatus.format(ProcessStatus.kibibytes("VmRSS"))) "
             + "(anonymous \(ProcessStatus.format(ProcessStatus.kibibytes("RssAnon"))))")
         agent.history.withHistory { history in
@@ -85,10 +87,6 @@ enum HistoryBenchmarkCommand {
         }
     }
 }
-
-/// glibc's `malloc_trim`, which the Glibc module does not export.
-@_silgen_name("malloc_trim")
-private func releaseFreeMemory(_ pad: Int) -> Int32
 
 /// Feeds synthetic snapshots shaped like a real one into a history.
 private struct SyntheticFeeder {
