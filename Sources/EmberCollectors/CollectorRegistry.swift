@@ -67,7 +67,7 @@ public enum CollectorRegistry {
         CollectorDefinition(
             name: "mmc",
             summary: "SD cards and eMMC devices from /sys/bus/mmc/devices, with the eMMC life time estimate and "
-                + "pre-end-of-life state."
+                + "pre-end-of-life state, and their host's error counts from debugfs (root only)."
         ) { MMCCollector(context: $0) },
         CollectorDefinition(
             name: "storage_errors",

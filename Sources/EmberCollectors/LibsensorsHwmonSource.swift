@@ -31,8 +31,8 @@ final class LibsensorsHwmonSource: HwmonSource {
 
 /// The mapping of libsensors' chips and features onto the sysfs readings, as pure functions.
 enum LibsensorsOverlay {
-    /// Sensor types libsensors models as features; a sensor of these types that libsensors does
-    /// not list was dropped by an `ignore` statement.
+    /// Sensor types libsensors models as features. A sensor of these types whose files libsensors
+    /// reads but that it does not list was dropped by an `ignore` statement.
     static let libsensorsTypes: Set<String> = [
         "in", "fan", "temp", "power", "energy", "curr", "humidity", "cpu", "intrusion", "beep_enable",
     ]
@@ -87,8 +87,26 @@ enum LibsensorsOverlay {
         // NOTE: libsensors also leaves out a sensor whose files it does not recognise (one with no
         // `_input`, say), which this treats as ignored too.
         for (sensor, values) in reading.sensors where libsensorsTypes.contains(values.type) && !listed.contains(sensor) {
-            reading.sensors[sensor] = nil
+            let seenByLibsensors = values.values.values.contains {
+                isReadByLibsensors($0.path, chipPath: chip.path, sensorType: values.type)
+            }
+            if seenByLibsensors {
+                reading.sensors[sensor] = nil
+            }
         }
+    }
+
+    /// Returns whether libsensors reads the attribute file at `path`. libsensors 3.6 reads only
+    /// the chip's own directory (`hwmonN`, or `hwmonN/device` for drivers that keep their files
+    /// there) and only names with a sensor number. The sysfs reader, like node_exporter, also reads
+    /// the other directory and turns a bare `temp` (a thermal zone's own file) into `temp0`, and
+    /// a sensor libsensors never saw cannot have been dropped by an `ignore` statement.
+    static func isReadByLibsensors(_ path: String, chipPath: String, sensorType: String) -> Bool {
+        guard path.hasPrefix(chipPath + "/") else { return false }
+
+        let fileName = path.dropFirst(chipPath.count + 1)
+        guard !fileName.contains("/"), fileName.hasPrefix(sensorType) else { return false }
+        return fileName.dropFirst(sensorType.count).first?.isNumber ?? false
     }
 
     private static func apply(

@@ -1,7 +1,8 @@
 import EmberCore
 
 /// Exports each card on the MMC bus (`/sys/bus/mmc/devices/mmc0:0001`): an info series for every
-/// card, and for eMMC devices the JEDEC health report (life time estimation and pre-EOL state).
+/// card, for eMMC devices the JEDEC health report (life time estimation and pre-EOL state), and the
+/// error counts of the card's host from debugfs.
 ///
 /// An SD card has no `life_time` or `pre_eol_info`, so it gets only the info series. An SDIO card
 /// (such as a Wi-Fi module) has no `name`, `manfid`, `oemid` or `serial`, so those labels are empty.
@@ -28,6 +29,12 @@ public final class MMCCollector: Collector {
         "eMMC pre-end-of-life state (JEDEC): 1 normal, 2 warning (80 % of reserved blocks used), 3 urgent.",
         labels: ["device"])
 
+    static let hostErrors = MetricDescriptor(
+        "ember_mmc_host_errors_total",
+        "Errors the card's MMC host controller counted, by kind (debugfs mmcN/err_stats, root only). "
+            + "A write to err_stats resets them.",
+        type: .counter, labels: ["device", "kind"])
+
     public init(context: CollectorContext) {
         reader = context.reader
         absence = AbsenceLog(logger: context.logger)
@@ -40,6 +47,7 @@ public final class MMCCollector: Collector {
             collectInfo(directory, device: device, into: &sink)
             collectLifeTime(directory, device: device, into: &sink)
             collectPreEOL(directory, device: device, into: &sink)
+            collectHostErrors(device: device, into: &sink)
         }
     }
 
@@ -57,6 +65,24 @@ public final class MMCCollector: Collector {
         // An eMMC's boot partitions are disks of their own (`mmcblk0boot0`) and sort after the user area.
         labels.append(blocks.first ?? "")
         sink.add(Self.info, 1, labelValues: labels)
+    }
+
+    /// Adds the error counts of the card's host (`mmc0` for `mmc0:0001`). The MMC core keeps them
+    /// per host, and a host serves one card, so they are exported under the card's name.
+    ///
+    /// NOTE: only host drivers that count errors fill the file, as SDHCI does, and the others print zeros.
+    private func collectHostErrors(device: String, into sink: inout MetricSink) {
+        let path = reader.roots.debug(device.prefix { $0 != ":" } + "/err_stats")
+        do {
+            for entry in try MMCHealth.parseErrorStats(try reader.table(path), path: path) {
+                sink.add(Self.hostErrors, Double(entry.count), device, entry.kind)
+            }
+        } catch let error as FileError where error.isNotFound {
+            // Kernels before the file existed, and systems without debugfs mounted.
+            absence.noteAbsent(path)
+        } catch {
+            sink.record(error, grantedBy: "root")
+        }
     }
 
     private func collectLifeTime(_ directory: String, device: String, into sink: inout MetricSink) {

@@ -38,6 +38,61 @@ public enum MMCHealth {
         return Double(code) / 10
     }
 
+    /// Label values for the descriptions the MMC core prints in `err_stats`
+    /// (drivers/mmc/core/debugfs.c). ``errorKind(_:)`` derives the label of any other description.
+    static let errorKinds: [String: String] = [
+        "Command Timeout Occurred": "command_timeout", "Command CRC Errors Occurred": "command_crc",
+        "Data Timeout Occurred": "data_timeout", "Data CRC Errors Occurred": "data_crc",
+        "Auto-Cmd Error Occurred": "auto_command", "ADMA Error Occurred": "adma", "Tuning Error Occurred": "tuning",
+        "CMDQ RED Errors": "cmdq_red", "CMDQ GCE Errors": "cmdq_gce", "CMDQ ICCE Errors": "cmdq_icce",
+        "Request Timedout": "request_timeout", "CMDQ Request Timedout": "cmdq_request_timeout",
+        "ICE Config Errors": "ice_config", "Controller Timedout errors": "controller_timeout",
+        "Unexpected IRQ errors": "unexpected_irq",
+    ]
+
+    /// Parses the MMC host's `err_stats` debugfs file, one `# <description>:\t <count>` line per
+    /// kind of error, into counts by kind label.
+    ///
+    /// The kernel prints each count with `%d`, so a count of 2^31 or more reads negative and is
+    /// taken modulo 2^32. Throws ``ParseError`` on any other line, because a file that does not
+    /// parse entirely may be truncated.
+    public static func parseErrorStats(_ text: String, path: String) throws(ParseError) -> [(kind: String, count: UInt64)] {
+        var counts: [(kind: String, count: UInt64)] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            guard line.hasPrefix("# "), let colon = line.lastIndex(of: ":"),
+                  let printed = Int64(SysfsClass.trimSpace(String(line[line.index(after: colon)...]))),
+                  printed >= Int64(Int32.min), printed <= Int64(UInt32.max)
+            else {
+                throw ParseError(path: path, expected: "lines such as \"# Data CRC Errors Occurred:\\t 0\"",
+                                 content: String(line))
+            }
+            let description = String(line[line.index(line.startIndex, offsetBy: 2)..<colon])
+            let count = printed < 0 ? UInt64(printed + (1 << 32)) : UInt64(printed)
+            counts.append((errorKind(description), count))
+        }
+        guard !counts.isEmpty else {
+            throw ParseError(path: path, expected: "lines such as \"# Data CRC Errors Occurred:\\t 0\"", content: text)
+        }
+        return counts
+    }
+
+    /// Returns the label of an `err_stats` description: the listed one, else the description in
+    /// lower case with each run of other characters replaced by `_`.
+    static func errorKind(_ description: String) -> String {
+        if let known = errorKinds[description] {
+            return known
+        }
+        var label = ""
+        for character in description.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber {
+                label.append(character)
+            } else if !label.isEmpty, !label.hasSuffix("_") {
+                label.append("_")
+            }
+        }
+        return label.hasSuffix("_") ? String(label.dropLast()) : label
+    }
+
     /// Parses `0x1f`, `0x1F` or `1f`.
     private static func hexByte(_ field: Substring) -> UInt8? {
         let digits = field.hasPrefix("0x") || field.hasPrefix("0X") ? field.dropFirst(2) : field

@@ -94,10 +94,13 @@ enum NVMeSmartFamilies {
         sink.add(enduranceGroupWarning, Double(log.enduranceGroupCriticalWarningSummary), device)
     }
 
-    /// Adds the composite temperature and each implemented sensor; a sensor reading 0 K is not
-    /// implemented by the drive and is left out.
+    /// Adds the composite temperature and each implemented sensor. A sensor reading 0 K is not
+    /// implemented by the drive and is left out. The composite field is mandatory, so 0 K there
+    /// is a controller that reports no reading, and it is left out too rather than shown as -273.15 °C.
     private static func exportTemperatures(_ log: NVMeSmartLog, device: String, into sink: inout MetricSink) {
-        sink.add(temperature, celsius(log.compositeTemperatureKelvin), device, "composite")
+        if log.compositeTemperatureKelvin != 0 {
+            sink.add(temperature, celsius(log.compositeTemperatureKelvin), device, "composite")
+        }
         for (index, kelvin) in log.temperatureSensorsKelvin.enumerated() where kelvin != 0 {
             sink.add(temperature, celsius(kelvin), device, String(index + 1))
         }

@@ -30,6 +30,8 @@ final class NVMeSmartPoller {
     }
 
     static let logIdentifier: UInt8 = 0x02
+    /// The kernel allows NVMe admin passthrough commands only to callers with this capability.
+    static let requiredPrivilege = "CAP_SYS_ADMIN"
 
     private let channel: any NVMeAdminChannel
     private let clock: any Clock
@@ -86,7 +88,7 @@ final class NVMeSmartPoller {
         case .log(let log):
             NVMeSmartFamilies.export(log, device: device, into: &sink)
         case .denied(let error):
-            sink.record(error)
+            sink.record(error, grantedBy: Self.requiredPrivilege)
         case .failed, .absent:
             break
         }

@@ -59,9 +59,11 @@ final class SysfsPCIDevices {
         if device.link.isEmpty, !Self.linkFiles.contains(where: { reader.exists(path + "/" + $0) }) {
             device.link = readLinkFromConfig(address, path: path, configDenied: &configDenied, sink: &sink)
         }
-        if device.isBridge, device.link.isActive == nil, let hasChildren = hasChildFunctions(path) {
-            // sysfs has no link-active attribute, but a bridge with nothing below it has no link.
-            device.link.isActive = hasChildren ? nil : false
+        if device.isBridge, device.link.isActive != true, let hasChildren = hasChildFunctions(path) {
+            // sysfs has no link-active attribute. A bridge with nothing below it has no link, and one
+            // with a function below it has an active link even when Link Status reads inactive, as
+            // in QEMU 7.2 (see DumpPCIDevices).
+            device.link.isActive = hasChildren
         }
 
         device.aer = readAER(path, sink: &sink)
@@ -117,8 +119,8 @@ final class SysfsPCIDevices {
         }
         func width(_ name: String, _ sink: inout MetricSink) -> Int? {
             reader.readOrRecord(path + "/" + name, into: &sink) { file in
-                Int(try SysfsClass.parseInteger(try reader.string(file), path: file))
-            }
+                try PCIeLinkDecoding.parseWidth(try reader.string(file), path: file)
+            } ?? nil
         }
         return PCIeLink(
             currentSpeed: speed("current_link_speed", &sink), currentWidth: width("current_link_width", &sink),
@@ -165,7 +167,8 @@ final class SysfsPCIDevices {
     private func recordDenied(_ configPath: String, configDenied: inout Bool, sink: inout MetricSink) {
         guard !configDenied else { return }
         configDenied = true
-        sink.record(FileError(operation: "read beyond 64 bytes of", path: configPath, code: EACCES))
+        sink.record(FileError(operation: "read beyond 64 bytes of", path: configPath, code: EACCES),
+                    grantedBy: "CAP_SYS_ADMIN")
     }
 
     private func readAER(_ path: String, sink: inout MetricSink) -> [AERDeviceReport] {
@@ -184,15 +187,35 @@ struct DumpPCIDevices {
     let libpci: LibPCIAccess
 
     func read(into sink: inout MetricSink) throws -> [PCIDeviceReading] {
-        try libpci.scan().map { address in
+        var secondaryBuses: [PCIAddress: Int] = [:]
+        var devices = try libpci.scan().map { address in
             var device = PCIDeviceReading(address: address)
             // A dump made with `lspci -x` holds only 64 bytes, enough for the IDs but not the link.
             let config = sink.attempt { try libpci.readConfig(address, offset: 0, length: 64) }
             device.identity = config.flatMap(PCIeLinkDecoding.identity(fromConfig:))
+            if device.isBridge, let config {
+                secondaryBuses[address] = Int(config[0x19])
+            }
             if let full = try? libpci.readConfig(address, offset: 0, length: 256) {
                 device.link = PCIeLinkDecoding.link(fromConfig: full) ?? PCIeLink()
             }
             return device
+        }
+
+        Self.markLinksWithChildrenActive(&devices, secondaryBuses: secondaryBuses)
+        return devices
+    }
+
+    /// Marks the link of a bridge with a function on its secondary bus (config byte 0x19) as
+    /// active, because the function was enumerated through that link. QEMU 7.2's root ports report Data Link
+    /// Layer Link Active clear for a device present at boot, which would hide their downgrade.
+    static func markLinksWithChildrenActive(_ devices: inout [PCIDeviceReading], secondaryBuses: [PCIAddress: Int]) {
+        let occupiedBuses = Set(devices.map { [$0.address.domain, $0.address.bus] })
+        for index in devices.indices where devices[index].link.isActive == false {
+            guard let bus = secondaryBuses[devices[index].address] else { continue }
+            if occupiedBuses.contains([devices[index].address.domain, bus]) {
+                devices[index].link.isActive = true
+            }
         }
     }
 }

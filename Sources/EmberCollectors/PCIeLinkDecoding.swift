@@ -17,6 +17,17 @@ enum PCIeLinkDecoding {
         return speed
     }
 
+    /// The width the kernel prints in `max_link_width` when the Link Capabilities register reads 0
+    /// (`PCIE_LNK_WIDTH_UNKNOWN`), as for QEMU 7.2's virtio devices.
+    static let unknownWidth: Int64 = 0xFF
+
+    /// Parses `current_link_width` or `max_link_width`, the lane count in decimal. Returns nil for
+    /// the kernel's unknown width, 255, which is not a lane count.
+    static func parseWidth(_ text: String, path: String) throws -> Int? {
+        let width = try SysfsClass.parseInteger(text, path: path)
+        return width == unknownWidth ? nil : Int(width)
+    }
+
     /// Transfer rates in GT/s by the 4-bit speed code of the Link Capabilities and Link Status
     /// registers (PCI Express Base Specification: 1 = 2.5 GT/s through 6 = 64 GT/s).
     static let speedByCode: [UInt32: Double] = [1: 2.5, 2: 5, 3: 8, 4: 16, 5: 32, 6: 64]
@@ -54,9 +65,11 @@ enum PCIeLinkDecoding {
         // Data Link Layer Link Active (Link Status bit 13) is valid only when Link Capabilities
         // bit 20 is set, as root and downstream ports set it.
         let reportsActive = capabilities & (1 << 20) != 0
+        // A Maximum Link Width of 0 is reserved, and reads so when the register is not implemented.
+        let maxWidth = Int((capabilities >> 4) & 0x3F)
         return PCIeLink(
             currentSpeed: speedByCode[status & 0xF], currentWidth: Int((status >> 4) & 0x3F),
-            maxSpeed: speedByCode[capabilities & 0xF], maxWidth: Int((capabilities >> 4) & 0x3F),
+            maxSpeed: speedByCode[capabilities & 0xF], maxWidth: maxWidth == 0 ? nil : maxWidth,
             isActive: reportsActive ? status & (1 << 13) != 0 : nil)
     }
 

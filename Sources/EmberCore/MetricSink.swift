@@ -30,6 +30,17 @@ public struct MetricSink {
         errors.append(error)
     }
 
+    /// Records a permission error together with the privilege that grants access (`CAP_SYS_ADMIN`),
+    /// which the agent logs once so the operator knows what to change. Any other error is recorded
+    /// as by ``record(_:)``.
+    public mutating func record(_ error: any Error, grantedBy privilege: String) {
+        if let fileError = error as? FileError, fileError.isPermissionDenied {
+            unavailableSources.append(UnavailableSource(path: fileError.path, error: fileError, grantedBy: privilege))
+            return
+        }
+        record(error)
+    }
+
     /// Runs `read` and records its error instead of throwing; returns nil when it failed.
     public mutating func attempt<Value>(_ read: () throws -> Value) -> Value? {
         do {
@@ -45,4 +56,12 @@ public struct MetricSink {
 public struct UnavailableSource: Sendable, Hashable {
     public let path: String
     public let error: FileError
+    /// The privilege that grants access, such as `CAP_SYS_ADMIN`, or nil when the collector named none.
+    public let grantedBy: String?
+
+    public init(path: String, error: FileError, grantedBy: String? = nil) {
+        self.path = path
+        self.error = error
+        self.grantedBy = grantedBy
+    }
 }

@@ -96,6 +96,15 @@ final class EnergyAccumulatorTests: XCTestCase {
         XCTAssertEqual(energy.totals[series], 1.5)
     }
 
+    func testNegativePowerNeverCountsDown() {
+        var energy = EnergyAccumulator(startingAt: [series: 10])
+        energy.add(series, watts: -3, atNanoseconds: 0)
+        energy.endRun()
+
+        XCTAssertEqual(energy.add(series, watts: -1, atNanoseconds: 1_000_000_000), 0)
+        XCTAssertEqual(energy.totals[series], 10)
+    }
+
     func testRunWithoutReadingEndsSegment() {
         var energy = EnergyAccumulator(startingAt: [series: 10])
         energy.add(series, watts: 2, atNanoseconds: 0)

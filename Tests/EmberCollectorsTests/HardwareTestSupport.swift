@@ -15,8 +15,11 @@ final class HardwareTree {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// Every root lies inside the temporary tree, so no test reaches a real device node under `/dev`.
-    var roots: SourceRoots { SourceRoots(sysfs: root + "/sys", procfs: root + "/proc", devfs: root + "/dev") }
+    /// Every root lies inside the temporary tree, so no test reaches a real device node under `/dev`
+    /// or a real debugfs file; debugfs is `sys/kernel/debug`, as in the fixture trees.
+    var roots: SourceRoots {
+        SourceRoots(sysfs: root + "/sys", procfs: root + "/proc", debugfs: root + "/sys/kernel/debug", devfs: root + "/dev")
+    }
 
     /// Returns the absolute path of `relative` under `sys/`.
     func path(_ relative: String) -> String { root + "/sys/" + relative }

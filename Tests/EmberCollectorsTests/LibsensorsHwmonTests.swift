@@ -22,23 +22,36 @@ private enum SimulatedLibsensors {
         return code << 8 | (isFlag ? 0x80 : 0)
     }
 
+    /// Builds the chips as libsensors 3.6 reads them: from `hwmonN/` when it has a `name` file,
+    /// else from `hwmonN/device/`, and only files named with a sensor number (`temp1_input`), so
+    /// never the bare `temp` of a thermal zone device that the sysfs reader exports as `temp0`.
     static func chips(for readings: [HwmonChipReading], classPath: String) -> [LibsensorsChip] {
         readings.map { reading in
+            let directory = classPath + "/" + reading.directoryName
+            let hasName = FileManager.default.fileExists(atPath: directory + "/name")
             var chip = LibsensorsChip(
                 prefix: reading.name ?? "", busType: 4, busNumber: 0, address: 0,
-                path: classPath + "/" + reading.directoryName)
+                path: hasName ? directory : directory + "/device")
             for (sensor, values) in reading.sensors.sorted(by: { $0.key < $1.key }) {
-                guard featureCodes[values.type] != nil else { continue }
-                chip.features.append(feature(sensor, values))
+                guard featureCodes[values.type] != nil,
+                      let feature = feature(sensor, values, chipPath: chip.path)
+                else { continue }
+                chip.features.append(feature)
             }
             return chip
         }
     }
 
-    /// Builds a feature whose values are the files' values, divided as libsensors divides them.
-    static func feature(_ sensor: String, _ values: HwmonSensorReading) -> LibsensorsFeature {
-        var feature = LibsensorsFeature(name: sensor, label: values.values["label"]?.text ?? sensor)
-        for (property, value) in values.values.sorted(by: { $0.key < $1.key }) {
+    /// Builds a feature whose values are the files' values, divided as libsensors divides them;
+    /// nil when libsensors would see none of the sensor's files.
+    static func feature(_ sensor: String, _ values: HwmonSensorReading, chipPath: String) -> LibsensorsFeature? {
+        let visible = values.values.filter {
+            LibsensorsOverlay.isReadByLibsensors($0.value.path, chipPath: chipPath, sensorType: values.type)
+        }
+        guard !visible.isEmpty else { return nil }
+
+        var feature = LibsensorsFeature(name: sensor, label: visible["label"]?.text ?? sensor)
+        for (property, value) in visible.sorted(by: { $0.key < $1.key }) {
             guard let type = subfeatureType(sensorType: values.type, property: property),
                   let raw = Double(value.text)
             else { continue }
@@ -66,7 +79,7 @@ final class LibsensorsOverlayTests: XCTestCase {
     private func reading(_ directory: String, name: String, input: String) -> HwmonChipReading {
         var chip = HwmonChipReading(directoryName: directory, label: cleanHwmonName(name), name: name)
         chip.sensors["temp1"] = HwmonSensorReading(
-            type: "temp", values: ["input": HwmonAttributeValue(text: input, path: "/x/temp1_input")])
+            type: "temp", values: ["input": HwmonAttributeValue(text: input, path: "\(classPath)/\(directory)/temp1_input")])
         return chip
     }
 
@@ -149,7 +162,7 @@ final class LibsensorsOverlayTests: XCTestCase {
     func testIgnoredSensorDisappears() throws {
         var readings = [reading("hwmon1", name: "nct6779", input: "30000")]
         readings[0].sensors["temp2"] = HwmonSensorReading(
-            type: "temp", values: ["input": HwmonAttributeValue(text: "-128000", path: "/x/temp2_input")])
+            type: "temp", values: ["input": HwmonAttributeValue(text: "-128000", path: classPath + "/hwmon1/temp2_input")])
         readings[0].sensors["pwm1"] = HwmonSensorReading(
             type: "pwm", values: ["": HwmonAttributeValue(text: "128", path: "/x/pwm1")])
 
@@ -160,6 +173,32 @@ final class LibsensorsOverlayTests: XCTestCase {
         XCTAssertEqual(names, ["node_hwmon_chip_names{chip=\"nct6779\",chip_name=\"nct6779\"}",
                                "node_hwmon_temp_celsius{chip=\"nct6779\",sensor=\"temp1\"}",
                                "node_hwmon_pwm{chip=\"nct6779\",sensor=\"pwm1\"}"])
+    }
+
+    /// A thermal zone's own `temp` file is in `hwmonN/device/`, which libsensors does not read, so
+    /// the `temp0` that the sysfs reader makes of it was not dropped by an `ignore` statement.
+    func testSensorLibsensorsCannotSeeStays() throws {
+        var readings = [reading("hwmon0", name: "acpitz", input: "40000")]
+        readings[0].sensors["temp0"] = HwmonSensorReading(
+            type: "temp", values: ["": HwmonAttributeValue(text: "40000", path: classPath + "/hwmon0/device/temp")])
+
+        let sink = try runHwmon(FixedChipsSource(readings: readings, chips: [chip("hwmon0", celsius: 40)],
+                                                 classPath: classPath))
+
+        let values = HardwareHarness.values(sink)
+        XCTAssertEqual(values["node_hwmon_temp_celsius{chip=\"acpitz\",sensor=\"temp0\"}"], 40)
+        XCTAssertEqual(values["node_hwmon_temp_celsius{chip=\"acpitz\",sensor=\"temp1\"}"], 40)
+    }
+
+    func testLibsensorsReadsOnlyNumberedChipFiles() {
+        let chipPath = classPath + "/hwmon0"
+        XCTAssertTrue(LibsensorsOverlay.isReadByLibsensors(chipPath + "/temp1_input", chipPath: chipPath, sensorType: "temp"))
+        XCTAssertTrue(LibsensorsOverlay.isReadByLibsensors(chipPath + "/in0_input", chipPath: chipPath, sensorType: "in"))
+        XCTAssertFalse(LibsensorsOverlay.isReadByLibsensors(chipPath + "/device/temp1_input", chipPath: chipPath,
+                                                            sensorType: "temp"))
+        XCTAssertFalse(LibsensorsOverlay.isReadByLibsensors(chipPath + "/temp", chipPath: chipPath, sensorType: "temp"))
+        XCTAssertFalse(LibsensorsOverlay.isReadByLibsensors(classPath + "/hwmon01/temp1_input", chipPath: chipPath,
+                                                            sensorType: "temp"))
     }
 
     func testComputedValueAndLabelAreExported() throws {

@@ -194,10 +194,136 @@ final class MMCCollectorTests: XCTestCase {
         XCTAssertEqual(values[#"ember_mmc_pre_eol_level{device="mmc0:0001"}"#], 3)
     }
 
+    /// The Orange Pi 5 Plus trees: an eMMC with `life_time` `0x01 0x02` and `pre_eol_info` `0x02`,
+    /// and an SD card without either file.
+    func testFixtureTreeHealth() throws {
+        for tree in ["rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"] {
+            let sink = try HardwareHarness.run({ MMCCollector(context: $0) }, roots: Fixtures.roots(tree))
+            let values = HardwareHarness.values(sink)
+
+            XCTAssertEqual(values[#"ember_mmc_life_time_level{device="mmc0:0001",estimate="A"}"#], 1, tree)
+            XCTAssertEqual(values[#"ember_mmc_life_time_level{device="mmc0:0001",estimate="B"}"#], 2, tree)
+            XCTAssertEqual(values[#"ember_mmc_pre_eol_level{device="mmc0:0001"}"#], 2, tree)
+            let cardFamilies = Set(sink.samples.filter { $0.labelValues[0] == "mmc1:aaaa" }.map(\.descriptor.name))
+            XCTAssertFalse(cardFamilies.contains("ember_mmc_life_time_level"), tree)
+            XCTAssertFalse(cardFamilies.contains("ember_mmc_pre_eol_level"), tree)
+            XCTAssertTrue(cardFamilies.contains("ember_mmc_info"), tree)
+            XCTAssertTrue(sink.errors.isEmpty, "\(tree): \(sink.errors)")
+        }
+    }
+
     func testParseLifeTimeAcceptsUppercase() throws {
         let codes = try MMCHealth.parseLifeTime("0X0A 0x0B", path: "life_time")
 
         XCTAssertEqual(codes.typeA, 10)
         XCTAssertEqual(codes.typeB, 11)
+    }
+}
+
+/// The host error counts from debugfs `mmcN/err_stats`.
+final class MMCHostErrorTests: XCTestCase {
+    private let errorStats = "kernel/debug/mmc0/err_stats"
+
+    private func run(_ tree: HardwareTree, fileSystem: any FileSystem = SystemFileSystem()) throws -> MetricSink {
+        try HardwareHarness.run({ MMCCollector(context: $0) }, roots: tree.roots, fileSystem: fileSystem)
+    }
+
+    /// Builds an eMMC at `mmc0:0001` whose host printed `lines`, and an SD card whose host has no file.
+    private func makeTree(errorStats lines: String) throws -> HardwareTree {
+        let tree = try HardwareTree()
+        try tree.write("bus/mmc/devices/mmc0:0001/type", "MMC\n")
+        try tree.write("bus/mmc/devices/mmc1:aaaa/type", "SD\n")
+        try tree.write(errorStats, lines)
+        return tree
+    }
+
+    private func errorValues(_ sink: MetricSink) -> [String: Double] {
+        HardwareHarness.values(sink).filter { $0.key.hasPrefix("ember_mmc_host_errors_total") }
+    }
+
+    private func key(_ kind: String, device: String = "mmc0:0001") -> String {
+        #"ember_mmc_host_errors_total{device=""# + device + #"",kind=""# + kind + #""}"#
+    }
+
+    func testCountsByKind() throws {
+        let tree = try makeTree(errorStats: "# Command Timeout Occurred:\t 0\n# Data CRC Errors Occurred:\t 3\n"
+            + "# Request Timedout:\t 1\n# Unexpected IRQ errors:\t 0\n")
+
+        let sink = try run(tree)
+
+        XCTAssertEqual(errorValues(sink), [
+            key("command_timeout"): 0, key("data_crc"): 3, key("request_timeout"): 1, key("unexpected_irq"): 0,
+        ])
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+        XCTAssertTrue(sink.unavailableSources.isEmpty)
+    }
+
+    func testNegativeCountIsUnsigned() throws {
+        let tree = try makeTree(errorStats: "# Data CRC Errors Occurred:\t -2147483648\n# ADMA Error Occurred:\t -1\n")
+
+        let values = errorValues(try run(tree))
+
+        XCTAssertEqual(values[key("data_crc")], 2_147_483_648)
+        XCTAssertEqual(values[key("adma")], 4_294_967_295)
+    }
+
+    func testMalformedFileIsParseError() throws {
+        for content in ["# Data CRC Errors Occurred:\t three\n", "Data CRC Errors Occurred 3\n", "\n",
+                        "# Data CRC Errors Occurred:\t 3\n# Tuning Error Occurred:\t\n"] {
+            let tree = try makeTree(errorStats: content)
+            try tree.write("bus/mmc/devices/mmc0:0001/pre_eol_info", "0x01\n")
+
+            let sink = try run(tree)
+
+            XCTAssertTrue(errorValues(sink).isEmpty, content)
+            XCTAssertEqual(HardwareHarness.errorPaths(sink), [tree.path(errorStats)], content)
+            XCTAssertEqual(HardwareHarness.values(sink)[#"ember_mmc_pre_eol_level{device="mmc0:0001"}"#], 1, content)
+        }
+    }
+
+    func testReadErrorsOmitOnlyHostErrors() throws {
+        for code in [EIO, EINVAL, EAGAIN, ENODATA] {
+            let tree = try makeTree(errorStats: "# Data CRC Errors Occurred:\t 3\n")
+            let fileSystem = FaultInjectingFileSystem()
+            fileSystem.inject(code, at: tree.path(errorStats))
+
+            let sink = try run(tree, fileSystem: fileSystem)
+
+            XCTAssertTrue(errorValues(sink).isEmpty, Errno.name(of: code))
+            XCTAssertEqual(HardwareHarness.errorCodes(sink), [code])
+            XCTAssertEqual(sink.samples.filter { $0.descriptor.name == "ember_mmc_info" }.count, 2)
+        }
+    }
+
+    func testPermissionDeniedNeedsRoot() throws {
+        let tree = try makeTree(errorStats: "# Data CRC Errors Occurred:\t 3\n")
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EACCES, at: tree.path(errorStats))
+
+        let sink = try run(tree, fileSystem: fileSystem)
+
+        XCTAssertEqual(sink.unavailableSources.map(\.path), [tree.path(errorStats)])
+        XCTAssertEqual(sink.unavailableSources.first?.grantedBy, "root")
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
+
+    func testUnknownDescriptionBecomesLabel() {
+        XCTAssertEqual(MMCHealth.errorKind("Data CRC Errors Occurred"), "data_crc")
+        XCTAssertEqual(MMCHealth.errorKind("Fancy New-Error  (count)"), "fancy_new_error_count")
+    }
+
+    func testFixtureTrees() throws {
+        let mainline = try HardwareHarness.run({ MMCCollector(context: $0) },
+                                               roots: Fixtures.roots("rk3588/opi5plus-mainline"))
+        let values = errorValues(mainline)
+        XCTAssertEqual(values.count, 30, "15 kinds for each of the two hosts")
+        XCTAssertEqual(values[key("data_crc")], 3)
+        XCTAssertEqual(values[key("request_timeout")], 1)
+        XCTAssertEqual(values[key("data_crc", device: "mmc1:aaaa")], 0)
+        XCTAssertTrue(mainline.errors.isEmpty, "\(mainline.errors)")
+
+        let vendor = try HardwareHarness.run({ MMCCollector(context: $0) }, roots: Fixtures.roots("rk3588/opi5plus-v5.10"))
+        XCTAssertTrue(errorValues(vendor).isEmpty, "the 5.10 kernel has no err_stats")
+        XCTAssertTrue(vendor.errors.isEmpty, "\(vendor.errors)")
     }
 }

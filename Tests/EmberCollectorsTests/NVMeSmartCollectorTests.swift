@@ -162,6 +162,19 @@ final class NVMeSmartCollectorTests: XCTestCase {
         ])
     }
 
+    func testCompositeOfZeroKelvinIsOmitted() throws {
+        var page = try nvmeSmartPage("smart-log-wd-black-sn770m.bin")
+        page[1] = 0
+        page[2] = 0
+        channel.responses[devicePath] = .success(page)
+
+        let values = smartValues(try update(try makeCollector()))
+
+        XCTAssertNil(values[#"ember_nvme_temperature_celsius{device="nvme0",sensor="composite"}"#])
+        XCTAssertEqual(values[#"ember_nvme_temperature_celsius{device="nvme0",sensor="1"}"#], 49.85)
+        XCTAssertNotNil(values[#"ember_nvme_power_cycles_total{device="nvme0"}"#], "the rest of the log stays")
+    }
+
     func testPermissionDeniedKeepsInfo() throws {
         channel.responses[devicePath] = .failure(
             FileError(operation: "ioctl NVME_IOCTL_ADMIN_CMD", path: devicePath, code: EACCES))
@@ -208,7 +221,9 @@ final class NVMeSmartCollectorTests: XCTestCase {
             XCTAssertEqual(value("ember_collector_success", ["nvme"]), 1)
             XCTAssertEqual(snapshot.samples.filter { $0.descriptor.name == "node_nvme_info" }.count, 1)
         }
-        XCTAssertEqual(log.lines(containing: "source not readable by this user").count, 1)
+        let denied = log.lines(containing: "source not readable by this user")
+        XCTAssertEqual(denied.count, 1)
+        XCTAssertTrue(denied.first?.contains("needs=CAP_SYS_ADMIN") ?? false, "\(denied)")
         XCTAssertEqual(channel.requests.count, 1)
     }
 

@@ -48,6 +48,32 @@ final class PCIeParsingTests: XCTestCase {
         }
     }
 
+    func testLinkWidthFormats() throws {
+        XCTAssertEqual(try PCIeLinkDecoding.parseWidth("4\n", path: "p"), 4)
+        XCTAssertEqual(try PCIeLinkDecoding.parseWidth("0\n", path: "p"), 0, "a link that is down")
+        XCTAssertNil(try PCIeLinkDecoding.parseWidth("255\n", path: "p"), "PCIE_LNK_WIDTH_UNKNOWN")
+        for invalid in ["", "x4", "four"] {
+            XCTAssertThrowsError(try PCIeLinkDecoding.parseWidth(invalid, path: "p"), invalid)
+        }
+    }
+
+    /// QEMU 7.2's virtio devices have a PCI Express capability whose Link Capabilities read 0.
+    func testConfigWithZeroLinkCapabilities() {
+        var config = [UInt8](repeating: 0, count: 256)
+        config[0x06] = 0x10
+        config[0x34] = 0x40
+        config[0x40] = 0x10
+        config[0x52] = 0x11
+
+        let link = PCIeLinkDecoding.link(fromConfig: config)
+
+        XCTAssertEqual(link?.currentSpeed, 2.5)
+        XCTAssertEqual(link?.currentWidth, 1)
+        XCTAssertNil(link?.maxSpeed)
+        XCTAssertNil(link?.maxWidth)
+        XCTAssertNil(link?.isDowngraded)
+    }
+
     func testAERFileParses() throws {
         let report = try AERDeviceReport.parse(
             "RxErr 2\nBadTLP 1\nTOTAL_ERR_COR 3\n", severity: .correctable, path: "p")
@@ -140,6 +166,15 @@ final class PCIeDumpTests: XCTestCase {
         XCTAssertEqual(values["ember_pcie_link_max_width_lanes" + labels], 4)
     }
 
+    func testLinkActiveClearWithDeviceBelow() throws {
+        let values = HardwareHarness.values(try runPCIe(dump: "link-active-clear.lspci"))
+
+        XCTAssertEqual(values["ember_pcie_link_downgraded{address=\"0000:00:00.0\"}"], 1, "the drive answers below")
+        XCTAssertEqual(values["ember_pcie_link_downgraded{address=\"0000:01:00.0\"}"], 1)
+        XCTAssertEqual(values["ember_pcie_link_max_speed_transfers_per_second{address=\"0000:00:00.0\"}"], 8e9)
+        XCTAssertEqual(values["ember_pcie_link_speed_transfers_per_second{address=\"0000:00:00.0\"}"], 2.5e9)
+    }
+
     func testUnknownIDsFallBackToHex() throws {
         let sink = try runPCIe(dump: "unknown-ids.lspci")
 
@@ -202,6 +237,30 @@ final class PCIeSysfsTests: XCTestCase {
         XCTAssertEqual(values["ember_pcie_link_max_width_lanes{address=\"0000:01:00.0\"}"], 4)
     }
 
+    /// The kernel prints 255 and `Unknown` when the Link Capabilities register reads 0, as a
+    /// virtio-net device in QEMU 7.2 does; neither is a value.
+    func testUnknownLinkCapabilityIsOmitted() throws {
+        let tree = try HardwareTree()
+        let directory = "bus/pci/devices/0000:03:00.0/"
+        try tree.write(directory + "vendor", "0x1af4\n")
+        try tree.write(directory + "device", "0x1041\n")
+        try tree.write(directory + "class", "0x020000\n")
+        try tree.write(directory + "current_link_speed", "2.5 GT/s PCIe\n")
+        try tree.write(directory + "current_link_width", "1\n")
+        try tree.write(directory + "max_link_speed", "Unknown\n")
+        try tree.write(directory + "max_link_width", "255\n")
+
+        let sink = try runPCIe(roots: tree.roots)
+
+        let values = HardwareHarness.values(sink)
+        XCTAssertEqual(values["ember_pcie_link_speed_transfers_per_second{address=\"0000:03:00.0\"}"], 2.5e9)
+        XCTAssertEqual(values["ember_pcie_link_width_lanes{address=\"0000:03:00.0\"}"], 1)
+        XCTAssertNil(values["ember_pcie_link_max_speed_transfers_per_second{address=\"0000:03:00.0\"}"])
+        XCTAssertNil(values["ember_pcie_link_max_width_lanes{address=\"0000:03:00.0\"}"])
+        XCTAssertNil(values["ember_pcie_link_downgraded{address=\"0000:03:00.0\"}"])
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
     /// The dump and the v6.1 tree describe the same board, so sysfs and configuration space agree.
     func testDumpAndTreeLinksAgree() throws {
         let fromTree = HardwareHarness.values(try runPCIe(roots: Fixtures.roots("rk3588/opi5plus-v6.1")))
@@ -247,6 +306,7 @@ final class PCIeSysfsTests: XCTestCase {
         XCTAssertEqual(first.unavailableSources.map(\.path), [tree.path("bus/pci/devices/0000:01:00.0/config")])
         XCTAssertEqual(sink.unavailableSources.map(\.path), [tree.path("bus/pci/devices/0000:01:00.0/config")],
                        "every run reports the source, from the remembered outcome")
+        XCTAssertEqual(sink.unavailableSources.first?.grantedBy, "CAP_SYS_ADMIN")
         XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
         XCTAssertNotNil(info(sink, "0000:02:00.0"), "identity still comes from sysfs")
         XCTAssertFalse(sink.samples.contains { $0.descriptor.name.hasPrefix("ember_pcie_link") })

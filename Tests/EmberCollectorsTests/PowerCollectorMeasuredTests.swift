@@ -42,6 +42,51 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "ina226_hwmon1/power1", "hwmon"), 1)
     }
 
+    func testAttributesInDeviceDirectory() throws {
+        // Drivers on the older hwmon API, such as acpi_power_meter, keep attributes in device/.
+        let tree = try HardwareTree()
+        try tree.write("devices/platform/power_meter.0/power1_average", "25000000\n")
+        try tree.write("devices/platform/power_meter.0/energy1_input", "1000000\n")
+        try tree.write("class/hwmon/hwmon0/name", "power_meter\n")
+        try tree.link("class/hwmon/hwmon0/device", to: tree.path("devices/platform/power_meter.0"))
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        XCTAssertEqual(powerWatts(sink, "platform_power_meter_0/power1", "hwmon"), 25)
+        XCTAssertEqual(
+            value(sink, "ember_energy_joules_total", ["domain": "platform_power_meter_0/energy1", "source": "hwmon"]),
+            0, "a counter's first reading")
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
+    func testNegativePowerIsMagnitude() throws {
+        // A bidirectional meter reads negative power while current flows backwards.
+        let tree = try HardwareTree()
+        try tree.write("class/hwmon/hwmon0/name", "ina238\n")
+        try tree.write("class/hwmon/hwmon0/power1_input", "-2500000\n")
+        let harness = try PowerHarness(roots: tree.roots)
+
+        let sink = try harness.runTwice { _ in }
+
+        XCTAssertEqual(powerWatts(sink, "ina238/power1", "hwmon"), 2.5)
+        XCTAssertEqual(value(sink, "ember_energy_joules_total", ["domain": "ina238/power1"]), 2.5, "2.5 W for 1 s")
+    }
+
+    func testDeviceNameFileKeepsHwmonName() throws {
+        // An I2C client directory has a `name` file of its own; the rails follow hwmonN/name.
+        let tree = try HardwareTree()
+        try tree.write("devices/i2c-1/1-0040/name", "acme-monitor\n")
+        try tree.write("class/hwmon/hwmon0/name", "ina3221\n")
+        try tree.write("class/hwmon/hwmon0/in1_input", "12000\n")
+        try tree.write("class/hwmon/hwmon0/curr1_input", "500\n")
+        try tree.link("class/hwmon/hwmon0/device", to: tree.path("devices/i2c-1/1-0040"))
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        // 12000 mV × 500 mA = 6 W.
+        XCTAssertEqual(powerWatts(sink, "i2c_1_1_0040/power1", "hwmon")!, 6, accuracy: 1e-12)
+    }
+
     func testEnergyCountersGivePowerFromSecondRun() throws {
         let harness = try PowerHarness(roots: sensors)
         let rapl = sensors.sys("class/powercap/intel-rapl:0/energy_uj")
@@ -61,6 +106,25 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         XCTAssertEqual(
             value(second, "ember_energy_joules_total", ["domain": "package-0", "source": "rapl"])!, 1.32885,
             accuracy: 1e-9)
+    }
+
+    func testCounterDecreaseWithoutRangeIsReset() throws {
+        let harness = try PowerHarness(roots: sensors)
+        let zone = sensors.sys("class/powercap/intel-rapl:0/")
+        harness.fileSystem.faults[zone + "max_energy_range_uj"] = ENOENT
+
+        let reset = try harness.runTwice { files in
+            files.files[zone + "energy_uj"] = "1000000\n"
+        }
+        harness.clock.advance(seconds: 1)
+        harness.fileSystem.files[zone + "energy_uj"] = "1500000\n"
+        let resumed = try harness.run()
+
+        let series = ["domain": "package-0", "source": "rapl"]
+        XCTAssertNil(powerWatts(reset, "package-0", "rapl"), "a reset gives no power, never a negative one")
+        XCTAssertEqual(value(reset, "ember_energy_joules_total", series), 0, "a reset adds nothing")
+        XCTAssertEqual(powerWatts(resumed, "package-0", "rapl")!, 0.5, accuracy: 1e-9, "0.5 J over 1 s")
+        XCTAssertEqual(value(resumed, "ember_energy_joules_total", series)!, 0.5, accuracy: 1e-9)
     }
 
     func testPowerIsIntegratedByTrapezoid() throws {
@@ -160,6 +224,45 @@ final class PowerCollectorMeasuredTests: XCTestCase {
                 sample.descriptor.name == "ember_power_watts" && sample.labelValues[1] != "model"
             }
             XCTAssertTrue(measured.isEmpty, "\(tree) has no power sensor")
+        }
+    }
+
+    func testUSBChargerWithoutPDIsMeasured() throws {
+        let tree = try HardwareTree()
+        try tree.write("class/power_supply/axp20x-usb/type", "USB\n")
+        try tree.write("class/power_supply/axp20x-usb/usb_type", "[DCP] SDP CDP\n")
+        try tree.write("class/power_supply/axp20x-usb/voltage_now", "5000000\n")
+        try tree.write("class/power_supply/axp20x-usb/current_now", "900000\n")
+        try tree.write("class/power_supply/gpio-charger/type", "USB\n")
+        try tree.write("class/power_supply/gpio-charger/online", "1\n")
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        // 5 V × 0.9 A.
+        XCTAssertEqual(powerWatts(sink, "axp20x-usb", "power_supply")!, 4.5, accuracy: 1e-12)
+        XCTAssertNil(value(sink, "ember_usb_pd_contract_volts", ["power_supply": "axp20x-usb"]))
+        XCTAssertNil(powerWatts(sink, "gpio-charger", "power_supply"), "a charger that reports only online")
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
+    func testPowerDeliveryPortsAreContracts() throws {
+        let tree = try HardwareTree()
+        let ports = [
+            ("ucsi-source-psy-USBC000:001", "[C] PD PD_PPS"), ("cros-usbpd-charger-0", "SDP DCP C [PD_DRP]"),
+        ]
+        for (supply, usbTypes) in ports {
+            try tree.write("class/power_supply/\(supply)/type", "USB\n")
+            try tree.write("class/power_supply/\(supply)/usb_type", usbTypes + "\n")
+            try tree.write("class/power_supply/\(supply)/voltage_now", "15000000\n")
+            try tree.write("class/power_supply/\(supply)/current_now", "3000000\n")
+        }
+
+        let sink = try PowerHarness(roots: tree.roots).run()
+
+        for (supply, _) in ports {
+            XCTAssertNil(powerWatts(sink, supply, "power_supply"), supply)
+            XCTAssertEqual(value(sink, "ember_usb_pd_contract_volts", ["power_supply": supply]), 15, supply)
+            XCTAssertEqual(value(sink, "ember_usb_pd_contract_amperes", ["power_supply": supply]), 3, supply)
         }
     }
 

@@ -93,6 +93,25 @@ final class PowerCollectorModelTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "cpu_policy4", "model")!, 0.44785416, accuracy: 1e-9)
     }
 
+    func testOfflineClusterLeavesBoardComplete() throws {
+        // With cpu6 and cpu7 offline the kernel keeps policy6 but answers EBUSY for its attributes.
+        let harness = try PowerHarness(roots: roots)
+        let policy6 = roots.sys("devices/system/cpu/cpufreq/policy6/")
+        for file in ["affected_cpus", "related_cpus", "scaling_cur_freq", "stats/time_in_state"] {
+            harness.fileSystem.faults[policy6 + file] = EBUSY
+        }
+        harness.fileSystem.faults[roots.sys("class/regulator/regulator.2/microvolts")] = ENOENT
+
+        let sink = try runBusyInterval(harness) { text in
+            text.split(separator: "\n").filter { !$0.hasPrefix("cpu6 ") && !$0.hasPrefix("cpu7 ") }
+                .joined(separator: "\n") + "\n"
+        }
+
+        XCTAssertNil(powerWatts(sink, "cpu_policy6", "model"))
+        XCTAssertEqual(powerWatts(sink, "board", "model")!, 1.34356248 + 0.370386, accuracy: 1e-9)
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
     func testRegulatorVoltageWinsOverOPP() throws {
         let harness = try PowerHarness(roots: roots)
 
@@ -238,6 +257,63 @@ final class PowerCollectorFitTests: XCTestCase {
         XCTAssertEqual(harness.collector.counterState.boardCorrectionWatts, 0.75, accuracy: 1e-12)
     }
 
+    func testBoardEstimateNeverBelowZero() throws {
+        let tree = try makeTree()
+        try tree.write("class/power_supply/BAT0/power_now", "50000\n")
+        let options = [
+            "collector.power.board-input": "BAT0", "collector.power.board-static-watts": "0.4",
+            "collector.power.fit-rate": "1",
+        ]
+        let harness = try PowerHarness(roots: tree.roots, options: options)
+        var sinks = try runThreeTimes(harness, tree)
+        // An idle interval: idle ticks advance, busy ticks do not.
+        try "cpu0 200 0 0 200 0 0 0 0\n".write(toFile: tree.root + "/proc/stat", atomically: true, encoding: .utf8)
+        sinks.append(try harness.run())
+
+        // Run 2 fits the correction to 0.05 − 0.5 = −0.45 W; run 3 keeps it. The idle run's
+        // 0.4 W static term minus 0.45 W would be −0.05 W, so the estimate stops at 0 W.
+        XCTAssertEqual(value(sinks[2], "ember_power_model_correction_watts")!, -0.45, accuracy: 1e-12)
+        XCTAssertEqual(powerWatts(sinks[3], "cpu_policy0", "model"), 0)
+        XCTAssertEqual(powerWatts(sinks[3], "board", "model"), 0)
+        XCTAssertEqual(value(sinks[3], "ember_power_model_error_watts")!, -0.05, accuracy: 1e-12)
+    }
+
+    func testMisspeltBoardInputIsLoggedOnce() throws {
+        let tree = try makeTree()
+        let harness = try PowerHarness(roots: tree.roots, options: ["collector.power.board-input": "BAT9"])
+
+        let sinks = try runThreeTimes(harness, tree)
+
+        let warnings = harness.log.lines(containing: "no measured power series has the domain")
+        XCTAssertEqual(warnings.count, 1, "\(harness.log.lines)")
+        XCTAssertTrue(warnings[0].contains("domain=BAT9"), warnings[0])
+        XCTAssertTrue(warnings[0].contains("measured_domains=BAT0"), warnings[0])
+        XCTAssertNil(value(sinks[2], "ember_power_model_error_watts"))
+    }
+
+    func testFoundBoardInputLogsNothing() throws {
+        let tree = try makeTree()
+        let harness = try PowerHarness(roots: tree.roots, options: ["collector.power.board-input": "BAT0"])
+
+        _ = try runThreeTimes(harness, tree)
+
+        XCTAssertEqual(harness.log.lines(containing: "no measured power series").count, 0)
+    }
+
+    func testUnknownStaticDomainIsLoggedOnce() throws {
+        let tree = try makeTree()
+        let options = ["collector.power.domain-static-watts": "cpu_policy0=0.2,cpu_policy9=0.3,gpu=0.1,npu=1"]
+        let harness = try PowerHarness(roots: tree.roots, options: options)
+
+        let sinks = try runThreeTimes(harness, tree)
+
+        let warnings = harness.log.lines(containing: "domains that the model does not estimate")
+        XCTAssertEqual(warnings.count, 1, "\(harness.log.lines)")
+        XCTAssertTrue(warnings[0].contains("domains=cpu_policy9,npu"), warnings[0])
+        XCTAssertTrue(warnings[0].contains("cpu_domains=cpu_policy0"), warnings[0])
+        XCTAssertEqual(powerWatts(sinks[2], "cpu_policy0", "model")!, 0.1 + 0.2, accuracy: 1e-12)
+    }
+
     func testCPUSupplyPhandleFindsRegulator() throws {
         let tree = try makeTree()
         try tree.write("firmware/devicetree/base/cpus/cpu@0/cpu-supply", bytes: [0, 0, 0, 5])
@@ -348,6 +424,28 @@ final class KernelEnergyModelTests: XCTestCase {
         let sink = try runHalfBusy(roots)
 
         XCTAssertEqual(powerWatts(sink, "cpu_policy0", "model")!, 0.125, accuracy: 1e-12)
+        withExtendedLifetime(tree) {}
+    }
+
+    func testDeniedDebugfsIsReportedEachRun() throws {
+        let (tree, roots) = try makeTree(release: "6.1.43\n", power: "250000\n")
+        let harness = try PowerHarness(roots: roots)
+        let directory = roots.debug("energy_model/cpu0")
+        harness.fileSystem.faults[directory] = EACCES
+        harness.fileSystem.files[roots.proc("stat")] = "cpu0 100 0 0 100 0 0 0 0\n"
+
+        var sinks: [MetricSink] = []
+        for run in 1...3 {
+            harness.fileSystem.files[roots.proc("stat")] = "cpu0 \(100 + run * 50) 0 0 \(100 + run * 50) 0 0 0 0\n"
+            harness.clock.advance(seconds: 1)
+            sinks.append(try harness.run())
+        }
+
+        for (run, sink) in sinks.enumerated().dropFirst() {
+            XCTAssertEqual(sink.unavailableSources.map(\.path), [directory], "run \(run + 1)")
+            XCTAssertTrue(sink.errors.isEmpty, "run \(run + 1): \(sink.errors)")
+            XCTAssertNil(powerWatts(sink, "cpu_policy0", "model"), "run \(run + 1)")
+        }
         withExtendedLifetime(tree) {}
     }
 

@@ -2,9 +2,12 @@
 # The test command: installs what the tests need, runs the unit and fixture tests (swift test),
 # then the checks against real components with the release binary:
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
-#   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree;
+#   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree,
+#     with the alert rules loaded: every rule evaluates, and the mainline tree's faults fire alerts;
 #   - 30 SIGKILLs of `ember serve` during state saves, each restart loading a complete state;
-#   - the command-line contract (help, version, exit codes).
+#   - the command-line contract (help, version, exit codes);
+#   - the alert rules and the Grafana dashboard (check-monitoring.py: families exist in METRICS.md,
+#     `promtool check rules`, `promtool test rules`).
 # Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,6 +27,9 @@ check() {  # check NAME COMMAND...
         echo "FAIL $name"
     fi
 }
+
+echo "== alert rules and dashboard"
+check "alert rules and dashboard" python3 Tests/scripts/check-monitoring.py
 
 echo "== swift test"
 if ! swift build --build-tests; then
@@ -71,7 +77,8 @@ check "prometheus scrape: rk3588 mainline" bash Tests/scripts/prometheus-scrape.
     cpu=node_cpu_seconds_total cpufreq=node_cpu_scaling_frequency_hertz \
     thermal_zone=node_thermal_zone_temp hwmon=node_hwmon_temp_celsius \
     netclass=node_network_up netdev=node_network_receive_bytes_total bonding=node_bonding_slaves \
-    powersupplyclass=node_power_supply_online nvme=node_nvme_info
+    powersupplyclass=node_power_supply_online nvme=node_nvme_info \
+    alert=FilesystemForcedReadOnly alert=EmmcPreEolWarning
 
 echo "== crash safety"
 check "crash test: 30 SIGKILLs during state saves" bash Tests/scripts/crash-test.sh "$ember" 30

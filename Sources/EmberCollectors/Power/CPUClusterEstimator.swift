@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import EmberCore
 
 /// Estimates the dynamic power of each CPU cluster (cpufreq policy) between two samples.
@@ -17,7 +22,8 @@ struct CPUClusterEstimator {
     private var facts: CPUDeviceTreeFacts?
     /// OPP tables by policy; a stored nil means the policy has none, so it is not looked up again.
     private var tables: [String: OperatingPointTable?] = [:]
-    /// Kernel energy models by policy, read once; a stored nil means debugfs has none.
+    /// Kernel energy models by policy, read once unless permission was denied; a stored nil means
+    /// debugfs has none.
     private var energyModels: [String: [EnergyModelState]?] = [:]
     private var regulators: RegulatorVoltages
     private var previousTimes: [String: CPUTimes] = [:]
@@ -36,6 +42,8 @@ struct CPUClusterEstimator {
     struct Estimate {
         var clusters: [DomainEstimate] = []
         var complete = false
+        /// The domain of every cpufreq policy, with or without an estimate.
+        var policyDomains: [String] = []
     }
 
     mutating func estimate(sink: inout MetricSink) -> Estimate {
@@ -47,13 +55,41 @@ struct CPUClusterEstimator {
         }
 
         var results: [DomainEstimate] = []
+        var inactive = 0
         for policy in policies {
             let directory = root + "/" + policy
-            if let estimate = clusterWatts(policy, directory: directory, facts: facts, busy: busy, sink: &sink) {
+            guard let online = readOnlineCPUs(directory, sink: &sink) else {
+                inactive += 1
+                continue
+            }
+            if let estimate = clusterWatts(
+                policy, directory: directory, online: online, facts: facts, busy: busy, sink: &sink) {
                 results.append(DomainEstimate(domain: "cpu_" + policy, watts: estimate.watts, method: estimate.method))
             }
         }
-        return Estimate(clusters: results, complete: !policies.isEmpty && results.count == policies.count)
+        let complete = !policies.isEmpty && results.count + inactive == policies.count
+        return Estimate(clusters: results, complete: complete, policyDomains: policies.map { "cpu_" + $0 })
+    }
+
+    /// Reads the policy's online CPUs from `affected_cpus`. Returns nil for an inactive policy,
+    /// and an empty list when the file is absent or the read failed (recorded), so that the
+    /// cluster falls back to `related_cpus`.
+    ///
+    /// When every CPU of a cluster is offline, the kernel keeps the policy directory but reading
+    /// its attributes fails with EBUSY. Such a cluster draws no dynamic power and gets no series,
+    /// and the board estimate is complete without it.
+    private func readOnlineCPUs(_ directory: String, sink: inout MetricSink) -> [Int]? {
+        let path = directory + "/affected_cpus"
+        do {
+            return CpufreqParser.parseList(try reader.string(path)).compactMap { Int($0) }
+        } catch let error as FileError where error.code == EBUSY {
+            return nil
+        } catch let error as FileError where error.isNotFound {
+            return []
+        } catch {
+            sink.record(error)
+            return []
+        }
     }
 
     private mutating func loadFacts(sink: inout MetricSink) -> CPUDeviceTreeFacts? {
@@ -86,7 +122,8 @@ struct CPUClusterEstimator {
     /// Returns the cluster's dynamic power from C × V² × f, or from the kernel's energy model
     /// when the device tree lacks C or V; nil when an input is missing.
     private mutating func clusterWatts(
-        _ policy: String, directory: String, facts: CPUDeviceTreeFacts, busy: [Int: Double], sink: inout MetricSink
+        _ policy: String, directory: String, online: [Int], facts: CPUDeviceTreeFacts, busy: [Int: Double],
+        sink: inout MetricSink
     ) -> (watts: Double, method: EstimateMethod)? {
         let mix = readFrequencyMix(policy, directory: directory, sink: &sink)
         guard let related = readCPUList(directory + "/related_cpus", sink: &sink),
@@ -95,7 +132,7 @@ struct CPUClusterEstimator {
 
         // Offline CPUs stay in related_cpus but leave affected_cpus and /proc/stat, and draw no
         // dynamic power, so only the online ones are summed.
-        let online = readCPUList(directory + "/affected_cpus", sink: &sink) ?? related
+        let online = online.isEmpty ? related : online
         let fractions = online.compactMap { busy[$0] }
         guard fractions.count == online.count else { return nil }
         let busyCores = fractions.reduce(0, +)
@@ -148,10 +185,18 @@ struct CPUClusterEstimator {
 
     private mutating func energyModelStates(_ policy: String, firstCPU: Int, sink: inout MetricSink)
         -> [EnergyModelState]? {
-        if energyModels[policy] == nil {
-            energyModels[policy] = .some(KernelEnergyModel(reader: reader).states(firstCPU: firstCPU, sink: &sink))
+        if let cached = energyModels[policy] {
+            return cached
         }
-        return energyModels[policy] ?? nil
+
+        // debugfs is root-only. A denied read is not cached, so each run reports the source as
+        // unavailable again instead of only the first.
+        let deniedBefore = sink.unavailableSources.count
+        let states = KernelEnergyModel(reader: reader).states(firstCPU: firstCPU, sink: &sink)
+        if states != nil || sink.unavailableSources.count == deniedBefore {
+            energyModels[policy] = .some(states)
+        }
+        return states
     }
 
     /// Returns the policy's frequency mix since the last run from `time_in_state` when there is

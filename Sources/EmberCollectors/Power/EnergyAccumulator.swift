@@ -59,10 +59,12 @@ public struct EnergyAccumulator: Sendable {
         let previous = lastReadings[series]
         lastReadings[series] = LastReading(watts: watts, nanoseconds: nanoseconds)
 
+        // Negative power adds nothing, so the total never decreases. The power sources give
+        // magnitudes, so this only guards against a caller that does not.
         var joules = 0.0
         if let previous, nanoseconds > previous.nanoseconds {
             let seconds = Double(nanoseconds - previous.nanoseconds) / 1e9
-            joules = (previous.watts + watts) / 2 * seconds
+            joules = max(0, (previous.watts + watts) / 2 * seconds)
         }
         totals[series, default: 0] += joules
         return joules

@@ -4,6 +4,10 @@ import EmberCore
 /// counters (µJ), bus voltage × current on current-sense chips without a power attribute, and
 /// the Raspberry Pi's under-voltage alarm.
 ///
+/// Attributes are read from `hwmonN/` and from `hwmonN/device/`, where drivers on the older
+/// registration API (such as `acpi_power_meter`) keep them. A file in `device/` wins, as in the
+/// hwmon collector.
+///
 /// Each series' domain is `<chip>/<channel>`, with the chip named as node_exporter names it
 /// (`i2c_1_1_0040` from the device path, or the `name` file without a device link) and made
 /// unique as the hwmon collector makes it, so it joins `node_hwmon_*`.
@@ -15,13 +19,15 @@ struct HwmonPowerReader {
         var alarms: [UndervoltageAlarm] = []
     }
 
-    /// One hwmon directory's file names, `name` and chip label before collisions are resolved.
+    /// One hwmon directory's attribute paths, `name` and chip label before collisions are resolved.
     private struct Chip {
-        let directory: String
         let directoryName: String
-        let files: [String]
+        /// Full paths by file name, from `hwmonN/` and `hwmonN/device/`.
+        let paths: [String: String]
         let name: String?
         let label: String
+
+        var files: [String] { Array(paths.keys) }
     }
 
     func read(sink: inout MetricSink) -> Result {
@@ -38,51 +44,62 @@ struct HwmonPowerReader {
     }
 
     private func readChip(_ directory: String, directoryName: String, sink: inout MetricSink) -> Chip? {
-        guard let files = sink.attempt({ try reader.entries(directory) }) else { return nil }
-        let name = files.contains("name")
-            ? reader.readOrRecord(directory + "/name", into: &sink, reader.string).map(SysfsClass.trimSpace) : nil
+        guard let own = attributePaths(directory, sink: &sink) else { return nil }
+        var paths = own
+        let device = directory + "/device"
+        if reader.fileSystem.fileKind(device) == .directory {
+            paths.merge(attributePaths(device, sink: &sink) ?? [:]) { _, inDevice in inDevice }
+        }
+
+        // The chip's `name` is the hwmon one: an I2C device directory has a `name` file of its own.
+        let name = own["name"].flatMap { path in
+            reader.readOrRecord(path, into: &sink, reader.string).map(SysfsClass.trimSpace)
+        }
         guard let label = HwmonChipLabel.derive(
-            resolvedDevice: try? reader.fileSystem.resolvePath(directory + "/device"), nameFile: name,
+            resolvedDevice: try? reader.fileSystem.resolvePath(device), nameFile: name,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         else { return nil }
-        return Chip(directory: directory, directoryName: directoryName, files: files, name: name, label: label)
+        return Chip(directoryName: directoryName, paths: paths, name: name, label: label)
+    }
+
+    /// Returns the paths of the files in `directory` by name, or nil when listing it failed (recorded).
+    private func attributePaths(_ directory: String, sink: inout MetricSink) -> [String: String]? {
+        guard let files = sink.attempt({ try reader.entries(directory) }) else { return nil }
+        return Dictionary(files.map { ($0, directory + "/" + $0) }) { first, _ in first }
     }
 
     private func readSensors(_ chip: Chip, label: String, into result: inout Result, sink: inout MetricSink) {
-        let present = Set(chip.files)
-        let directory = chip.directory
-        if chip.name == "rpi_volt", present.contains("in0_lcrit_alarm"),
-           let value = reader.readOrRecord(directory + "/in0_lcrit_alarm", into: &sink, reader.integer) {
+        if chip.name == "rpi_volt", let path = chip.paths["in0_lcrit_alarm"],
+           let value = reader.readOrRecord(path, into: &sink, reader.integer) {
             result.alarms.append(UndervoltageAlarm(chip: label, active: value != 0))
         }
-        result.readings += powerReadings(directory, chip: label, files: chip.files, sink: &sink)
-        result.readings += energyReadings(directory, chip: label, files: chip.files, sink: &sink)
+        result.readings += powerReadings(chip, label: label, sink: &sink)
+        result.readings += energyReadings(chip, label: label, sink: &sink)
         if let rails = chip.name.flatMap({ CurrentSenseChips.rails[$0] }) {
-            result.readings += railReadings(directory, chip: label, rails: rails, present: present, sink: &sink)
+            result.readings += railReadings(chip, label: label, rails: rails, sink: &sink)
         }
     }
 
     /// `powerN_input`, or `powerN_average` for a channel without `powerN_input`.
-    private func powerReadings(_ directory: String, chip: String, files: [String], sink: inout MetricSink)
-        -> [MeasuredReading] {
-        let present = Set(files)
+    private func powerReadings(_ chip: Chip, label: String, sink: inout MetricSink) -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
-        for channel in channels(files, type: "power", suffixes: ["_input", "_average"]) {
-            let file = present.contains(channel + "_input") ? channel + "_input" : channel + "_average"
-            if let microwatts = reader.readOrRecord(directory + "/" + file, into: &sink, reader.integer) {
-                readings.append(reading(chip, channel, .watts(Double(microwatts) / 1_000_000)))
+        for channel in channels(chip.files, type: "power", suffixes: ["_input", "_average"]) {
+            guard let path = chip.paths[channel + "_input"] ?? chip.paths[channel + "_average"] else { continue }
+            // The magnitude, as for rails and supplies: a bidirectional meter reads negative power
+            // while current flows backwards, and energy must not count down.
+            if let microwatts = reader.readOrRecord(path, into: &sink, reader.integer) {
+                readings.append(reading(label, channel, .watts(abs(Double(microwatts)) / 1_000_000)))
             }
         }
         return readings
     }
 
-    private func energyReadings(_ directory: String, chip: String, files: [String], sink: inout MetricSink)
-        -> [MeasuredReading] {
+    private func energyReadings(_ chip: Chip, label: String, sink: inout MetricSink) -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
-        for channel in channels(files, type: "energy", suffixes: ["_input"]) {
-            let path = directory + "/" + channel + "_input"
+        for channel in channels(chip.files, type: "energy", suffixes: ["_input"]) {
+            guard let path = chip.paths[channel + "_input"] else { continue }
             if let microjoules = reader.readOrRecord(path, into: &sink, reader.unsigned) {
-                readings.append(reading(chip, channel, .energyCounter(microjoules: microjoules, wrapsAt: nil)))
+                readings.append(reading(label, channel, .energyCounter(microjoules: microjoules, wrapsAt: nil)))
             }
         }
         return readings
@@ -90,20 +107,19 @@ struct HwmonPowerReader {
 
     /// Bus millivolts × milliamperes for each rail that has both and no power attribute of its own.
     private func railReadings(
-        _ directory: String, chip: String, rails: [CurrentSenseChips.Rail], present: Set<String>,
-        sink: inout MetricSink
+        _ chip: Chip, label: String, rails: [CurrentSenseChips.Rail], sink: inout MetricSink
     ) -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
         for rail in rails {
-            let files = [rail.voltage + "_input", rail.current + "_input"]
-            guard files.allSatisfy(present.contains),
-                  !present.contains(rail.power + "_input"), !present.contains(rail.power + "_average"),
-                  let millivolts = reader.readOrRecord(directory + "/" + files[0], into: &sink, reader.integer),
-                  let milliamperes = reader.readOrRecord(directory + "/" + files[1], into: &sink, reader.integer)
+            guard let voltagePath = chip.paths[rail.voltage + "_input"],
+                  let currentPath = chip.paths[rail.current + "_input"],
+                  chip.paths[rail.power + "_input"] == nil, chip.paths[rail.power + "_average"] == nil,
+                  let millivolts = reader.readOrRecord(voltagePath, into: &sink, reader.integer),
+                  let milliamperes = reader.readOrRecord(currentPath, into: &sink, reader.integer)
             else { continue }
             // mV × mA = µW; the magnitude, because a reversed shunt reads negative current.
             let watts = abs(Double(millivolts) * Double(milliamperes)) / 1_000_000
-            readings.append(reading(chip, rail.power, .watts(watts)))
+            readings.append(reading(label, rail.power, .watts(watts)))
         }
         return readings
     }

@@ -22,6 +22,10 @@ public final class PowerCollector: Collector {
     private var carbon: [PowerSeries: CarbonAccumulator]
     private var carbonIntensity: CarbonIntensitySource
     private var boardFit: StaticTermFit
+    /// Whether the configured board input and static-term domains were checked against the
+    /// series found, which happens once, so a misspelt domain is logged once.
+    private var boardInputChecked = false
+    private var staticDomainsChecked = false
 
     /// Throws ``CollectorOptionError`` for an invalid `--collector.power.*` value. `startingAt`
     /// seeds the energy and carbon totals and the fitted correction, such as persisted ones.
@@ -55,7 +59,9 @@ public final class PowerCollector: Collector {
         var joulesAdded: [PowerSeries: Double] = [:]
 
         var measuredBoard: (series: PowerSeries, watts: Double)?
-        for reading in readMeasured(sink: &sink) {
+        let readings = readMeasured(sink: &sink)
+        checkBoardInput(readings)
+        for reading in readings {
             guard let watts = powerWatts(reading, now: now, joulesAdded: &joulesAdded) else { continue }
             addPower(reading.series, watts: watts, now: now, joulesAdded: &joulesAdded, sink: &sink)
             if reading.series.domain == options.boardInput {
@@ -91,6 +97,20 @@ public final class PowerCollector: Collector {
                 value: .energyCounter(microjoules: zone.microjoules, wrapsAt: zone.wrapsAt))
         }
         return hwmon.readings + supplies.readings + rapl
+    }
+
+    /// Warns once when the first run has no measured series with the `--collector.power.board-input`
+    /// domain, because the model's error and fit would otherwise stay absent without a word.
+    private func checkBoardInput(_ readings: [MeasuredReading]) {
+        guard let domain = options.boardInput, !boardInputChecked else { return }
+        boardInputChecked = true
+        guard !readings.contains(where: { $0.series.domain == domain }) else { return }
+
+        let found = Set(readings.map(\.series.domain)).sorted().joined(separator: ",")
+        logger.warn(
+            "no measured power series has the domain of --\(PowerOptions.boardInputFlag)",
+            ("domain", domain), ("measured_domains", found.isEmpty ? "none" : found),
+            ("action", "the model's error and fit start once that series appears; pick a domain of ember_power_watts"))
     }
 
     /// Returns the reading's power in watts. An energy counter gives its increase over the
@@ -158,7 +178,8 @@ public final class PowerCollector: Collector {
         measuredBoard: (series: PowerSeries, watts: Double)?, now: UInt64,
         joulesAdded: inout [PowerSeries: Double], sink: inout MetricSink
     ) -> PowerSeries? {
-        let (domains, complete) = estimateDomains(sink: &sink)
+        let (domains, complete, cpuDomains) = estimateDomains(sink: &sink)
+        checkStaticDomains(cpuDomains: cpuDomains)
         var total = options.boardStaticWatts
         for estimate in domains {
             let series = PowerSeries(domain: estimate.domain, source: .model)
@@ -169,7 +190,9 @@ public final class PowerCollector: Collector {
         guard complete else { return nil }
 
         let board = PowerSeries(domain: "board", source: .model)
-        let estimate = total + boardFit.correctionWatts
+        // The fitted correction is negative where the model overestimates, and a sudden drop in
+        // load could then take the sum below 0 W, which no board draws.
+        let estimate = max(0, total + boardFit.correctionWatts)
         addPower(board, watts: estimate, now: now, joulesAdded: &joulesAdded, sink: &sink)
         if let measuredBoard {
             sink.add(PowerFamilies.modelError, estimate - measuredBoard.watts)
@@ -179,9 +202,27 @@ public final class PowerCollector: Collector {
         return board
     }
 
-    /// Returns each domain's estimate with its static term, in watts, and whether every CPU
-    /// cluster has one.
-    private func estimateDomains(sink: inout MetricSink) -> (domains: [DomainEstimate], complete: Bool) {
+    /// Warns once, when the cpufreq policies are first listed, about
+    /// `--collector.power.domain-static-watts` entries that name no model domain, because their
+    /// static power is then never added. Names starting with `gpu` are not checked, because the
+    /// GPU has an estimate only while its devfreq `load` has data.
+    private func checkStaticDomains(cpuDomains: [String]) {
+        guard !staticDomainsChecked, !cpuDomains.isEmpty else { return }
+        staticDomainsChecked = true
+        let unknown = options.domainStaticWatts.keys.filter { domain in
+            !domain.hasPrefix("gpu") && !cpuDomains.contains(domain)
+        }
+        guard !unknown.isEmpty else { return }
+
+        logger.warn(
+            "static power is set for domains that the model does not estimate, so it is never added",
+            ("domains", unknown.sorted().joined(separator: ",")), ("cpu_domains", cpuDomains.joined(separator: ",")))
+    }
+
+    /// Returns each domain's estimate with its static term, in watts, whether every CPU cluster
+    /// has one, and the domains of all CPU clusters.
+    private func estimateDomains(sink: inout MetricSink)
+        -> (domains: [DomainEstimate], complete: Bool, cpuDomains: [String]) {
         if compatible == nil {
             compatible = sink.attempt { try CPUDeviceTreeFacts.readStrings(
                 DeviceTreeReader(reader: reader), reader.roots.sys("firmware/devicetree/base/compatible")) }
@@ -191,7 +232,7 @@ public final class PowerCollector: Collector {
         for index in domains.indices {
             domains[index].watts += options.staticWatts(domain: domains[index].domain)
         }
-        return (domains, cpus.complete)
+        return (domains, cpus.complete, cpus.policyDomains)
     }
 
     // MARK: Energy and carbon

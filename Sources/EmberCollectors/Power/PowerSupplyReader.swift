@@ -1,11 +1,12 @@
 import EmberCore
 
-/// Reads `class/power_supply`: measured power of batteries and mains adapters, and the contract
-/// of USB Power Delivery ports.
+/// Reads `class/power_supply`: measured power of batteries, mains adapters and USB chargers, and
+/// the contract of USB Power Delivery ports.
 ///
-/// A tcpm supply (`tcpm-source-psy-*`, type `USB` with a `usb_type` list) reports the voltage and
-/// current its port negotiated, not a measurement. An Orange Pi 5 Plus reads 0 V and 0 A on it
-/// because that Type-C port is not its power input. So it is exported as a contract only.
+/// A Type-C port manager's supply (`tcpm-source-psy-*`, `ucsi-source-psy-*`, or any `USB` supply
+/// whose `usb_type` list offers PD) reports the voltage and current its port negotiated, not a
+/// measurement. An Orange Pi 5 Plus reads 0 V and 0 A on its tcpm supply because that Type-C port
+/// is not its power input. So such a supply is exported as a contract only.
 struct PowerSupplyReader {
     let reader: SourceReader
 
@@ -14,8 +15,13 @@ struct PowerSupplyReader {
         var contracts: [USBPowerDeliveryContract] = []
     }
 
-    /// Supply types whose `power_now`, `voltage_now` and `current_now` are measurements.
-    static let measuringTypes: Set<String> = ["Battery", "Mains"]
+    /// Supply types whose `power_now`, `voltage_now` and `current_now` are measurements, unless
+    /// the supply is a USB-PD port (``reportsContract(supply:type:usbTypes:)``). A `USB` charger
+    /// without PD reports what it measures, such as the AXP20x PMIC's VBUS voltage and current.
+    static let measuringTypes: Set<String> = ["Battery", "Mains", "USB"]
+
+    /// Name prefixes of the supplies that the tcpm and UCSI Type-C drivers register per port.
+    static let portManagerPrefixes = ["tcpm-source-psy-", "ucsi-source-psy-"]
 
     func read(sink: inout MetricSink) -> Result {
         let classPath = reader.roots.sys("class/power_supply")
@@ -30,7 +36,7 @@ struct PowerSupplyReader {
         guard let type = reader.readOrRecord(directory + "/type", into: &sink, reader.string) else { return }
         let usbTypes = sink.attempt { try reader.optionalString(directory + "/usb_type") } ?? nil
 
-        if supply.hasPrefix("tcpm-source-psy-") || (type == "USB" && usbTypes != nil) {
+        if PowerSupplyReader.reportsContract(supply: supply, type: type, usbTypes: usbTypes) {
             if let contract = readContract(supply, directory: directory, usbTypes: usbTypes ?? "", sink: &sink) {
                 result.contracts.append(contract)
             }
@@ -38,6 +44,19 @@ struct PowerSupplyReader {
                   let watts = readWatts(directory, sink: &sink) {
             let series = PowerSeries(domain: supply, source: .powerSupply)
             result.readings.append(MeasuredReading(series: series, value: .watts(watts)))
+        }
+    }
+
+    /// Returns whether the supply reports a negotiated USB-PD contract: a Type-C port manager's
+    /// supply, or a `USB` supply whose `usb_type` list has a PD entry (`PD`, `PD_DRP`, `PD_PPS`).
+    /// BC1.2 chargers list only `SDP`, `DCP`, `CDP` and the like.
+    static func reportsContract(supply: String, type: String, usbTypes: String?) -> Bool {
+        if portManagerPrefixes.contains(where: supply.hasPrefix) {
+            return true
+        }
+        guard type == "USB", let usbTypes else { return false }
+        return usbTypes.split(separator: " ").contains { entry in
+            entry.trimmingPrefix("[").hasPrefix("PD")
         }
     }
 

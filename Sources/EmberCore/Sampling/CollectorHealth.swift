@@ -29,9 +29,12 @@ final class CollectorHealth {
             log.warn("read error; the affected series are omitted", ("err", error.message))
         }
         for source in status.unavailableSources where loggedUnavailable.insert(source.path).inserted {
-            log.info(
-                "source not readable by this user; run with the needed privilege to read it",
-                ("path", source.path), ("err", source.error.errnoName))
+            let message = "source not readable by this user; run with the needed privilege to read it"
+            if let privilege = source.grantedBy {
+                log.info(message, ("path", source.path), ("err", source.error.errnoName), ("needs", privilege))
+            } else {
+                log.info(message, ("path", source.path), ("err", source.error.errnoName))
+            }
         }
     }
 

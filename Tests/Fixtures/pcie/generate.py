@@ -124,6 +124,17 @@ def empty_slot():
     ]
 
 
+def link_active_clear():
+    """A root port with DLActive- although an NVMe drive answers on its secondary bus, as QEMU 7.2's
+    root ports report it for a device present at boot: 8 GT/s x4 capable, trained at 2.5 GT/s x1."""
+    return [
+        ("0000:00:00.0", "PCI bridge: Rockchip Electronics Co., Ltd RK3588 (rev 01)",
+         config_space(ROCKCHIP_ROOT, True, (2.5, 1, 8, 4), 0x01, link_active=False)),
+        ("0000:01:00.0", "Non-Volatile memory controller: Sandisk Corp WD Blue SN570 NVMe SSD 1TB",
+         config_space(SANDISK_NVME, False, (2.5, 1, 8, 4))),
+    ]
+
+
 def unknown_ids():
     """IDs pci.ids does not list: vendor f00d, Rockchip device 9999, and base class 0x3f."""
     unknown_vendor = dict(vendor=0xF00D, device=0x0001, revision=0x00, class_code=0x3F0000)
@@ -152,7 +163,7 @@ def write_config_only_tree():
 
 def main():
     for name, functions in (("opi5plus", opi5plus()), ("downtrained", downtrained()), ("empty-slot", empty_slot()),
-                            ("unknown-ids", unknown_ids())):
+                            ("link-active-clear", link_active_clear()), ("unknown-ids", unknown_ids())):
         with open(os.path.join(HERE, name + ".lspci"), "w") as handle:
             handle.write(dump_text(functions))
     write_config_only_tree()
