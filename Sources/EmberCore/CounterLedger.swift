@@ -50,6 +50,17 @@ public final class CounterLedger: Sendable {
         return (saved.total, rebooted ? 0 : saved.raw)
     }
 
+    /// Returns the saved counters of one family, with the label values of each series, for a
+    /// collector that rebuilds its own accumulators at start.
+    public func restoredSeries(family: String) -> [(labelValues: [String], counter: SavedCounter)] {
+        let prefix = family + "\u{1}"
+        return restored.compactMap { key, counter in
+            guard key.hasPrefix(prefix) else { return nil }
+            let values = key.dropFirst(prefix.count).split(separator: "\u{1}", omittingEmptySubsequences: false)
+            return (values.map(String.init), counter)
+        }
+    }
+
     /// Records the newest state of an accumulated counter.
     public func update(_ seriesKey: String, total: UInt64, raw: UInt64) {
         let entry = SavedCounter(total: total, raw: raw, bootID: bootID)

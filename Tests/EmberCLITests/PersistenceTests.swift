@@ -27,8 +27,8 @@ final class PersistenceTests: XCTestCase {
                            logger: Logger(level: .debug, sink: log))
     }
 
-    private func agent(_ persistence: Persistence) throws -> Agent {
-        let roots = Fixtures.roots("rk3588/opi5plus-mainline")
+    private func agent(_ persistence: Persistence, fixture: String = "rk3588/opi5plus-mainline") throws -> Agent {
+        let roots = Fixtures.roots(fixture)
         let options = try EmberMain.options([
             "--path.sysfs=\(roots.sysfs)", "--path.procfs=\(roots.procfs)", "--path.debugfs=\(roots.debugfs)",
         ])
@@ -135,5 +135,22 @@ final class PersistenceTests: XCTestCase {
 
         XCTAssertFalse(FileManager.default.fileExists(atPath: hourFile), "no hour closed since the last save")
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/" + StateStore.fileName))
+    }
+
+    func testEnergyTotalsContinueAfterRestart() throws {
+        // node_exporter's tree has a battery that reports 5 W.
+        let first = try agent(try persistence(), fixture: "node-exporter")
+        _ = first.process(first.sampler.sampleOnce())
+        usleep(100_000)
+        let energy = first.process(first.sampler.sampleOnce()).samples.filter {
+            $0.descriptor.name == "ember_energy_joules_total"
+        }
+        let saved = try XCTUnwrap(energy.first { $0.value > 0 }, "two samples integrate some energy")
+        first.saveState()
+
+        let second = try agent(try persistence(), fixture: "node-exporter")
+        let restored = second.process(second.sampler.sampleOnce()).samples.first { $0.seriesKey == saved.seriesKey }
+
+        XCTAssertEqual(try XCTUnwrap(restored).value, saved.value, accuracy: 1e-6, "the first reading adds nothing")
     }
 }
