@@ -18,8 +18,10 @@ public struct HistoryConfiguration: Sendable {
 ///
 /// Tier buckets are numbered by wall-clock time, so they line up with calendar minutes and hours and
 /// survive a restart. The time of a sample, though, is the wall time of the first recorded snapshot
-/// (the anchor) plus the monotonic time elapsed since, so a wall-clock step during a run moves
-/// nothing. Not thread-safe: the agent wraps it in ``SharedHistory``.
+/// (the anchor) plus the monotonic time elapsed since, so a wall-clock step back during a run moves
+/// nothing. A step forward of more than ``forwardStepSeconds`` moves the anchor forward, because a
+/// board without a real-time clock starts with a wrong time until NTP sets it; times then jump
+/// ahead but never go back, so nothing is reordered. Not thread-safe: the agent wraps it in ``SharedHistory``.
 public final class History {
     public let configuration: HistoryConfiguration
     public let raw: RawHistory
@@ -31,6 +33,9 @@ public final class History {
     /// Family name → its metadata, from the newest snapshot that had the family. Families known
     /// only from the state file have label names but an empty help text.
     public private(set) var families: [String: MetricDescriptor] = [:]
+
+    /// A wall clock ahead of the anchored time by more than this has been set, not drifted.
+    public static let forwardStepSeconds = 60.0
 
     public init(_ configuration: HistoryConfiguration) {
         self.configuration = configuration
@@ -58,7 +63,7 @@ public final class History {
 
     /// Records `snapshot` in every tier.
     public func record(_ snapshot: Snapshot) {
-        if anchor == nil {
+        if anchor == nil || snapshot.wallTime - anchoredSeconds(snapshot.monotonicNanoseconds) > History.forwardStepSeconds {
             anchor = (snapshot.wallTime, snapshot.monotonicNanoseconds)
         }
         // Building a key allocates, so each is built once for all tiers.

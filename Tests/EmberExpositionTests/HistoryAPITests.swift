@@ -152,6 +152,8 @@ final class HistoryAPITests: XCTestCase {
             (query([("series", temperatureID), ("from", "yesterday")]), "invalid parameter from \"yesterday\""),
             (query([("series", temperatureID), ("to", "2027-13-01T00:00:00Z")]), "invalid parameter to"),
             (query([("series", temperatureID), ("from", "20"), ("to", "10")]), "from is after to"),
+            (query([("series", temperatureID), ("from", "-1e300")]), "between 1970-01-01 and 9999-12-31"),
+            (query([("series", temperatureID), ("to", "1e300")]), "invalid parameter to"),
             (query([("series", #"node_thermal_zone_temp{zone="0"}"#)]), "has the labels [type, zone]"),
             (query([("series", temperatureID), ("step", "60")]), "unknown parameter step"),
             ("/api/v1/query?series=a&series=b", "parameter series is given more than once"),

@@ -106,6 +106,23 @@ final class HistoryTierTests: XCTestCase {
         XCTAssertEqual(stored.map(\.0), [100, 101])
     }
 
+    func testHistoryFollowsWallClockStepForward() throws {
+        let history = History(HistoryConfiguration())
+        let descriptor = MetricDescriptor("node_thermal_zone_temp", "t", labels: ["zone"], windowUnit: "celsius")
+        let sample = { (value: Double) in Sample(descriptor, value, labelValues: ["0"]) }
+        // A board without a real-time clock starts in 1970, then NTP sets the clock.
+        history.record(Snapshot(sequence: 1, wallTime: 600, monotonicNanoseconds: 1_000_000_000,
+                                samples: [sample(40)], collectors: []))
+        history.record(Snapshot(sequence: 2, wallTime: 1_800_000_000, monotonicNanoseconds: 2_000_000_000,
+                                samples: [sample(41)], collectors: []))
+        history.minute.advance(toSeconds: history.anchoredSeconds(62_000_000_000))
+
+        let stored = try buckets(history.minute, sample(0).seriesKey)
+        // The bucket stamped 1970 is older than the retention once the clock is right, so it goes.
+        XCTAssertEqual(stored.map(\.0), [30_000_000])
+        XCTAssertEqual(stored.first?.1, [41, 41, 41, 41, 1])
+    }
+
     /// Feeds 30 days at 1 Hz and compares every stored bucket with one computed directly.
     func testThirtyDaysFastForwardMatchesDirectComputation() throws {
         let minute = HistoryTier(name: "minute", widthSeconds: 60, capacity: 1440)

@@ -55,6 +55,9 @@ struct QueryRequest {
         return .success(QueryRequest(name: selector.name, labels: selector.labels, id: id, tier: tier, from: from, to: to))
     }
 
+    /// 9999-12-31T23:59:59Z, the last time RFC 3339 can write.
+    static let latestTime = 253_402_300_799.0
+
     private static func time(
         _ parameters: QueryParameters, _ name: String, default fallback: Double?
     ) -> Result<Double?, InvalidParameter> {
@@ -62,6 +65,11 @@ struct QueryRequest {
         guard let seconds = APITime.parse(text) else {
             return .failure(InvalidParameter(message: "invalid parameter \(name) \"\(text)\": expected Unix seconds "
                 + "or an RFC 3339 time such as 2026-12-04T21:00:00Z"))
+        }
+        // Bucket numbers are integers; a time beyond year 9999 would overflow them.
+        guard seconds >= 0, seconds <= latestTime else {
+            return .failure(InvalidParameter(message: "invalid parameter \(name) \"\(text)\": expected a time "
+                + "between 1970-01-01 and 9999-12-31"))
         }
         return .success(seconds)
     }
