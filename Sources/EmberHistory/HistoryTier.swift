@@ -131,6 +131,10 @@ public final class HistoryTier {
             guard open.values.count == saved.kind.fieldCount, open.bucket > (ring.lastTime ?? .min) else {
                 throw .invalid("open bucket \(open.bucket) overlaps the closed ones or has the wrong width")
             }
+            let count = open.values[saved.kind.fieldCount - 1]
+            guard count >= 1, count < Double(Int32.max), count == count.rounded() else {
+                throw .invalid("open bucket \(open.bucket) has a sample count of \(count)")
+            }
             entry.open = BucketAccumulator(bucket: open.bucket, kind: saved.kind, saved: open.values)
             firstWritableBucket = max(firstWritableBucket, open.bucket)
         }

@@ -196,3 +196,15 @@ final class HistoryTierTests: XCTestCase {
         }
     }
 }
+
+extension HistoryTierTests {
+    func testRestoreRejectsInvalidOpenBucket() {
+        let tier = HistoryTier(name: "minute", widthSeconds: 60, capacity: 10)
+        for count in [Double.nan, 0, -1, 1.5] {
+            let saved = PersistedState.Series(
+                key: "t", kind: .gauge, chunks: [], open: (bucket: 5, values: PointValues([1, 1, 1, 1, count])))
+
+            XCTAssertThrowsError(try tier.restore(saved, long: false), "count \(count)")
+        }
+    }
+}
