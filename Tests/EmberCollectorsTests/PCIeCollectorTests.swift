@@ -157,6 +157,34 @@ final class PCIeDumpTests: XCTestCase {
         XCTAssertEqual(values["ember_pcie_link_width_lanes{address=\"0000:01:00.0\"}"], 4)
     }
 
+    /// `lspci -D -xxxx` from a QEMU 7.2 q35 guest (Tests/qemu), the only dump captured from a kernel.
+    func testQEMUDumpLinks() throws {
+        let sink = try runPCIe(dump: "qemu-q35.dump")
+        let values = HardwareHarness.values(sink)
+
+        // Root port 00:01.0 is set to 8 GT/s x4 and 00:03.0 keeps QEMU's default 16 GT/s x32;
+        // QEMU 7.2 trains every link at 2.5 GT/s x1. Its root ports leave Data Link Layer Link
+        // Active clear even with a device behind them; the device on the secondary bus shows the
+        // link is up, so 00:01.0 and 00:03.0 count as downgraded.
+        let expected: [String: (Double, Double, Double)] = [
+            "0000:00:01.0": (8e9, 4, 1), "0000:00:02.0": (2.5e9, 1, 0), "0000:00:03.0": (16e9, 32, 1),
+            "0000:01:00.0": (2.5e9, 1, 0),
+        ]
+        for (address, (maxSpeed, maxWidth, downgraded)) in expected {
+            let labels = "{address=\"\(address)\"}"
+            XCTAssertEqual(values["ember_pcie_link_max_speed_transfers_per_second" + labels], maxSpeed, address)
+            XCTAssertEqual(values["ember_pcie_link_max_width_lanes" + labels], maxWidth, address)
+            XCTAssertEqual(values["ember_pcie_link_speed_transfers_per_second" + labels], 2.5e9, address)
+            XCTAssertEqual(values["ember_pcie_link_width_lanes" + labels], 1, address)
+            XCTAssertEqual(values["ember_pcie_link_downgraded" + labels], downgraded, address)
+        }
+        let nvme = try XCTUnwrap(info(sink, "0000:01:00.0"))
+        XCTAssertEqual(nvme["vendor_id"], "0x1b36")
+        XCTAssertEqual(nvme["device_id"], "0x0010")
+        XCTAssertEqual(nvme["class_id"], "0x010802")
+        XCTAssertTrue(sink.errors.isEmpty, "\(sink.errors)")
+    }
+
     func testEmptySlotIsNotDowngraded() throws {
         let values = HardwareHarness.values(try runPCIe(dump: "empty-slot.lspci"))
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Ember needs. With --build-only, only what the build links against;
 # otherwise also the real components the tests start (Prometheus, promtool, node_exporter, tmux,
-# curl). Idempotent: packages already installed are skipped, so a second run makes no network call.
+# curl) and the QEMU test bed's tools (QEMU, busybox, the guest's nvme-cli, lm-sensors and pciutils,
+# iasl for the ACPI table, gcc for its static helpers). Idempotent: packages already installed are
+# skipped, so a second run makes no network call.
 set -euo pipefail
 
 build_packages=(zlib1g-dev libsensors-dev libpci-dev pci.ids)
-test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3)
+test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3
+    qemu-system-x86 qemu-system-data busybox-static cpio zstd xz-utils kmod nvme-cli lm-sensors pciutils
+    acpica-tools gcc libc6-dev)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
