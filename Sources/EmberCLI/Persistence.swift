@@ -10,25 +10,30 @@ import Synchronization
 
 /// Loads the state files at start and saves them while running and at stop.
 ///
-/// `ember.state` contains the accumulated counters and the minute tier and is saved every flush
-/// interval. `ember-hours.state` contains the hour tier, the largest part, and is saved only when an
-/// hour bucket has closed since its last save, which keeps writes to flash storage down. Both are
-/// saved at stop. The sampling thread encodes the state under the history lock (a copy of
-/// compressed chunks), and a serial queue writes it, so a slow write does not delay the next sample.
+/// Each tier is split into its sealed chunks, which never change, and its open chunks and buckets.
+/// `ember.state` contains the accumulated counters and the minute tier's open part and is saved
+/// every flush interval. `ember-hours.state` contains the hour tier's open part and is saved when an
+/// hour has closed since its last save. `ember-minute-chunks.state` and `ember-hour-chunks.state`
+/// contain the sealed chunks and are saved only when a chunk was sealed or dropped, so a flush
+/// rewrites little more than what changed. Everything is saved at stop. The sampling thread
+/// encodes the state under the history lock (a copy of compressed chunks), and a serial queue
+/// writes it, so a slow write does not delay the next sample.
 ///
-/// NOTE: after a crash, the hour tier's open bucket is the one of the last hourly save, so up to an
+/// NOTE: after a crash, the hour tier's open part is the one of the last hourly save, so up to an
 /// hour of samples is missing from the hour tier (the minute tier still has them).
-/// TODO: append only the buckets closed since the last save. Rewriting the minute tier every flush
-/// writes an estimated 1.3 GB a day for 1000 series at the default interval.
 final class Persistence: Sendable {
     let store: StateStore
     let hourStore: StateStore
+    let minuteChunksStore: StateStore
+    let hourChunksStore: StateStore
     let machineID: String
     let bootID: String
     private let flushIntervalNanoseconds: UInt64
     private let logger: Logger
     private let lastSave = Mutex<UInt64?>(nil)
     private let lastSavedHour = Mutex<Int64>(.min)
+    /// The sealed-chunk signature of each tier at its last save, by file name.
+    private let lastSignatures = Mutex<[String: Int]>([:])
     /// The last save error by file path; a repeated error is logged once.
     private let lastErrors = Mutex<[String: String]>([:])
     private let queue = DispatchQueue(label: "ember.persistence")
@@ -36,6 +41,8 @@ final class Persistence: Sendable {
     init(store: StateStore, machineID: String, bootID: String, flushIntervalSeconds: Double, logger: Logger) {
         self.store = store
         hourStore = StateStore(directory: store.directory, fileName: StateStore.hourFileName)
+        minuteChunksStore = StateStore(directory: store.directory, fileName: StateStore.minuteChunksFileName)
+        hourChunksStore = StateStore(directory: store.directory, fileName: StateStore.hourChunksFileName)
         self.machineID = machineID
         self.bootID = bootID
         flushIntervalNanoseconds = UInt64(flushIntervalSeconds * 1e9)
@@ -43,11 +50,11 @@ final class Persistence: Sendable {
     }
 
     /// Loads the saved tiers into `history` and returns the saved counters. Each file is loaded on
-    /// its own: a missing or unreadable one (logged) leaves its part empty, and a corrupt one, or one
-    /// from a newer version or another machine, is logged and moved aside.
+    /// its own, sealed chunks first: a missing or unreadable one (logged) leaves its part empty, and
+    /// a corrupt one, or one from a newer version or another machine, is logged and moved aside.
     func load(into history: History) -> [String: SavedCounter] {
         var counters: [String: SavedCounter] = [:]
-        for file in [store, hourStore] {
+        for file in [minuteChunksStore, hourChunksStore, store, hourStore] {
             guard let state = loadFile(file) else { continue }
             history.restore(state.families)
             for problem in history.restore(state.tiers) {
@@ -56,6 +63,11 @@ final class Persistence: Sendable {
             counters.merge(state.counters) { first, _ in first }
         }
         lastSavedHour.withLock { $0 = history.hour.currentBucket }
+        let signatures = [
+            StateStore.minuteChunksFileName: history.minute.sealedSignature,
+            StateStore.hourChunksFileName: history.hour.sealedSignature,
+        ]
+        lastSignatures.withLock { $0 = signatures }
         return counters
     }
 
@@ -128,30 +140,51 @@ final class Persistence: Sendable {
         queue.sync {}
     }
 
-    /// Encodes the main file, and the hour file when `forceHours` is true or an hour bucket closed.
+    /// Encodes the main file, and each other file that changed since its last save; every file when
+    /// `forceHours` is true. Sealed chunks come first in the result, so they are written before the
+    /// open parts that follow them (see ``HistoryTier/restore(_:long:)`` for a crash in between).
     private func encode(
         history: SharedHistory, ledger: CounterLedger, forceHours: Bool
     ) -> [(store: StateStore, bytes: [UInt8])] {
-        let (families, minute, hour) = history.withHistory { history in
-            let hourBucket = history.hour.currentBucket
-            let hourChanged = lastSavedHour.withLock { saved in
-                defer { saved = hourBucket }
-                return saved != hourBucket
+        let (families, tiers) = history.withHistory { history in
+            var tiers: [(StateStore, PersistedState.Tier)] = []
+            for (file, tier) in [(minuteChunksStore, history.minute), (hourChunksStore, history.hour)]
+            where forceHours || sealedChunksChanged(file, tier) {
+                tiers.append((file, history.persisted(tier, sealed: true)))
             }
-            let hour = forceHours || hourChanged ? history.persisted(history.hour) : nil
-            return (history.persistedFamilies, history.persisted(history.minute), hour)
+            tiers.append((store, history.persisted(history.minute, sealed: false)))
+            if forceHours || hourClosed(history.hour) {
+                tiers.append((hourStore, history.persisted(history.hour, sealed: false)))
+            }
+            return (history.persistedFamilies, tiers)
         }
 
         let now = WallClock.now()
-        var files = [(store, StateFileFormat.encode(PersistedState(
-            machineID: machineID, bootID: bootID, savedAtSeconds: now, counters: ledger.snapshot,
-            families: families, tiers: [minute])))]
-        if let hour {
-            files.append((hourStore, StateFileFormat.encode(PersistedState(
-                machineID: machineID, bootID: bootID, savedAtSeconds: now, counters: [:], families: families,
-                tiers: [hour]))))
+        return tiers.map { file, tier in
+            let state = PersistedState(
+                machineID: machineID, bootID: bootID, savedAtSeconds: now,
+                counters: file.fileName == StateStore.fileName ? ledger.snapshot : [:], families: families,
+                tiers: [tier])
+            return (file, StateFileFormat.encode(state))
         }
-        return files
+    }
+
+    /// Returns whether `tier` sealed or dropped a chunk since `file` was last saved, and records it.
+    private func sealedChunksChanged(_ file: StateStore, _ tier: HistoryTier) -> Bool {
+        let signature = tier.sealedSignature
+        return lastSignatures.withLock { saved in
+            defer { saved[file.fileName] = signature }
+            return saved[file.fileName] != signature
+        }
+    }
+
+    /// Returns whether an hour closed since the hour tier was last saved, and records it.
+    private func hourClosed(_ hour: HistoryTier) -> Bool {
+        let bucket = hour.currentBucket
+        return lastSavedHour.withLock { saved in
+            defer { saved = bucket }
+            return saved != bucket
+        }
     }
 
     private func write(_ file: (store: StateStore, bytes: [UInt8])) {

@@ -75,6 +75,9 @@ public struct CompressedRing: Sendable {
         return true
     }
 
+    /// The open chunk, sealed as it is now.
+    public var openChunk: SealedChunk? { open?.seal() }
+
     /// Every chunk, the open one sealed as it is now, for persistence.
     public var chunks: [SealedChunk] {
         sealed + (open.map { [$0.seal()] } ?? [])

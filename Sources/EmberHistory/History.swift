@@ -101,6 +101,12 @@ public final class History {
         PersistedState.Tier(name: tier.name, widthSeconds: tier.widthSeconds, series: tier.persistedSeries)
     }
 
+    /// One tier's sealed chunks (`sealed` true) or its open chunks and buckets, for the state files.
+    public func persisted(_ tier: HistoryTier, sealed: Bool) -> PersistedState.Tier {
+        PersistedState.Tier(
+            name: tier.name, widthSeconds: tier.widthSeconds, series: sealed ? tier.persistedSealed : tier.persistedOpen)
+    }
+
     /// Label names and types of every family, for the state file, so restored series can be shown
     /// with their labels before the family is sampled again.
     public var persistedFamilies: [PersistedState.Family] {

@@ -117,17 +117,65 @@ public final class HistoryTier {
         }
     }
 
+    /// Every series' sealed chunks, which never change once written, for the sealed-chunk file.
+    public var persistedSealed: [PersistedState.Series] {
+        series.compactMap { key, entry in
+            guard !entry.ring.sealed.isEmpty else { return nil }
+            return PersistedState.Series(key: key, kind: entry.kind, chunks: entry.ring.sealed, open: nil)
+        }
+    }
+
+    /// Every series' open chunk and open bucket: the part that changes between two saves.
+    public var persistedOpen: [PersistedState.Series] {
+        series.compactMap { key, entry in
+            let chunk = entry.ring.openChunk
+            guard chunk != nil || entry.open != nil else { return nil }
+            return PersistedState.Series(
+                key: key, kind: entry.kind, chunks: chunk.map { [$0] } ?? [],
+                open: entry.open.map { ($0.bucket, $0.values(kind: entry.kind)) })
+        }
+    }
+
+    /// A value that changes when any series seals or drops a chunk, or a series comes or goes, so
+    /// the sealed-chunk file is rewritten only then. It is only comparable within one process.
+    public var sealedSignature: Int {
+        var hasher = Hasher()
+        hasher.combine(series.count)
+        for (key, entry) in series {
+            hasher.combine(key)
+            hasher.combine(entry.ring.sealed.count)
+            hasher.combine(entry.ring.sealed.first?.firstTime)
+            hasher.combine(entry.ring.sealed.last?.lastTime)
+        }
+        return hasher.finalize()
+    }
+
     /// Restores one series' buckets. Samples in the saved open bucket's time join it, and later
     /// samples never go before it.
+    ///
+    /// A series restored already (from the sealed-chunk file) gets `saved`'s chunks appended. A chunk
+    /// that does not start after its newest point is skipped: it is an older copy of a chunk sealed
+    /// since, left by a crash between the two files' saves.
     public func restore(_ saved: PersistedState.Series, long: Bool) throws(HistoryDecodingError) {
+        var chunks = saved.chunks
+        var savedOpen = saved.open
+        guard !chunks.isEmpty || savedOpen != nil || series[saved.key] != nil else { return }
+        if let existing = series[saved.key] {
+            guard existing.kind == saved.kind else { throw .invalid("saved as \(existing.kind) and \(saved.kind)") }
+            let newest = existing.ring.lastTime ?? .min
+            chunks = existing.ring.sealed + saved.chunks.filter { $0.firstTime > newest }
+            if let open = savedOpen, open.bucket <= newest {
+                savedOpen = nil
+            }
+        }
         let ring = try CompressedRing(
             capacity: long ? longCapacity : capacity, fieldCount: saved.kind.fieldCount, layout: saved.kind.layout,
-            chunks: saved.chunks)
+            chunks: chunks)
         var entry = Series(kind: saved.kind, ring: ring)
         if let last = ring.lastTime {
             firstWritableBucket = max(firstWritableBucket, last + 1)
         }
-        if let open = saved.open {
+        if let open = savedOpen {
             guard open.values.count == saved.kind.fieldCount, open.bucket > (ring.lastTime ?? .min) else {
                 throw .invalid("open bucket \(open.bucket) overlaps the closed ones or has the wrong width")
             }
@@ -139,7 +187,7 @@ public final class HistoryTier {
             firstWritableBucket = max(firstWritableBucket, open.bucket)
         }
         if saved.kind == .counter {
-            if let open = saved.open {
+            if let open = savedOpen {
                 entry.previousCounterValue = open.values[1]
             } else {
                 entry.previousCounterValue = try ring.last()?.values[1]

@@ -9,10 +9,14 @@ import EmberCore
 /// complete file or the new complete file: write a temporary file, fsync it, rename it over the
 /// old one, fsync the directory.
 public struct StateStore: Sendable {
-    /// The counters and the minute tier, saved every flush interval.
+    /// The counters and the minute tier's open chunks and buckets, saved every flush interval.
     public static let fileName = "ember.state"
-    /// The hour tier, saved when an hour closes, because it is the largest part and changes least.
+    /// The hour tier's open chunks and buckets, saved when an hour closes.
     public static let hourFileName = "ember-hours.state"
+    /// The sealed chunks of each tier, which never change, saved only when a chunk was sealed or
+    /// dropped. Keeping them apart means a flush rewrites only what changed since the last one.
+    public static let minuteChunksFileName = "ember-minute-chunks.state"
+    public static let hourChunksFileName = "ember-hour-chunks.state"
     /// Larger files are rejected unread; full default history for a few thousand series is far smaller.
     static let readLimit = 512 << 20
 

@@ -69,7 +69,7 @@ final class PersistenceTests: XCTestCase {
 
         let buckets = second.history.withHistory { $0.minute.bucketCount(of: bytesKey) }
         XCTAssertEqual(buckets, 1, "the open minute bucket is saved and resumed")
-        XCTAssertEqual(log.lines(containing: "loaded saved state").count, 2, "the main file and the hour file")
+        XCTAssertEqual(log.lines(containing: "loaded saved state").count, 4, "two open-part and two chunk files")
         XCTAssertEqual(second.history.withHistory { $0.hour.bucketCount(of: bytesKey) }, 1)
     }
 
@@ -95,8 +95,8 @@ final class PersistenceTests: XCTestCase {
         let other = try agent(try persistence(machine: "machine-b"))
 
         XCTAssertEqual(other.counters.seed(bytesKey)?.total, nil)
-        XCTAssertEqual(log.lines(containing: "saved on machine machine-a, this is machine machine-b").count, 2,
-                       "the main file and the hour file")
+        XCTAssertEqual(log.lines(containing: "saved on machine machine-a, this is machine machine-b").count, 4,
+                       "two open-part and two chunk files")
     }
 
     func testUnusableStorageFallsBackToMemory() throws {
@@ -116,7 +116,7 @@ final class PersistenceTests: XCTestCase {
         XCTAssertEqual(try EmberMain.options(["--storage.flush-interval=30s"]).storage.flushIntervalSeconds, 30)
     }
 
-    func testHourFileSavedOnlyWhenHourChanges() throws {
+    func testUnchangedPartsAreNotRewritten() throws {
         let saver = try persistence()
         let running = try agent(saver)
         _ = receivedBytes(running)
@@ -127,13 +127,17 @@ final class PersistenceTests: XCTestCase {
         saver.saveIfDue(history: running.history, ledger: running.counters, nowNanoseconds: now)
         saver.saveIfDue(history: running.history, ledger: running.counters, nowNanoseconds: now + 300_000_000_000)
         saver.waitForSaves()
+        let chunkFile = directory + "/" + StateStore.minuteChunksFileName
         XCTAssertTrue(FileManager.default.fileExists(atPath: hourFile))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: chunkFile), "new series change the chunk file")
         try FileManager.default.removeItem(atPath: hourFile)
+        try FileManager.default.removeItem(atPath: chunkFile)
 
         saver.saveIfDue(history: running.history, ledger: running.counters, nowNanoseconds: now + 600_000_000_000)
         saver.waitForSaves()
 
         XCTAssertFalse(FileManager.default.fileExists(atPath: hourFile), "no hour closed since the last save")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: chunkFile), "no chunk sealed since the last save")
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/" + StateStore.fileName))
     }
 

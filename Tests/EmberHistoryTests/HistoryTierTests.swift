@@ -208,3 +208,53 @@ extension HistoryTierTests {
         }
     }
 }
+
+extension HistoryTierTests {
+    private func minuteHistory(minutes: Range<Int>, into history: History) {
+        let descriptor = MetricDescriptor("node_thermal_zone_temp", "t", labels: ["zone"], windowUnit: "celsius")
+        for minute in minutes {
+            history.record(Snapshot(
+                sequence: UInt64(minute + 1), wallTime: 1_800_000_000 + Double(minute * 60),
+                monotonicNanoseconds: UInt64(minute + 1) * 60_000_000_000,
+                samples: [Sample(descriptor, 40 + Double(minute % 9), labelValues: ["0"])], collectors: []))
+        }
+    }
+
+    private func restored(_ parts: [PersistedState.Tier]) -> History {
+        var configuration = HistoryConfiguration()
+        configuration.minuteBuckets = 256
+        let history = History(configuration)
+        XCTAssertEqual(history.restore(parts), [])
+        return history
+    }
+
+    func testSealedAndOpenPartsRestoreWholeTier() throws {
+        var configuration = HistoryConfiguration()
+        configuration.minuteBuckets = 256
+        let history = History(configuration)
+        minuteHistory(minutes: 0..<100, into: history)
+        let key = "node_thermal_zone_temp\u{1}0"
+
+        let copy = restored([history.persisted(history.minute, sealed: true),
+                             history.persisted(history.minute, sealed: false)])
+
+        XCTAssertEqual(history.minute.persistedSealed.first?.chunks.count, 1, "64-point chunks: one sealed")
+        XCTAssertEqual(try buckets(copy.minute, key, includeOpen: true).map(\.1),
+                       try buckets(history.minute, key, includeOpen: true).map(\.1))
+    }
+
+    func testStaleOpenPartAfterNewerChunksIsSkipped() throws {
+        var configuration = HistoryConfiguration()
+        configuration.minuteBuckets = 256
+        let history = History(configuration)
+        minuteHistory(minutes: 0..<50, into: history)
+        let staleOpen = history.persisted(history.minute, sealed: false)
+        minuteHistory(minutes: 50..<100, into: history)
+        let key = "node_thermal_zone_temp\u{1}0"
+
+        // A crash after the chunk file was saved and before the open part was.
+        let copy = restored([history.persisted(history.minute, sealed: true), staleOpen])
+
+        XCTAssertEqual(try buckets(copy.minute, key).map(\.0), Array(30_000_000..<30_000_064))
+    }
+}
