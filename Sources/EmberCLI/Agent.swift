@@ -2,7 +2,8 @@ import EmberCollectors
 import EmberCore
 import EmberHistory
 
-/// The sampling side of the agent: collectors, sampler, raw history and trailing windows.
+/// The sampling side of the agent: collectors, sampler, history tiers, trailing windows and the
+/// saved state.
 ///
 /// ``process(_:)`` turns a sampler snapshot into the published one by recording it in the
 /// history and appending the window families. It runs on the sampling thread only.
@@ -11,17 +12,29 @@ final class Agent {
 
     let sampler: Sampler
     let options: AgentOptions
-    private let history: RawHistory
-    private let window: TrailingWindow
+    let history: SharedHistory
+    /// Counters the collectors accumulate, seeded from the saved state.
+    let counters: CounterLedger
+    let persistence: Persistence?
+    private let windows: [TrailingWindow]
+    private var lastTrimNanoseconds: UInt64 = 0
 
-    init(_ options: AgentOptions, logger: Logger) throws {
+    /// Builds the collectors and the history. With `persistence`, the saved tiers and counters are
+    /// loaded first, so collectors start from the saved totals.
+    init(_ options: AgentOptions, logger: Logger, persistence: Persistence? = nil) throws {
         self.options = options
+        self.persistence = persistence
+        let tiers = History(options.history)
+        let restored = persistence?.load(into: tiers) ?? [:]
+        counters = CounterLedger(restored: restored, bootID: persistence?.bootID ?? "")
+        history = SharedHistory(tiers)
+
         var collectors: [(name: String, collector: any Collector)] = []
         for name in options.enabledCollectors {
             guard let definition = CollectorRegistry.definition(named: name) else { continue }
             let context = CollectorContext(
                 reader: SourceReader(roots: options.roots), logger: logger.with("collector", name),
-                options: options.collectorOptions)
+                options: options.collectorOptions, counters: counters)
             collectors.append((name, try definition.make(context)))
         }
 
@@ -31,17 +44,30 @@ final class Agent {
                 intervalSeconds: options.intervalSeconds, timeoutSeconds: options.timeoutSeconds,
                 version: Agent.version),
             logger: logger)
-        history = RawHistory(retentionSeconds: options.rawRetentionSeconds, intervalSeconds: options.intervalSeconds)
-        window = TrailingWindow(windowSeconds: options.windowSeconds)
+        windows = options.windowSeconds.map { TrailingWindow(windowSeconds: $0) }
     }
 
     /// Records `snapshot` and returns it with the trailing-window families added.
     func process(_ snapshot: Snapshot) -> Snapshot {
-        history.record(snapshot)
-        let windowSamples = window.samples(for: snapshot, history: history)
-        return Snapshot(
+        let windowSamples = history.withHistory { tiers in
+            tiers.record(snapshot)
+            return windows.flatMap { $0.samples(for: snapshot, history: tiers.raw) }
+        }
+        let published = Snapshot(
             sequence: snapshot.sequence, wallTime: snapshot.wallTime,
             monotonicNanoseconds: snapshot.monotonicNanoseconds, samples: snapshot.samples + windowSamples,
             collectors: snapshot.collectors)
+        history.publish(published)
+        persistence?.saveIfDue(history: history, ledger: counters, nowNanoseconds: snapshot.monotonicNanoseconds)
+        if snapshot.monotonicNanoseconds &- lastTrimNanoseconds >= UInt64(FreeMemory.intervalSeconds * 1e9) {
+            lastTrimNanoseconds = snapshot.monotonicNanoseconds
+            FreeMemory.releaseInBackground()
+        }
+        return published
+    }
+
+    /// Saves the state now, for a clean stop.
+    func saveState() {
+        persistence?.saveNow(history: history, ledger: counters)
     }
 }

@@ -1,6 +1,7 @@
 import EmberCollectors
 import EmberCore
 import EmberExposition
+import EmberHistory
 
 /// One documented flag, for parsing and for `--help`.
 struct FlagSpec {
@@ -16,8 +17,9 @@ struct AgentOptions {
     var listenAddress = AgentOptions.defaultListenAddress
     var intervalSeconds = 1.0
     var timeoutSeconds = 0.8
-    var rawRetentionSeconds = 900.0
-    var windowSeconds = 60.0
+    var history = HistoryConfiguration()
+    var windowSeconds: [Double] = [60, 900]
+    var storage = StorageOptions()
     var logLevel = LogLevel.info
     var enabledCollectors: [String] = []
     var collectorOptions = CollectorOptions()
@@ -48,11 +50,7 @@ struct AgentOptions {
         FlagSpec(name: "sample.timeout", defaultValue: "800ms",
                  help: "How long a sample waits for its collectors; at most the interval. A collector still "
                     + "running then is reported failed and skipped until it returns."),
-        FlagSpec(name: "history.raw-retention", defaultValue: "15m",
-                 help: "How long raw samples are kept in memory for every series."),
-        FlagSpec(name: "history.window", defaultValue: "1m",
-                 help: "Trailing window of the ember_*_window_{max,min,avg}_* families for temperature and "
-                    + "power series."),
+    ] + historyFlags + [
         FlagSpec(name: "collector.disable-defaults", defaultValue: "false",
                  help: "Start with every collector off; enable each with --collector.NAME.", isBoolean: true),
         FlagSpec(name: "log.level", defaultValue: "info", help: "Minimum severity of logged lines: debug, info, warn or error."),
@@ -92,11 +90,7 @@ struct AgentOptions {
             devfs: arguments.value("path.devfs") ?? SourceRoots.defaultDevfs)
         intervalSeconds = try duration(arguments, "sample.interval", default: intervalSeconds)
         timeoutSeconds = min(intervalSeconds, try duration(arguments, "sample.timeout", default: intervalSeconds * 0.8))
-        rawRetentionSeconds = try duration(arguments, "history.raw-retention", default: rawRetentionSeconds)
-        windowSeconds = try duration(arguments, "history.window", default: windowSeconds)
-        guard rawRetentionSeconds >= windowSeconds else {
-            throw UsageError(message: "--history.raw-retention must be at least --history.window")
-        }
+        try applyHistoryFlags(arguments)
         if let value = arguments.value("log.level") {
             guard let level = LogLevel(name: value) else {
                 throw UsageError(message: "invalid --log.level \(value): expected debug, info, warn or error")
@@ -140,7 +134,7 @@ struct AgentOptions {
 
     /// Parses a switch's value as Go's `strconv.ParseBool` does, because node_exporter's flag library
     /// (kingpin) parses `--collector.cpu=false` and `--collector.cpu=1` with that function.
-    private static func boolean(_ text: String, flag: String) throws -> Bool {
+    static func boolean(_ text: String, flag: String) throws -> Bool {
         switch text {
         case "1", "t", "T", "true", "TRUE", "True": return true
         case "0", "f", "F", "false", "FALSE", "False": return false
@@ -148,7 +142,7 @@ struct AgentOptions {
         }
     }
 
-    private func duration(_ arguments: ParsedArguments, _ name: String, default fallback: Double) throws -> Double {
+    func duration(_ arguments: ParsedArguments, _ name: String, default fallback: Double) throws -> Double {
         guard let text = arguments.value(name) else { return fallback }
         guard let seconds = DurationParser.seconds(text), seconds > 0 else {
             throw UsageError(message: "invalid --\(name) \(text): expected a positive duration such as 500ms, 1s, 5m")

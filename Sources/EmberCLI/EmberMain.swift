@@ -26,6 +26,8 @@ public enum EmberMain {
                 return try ServeCommand.run(try options(rest))
             case "snapshot":
                 return try SnapshotCommand.run(rest)
+            case "history-benchmark":
+                return try HistoryBenchmarkCommand.run(rest)
             case "version", "--version":
                 if let extra = rest.first {
                     throw UsageError(message: "ember version takes no arguments, got \"\(extra)\"")

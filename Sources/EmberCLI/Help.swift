@@ -7,8 +7,10 @@ enum Help {
         Usage: ember <command> [flags]
 
         Commands:
-          serve      Sample this machine once per interval and serve /metrics, /healthz and /.
+          serve      Sample this machine once per interval and serve /metrics, /api/v1/*, /healthz and /.
           snapshot   Take two samples one interval apart and print the exposition to stdout.
+          history-benchmark
+                     Fill every history tier with synthetic values and print memory and bytes per value.
           version    Print the version.
           help       Print this text, or `ember help <command>` for a command's flags.
 
@@ -23,13 +25,24 @@ enum Help {
         case "snapshot":
             return "Usage: ember snapshot [flags]\n\nTakes two samples one interval apart (so rates and averages "
                 + "exist) and prints the second as Prometheus text to stdout.\n\n"
-                + flagHelp(AgentOptions.flags.filter { !$0.name.hasPrefix("web.") } + [snapshotFormatFlag])
+                + flagHelp(AgentOptions.flags.filter { !$0.name.hasPrefix("web.") && !isStorageFlag($0.name) }
+                    + [snapshotFormatFlag])
                 + collectorHelp()
+        case "history-benchmark":
+            return "Usage: ember history-benchmark [flags]\n\nTakes one sample for the series set, fills every "
+                + "history tier to its retention with changing synthetic values, then prints resident memory and "
+                + "compressed bytes per stored value. Nothing is saved.\n\n"
+                + flagHelp(AgentOptions.flags.filter { !isStorageFlag($0.name) }) + collectorHelp()
         case "version":
             return "Usage: ember version\n\nPrints the version and the Swift compiler version.\n"
         default:
             return nil
         }
+    }
+
+    /// Flags only `ember serve` uses, because the other commands never save state.
+    private static func isStorageFlag(_ name: String) -> Bool {
+        name.hasPrefix("storage.") || name == "no-storage" || name == "path.machine-id"
     }
 
     static let snapshotFormatFlag = FlagSpec(

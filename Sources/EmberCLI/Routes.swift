@@ -1,11 +1,13 @@
 import EmberCore
 import EmberExposition
+import EmberHistory
 
 /// The agent's HTTP endpoints.
 enum Routes {
-    static func router(cache: ExpositionCache, options: AgentOptions) -> HTTPRouter {
+    static func router(cache: ExpositionCache, history: SharedHistory, options: AgentOptions) -> HTTPRouter {
         var router = HTTPRouter()
         router.route("/metrics") { cache.response(for: $0) }
+        HistoryAPI(history: history).register(on: &router)
         router.route("/healthz") { _ in health(cache: cache, options: options, clock: SystemClock()) }
         router.route("/") { _ in landingPage(options) }
         return router
@@ -39,6 +41,9 @@ enum Routes {
             <ul>
             <li><a href="/metrics">/metrics</a>: Prometheus text 0.0.4 or OpenMetrics 1.0.0</li>
             <li><a href="/healthz">/healthz</a>: 200 while samples are fresh</li>
+            <li><a href="/api/v1/snapshot">/api/v1/snapshot</a>: latest values as JSON, by subsystem</li>
+            <li><a href="/api/v1/series">/api/v1/series</a>: series with history</li>
+            <li>/api/v1/query?series=ID&amp;tier=raw|minute|hour&amp;from=…&amp;to=…: stored points</li>
             </ul>
             </body></html>
 

@@ -7,8 +7,8 @@ import Dispatch
 import EmberCore
 import EmberExposition
 
-/// `ember serve`: samples on a fixed cadence and serves `/metrics`, `/healthz` and `/` until
-/// SIGTERM or SIGINT.
+/// `ember serve`: samples on a fixed cadence and serves `/metrics`, `/api/v1/*`, `/healthz` and `/`
+/// until SIGTERM or SIGINT, then saves the state file.
 enum ServeCommand {
     static func run(_ options: AgentOptions) throws -> Int32 {
         // Block the stop signals before any thread starts, so every thread inherits the mask
@@ -20,11 +20,12 @@ enum ServeCommand {
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
         let logger = Logger(level: options.logLevel)
-        let agent = try Agent(options, logger: logger)
+        let persistence = StorageSetup.persistence(options, logger: logger.with("component", "storage"))
+        let agent = try Agent(options, logger: logger, persistence: persistence)
         let cache = ExpositionCache()
         let server = HTTPServer(
             configuration: serverConfiguration(options), logger: logger.with("component", "http"),
-            handler: Routes.router(cache: cache, options: options).handle)
+            handler: Routes.router(cache: cache, history: agent.history, options: options).handle)
         do {
             try server.start()
         } catch {
@@ -37,7 +38,8 @@ enum ServeCommand {
             ("address", server.boundAddresses.map(\.description).joined(separator: ",")),
             ("collectors", options.enabledCollectors.joined(separator: ",")),
             ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs),
-            ("interval", DurationParser.format(options.intervalSeconds)))
+            ("interval", DurationParser.format(options.intervalSeconds)),
+            ("storage", persistence?.store.directory ?? "off"))
         startSampling(agent, cache: cache, logger: logger)
 
         var received: Int32 = 0
@@ -45,6 +47,7 @@ enum ServeCommand {
         logger.info("ember stopping", ("signal", received == SIGTERM ? "SIGTERM" : "SIGINT"))
         agent.sampler.stop()
         server.stop()
+        agent.saveState()
         logger.info("ember stopped")
         return 0
     }

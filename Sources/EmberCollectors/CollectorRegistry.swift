@@ -103,7 +103,7 @@ public enum CollectorRegistry {
             name: "power",
             summary: "Measured power (hwmon, power_supply, RAPL), an energy-model estimate, energy and carbon totals.",
             optionHelp: PowerOptions.help
-        ) { try PowerCollector(context: $0) },
+        ) { try PowerCollector(context: $0, startingAt: .restored(from: $0.counters)) },
     ]
 
     /// Returns the definition named `name`, if any.

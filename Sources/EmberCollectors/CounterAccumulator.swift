@@ -33,10 +33,27 @@ public struct CounterAccumulator<Key: Hashable> {
         return state.total
     }
 
-    /// Forgets keys not updated since the last call, so vanished devices do not keep state forever.
-    public mutating func dropUnseen() {
-        states = states.filter { seenThisRun.contains($0.key) }
+    /// Returns whether `key` has a total already, from an update or a seed.
+    public func contains(_ key: Key) -> Bool {
+        states[key] != nil
+    }
+
+    /// Starts `key` at a restored total, counting the next delta from `lastRaw`
+    /// (see ``CounterLedger/seed(_:)``).
+    public mutating func seed(_ key: Key, total: UInt64, lastRaw: UInt64) {
+        states[key] = State(lastRaw: lastRaw, total: total)
+    }
+
+    /// Forgets keys not updated since the last call, so vanished devices do not keep state forever,
+    /// and returns them.
+    @discardableResult
+    public mutating func dropUnseen() -> [Key] {
+        let dropped = states.keys.filter { !seenThisRun.contains($0) }
+        for key in dropped {
+            states[key] = nil
+        }
         seenThisRun.removeAll(keepingCapacity: true)
+        return dropped
     }
 
     /// Returns the increase between two raw readings under the wrap and reset rules above.

@@ -5,7 +5,7 @@ import EmberCore
 public final class CpufreqCollector: Collector {
     static let scalingFrequency = MetricDescriptor(
         "node_cpu_scaling_frequency_hertz", "Current frequency the cpufreq governor set, in hertz.",
-        labels: ["cpu"])
+        labels: ["cpu"], windowUnit: "hertz")
     static let scalingMinimum = MetricDescriptor(
         "node_cpu_scaling_frequency_min_hertz", "Lowest frequency the governor may set, in hertz.",
         labels: ["cpu"])
@@ -14,7 +14,7 @@ public final class CpufreqCollector: Collector {
         labels: ["cpu"])
     static let hardwareFrequency = MetricDescriptor(
         "node_cpu_frequency_hertz", "Current frequency the hardware reports, in hertz (often root-only).",
-        labels: ["cpu"])
+        labels: ["cpu"], windowUnit: "hertz")
     static let hardwareMinimum = MetricDescriptor(
         "node_cpu_frequency_min_hertz", "Lowest frequency the hardware supports, in hertz.", labels: ["cpu"])
     static let hardwareMaximum = MetricDescriptor(

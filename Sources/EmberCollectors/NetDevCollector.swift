@@ -27,12 +27,15 @@ public final class NetDevCollector: Collector {
     private let reader: SourceReader
     private let logger: Logger
     private let filter: DeviceFilter
+    /// Keyed by series key, so the ledger and the accumulator share keys.
     private var accumulator = CounterAccumulator<String>()
+    private let ledger: CounterLedger
 
     /// Throws ``DeviceFilterError`` for invalid or conflicting filter options.
     public init(context: CollectorContext) throws {
         reader = context.reader
         logger = context.logger
+        ledger = context.counters
         filter = try DeviceFilter(
             include: context.options.string(NetDevCollector.includeFlag, default: ""),
             exclude: context.options.string(NetDevCollector.excludeFlag, default: ""),
@@ -62,7 +65,7 @@ public final class NetDevCollector: Collector {
         // An interface whose line failed to parse is still there. Forgetting it would restart its
         // accumulated counters from the kernel's value, so a counter would go backwards.
         if parsed.errors.isEmpty {
-            accumulator.dropUnseen()
+            accumulator.dropUnseen().forEach(ledger.remove)
         }
     }
 
@@ -71,7 +74,13 @@ public final class NetDevCollector: Collector {
             sink.add(descriptor, Double(value), counters.device)
         }
         for (field, descriptor) in NetDevCollector.accumulatedCounters {
-            let total = accumulator.update(counters.device + "\u{1}" + field, raw: counters.value(field)!)
+            let key = Sample.seriesKey(name: descriptor.name, labelValues: [counters.device])
+            if !accumulator.contains(key), let seed = ledger.seed(key) {
+                accumulator.seed(key, total: seed.total, lastRaw: seed.lastRaw)
+            }
+            let raw = counters.value(field)!
+            let total = accumulator.update(key, raw: raw)
+            ledger.update(key, total: total, raw: raw)
             sink.add(descriptor, Double(total), counters.device)
         }
     }
@@ -80,7 +89,7 @@ public final class NetDevCollector: Collector {
         MetricDescriptor(
             "ember_network_" + suffix,
             quantity + " by the interface, with 32-bit counter wraps corrected; starts at the kernel's value "
-                + "when Ember first reads the interface.",
+                + "when Ember first reads the interface, and continues from the saved total after a restart.",
             type: .counter, labels: ["device"])
     }
 }

@@ -17,6 +17,7 @@ public final class RaplCollector: Collector {
     private var descriptors = DescriptorCache()
     /// Accumulated counters by zone directory.
     private var counters: [String: EnergyCounter] = [:]
+    private let ledger: CounterLedger
 
     /// `startingAt` seeds the accumulated counters in microjoules by zone directory (the `path`
     /// label), such as totals persisted before a restart.
@@ -24,6 +25,7 @@ public final class RaplCollector: Collector {
         reader = context.reader
         absence = AbsenceLog(logger: context.logger)
         counters = seeds.mapValues { EnergyCounter(startingAtMicrojoules: $0) }
+        ledger = context.counters
     }
 
     /// The accumulated counters in microjoules by zone directory, for persistence. Read it on the
@@ -34,12 +36,19 @@ public final class RaplCollector: Collector {
         let zones = try RaplZoneReader(reader: reader).read(sink: &sink, absence: &absence)
         for zone in zones {
             addKernelCounter(zone, into: &sink)
-            var counter = counters[zone.directory] ?? EnergyCounter()
+            let labels = [zone.zone.name, String(zone.zone.index), zone.directory]
+            let key = Sample.seriesKey(name: RaplCollector.accumulated.name, labelValues: labels)
+            var counter = counters[zone.directory] ?? restoredCounter(key) ?? EnergyCounter()
             counter.update(raw: zone.microjoules, maxRangeMicrojoules: zone.wrapsAt)
             counters[zone.directory] = counter
-            sink.add(
-                RaplCollector.accumulated, counter.totalJoules, zone.zone.name, String(zone.zone.index), zone.directory)
+            ledger.update(key, total: counter.totalMicrojoules, raw: zone.microjoules)
+            sink.add(RaplCollector.accumulated, counter.totalJoules, labelValues: labels)
         }
+    }
+
+    /// Returns the counter saved before a restart, in microjoules, if the ledger has one.
+    private func restoredCounter(_ key: String) -> EnergyCounter? {
+        ledger.seed(key).map { EnergyCounter(totalMicrojoules: $0.total, lastRaw: $0.lastRaw) }
     }
 
     private func addKernelCounter(_ zone: RaplZoneReading, into sink: inout MetricSink) {

@@ -15,11 +15,17 @@ public struct CollectorContext {
     public let reader: SourceReader
     public let logger: Logger
     public let options: CollectorOptions
+    /// Counters accumulated by the agent: seed accumulators from it and report updates to it,
+    /// so totals survive a restart.
+    public let counters: CounterLedger
 
-    public init(reader: SourceReader, logger: Logger, options: CollectorOptions) {
+    public init(
+        reader: SourceReader, logger: Logger, options: CollectorOptions, counters: CounterLedger = CounterLedger()
+    ) {
         self.reader = reader
         self.logger = logger
         self.options = options
+        self.counters = counters
     }
 
     public var roots: SourceRoots { reader.roots }

@@ -16,8 +16,8 @@ public struct MetricDescriptor: Sendable {
     public let type: MetricType
     /// Label names in the order values are given in ``Sample/labelValues``.
     public let labelNames: [String]
-    /// The base unit for trailing-window aggregates (`celsius`, `watts`); nil for families that
-    /// get none. Only temperature and power families carry one.
+    /// The base unit for trailing-window aggregates (`celsius`, `watts`, `hertz`); nil for families
+    /// that get none. Only temperature, power and current-frequency families carry one.
     public let windowUnit: String?
 
     public init(
@@ -62,10 +62,6 @@ public struct Sample: Sendable {
     /// A key unique per series: the family name and the label values, separated by bytes that
     /// cannot occur in a metric name.
     public var seriesKey: String {
-        var key = descriptor.name
-        for value in labelValues {
-            key += "\u{1}" + value
-        }
-        return key
+        Sample.seriesKey(name: descriptor.name, labelValues: labelValues)
     }
 }

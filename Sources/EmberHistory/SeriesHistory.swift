@@ -21,21 +21,15 @@ public struct WindowAggregate: Sendable, Equatable {
 
 /// The raw tier of every series: the newest values of each, keyed by series identity.
 ///
-/// Timestamps are kept once per sampling cycle, not once per value, so a stored value costs
-/// 8 bytes. Each series remembers the cycle of its newest value. A cycle in which a series was
-/// absent is stored as NaN, so position `i` of a series is always cycle `last - (count-1-i)`.
-/// Series not sampled for a whole retention period are dropped, so the store follows devices
-/// that come and go. Timestamps come from the monotonic clock, so a wall-clock step cannot
-/// reorder or stretch a window.
+/// Each series is a ``CompressedRing`` of (cycle number, value) points, so a series sampled every
+/// cycle costs one bit per point for its time and a few bits for a slowly changing value. The
+/// monotonic time of each cycle is kept once, in a ring shared by all series. Series not sampled
+/// for a whole retention period are dropped, so the store follows devices that come and go.
+/// Timestamps come from the monotonic clock, so a wall-clock step cannot reorder or stretch a window.
 public final class RawHistory {
-    struct SeriesValues {
-        var values: RingBuffer<Double>
-        var lastCycle: UInt64
-    }
-
-    private var series: [String: SeriesValues] = [:]
+    private var series: [String: CompressedRing] = [:]
     private var timestamps: RingBuffer<UInt64>
-    private var cycle: UInt64 = 0
+    private var cycle: Int64 = 0
     private let capacity: Int
     private let retentionNanoseconds: UInt64
     private var lastSweepNanoseconds: UInt64 = 0
@@ -54,88 +48,94 @@ public final class RawHistory {
     /// The number of series currently stored.
     public var seriesCount: Int { series.count }
 
-    /// The number of values stored over all series, gaps included.
-    public var storedValueCount: Int { series.values.reduce(0) { $0 + $1.values.count } }
+    public var seriesKeys: [String] { Array(series.keys) }
+
+    /// Returns the number of points stored for one series.
+    public func pointCount(forSeries key: String) -> Int {
+        series[key]?.count ?? 0
+    }
+
+    /// The number of values stored over all series.
+    public var storedValueCount: Int { series.values.reduce(0) { $0 + $1.count } }
+
+    /// Bytes of compressed data held.
+    public var byteCount: Int { series.values.reduce(0) { $0 + $1.byteCount } }
 
     /// Appends every sample of `snapshot` as one cycle, then drops series older than the retention.
     public func record(_ snapshot: Snapshot) {
+        record(snapshot, keys: snapshot.samples.map(\.seriesKey))
+    }
+
+    /// Records `snapshot` with the series keys of its samples computed already, in sample order.
+    func record(_ snapshot: Snapshot, keys: [String]) {
         cycle += 1
         timestamps.append(snapshot.monotonicNanoseconds)
-        for sample in snapshot.samples {
-            append(sample.value, to: sample.seriesKey)
+        for (sample, key) in zip(snapshot.samples, keys) {
+            var values = PointValues(count: 1)
+            values[0] = sample.value
+            if series[key] == nil {
+                series[key] = CompressedRing(capacity: capacity, fieldCount: 1)
+            }
+            series[key]!.append(time: cycle, values: values)
         }
         dropExpired(before: snapshot.monotonicNanoseconds)
     }
 
-    /// Returns the stored points of one series, oldest first, without the cycles it was absent from.
+    /// Returns the stored points of one series, oldest first.
     public func points(forSeries key: String) -> [HistoryPoint] {
-        guard let entry = series[key] else { return [] }
         var points: [HistoryPoint] = []
-        forEachValue(of: entry, newestFirst: false) { timestamp, value in
-            if !value.isNaN {
-                points.append(HistoryPoint(monotonicNanoseconds: timestamp, value: value))
-            }
-            return true
-        }
+        forEachPoint(of: key, sinceCycle: 1) { points.append($0) }
+        return points
+    }
+
+    /// Returns the stored points of one series taken at or after `monotonicNanoseconds`.
+    public func points(forSeries key: String, since monotonicNanoseconds: UInt64) -> [HistoryPoint] {
+        var points: [HistoryPoint] = []
+        forEachPoint(of: key, sinceCycle: firstCycle(since: monotonicNanoseconds)) { points.append($0) }
         return points
     }
 
     /// Aggregates the values of `key` taken within `windowSeconds` before `now`, the newest included.
     public func aggregate(forSeries key: String, windowSeconds: Double, now: UInt64) -> WindowAggregate? {
-        guard let entry = series[key] else { return nil }
-
         let span = UInt64(windowSeconds * 1e9)
+        // A point exactly `span` old is outside the window.
+        let start = now >= span ? now - span + 1 : 0
         var minimum = Double.infinity
         var maximum = -Double.infinity
         var sum = 0.0
         var count = 0
-        forEachValue(of: entry, newestFirst: true) { timestamp, value in
-            if now > timestamp, now - timestamp >= span {
-                return false
-            }
-            if !value.isNaN {
-                minimum = min(minimum, value)
-                maximum = max(maximum, value)
-                sum += value
-                count += 1
-            }
-            return true
+        forEachPoint(of: key, sinceCycle: firstCycle(since: start)) { point in
+            guard !point.value.isNaN else { return }
+            minimum = min(minimum, point.value)
+            maximum = max(maximum, point.value)
+            sum += point.value
+            count += 1
         }
         guard count > 0 else { return nil }
         return WindowAggregate(minimum: minimum, maximum: maximum, average: sum / Double(count), count: count)
     }
 
-    private func append(_ value: Double, to key: String) {
-        guard var entry = series.removeValue(forKey: key) else {
-            var values = RingBuffer<Double>(minimumCapacity: capacity)
-            values.append(value)
-            series[key] = SeriesValues(values: values, lastCycle: cycle)
-            return
+    /// Returns the oldest cycle still timestamped whose time is at or after `monotonicNanoseconds`.
+    private func firstCycle(since monotonicNanoseconds: UInt64) -> Int64 {
+        var index = timestamps.count
+        while index > 0, timestamps[index - 1] >= monotonicNanoseconds {
+            index -= 1
         }
-        // Pad missed cycles with NaN so positions stay aligned with cycles.
-        let missed = min(cycle - entry.lastCycle - 1, UInt64(capacity))
-        for _ in 0..<missed {
-            entry.values.append(.nan)
-        }
-        entry.values.append(value)
-        entry.lastCycle = cycle
-        series[key] = entry
+        return oldestTimestampedCycle + Int64(index)
     }
 
-    /// Calls `body` with each stored value and its cycle's timestamp until it returns false.
-    private func forEachValue(
-        of entry: SeriesValues, newestFirst: Bool, _ body: (UInt64, Double) -> Bool
-    ) {
-        let oldestTimestampedCycle = cycle - UInt64(timestamps.count) + 1
-        let count = entry.values.count
-        let order = newestFirst ? Array((0..<count).reversed()) : Array(0..<count)
-        for index in order {
-            let valueCycle = entry.lastCycle - UInt64(count - 1 - index)
-            guard valueCycle >= oldestTimestampedCycle else { continue }
-            let timestamp = timestamps[Int(valueCycle - oldestTimestampedCycle)]
-            if !body(timestamp, entry.values[index]) {
-                return
+    private var oldestTimestampedCycle: Int64 { cycle - Int64(timestamps.count) + 1 }
+
+    private func forEachPoint(of key: String, sinceCycle first: Int64, _ body: (HistoryPoint) -> Void) {
+        guard let ring = series[key], first <= cycle else { return }
+        let oldest = oldestTimestampedCycle
+        do {
+            try ring.forEach(in: max(first, oldest)...cycle) { pointCycle, values in
+                body(HistoryPoint(monotonicNanoseconds: timestamps[Int(pointCycle - oldest)], value: values[0]))
             }
+        } catch {
+            // The ring decodes only what this process encoded, so a failure is a bug in the codec.
+            assertionFailure("raw history of \(key) failed to decode: \(error)")
         }
     }
 
@@ -144,12 +144,12 @@ public final class RawHistory {
             return
         }
         lastSweepNanoseconds = now
-        let oldestTimestampedCycle = cycle - UInt64(timestamps.count) + 1
-        series = series.filter { _, entry in
+        let oldest = oldestTimestampedCycle
+        series = series.filter { _, ring in
             // A series whose newest cycle has left the timestamp ring is older than the retention too.
-            guard entry.lastCycle >= oldestTimestampedCycle else { return false }
-            let newest = timestamps[Int(entry.lastCycle - oldestTimestampedCycle)]
-            return now - newest < retentionNanoseconds
+            guard let last = ring.lastTime, last >= oldest else { return false }
+            let newest = timestamps[Int(last - oldest)]
+            return newest >= now || now - newest < retentionNanoseconds
         }
     }
 }

@@ -1,6 +1,6 @@
 import EmberCore
 
-/// Trailing-window minimum, maximum and average of temperature and power series.
+/// Trailing-window minimum, maximum and average of temperature, power and frequency series.
 ///
 /// A scrape every 15 or 60 s reads one spot value, so a thermal spike or a power burst between two
 /// scrapes would be lost. For each family whose descriptor has a ``MetricDescriptor/windowUnit``,

@@ -85,10 +85,9 @@ final class TrailingWindowTests: XCTestCase {
         }
         let points = history.points(forSeries: temp(0).seriesKey)
 
-        // Capacity rounds 10 up to 16 points; the newest is the last one recorded.
-        XCTAssertEqual(points.count, 16)
+        XCTAssertEqual(points.count, 10)
         XCTAssertEqual(points.last?.value, 99)
-        XCTAssertEqual(points.first?.value, 84)
+        XCTAssertEqual(points.first?.value, 90)
     }
 
     func testGapKeepsValuesAlignedWithTheirCycles() {
@@ -102,7 +101,7 @@ final class TrailingWindowTests: XCTestCase {
 
         XCTAssertEqual(points.map(\.value), [40, 41, 43])
         XCTAssertEqual(points.map(\.monotonicNanoseconds), [10, 11, 13].map { UInt64($0) * 1_000_000_000 })
-        XCTAssertEqual(history.storedValueCount, 4, "the missed cycle is stored as one NaN")
+        XCTAssertEqual(history.storedValueCount, 3, "a missed cycle stores nothing")
     }
 
     func testMissedReadKeepsWindowUntilItPasses() {

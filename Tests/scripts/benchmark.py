@@ -41,7 +41,7 @@ def command_for(peer, binary, port):
     address = f"127.0.0.1:{port}"
     if peer == "ember":
         return [binary, "serve", f"--web.listen-address={address}", f"--path.sysfs={sysfs}",
-                f"--path.procfs={procfs}", "--collector.disable-defaults", "--log.level=warn"] + \
+                f"--path.procfs={procfs}", "--collector.disable-defaults", "--log.level=warn", "--no-storage"] + \
                [f"--collector.{c}" for c in COLLECTORS]
     return [binary, "--collector.disable-defaults", "--no-collector.netdev.netlink",
             "--collector.netdev.device-exclude=", f"--path.sysfs={sysfs}", f"--path.procfs={procfs}",

@@ -39,7 +39,7 @@ wait_for() {  # wait_for SECONDS URL
 
 ember_port=$(free_port)
 "$ember" serve --web.listen-address="127.0.0.1:$ember_port" --path.sysfs="$sysfs" --path.procfs="$procfs" \
-    --log.level=warn 2>"$work/ember.log" &
+    --storage.path="$work/state" --log.level=warn 2>"$work/ember.log" &
 pids+=($!)
 wait_for 20 "http://127.0.0.1:$ember_port/healthz"
 

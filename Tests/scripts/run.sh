@@ -5,7 +5,8 @@
 #   bash Tests/scripts/run.sh --fixture opi5plus-mainline [flags]   # serve a bundled RK3588 tree
 #
 # --fixture NAME reads Tests/Fixtures/rk3588/NAME (opi5plus-v5.10, opi5plus-v6.1, opi5plus-mainline)
-# or Tests/Fixtures/node-exporter instead of this machine's /sys and /proc.
+# or Tests/Fixtures/node-exporter instead of this machine's /sys and /proc, and saves state in a new
+# temporary directory unless --storage.path or --no-storage is given.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -27,6 +28,12 @@ while (($#)); do
                 exit 2
             fi
             arguments+=("--path.sysfs=$root/sys" "--path.procfs=$root/proc" "--path.debugfs=$root/sys/kernel/debug")
+            fixture=1
+            ;;
+        --storage.path* | --no-storage)
+            storage_given=1
+            arguments+=("$1")
+            shift
             ;;
         *)
             arguments+=("$1")
@@ -34,5 +41,13 @@ while (($#)); do
             ;;
     esac
 done
+
+# A fixture's history is not this machine's: keep it in a temporary directory, not /var/lib/ember,
+# unless a storage flag was given.
+if [[ -n "${fixture:-}" && -z "${storage_given:-}" ]]; then
+    state=$(mktemp -d "${TMPDIR:-/tmp}/ember-fixture-state.XXXXXX")
+    echo "run.sh: fixture state in $state" >&2
+    arguments+=("--storage.path=$state")
+fi
 
 exec .build/release/ember serve "${arguments[@]}"

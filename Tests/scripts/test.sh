@@ -4,6 +4,7 @@
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree,
 #     with the alert rules loaded: every rule evaluates, and the mainline tree's faults fire alerts;
+#   - 30 SIGKILLs of `ember serve` during state saves, each restart loading a complete state;
 #   - the command-line contract (help, version, exit codes);
 #   - the alert rules and the Grafana dashboard (check-monitoring.py: families exist in METRICS.md,
 #     `promtool check rules`, `promtool test rules`);
@@ -79,6 +80,9 @@ check "prometheus scrape: rk3588 mainline" bash Tests/scripts/prometheus-scrape.
     netclass=node_network_up netdev=node_network_receive_bytes_total bonding=node_bonding_slaves \
     powersupplyclass=node_power_supply_online nvme=node_nvme_info \
     alert=FilesystemForcedReadOnly alert=EmmcPreEolWarning
+
+echo "== crash safety"
+check "crash test: 30 SIGKILLs during state saves" bash Tests/scripts/crash-test.sh "$ember" 30
 
 echo "== command line"
 check "ember version" bash -c "'$ember' version | grep -q '^ember '"

@@ -23,6 +23,14 @@ public struct EnergyCounter: Sendable, Equatable {
         seeded = startingAtMicrojoules != nil
     }
 
+    /// Continues a saved total exactly: the next reading adds its increase over `lastRaw` under the
+    /// wrap and reset rules above (see ``CounterLedger/seed(_:)`` for choosing `lastRaw`).
+    public init(totalMicrojoules: UInt64, lastRaw: UInt64) {
+        self.totalMicrojoules = totalMicrojoules
+        self.lastRaw = lastRaw
+        seeded = true
+    }
+
     /// The total in joules.
     public var totalJoules: Double { Double(totalMicrojoules) / 1_000_000 }
 

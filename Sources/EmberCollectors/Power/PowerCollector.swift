@@ -22,6 +22,7 @@ public final class PowerCollector: Collector {
     private var carbon: [PowerSeries: CarbonAccumulator]
     private var carbonIntensity: CarbonIntensitySource
     private var boardFit: StaticTermFit
+    private let ledger: CounterLedger
     /// Whether the configured board input and static-term domains were checked against the
     /// series found, which happens once, so a misspelt domain is logged once.
     private var boardInputChecked = false
@@ -44,6 +45,7 @@ public final class PowerCollector: Collector {
         carbonIntensity = CarbonIntensitySource(
             setting: options.carbonIntensity, fileSystem: reader.fileSystem, logger: logger)
         boardFit = StaticTermFit(rate: options.fitRate, startingAt: state.boardCorrectionWatts)
+        ledger = context.counters
     }
 
     /// The totals and the fitted correction to persist. Read it on the thread that runs
@@ -73,6 +75,7 @@ public final class PowerCollector: Collector {
         let carbonSeries = measuredBoard?.series ?? boardSeries
         addCarbon(carbonSeries, joules: carbonSeries.flatMap { joulesAdded[$0] }, sink: &sink)
         addEnergyTotals(sink: &sink)
+        counterState.record(in: ledger)
     }
 
     // MARK: Measured

@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Dispatch
+import EmberCore
+import EmberHistory
+import Synchronization
+
+/// Loads the state files at start and saves them while running and at stop.
+///
+/// Each tier is split into its sealed chunks, which never change, and its open chunks and buckets.
+/// `ember.state` contains the accumulated counters and the minute tier's open part and is saved
+/// every flush interval. `ember-hours.state` contains the hour tier's open part and is saved when an
+/// hour has closed since its last save. `ember-minute-chunks.state` and `ember-hour-chunks.state`
+/// contain the sealed chunks and are saved only when a chunk was sealed or dropped, so a flush
+/// rewrites little more than what changed. Everything is saved at stop. The sampling thread
+/// encodes the state under the history lock (a copy of compressed chunks), and a serial queue
+/// writes it, so a slow write does not delay the next sample.
+///
+/// NOTE: after a crash, the hour tier's open part is the one of the last hourly save, so up to an
+/// hour of samples is missing from the hour tier (the minute tier still has them).
+final class Persistence: Sendable {
+    let store: StateStore
+    let hourStore: StateStore
+    let minuteChunksStore: StateStore
+    let hourChunksStore: StateStore
+    let machineID: String
+    let bootID: String
+    private let flushIntervalNanoseconds: UInt64
+    private let logger: Logger
+    private let lastSave = Mutex<UInt64?>(nil)
+    private let lastSavedHour = Mutex<Int64>(.min)
+    /// The sealed-chunk signature of each tier at its last save, by file name.
+    private let lastSignatures = Mutex<[String: Int]>([:])
+    /// The last save error by file path; a repeated error is logged once.
+    private let lastErrors = Mutex<[String: String]>([:])
+    private let queue = DispatchQueue(label: "ember.persistence")
+
+    init(store: StateStore, machineID: String, bootID: String, flushIntervalSeconds: Double, logger: Logger) {
+        self.store = store
+        hourStore = StateStore(directory: store.directory, fileName: StateStore.hourFileName)
+        minuteChunksStore = StateStore(directory: store.directory, fileName: StateStore.minuteChunksFileName)
+        hourChunksStore = StateStore(directory: store.directory, fileName: StateStore.hourChunksFileName)
+        self.machineID = machineID
+        self.bootID = bootID
+        flushIntervalNanoseconds = UInt64(flushIntervalSeconds * 1e9)
+        self.logger = logger
+    }
+
+    /// Loads the saved tiers into `history` and returns the saved counters. Each file is loaded on
+    /// its own, sealed chunks first: a missing or unreadable one (logged) leaves its part empty, and
+    /// a corrupt one, or one from a newer version or another machine, is logged and moved aside.
+    func load(into history: History) -> [String: SavedCounter] {
+        var counters: [String: SavedCounter] = [:]
+        for file in [minuteChunksStore, hourChunksStore, store, hourStore] {
+            guard let state = loadFile(file) else { continue }
+            history.restore(state.families)
+            for problem in history.restore(state.tiers) {
+                logger.warn("part of the saved history was not loaded", ("path", file.path), ("reason", problem))
+            }
+            counters.merge(state.counters) { first, _ in first }
+        }
+        lastSavedHour.withLock { $0 = history.hour.currentBucket }
+        let signatures = [
+            StateStore.minuteChunksFileName: history.minute.sealedSignature,
+            StateStore.hourChunksFileName: history.hour.sealedSignature,
+        ]
+        lastSignatures.withLock { $0 = signatures }
+        return counters
+    }
+
+    private func loadFile(_ file: StateStore) -> PersistedState? {
+        let bytes: [UInt8]
+        do {
+            guard let loaded = try file.load() else {
+                logger.info("no saved state, starting with empty history", ("path", file.path))
+                return nil
+            }
+            bytes = loaded
+        } catch {
+            logger.error("cannot read saved state, starting with empty history", ("err", error.description))
+            return nil
+        }
+
+        let state: PersistedState
+        do throws(StateFileError) {
+            state = try StateFileFormat.decode(bytes)
+            if !state.machineID.isEmpty, !machineID.isEmpty, state.machineID != machineID {
+                throw .otherMachine(saved: state.machineID, current: machineID)
+            }
+        } catch {
+            moveAside(file, reason: error.description)
+            return nil
+        }
+        logger.info(
+            "loaded saved state", ("path", file.path), ("bytes", String(bytes.count)),
+            ("counters", String(state.counters.count)), ("saved", WallClock.iso8601(state.savedAtSeconds)),
+            ("same_boot", String(!bootID.isEmpty && state.bootID == bootID)))
+        return state
+    }
+
+    private func moveAside(_ file: StateStore, reason: String) {
+        do {
+            let target = try file.moveAside(nowSeconds: WallClock.now())
+            logger.error("saved state not loaded, moved aside; starting with empty history",
+                         ("path", file.path), ("reason", reason), ("moved_to", target))
+        } catch {
+            logger.error("saved state not loaded and could not be moved aside; starting with empty history",
+                         ("path", file.path), ("reason", reason), ("err", error.description))
+        }
+    }
+
+    /// Saves in the background when the flush interval has passed since the last save.
+    func saveIfDue(history: SharedHistory, ledger: CounterLedger, nowNanoseconds: UInt64) {
+        let due = lastSave.withLock { last -> Bool in
+            guard let previous = last else {
+                // The first cycle starts the interval, so a restart loop does not write every start.
+                last = nowNanoseconds
+                return false
+            }
+            guard nowNanoseconds &- previous >= flushIntervalNanoseconds else { return false }
+            last = nowNanoseconds
+            return true
+        }
+        guard due else { return }
+        let files = encode(history: history, ledger: ledger, forceHours: false)
+        queue.async { files.forEach(self.write) }
+    }
+
+    /// Saves both files now and waits for every pending save, for a clean stop.
+    func saveNow(history: SharedHistory, ledger: CounterLedger) {
+        let files = encode(history: history, ledger: ledger, forceHours: true)
+        queue.sync { files.forEach(self.write) }
+    }
+
+    /// Waits until every save started so far has finished.
+    func waitForSaves() {
+        queue.sync {}
+    }
+
+    /// Encodes the main file, and each other file that changed since its last save; every file when
+    /// `forceHours` is true. Sealed chunks come first in the result, so they are written before the
+    /// open parts that follow them (see ``HistoryTier/restore(_:long:)`` for a crash in between).
+    private func encode(
+        history: SharedHistory, ledger: CounterLedger, forceHours: Bool
+    ) -> [(store: StateStore, bytes: [UInt8])] {
+        let (families, tiers) = history.withHistory { history in
+            var tiers: [(StateStore, PersistedState.Tier)] = []
+            for (file, tier) in [(minuteChunksStore, history.minute), (hourChunksStore, history.hour)]
+            where forceHours || sealedChunksChanged(file, tier) {
+                tiers.append((file, history.persisted(tier, sealed: true)))
+            }
+            tiers.append((store, history.persisted(history.minute, sealed: false)))
+            if forceHours || hourClosed(history.hour) {
+                tiers.append((hourStore, history.persisted(history.hour, sealed: false)))
+            }
+            return (history.persistedFamilies, tiers)
+        }
+
+        let now = WallClock.now()
+        return tiers.map { file, tier in
+            let state = PersistedState(
+                machineID: machineID, bootID: bootID, savedAtSeconds: now,
+                counters: file.fileName == StateStore.fileName ? ledger.snapshot : [:], families: families,
+                tiers: [tier])
+            return (file, StateFileFormat.encode(state))
+        }
+    }
+
+    /// Returns whether `tier` sealed or dropped a chunk since `file` was last saved, and records it.
+    private func sealedChunksChanged(_ file: StateStore, _ tier: HistoryTier) -> Bool {
+        let signature = tier.sealedSignature
+        return lastSignatures.withLock { saved in
+            defer { saved[file.fileName] = signature }
+            return saved[file.fileName] != signature
+        }
+    }
+
+    /// Returns whether an hour closed since the hour tier was last saved, and records it.
+    private func hourClosed(_ hour: HistoryTier) -> Bool {
+        let bucket = hour.currentBucket
+        return lastSavedHour.withLock { saved in
+            defer { saved = bucket }
+            return saved != bucket
+        }
+    }
+
+    private func write(_ file: (store: StateStore, bytes: [UInt8])) {
+        let path = file.store.path
+        do {
+            try file.store.save(file.bytes)
+            lastErrors.withLock { $0[path] = nil }
+            logger.debug("saved state", ("path", path), ("bytes", String(file.bytes.count)))
+        } catch {
+            let message = error.description
+            let isRepeat = lastErrors.withLock { errors -> Bool in
+                defer { errors[path] = message }
+                return errors[path] == message
+            }
+            if !isRepeat {
+                logger.error("cannot save state; history stays in memory and is retried at the next flush",
+                             ("path", path), ("err", message))
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// The unit and subsystem of a family, derived from its name as the Prometheus naming
+/// conventions spell them, for the JSON API.
+public enum MetricUnits {
+    /// Suffixes in the order they are tried, so `_joules_total` wins over `_total`; node_exporter
+    /// spells some units in the singular (`_watt`, `_volt`).
+    private static let suffixes: [(suffix: String, unit: String)] = [
+        ("_joules_total", "joules"), ("_joule_total", "joules"), ("_seconds_total", "seconds"),
+        ("_bytes_total", "bytes"), ("_packets_total", "packets"), ("_celsius", "celsius"),
+        ("_hertz", "hertz"), ("_watts", "watts"), ("_watt", "watts"), ("_volts", "volts"), ("_volt", "volts"),
+        ("_amperes", "amperes"), ("_amp", "amperes"), ("_bytes", "bytes"), ("_seconds", "seconds"),
+        ("_ratio", "ratio"), ("_rpm", "rpm"), ("_joules", "joules"), ("_info", "info"),
+    ]
+
+    /// Returns the unit of a family, or an empty string for a plain count or state.
+    public static func unit(of name: String) -> String {
+        // node_exporter's thermal zone family has no unit suffix but is in degrees Celsius.
+        if name == "node_thermal_zone_temp" {
+            return "celsius"
+        }
+        return suffixes.first { name.hasSuffix($0.suffix) }?.unit ?? ""
+    }
+
+    /// Returns the subsystem of a family: the first word after `node_` or `ember_`
+    /// (`node_hwmon_temp_celsius` → `hwmon`), with node_exporter's two-word prefixes kept whole.
+    public static func subsystem(of name: String) -> String {
+        var rest = Substring(name)
+        for prefix in ["node_", "ember_"] where rest.hasPrefix(prefix) {
+            rest = rest.dropFirst(prefix.count)
+            break
+        }
+        for compound in ["thermal_zone", "cooling_device", "power_supply"] where rest.hasPrefix(compound + "_") {
+            return compound
+        }
+        return String(rest.prefix { $0 != "_" })
+    }
+}

@@ -1,0 +1,104 @@
+/// Whether a series is aggregated by value or by increase.
+public enum SeriesKind: UInt8, Sendable {
+    case gauge = 0
+    case counter = 1
+
+    /// Values stored per bucket: minimum, maximum, sum, last and count for a gauge; increase,
+    /// last and count for a counter.
+    public var fieldCount: Int { self == .gauge ? 5 : 3 }
+
+    var layout: ChunkLayout { self == .gauge ? .independent : .counter }
+
+    /// Names of the stored fields, in order, as the JSON API shows them.
+    public var fieldNames: [String] {
+        self == .gauge ? ["min", "max", "sum", "last", "count"] : ["increase", "last", "count"]
+    }
+}
+
+/// The aggregates of one series' samples within one bucket, while the bucket is open.
+struct BucketAccumulator {
+    let bucket: Int64
+    private var minimum = Double.infinity
+    private var maximum = -Double.infinity
+    /// Sum of the values for a gauge, sum of the increases for a counter.
+    private var sum = 0.0
+    private var last = 0.0
+    private var count = 0
+    /// The largest decimal exponent the values needed, or nil once one was not a short decimal.
+    private var exponent: Int? = 0
+
+    init(bucket: Int64) {
+        self.bucket = bucket
+    }
+
+    /// Resumes a bucket saved by ``values(kind:)`` before a restart.
+    init(bucket: Int64, kind: SeriesKind, saved: PointValues) {
+        self.bucket = bucket
+        switch kind {
+        case .gauge:
+            minimum = saved[0]
+            maximum = saved[1]
+            sum = saved[2]
+            last = saved[3]
+            count = Int(saved[4])
+        case .counter:
+            sum = saved[0]
+            minimum = saved[1]
+            maximum = saved[1]
+            last = saved[1]
+            count = Int(saved[2])
+        }
+        for index in 0..<saved.count {
+            exponent = exponent.flatMap { known in FieldMode.exponent(for: saved[index]).map { max($0, known) } }
+        }
+    }
+
+    mutating func add(_ value: Double, increase: Double) {
+        minimum = min(minimum, value)
+        maximum = max(maximum, value)
+        sum += increase
+        last = value
+        count += 1
+        if let known = exponent {
+            exponent = FieldMode.exponent(for: value).map { max($0, known) }
+        }
+    }
+
+    mutating func addGauge(_ value: Double) {
+        add(value, increase: value)
+    }
+
+    /// Returns the stored fields of this bucket.
+    ///
+    /// When the values are short decimals, the sum is rounded to their resolution. The exact sum of
+    /// 0.001-step values is a 0.001 step, so rounding only undoes floating-point error in the running
+    /// sum, and the chunk can store the sum as an integer.
+    func values(kind: SeriesKind) -> PointValues {
+        var rounded = sum
+        if let exponent {
+            let scale = FieldMode.scale(exponent)
+            rounded = (sum * scale).rounded() / scale
+        }
+
+        var values = PointValues(count: kind.fieldCount)
+        switch kind {
+        case .gauge:
+            values[0] = minimum
+            values[1] = maximum
+            values[2] = rounded
+            values[3] = last
+            values[4] = Double(count)
+        case .counter:
+            values[0] = rounded
+            values[1] = last
+            values[2] = Double(count)
+        }
+        return values
+    }
+}
+
+/// Returns the increase from `previous` to `current` as Prometheus' `increase()` counts it: a
+/// decrease is a reset, after which the counter counted from zero up to `current`.
+func counterIncrease(from previous: Double, to current: Double) -> Double {
+    current >= previous ? current - previous : current
+}

@@ -1,0 +1,182 @@
+import EmberCore
+
+/// Retention of each tier, in points.
+public struct HistoryConfiguration: Sendable {
+    public var rawRetentionSeconds = 900.0
+    public var intervalSeconds = 1.0
+    /// Minutes kept in the minute tier; 24 hours by default.
+    public var minuteBuckets = 1440
+    /// Hours kept in the hour tier for most series; 30 days by default.
+    public var hourBuckets = 720
+    /// Hours kept for the series ``History/isLongLived(_:)`` selects; 400 days by default.
+    public var longHourBuckets = 9600
+
+    public init() {}
+}
+
+/// All history tiers: raw samples, per-minute and per-hour aggregates.
+///
+/// Tier buckets are numbered by wall-clock time, so they line up with calendar minutes and hours and
+/// survive a restart. The time of a sample, though, is the wall time of the first recorded snapshot
+/// (the anchor) plus the monotonic time elapsed since, so a wall-clock step back during a run moves
+/// nothing. A step forward of more than ``forwardStepSeconds`` moves the anchor forward, because a
+/// board without a real-time clock starts with a wrong time until NTP sets it; times then jump
+/// ahead but never go back, so nothing is reordered. Not thread-safe: the agent wraps it in ``SharedHistory``.
+public final class History {
+    public let configuration: HistoryConfiguration
+    public let raw: RawHistory
+    public let minute: HistoryTier
+    public let hour: HistoryTier
+    private var anchor: (wallSeconds: Double, monotonicNanoseconds: UInt64)?
+    /// Family name → whether its series keep the long hour retention.
+    private var longLivedFamilies: [String: Bool] = [:]
+    /// Family name → its metadata, from the newest snapshot that had the family. Families known
+    /// only from the state file have label names but an empty help text.
+    public private(set) var families: [String: MetricDescriptor] = [:]
+
+    /// A wall clock ahead of the anchored time by more than this has been set, not drifted.
+    public static let forwardStepSeconds = 60.0
+
+    public init(_ configuration: HistoryConfiguration) {
+        self.configuration = configuration
+        raw = RawHistory(retentionSeconds: configuration.rawRetentionSeconds,
+                         intervalSeconds: configuration.intervalSeconds)
+        minute = HistoryTier(name: "minute", widthSeconds: 60, capacity: configuration.minuteBuckets)
+        hour = HistoryTier(name: "hour", widthSeconds: 3600, capacity: configuration.hourBuckets,
+                           longCapacity: configuration.longHourBuckets)
+    }
+
+    /// Returns whether a family's hour tier keeps the long retention, because health checks look at
+    /// trends over months: temperatures (their maxima), NVMe and eMMC/SD health, and energy counters.
+    public static func isLongLived(family name: String) -> Bool {
+        name.hasSuffix("_celsius") || name == "node_thermal_zone_temp"
+            || name.hasPrefix("ember_nvme_") || name.hasPrefix("ember_mmc_")
+            || name.hasSuffix("_joules_total") || name.hasSuffix("_joule_total")
+    }
+
+    /// Returns the anchored wall time of a monotonic instant, in seconds since the Unix epoch.
+    public func anchoredSeconds(_ monotonicNanoseconds: UInt64) -> Double {
+        guard let anchor else { return 0 }
+        let elapsed = Double(Int64(bitPattern: monotonicNanoseconds &- anchor.monotonicNanoseconds)) / 1e9
+        return anchor.wallSeconds + elapsed
+    }
+
+    /// Records `snapshot` in every tier.
+    public func record(_ snapshot: Snapshot) {
+        if anchor == nil || snapshot.wallTime - anchoredSeconds(snapshot.monotonicNanoseconds) > History.forwardStepSeconds {
+            anchor = (snapshot.wallTime, snapshot.monotonicNanoseconds)
+        }
+        // Building a key allocates, so each is built once for all tiers.
+        let keys = snapshot.samples.map(\.seriesKey)
+        raw.record(snapshot, keys: keys)
+
+        let seconds = anchoredSeconds(snapshot.monotonicNanoseconds)
+        minute.advance(toSeconds: seconds)
+        hour.advance(toSeconds: seconds)
+        for (sample, key) in zip(snapshot.samples, keys) {
+            let kind: SeriesKind = sample.descriptor.type == .counter ? .counter : .gauge
+            let long = isLongLived(sample.descriptor)
+            minute.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: false)
+            hour.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: long)
+        }
+    }
+
+    private func isLongLived(_ descriptor: MetricDescriptor) -> Bool {
+        if let known = longLivedFamilies[descriptor.name] {
+            return known
+        }
+        families[descriptor.name] = descriptor
+        let long = History.isLongLived(family: descriptor.name)
+        longLivedFamilies[descriptor.name] = long
+        return long
+    }
+
+    /// The minute and hour tiers' buckets, for the state file.
+    public var persistedTiers: [PersistedState.Tier] {
+        [persisted(minute), persisted(hour)]
+    }
+
+    /// One tier's buckets, for the state file.
+    public func persisted(_ tier: HistoryTier) -> PersistedState.Tier {
+        PersistedState.Tier(name: tier.name, widthSeconds: tier.widthSeconds, series: tier.persistedSeries)
+    }
+
+    /// One tier's sealed chunks (`sealed` true) or its open chunks and buckets, for the state files.
+    public func persisted(_ tier: HistoryTier, sealed: Bool) -> PersistedState.Tier {
+        PersistedState.Tier(
+            name: tier.name, widthSeconds: tier.widthSeconds, series: sealed ? tier.persistedSealed : tier.persistedOpen)
+    }
+
+    /// Label names and types of every family, for the state file, so restored series can be shown
+    /// with their labels before the family is sampled again.
+    public var persistedFamilies: [PersistedState.Family] {
+        families.values.map { PersistedState.Family(name: $0.name, type: $0.type, labelNames: $0.labelNames) }
+    }
+
+    /// Adds families known from the state file; families sampled in this run keep their own metadata.
+    public func restore(_ saved: [PersistedState.Family]) {
+        for family in saved where families[family.name] == nil {
+            families[family.name] = MetricDescriptor(family.name, "", type: family.type, labels: family.labelNames)
+        }
+    }
+
+    /// Loads saved tiers into this empty history. Returns one message per tier or series that was
+    /// skipped, for the caller to log; the rest is loaded.
+    public func restore(_ tiers: [PersistedState.Tier]) -> [String] {
+        var problems: [String] = []
+        for saved in tiers {
+            guard let tier = [minute, hour].first(where: { $0.name == saved.name }),
+                  tier.widthSeconds == saved.widthSeconds
+            else {
+                problems.append("tier \(saved.name) of \(saved.widthSeconds) s is unknown; skipped")
+                continue
+            }
+            for series in saved.series {
+                let family = String(series.key.prefix { $0 != "\u{1}" })
+                do {
+                    try tier.restore(series, long: History.isLongLived(family: family))
+                } catch {
+                    problems.append("\(tier.name) tier of \(family): \(error); skipped")
+                }
+            }
+        }
+        return problems
+    }
+
+    /// Bytes of compressed data held by all tiers.
+    public var byteCount: Int { raw.byteCount + minute.byteCount + hour.byteCount }
+
+    /// Values stored by all tiers: one per raw point, one per aggregate of a bucket.
+    public var storedValueCount: Int {
+        var count = raw.storedValueCount
+        for tier in [minute, hour] {
+            for (_, entry) in tier.series {
+                count += entry.ring.count * entry.kind.fieldCount
+            }
+        }
+        return count
+    }
+
+    /// How many points each tier holds for one series.
+    public struct SeriesSummary: Sendable {
+        public let key: String
+        public let rawPoints: Int
+        public let minuteBuckets: Int
+        public let hourBuckets: Int
+    }
+
+    /// Returns every series that any tier contains, sorted by key.
+    public func seriesSummaries() -> [SeriesSummary] {
+        let keys = Set(raw.seriesKeys).union(minute.seriesKeys).union(hour.seriesKeys)
+        return keys.sorted().map { key in
+            SeriesSummary(key: key, rawPoints: raw.pointCount(forSeries: key),
+                          minuteBuckets: minute.bucketCount(of: key), hourBuckets: hour.bucketCount(of: key))
+        }
+    }
+
+    /// Returns the family name and label values of a series key (see ``Sample/seriesKey``).
+    public static func split(seriesKey key: String) -> (name: String, labelValues: [String]) {
+        let parts = key.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
+        return (parts[0], Array(parts.dropFirst()))
+    }
+}

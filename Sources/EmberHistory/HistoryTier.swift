@@ -1,0 +1,223 @@
+/// One aggregated tier (per minute or per hour) of every series.
+///
+/// Each series has an open bucket that collects its samples and a ``CompressedRing`` of closed
+/// buckets. A bucket closes when a sample of a later bucket arrives, or when the tier moves to a
+/// later bucket and the series had no sample since. Bucket numbers are seconds since the Unix
+/// epoch divided by the width, taken from the history's anchored clock, so they never decrease
+/// within a run.
+public final class HistoryTier {
+    struct Series {
+        let kind: SeriesKind
+        var ring: CompressedRing
+        var open: BucketAccumulator?
+        /// The previous value of a counter, to compute the increase of the next sample.
+        var previousCounterValue: Double?
+    }
+
+    public let name: String
+    public let widthSeconds: Int64
+    public let capacity: Int
+    public let longCapacity: Int
+    private(set) var series: [String: Series] = [:]
+    /// The newest bucket any sample went to; it changes when a bucket closes.
+    public private(set) var currentBucket = Int64.min
+    /// Buckets before this one are already stored (restored from disk), so a sample that the clock
+    /// places earlier, after the wall clock stepped back between runs, joins this bucket instead.
+    private var firstWritableBucket = Int64.min
+
+    /// Creates a tier of buckets `widthSeconds` wide keeping `capacity` buckets per series, and
+    /// `longCapacity` for the series the history marks as long-lived.
+    public init(name: String, widthSeconds: Int64, capacity: Int, longCapacity: Int? = nil) {
+        self.name = name
+        self.widthSeconds = widthSeconds
+        self.capacity = capacity
+        self.longCapacity = max(capacity, longCapacity ?? capacity)
+    }
+
+    public var seriesCount: Int { series.count }
+    public var seriesKeys: [String] { Array(series.keys) }
+    public func kind(of key: String) -> SeriesKind? { series[key]?.kind }
+
+    /// Returns the number of buckets of one series, the open one included.
+    public func bucketCount(of key: String) -> Int {
+        guard let entry = series[key] else { return 0 }
+        return entry.ring.count + (entry.open == nil ? 0 : 1)
+    }
+
+    /// Returns the bucket number of a time in seconds since the Unix epoch.
+    public func bucket(atSeconds seconds: Double) -> Int64 {
+        max(Int64((seconds / Double(widthSeconds)).rounded(.down)), firstWritableBucket)
+    }
+
+    /// Moves the tier to the bucket of `seconds`, closing every open bucket before it.
+    public func advance(toSeconds seconds: Double) {
+        let bucket = bucket(atSeconds: seconds)
+        guard bucket > currentBucket else { return }
+        currentBucket = bucket
+        for key in series.keys {
+            series[key]!.closeBucket(before: bucket)
+        }
+        dropExpired()
+    }
+
+    /// Adds one sample of series `key`, taken at `seconds` (anchored wall time).
+    public func add(_ key: String, kind: SeriesKind, value: Double, atSeconds seconds: Double, long: Bool) {
+        guard value.isFinite else { return }
+        let bucket = bucket(atSeconds: seconds)
+        // One hash lookup per sample: this runs for every series on every cycle.
+        if let index = series.index(forKey: key) {
+            series.values[index].add(value, bucket: bucket)
+            return
+        }
+        let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount, layout: kind.layout)
+        var entry = Series(kind: kind, ring: ring)
+        entry.add(value, bucket: bucket)
+        series[key] = entry
+    }
+
+    /// Calls `body` with the closed buckets of `key` whose number is in `buckets`, oldest first,
+    /// then with the open bucket when `includeOpen` is true and it is in range.
+    public func forEachBucket(
+        of key: String, in buckets: ClosedRange<Int64>, includeOpen: Bool, _ body: (Int64, PointValues) -> Void
+    ) throws(HistoryDecodingError) {
+        guard let entry = series[key] else { return }
+        try entry.ring.forEach(in: buckets, body)
+        if includeOpen, let open = entry.open, buckets.contains(open.bucket) {
+            body(open.bucket, open.values(kind: entry.kind))
+        }
+    }
+
+    /// Drops series whose newest bucket left their retention, so vanished devices do not stay forever.
+    private func dropExpired() {
+        series = series.filter { _, entry in
+            guard entry.open == nil, let last = entry.ring.lastTime else { return true }
+            return currentBucket - last < Int64(entry.ring.capacity)
+        }
+    }
+
+    /// Bytes of compressed data held for one series.
+    public func byteCount(of key: String) -> Int {
+        series[key]?.ring.byteCount ?? 0
+    }
+
+    /// Bytes of compressed data held.
+    public var byteCount: Int { series.values.reduce(0) { $0 + $1.ring.byteCount } }
+
+    /// Stored buckets over all series.
+    public var storedBucketCount: Int { series.values.reduce(0) { $0 + $1.ring.count } }
+
+    // MARK: persistence
+
+    /// Every series' closed buckets and its open bucket, for saving.
+    public var persistedSeries: [PersistedState.Series] {
+        series.map { key, entry in
+            PersistedState.Series(
+                key: key, kind: entry.kind, chunks: entry.ring.chunks,
+                open: entry.open.map { ($0.bucket, $0.values(kind: entry.kind)) })
+        }
+    }
+
+    /// Every series' sealed chunks, which never change once written, for the sealed-chunk file.
+    public var persistedSealed: [PersistedState.Series] {
+        series.compactMap { key, entry in
+            guard !entry.ring.sealed.isEmpty else { return nil }
+            return PersistedState.Series(key: key, kind: entry.kind, chunks: entry.ring.sealed, open: nil)
+        }
+    }
+
+    /// Every series' open chunk and open bucket: the part that changes between two saves.
+    public var persistedOpen: [PersistedState.Series] {
+        series.compactMap { key, entry in
+            let chunk = entry.ring.openChunk
+            guard chunk != nil || entry.open != nil else { return nil }
+            return PersistedState.Series(
+                key: key, kind: entry.kind, chunks: chunk.map { [$0] } ?? [],
+                open: entry.open.map { ($0.bucket, $0.values(kind: entry.kind)) })
+        }
+    }
+
+    /// A value that changes when any series seals or drops a chunk, or a series comes or goes, so
+    /// the sealed-chunk file is rewritten only then. It is only comparable within one process.
+    public var sealedSignature: Int {
+        var hasher = Hasher()
+        hasher.combine(series.count)
+        for (key, entry) in series {
+            hasher.combine(key)
+            hasher.combine(entry.ring.sealed.count)
+            hasher.combine(entry.ring.sealed.first?.firstTime)
+            hasher.combine(entry.ring.sealed.last?.lastTime)
+        }
+        return hasher.finalize()
+    }
+
+    /// Restores one series' buckets. Samples in the saved open bucket's time join it, and later
+    /// samples never go before it.
+    ///
+    /// A series restored already (from the sealed-chunk file) gets `saved`'s chunks appended. A chunk
+    /// that does not start after its newest point is skipped: it is an older copy of a chunk sealed
+    /// since, left by a crash between the two files' saves.
+    public func restore(_ saved: PersistedState.Series, long: Bool) throws(HistoryDecodingError) {
+        var chunks = saved.chunks
+        var savedOpen = saved.open
+        guard !chunks.isEmpty || savedOpen != nil || series[saved.key] != nil else { return }
+        if let existing = series[saved.key] {
+            guard existing.kind == saved.kind else { throw .invalid("saved as \(existing.kind) and \(saved.kind)") }
+            let newest = existing.ring.lastTime ?? .min
+            chunks = existing.ring.sealed + saved.chunks.filter { $0.firstTime > newest }
+            if let open = savedOpen, open.bucket <= newest {
+                savedOpen = nil
+            }
+        }
+        let ring = try CompressedRing(
+            capacity: long ? longCapacity : capacity, fieldCount: saved.kind.fieldCount, layout: saved.kind.layout,
+            chunks: chunks)
+        var entry = Series(kind: saved.kind, ring: ring)
+        if let last = ring.lastTime {
+            firstWritableBucket = max(firstWritableBucket, last + 1)
+        }
+        if let open = savedOpen {
+            guard open.values.count == saved.kind.fieldCount, open.bucket > (ring.lastTime ?? .min) else {
+                throw .invalid("open bucket \(open.bucket) overlaps the closed ones or has the wrong width")
+            }
+            let count = open.values[saved.kind.fieldCount - 1]
+            guard count >= 1, count < Double(Int32.max), count == count.rounded() else {
+                throw .invalid("open bucket \(open.bucket) has a sample count of \(count)")
+            }
+            entry.open = BucketAccumulator(bucket: open.bucket, kind: saved.kind, saved: open.values)
+            firstWritableBucket = max(firstWritableBucket, open.bucket)
+        }
+        if saved.kind == .counter {
+            if let open = savedOpen {
+                entry.previousCounterValue = open.values[1]
+            } else {
+                entry.previousCounterValue = try ring.last()?.values[1]
+            }
+        }
+        series[saved.key] = entry
+    }
+}
+
+extension HistoryTier.Series {
+    mutating func add(_ value: Double, bucket: Int64) {
+        closeBucket(before: bucket)
+        if open == nil {
+            open = BucketAccumulator(bucket: bucket)
+        }
+        switch kind {
+        case .gauge:
+            open!.addGauge(value)
+        case .counter:
+            // The first sample after a start or a gap adds the increase since the last one stored,
+            // so the buckets' increases add up to the counter's whole increase.
+            let increase = previousCounterValue.map { counterIncrease(from: $0, to: value) } ?? 0
+            open!.add(value, increase: increase)
+            previousCounterValue = value
+        }
+    }
+
+    mutating func closeBucket(before bucket: Int64) {
+        guard let current = open, current.bucket < bucket else { return }
+        ring.append(time: current.bucket, values: current.values(kind: kind))
+        open = nil
+    }
+}

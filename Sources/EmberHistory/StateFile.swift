@@ -1,0 +1,229 @@
+import EmberCore
+
+/// The state saved across restarts: the minute and hour tiers and the accumulated counters.
+public struct PersistedState: Sendable {
+    public struct Series: Sendable {
+        public let key: String
+        public let kind: SeriesKind
+        public let chunks: [SealedChunk]
+        /// The bucket still collecting samples when the state was saved.
+        public let open: (bucket: Int64, values: PointValues)?
+
+        public init(key: String, kind: SeriesKind, chunks: [SealedChunk], open: (bucket: Int64, values: PointValues)?) {
+            self.key = key
+            self.kind = kind
+            self.chunks = chunks
+            self.open = open
+        }
+    }
+
+    public struct Family: Sendable {
+        public let name: String
+        public let type: MetricType
+        public let labelNames: [String]
+    }
+
+    public struct Tier: Sendable {
+        public let name: String
+        public let widthSeconds: Int64
+        public let series: [Series]
+    }
+
+    public var machineID: String
+    public var bootID: String
+    /// When the state was saved, in seconds since the Unix epoch.
+    public var savedAtSeconds: Double
+    public var counters: [String: SavedCounter]
+    public var families: [Family]
+    public var tiers: [Tier]
+
+    public init(
+        machineID: String, bootID: String, savedAtSeconds: Double, counters: [String: SavedCounter],
+        families: [Family] = [], tiers: [Tier]
+    ) {
+        self.machineID = machineID
+        self.bootID = bootID
+        self.savedAtSeconds = savedAtSeconds
+        self.counters = counters
+        self.families = families
+        self.tiers = tiers
+    }
+}
+
+/// The reason a state file was not loaded.
+public enum StateFileError: Error, Equatable, CustomStringConvertible {
+    case notStateFile
+    case unsupportedVersion(UInt32)
+    case checksumMismatch
+    case corrupt(String)
+    case otherMachine(saved: String, current: String)
+
+    public var description: String {
+        switch self {
+        case .notStateFile: "not an Ember state file (wrong magic)"
+        case .unsupportedVersion(let version):
+            "format version \(version) is newer than this agent reads (\(StateFileFormat.version))"
+        case .checksumMismatch: "checksum mismatch: the file is corrupt or was cut short"
+        case .corrupt(let reason): "corrupt: \(reason)"
+        case .otherMachine(let saved, let current):
+            "saved on machine \(saved), this is machine \(current)"
+        }
+    }
+}
+
+/// The state file's layout, all integers little-endian:
+///
+///     magic "EMBERST\0" (8) | version u32 | payload length u64 | CRC-32 of payload u32 | payload
+///
+/// The payload is machine ID, boot ID, save time (f64 bits), the counters (key, total, raw,
+/// boot ID), the families (name, type, label names), then each tier: name, width, and per series its
+/// key, kind, compressed chunks and open bucket.
+public enum StateFileFormat {
+    static let magic: [UInt8] = Array("EMBERST".utf8) + [0]
+    public static let version: UInt32 = 1
+    private static let headerSize = 8 + 4 + 8 + 4
+
+    public static func encode(_ state: PersistedState) -> [UInt8] {
+        var payload = ByteWriter()
+        payload.string(state.machineID)
+        payload.string(state.bootID)
+        payload.u64(state.savedAtSeconds.bitPattern)
+        payload.u32(UInt32(state.counters.count))
+        for (key, counter) in state.counters.sorted(by: { $0.key < $1.key }) {
+            payload.string(key)
+            payload.u64(counter.total)
+            payload.u64(counter.raw)
+            payload.string(counter.bootID)
+        }
+        payload.u32(UInt32(state.families.count))
+        for family in state.families.sorted(by: { $0.name < $1.name }) {
+            payload.string(family.name)
+            payload.string(family.type.rawValue)
+            payload.u32(UInt32(family.labelNames.count))
+            family.labelNames.forEach { payload.string($0) }
+        }
+        payload.u32(UInt32(state.tiers.count))
+        for tier in state.tiers {
+            encode(tier, into: &payload)
+        }
+
+        var file = ByteWriter()
+        file.bytes = magic
+        file.u32(version)
+        file.u64(UInt64(payload.bytes.count))
+        file.u32(CRC32.checksum(payload.bytes[...]))
+        file.bytes.append(contentsOf: payload.bytes)
+        return file.bytes
+    }
+
+    private static func encode(_ tier: PersistedState.Tier, into payload: inout ByteWriter) {
+        payload.string(tier.name)
+        payload.u64(UInt64(bitPattern: tier.widthSeconds))
+        payload.u32(UInt32(tier.series.count))
+        for series in tier.series {
+            payload.string(series.key)
+            payload.u8(series.kind.rawValue)
+            payload.u32(UInt32(series.chunks.count))
+            for chunk in series.chunks {
+                payload.u32(UInt32(chunk.count))
+                payload.u64(UInt64(bitPattern: chunk.firstTime))
+                payload.u64(UInt64(bitPattern: chunk.lastTime))
+                payload.blob(chunk.bytes)
+            }
+            payload.u8(series.open == nil ? 0 : 1)
+            if let open = series.open {
+                payload.u64(UInt64(bitPattern: open.bucket))
+                payload.u8(UInt8(open.values.count))
+                open.values.array.forEach { payload.u64($0.bitPattern) }
+            }
+        }
+    }
+
+    /// Decodes a state file, checking magic, version and checksum before anything else.
+    public static func decode(_ bytes: [UInt8]) throws(StateFileError) -> PersistedState {
+        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw .notStateFile }
+        var header = ByteReader(bytes, offset: 8)
+        do {
+            let version = try header.u32()
+            guard version <= StateFileFormat.version, version > 0 else { throw StateFileError.unsupportedVersion(version) }
+            let length = try header.u64()
+            let checksum = try header.u32()
+            guard length == UInt64(bytes.count - headerSize) else {
+                throw StateFileError.corrupt("payload is \(bytes.count - headerSize) bytes, the header records \(length)")
+            }
+            guard CRC32.checksum(bytes[headerSize...]) == checksum else { throw StateFileError.checksumMismatch }
+        } catch let error as StateFileError {
+            throw error
+        } catch {
+            throw .corrupt("\(error)")
+        }
+
+        do {
+            return try decodePayload(ByteReader(bytes, offset: headerSize))
+        } catch {
+            throw .corrupt(error.description)
+        }
+    }
+
+    private static func decodePayload(_ start: ByteReader) throws(HistoryDecodingError) -> PersistedState {
+        var reader = start
+        let machineID = try reader.string()
+        let bootID = try reader.string()
+        let savedAt = Double(bitPattern: try reader.u64())
+        var counters: [String: SavedCounter] = [:]
+        for _ in 0..<(try reader.u32()) {
+            let key = try reader.string()
+            counters[key] = SavedCounter(total: try reader.u64(), raw: try reader.u64(), bootID: try reader.string())
+        }
+        var families: [PersistedState.Family] = []
+        for _ in 0..<(try reader.u32()) {
+            let name = try reader.string()
+            guard let type = MetricType(rawValue: try reader.string()) else { throw .invalid("unknown metric type") }
+            var labels: [String] = []
+            for _ in 0..<(try reader.u32()) {
+                labels.append(try reader.string())
+            }
+            families.append(PersistedState.Family(name: name, type: type, labelNames: labels))
+        }
+        var tiers: [PersistedState.Tier] = []
+        for _ in 0..<(try reader.u32()) {
+            tiers.append(try decodeTier(&reader))
+        }
+        guard reader.isAtEnd else { throw .invalid("bytes after the last tier") }
+        return PersistedState(machineID: machineID, bootID: bootID, savedAtSeconds: savedAt, counters: counters,
+                              families: families, tiers: tiers)
+    }
+
+    private static func decodeTier(_ reader: inout ByteReader) throws(HistoryDecodingError) -> PersistedState.Tier {
+        let name = try reader.string()
+        let width = Int64(bitPattern: try reader.u64())
+        var series: [PersistedState.Series] = []
+        for _ in 0..<(try reader.u32()) {
+            let key = try reader.string()
+            guard let kind = SeriesKind(rawValue: try reader.u8()) else { throw .invalid("unknown series kind") }
+            var chunks: [SealedChunk] = []
+            for _ in 0..<(try reader.u32()) {
+                let count = Int(try reader.u32())
+                let first = Int64(bitPattern: try reader.u64())
+                let last = Int64(bitPattern: try reader.u64())
+                chunks.append(SealedChunk(bytes: try reader.blob(), count: count, firstTime: first, lastTime: last))
+            }
+            series.append(PersistedState.Series(key: key, kind: kind, chunks: chunks, open: try decodeOpen(&reader)))
+        }
+        return PersistedState.Tier(name: name, widthSeconds: width, series: series)
+    }
+
+    private static func decodeOpen(
+        _ reader: inout ByteReader
+    ) throws(HistoryDecodingError) -> (bucket: Int64, values: PointValues)? {
+        guard try reader.u8() == 1 else { return nil }
+        let bucket = Int64(bitPattern: try reader.u64())
+        let count = Int(try reader.u8())
+        guard count > 0, count <= PointValues.maximumCount else { throw .invalid("open bucket has \(count) values") }
+        var values = PointValues(count: count)
+        for index in 0..<count {
+            values[index] = Double(bitPattern: try reader.u64())
+        }
+        return (bucket, values)
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EmberCore
+
+/// The state file in a directory, written so that a crash at any moment leaves either the old
+/// complete file or the new complete file: write a temporary file, fsync it, rename it over the
+/// old one, fsync the directory.
+public struct StateStore: Sendable {
+    /// The counters and the minute tier's open chunks and buckets, saved every flush interval.
+    public static let fileName = "ember.state"
+    /// The hour tier's open chunks and buckets, saved when an hour closes.
+    public static let hourFileName = "ember-hours.state"
+    /// The sealed chunks of each tier, which never change, saved only when a chunk was sealed or
+    /// dropped. Keeping them apart means a flush rewrites only what changed since the last one.
+    public static let minuteChunksFileName = "ember-minute-chunks.state"
+    public static let hourChunksFileName = "ember-hour-chunks.state"
+    /// Larger files are rejected unread; full default history for a few thousand series is far smaller.
+    static let readLimit = 512 << 20
+
+    public let directory: String
+    public let fileName: String
+    public var path: String { directory + "/" + fileName }
+
+    public init(directory: String, fileName: String = StateStore.fileName) {
+        self.directory = directory
+        self.fileName = fileName
+    }
+
+    /// Creates the directory (and missing parents, mode 0755) and checks that this user can write it.
+    public func prepare() throws(FileError) {
+        var prefix = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                throw FileError(operation: "mkdir", path: prefix, code: errno)
+            }
+        }
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw FileError(operation: "access", path: directory, code: errno)
+        }
+    }
+
+    /// Returns the saved bytes, or nil when there is no state file yet.
+    public func load() throws(FileError) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw FileError(operation: "open", path: path, code: errno)
+        }
+        defer { close(descriptor) }
+
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileError(operation: "read", path: path, code: errno)
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: buffer[0..<count])
+            guard bytes.count <= StateStore.readLimit else {
+                throw FileError(operation: "read", path: path, code: EFBIG)
+            }
+        }
+    }
+
+    /// Replaces the state file with `bytes` atomically and durably.
+    public func save(_ bytes: [UInt8]) throws(FileError) {
+        let temporary = path + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError(operation: "open", path: temporary, code: errno) }
+
+        do throws(FileError) {
+            try writeAll(bytes, to: descriptor, path: temporary)
+            guard fsync(descriptor) == 0 else { throw FileError(operation: "fsync", path: temporary, code: errno) }
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+
+        guard rename(temporary, path) == 0 else { throw FileError(operation: "rename", path: path, code: errno) }
+        try syncDirectory()
+    }
+
+    /// Renames a state file that cannot be loaded to `<name>.corrupt-<unix seconds>` and
+    /// returns the new path, so it is kept for inspection and not read again.
+    public func moveAside(nowSeconds: Double) throws(FileError) -> String {
+        let target = path + ".corrupt-" + String(Int64(nowSeconds))
+        guard rename(path, target) == 0 else { throw FileError(operation: "rename", path: path, code: errno) }
+        try syncDirectory()
+        return target
+    }
+
+    private func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileError(operation: "write", path: path, code: errno)
+            }
+            offset += written
+        }
+    }
+
+    /// Makes the rename durable: without it, a power loss can bring the old directory entry back.
+    private func syncDirectory() throws(FileError) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileError(operation: "open", path: directory, code: errno) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw FileError(operation: "fsync", path: directory, code: errno) }
+    }
+}

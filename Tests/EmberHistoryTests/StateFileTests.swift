@@ -1,0 +1,112 @@
+import EmberCore
+import XCTest
+
+@testable import EmberHistory
+
+final class StateFileTests: XCTestCase {
+    private func sampleState() -> PersistedState {
+        let history = History(HistoryConfiguration())
+        let temperature = MetricDescriptor("node_thermal_zone_temp", "t", labels: ["type", "zone"])
+        let bytes = MetricDescriptor("ember_network_receive_bytes_total", "b", type: .counter, labels: ["device"])
+        for second in 0..<200 {
+            history.record(Snapshot(
+                sequence: UInt64(second + 1), wallTime: 1_800_000_000 + Double(second),
+                monotonicNanoseconds: UInt64(second) * 1_000_000_000,
+                samples: [Sample(temperature, 40 + Double(second % 7) / 8, labelValues: ["soc", "0"]),
+                          Sample(bytes, Double(second * 1500), labelValues: ["eth0"])],
+                collectors: []))
+        }
+        return PersistedState(
+            machineID: "0123456789abcdef", bootID: "boot-1", savedAtSeconds: 1_800_000_200.5,
+            counters: ["ember_network_receive_bytes_total\u{1}eth0": SavedCounter(total: 5_000_000_000, raw: 705_032_704,
+                                                                                  bootID: "boot-1")],
+            families: history.persistedFamilies, tiers: history.persistedTiers)
+    }
+
+    func testRoundTripKeepsEverything() throws {
+        let state = sampleState()
+
+        let decoded = try StateFileFormat.decode(StateFileFormat.encode(state))
+
+        XCTAssertEqual(decoded.machineID, state.machineID)
+        XCTAssertEqual(decoded.bootID, state.bootID)
+        XCTAssertEqual(decoded.savedAtSeconds, state.savedAtSeconds)
+        XCTAssertEqual(decoded.counters, state.counters)
+        XCTAssertEqual(decoded.families.map(\.name).sorted(), state.families.map(\.name).sorted())
+        XCTAssertEqual(decoded.tiers.map(\.name), ["minute", "hour"])
+        let restored = History(HistoryConfiguration())
+        restored.restore(decoded.families)
+        XCTAssertEqual(restored.restore(decoded.tiers), [])
+        XCTAssertEqual(restored.minute.bucketCount(of: "node_thermal_zone_temp\u{1}soc\u{1}0"), 4)
+        XCTAssertEqual(restored.families["ember_network_receive_bytes_total"]?.type, .counter)
+    }
+
+    func testEveryTruncationIsRejected() {
+        let bytes = StateFileFormat.encode(sampleState())
+
+        for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 300)) {
+            XCTAssertThrowsError(try StateFileFormat.decode(Array(bytes.prefix(length))), "length \(length)")
+        }
+    }
+
+    func testFlippedBitFailsChecksum() {
+        var bytes = StateFileFormat.encode(sampleState())
+        bytes[bytes.count / 2] ^= 0x10
+
+        XCTAssertThrowsError(try StateFileFormat.decode(bytes)) { error in
+            XCTAssertEqual(error as? StateFileError, .checksumMismatch)
+        }
+    }
+
+    func testFutureVersionIsRejected() {
+        var bytes = StateFileFormat.encode(sampleState())
+        bytes[8] = UInt8(StateFileFormat.version + 1)
+
+        XCTAssertThrowsError(try StateFileFormat.decode(bytes)) { error in
+            XCTAssertEqual(error as? StateFileError, .unsupportedVersion(StateFileFormat.version + 1))
+        }
+    }
+
+    func testWrongMagicIsRejected() {
+        var bytes = StateFileFormat.encode(sampleState())
+        bytes[0] = UInt8(ascii: "X")
+
+        XCTAssertThrowsError(try StateFileFormat.decode(bytes)) { error in
+            XCTAssertEqual(error as? StateFileError, .notStateFile)
+        }
+    }
+
+    func testCRC32MatchesZlib() {
+        // The standard check value of CRC-32/ISO-HDLC, which zlib's crc32 computes.
+        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)[...]), 0xCBF4_3926)
+    }
+
+    func testStoreSavesAtomicallyAndMovesAside() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ember-store-\(getpid())-\(#line)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = StateStore(directory: directory + "/nested/state")
+        try store.prepare()
+        XCTAssertNil(try store.load())
+
+        try store.save([1, 2, 3])
+        try store.save([4, 5])
+
+        XCTAssertEqual(try store.load(), [4, 5])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store.path + ".tmp"))
+        let moved = try store.moveAside(nowSeconds: 1_800_000_000)
+        XCTAssertEqual(moved, store.path + ".corrupt-1800000000")
+        XCTAssertNil(try store.load())
+        XCTAssertEqual(FileManager.default.contents(atPath: moved), Data([4, 5]))
+    }
+
+    func testPrepareFailsOnUnwritableDirectory() throws {
+        // A regular file where a directory is expected fails for every user, root included.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ember-file-\(getpid())").path
+        FileManager.default.createFile(atPath: file, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: file) }
+
+        XCTAssertThrowsError(try StateStore(directory: file + "/state").prepare()) { error in
+            XCTAssertEqual((error as? FileError)?.code, ENOTDIR)
+        }
+    }
+}
