@@ -16,6 +16,7 @@ public enum EmberMain {
             return 2
         }
         let rest = Array(arguments.dropFirst())
+        FreeMemory.limitArenas()
         if rest.contains("--help") || rest.contains("-h") {
             return printHelp(command)
         }
