@@ -109,6 +109,23 @@ final class SamplerTests: XCTestCase {
         XCTAssertNil(value(second, "ember_last_sample_timestamp_seconds", []))
     }
 
+    /// Collectors share a pool of about one thread per core, so more stuck collectors than cores
+    /// must still leave a thread for the others.
+    func testManyBlockingCollectorsDoNotDelayOthers() {
+        let log = RecordingLogSink()
+        let blocking = (0..<6).map { _ in BlockingCollector() }
+        let stuck = blocking.enumerated().map { (name: "stuck\($0.offset)", collector: $0.element as any Collector) }
+        let sampler = makeSampler(stuck + [("ok", ConstantCollector(name: "ok"))], sink: log)
+        defer { blocking.forEach { $0.release.signal() } }
+
+        let first = sampler.sampleOnce()
+        let second = sampler.sampleOnce()
+
+        XCTAssertEqual(value(first, "ember_collector_success", ["ok"]), 1)
+        XCTAssertEqual(value(second, "ember_collector_success", ["ok"]), 1)
+        XCTAssertEqual(value(second, "ember_collector_success", ["stuck5"]), 0)
+    }
+
     func testStuckCollectorRecoversWhenReleased() {
         let log = RecordingLogSink()
         let blocking = BlockingCollector()
