@@ -14,14 +14,16 @@ import EmberHistory
 /// One real sample gives the series set. Synthetic snapshots then cover the hour tiers' retention
 /// at 10-minute steps, the minute tier's last day at 10-second steps and the raw tier's window at
 /// the sample interval, so each tier contains as many points as after a real run of that length.
-/// The series that change on a real board change at every step: measured gauges (the families with
-/// a trailing window: temperature, power, current frequency, plus averages and ratios) take a random
-/// walk of up to 1 % of their value in the source's decimal resolution, and every counter that is
-/// not zero grows by a random amount. Limits, trip points, settings, `_info` families and counters
-/// at zero (error and drop counts) stay constant, as they mostly do.
+/// ``SyntheticFeeder`` describes how the values move; `--pessimistic` selects the older, noisier feed.
 enum HistoryBenchmarkCommand {
+    /// Feeds the random walk of every measured gauge that earlier figures used, instead of the
+    /// realistic feed.
+    static let pessimisticFlag = "--pessimistic"
+
     static func run(_ arguments: [String]) throws -> Int32 {
-        let options = try EmberMain.options(arguments.filter { !$0.hasPrefix("--no-storage") } + ["--no-storage"])
+        let model: FeedModel = arguments.contains(pessimisticFlag) ? .pessimistic : .realistic
+        let agentArguments = arguments.filter { !$0.hasPrefix("--no-storage") && $0 != pessimisticFlag }
+        let options = try EmberMain.options(agentArguments + ["--no-storage"])
         let logger = Logger(level: options.logLevel)
         let agent = try Agent(options, logger: logger)
         let cache = ExpositionCache()
@@ -29,7 +31,7 @@ enum HistoryBenchmarkCommand {
         let template = agent.sampler.sampleOnce()
 
         let wallStart = WallClock.now() - Double(options.history.longHourBuckets) * 3600
-        var feeder = SyntheticFeeder(template: template, wallStart: wallStart)
+        var feeder = SyntheticFeeder(template: template, wallStart: wallStart, model: model)
         let cycles = agent.history.withHistory { history in
             feeder.fill(history, options: options)
         }
@@ -39,6 +41,7 @@ enum HistoryBenchmarkCommand {
             Report(series: history.seriesSummaries().count, values: history.storedValueCount,
                    bytes: history.byteCount, cycles: cycles)
         }
+        print("feed: \(model)")
         print(report.text())
         // Freed memory that malloc keeps for reuse counts as resident; trimming shows how much that is.
         #if canImport(Glibc)
@@ -85,115 +88,6 @@ enum HistoryBenchmarkCommand {
                 peak \(ProcessStatus.format(ProcessStatus.kibibytes("VmHWM"))))
                 """
         }
-    }
-}
-
-/// Feeds synthetic snapshots shaped like a real one into a history.
-private struct SyntheticFeeder {
-    private let template: Snapshot
-    private var values: [Double]
-    private let steps: [Double]
-    /// Whether each series changes; decided once, because string tests per sample dominate the run.
-    private let changes: [Bool]
-    private var random = SplitMix64(seed: 0x5EED)
-    private var wall: Double
-    private var monotonic: UInt64 = 1_000_000_000
-    private var sequence: UInt64 = 0
-
-    init(template: Snapshot, wallStart: Double) {
-        self.template = template
-        wall = wallStart
-        values = template.samples.map(\.value)
-        steps = template.samples.map { sample in
-            let exponent = FieldModeProbe.exponent(sample.value)
-            let resolution = 1 / pow(10, Double(exponent))
-            return max(resolution, (abs(sample.value) * 0.01 / resolution).rounded() * resolution)
-        }
-        changes = template.samples.map(SyntheticFeeder.changes)
-    }
-
-    /// Returns whether a series moves on a real board: measured gauges and counters that are not zero.
-    private static func changes(_ sample: Sample) -> Bool {
-        let name = sample.descriptor.name
-        let isMeasured = sample.descriptor.windowUnit != nil || name.contains("average") || name.hasSuffix("_ratio")
-        let isMovingCounter = sample.descriptor.type == .counter && sample.value != 0
-        return isMeasured || isMovingCounter
-    }
-
-    /// Records snapshots covering each tier's retention and returns how many.
-    mutating func fill(_ history: History, options: AgentOptions) -> Int {
-        let configuration = options.history
-        let rawSpan = configuration.rawRetentionSeconds
-        let minuteSpan = Double(configuration.minuteBuckets) * 60
-        let hourSpan = Double(configuration.longHourBuckets) * 3600
-        var count = 0
-        count += advance(history, span: hourSpan - minuteSpan, step: 600)
-        count += advance(history, span: minuteSpan - rawSpan, step: 10)
-        count += advance(history, span: rawSpan, step: options.intervalSeconds)
-        return count
-    }
-
-    private mutating func advance(_ history: History, span: Double, step: Double) -> Int {
-        let count = Int(span / step)
-        for _ in 0..<count {
-            wall += step
-            monotonic += UInt64(step * 1e9)
-            sequence += 1
-            history.record(nextSnapshot())
-        }
-        return count
-    }
-
-    private mutating func nextSnapshot() -> Snapshot {
-        var samples: [Sample] = []
-        samples.reserveCapacity(template.samples.count)
-        for (index, sample) in template.samples.enumerated() {
-            if changes[index] {
-                values[index] = nextValue(sample.descriptor, values[index], step: steps[index])
-            }
-            samples.append(Sample(sample.descriptor, values[index], labelValues: sample.labelValues))
-        }
-        return Snapshot(sequence: sequence, wallTime: wall, monotonicNanoseconds: monotonic, samples: samples,
-                        collectors: template.collectors)
-    }
-
-    private mutating func nextValue(_ descriptor: MetricDescriptor, _ value: Double, step: Double) -> Double {
-        let draw = Double(random.next() % 201) - 100
-        if descriptor.type == .counter {
-            return value + abs(draw) * step
-        }
-        // Round to the step so the value stays in the source's decimal resolution.
-        return ((value + draw / 100 * step) / step).rounded() * step
-    }
-}
-
-/// The decimal resolution of a value, as the history's chunk encoder detects it (0 for integers).
-private enum FieldModeProbe {
-    static func exponent(_ value: Double) -> Int {
-        for exponent in 0...6 {
-            let scale = pow(10, Double(exponent))
-            if (value * scale).rounded() / scale == value {
-                return exponent
-            }
-        }
-        return 6
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so every run feeds the same values.
-private struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }
 
