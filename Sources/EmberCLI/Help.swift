@@ -32,7 +32,11 @@ enum Help {
             return "Usage: ember history-benchmark [flags]\n\nTakes one sample for the series set, fills every "
                 + "history tier to its retention with changing synthetic values, then prints resident memory and "
                 + "compressed bytes per stored value. Nothing is saved.\n\n"
-                + flagHelp(AgentOptions.flags.filter { !isStorageFlag($0.name) }) + collectorHelp()
+                + flagHelp(AgentOptions.flags.filter { !isStorageFlag($0.name) })
+                + "  \(HistoryBenchmarkCommand.pessimisticFlag)\n      Move every measured gauge (temperature, "
+                + "power, frequency, averages, ratios) by a random walk of up to 1 % per step, and grow "
+                + "counters by up to their sampled value per step, instead of the realistic feed. Default: false.\n"
+                + collectorHelp()
         case "version":
             return "Usage: ember version\n\nPrints the version and the Swift compiler version.\n"
         default:

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bash Tests/scripts/setup.sh --build-only
-swift build -c release --static-swift-stdlib --product ember >&2
+swift build -c release --static-swift-stdlib -Xswiftc -Osize --product ember >&2
 
 arguments=()
 while (($#)); do

@@ -40,7 +40,7 @@ fi
 check "swift test" swift test --skip-build
 
 echo "== release build"
-if ! swift build -c release --static-swift-stdlib --product ember; then
+if ! swift build -c release --static-swift-stdlib -Xswiftc -Osize --product ember; then
     echo "release build failed" >&2
     exit 1
 fi
