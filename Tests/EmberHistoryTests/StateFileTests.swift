@@ -49,6 +49,18 @@ final class StateFileTests: XCTestCase {
         }
     }
 
+    func testFileCutInHeaderIsTruncated() {
+        let bytes = StateFileFormat.encode(sampleState())
+
+        for length in [0, 5, 8, 23] {
+            XCTAssertThrowsError(try StateFileFormat.decode(Array(bytes.prefix(length)))) { error in
+                XCTAssertEqual(
+                    error as? StateFileError,
+                    .corrupt("truncated to \(length) bytes, shorter than the 24-byte header"), "length \(length)")
+            }
+        }
+    }
+
     func testFlippedBitFailsChecksum() {
         var bytes = StateFileFormat.encode(sampleState())
         bytes[bytes.count / 2] ^= 0x10
