@@ -160,6 +160,7 @@ final class HistoryAPITests: XCTestCase {
             ("/api/v1/query?series=%zz", "malformed percent-encoding"),
             ("/api/v1/snapshot?x=1", "unknown parameter x; this endpoint takes no parameters"),
             ("/api/v1/series?x=1", "unknown parameter x"),
+            ("/api/v1/query?=1&series=a", "a parameter with an empty name; expected from, series, tier, to"),
         ]
         let api = api()
 
