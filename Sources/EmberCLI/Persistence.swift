@@ -75,12 +75,13 @@ final class Persistence: Sendable {
         let bytes: [UInt8]
         do {
             guard let loaded = try file.load() else {
-                logger.info("no saved state, starting with empty history", ("path", file.path))
+                logger.info("no saved state; this part of the history starts empty", ("path", file.path))
                 return nil
             }
             bytes = loaded
         } catch {
-            logger.error("cannot read saved state, starting with empty history", ("err", error.description))
+            logger.error("cannot read saved state; this part of the history starts empty and the next save replaces the file",
+                         ("path", file.path), ("err", error.description))
             return nil
         }
 
@@ -104,10 +105,10 @@ final class Persistence: Sendable {
     private func moveAside(_ file: StateStore, reason: String) {
         do {
             let target = try file.moveAside(nowSeconds: WallClock.now())
-            logger.error("saved state not loaded, moved aside; starting with empty history",
+            logger.error("saved state not loaded, moved aside; this part of the history starts empty",
                          ("path", file.path), ("reason", reason), ("moved_to", target))
         } catch {
-            logger.error("saved state not loaded and could not be moved aside; starting with empty history",
+            logger.error("saved state not loaded and could not be moved aside; this part of the history starts empty",
                          ("path", file.path), ("reason", reason), ("err", error.description))
         }
     }
