@@ -24,7 +24,9 @@ enum StorageSetup {
             flushIntervalSeconds: options.storage.flushIntervalSeconds, logger: logger)
     }
 
-    private static func usableStore(_ requested: String, isDefault: Bool, logger: Logger) -> StateStore? {
+    /// Returns a store in `requested`, or, when that is the default and not usable, in the per-user
+    /// state directory; nil when neither is usable.
+    static func usableStore(_ requested: String, isDefault: Bool, logger: Logger) -> StateStore? {
         let store = StateStore(directory: requested)
         do {
             try store.prepare()

@@ -109,6 +109,63 @@ final class PersistenceTests: XCTestCase {
         XCTAssertEqual(log.lines(containing: "history is kept in memory only").count, 1)
     }
 
+    /// Runs `body` with the environment variables set (nil unsets one), then restores them.
+    private func withEnvironment(_ values: [String: String?], _ body: () throws -> Void) rethrows {
+        let saved = values.keys.map { ($0, ProcessInfo.processInfo.environment[$0]) }
+        defer {
+            for (name, value) in saved {
+                if let value { setenv(name, value, 1) } else { unsetenv(name) }
+            }
+        }
+        for (name, value) in values {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
+        try body()
+    }
+
+    func testUnusableDefaultFallsBackToUserDirectory() throws {
+        // A regular file where the directory should be fails for every user, root included.
+        FileManager.default.createFile(atPath: directory, contents: Data())
+        let userState = directory + "-xdg"
+        defer { try? FileManager.default.removeItem(atPath: userState) }
+
+        try withEnvironment(["XDG_STATE_HOME": userState]) {
+            let logger = Logger(level: .info, sink: log)
+
+            let store = StorageSetup.usableStore(directory + "/state", isDefault: true, logger: logger)
+
+            XCTAssertEqual(store?.directory, userState + "/ember")
+            var isDirectory: ObjCBool = false
+            XCTAssertTrue(FileManager.default.fileExists(atPath: userState + "/ember", isDirectory: &isDirectory))
+            XCTAssertTrue(isDirectory.boolValue)
+            XCTAssertEqual(log.lines(containing: "using a per-user directory").count, 1)
+            XCTAssertEqual(log.lines(containing: "level=error").count, 0)
+        }
+    }
+
+    func testUnusableRequestedPathDoesNotFallBack() throws {
+        FileManager.default.createFile(atPath: directory, contents: Data())
+        let userState = directory + "-xdg"
+        defer { try? FileManager.default.removeItem(atPath: userState) }
+
+        try withEnvironment(["XDG_STATE_HOME": userState]) {
+            let store = StorageSetup.usableStore(
+                directory + "/state", isDefault: false, logger: Logger(level: .info, sink: log))
+
+            XCTAssertNil(store, "a path the user gave is not silently replaced")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: userState))
+        }
+    }
+
+    func testUserDirectoryIgnoresRelativeXDGStateHome() {
+        withEnvironment(["XDG_STATE_HOME": "relative/state", "HOME": "/home/ember-test"]) {
+            XCTAssertEqual(StorageSetup.userStateDirectory(), "/home/ember-test/.local/state/ember")
+        }
+        withEnvironment(["XDG_STATE_HOME": nil, "HOME": nil]) {
+            XCTAssertNil(StorageSetup.userStateDirectory())
+        }
+    }
+
     func testStorageFlagsTurnPersistenceOff() throws {
         XCTAssertNil(try EmberMain.options(["--storage.path="]).storage.path)
         XCTAssertNil(try EmberMain.options(["--no-storage"]).storage.path)
