@@ -89,12 +89,37 @@ public struct StateStore: Sendable {
     }
 
     /// Renames a state file that cannot be loaded to `<name>.corrupt-<unix seconds>` and
-    /// returns the new path, so it is kept for inspection and not read again.
+    /// returns the new path, so it is kept for inspection and not read again. Only the newest
+    /// ``movedAsideLimit`` such copies are kept, so a fault that recurs at every start cannot fill
+    /// the disk.
     public func moveAside(nowSeconds: Double) throws(FileError) -> String {
         let target = path + ".corrupt-" + String(Int64(nowSeconds))
         guard rename(path, target) == 0 else { throw FileError(operation: "rename", path: path, code: errno) }
+        removeOldMovedAside()
         try syncDirectory()
         return target
+    }
+
+    /// Moved-aside copies kept per state file.
+    public static let movedAsideLimit = 3
+
+    /// Deletes all but the newest ``movedAsideLimit`` moved-aside copies of this file. A failed
+    /// listing or deletion leaves the copies in place, because they are only kept for inspection.
+    private func removeOldMovedAside() {
+        guard let stream = opendir(directory) else { return }
+        defer { closedir(stream) }
+
+        let prefix = fileName + ".corrupt-"
+        var copies: [(seconds: Int64, name: String)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix), let seconds = Int64(name.dropFirst(prefix.count)) else { continue }
+            copies.append((seconds, name))
+        }
+
+        for copy in copies.sorted(by: { $0.seconds > $1.seconds }).dropFirst(StateStore.movedAsideLimit) {
+            unlink(directory + "/" + copy.name)
+        }
     }
 
     private func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(FileError) {

@@ -111,6 +111,27 @@ final class StateFileTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: moved), Data([4, 5]))
     }
 
+    func testMoveAsideKeepsNewestCopies() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ember-aside-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = StateStore(directory: directory)
+        try store.prepare()
+        for seconds in [1_800_000_001, 1_800_000_002, 1_800_000_003, 1_800_000_004] {
+            FileManager.default.createFile(atPath: store.path + ".corrupt-\(seconds)", contents: Data([1]))
+        }
+        // Another file's copies are not this store's to delete.
+        FileManager.default.createFile(atPath: directory + "/ember-hours.state.corrupt-1800000000", contents: Data())
+        try store.save([7])
+
+        _ = try store.moveAside(nowSeconds: 1_800_000_010)
+
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        XCTAssertEqual(names, [
+            "ember-hours.state.corrupt-1800000000", "ember.state.corrupt-1800000003",
+            "ember.state.corrupt-1800000004", "ember.state.corrupt-1800000010",
+        ])
+    }
+
     func testPrepareFailsOnUnwritableDirectory() throws {
         // A regular file where a directory is expected fails for every user, root included.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ember-file-\(getpid())").path
