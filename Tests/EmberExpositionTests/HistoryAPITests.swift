@@ -178,6 +178,42 @@ final class HistoryAPITests: XCTestCase {
         XCTAssertTrue(error(result).contains("series not found"), error(result))
     }
 
+    func testUnitsFromNamesAndNodeExporterExceptions() {
+        let cases: [(String, String)] = [
+            ("node_hwmon_temp_celsius", "celsius"),
+            ("node_thermal_zone_temp", "celsius"),
+            ("ember_rapl_energy_joules_total", "joules"),
+            ("node_hwmon_curr_amps", "amperes"),
+            ("node_power_supply_current_ampere", "amperes"),
+            ("node_power_supply_current_max", "amperes"),
+            ("node_power_supply_voltage_min_design", "volts"),
+            ("node_power_supply_online", ""),
+            ("ember_pcie_link_speed_transfers_per_second", "transfers_per_second"),
+            ("ember_pcie_link_width_lanes", "lanes"),
+            ("node_network_up", ""),
+        ]
+
+        for (name, unit) in cases {
+            XCTAssertEqual(MetricUnits.unit(of: name), unit, name)
+        }
+    }
+
+    func testSubsystemGroupsAgentFamilies() {
+        let cases: [(String, String)] = [
+            ("node_hwmon_temp_celsius", "hwmon"),
+            ("ember_thermal_zone_temp_window_max_celsius", "thermal_zone"),
+            ("node_power_supply_online", "power_supply"),
+            ("ember_last_sample_timestamp_seconds", "agent"),
+            ("ember_collector_errors_total", "agent"),
+            ("ember_process_resident_memory_bytes", "agent"),
+            ("ember_build_info", "agent"),
+        ]
+
+        for (name, subsystem) in cases {
+            XCTAssertEqual(MetricUnits.subsystem(of: name), subsystem, name)
+        }
+    }
+
     func testJSONWriterEscapesAndWritesNullForNonFinite() {
         var writer = JSONWriter()
         writer.beginObject()
