@@ -14,7 +14,9 @@ enum StorageSetup {
             logger.info("persistence is off; history is kept in memory only")
             return nil
         }
-        guard let store = usableStore(requested, isDefault: options.storage.pathIsDefault, logger: logger) else {
+        guard let store = usableStore(requested, isDefault: options.storage.pathIsDefault, logger: logger),
+              lock(store, logger: logger)
+        else {
             return nil
         }
         let reader = SourceReader(roots: options.roots)
@@ -22,6 +24,23 @@ enum StorageSetup {
             store: store, machineID: readID(options.storage.machineIDPath, reader: reader, logger: logger),
             bootID: readID(options.roots.proc("sys/kernel/random/boot_id"), reader: reader, logger: logger),
             flushIntervalSeconds: options.storage.flushIntervalSeconds, logger: logger)
+    }
+
+    /// Locks `store`'s directory for this process and returns true, or logs why not and returns
+    /// false. Two agents saving into one directory would overwrite each other's counters.
+    static func lock(_ store: StateStore, logger: Logger) -> Bool {
+        do {
+            // The descriptor stays open, and so the directory locked, until the process exits.
+            _ = try store.lock()
+            return true
+        } catch {
+            let reason = error.code == EWOULDBLOCK
+                ? "another ember process saves its state in this directory; give this one its own --storage.path"
+                : error.description
+            logger.error("cannot lock the storage directory; history is kept in memory only",
+                         ("path", store.directory), ("err", reason))
+            return false
+        }
     }
 
     /// Returns a store in `requested`, or, when that is the default and not usable, in the per-user

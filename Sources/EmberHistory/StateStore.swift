@@ -43,6 +43,26 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// The file whose `flock` keeps two agents from saving into the same directory.
+    public static let lockFileName = "ember.lock"
+
+    /// Takes an exclusive, non-blocking `flock` on `ember.lock` in the directory and returns its
+    /// descriptor, which the caller keeps open while it saves there. The kernel releases the lock
+    /// when the process exits, SIGKILL included, so a crash leaves no stale lock. A directory another
+    /// process holds throws with `EWOULDBLOCK`.
+    public func lock() throws(FileError) -> Int32 {
+        let lockPath = directory + "/" + StateStore.lockFileName
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError(operation: "open", path: lockPath, code: errno) }
+
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw FileError(operation: "flock", path: lockPath, code: code)
+        }
+        return descriptor
+    }
+
     /// Returns the saved bytes, or nil when there is no state file yet.
     public func load() throws(FileError) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)

@@ -166,6 +166,18 @@ final class PersistenceTests: XCTestCase {
         }
     }
 
+    func testSecondAgentOnDirectoryKeepsMemoryOnly() throws {
+        let options = try EmberMain.options(["--storage.path=\(directory)"])
+        let logger = Logger(level: .info, sink: log)
+
+        let first = StorageSetup.persistence(options, logger: logger)
+        let second = StorageSetup.persistence(options, logger: logger)
+
+        XCTAssertNotNil(first)
+        XCTAssertNil(second)
+        XCTAssertEqual(log.lines(containing: "another ember process saves its state in this directory").count, 1)
+    }
+
     func testStorageFlagsTurnPersistenceOff() throws {
         XCTAssertNil(try EmberMain.options(["--storage.path="]).storage.path)
         XCTAssertNil(try EmberMain.options(["--no-storage"]).storage.path)

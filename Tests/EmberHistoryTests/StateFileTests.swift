@@ -132,6 +132,23 @@ final class StateFileTests: XCTestCase {
         ])
     }
 
+    func testSecondLockOnDirectoryFails() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ember-lock-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = StateStore(directory: directory)
+        try store.prepare()
+
+        let held = try store.lock()
+
+        XCTAssertThrowsError(try StateStore(directory: directory).lock()) { error in
+            XCTAssertEqual((error as? FileError)?.code, EWOULDBLOCK)
+        }
+        close(held)
+        let retaken = try StateStore(directory: directory).lock()
+        XCTAssertGreaterThanOrEqual(retaken, 0, "closing the descriptor releases the lock")
+        close(retaken)
+    }
+
     func testPrepareFailsOnUnwritableDirectory() throws {
         // A regular file where a directory is expected fails for every user, root included.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ember-file-\(getpid())").path
