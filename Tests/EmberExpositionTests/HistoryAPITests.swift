@@ -158,6 +158,7 @@ final class HistoryAPITests: XCTestCase {
             (query([("series", temperatureID), ("step", "60")]), "unknown parameter step"),
             ("/api/v1/query?series=a&series=b", "parameter series is given more than once"),
             ("/api/v1/query?series=%zz", "malformed percent-encoding"),
+            ("/api/v1/query?series=a&from=2027-01-15T09:00:00+01:00", "write the offset's + as %2B"),
             ("/api/v1/snapshot?x=1", "unknown parameter x; this endpoint takes no parameters"),
             ("/api/v1/series?x=1", "unknown parameter x"),
             ("/api/v1/query?=1&series=a", "a parameter with an empty name; expected from, series, tier, to"),
