@@ -72,7 +72,13 @@ public struct StateStore: Sendable {
         }
         defer { close(descriptor) }
 
+        // The size is checked before reading, so an oversized file costs no memory, and reserved,
+        // so the array does not grow by doubling to twice the file's size.
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw FileError(operation: "fstat", path: path, code: errno) }
+        guard status.st_size <= StateStore.readLimit else { throw FileError(operation: "read", path: path, code: EFBIG) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(status.st_size))
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }

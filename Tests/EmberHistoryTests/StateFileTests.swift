@@ -149,6 +149,20 @@ final class StateFileTests: XCTestCase {
         close(retaken)
     }
 
+    func testOversizedFileIsRejectedUnread() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ember-big-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = StateStore(directory: directory)
+        try store.prepare()
+        // A sparse file: its size is over the limit, but it takes no disk space.
+        try store.save([1])
+        XCTAssertEqual(truncate(store.path, off_t(StateStore.readLimit) + 1), 0)
+
+        XCTAssertThrowsError(try store.load()) { error in
+            XCTAssertEqual((error as? FileError)?.code, EFBIG)
+        }
+    }
+
     func testPrepareFailsOnUnwritableDirectory() throws {
         // A regular file where a directory is expected fails for every user, root included.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ember-file-\(getpid())").path
