@@ -27,6 +27,17 @@ final class AgentOptionsTests: XCTestCase {
         XCTAssertEqual(options.logLevel, .debug)
     }
 
+    func testDebugfsFollowsSysfs() throws {
+        let derived = try EmberMain.options(["--path.sysfs=/tmp/tree/sys/"])
+        XCTAssertEqual(derived.roots.debugfs, "/tmp/tree/sys/kernel/debug")
+
+        let explicit = try EmberMain.options(["--path.sysfs=/tmp/tree/sys", "--path.debugfs=/mnt/debug"])
+        XCTAssertEqual(explicit.roots.debugfs, "/mnt/debug")
+
+        let defaults = try EmberMain.options([])
+        XCTAssertEqual(defaults.roots.debugfs, "/sys/kernel/debug")
+    }
+
     func testCollectorSwitches() throws {
         let disabled = try EmberMain.options(["--no-collector.hwmon", "--no-collector.netdev"])
         XCTAssertFalse(disabled.enabledCollectors.contains("hwmon"))
