@@ -71,6 +71,13 @@ final class Persistence: Sendable {
         return counters
     }
 
+    /// Returns "true" or "false", or "unknown" when either boot ID is unreadable, in which case the
+    /// counters continue as in the same boot.
+    private func sameBoot(_ savedBootID: String) -> String {
+        guard !bootID.isEmpty, !savedBootID.isEmpty else { return "unknown" }
+        return String(savedBootID == bootID)
+    }
+
     private func loadFile(_ file: StateStore) -> PersistedState? {
         let bytes: [UInt8]
         do {
@@ -98,7 +105,7 @@ final class Persistence: Sendable {
         logger.info(
             "loaded saved state", ("path", file.path), ("bytes", String(bytes.count)),
             ("counters", String(state.counters.count)), ("saved", WallClock.iso8601(state.savedAtSeconds)),
-            ("same_boot", String(!bootID.isEmpty && state.bootID == bootID)))
+            ("same_boot", sameBoot(state.bootID)))
         return state
     }
 

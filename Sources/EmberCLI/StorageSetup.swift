@@ -21,8 +21,13 @@ enum StorageSetup {
         }
         let reader = SourceReader(roots: options.roots)
         return Persistence(
-            store: store, machineID: readID(options.storage.machineIDPath, reader: reader, logger: logger),
-            bootID: readID(options.roots.proc("sys/kernel/random/boot_id"), reader: reader, logger: logger),
+            store: store,
+            machineID: readID(
+                options.storage.machineIDPath, reader: reader, logger: logger,
+                unreadable: "cannot read the machine ID; a state file saved on another machine would be loaded"),
+            bootID: readID(
+                options.roots.proc("sys/kernel/random/boot_id"), reader: reader, logger: logger,
+                unreadable: "cannot read the boot ID; saved counters are continued as if from the same boot"),
             flushIntervalSeconds: options.storage.flushIntervalSeconds, logger: logger)
     }
 
@@ -89,13 +94,12 @@ enum StorageSetup {
 
     /// Reads a one-line ID file. An unreadable one is logged and recorded as empty, which turns
     /// off the check it serves (another machine, another boot).
-    private static func readID(_ path: String, reader: SourceReader, logger: Logger) -> String {
+    private static func readID(_ path: String, reader: SourceReader, logger: Logger, unreadable: String) -> String {
         do {
             // An ID is one token; the first field drops surrounding whitespace.
             return Text.fields(Substring(try reader.string(path))).first.map(String.init) ?? ""
         } catch {
-            logger.warn("cannot read ID file; the saved state is not checked against it",
-                        ("path", path), ("err", "\(error)"))
+            logger.warn(unreadable, ("path", path), ("err", "\(error)"))
             return ""
         }
     }
