@@ -139,7 +139,16 @@ final class AgentOptionsTests: XCTestCase {
     }
 
     func testRetentionShorterThanWindowIsRejected() {
-        XCTAssertThrowsError(try EmberMain.options(["--history.raw-retention=30s", "--history.window=1m"]))
+        XCTAssertThrowsError(try EmberMain.options(["--history.raw-retention=30s", "--history.window=1m"])) { error in
+            XCTAssertEqual(
+                String(describing: error),
+                "--history.raw-retention 30s must be at least the longest --history.window, 1m")
+        }
+    }
+
+    func testUsageHintNamesCommandHelp() {
+        XCTAssertEqual(EmberMain.usageHint("snapshot"), "Run `ember help snapshot` for its flags.")
+        XCTAssertEqual(EmberMain.usageHint("frobnicate"), "Run `ember help` for usage.")
     }
 
     func testDurationParser() {
