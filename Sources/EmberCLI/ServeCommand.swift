@@ -37,7 +37,7 @@ enum ServeCommand {
             "ember started", ("version", Agent.version),
             ("address", server.boundAddresses.map(\.description).joined(separator: ",")),
             ("collectors", options.enabledCollectors.joined(separator: ",")),
-            ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs),
+            ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs), ("debugfs", options.roots.debugfs),
             ("interval", DurationParser.format(options.intervalSeconds)),
             ("storage", persistence?.store.directory ?? "off"))
         startSampling(agent, cache: cache, logger: logger)

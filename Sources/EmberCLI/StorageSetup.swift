@@ -8,6 +8,9 @@ import EmberHistory
 
 /// Chooses the state directory and reads the machine and boot IDs the state file records.
 enum StorageSetup {
+    private static let fixHint = "Give --storage.path a writable directory, or --no-storage to keep history in memory "
+        + "on purpose."
+
     /// Returns the persistence for `options`, or nil when it is off or no directory is usable.
     static func persistence(_ options: AgentOptions, logger: Logger) -> Persistence? {
         guard let requested = options.storage.path else {
@@ -57,7 +60,7 @@ enum StorageSetup {
             return store
         } catch {
             guard isDefault, let fallback = userStateDirectory() else {
-                logger.error("storage directory is not usable; history is kept in memory only",
+                logger.error("storage directory is not usable; history is kept in memory only. " + fixHint,
                              ("path", requested), ("err", error.description))
                 return nil
             }
@@ -68,7 +71,7 @@ enum StorageSetup {
                             ("default", requested), ("err", error.description), ("path", fallback))
                 return userStore
             } catch let fallbackError {
-                logger.error("no storage directory is usable; history is kept in memory only",
+                logger.error("no storage directory is usable; history is kept in memory only. " + fixHint,
                              ("path", requested), ("err", error.description), ("fallback", fallback),
                              ("fallback_err", fallbackError.description))
                 return nil
