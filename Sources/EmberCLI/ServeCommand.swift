@@ -29,7 +29,8 @@ enum ServeCommand {
         do {
             try server.start()
         } catch {
-            logger.error("cannot serve", ("address", options.listenAddress), ("err", error.description))
+            logger.error("cannot listen on --web.listen-address; stop the process that uses it or give another address",
+                         ("address", options.listenAddress), ("err", error.description))
             return 1
         }
 
