@@ -53,7 +53,9 @@ extension AgentOptions {
 
         windowSeconds = try windows(arguments.value("history.window") ?? "1m,15m")
         if let longest = windowSeconds.max(), longest > history.rawRetentionSeconds {
-            throw UsageError(message: "--history.raw-retention must be at least the longest --history.window")
+            throw UsageError(
+                message: "--history.raw-retention \(DurationParser.format(history.rawRetentionSeconds)) must be at "
+                    + "least the longest --history.window, \(DurationParser.format(longest))")
         }
         try applyStorageFlags(arguments)
     }

@@ -73,6 +73,27 @@ final class PersistenceTests: XCTestCase {
         XCTAssertEqual(second.history.withHistory { $0.hour.bucketCount(of: bytesKey) }, 1)
     }
 
+    func testFirstStartLogsOneLine() throws {
+        _ = try agent(try persistence())
+
+        XCTAssertEqual(log.lines(containing: "no saved state; history starts empty").count, 1)
+        XCTAssertEqual(log.lines(containing: "this part of the history starts empty").count, 0)
+    }
+
+    func testMissingPartIsLoggedAlone() throws {
+        let first = try agent(try persistence())
+        _ = receivedBytes(first)
+        first.saveState()
+        try FileManager.default.removeItem(atPath: directory + "/" + StateStore.hourFileName)
+
+        _ = try agent(try persistence())
+
+        let missing = log.lines(containing: "no saved state; this part of the history starts empty")
+        XCTAssertEqual(missing.count, 1)
+        XCTAssertTrue(missing.first?.contains(StateStore.hourFileName) ?? false, "\(missing)")
+        XCTAssertEqual(log.lines(containing: "no saved state; history starts empty").count, 1, "the first start only")
+    }
+
     func testCorruptFileIsMovedAside() throws {
         let store = StateStore(directory: directory)
         try store.prepare()

@@ -192,6 +192,11 @@ final class HistoryAPITests: XCTestCase {
             ("ember_pcie_link_speed_transfers_per_second", "transfers_per_second"),
             ("ember_pcie_link_width_lanes", "lanes"),
             ("node_network_up", ""),
+            ("node_network_speed_bytes", "bytes_per_second"),
+            ("node_network_mtu_bytes", "bytes"),
+            ("node_power_supply_capacity", "percent"),
+            ("ember_carbon_grams_total", "grams"),
+            ("ember_carbon_intensity_grams_per_kilowatt_hour", "grams_per_kilowatt_hour"),
         ]
 
         for (name, unit) in cases {

@@ -24,10 +24,15 @@ while (($#)); do
             elif [[ -d "Tests/Fixtures/$name" ]]; then
                 root="Tests/Fixtures/$name"
             else
-                echo "run.sh: no fixture named $name under Tests/Fixtures" >&2
+                names=(Tests/Fixtures/rk3588/*/sys Tests/Fixtures/node-exporter/sys)
+                names=("${names[@]%/sys}")
+                echo "run.sh: no fixture named $name; use one of: ${names[*]##*/}" >&2
                 exit 2
             fi
-            arguments+=("--path.sysfs=$root/sys" "--path.procfs=$root/proc" "--path.debugfs=$root/sys/kernel/debug")
+            # The trees have no dev/, so the NVMe collector finds no device node instead of reading this
+            # machine's drive under a fixture's controller name.
+            arguments+=("--path.sysfs=$root/sys" "--path.procfs=$root/proc" "--path.debugfs=$root/sys/kernel/debug"
+                "--path.devfs=$root/dev")
             fixture=1
             ;;
         --storage.path* | --no-storage)

@@ -10,6 +10,7 @@ public enum MetricUnits {
         ("_amperes", "amperes"), ("_ampere", "amperes"), ("_amps", "amperes"), ("_amp", "amperes"),
         ("_bytes", "bytes"), ("_seconds", "seconds"), ("_ratio", "ratio"), ("_rpm", "rpm"), ("_joules", "joules"),
         ("_transfers_per_second", "transfers_per_second"), ("_lanes", "lanes"), ("_info", "info"),
+        ("_grams_total", "grams"), ("_grams_per_kilowatt_hour", "grams_per_kilowatt_hour"),
     ]
 
 
@@ -24,12 +25,19 @@ public enum MetricUnits {
         if name == "node_thermal_zone_temp" {
             return "celsius"
         }
+        // node_exporter's link speed is a rate although its name ends in `_bytes`.
+        if name == "node_network_speed_bytes" {
+            return "bytes_per_second"
+        }
         if let unit = suffixes.first(where: { name.hasSuffix($0.suffix) })?.unit {
             return unit
         }
         // node_exporter names most power-supply attributes after the sysfs file, without a unit,
         // and converts the kernel's microvolts and microamperes to volts and amperes.
         if name.hasPrefix("node_power_supply_") {
+            if name == "node_power_supply_capacity" {
+                return "percent"
+            }
             if name.contains("voltage") {
                 return "volts"
             }
