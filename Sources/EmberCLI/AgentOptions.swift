@@ -45,7 +45,8 @@ struct AgentOptions {
         FlagSpec(name: "path.procfs", defaultValue: SourceRoots.defaultProcfs, help: "procfs mount point."),
         FlagSpec(name: "path.debugfs", defaultValue: "kernel/debug under --path.sysfs (\(SourceRoots.defaultDebugfs))",
                  help: "debugfs mount point."),
-        FlagSpec(name: "path.devfs", defaultValue: SourceRoots.defaultDevfs, help: "devfs mount point."),
+        FlagSpec(name: "path.devfs", defaultValue: "dev beside --path.sysfs (\(SourceRoots.defaultDevfs))",
+                 help: "devfs mount point."),
         FlagSpec(name: "sample.interval", defaultValue: "1s",
                  help: "Time between samples (a duration: 500ms, 1s, 5s)."),
         FlagSpec(name: "sample.timeout", defaultValue: "0.8 × --sample.interval (800ms)",
@@ -92,7 +93,7 @@ struct AgentOptions {
             sysfs: sysfs,
             procfs: arguments.value("path.procfs") ?? SourceRoots.defaultProcfs,
             debugfs: debugfs,
-            devfs: arguments.value("path.devfs") ?? SourceRoots.defaultDevfs)
+            devfs: arguments.value("path.devfs") ?? Self.devfs(beside: sysfs))
         intervalSeconds = try duration(arguments, "sample.interval", default: intervalSeconds)
         timeoutSeconds = min(intervalSeconds, try duration(arguments, "sample.timeout", default: intervalSeconds * 0.8))
         try applyHistoryFlags(arguments)
@@ -153,5 +154,17 @@ struct AgentOptions {
             throw UsageError(message: "invalid --\(name) \(text): expected a positive duration such as 500ms, 1s, 5m")
         }
         return seconds
+    }
+
+    /// The devfs that belongs with `sysfs`: /dev for /sys, else `dev` next to it (`/host/sys` gives
+    /// `/host/dev`, a fixture's `tree/sys` gives `tree/dev`). The NVMe collector opens the device
+    /// nodes of the controllers sysfs lists, so this machine's /dev beside another sysfs would read
+    /// this machine's drives under the other system's names.
+    static func devfs(beside sysfs: String) -> String {
+        if sysfs == SourceRoots.defaultSysfs {
+            return SourceRoots.defaultDevfs
+        }
+        guard let slash = sysfs.lastIndex(of: "/") else { return "dev" }
+        return String(sysfs[..<slash]) + "/dev"
     }
 }

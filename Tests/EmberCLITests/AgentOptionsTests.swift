@@ -38,6 +38,20 @@ final class AgentOptionsTests: XCTestCase {
         XCTAssertEqual(defaults.roots.debugfs, "/sys/kernel/debug")
     }
 
+    func testDevfsSitsBesideSysfs() throws {
+        let derived = try EmberMain.options(["--path.sysfs=/tmp/tree/sys/"])
+        XCTAssertEqual(derived.roots.devfs, "/tmp/tree/dev")
+
+        let relative = try EmberMain.options(["--path.sysfs=sys"])
+        XCTAssertEqual(relative.roots.devfs, "dev")
+
+        let explicit = try EmberMain.options(["--path.sysfs=/tmp/tree/sys", "--path.devfs=/mnt/dev"])
+        XCTAssertEqual(explicit.roots.devfs, "/mnt/dev")
+
+        let defaults = try EmberMain.options([])
+        XCTAssertEqual(defaults.roots.devfs, "/dev")
+    }
+
     func testCollectorSwitches() throws {
         let disabled = try EmberMain.options(["--no-collector.hwmon", "--no-collector.netdev"])
         XCTAssertFalse(disabled.enabledCollectors.contains("hwmon"))

@@ -29,10 +29,8 @@ while (($#)); do
                 echo "run.sh: no fixture named $name; use one of: ${names[*]##*/}" >&2
                 exit 2
             fi
-            # The trees have no dev/, so the NVMe collector finds no device node instead of reading this
-            # machine's drive under a fixture's controller name.
-            arguments+=("--path.sysfs=$root/sys" "--path.procfs=$root/proc" "--path.debugfs=$root/sys/kernel/debug"
-                "--path.devfs=$root/dev")
+            # debugfs and devfs follow --path.sysfs, so the fixture's own (absent) device nodes are used.
+            arguments+=("--path.sysfs=$root/sys" "--path.procfs=$root/proc")
             fixture=1
             ;;
         --storage.path* | --no-storage)
