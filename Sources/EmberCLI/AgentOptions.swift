@@ -43,11 +43,13 @@ struct AgentOptions {
                  help: "Time a keep-alive connection may stay idle before it is closed."),
         FlagSpec(name: "path.sysfs", defaultValue: SourceRoots.defaultSysfs, help: "sysfs mount point."),
         FlagSpec(name: "path.procfs", defaultValue: SourceRoots.defaultProcfs, help: "procfs mount point."),
-        FlagSpec(name: "path.debugfs", defaultValue: SourceRoots.defaultDebugfs, help: "debugfs mount point."),
-        FlagSpec(name: "path.devfs", defaultValue: SourceRoots.defaultDevfs, help: "devfs mount point."),
+        FlagSpec(name: "path.debugfs", defaultValue: "kernel/debug under --path.sysfs (\(SourceRoots.defaultDebugfs))",
+                 help: "debugfs mount point."),
+        FlagSpec(name: "path.devfs", defaultValue: "dev beside --path.sysfs (\(SourceRoots.defaultDevfs))",
+                 help: "devfs mount point."),
         FlagSpec(name: "sample.interval", defaultValue: "1s",
                  help: "Time between samples (a duration: 500ms, 1s, 5s)."),
-        FlagSpec(name: "sample.timeout", defaultValue: "800ms",
+        FlagSpec(name: "sample.timeout", defaultValue: "0.8 × --sample.interval (800ms)",
                  help: "How long a sample waits for its collectors; at most the interval. A collector still "
                     + "running then is reported failed and skipped until it returns."),
     ] + historyFlags + [
@@ -83,11 +85,15 @@ struct AgentOptions {
         }
         readTimeoutSeconds = try duration(arguments, "web.read-timeout", default: readTimeoutSeconds)
         idleTimeoutSeconds = try duration(arguments, "web.idle-timeout", default: idleTimeoutSeconds)
+        let sysfs = SourceRoots(sysfs: arguments.value("path.sysfs") ?? SourceRoots.defaultSysfs).sysfs
+        // debugfs is mounted at kernel/debug under sysfs, so a fixture tree or another host's /sys has its own.
+        // This machine's debugfs beside another sysfs would mix two systems.
+        let debugfs = arguments.value("path.debugfs") ?? sysfs + "/kernel/debug"
         roots = SourceRoots(
-            sysfs: arguments.value("path.sysfs") ?? SourceRoots.defaultSysfs,
+            sysfs: sysfs,
             procfs: arguments.value("path.procfs") ?? SourceRoots.defaultProcfs,
-            debugfs: arguments.value("path.debugfs") ?? SourceRoots.defaultDebugfs,
-            devfs: arguments.value("path.devfs") ?? SourceRoots.defaultDevfs)
+            debugfs: debugfs,
+            devfs: arguments.value("path.devfs") ?? Self.devfs(beside: sysfs))
         intervalSeconds = try duration(arguments, "sample.interval", default: intervalSeconds)
         timeoutSeconds = min(intervalSeconds, try duration(arguments, "sample.timeout", default: intervalSeconds * 0.8))
         try applyHistoryFlags(arguments)
@@ -148,5 +154,17 @@ struct AgentOptions {
             throw UsageError(message: "invalid --\(name) \(text): expected a positive duration such as 500ms, 1s, 5m")
         }
         return seconds
+    }
+
+    /// The devfs that belongs with `sysfs`: /dev for /sys, else `dev` next to it (`/host/sys` gives
+    /// `/host/dev`, a fixture's `tree/sys` gives `tree/dev`). The NVMe collector opens the device
+    /// nodes of the controllers sysfs lists, so this machine's /dev beside another sysfs would read
+    /// this machine's drives under the other system's names.
+    static func devfs(beside sysfs: String) -> String {
+        if sysfs == SourceRoots.defaultSysfs {
+            return SourceRoots.defaultDevfs
+        }
+        guard let slash = sysfs.lastIndex(of: "/") else { return "dev" }
+        return String(sysfs[..<slash]) + "/dev"
     }
 }

@@ -41,14 +41,14 @@ public enum EmberMain {
                 throw UsageError(message: "unknown command \"\(command)\"")
             }
         } catch let error as UsageError {
-            printError("ember: \(error.message)\nRun `ember help` for usage.")
+            printError("ember: \(error.message)\n\(usageHint(command))")
             return 2
         } catch let error as DeviceFilterError {
             // Thrown while the collectors are built, but caused by a flag value.
-            printError("ember: \(error.message)\nRun `ember help` for usage.")
+            printError("ember: \(error.message)\n\(usageHint(command))")
             return 2
         } catch let error as CollectorOptionError {
-            printError("ember: \(error.message)\nRun `ember help` for usage.")
+            printError("ember: \(error.message)\n\(usageHint(command))")
             return 2
         } catch {
             printError("ember: \(error)")
@@ -65,6 +65,11 @@ public enum EmberMain {
             throw UsageError(message: "unexpected argument \"\(parsed.positional[0])\"")
         }
         return try AgentOptions(parsed)
+    }
+
+    /// Points at the flags of `command` when it has any, because `ember help` alone lists only commands.
+    static func usageHint(_ command: String) -> String {
+        Help.command(command) == nil ? "Run `ember help` for usage." : "Run `ember help \(command)` for its flags."
     }
 
     private static func printHelp(_ command: String) -> Int32 {

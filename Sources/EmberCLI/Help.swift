@@ -68,7 +68,9 @@ enum Help {
             let state = definition.enabledByDefault ? "on" : "off"
             text += "  \(definition.name) (default \(state))\n      \(definition.summary)\n"
             for option in definition.optionHelp {
-                text += "  --\(option.flag)=VALUE\n      \(option.help) Default: \"\(option.defaultValue)\".\n"
+                // An empty default reads as none, as in the general flags, rather than as a quoted "".
+                let value = option.defaultValue.isEmpty ? "none" : option.defaultValue
+                text += "  --\(option.flag)=VALUE\n      \(option.help) Default: \(value).\n"
             }
         }
         return text

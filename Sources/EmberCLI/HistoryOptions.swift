@@ -23,8 +23,8 @@ extension AgentOptions {
         FlagSpec(name: "history.hour-retention", defaultValue: "30d",
                  help: "How long per-hour aggregates are kept for most series."),
         FlagSpec(name: "history.long-retention", defaultValue: "400d",
-                 help: "How long per-hour aggregates are kept for temperatures, NVMe and eMMC health and "
-                    + "energy counters; at least --history.hour-retention."),
+                 help: "How long per-hour aggregates are kept for temperatures, NVMe and eMMC health, "
+                    + "storage errors and energy counters; at least --history.hour-retention."),
         FlagSpec(name: "history.window", defaultValue: "1m,15m",
                  help: "Comma-separated trailing windows of the ember_*_window_{max,min,avg}_* families for "
                     + "temperature, power and frequency series; each at most --history.raw-retention."),
@@ -53,7 +53,9 @@ extension AgentOptions {
 
         windowSeconds = try windows(arguments.value("history.window") ?? "1m,15m")
         if let longest = windowSeconds.max(), longest > history.rawRetentionSeconds {
-            throw UsageError(message: "--history.raw-retention must be at least the longest --history.window")
+            throw UsageError(
+                message: "--history.raw-retention \(DurationParser.format(history.rawRetentionSeconds)) must be at "
+                    + "least the longest --history.window, \(DurationParser.format(longest))")
         }
         try applyStorageFlags(arguments)
     }

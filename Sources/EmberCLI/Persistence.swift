@@ -54,14 +54,18 @@ final class Persistence: Sendable {
     /// a corrupt one, or one from a newer version or another machine, is logged and moved aside.
     func load(into history: History) -> [String: SavedCounter] {
         var counters: [String: SavedCounter] = [:]
-        for file in [minuteChunksStore, hourChunksStore, store, hourStore] {
-            guard let state = loadFile(file) else { continue }
+        var missing: [String] = []
+        let files = [minuteChunksStore, hourChunksStore, store, hourStore]
+        for file in files {
+            guard let state = loadFile(file, missing: &missing) else { continue }
             history.restore(state.families)
             for problem in history.restore(state.tiers) {
                 logger.warn("part of the saved history was not loaded", ("path", file.path), ("reason", problem))
             }
             counters.merge(state.counters) { first, _ in first }
         }
+        logMissing(missing, of: files.count)
+
         lastSavedHour.withLock { $0 = history.hour.currentBucket }
         let signatures = [
             StateStore.minuteChunksFileName: history.minute.sealedSignature,
@@ -71,16 +75,35 @@ final class Persistence: Sendable {
         return counters
     }
 
-    private func loadFile(_ file: StateStore) -> PersistedState? {
+    /// Returns "true" or "false", or "unknown" when either boot ID is unreadable, in which case the
+    /// counters continue as in the same boot.
+    private func sameBoot(_ savedBootID: String) -> String {
+        guard !bootID.isEmpty, !savedBootID.isEmpty else { return "unknown" }
+        return String(savedBootID == bootID)
+    }
+
+    /// Logs the state files that do not exist: one line for a first start, when none does.
+    private func logMissing(_ paths: [String], of fileCount: Int) {
+        if paths.count == fileCount {
+            logger.info("no saved state; history starts empty", ("directory", store.directory))
+            return
+        }
+        for path in paths {
+            logger.info("no saved state; this part of the history starts empty", ("path", path))
+        }
+    }
+
+    private func loadFile(_ file: StateStore, missing: inout [String]) -> PersistedState? {
         let bytes: [UInt8]
         do {
             guard let loaded = try file.load() else {
-                logger.info("no saved state, starting with empty history", ("path", file.path))
+                missing.append(file.path)
                 return nil
             }
             bytes = loaded
         } catch {
-            logger.error("cannot read saved state, starting with empty history", ("err", error.description))
+            logger.error("cannot read saved state; this part of the history starts empty and the next save replaces the file",
+                         ("path", file.path), ("err", error.description))
             return nil
         }
 
@@ -97,17 +120,17 @@ final class Persistence: Sendable {
         logger.info(
             "loaded saved state", ("path", file.path), ("bytes", String(bytes.count)),
             ("counters", String(state.counters.count)), ("saved", WallClock.iso8601(state.savedAtSeconds)),
-            ("same_boot", String(!bootID.isEmpty && state.bootID == bootID)))
+            ("same_boot", sameBoot(state.bootID)))
         return state
     }
 
     private func moveAside(_ file: StateStore, reason: String) {
         do {
             let target = try file.moveAside(nowSeconds: WallClock.now())
-            logger.error("saved state not loaded, moved aside; starting with empty history",
+            logger.error("saved state not loaded, moved aside; this part of the history starts empty",
                          ("path", file.path), ("reason", reason), ("moved_to", target))
         } catch {
-            logger.error("saved state not loaded and could not be moved aside; starting with empty history",
+            logger.error("saved state not loaded and could not be moved aside; this part of the history starts empty",
                          ("path", file.path), ("reason", reason), ("err", error.description))
         }
     }

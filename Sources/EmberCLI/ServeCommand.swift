@@ -29,7 +29,8 @@ enum ServeCommand {
         do {
             try server.start()
         } catch {
-            logger.error("cannot serve", ("address", options.listenAddress), ("err", error.description))
+            logger.error("cannot listen on --web.listen-address; stop the process that uses it or give another address",
+                         ("address", options.listenAddress), ("err", error.description))
             return 1
         }
 
@@ -37,7 +38,7 @@ enum ServeCommand {
             "ember started", ("version", Agent.version),
             ("address", server.boundAddresses.map(\.description).joined(separator: ",")),
             ("collectors", options.enabledCollectors.joined(separator: ",")),
-            ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs),
+            ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs), ("debugfs", options.roots.debugfs),
             ("interval", DurationParser.format(options.intervalSeconds)),
             ("storage", persistence?.store.directory ?? "off"))
         startSampling(agent, cache: cache, logger: logger)

@@ -137,18 +137,6 @@ public final class SystemFileSystem: FileSystem {
         }
     }
 
-    private func openForReading(_ path: String) throws(FileError) -> Int32 {
-        while true {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 {
-                return fd
-            }
-            if errno != EINTR {
-                throw FileError(operation: "open", path: path, code: errno)
-            }
-        }
-    }
-
     /// Calls `read` once, and again only when a signal interrupted it before any byte arrived.
     private func readRetryingInterrupt(
         _ fd: Int32, path: String, into target: inout [UInt8], at offset: Int, capacity: Int
@@ -163,6 +151,20 @@ public final class SystemFileSystem: FileSystem {
             if errno != EINTR {
                 throw FileError(operation: "read", path: path, code: errno)
             }
+        }
+    }
+}
+
+/// Opens `path` read-only and close-on-exec, retrying when a signal interrupts the call; the
+/// caller owns the returned descriptor.
+public func openForReading(_ path: String) throws(FileError) -> Int32 {
+    while true {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            return fd
+        }
+        if errno != EINTR {
+            throw FileError(operation: "open", path: path, code: errno)
         }
     }
 }

@@ -15,7 +15,9 @@ public struct HTTPRouter: Sendable {
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard let handler = routes[request.path] else {
-            return .text(404, "not found: \(request.path)")
+            // The known paths, so someone who mistyped one in a browser or curl sees the right spelling.
+            let known = routes.keys.sorted().joined(separator: ", ")
+            return .text(404, "not found: \(request.path); the paths are \(known)")
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             return .text(405, "method \(request.method) not allowed on \(request.path)",

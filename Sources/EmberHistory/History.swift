@@ -47,12 +47,21 @@ public final class History {
     }
 
     /// Returns whether a family's hour tier keeps the long retention, because health checks look at
-    /// trends over months: temperatures (their maxima), NVMe and eMMC/SD health, and energy counters.
+    /// trends over months: temperatures (their maxima), NVMe and eMMC/SD health, storage errors and
+    /// energy counters.
     public static func isLongLived(family name: String) -> Bool {
         name.hasSuffix("_celsius") || name == "node_thermal_zone_temp"
             || name.hasPrefix("ember_nvme_") || name.hasPrefix("ember_mmc_")
+            || storageHealthFamilies.contains(name)
             || name.hasSuffix("_joules_total") || name.hasSuffix("_joule_total")
     }
+
+    /// Block-device and file-system error families: a slow rise over weeks is the early sign of a
+    /// failing SD card or drive.
+    static let storageHealthFamilies: Set<String> = [
+        "ember_block_io_errors_total", "ember_block_io_timeouts_total", "ember_ext4_errors_total",
+        "ember_filesystem_forced_readonly",
+    ]
 
     /// Returns the anchored wall time of a monotonic instant, in seconds since the Unix epoch.
     public func anchoredSeconds(_ monotonicNanoseconds: UInt64) -> Double {

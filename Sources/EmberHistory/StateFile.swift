@@ -141,7 +141,12 @@ public enum StateFileFormat {
 
     /// Decodes a state file, checking magic, version and checksum before anything else.
     public static func decode(_ bytes: [UInt8]) throws(StateFileError) -> PersistedState {
-        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw .notStateFile }
+        // A file cut inside the header is reported as truncated as long as its bytes match the magic.
+        let magicLength = min(bytes.count, magic.count)
+        guard bytes.prefix(magicLength).elementsEqual(magic.prefix(magicLength)) else { throw .notStateFile }
+        guard bytes.count >= headerSize else {
+            throw .corrupt("truncated to \(bytes.count) bytes, shorter than the \(headerSize)-byte header")
+        }
         var header = ByteReader(bytes, offset: 8)
         do {
             let version = try header.u32()

@@ -43,6 +43,26 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// The file whose `flock` keeps two agents from saving into the same directory.
+    public static let lockFileName = "ember.lock"
+
+    /// Takes an exclusive, non-blocking `flock` on `ember.lock` in the directory and returns its
+    /// descriptor, which the caller keeps open while it saves there. The kernel releases the lock
+    /// when the process exits, SIGKILL included, so a crash leaves no stale lock. A directory another
+    /// process holds throws with `EWOULDBLOCK`.
+    public func lock() throws(FileError) -> Int32 {
+        let lockPath = directory + "/" + StateStore.lockFileName
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError(operation: "open", path: lockPath, code: errno) }
+
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw FileError(operation: "flock", path: lockPath, code: code)
+        }
+        return descriptor
+    }
+
     /// Returns the saved bytes, or nil when there is no state file yet.
     public func load() throws(FileError) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -52,7 +72,13 @@ public struct StateStore: Sendable {
         }
         defer { close(descriptor) }
 
+        // The size is checked before reading, so an oversized file costs no memory, and reserved,
+        // so the array does not grow by doubling to twice the file's size.
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw FileError(operation: "fstat", path: path, code: errno) }
+        guard status.st_size <= StateStore.readLimit else { throw FileError(operation: "read", path: path, code: EFBIG) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(status.st_size))
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
@@ -89,12 +115,37 @@ public struct StateStore: Sendable {
     }
 
     /// Renames a state file that cannot be loaded to `<name>.corrupt-<unix seconds>` and
-    /// returns the new path, so it is kept for inspection and not read again.
+    /// returns the new path, so it is kept for inspection and not read again. Only the newest
+    /// ``movedAsideLimit`` such copies are kept, so a fault that recurs at every start cannot fill
+    /// the disk.
     public func moveAside(nowSeconds: Double) throws(FileError) -> String {
         let target = path + ".corrupt-" + String(Int64(nowSeconds))
         guard rename(path, target) == 0 else { throw FileError(operation: "rename", path: path, code: errno) }
+        removeOldMovedAside()
         try syncDirectory()
         return target
+    }
+
+    /// Moved-aside copies kept per state file.
+    public static let movedAsideLimit = 3
+
+    /// Deletes all but the newest ``movedAsideLimit`` moved-aside copies of this file. A failed
+    /// listing or deletion leaves the copies in place, because they are only kept for inspection.
+    private func removeOldMovedAside() {
+        guard let stream = opendir(directory) else { return }
+        defer { closedir(stream) }
+
+        let prefix = fileName + ".corrupt-"
+        var copies: [(seconds: Int64, name: String)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix), let seconds = Int64(name.dropFirst(prefix.count)) else { continue }
+            copies.append((seconds, name))
+        }
+
+        for copy in copies.sorted(by: { $0.seconds > $1.seconds }).dropFirst(StateStore.movedAsideLimit) {
+            unlink(directory + "/" + copy.name)
+        }
     }
 
     private func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(FileError) {

@@ -27,6 +27,31 @@ final class AgentOptionsTests: XCTestCase {
         XCTAssertEqual(options.logLevel, .debug)
     }
 
+    func testDebugfsFollowsSysfs() throws {
+        let derived = try EmberMain.options(["--path.sysfs=/tmp/tree/sys/"])
+        XCTAssertEqual(derived.roots.debugfs, "/tmp/tree/sys/kernel/debug")
+
+        let explicit = try EmberMain.options(["--path.sysfs=/tmp/tree/sys", "--path.debugfs=/mnt/debug"])
+        XCTAssertEqual(explicit.roots.debugfs, "/mnt/debug")
+
+        let defaults = try EmberMain.options([])
+        XCTAssertEqual(defaults.roots.debugfs, "/sys/kernel/debug")
+    }
+
+    func testDevfsSitsBesideSysfs() throws {
+        let derived = try EmberMain.options(["--path.sysfs=/tmp/tree/sys/"])
+        XCTAssertEqual(derived.roots.devfs, "/tmp/tree/dev")
+
+        let relative = try EmberMain.options(["--path.sysfs=sys"])
+        XCTAssertEqual(relative.roots.devfs, "dev")
+
+        let explicit = try EmberMain.options(["--path.sysfs=/tmp/tree/sys", "--path.devfs=/mnt/dev"])
+        XCTAssertEqual(explicit.roots.devfs, "/mnt/dev")
+
+        let defaults = try EmberMain.options([])
+        XCTAssertEqual(defaults.roots.devfs, "/dev")
+    }
+
     func testCollectorSwitches() throws {
         let disabled = try EmberMain.options(["--no-collector.hwmon", "--no-collector.netdev"])
         XCTAssertFalse(disabled.enabledCollectors.contains("hwmon"))
@@ -128,7 +153,16 @@ final class AgentOptionsTests: XCTestCase {
     }
 
     func testRetentionShorterThanWindowIsRejected() {
-        XCTAssertThrowsError(try EmberMain.options(["--history.raw-retention=30s", "--history.window=1m"]))
+        XCTAssertThrowsError(try EmberMain.options(["--history.raw-retention=30s", "--history.window=1m"])) { error in
+            XCTAssertEqual(
+                String(describing: error),
+                "--history.raw-retention 30s must be at least the longest --history.window, 1m")
+        }
+    }
+
+    func testUsageHintNamesCommandHelp() {
+        XCTAssertEqual(EmberMain.usageHint("snapshot"), "Run `ember help snapshot` for its flags.")
+        XCTAssertEqual(EmberMain.usageHint("frobnicate"), "Run `ember help` for usage.")
     }
 
     func testDurationParser() {

@@ -73,6 +73,27 @@ final class PersistenceTests: XCTestCase {
         XCTAssertEqual(second.history.withHistory { $0.hour.bucketCount(of: bytesKey) }, 1)
     }
 
+    func testFirstStartLogsOneLine() throws {
+        _ = try agent(try persistence())
+
+        XCTAssertEqual(log.lines(containing: "no saved state; history starts empty").count, 1)
+        XCTAssertEqual(log.lines(containing: "this part of the history starts empty").count, 0)
+    }
+
+    func testMissingPartIsLoggedAlone() throws {
+        let first = try agent(try persistence())
+        _ = receivedBytes(first)
+        first.saveState()
+        try FileManager.default.removeItem(atPath: directory + "/" + StateStore.hourFileName)
+
+        _ = try agent(try persistence())
+
+        let missing = log.lines(containing: "no saved state; this part of the history starts empty")
+        XCTAssertEqual(missing.count, 1)
+        XCTAssertTrue(missing.first?.contains(StateStore.hourFileName) ?? false, "\(missing)")
+        XCTAssertEqual(log.lines(containing: "no saved state; history starts empty").count, 1, "the first start only")
+    }
+
     func testCorruptFileIsMovedAside() throws {
         let store = StateStore(directory: directory)
         try store.prepare()
@@ -107,6 +128,75 @@ final class PersistenceTests: XCTestCase {
 
         XCTAssertNil(result)
         XCTAssertEqual(log.lines(containing: "history is kept in memory only").count, 1)
+    }
+
+    /// Runs `body` with the environment variables set (nil unsets one), then restores them.
+    private func withEnvironment(_ values: [String: String?], _ body: () throws -> Void) rethrows {
+        let saved = values.keys.map { ($0, ProcessInfo.processInfo.environment[$0]) }
+        defer {
+            for (name, value) in saved {
+                if let value { setenv(name, value, 1) } else { unsetenv(name) }
+            }
+        }
+        for (name, value) in values {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
+        try body()
+    }
+
+    func testUnusableDefaultFallsBackToUserDirectory() throws {
+        // A regular file where the directory should be fails for every user, root included.
+        FileManager.default.createFile(atPath: directory, contents: Data())
+        let userState = directory + "-xdg"
+        defer { try? FileManager.default.removeItem(atPath: userState) }
+
+        try withEnvironment(["XDG_STATE_HOME": userState]) {
+            let logger = Logger(level: .info, sink: log)
+
+            let store = StorageSetup.usableStore(directory + "/state", isDefault: true, logger: logger)
+
+            XCTAssertEqual(store?.directory, userState + "/ember")
+            var isDirectory: ObjCBool = false
+            XCTAssertTrue(FileManager.default.fileExists(atPath: userState + "/ember", isDirectory: &isDirectory))
+            XCTAssertTrue(isDirectory.boolValue)
+            XCTAssertEqual(log.lines(containing: "using a per-user directory").count, 1)
+            XCTAssertEqual(log.lines(containing: "level=error").count, 0)
+        }
+    }
+
+    func testUnusableRequestedPathDoesNotFallBack() throws {
+        FileManager.default.createFile(atPath: directory, contents: Data())
+        let userState = directory + "-xdg"
+        defer { try? FileManager.default.removeItem(atPath: userState) }
+
+        try withEnvironment(["XDG_STATE_HOME": userState]) {
+            let store = StorageSetup.usableStore(
+                directory + "/state", isDefault: false, logger: Logger(level: .info, sink: log))
+
+            XCTAssertNil(store, "a path the user gave is not silently replaced")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: userState))
+        }
+    }
+
+    func testUserDirectoryIgnoresRelativeXDGStateHome() {
+        withEnvironment(["XDG_STATE_HOME": "relative/state", "HOME": "/home/ember-test"]) {
+            XCTAssertEqual(StorageSetup.userStateDirectory(), "/home/ember-test/.local/state/ember")
+        }
+        withEnvironment(["XDG_STATE_HOME": nil, "HOME": nil]) {
+            XCTAssertNil(StorageSetup.userStateDirectory())
+        }
+    }
+
+    func testSecondAgentOnDirectoryKeepsMemoryOnly() throws {
+        let options = try EmberMain.options(["--storage.path=\(directory)"])
+        let logger = Logger(level: .info, sink: log)
+
+        let first = StorageSetup.persistence(options, logger: logger)
+        let second = StorageSetup.persistence(options, logger: logger)
+
+        XCTAssertNotNil(first)
+        XCTAssertNil(second)
+        XCTAssertEqual(log.lines(containing: "another ember process saves its state in this directory").count, 1)
     }
 
     func testStorageFlagsTurnPersistenceOff() throws {

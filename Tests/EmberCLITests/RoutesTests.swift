@@ -1,5 +1,6 @@
 import EmberCore
 import EmberExposition
+import EmberTestSupport
 import Synchronization
 import XCTest
 
@@ -51,6 +52,32 @@ final class RoutesTests: XCTestCase {
         XCTAssertEqual(response.status, 200)
         XCTAssertTrue(body(response).contains("<a href=\"/metrics\">"))
         XCTAssertTrue(body(response).contains("<a href=\"/healthz\">"))
+    }
+
+    func testAgentServesHistoryAPI() throws {
+        let roots = Fixtures.roots("rk3588/opi5plus-mainline")
+        let options = try EmberMain.options([
+            "--path.sysfs=\(roots.sysfs)", "--path.procfs=\(roots.procfs)", "--path.debugfs=\(roots.debugfs)",
+            "--no-storage",
+        ])
+        let agent = try Agent(options, logger: Logger(level: .error, sink: RecordingLogSink()))
+        let cache = ExpositionCache()
+        cache.publish(agent.process(agent.sampler.sampleOnce()))
+        let router = Routes.router(cache: cache, history: agent.history, options: options)
+        let zone = "node_thermal_zone_temp%7Bzone%3D%220%22%2Ctype%3D%22package-thermal%22%7D"
+
+        let series = router.handle(HTTPRequest(method: "GET", target: "/api/v1/series"))
+        let query = router.handle(HTTPRequest(method: "GET", target: "/api/v1/query?series=\(zone)&tier=minute"))
+        let invalid = router.handle(HTTPRequest(method: "GET", target: "/api/v1/query?series=\(zone)&tier=day"))
+        let metrics = router.handle(HTTPRequest(method: "GET", target: "/metrics"))
+
+        XCTAssertEqual(series.status, 200)
+        XCTAssertTrue(body(series).contains(#""id":"ember_devfreq_frequency_hertz{device=\"fb000000.gpu\"}""#))
+        XCTAssertEqual(query.status, 200, body(query))
+        XCTAssertTrue(body(query).contains(#""count":1}"#), body(query))
+        XCTAssertEqual(invalid.status, 400)
+        XCTAssertTrue(body(invalid).contains("invalid parameter tier"), body(invalid))
+        XCTAssertTrue(body(metrics).contains(#"ember_devfreq_frequency_window_max_hertz{device="fb000000.gpu",window="1m"}"#))
     }
 
     /// Publishes sample 7, moves the clock on by `secondsAfterSample` and returns `/healthz`.

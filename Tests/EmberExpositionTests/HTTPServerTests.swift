@@ -83,6 +83,18 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(client.readResponse()?.text, "GET /echo\n", "no body bytes came before this response")
     }
 
+    func testNotFoundListsPaths() {
+        var router = HTTPRouter()
+        router.route("/metrics") { _ in .text(200, "") }
+        router.route("/healthz") { _ in .text(200, "") }
+
+        let response = router.handle(HTTPRequest(method: "GET", target: "/metric"))
+
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(
+            String(decoding: response.body, as: UTF8.self), "not found: /metric; the paths are /healthz, /metrics\n")
+    }
+
     func testErrorStatuses() throws {
         let port = try startServer()
         let cases: [(String, Int)] = [

@@ -158,8 +158,10 @@ final class HistoryAPITests: XCTestCase {
             (query([("series", temperatureID), ("step", "60")]), "unknown parameter step"),
             ("/api/v1/query?series=a&series=b", "parameter series is given more than once"),
             ("/api/v1/query?series=%zz", "malformed percent-encoding"),
+            ("/api/v1/query?series=a&from=2027-01-15T09:00:00+01:00", "write the offset's + as %2B"),
             ("/api/v1/snapshot?x=1", "unknown parameter x; this endpoint takes no parameters"),
             ("/api/v1/series?x=1", "unknown parameter x"),
+            ("/api/v1/query?=1&series=a", "a parameter with an empty name; expected from, series, tier, to"),
         ]
         let api = api()
 
@@ -175,6 +177,47 @@ final class HistoryAPITests: XCTestCase {
 
         XCTAssertEqual(result.status, 404)
         XCTAssertTrue(error(result).contains("series not found"), error(result))
+    }
+
+    func testUnitsFromNamesAndNodeExporterExceptions() {
+        let cases: [(String, String)] = [
+            ("node_hwmon_temp_celsius", "celsius"),
+            ("node_thermal_zone_temp", "celsius"),
+            ("ember_rapl_energy_joules_total", "joules"),
+            ("node_hwmon_curr_amps", "amperes"),
+            ("node_power_supply_current_ampere", "amperes"),
+            ("node_power_supply_current_max", "amperes"),
+            ("node_power_supply_voltage_min_design", "volts"),
+            ("node_power_supply_online", ""),
+            ("ember_pcie_link_speed_transfers_per_second", "transfers_per_second"),
+            ("ember_pcie_link_width_lanes", "lanes"),
+            ("node_network_up", ""),
+            ("node_network_speed_bytes", "bytes_per_second"),
+            ("node_network_mtu_bytes", "bytes"),
+            ("node_power_supply_capacity", "percent"),
+            ("ember_carbon_grams_total", "grams"),
+            ("ember_carbon_intensity_grams_per_kilowatt_hour", "grams_per_kilowatt_hour"),
+        ]
+
+        for (name, unit) in cases {
+            XCTAssertEqual(MetricUnits.unit(of: name), unit, name)
+        }
+    }
+
+    func testSubsystemGroupsAgentFamilies() {
+        let cases: [(String, String)] = [
+            ("node_hwmon_temp_celsius", "hwmon"),
+            ("ember_thermal_zone_temp_window_max_celsius", "thermal_zone"),
+            ("node_power_supply_online", "power_supply"),
+            ("ember_last_sample_timestamp_seconds", "agent"),
+            ("ember_collector_errors_total", "agent"),
+            ("ember_process_resident_memory_bytes", "agent"),
+            ("ember_build_info", "agent"),
+        ]
+
+        for (name, subsystem) in cases {
+            XCTAssertEqual(MetricUnits.subsystem(of: name), subsystem, name)
+        }
     }
 
     func testJSONWriterEscapesAndWritesNullForNonFinite() {

@@ -91,6 +91,22 @@ final class HistoryTierTests: XCTestCase {
         XCTAssertEqual(try buckets(tier, "long").map(\.0), Array(10...19))
     }
 
+    func testHealthFamiliesKeepLongRetention() {
+        let long = [
+            "node_hwmon_temp_celsius", "node_thermal_zone_temp", "ember_nvme_percentage_used_ratio",
+            "ember_mmc_pre_eol_level", "ember_block_io_errors_total", "ember_ext4_errors_total",
+            "ember_filesystem_forced_readonly", "ember_rapl_energy_joules_total", "ember_energy_joules_total",
+        ]
+        let short = ["node_cpu_seconds_total", "ember_network_receive_bytes_total", "ember_block_io_requests_total"]
+
+        for name in long {
+            XCTAssertTrue(History.isLongLived(family: name), name)
+        }
+        for name in short {
+            XCTAssertFalse(History.isLongLived(family: name), name)
+        }
+    }
+
     func testHistoryIgnoresWallClockStepWithinRun() throws {
         let history = History(HistoryConfiguration())
         let descriptor = MetricDescriptor("node_thermal_zone_temp", "t", labels: ["zone"], windowUnit: "celsius")

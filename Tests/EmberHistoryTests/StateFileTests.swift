@@ -49,6 +49,18 @@ final class StateFileTests: XCTestCase {
         }
     }
 
+    func testFileCutInHeaderIsTruncated() {
+        let bytes = StateFileFormat.encode(sampleState())
+
+        for length in [0, 5, 8, 23] {
+            XCTAssertThrowsError(try StateFileFormat.decode(Array(bytes.prefix(length)))) { error in
+                XCTAssertEqual(
+                    error as? StateFileError,
+                    .corrupt("truncated to \(length) bytes, shorter than the 24-byte header"), "length \(length)")
+            }
+        }
+    }
+
     func testFlippedBitFailsChecksum() {
         var bytes = StateFileFormat.encode(sampleState())
         bytes[bytes.count / 2] ^= 0x10
@@ -97,6 +109,58 @@ final class StateFileTests: XCTestCase {
         XCTAssertEqual(moved, store.path + ".corrupt-1800000000")
         XCTAssertNil(try store.load())
         XCTAssertEqual(FileManager.default.contents(atPath: moved), Data([4, 5]))
+    }
+
+    func testMoveAsideKeepsNewestCopies() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ember-aside-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = StateStore(directory: directory)
+        try store.prepare()
+        for seconds in [1_800_000_001, 1_800_000_002, 1_800_000_003, 1_800_000_004] {
+            FileManager.default.createFile(atPath: store.path + ".corrupt-\(seconds)", contents: Data([1]))
+        }
+        // Another file's copies are not this store's to delete.
+        FileManager.default.createFile(atPath: directory + "/ember-hours.state.corrupt-1800000000", contents: Data())
+        try store.save([7])
+
+        _ = try store.moveAside(nowSeconds: 1_800_000_010)
+
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        XCTAssertEqual(names, [
+            "ember-hours.state.corrupt-1800000000", "ember.state.corrupt-1800000003",
+            "ember.state.corrupt-1800000004", "ember.state.corrupt-1800000010",
+        ])
+    }
+
+    func testSecondLockOnDirectoryFails() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ember-lock-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = StateStore(directory: directory)
+        try store.prepare()
+
+        let held = try store.lock()
+
+        XCTAssertThrowsError(try StateStore(directory: directory).lock()) { error in
+            XCTAssertEqual((error as? FileError)?.code, EWOULDBLOCK)
+        }
+        close(held)
+        let retaken = try StateStore(directory: directory).lock()
+        XCTAssertGreaterThanOrEqual(retaken, 0, "closing the descriptor releases the lock")
+        close(retaken)
+    }
+
+    func testOversizedFileIsRejectedUnread() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ember-big-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = StateStore(directory: directory)
+        try store.prepare()
+        // A sparse file: its size is over the limit, but it takes no disk space.
+        try store.save([1])
+        XCTAssertEqual(truncate(store.path, off_t(StateStore.readLimit) + 1), 0)
+
+        XCTAssertThrowsError(try store.load()) { error in
+            XCTAssertEqual((error as? FileError)?.code, EFBIG)
+        }
     }
 
     func testPrepareFailsOnUnwritableDirectory() throws {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kills `ember serve` with SIGKILL at random moments while it saves its state every 100 ms. Every
 # restart must load the last complete state file, or start empty when none was saved yet. It must
-# never crash, read a corrupt file or move one aside.
+# never crash, read a corrupt file or move one aside. A last run stops with SIGTERM, which must
+# save every state file.
 #
 #   crash-test.sh EMBER_BINARY [KILLS]     (default 30 kills, about a minute; loopback only)
 #
@@ -94,4 +95,24 @@ for run in $(seq 1 "$kills"); do
     [[ -f "$work/state/ember.state" ]] && saved_once=1
 done
 
-echo "ok: $kills SIGKILLs during saves; every restart loaded the last complete state or started empty"
+# A clean stop saves every file: SIGTERM must exit 0, and the next start must load all four.
+start_agent stop
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+pid=""
+if ((status != 0)) || ! grep -q "ember stopped" "$work/run-stop.log"; then
+    echo "FAIL: SIGTERM did not stop ember cleanly (exit status $status)" >&2
+    cat "$work/run-stop.log" >&2
+    exit 1
+fi
+start_agent after-stop
+loaded=$(grep -c "loaded saved state" "$work/run-after-stop.log" || true)
+if ((loaded != 4)); then
+    echo "FAIL: after SIGTERM, $loaded of the 4 state files were loaded" >&2
+    cat "$work/run-after-stop.log" >&2
+    exit 1
+fi
+
+echo "ok: $kills SIGKILLs during saves; every restart loaded the last complete state or started empty;" \
+    "SIGTERM saved all 4 files"

@@ -24,10 +24,13 @@ while (($#)); do
             elif [[ -d "Tests/Fixtures/$name" ]]; then
                 root="Tests/Fixtures/$name"
             else
-                echo "run.sh: no fixture named $name under Tests/Fixtures" >&2
+                names=(Tests/Fixtures/rk3588/*/sys Tests/Fixtures/node-exporter/sys)
+                names=("${names[@]%/sys}")
+                echo "run.sh: no fixture named $name; use one of: ${names[*]##*/}" >&2
                 exit 2
             fi
-            arguments+=("--path.sysfs=$root/sys" "--path.procfs=$root/proc" "--path.debugfs=$root/sys/kernel/debug")
+            # debugfs and devfs follow --path.sysfs, so the fixture's own (absent) device nodes are used.
+            arguments+=("--path.sysfs=$root/sys" "--path.procfs=$root/proc")
             fixture=1
             ;;
         --storage.path* | --no-storage)

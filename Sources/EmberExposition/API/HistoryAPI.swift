@@ -103,7 +103,8 @@ public struct HistoryAPI: Sendable {
         if let name = parameters.values.keys.sorted().first(where: { !allowed.contains($0) }) {
             let expected = allowed.isEmpty ? "this endpoint takes no parameters" : "expected "
                 + allowed.sorted().joined(separator: ", ")
-            return error(400, "unknown parameter \(name); \(expected)")
+            let parameter = name.isEmpty ? "a parameter with an empty name" : "unknown parameter \(name)"
+            return error(400, "\(parameter); \(expected)")
         }
         return nil
     }

@@ -63,8 +63,11 @@ struct QueryRequest {
     ) -> Result<Double?, InvalidParameter> {
         guard let text = parameters[name] else { return .success(fallback) }
         guard let seconds = APITime.parse(text) else {
+            // An unencoded `+01:00` offset arrives as " 01:00", because `+` in a query is a space.
+            let hint = APITime.parse(text.replacingSpaces(with: "+")) == nil
+                ? "" : "; a + in a URL query means a space, so write the offset's + as %2B"
             return .failure(InvalidParameter(message: "invalid parameter \(name) \"\(text)\": expected Unix seconds "
-                + "or an RFC 3339 time such as 2026-12-04T21:00:00Z"))
+                + "or an RFC 3339 time such as 2026-12-04T21:00:00Z" + hint))
         }
         // Bucket numbers are integers; a time beyond year 9999 would overflow them.
         guard seconds >= 0, seconds <= latestTime else {
@@ -158,5 +161,11 @@ struct QueryRequest {
             writer.field("count", values[2])
         }
         writer.endObject()
+    }
+}
+
+private extension String {
+    func replacingSpaces(with replacement: Character) -> String {
+        String(map { $0 == " " ? replacement : $0 })
     }
 }

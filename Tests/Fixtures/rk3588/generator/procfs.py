@@ -1,4 +1,6 @@
-"""procfs tables: stat, uptime, loadavg, meminfo, cpuinfo and net/dev."""
+"""procfs tables: stat, uptime, loadavg, meminfo, cpuinfo, net/dev and the boot ID."""
+
+import uuid
 
 from .formats import USER_HZ, Lcg, proc_net_dev_line
 from .bonding import netdevs
@@ -28,6 +30,9 @@ def write_procfs(tree, variant):
     tree.text("proc/cpuinfo", cpuinfo(variant))
     rows = "".join(proc_net_dev_line(interface.name, statistics(interface)) for interface in netdevs(variant))
     tree.text("proc/net/dev", NET_DEV_HEADER + rows)
+    # Invented but fixed per tree, so a state file saved while serving a fixture records its boot.
+    boot_id = uuid.uuid5(uuid.NAMESPACE_URL, "ember-fixture:" + variant.directory)
+    tree.attr("proc/sys/kernel/random/boot_id", str(boot_id))
 
 
 def cpu_times(variant):

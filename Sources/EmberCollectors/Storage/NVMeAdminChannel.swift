@@ -42,7 +42,8 @@ public final class SystemNVMeAdminChannel: NVMeAdminChannel {
     public init() {}
 
     public func readLogPage(devicePath: String, identifier: UInt8, length: Int) throws -> [UInt8] {
-        let fd = try openDevice(devicePath)
+        // Read-only is all the admin passthrough ioctl needs.
+        let fd = try openForReading(devicePath)
         defer { close(fd) }
 
         var page = [UInt8](repeating: 0, count: length)
@@ -57,18 +58,5 @@ public final class SystemNVMeAdminChannel: NVMeAdminChannel {
             throw FileError(operation: "ioctl NVME_IOCTL_ADMIN_CMD", path: devicePath, code: code)
         }
         return page
-    }
-
-    /// Opens the device read-only, which is all the admin passthrough ioctl needs.
-    private func openDevice(_ path: String) throws(FileError) -> Int32 {
-        while true {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 {
-                return fd
-            }
-            if errno != EINTR {
-                throw FileError(operation: "open", path: path, code: errno)
-            }
-        }
     }
 }

@@ -8,7 +8,7 @@ import EmberCore
 public final class DevfreqCollector: Collector {
     static let frequency = MetricDescriptor(
         "ember_devfreq_frequency_hertz", "Current frequency of the devfreq device (cur_freq), in hertz.",
-        labels: ["device"])
+        labels: ["device"], windowUnit: "hertz")
     static let targetFrequency = MetricDescriptor(
         "ember_devfreq_target_frequency_hertz", "Frequency the devfreq governor last requested, in hertz.",
         labels: ["device"])
