@@ -36,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "EmberCLI",
-            dependencies: ["EmberCore", "EmberCollectors", "EmberHistory", "EmberExposition"],
+            dependencies: ["EmberCore", "EmberCollectors", "EmberHistory", "EmberExposition", "CEmberShims"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "ember", dependencies: ["EmberCLI"], swiftSettings: swiftSettings),

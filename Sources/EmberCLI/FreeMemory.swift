@@ -1,3 +1,4 @@
+import CEmberShims
 import Dispatch
 
 /// Returns heap memory that malloc keeps for reuse to the kernel.
@@ -21,32 +22,13 @@ enum FreeMemory {
     /// into the heap, where their freed space stays resident until a trim. The fixed threshold
     /// kept 0.5 MiB less resident at 60 s on the same fixture.
     static func limitArenas() {
-        #if canImport(Glibc)
-        // M_ARENA_MAX and M_MMAP_THRESHOLD from glibc's <malloc.h>, spelled out because Swift
-        // does not import negative macros.
-        let arenaMaxParameter: Int32 = -8
-        let mmapThresholdParameter: Int32 = -3
-        _ = glibcMallopt(arenaMaxParameter, 2)
-        _ = glibcMallopt(mmapThresholdParameter, 128 * 1024)
-        #endif
+        _ = ember_malloc_tune(2, 128 * 1024)
     }
 
     /// Trims in the background. Does nothing where the C library has no `malloc_trim`.
     static func releaseInBackground() {
-        #if canImport(Glibc)
         DispatchQueue.global(qos: .utility).async {
-            _ = glibcMallocTrim(0)
+            _ = ember_malloc_trim()
         }
-        #endif
     }
 }
-
-#if canImport(Glibc)
-/// glibc's `malloc_trim`, which the Glibc module does not export.
-@_silgen_name("malloc_trim")
-func glibcMallocTrim(_ pad: Int) -> Int32
-
-/// glibc's `mallopt`, which the Glibc module does not export either.
-@_silgen_name("mallopt")
-func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif

@@ -1,3 +1,4 @@
+import CEmberShims
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -44,9 +45,7 @@ enum HistoryBenchmarkCommand {
         print("feed: \(model)")
         print(report.text())
         // Freed memory that malloc keeps for reuse counts as resident; trimming shows how much that is.
-        #if canImport(Glibc)
-        _ = glibcMallocTrim(0)
-        #endif
+        _ = ember_malloc_trim()
         print("resident after malloc_trim: \(ProcessStatus.format(ProcessStatus.kibibytes("VmRSS"))) "
             + "(anonymous \(ProcessStatus.format(ProcessStatus.kibibytes("RssAnon"))))")
         agent.history.withHistory { history in

@@ -56,4 +56,14 @@ int ember_pci_scan(struct pci_access *access, struct ember_pci_address *addresse
 /// errors in the configuration go to `messages` ("file:line: message" or "line N: message", separated by "; ").
 int ember_sensors_init(FILE *config, char *messages, size_t size);
 
+// glibc's malloc tuning, which the Swift Glibc module does not export. Both return ENOSYS on
+// other C libraries.
+
+/// Caps malloc's arenas at `max_arenas` and fixes its mmap threshold (mallopt M_ARENA_MAX and
+/// M_MMAP_THRESHOLD). Call before the first thread starts.
+int ember_malloc_tune(int max_arenas, int mmap_threshold_bytes);
+
+/// Returns free heap memory to the kernel (malloc_trim(0)).
+int ember_malloc_trim(void);
+
 #endif
