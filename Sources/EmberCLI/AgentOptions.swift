@@ -156,10 +156,12 @@ struct AgentOptions {
         return seconds
     }
 
-    /// The devfs that belongs with `sysfs`: /dev for /sys, else `dev` next to it (`/host/sys` gives
-    /// `/host/dev`, a fixture's `tree/sys` gives `tree/dev`). The NVMe collector opens the device
-    /// nodes of the controllers sysfs lists, so this machine's /dev beside another sysfs would read
-    /// this machine's drives under the other system's names.
+    /// Returns the devfs that belongs with `sysfs`: /dev for /sys, else `dev` next to it
+    /// (`/host/sys` gives `/host/dev`, a fixture's `tree/sys` gives `tree/dev`).
+    ///
+    /// The NVMe collector opens the device nodes of the controllers sysfs lists, so this
+    /// machine's /dev beside another sysfs would read this machine's drives under the other
+    /// system's names.
     static func devfs(beside sysfs: String) -> String {
         if sysfs == SourceRoots.defaultSysfs {
             return SourceRoots.defaultDevfs
