@@ -13,10 +13,20 @@ set -euo pipefail
 work=${1:?usage: fetch-kernel.sh WORK_DIR}
 mkdir -p "$work/kernel"
 
+resolve_package() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ && !found { print $2; found = 1 }'
+}
+
 package=${EMBER_QEMU_KERNEL_PACKAGE:-}
 if [[ -z "$package" ]]; then
-    package=$(apt-cache depends linux-image-amd64 2>/dev/null |
-        awk '/Depends: linux-image-[0-9]/ && !found { print $2; found = 1 }')
+    package=$(resolve_package)
+fi
+# A machine whose packages were all installed in advance may have no package lists at all.
+if [[ -z "$package" && $(id -u) -eq 0 ]]; then
+    echo "fetch-kernel: no package lists know linux-image-amd64; running apt-get update" >&2
+    apt-get update -qq >&2
+    package=$(resolve_package)
 fi
 if [[ -z "$package" ]]; then
     echo "fetch-kernel: cannot resolve linux-image-amd64 to a kernel package; run apt-get update" >&2
