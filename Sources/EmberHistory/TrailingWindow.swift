@@ -63,13 +63,18 @@ public final class TrailingWindow {
         func make(_ kind: String, _ words: String) -> MetricDescriptor {
             MetricDescriptor(
                 "ember_\(stem)_window_\(kind)_\(unit)",
-                "\(words) of \(source.name) over the trailing window, in \(unit).",
+                "\(words) of \(source.name) over the trailing window, in \(TrailingWindow.unitWords(unit)).",
                 type: .gauge, labels: labels)
         }
         let families = DerivedFamilies(
             maximum: make("max", "Maximum"), minimum: make("min", "Minimum"), average: make("avg", "Average"))
         derived[source.name] = families
         return families
+    }
+
+    /// The unit as HELP text of other families spells it ("degrees Celsius", "watts").
+    static func unitWords(_ unit: String) -> String {
+        unit == "celsius" ? "degrees Celsius" : unit
     }
 
     /// Returns the family name without its `node_`/`ember_` prefix and unit suffix
