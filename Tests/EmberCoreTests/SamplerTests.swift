@@ -115,7 +115,9 @@ final class SamplerTests: XCTestCase {
         let log = RecordingLogSink()
         let blocking = (0..<6).map { _ in BlockingCollector() }
         let stuck = blocking.enumerated().map { (name: "stuck\($0.offset)", collector: $0.element as any Collector) }
-        let sampler = makeSampler(stuck + [("ok", ConstantCollector(name: "ok"))], sink: log)
+        // A whole second of deadline, so only a thread starved by the stuck ones can miss it, not
+        // a busy test machine.
+        let sampler = makeSampler(stuck + [("ok", ConstantCollector(name: "ok"))], timeout: 1, sink: log)
         defer { blocking.forEach { $0.release.signal() } }
 
         let first = sampler.sampleOnce()
