@@ -10,15 +10,15 @@
 
 enum {
     ember_nvme_admin_get_log_page_opcode = 0x02,
-    // Bounds how long a controller that does not answer holds the nvme collector; without it the
-    // kernel waits for its admin timeout (nvme_core.admin_timeout, 60 s by default).
+    // Bounds how long a controller that does not respond can block the nvme collector. Without it
+    // the kernel waits for its admin timeout (nvme_core.admin_timeout, 60 s by default).
     ember_nvme_admin_timeout_ms = 5000,
 };
 
 int ember_nvme_get_log_page(int fd, uint32_t nsid, uint8_t log_id, void *buffer, uint32_t length,
                             uint32_t *nvme_status) {
     *nvme_status = 0;
-    // The log is transferred in dwords. CDW10 bits 31:16 (NUMDL) hold the dword count minus one, and
+    // The log is transferred in dwords. CDW10 bits 31:16 (NUMDL) contain the dword count minus one, and
     // 16 KiB keeps the count within the 12 bits that NVMe 1.2 controllers read.
     if (length == 0 || length % 4 != 0 || length / 4 > 0x1000) {
         return EINVAL;
@@ -42,7 +42,8 @@ int ember_nvme_get_log_page(int fd, uint32_t nsid, uint8_t log_id, void *buffer,
         return errno;
     }
     if (result > 0) {
-        // A positive result is the NVMe completion status: the controller rejected the command.
+        // A positive result is the NVMe completion status, which means the controller rejected the
+        // command.
         *nvme_status = (uint32_t)result;
         return EIO;
     }

@@ -1,7 +1,7 @@
 #ifndef EMBER_SHIMS_H
 #define EMBER_SHIMS_H
 
-// Small C entry points for kernel and library interfaces that Swift cannot call directly:
+// Small C entry points for kernel and library interfaces that Swift cannot call directly, such as
 // variadic functions and ioctl request numbers built by preprocessor macros. Each function
 // returns 0 on success or a positive errno value, so Swift callers never read errno themselves.
 
@@ -30,30 +30,31 @@ struct ember_pci_address {
 };
 
 /// Opens libpci with access method `method` (enum pci_access_type) and one optional parameter
-/// such as "sysfs.path" or "dump.name"; `parameter` may be NULL.
+/// such as "sysfs.path" or "dump.name". `parameter` may be NULL.
 int ember_pci_open(int method, const char *parameter, const char *value, struct pci_access **access);
 void ember_pci_close(struct pci_access *access);
 const char *ember_pci_last_message(void);
-/// Name lookups in pci.ids; ENOENT when the ID is not listed.
+/// Look up names in pci.ids and return ENOENT when the ID is not listed.
 int ember_pci_lookup_vendor(struct pci_access *access, unsigned vendor, char *buffer, size_t size);
 int ember_pci_lookup_device(struct pci_access *access, unsigned vendor, unsigned device, char *buffer,
                             size_t size);
 int ember_pci_lookup_class(struct pci_access *access, unsigned class_code, char *buffer, size_t size);
-/// Frees the parsed pci.ids (a few MiB); the next lookup parses the file again.
+/// Frees the parsed pci.ids (a few MiB), so the next lookup parses the file again.
 void ember_pci_free_names(struct pci_access *access);
-/// Reads `length` bytes of configuration space at `offset`; EIO when any byte is unreadable.
+/// Reads `length` bytes of configuration space at `offset`. Returns EIO when any byte is unreadable.
 int ember_pci_read_config(struct pci_access *access, struct ember_pci_address address, unsigned offset,
                           uint8_t *buffer, size_t length);
-/// Lists the functions the access method finds; ERANGE when there are more than `capacity`,
-/// with `count` set to the full number.
+/// Lists the functions the access method finds. Returns ERANGE when there are more than
+/// `capacity`, with `count` set to the full number.
 int ember_pci_scan(struct pci_access *access, struct ember_pci_address *addresses, size_t capacity,
                    size_t *count);
 
 // libsensors (sensors.c).
 #include <stdio.h>
 
-/// Calls sensors_init(config) and returns its error as a positive SENSORS_ERR_* code. Parse
-/// errors in the configuration go to `messages` ("file:line: message" or "line N: message", separated by "; ").
+/// Calls sensors_init(config) and returns its error as a positive SENSORS_ERR_* code.
+/// Parse errors in the configuration are written to `messages`, separated by "; ".
+/// Each is "file:line: message" or "line N: message".
 int ember_sensors_init(FILE *config, char *messages, size_t size);
 
 // glibc's malloc tuning, which the Swift Glibc module does not export. Both return ENOSYS on

@@ -6,7 +6,7 @@ import EmberCore
 /// A controller whose `firmware_rev`, `model`, `serial` or `state` cannot be read is left out of
 /// `node_nvme_info`, because an info series with a missing label would look like a different device.
 /// The SMART log is read from the device node (`/dev/nvme0`) with an admin command, at most once per
-/// `--collector.nvme.smart-interval`; without CAP_SYS_ADMIN only `node_nvme_info` is exported.
+/// `--collector.nvme.smart-interval`. Without CAP_SYS_ADMIN only `node_nvme_info` is exported.
 public final class NVMeCollector: Collector {
     public static let smartIntervalFlag = "collector.nvme.smart-interval"
     public static let defaultSmartIntervalSeconds = 60.0
@@ -19,6 +19,7 @@ public final class NVMeCollector: Collector {
         "node_nvme_info", "NVMe controller identity and state (live, resetting, dead, …); value 1.",
         labels: ["device", "firmware_revision", "model", "serial", "state"])
 
+    /// Creates the collector with the kernel's admin channel and the system clock.
     /// Throws ``CollectorOptionError`` when `--collector.nvme.smart-interval` is not a positive duration.
     public convenience init(context: CollectorContext) throws {
         try self.init(context: context, channel: SystemNVMeAdminChannel(), clock: SystemClock())
@@ -52,7 +53,7 @@ public final class NVMeCollector: Collector {
         sink.add(Self.info, 1, device, firmware, model, serial, state)
     }
 
-    /// Reads a text attribute; the controller pads `model` and `serial` with spaces, which are trimmed.
+    /// Reads a text attribute and trims it, because the controller pads `model` and `serial` with spaces.
     private func read(_ path: String, _ sink: inout MetricSink) -> String? {
         sink.attempt { try SysfsClass.labelString(path, reader: reader) }
     }

@@ -15,12 +15,12 @@ final class NVMeSmartPoller {
     /// The outcome of the last read of one controller.
     enum Outcome {
         case log(NVMeSmartLog)
-        /// This user may not send admin commands (EACCES or EPERM); re-recorded on every sample
-        /// so `ember_source_available` stays 0 between attempts.
+        /// The process may not send admin commands (EACCES or EPERM). It is recorded again on
+        /// every sample, so `ember_source_available` stays 0 between attempts.
         case denied(FileError)
         /// Any other failure, recorded once, on the sample that attempted the read.
         case failed
-        /// No device node: the controller has no `/dev` entry under the configured devfs root.
+        /// The controller has no device node under the configured devfs root.
         case absent
     }
 
@@ -62,7 +62,7 @@ final class NVMeSmartPoller {
         report(outcome, device: device, into: &sink)
     }
 
-    /// Drops the state of controllers that are gone, so a re-plugged drive is read at once.
+    /// Drops the state of controllers not in `present`, so a re-plugged drive is read at once.
     func forget(devicesOtherThan present: Set<String>) {
         states = states.filter { present.contains($0.key) }
     }
