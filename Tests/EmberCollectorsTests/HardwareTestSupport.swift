@@ -16,7 +16,7 @@ final class HardwareTree {
     }
 
     /// Every root lies inside the temporary tree, so no test reaches a real device node under `/dev`
-    /// or a real debugfs file; debugfs is `sys/kernel/debug`, as in the fixture trees.
+    /// or a real debugfs file. The debugfs root is `sys/kernel/debug`, as in the fixture trees.
     var roots: SourceRoots {
         SourceRoots(sysfs: root + "/sys", procfs: root + "/proc", debugfs: root + "/sys/kernel/debug", devfs: root + "/dev")
     }

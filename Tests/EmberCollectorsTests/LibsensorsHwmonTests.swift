@@ -6,7 +6,7 @@ import Glibc
 import XCTest
 
 /// Builds what libsensors would report for the chips the sysfs reader finds, so the libsensors
-/// path can be checked on fixture trees, where libsensors itself refuses to initialise.
+/// path can be checked on fixture trees, where libsensors itself fails to initialise.
 private enum SimulatedLibsensors {
     /// `SENSORS_FEATURE_*` by sysfs type.
     static let featureCodes: [String: UInt32] = [
@@ -22,9 +22,9 @@ private enum SimulatedLibsensors {
         return code << 8 | (isFlag ? 0x80 : 0)
     }
 
-    /// Builds the chips as libsensors 3.6 reads them: from `hwmonN/` when it has a `name` file,
-    /// else from `hwmonN/device/`, and only files named with a sensor number (`temp1_input`), so
-    /// never the bare `temp` of a thermal zone device that the sysfs reader exports as `temp0`.
+    /// Builds the chips as libsensors 3.6 reads them, from `hwmonN/` when it has a `name` file and
+    /// otherwise from `hwmonN/device/`. Only files named with a sensor number (`temp1_input`) are
+    /// included, so never the bare `temp` of a thermal zone device (the sysfs reader's `temp0`).
     static func chips(for readings: [HwmonChipReading], classPath: String) -> [LibsensorsChip] {
         readings.map { reading in
             let directory = classPath + "/" + reading.directoryName
@@ -42,8 +42,8 @@ private enum SimulatedLibsensors {
         }
     }
 
-    /// Builds a feature whose values are the files' values, divided as libsensors divides them;
-    /// nil when libsensors would see none of the sensor's files.
+    /// Builds a feature whose values are the files' values, divided as libsensors divides them.
+    /// Returns nil when libsensors would see none of the sensor's files.
     static func feature(_ sensor: String, _ values: HwmonSensorReading, chipPath: String) -> LibsensorsFeature? {
         let visible = values.values.filter {
             LibsensorsOverlay.isReadByLibsensors($0.value.path, chipPath: chipPath, sensorType: values.type)
@@ -293,8 +293,8 @@ extension LibsensorsParityTests {
 
 /// Checks on this machine's real `/sys`, where libsensors either initialises or falls back.
 final class LibsensorsHostTests: XCTestCase {
-    /// Skips when libsensors did not initialise, unless `/sys` is a real sysfs under `CI=true`:
-    /// libsensors only refuses a sysfs it does not recognise, so there it must initialise.
+    /// Skips when libsensors did not initialise, unless `/sys` is a real sysfs under `CI=true`.
+    /// libsensors fails only on a sysfs it does not recognise, so there it must initialise.
     private func requireLibsensors(_ collector: HwmonCollector) throws {
         guard !collector.usesLibsensors else { return }
 
@@ -337,8 +337,8 @@ final class LibsensorsHostTests: XCTestCase {
         let directValues = HardwareHarness.values(direct)
         XCTAssertEqual(Set(libsensorsValues.keys), Set(directValues.keys))
         for (key, value) in directValues {
-            // Live sensors move between the two reads; 2 units covers a degree, a fan's jitter
-            // is larger, so fans only need to agree in sign.
+            // Live sensors move between the two reads. A tolerance of 2 units covers a degree, but
+            // a fan's jitter is larger, so fan speeds only need to agree in sign.
             let tolerance = key.contains("_rpm") ? abs(value) + 1 : 2
             XCTAssertEqual(libsensorsValues[key] ?? .nan, value, accuracy: tolerance, key)
         }

@@ -336,12 +336,12 @@ final class NVMeSmartCollectorTests: XCTestCase {
         let saved = tree.root + "/saved-nvme0"
         try FileManager.default.moveItem(atPath: tree.path("class/nvme/nvme0"), toPath: saved)
         clock.advance(seconds: 1)
-        let gone = try update(collector)
+        let whileRemoved = try update(collector)
         try FileManager.default.moveItem(atPath: saved, toPath: tree.path("class/nvme/nvme0"))
         clock.advance(seconds: 1)
         _ = try update(collector)
 
-        XCTAssertTrue(gone.samples.isEmpty)
+        XCTAssertTrue(whileRemoved.samples.isEmpty)
         XCTAssertEqual(channel.requests.count, 2)
     }
 

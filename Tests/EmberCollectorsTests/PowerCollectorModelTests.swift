@@ -94,7 +94,7 @@ final class PowerCollectorModelTests: XCTestCase {
     }
 
     func testOfflineClusterLeavesBoardComplete() throws {
-        // With cpu6 and cpu7 offline the kernel keeps policy6 but answers EBUSY for its attributes.
+        // With cpu6 and cpu7 offline the kernel keeps policy6 but returns EBUSY for its attributes.
         let harness = try PowerHarness(roots: roots)
         let policy6 = roots.sys("devices/system/cpu/cpufreq/policy6/")
         for file in ["affected_cpus", "related_cpus", "scaling_cur_freq", "stats/time_in_state"] {
@@ -246,12 +246,14 @@ final class PowerCollectorFitTests: XCTestCase {
         let sinks = try runThreeTimes(harness, tree)
 
         // Model: 100 µW/MHz/V² × 1 V² × 1000 MHz × 1 busy core = 0.1 W, plus 0.4 W static = 0.5 W.
-        // Run 2: estimate 0.5 W, error 0.5 − 1.5 = −1 W; the fit moves half way: correction 0.5 W.
+        // Run 2: estimate 0.5 W and error 0.5 − 1.5 = −1 W. The fit moves half way, so the correction
+        // is 0.5 W.
         XCTAssertEqual(powerWatts(sinks[1], "cpu_policy0", "model")!, 0.1, accuracy: 1e-12)
         XCTAssertEqual(powerWatts(sinks[1], "board", "model")!, 0.5, accuracy: 1e-12)
         XCTAssertEqual(value(sinks[1], "ember_power_model_error_watts")!, -1, accuracy: 1e-12)
         XCTAssertEqual(value(sinks[1], "ember_power_model_correction_watts")!, 0.5, accuracy: 1e-12)
-        // Run 3: estimate 0.5 + 0.5 = 1 W, error −0.5 W; correction 0.5 + 0.5 × (1 − 0.5) = 0.75 W.
+        // Run 3: estimate 0.5 + 0.5 = 1 W and error −0.5 W. The correction becomes
+        // 0.5 + 0.5 × (1 − 0.5) = 0.75 W.
         XCTAssertEqual(powerWatts(sinks[2], "board", "model")!, 1.0, accuracy: 1e-12)
         XCTAssertEqual(value(sinks[2], "ember_power_model_error_watts")!, -0.5, accuracy: 1e-12)
         XCTAssertEqual(harness.collector.counterState.boardCorrectionWatts, 0.75, accuracy: 1e-12)
@@ -270,7 +272,7 @@ final class PowerCollectorFitTests: XCTestCase {
         try "cpu0 200 0 0 200 0 0 0 0\n".write(toFile: tree.root + "/proc/stat", atomically: true, encoding: .utf8)
         sinks.append(try harness.run())
 
-        // Run 2 fits the correction to 0.05 − 0.5 = −0.45 W; run 3 keeps it. The idle run's
+        // Run 2 fits the correction to 0.05 − 0.5 = −0.45 W, and run 3 keeps it. The idle run's
         // 0.4 W static term minus 0.45 W would be −0.05 W, so the estimate stops at 0 W.
         XCTAssertEqual(value(sinks[2], "ember_power_model_correction_watts")!, -0.45, accuracy: 1e-12)
         XCTAssertEqual(powerWatts(sinks[3], "cpu_policy0", "model"), 0)
@@ -346,7 +348,7 @@ final class PowerCollectorFitTests: XCTestCase {
 
         let sinks = try runThreeTimes(harness, tree)
 
-        // 1.5 W for 2 s = 3 J = 3 / 3.6e6 kWh; × 400 g/kWh = 3.333… × 10⁻⁴ g.
+        // 1.5 W for 2 s = 3 J = 3 / 3.6e6 kWh, and × 400 g/kWh that is 3.333… × 10⁻⁴ g.
         let carbon = value(sinks[2], "ember_carbon_grams_total", ["domain": "BAT0", "source": "power_supply"])
         XCTAssertEqual(carbon!, 3 / 3.6e6 * 400, accuracy: 1e-15)
         XCTAssertEqual(value(sinks[2], "ember_carbon_intensity_grams_per_kilowatt_hour"), 400)
@@ -359,7 +361,8 @@ final class PowerCollectorFitTests: XCTestCase {
 
         let sinks = try runThreeTimes(harness, tree)
 
-        // The board estimate is 0.1 W from run 2 on; run 3 adds 0.1 J: 0.1 / 3.6e6 × 360 = 10⁻⁵ g.
+        // The board estimate is 0.1 W from run 2 on, so run 3 adds 0.1 J, which is
+        // 0.1 / 3.6e6 × 360 = 10⁻⁵ g.
         XCTAssertEqual(value(sinks[2], "ember_carbon_grams_total", ["domain": "board", "source": "model"])!,
                        1e-5, accuracy: 1e-15)
     }
@@ -373,7 +376,7 @@ final class PowerCollectorFitTests: XCTestCase {
 
         let sinks = try runThreeTimes(harness, tree)
 
-        // 1.5 W for 2 s adds 3 J; at 36000 g/kWh a joule is 0.01 g, so 0.03 g.
+        // 1.5 W for 2 s adds 3 J. At 36000 g/kWh a joule is 0.01 g, so the total grows by 0.03 g.
         XCTAssertEqual(value(sinks[0], "ember_energy_joules_total", ["domain": "BAT0"]), 1000)
         XCTAssertEqual(value(sinks[2], "ember_energy_joules_total", ["domain": "BAT0"]), 1003)
         XCTAssertEqual(value(sinks[2], "ember_carbon_grams_total", ["domain": "BAT0"])!, 2.03, accuracy: 1e-9)

@@ -18,8 +18,9 @@ enum CarbonIntensitySetting: Equatable {
 ///
 /// A file is read at the first run and again whenever its modification time, size or inode
 /// changes (an atomic rename gives a new inode). A file that is missing, unreadable or does not
-/// contain one non-negative number is recorded as an error once per change. The last good value
-/// stays in use, and before the first good value there is none, so no carbon is counted.
+/// contain one non-negative number is recorded as an error once, until the error changes or a read
+/// succeeds. The last good value stays in use. Before the first good value there is none, so no
+/// carbon is counted.
 struct CarbonIntensitySource {
     private struct FileStamp: Equatable {
         var seconds: Int
@@ -77,14 +78,14 @@ struct CarbonIntensitySource {
         return value
     }
 
-    /// Records and logs a failure once until the file changes or a read succeeds.
+    /// Records and logs a failure unless it repeats the previous one, which a successful read clears.
     private mutating func fail(_ path: String, _ error: any Error, sink: inout MetricSink) {
         let text = "\(error)"
         guard text != lastFailure else { return }
         lastFailure = text
         sink.record(error)
-        let kept = gramsPerKilowattHour.map { "keeping \($0) g/kWh" } ?? "no carbon counted until it is valid"
-        logger.warn("cannot use the carbon intensity file", ("path", path), ("error", text), ("action", kept))
+        let action = gramsPerKilowattHour.map { "keeping \($0) g/kWh" } ?? "no carbon counted until it is valid"
+        logger.warn("failed to use the carbon intensity file", ("path", path), ("error", text), ("action", action))
     }
 
     private static func stamp(_ path: String) -> FileStamp? {
