@@ -53,7 +53,7 @@ def check_snapshots(capture, report):
 
 
 def check_unprivileged(capture, report):
-    """Check the snapshot taken as user nobody against the one taken as root just before."""
+    """Check the snapshot taken as the unprivileged user `nobody` against root's just before."""
     initial, unprivileged = capture.snapshots.get("initial"), capture.snapshots.get("unprivileged")
     if not initial or not unprivileged:
         report.expect("unprivileged snapshot", ["initial.prom or unprivileged.prom is missing"])

@@ -24,12 +24,12 @@ if [[ -z "$package" ]]; then
 fi
 # A machine whose packages were all installed in advance may have no package lists at all.
 if [[ -z "$package" && $(id -u) -eq 0 ]]; then
-    echo "fetch-kernel: no package lists know linux-image-amd64; running apt-get update" >&2
+    echo "fetch-kernel: linux-image-amd64 not found in the package lists, running apt-get update" >&2
     apt-get update -qq >&2
     package=$(resolve_package)
 fi
 if [[ -z "$package" ]]; then
-    echo "fetch-kernel: cannot resolve linux-image-amd64 to a kernel package; run apt-get update" >&2
+    echo "fetch-kernel: failed to resolve linux-image-amd64 to a kernel package. Run apt-get update as root and retry." >&2
     exit 1
 fi
 version=${package#linux-image-}
@@ -49,17 +49,17 @@ chmod 0777 "$kernel_dir/download"
 dpkg-deb -x "$kernel_dir"/download/*.deb "$kernel_dir/root"
 rm -rf "$kernel_dir/download"
 
-# The package ships no modules.dep: it is generated at install time, which this script skips.
+# The package ships no modules.dep because it is generated at install time, which this script skips.
 depmod -b "$kernel_dir/root" "$version"
 
-# vmlinuz is a bzImage whose payload is one XZ stream; its magic is FD 37 7A 58 5A 00.
+# vmlinuz is a bzImage whose payload is one XZ stream. Its magic is FD 37 7A 58 5A 00.
 vmlinuz="$kernel_dir/root/boot/vmlinuz-$version"
 offset=$(LC_ALL=C grep -m1 -aboUP '\xfd7zXZ\x00' "$vmlinuz" | cut -d: -f1 || true)
 if [[ -z "$offset" ]]; then
     echo "fetch-kernel: no XZ payload in $vmlinuz" >&2
     exit 1
 fi
-# xz stops after the first stream, so tail may die of SIGPIPE: only xz's status counts.
+# xz stops after the first stream, so tail may die of SIGPIPE. Only xz's status counts.
 tail -c +$((offset + 1)) "$vmlinuz" | xz -dc --single-stream >"$kernel_dir/vmlinux" || ((PIPESTATUS[1] == 0))
 
 touch "$kernel_dir/ready"

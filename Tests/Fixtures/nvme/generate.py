@@ -50,7 +50,7 @@ SN530 = {
 }
 
 # smartctl `-a` SMART section of a WD_BLACK SN770M on a Raspberry Pi 5: 41 °C composite, sensor 1
-# at 50 °C and sensor 2 at 41 °C; sensors 3-8 read 0 (not implemented).
+# at 50 °C and sensor 2 at 41 °C. Sensors 3-8 read 0 (not implemented).
 SN770M = {
     "composite_kelvin": 314, "available_spare": 100, "available_spare_threshold": 10,
     "data_units_read": 2789843, "data_units_written": 5679722,
@@ -63,9 +63,10 @@ SN770M = {
 # percentage used 100 %. The other fields are constructed.
 WORN = dict(SN530, critical_warning=0x04, percentage_used=100, media_errors=3)
 
-# Constructed to reach the edges of the format: warning bits 0, 3 and 5 set, percentage used at
-# its maximum of 255 %, data units written above 2^64, spare below its threshold, thermal
-# management in use and the warning and critical temperature times non-zero.
+# Constructed to reach the edges of the format. Warning bits 0, 3 and 5 are set, percentage used
+# is at its maximum of 255 %, and data units written are above 2^64. The spare is below its
+# threshold, thermal management is in use, and the warning and critical temperature times are
+# non-zero.
 EDGES = dict(
     SN530, critical_warning=0x29, available_spare=4, available_spare_threshold=5, percentage_used=255,
     endurance_group_summary=0x04, data_units_written=(1 << 64) + 1000, warning_temperature_minutes=7,

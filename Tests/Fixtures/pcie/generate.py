@@ -22,7 +22,7 @@ RTL8125 = dict(vendor=0x10EC, device=0x8125, revision=0x05, class_code=0x020000)
 
 SPEED_CODE = {2.5: 1, 5: 2, 8: 3, 16: 4}
 
-# Link Capabilities: ASPM support in bits 11:10 (L1 = 0b10, L0s and L1 = 0b11); root ports also
+# Link Capabilities: ASPM support in bits 11:10 (L1 = 0b10, L0s and L1 = 0b11). Root ports also
 # report Data Link Layer Link Active (bit 20). Link Status: Slot Clock (bit 12), DLActive (bit 13).
 ASPM_L1 = 0x800
 ASPM_L0S_L1 = 0xC00
@@ -125,7 +125,7 @@ def empty_slot():
 
 
 def link_active_clear():
-    """A root port with DLActive- although an NVMe drive answers on its secondary bus, as QEMU 7.2's
+    """A root port with DLActive- although an NVMe drive responds on its secondary bus, as QEMU 7.2's
     root ports report it for a device present at boot: 8 GT/s x4 capable, trained at 2.5 GT/s x1."""
     return [
         ("0000:00:00.0", "PCI bridge: Rockchip Electronics Co., Ltd RK3588 (rev 01)",

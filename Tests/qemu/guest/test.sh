@@ -100,7 +100,7 @@ node_exporter_scrape() {
     return $status
 }
 
-# Reads with builtins only: under TCG every fork costs about 20 ms.
+# Reads with builtins only, because under TCG every fork costs about 20 ms.
 write_truth() {  # write_truth FILE: "PATH<TAB>VALUE" for the kernel files the checks compare with
     local file lines
     for file in /sys/class/thermal/thermal_zone*/temp /sys/class/hwmon/hwmon*/{name,*_input,*_label} \
@@ -120,8 +120,8 @@ step "SMART log, initial" smart_log smart-log-initial.bin
 step "sensors -u, initial" sh -c 'sensors -u >sensors-initial.txt'
 
 step "snapshot initial" snapshot initial
-# As user nobody: the NVMe admin command needs CAP_SYS_ADMIN and /dev/nvme0 is root's, so
-# Ember must report the SMART source unavailable and keep everything else.
+# As the unprivileged user `nobody`. The NVMe admin command needs CAP_SYS_ADMIN and /dev/nvme0
+# belongs to root, so Ember must report the SMART source unavailable and keep everything else.
 step "snapshot unprivileged" snapshot unprivileged --setpriv
 write_truth truth-initial.txt
 
@@ -163,7 +163,7 @@ echo "sender=$sender receiver=$receiver" >interfaces.txt
 echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6
 echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6
 step "link up" sh -c "busybox ip link set $sender up && busybox ip link set $receiver up"
-# Loopback carries the node_exporter scrape at the end; it is up before the changed snapshot so
+# Loopback carries the node_exporter scrape at the end. It is up before the changed snapshot so
 # that both see the same interface state.
 step "loopback up" busybox ip link set lo up
 step "carrier on the sender" wait_for_carrier "$sender"
@@ -185,13 +185,13 @@ step "AER: enable reporting" sh -c 'setpci -s 03:00.0 CAP_EXP+0x8.w=0x000f:0x000
     setpci -s 00:03.0 COMMAND=0x100:0x100 BRIDGE_CONTROL=0x2:0x2'
 step "AER: uncorrectable completion timeout" host_monitor pcie_aer_inject_error nic1 COMP_TIME
 
-# The battery and asus_atk0110 drivers cache readings for 1 s; AER is handled in a kernel thread.
+# The battery and asus_atk0110 drivers cache readings for 1 s, and AER is handled in a kernel thread.
 sleep 1.2
 write_truth truth-changed.txt
 step "sensors -u, changed" sh -c 'sensors -u >sensors-changed.txt'
 step "snapshot changed" snapshot changed
 if [[ -n "${EMBER_XCTEST:-}" ]]; then
-    # CI=true makes LibsensorsHostTests fail instead of skip when libsensors refuses a real sysfs.
+    # CI=true makes LibsensorsHostTests fail instead of skip when libsensors fails on a real sysfs.
     step "XCTest: tests of the machine's own /sys" sh -c "CI=true '$EMBER_XCTEST' \
         EmberCollectorsTests.LibsensorsHostTests,EmberCollectorsTests.PCIeHostTests >xctest.txt 2>&1"
 fi
