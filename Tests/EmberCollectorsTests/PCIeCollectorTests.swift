@@ -169,7 +169,7 @@ final class PCIeDumpTests: XCTestCase {
         let sink = try runPCIe(dump: "qemu-q35.dump")
         let values = HardwareHarness.values(sink)
 
-        // Root port 00:01.0 is set to 8 GT/s x4 and 00:03.0 keeps QEMU's default 16 GT/s x32;
+        // Root port 00:01.0 is set to 8 GT/s x4 and 00:03.0 keeps QEMU's default 16 GT/s x32.
         // QEMU 7.2 trains every link at 2.5 GT/s x1. Its root ports leave Data Link Layer Link
         // Active clear even with a device behind them, and the device on the secondary bus shows
         // the link is up. Every QEMU endpoint advertises 2.5 GT/s x1, so each link runs at what
@@ -292,7 +292,7 @@ final class PCIeSysfsTests: XCTestCase {
     }
 
     /// The kernel prints 255 and `Unknown` when the Link Capabilities register reads 0, as a
-    /// virtio-net device in QEMU 7.2 does; neither is a value.
+    /// virtio-net device in QEMU 7.2 does. Neither is a real value.
     func testUnknownLinkCapabilityIsOmitted() throws {
         let tree = try HardwareTree()
         let directory = "bus/pci/devices/0000:03:00.0/"
@@ -450,7 +450,7 @@ final class PCIeSysfsTests: XCTestCase {
     }
 }
 
-/// Checks on this machine's own `/sys/bus/pci`, asserting only what holds on any Linux host.
+/// Checks on this machine's own `/sys/bus/pci`, asserting only what is true on any Linux host.
 final class PCIeHostTests: XCTestCase {
     func testHostFunctionsMatchSysfsIDs() throws {
         let devices = "/sys/bus/pci/devices"

@@ -76,7 +76,7 @@ final class PCIeLinkPartnersTests: XCTestCase {
         XCTAssertEqual(flags["0001:11:00.0"], true, "its parent is not among the readings")
     }
 
-    /// The other end's speed may be known when its width is not; each falls back on its own.
+    /// The other end's speed may be known when its width is not, so each falls back on its own.
     func testPartnerWidthUnknownSpeedKnown() {
         let paired = PCIeLinkPartners.assign([
             function("0000:00:00.0", bridge: true, max: (8, 4), trained: (2.5, 2)),
@@ -116,7 +116,7 @@ final class PCIeLinkPartnersTests: XCTestCase {
         XCTAssertEqual(flags["0000:04:00.0"], false)
     }
 
-    /// Function 0 stands for its device even when another function exports a lower maximum.
+    /// Function 0 represents its device even when another function exports a lower maximum.
     func testMultiFunctionDeviceUsesFunctionZero() {
         let flags = downgrades([
             function("0000:00:00.0", bridge: true, max: (8, 4), trained: (2.5, 1)),

@@ -73,7 +73,7 @@ final class PowerCollectorMeasuredTests: XCTestCase {
     }
 
     func testDeviceNameFileKeepsHwmonName() throws {
-        // An I2C client directory has a `name` file of its own; the rails follow hwmonN/name.
+        // An I2C client directory has a `name` file of its own, but the rails follow hwmonN/name.
         let tree = try HardwareTree()
         try tree.write("devices/i2c-1/1-0040/name", "acme-monitor\n")
         try tree.write("class/hwmon/hwmon0/name", "ina3221\n")

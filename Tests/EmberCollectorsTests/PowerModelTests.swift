@@ -61,7 +61,8 @@ final class DynamicPowerModelTests: XCTestCase {
 
     func testMainlineA76ClusterAtOPPVoltage() {
         // C = 416, the mainline OPP voltage at 2208 MHz is 987500 µV:
-        // 416 × 0.97515625 × 2208 = 895708.32 µW per busy core; two fully busy cores: 1.79141664 W.
+        // 416 × 0.97515625 × 2208 = 895708.32 µW per busy core, so two fully busy cores use
+        // 1.79141664 W.
         let input = DynamicPowerInput(coefficient: 416, volts: 0.9875, megahertz: 2208, busyFractions: [1, 1])
 
         XCTAssertEqual(DynamicPowerModel.watts(input), 1.79141664, accuracy: 1e-9)

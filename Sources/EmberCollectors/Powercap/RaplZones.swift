@@ -5,7 +5,7 @@ struct RaplZoneReading {
     let directory: String
     let zone: RaplZoneName
     let microjoules: UInt64
-    /// `max_energy_range_uj`, the value the counter wraps at; nil when absent or unreadable.
+    /// `max_energy_range_uj`, the value the counter wraps at, or nil when absent or unreadable.
     let wrapsAt: UInt64?
 }
 
@@ -14,7 +14,7 @@ struct RaplZoneReader {
     let reader: SourceReader
 
     /// Returns the zones that have a readable `energy_uj`. A zone without one (a DTPM zone on
-    /// arm64, the `intel-rapl` control type directory) is skipped; a failed read is recorded.
+    /// arm64, the `intel-rapl` control type directory) is skipped, and a failed read is recorded.
     func read(sink: inout MetricSink, absence: inout AbsenceLog) throws -> [RaplZoneReading] {
         let classPath = reader.roots.sys("class/powercap")
         var namer = RaplZoneNamer()

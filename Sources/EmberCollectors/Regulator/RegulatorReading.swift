@@ -22,7 +22,7 @@ public struct RegulatorReading: Equatable, Sendable {
     public var maximumMicrovolts: Int64?
     public var minimumMicroamps: Int64?
     public var maximumMicroamps: Int64?
-    /// Consumers that hold the regulator enabled.
+    /// Number of consumers that have enabled the regulator.
     public var users: Int64?
 
     public init(regulator: String, name: String) {

@@ -5,9 +5,9 @@ import EmberCore
 ///
 /// SD cards have no such report, so their devices lack both files.
 public enum MMCHealth {
-    /// Device life time estimation codes: 0x01 means 0–10 % of the rated life used, each next code
-    /// 10 % more, up to 0x0A for 90–100 %; 0x0B means the rated life is exceeded. 0x00 is "not
-    /// defined" and 0x0C and above are reserved.
+    /// Device life time estimation codes: 0x01 means 0–10 % of the rated life used, and each next
+    /// code 10 % more, up to 0x0A for 90–100 %. 0x0B means the rated life is exceeded. 0x00 is
+    /// "not defined" and 0x0C and above are reserved.
     public static let lifeTimeExceeded: UInt8 = 0x0B
 
     /// Parses `life_time`: estimation type A (the SLC-mode area) then type B (the MLC area), each a
@@ -20,7 +20,7 @@ public enum MMCHealth {
         return (typeA, typeB)
     }
 
-    /// Parses a file holding one hex byte, such as `pre_eol_info` (0x01 normal, 0x02 warning at 80 %
+    /// Parses a file containing one hex byte, such as `pre_eol_info` (0x01 normal, 0x02 warning at 80 %
     /// of the reserved blocks used, 0x03 urgent, 0x00 not defined). Some kernels print it without `0x`.
     public static func parseCode(_ text: String, path: String) throws(ParseError) -> UInt8 {
         let fields = Text.fields(Substring(text))

@@ -6,10 +6,10 @@ import EmberCore
 /// Values keep the log's own units (Kelvin, percent, minutes, hours, data units of 512 000 bytes),
 /// and the collector converts them to base units.
 public struct NVMeSmartLog: Sendable, Equatable {
-    /// The page size; bytes 232–511 are reserved.
+    /// The page size in bytes. Bytes 232–511 are reserved.
     public static let size = 512
 
-    /// Bits of the critical warning byte (byte 0), in bit order 0–5; bits 6 and 7 are reserved.
+    /// Bits of the critical warning byte (byte 0), in bit order 0–5. Bits 6 and 7 are reserved.
     public static let criticalWarningBits = [
         "available_spare", "temperature", "reliability_degraded", "read_only",
         "volatile_memory_backup_failed", "persistent_memory_read_only",
@@ -22,8 +22,8 @@ public struct NVMeSmartLog: Sendable, Equatable {
     public var availableSparePercent: UInt8
     /// The available spare level below which the controller raises a critical warning, in percent (byte 4).
     public var availableSpareThresholdPercent: UInt8
-    /// Estimate of the endurance used, in percent; 100 means the rated endurance is reached, and
-    /// values up to 255 are allowed beyond it (byte 5).
+    /// Estimate of the endurance used, in percent (byte 5). 100 means the rated endurance is
+    /// reached, and values up to 255 are allowed beyond it.
     public var percentageUsed: UInt8
     /// Critical warning bits of the endurance groups, ORed together (byte 6).
     public var enduranceGroupCriticalWarningSummary: UInt8
@@ -46,14 +46,14 @@ public struct NVMeSmartLog: Sendable, Equatable {
     public var warningTemperatureMinutes: UInt32
     /// Time the composite temperature spent at or above the critical threshold, in minutes (bytes 196–199).
     public var criticalTemperatureMinutes: UInt32
-    /// Temperature sensors 1–8 in Kelvin (bytes 200–215); 0 means the sensor is not implemented.
+    /// Temperature sensors 1–8 in Kelvin (bytes 200–215), where 0 means not implemented.
     public var temperatureSensorsKelvin: [UInt16]
     /// Times the controller entered thermal management levels 1 and 2 (bytes 216–223).
     public var thermalManagementTransitions: [UInt32]
     /// Time spent in thermal management levels 1 and 2, in seconds (bytes 224–231).
     public var thermalManagementSeconds: [UInt32]
 
-    /// Decodes a page; `path` names the device in the error.
+    /// Decodes a page. `path` names the device in the error.
     ///
     /// Throws ``ParseError`` when fewer than 512 bytes arrived. Extra bytes are ignored.
     public init(bytes: [UInt8], path: String = "SMART / Health Information log") throws(ParseError) {

@@ -58,7 +58,7 @@ public final class StorageErrorsCollector: Collector {
         }
     }
 
-    /// Reads `/sys/fs/ext4/<device>/`; the `features` entry there is not a file system.
+    /// Reads `/sys/fs/ext4/<device>/`, skipping the `features` entry, which is not a file system.
     private func collectExt4Errors(into sink: inout MetricSink) {
         let ext4Path = reader.roots.sys("fs/ext4")
         guard let entries = listDevices(ext4Path, into: &sink) else { return }
@@ -75,7 +75,7 @@ public final class StorageErrorsCollector: Collector {
         }
     }
 
-    /// Adds an error time; 0 means ext4 recorded no error, so the series is left out.
+    /// Adds an error time. 0 means ext4 recorded no error, so the series is left out.
     private func addTimestamp(
         _ path: String, _ descriptor: MetricDescriptor, device: String, into sink: inout MetricSink
     ) {
