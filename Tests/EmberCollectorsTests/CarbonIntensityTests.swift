@@ -25,7 +25,7 @@ final class CarbonIntensityFileTests: XCTestCase {
         value(sink, "ember_carbon_intensity_grams_per_kilowatt_hour")
     }
 
-    func testFileIsReadAndReReadWhenReplaced() throws {
+    func testReplacedFileIsReadAgain() throws {
         let path = directory + "/intensity"
         try write("300\n", to: path)
         let harness = try PowerHarness(

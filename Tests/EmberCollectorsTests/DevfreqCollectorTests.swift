@@ -203,7 +203,7 @@ final class DevfreqCollectorTests: XCTestCase {
         XCTAssertTrue(sink.errors.isEmpty)
     }
 
-    func testNotSupportedStatsAreLoggedOnceAtDebug() throws {
+    func testUnsupportedStatsLogOnceAtDebug() throws {
         let tree = try makeTree()
         try tree.write("class/devfreq/gpu/trans_stat", "Not Supported.\n")
         let log = RecordingLogSink()

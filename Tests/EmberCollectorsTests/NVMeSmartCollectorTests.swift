@@ -328,7 +328,7 @@ final class NVMeSmartCollectorTests: XCTestCase {
         XCTAssertEqual(channel.requests.count, 2)
     }
 
-    func testRemovedControllerIsReadAtOnceWhenBack() throws {
+    func testReplugReadsControllerAtOnce() throws {
         try serve("smart-log-wdc-sn530.bin")
         let collector = try makeCollector()
         _ = try update(collector)

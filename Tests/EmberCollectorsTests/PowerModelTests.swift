@@ -35,7 +35,7 @@ final class DeviceTreeCellsTests: XCTestCase {
         XCTAssertEqual(table.volts(atHertz: 3_000_000_000), 1.0, "above the table the highest OPP counts")
     }
 
-    func testVendorSixCellOPPTableUsesFirstCell() throws {
+    func testVendorSixCellOPPUsesFirstCell() throws {
         let reader = SourceReader(roots: Fixtures.roots("rk3588/opi5plus-v5.10"))
         let deviceTree = DeviceTreeReader(reader: reader)
         let facts = try CPUDeviceTreeFacts.read(deviceTree)
@@ -92,7 +92,7 @@ final class DynamicPowerModelTests: XCTestCase {
         XCTAssertEqual(fit.update(measuredWatts: 5, uncorrectedEstimateWatts: 3), 1.75)
     }
 
-    func testStaticFitWithZeroRateStaysAtSeed() {
+    func testZeroRateFitStaysAtSeed() {
         var fit = StaticTermFit(rate: 0, startingAt: 0.8)
 
         XCTAssertEqual(fit.update(measuredWatts: 10, uncorrectedEstimateWatts: 3), 0.8)
