@@ -51,8 +51,8 @@ enum StorageSetup {
         }
     }
 
-    /// Returns a store in `requested`, or, when that is the default and not usable, in the per-user
-    /// state directory; nil when neither is usable.
+    /// Returns a store in `requested`, or in the per-user state directory when `requested` is the
+    /// default and not usable. Returns nil when neither is usable.
     static func usableStore(_ requested: String, isDefault: Bool, logger: Logger) -> StateStore? {
         let store = StateStore(directory: requested)
         do {
@@ -99,7 +99,7 @@ enum StorageSetup {
     /// off the check it serves (another machine, another boot).
     private static func readID(_ path: String, reader: SourceReader, logger: Logger, unreadable: String) -> String {
         do {
-            // An ID is one token; the first field drops surrounding whitespace.
+            // An ID is one token, so taking the first field drops surrounding whitespace.
             return Text.fields(Substring(try reader.string(path))).first.map(String.init) ?? ""
         } catch {
             logger.warn(unreadable, ("path", path), ("err", "\(error)"))

@@ -83,7 +83,7 @@ public struct CompressedRing: Sendable {
         sealed + (open.map { [$0.seal()] } ?? [])
     }
 
-    /// Bytes of compressed data held, without the arrays' fixed overhead.
+    /// Bytes of compressed data stored, without the arrays' fixed overhead.
     public var byteCount: Int {
         sealed.reduce(0) { $0 + $1.bytes.count } + (open?.byteCount ?? 0)
     }
