@@ -102,7 +102,7 @@ final class Persistence: Sendable {
             }
             bytes = loaded
         } catch {
-            logger.error("cannot read saved state; this part of the history starts empty and the next save replaces the file",
+            logger.error("failed to read saved state, so this part of the history starts empty and the next save replaces the file",
                          ("path", file.path), ("err", error.description))
             return nil
         }
@@ -127,10 +127,10 @@ final class Persistence: Sendable {
     private func moveAside(_ file: StateStore, reason: String) {
         do {
             let target = try file.moveAside(nowSeconds: WallClock.now())
-            logger.error("saved state not loaded, moved aside; this part of the history starts empty",
+            logger.error("saved state not loaded and moved aside, so this part of the history starts empty",
                          ("path", file.path), ("reason", reason), ("moved_to", target))
         } catch {
-            logger.error("saved state not loaded and could not be moved aside; this part of the history starts empty",
+            logger.error("saved state not loaded and could not be moved aside, so this part of the history starts empty",
                          ("path", file.path), ("reason", reason), ("err", error.description))
         }
     }
@@ -223,7 +223,7 @@ final class Persistence: Sendable {
                 return errors[path] == message
             }
             if !isRepeat {
-                logger.error("cannot save state; history stays in memory and is retried at the next flush",
+                logger.error("failed to save state, so history stays in memory and the save is retried at the next flush",
                              ("path", path), ("err", message))
             }
         }
