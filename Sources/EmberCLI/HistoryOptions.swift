@@ -48,7 +48,10 @@ extension AgentOptions {
         history.hourBuckets = try buckets(arguments, "history.hour-retention", default: 30 * 86_400, width: 3600)
         history.longHourBuckets = try buckets(arguments, "history.long-retention", default: 400 * 86_400, width: 3600)
         guard history.longHourBuckets >= history.hourBuckets else {
-            throw UsageError(message: "--history.long-retention must be at least --history.hour-retention")
+            let long = DurationParser.format(Double(history.longHourBuckets) * 3600)
+            let hour = DurationParser.format(Double(history.hourBuckets) * 3600)
+            throw UsageError(
+                message: "--history.long-retention must be at least --history.hour-retention (\(long) is shorter than \(hour))")
         }
 
         windowSeconds = try windows(arguments.value("history.window") ?? "1m,15m")
@@ -90,7 +93,7 @@ extension AgentOptions {
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let seconds = DurationParser.seconds(String(item)), seconds >= 1 else {
                 throw UsageError(message: "invalid --history.window \(text): \"\(item)\" is not a duration of at "
-                    + "least 1s; expected a list such as 1m,15m")
+                    + "least 1s. Expected a list such as 1m,15m")
             }
             if !seen.contains(seconds) {
                 seen.append(seconds)
