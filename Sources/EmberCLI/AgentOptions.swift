@@ -86,8 +86,8 @@ struct AgentOptions {
         readTimeoutSeconds = try duration(arguments, "web.read-timeout", default: readTimeoutSeconds)
         idleTimeoutSeconds = try duration(arguments, "web.idle-timeout", default: idleTimeoutSeconds)
         let sysfs = SourceRoots(sysfs: arguments.value("path.sysfs") ?? SourceRoots.defaultSysfs).sysfs
-        // debugfs is mounted at kernel/debug under sysfs, so a fixture tree or another host's /sys has its own.
-        // This machine's debugfs beside another sysfs would mix two systems.
+        // debugfs is mounted at kernel/debug under sysfs, so a fixture tree or another host's /sys
+        // contains its own. This machine's debugfs beside another sysfs would mix two systems.
         let debugfs = arguments.value("path.debugfs") ?? sysfs + "/kernel/debug"
         roots = SourceRoots(
             sysfs: sysfs,
@@ -159,8 +159,8 @@ struct AgentOptions {
     /// Returns the devfs that belongs with `sysfs`: /dev for /sys, else `dev` next to it
     /// (`/host/sys` gives `/host/dev`, a fixture's `tree/sys` gives `tree/dev`).
     ///
-    /// The NVMe collector opens the device nodes of the controllers sysfs lists, so this
-    /// machine's /dev beside another sysfs would read this machine's drives under the other
+    /// The NVMe collector opens the device nodes of the controllers that sysfs lists. This
+    /// machine's /dev beside another sysfs would so read this machine's drives under the other
     /// system's names.
     static func devfs(beside sysfs: String) -> String {
         if sysfs == SourceRoots.defaultSysfs {

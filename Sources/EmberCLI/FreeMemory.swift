@@ -1,19 +1,20 @@
 import CEmberShims
 import Dispatch
 
-/// Returns heap memory that malloc keeps for reuse to the kernel.
+/// Release of heap memory that malloc keeps for reuse back to the kernel.
 ///
-/// Filling the history frees many small buffers, and glibc keeps them resident: after a full
-/// history fill, `malloc_trim` released 3.7 MiB of 23.9 MiB anonymous memory (BENCHMARKS.md).
+/// Filling the history frees many small buffers, and glibc keeps them resident. After a full
+/// history fill with the pessimistic feed, `malloc_trim` released 3.4 MiB of 23.1 MiB anonymous
+/// memory (BENCHMARKS.md).
 enum FreeMemory {
-    /// Seconds between trims; a trim walks the heap, so it is not done every sample.
+    /// Seconds between trims. A trim walks the heap, so it is not done at every sample.
     static let intervalSeconds = 600.0
 
     /// Caps glibc's malloc arenas at two and fixes its mmap threshold.
     ///
     /// glibc gives each thread that allocates under contention an arena of its own, up to eight per
-    /// core on 64-bit systems, and each arena keeps its freed memory. Two arenas saved 1.4 MiB on
-    /// the RK3588 mainline fixture (BENCHMARKS.md). NOTE: their cost in CPU was not measured.
+    /// core on 64-bit systems, and each arena keeps its freed memory. Two arenas saved about 1.4 MiB
+    /// at 60 s on the RK3588 mainline fixture (BENCHMARKS.md). NOTE: their cost in CPU was not measured.
     /// Must run before the first thread starts. Does nothing on other C libraries.
     ///
     /// It also fixes the size from which malloc maps a block of its own at 128 KiB, glibc's
@@ -25,7 +26,7 @@ enum FreeMemory {
         _ = ember_malloc_tune(2, 128 * 1024)
     }
 
-    /// Trims in the background. Does nothing where the C library has no `malloc_trim`.
+    /// Starts a `malloc_trim` in the background. Does nothing where the C library has no `malloc_trim`.
     static func releaseInBackground() {
         DispatchQueue.global(qos: .utility).async {
             _ = ember_malloc_trim()

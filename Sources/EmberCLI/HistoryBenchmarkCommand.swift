@@ -12,12 +12,12 @@ import EmberHistory
 /// the series this machine (or a fixture tree) has, then prints resident memory and bytes per
 /// stored value. It measures what full default history costs without waiting 400 days.
 ///
-/// One real sample gives the series set. Synthetic snapshots then cover the hour tiers' retention
-/// at 10-minute steps, the minute tier's last day at 10-second steps and the raw tier's window at
-/// the sample interval, so each tier contains as many points as after a real run of that length.
+/// One real sample gives the series set. Synthetic snapshots then cover the hour tier's long
+/// retention at 10-minute steps, the minute tier's retention at 10-second steps and the raw tier's
+/// window at the sample interval. Each tier so contains as many points as after a real run of that length.
 /// ``SyntheticFeeder`` describes how the values move; `--pessimistic` selects the older, noisier feed.
 enum HistoryBenchmarkCommand {
-    /// Feeds the random walk of every measured gauge that earlier figures used, instead of the
+    /// Flag that selects the older feed, a random walk of every measured gauge, in place of the
     /// realistic feed.
     static let pessimisticFlag = "--pessimistic"
 
@@ -28,7 +28,8 @@ enum HistoryBenchmarkCommand {
         let logger = Logger(level: options.logLevel)
         let agent = try Agent(options, logger: logger)
         let cache = ExpositionCache()
-        // Not recorded: the first synthetic snapshot must anchor the history's clock, far in the past.
+        // The template is not recorded, because the first synthetic snapshot must anchor the
+        // history's clock far in the past.
         let template = agent.sampler.sampleOnce()
 
         let wallStart = WallClock.now() - Double(options.history.longHourBuckets) * 3600
@@ -44,7 +45,7 @@ enum HistoryBenchmarkCommand {
         }
         print("feed: \(model)")
         print(report.text())
-        // Freed memory that malloc keeps for reuse counts as resident; trimming shows how much that is.
+        // Freed memory that malloc keeps for reuse counts as resident, so trimming shows how much that is.
         _ = ember_malloc_trim()
         print("resident after malloc_trim: \(ProcessStatus.format(ProcessStatus.kibibytes("VmRSS"))) "
             + "(anonymous \(ProcessStatus.format(ProcessStatus.kibibytes("RssAnon"))))")
@@ -71,8 +72,8 @@ enum HistoryBenchmarkCommand {
         let bytes: Int
         let cycles: Int
 
-        /// Resident memory is split as the kernel counts it: anonymous pages (heap, stacks) and
-        /// file pages (the binary and shared libraries, which the kernel can drop and reread).
+        /// Formats the report. Resident memory is split as the kernel counts it, into anonymous pages
+        /// (heap, stacks) and file pages (the binary and shared libraries, which the kernel can drop and reread).
         func text() -> String {
             let perValue = values > 0 ? Double(bytes) / Double(values) : 0
             return """

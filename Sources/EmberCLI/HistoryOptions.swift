@@ -6,7 +6,7 @@ struct StorageOptions {
     static let defaultPath = "/var/lib/ember"
     static let defaultMachineIDPath = "/etc/machine-id"
 
-    /// The state directory; nil when persistence is off.
+    /// The state directory, or nil when persistence is off.
     var path: String? = StorageOptions.defaultPath
     /// Whether `path` came from the default, so the agent may fall back to a per-user directory.
     var pathIsDefault = true
@@ -21,24 +21,24 @@ extension AgentOptions {
         FlagSpec(name: "history.minute-retention", defaultValue: "24h",
                  help: "How long per-minute aggregates (min, max, average, last, count) are kept for every series."),
         FlagSpec(name: "history.hour-retention", defaultValue: "30d",
-                 help: "How long per-hour aggregates are kept for most series."),
+                 help: "How long per-hour aggregates are kept for series without the long retention."),
         FlagSpec(name: "history.long-retention", defaultValue: "400d",
                  help: "How long per-hour aggregates are kept for temperatures, NVMe and eMMC health, "
-                    + "storage errors and energy counters; at least --history.hour-retention."),
+                    + "storage errors and energy counters. Must be at least --history.hour-retention."),
         FlagSpec(name: "history.window", defaultValue: "1m,15m",
                  help: "Comma-separated trailing windows of the ember_*_window_{max,min,avg}_* families for "
-                    + "temperature, power and frequency series; each at most --history.raw-retention."),
+                    + "temperature, power and frequency series. Each must be at most --history.raw-retention."),
         FlagSpec(name: "storage.path", defaultValue: StorageOptions.defaultPath,
                  help: "Directory where history and accumulated counters are saved and restored at start. "
                     + "If the default is not writable, $XDG_STATE_HOME/ember or ~/.local/state/ember is used. "
                     + "An empty value turns persistence off."),
         FlagSpec(name: "no-storage", defaultValue: "false",
-                 help: "Keep history in memory only; the same as --storage.path=\"\".", isBoolean: true),
+                 help: "Keep history in memory only, the same as --storage.path=\"\".", isBoolean: true),
         FlagSpec(name: "storage.flush-interval", defaultValue: "5m",
-                 help: "Time between saves of the counters and the minute tier; the hour tier is saved when an "
-                    + "hour closes, and both on SIGTERM and SIGINT."),
+                 help: "Time between saves of the counters and the minute tier. The hour tier is saved when an "
+                    + "hour closes, and both are saved on SIGTERM and SIGINT."),
         FlagSpec(name: "path.machine-id", defaultValue: StorageOptions.defaultMachineIDPath,
-                 help: "File with this machine's ID; a state file saved on another machine is not loaded."),
+                 help: "File with this machine's ID. A state file saved on another machine is not loaded."),
     ]
 
     mutating func applyHistoryFlags(_ arguments: ParsedArguments) throws {
@@ -48,7 +48,10 @@ extension AgentOptions {
         history.hourBuckets = try buckets(arguments, "history.hour-retention", default: 30 * 86_400, width: 3600)
         history.longHourBuckets = try buckets(arguments, "history.long-retention", default: 400 * 86_400, width: 3600)
         guard history.longHourBuckets >= history.hourBuckets else {
-            throw UsageError(message: "--history.long-retention must be at least --history.hour-retention")
+            let long = DurationParser.format(Double(history.longHourBuckets) * 3600)
+            let hour = DurationParser.format(Double(history.hourBuckets) * 3600)
+            throw UsageError(
+                message: "--history.long-retention must be at least --history.hour-retention (\(long) is shorter than \(hour))")
         }
 
         windowSeconds = try windows(arguments.value("history.window") ?? "1m,15m")
@@ -90,7 +93,7 @@ extension AgentOptions {
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let seconds = DurationParser.seconds(String(item)), seconds >= 1 else {
                 throw UsageError(message: "invalid --history.window \(text): \"\(item)\" is not a duration of at "
-                    + "least 1s; expected a list such as 1m,15m")
+                    + "least 1s. Expected a list such as 1m,15m")
             }
             if !seen.contains(seconds) {
                 seen.append(seconds)

@@ -34,7 +34,7 @@ final class Persistence: Sendable {
     private let lastSavedHour = Mutex<Int64>(.min)
     /// The sealed-chunk signature of each tier at its last save, by file name.
     private let lastSignatures = Mutex<[String: Int]>([:])
-    /// The last save error by file path; a repeated error is logged once.
+    /// The last save error by file path, so a repeated error is logged once.
     private let lastErrors = Mutex<[String: String]>([:])
     private let queue = DispatchQueue(label: "ember.persistence")
 
@@ -50,8 +50,8 @@ final class Persistence: Sendable {
     }
 
     /// Loads the saved tiers into `history` and returns the saved counters. Each file is loaded on
-    /// its own, sealed chunks first: a missing or unreadable one (logged) leaves its part empty, and
-    /// a corrupt one, or one from a newer version or another machine, is logged and moved aside.
+    /// its own, sealed chunks first. A missing or unreadable file (logged) leaves its part empty. A
+    /// corrupt file, or one from a newer version or another machine, is logged and moved aside.
     func load(into history: History) -> [String: SavedCounter] {
         var counters: [String: SavedCounter] = [:]
         var missing: [String] = []
@@ -82,7 +82,7 @@ final class Persistence: Sendable {
         return String(savedBootID == bootID)
     }
 
-    /// Logs the state files that do not exist: one line for a first start, when none does.
+    /// Logs the state files that do not exist, in one line for a first start when none exists.
     private func logMissing(_ paths: [String], of fileCount: Int) {
         if paths.count == fileCount {
             logger.info("no saved state; history starts empty", ("directory", store.directory))
@@ -102,7 +102,7 @@ final class Persistence: Sendable {
             }
             bytes = loaded
         } catch {
-            logger.error("cannot read saved state; this part of the history starts empty and the next save replaces the file",
+            logger.error("failed to read saved state, so this part of the history starts empty and the next save replaces the file",
                          ("path", file.path), ("err", error.description))
             return nil
         }
@@ -127,10 +127,10 @@ final class Persistence: Sendable {
     private func moveAside(_ file: StateStore, reason: String) {
         do {
             let target = try file.moveAside(nowSeconds: WallClock.now())
-            logger.error("saved state not loaded, moved aside; this part of the history starts empty",
+            logger.error("saved state not loaded and moved aside, so this part of the history starts empty",
                          ("path", file.path), ("reason", reason), ("moved_to", target))
         } catch {
-            logger.error("saved state not loaded and could not be moved aside; this part of the history starts empty",
+            logger.error("saved state not loaded and could not be moved aside, so this part of the history starts empty",
                          ("path", file.path), ("reason", reason), ("err", error.description))
         }
     }
@@ -163,8 +163,8 @@ final class Persistence: Sendable {
         queue.sync {}
     }
 
-    /// Encodes the main file, and each other file that changed since its last save; every file when
-    /// `forceHours` is true. Sealed chunks come first in the result, so they are written before the
+    /// Encodes the main file and each other file that changed since its last save, or every file
+    /// when `forceHours` is true. Sealed chunks come first in the result, so they are written before the
     /// open parts that follow them (see ``HistoryTier/restore(_:long:)`` for a crash in between).
     private func encode(
         history: SharedHistory, ledger: CounterLedger, forceHours: Bool
@@ -223,7 +223,7 @@ final class Persistence: Sendable {
                 return errors[path] == message
             }
             if !isRepeat {
-                logger.error("cannot save state; history stays in memory and is retried at the next flush",
+                logger.error("failed to save state, so history stays in memory and the save is retried at the next flush",
                              ("path", path), ("err", message))
             }
         }

@@ -29,7 +29,7 @@ enum ServeCommand {
         do {
             try server.start()
         } catch {
-            logger.error("cannot listen on --web.listen-address; stop the process that uses it or give another address",
+            logger.error("failed to listen on --web.listen-address. Stop the process that uses it or give another address",
                          ("address", options.listenAddress), ("err", error.description))
             return 1
         }

@@ -14,7 +14,7 @@ enum StorageSetup {
     /// Returns the persistence for `options`, or nil when it is off or no directory is usable.
     static func persistence(_ options: AgentOptions, logger: Logger) -> Persistence? {
         guard let requested = options.storage.path else {
-            logger.info("persistence is off; history is kept in memory only")
+            logger.info("persistence is off, so history is kept in memory only")
             return nil
         }
         guard let store = usableStore(requested, isDefault: options.storage.pathIsDefault, logger: logger),
@@ -43,16 +43,16 @@ enum StorageSetup {
             return true
         } catch {
             let reason = error.code == EWOULDBLOCK
-                ? "another ember process saves its state in this directory; give this one its own --storage.path"
+                ? "another ember process saves its state in this directory. Give this one its own --storage.path"
                 : error.description
-            logger.error("cannot lock the storage directory; history is kept in memory only",
+            logger.error("failed to lock the storage directory, so history is kept in memory only",
                          ("path", store.directory), ("err", reason))
             return false
         }
     }
 
-    /// Returns a store in `requested`, or, when that is the default and not usable, in the per-user
-    /// state directory; nil when neither is usable.
+    /// Returns a store in `requested`, or in the per-user state directory when `requested` is the
+    /// default and not usable. Returns nil when neither is usable.
     static func usableStore(_ requested: String, isDefault: Bool, logger: Logger) -> StateStore? {
         let store = StateStore(directory: requested)
         do {
@@ -60,18 +60,18 @@ enum StorageSetup {
             return store
         } catch {
             guard isDefault, let fallback = userStateDirectory() else {
-                logger.error("storage directory is not usable; history is kept in memory only. " + fixHint,
+                logger.error("storage directory is not usable, so history is kept in memory only. " + fixHint,
                              ("path", requested), ("err", error.description))
                 return nil
             }
             let userStore = StateStore(directory: fallback)
             do {
                 try userStore.prepare()
-                logger.info("default storage directory is not writable by this user; using a per-user directory",
+                logger.info("default storage directory is not writable by this user, using a per-user directory",
                             ("default", requested), ("err", error.description), ("path", fallback))
                 return userStore
             } catch let fallbackError {
-                logger.error("no storage directory is usable; history is kept in memory only. " + fixHint,
+                logger.error("no storage directory is usable, so history is kept in memory only. " + fixHint,
                              ("path", requested), ("err", error.description), ("fallback", fallback),
                              ("fallback_err", fallbackError.description))
                 return nil
@@ -99,7 +99,7 @@ enum StorageSetup {
     /// off the check it serves (another machine, another boot).
     private static func readID(_ path: String, reader: SourceReader, logger: Logger, unreadable: String) -> String {
         do {
-            // An ID is one token; the first field drops surrounding whitespace.
+            // An ID is one token, so taking the first field drops surrounding whitespace.
             return Text.fields(Substring(try reader.string(path))).first.map(String.init) ?? ""
         } catch {
             logger.warn(unreadable, ("path", path), ("err", "\(error)"))

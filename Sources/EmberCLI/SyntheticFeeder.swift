@@ -11,16 +11,16 @@ import EmberHistory
 /// Limits, trip points, settings, `_info` families and counters at zero (error and drop counts)
 /// stay constant in both models, as they mostly do on a board.
 enum FeedModel: CustomStringConvertible {
-    /// Values move as an idle-to-busy RK3588 board's do:
-    /// - temperatures on the RK3588 TSADC grid (about 0.92 °C between 25 and 85 °C) move one grid
+    /// Values move as those of an RK3588 board between idle and busy do:
+    /// - Temperatures on the RK3588 TSADC grid (about 0.92 °C between 25 and 85 °C) move one grid
     ///   step with a chance of one in four per second. They move up to two steps per 10 s or
     ///   10 min step, and stay within five steps of the sampled value. Other temperatures move the
-    ///   same way in steps of their decimal resolution (at least 0.1 °C);
-    /// - frequencies take one of seven levels in the proportions of the mainline RK3588 A76 OPP
-    ///   table (1.2 to 2.4 GHz) scaled to the sampled value, and change level with a chance of one
-    ///   in ten per second (every step for 10 s and longer steps);
-    /// - power, averages and ratios take the pessimistic random walk;
-    /// - counters grow at a fixed rate, the sampled value spread over 10^6 s (11.6 days) of
+    ///   same way in steps of their decimal resolution (at least 0.1 °C).
+    /// - Frequencies take one of seven levels in the proportions of the mainline RK3588 A76 OPP
+    ///   table (1.2 to 2.4 GHz), scaled to the sampled value. They change level with a chance of one
+    ///   in ten per second, and at every step of 10 s or longer.
+    /// - Power, averages and ratios take the pessimistic random walk.
+    /// - Counters grow at a fixed rate, the sampled value spread over 10^6 s (11.6 days) of
     ///   uptime, with ±50 % jitter per step, in their decimal resolution.
     case realistic
     /// Every measured gauge (temperature, power, frequency, averages, ratios) takes a random walk
@@ -45,7 +45,7 @@ struct SyntheticFeeder {
     private let steps: [Double]
     /// The source's decimal resolution per series.
     private let resolutions: [Double]
-    /// Whether each series changes; decided once, because string tests per sample dominate the run.
+    /// Whether each series changes, decided once because string tests on every sample would slow the run.
     private let changes: [Bool]
     private var random = SplitMix64(seed: 0x5EED)
     private var wall: Double
@@ -72,7 +72,7 @@ struct SyntheticFeeder {
         return isMeasured || isMovingCounter
     }
 
-    /// Records snapshots covering each tier's retention and returns how many.
+    /// Records snapshots covering each tier's retention and returns their number.
     mutating func fill(_ history: History, options: AgentOptions) -> Int {
         let configuration = options.history
         let rawSpan = configuration.rawRetentionSeconds
@@ -126,8 +126,8 @@ struct SyntheticFeeder {
         }
     }
 
-    /// Moves by up to one step either way, rounded to the step so the value stays in the source's
-    /// decimal resolution.
+    /// Returns the value moved by up to one step either way. The result is rounded to the step, so
+    /// it stays in the source's decimal resolution.
     private mutating func randomWalk(_ value: Double, step: Double) -> Double {
         let draw = Double(random.next() % 201) - 100
         return ((value + draw / 100 * step) / step).rounded() * step
@@ -199,7 +199,7 @@ enum TSADCGrid {
     }
 }
 
-/// The decimal resolution of a value, as the history's chunk encoder detects it (0 for integers).
+/// Probe for the decimal exponent of a value as the history's chunk encoder detects it (0 for integers).
 enum FieldModeProbe {
     static func exponent(_ value: Double) -> Int {
         for exponent in 0...6 {

@@ -15,7 +15,7 @@ public struct HTTPRouter: Sendable {
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard let handler = routes[request.path] else {
-            // The known paths, so someone who mistyped one in a browser or curl sees the right spelling.
+            // Lists the known paths, so a client that mistyped one in a browser or curl gets the right spelling.
             let known = routes.keys.sorted().joined(separator: ", ")
             return .text(404, "not found: \(request.path); the paths are \(known)")
         }

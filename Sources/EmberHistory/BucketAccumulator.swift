@@ -3,8 +3,8 @@ public enum SeriesKind: UInt8, Sendable {
     case gauge = 0
     case counter = 1
 
-    /// Values stored per bucket: minimum, maximum, sum, last and count for a gauge; increase,
-    /// last and count for a counter.
+    /// Number of values stored per bucket: minimum, maximum, sum, last and count for a gauge, and
+    /// increase, last and count for a counter.
     public var fieldCount: Int { self == .gauge ? 5 : 3 }
 
     var layout: ChunkLayout { self == .gauge ? .independent : .counter }

@@ -1,11 +1,11 @@
 /// A sealed run of points, compressed.
 ///
-/// Times are integers in the tier's unit (a sampling cycle, a minute, an hour) and are stored as
-/// delta-of-delta, so a regular series costs one bit per point for its time, as in Facebook's Gorilla
-/// ("Gorilla: A Fast, Scalable, In-Memory Time Series Database", Pelkonen et al., VLDB 2015). Each
-/// value is stored one of two ways, chosen per chunk and field:
-/// - scaled: the value is a decimal with at most six fractional digits (most kernel values are integers
-///   in milli-units), stored as an integer times 10^-exponent, as the zigzag delta from the previous one;
+/// Times are integers in the tier's unit (a sampling cycle, a minute, an hour), stored as
+/// delta-of-delta. A regular series so costs one bit per point for its time, as in Facebook's Gorilla
+/// ("Gorilla: A Fast, Scalable, In-Memory Time Series Database", Pelkonen et al., VLDB 2015).
+/// Each value is stored in one of two modes, chosen per chunk and field:
+/// - scaled: a decimal with at most six fractional digits, stored as an integer times 10^-exponent
+///   and written as the zigzag delta from the previous one. Many kernel values are integers in milli-units.
 /// - XOR: the float's bits XORed with the previous value's, as in Gorilla.
 public struct SealedChunk: Sendable {
     public let bytes: [UInt8]
@@ -39,7 +39,7 @@ enum FieldMode: Equatable {
     /// Returns `value × 10^exponent` as an integer when dividing it back gives `value` exactly.
     static func scaled(_ value: Double, exponent: Int) -> Int64? {
         let product = (value * scale(exponent)).rounded()
-        // 2^53: beyond it, not every integer is a Double, so the round trip could hide a change.
+        // Beyond 2^53 not every integer is a Double, so the round trip could hide a change.
         guard abs(product) < 9_007_199_254_740_992 else { return nil }
         let integer = Int64(product)
         return Double(integer) / scale(exponent) == value ? integer : nil
@@ -48,7 +48,8 @@ enum FieldMode: Equatable {
 
 /// Variable-length codes for signed integers, shortest for values near zero.
 enum IntegerCode {
-    /// Prefix length and payload width of each bucket; the last bucket takes any 64-bit value.
+    /// Payload width in bits of each bucket, whose prefix is `index + 1` one bits. The last bucket
+    /// takes any 64-bit value.
     private static let widths = [6, 13, 20, 32, 64]
 
     static func write(_ value: Int64, to writer: inout BitWriter) {

@@ -1,13 +1,14 @@
 /// Compresses points into one chunk until it is full or a value no longer fits the chunk's modes.
 struct ChunkEncoder {
-    /// The most points a chunk takes; ``CompressedRing`` chooses it from its capacity.
+    /// Maximum number of points in the chunk, which ``CompressedRing`` chooses from its capacity.
     let maximumPoints: Int
 
     private struct FieldState {
         let mode: FieldMode
         /// The previous value: its bits in XOR mode, the integer in scaled mode.
         var previous: UInt64
-        /// Leading and trailing zero counts of the last XOR window; leading 255 means none yet.
+        /// Leading and trailing zero counts of the last XOR window. A leading count of 255 means no
+        /// window yet.
         var leading: UInt8 = 255
         var trailing: UInt8 = 0
     }
@@ -46,7 +47,7 @@ struct ChunkEncoder {
 
     private static func startField(_ value: Double, hint: Int?, writer: inout BitWriter) -> FieldState {
         if let needed = FieldMode.exponent(for: value) {
-            // The hint's exponent can overflow the integer range for a large value; the needed one cannot.
+            // For a large value the hint's exponent can overflow the integer range, but the needed one cannot.
             var exponent = max(needed, hint ?? 0)
             if FieldMode.scaled(value, exponent: exponent) == nil {
                 exponent = needed
@@ -108,8 +109,9 @@ struct ChunkEncoder {
         return true
     }
 
-    /// Writes a value as Gorilla's XOR code: `0` when unchanged, `10` and the meaningful bits when
-    /// they fit the previous window, else `11`, 5 bits of leading zeros, 6 bits of length and the bits.
+    /// Writes a value in Gorilla's XOR code. The code is `0` when the value is unchanged, `10` and the
+    /// meaningful bits when they fit the previous window, else `11`, 5 bits of leading zeros, 6 bits of
+    /// width and the meaningful bits.
     private static func writeXOR(_ bits: UInt64, field: inout FieldState, writer: inout BitWriter) {
         let xor = bits ^ field.previous
         field.previous = bits
@@ -131,7 +133,7 @@ struct ChunkEncoder {
         let width = 64 - Int(leading) - Int(trailing)
         writer.writeBit(true)
         writer.write(UInt64(leading), bits: 5)
-        // A width of 64 is stored as 0, because 6 bits hold 0...63 and a width is never 0.
+        // A width of 64 is stored as 0, because 6 bits store 0...63 and a width is never 0.
         writer.write(UInt64(width & 63), bits: 6)
         writer.write(xor >> UInt64(trailing), bits: width)
         field.leading = leading
@@ -147,7 +149,7 @@ struct ChunkEncoder {
         return SealedChunk(bytes: bytes, count: count, firstTime: firstTime, lastTime: lastTime)
     }
 
-    /// Bytes held by the chunk so far.
+    /// Size of the chunk so far, in bytes.
     var byteCount: Int { writer.bytes.count }
 }
 
@@ -167,7 +169,7 @@ enum ChunkDecoder {
         for index in 0..<fieldCount {
             if try reader.readBit() {
                 let exponent = Int(try reader.read(bits: 3))
-                guard exponent <= FieldMode.maximumExponent else { throw .invalid("scale exponent \(exponent) is above the maximum, 6") }
+                guard exponent <= FieldMode.maximumExponent else { throw .invalid("scale exponent \(exponent) is above the maximum, \(FieldMode.maximumExponent)") }
                 let integer = try IntegerCode.read(from: &reader)
                 modes.append(.scaled(exponent: exponent))
                 previous.append(UInt64(bitPattern: integer))
@@ -231,8 +233,8 @@ public enum ChunkLayout: Sendable {
     /// value costs one bit per bucket instead of repeating the increase.
     case counter
 
-    /// Returns whether field 1 is predicted in a chunk with these field modes: only when fields 0 and
-    /// 1 are integers at the same scale.
+    /// Returns whether field 1 is predicted from field 0 in a chunk with these field modes. That is
+    /// the case only in the counter layout when fields 0 and 1 are integers at the same scale.
     func predictsField1(modes: [FieldMode]) -> Bool {
         guard self == .counter, modes.count >= 2, case .scaled = modes[0] else { return false }
         return modes[0] == modes[1]

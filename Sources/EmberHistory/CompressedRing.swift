@@ -11,8 +11,8 @@ public struct CompressedRing: Sendable {
     public let capacity: Int
     public let fieldCount: Int
     public let layout: ChunkLayout
-    /// Points per chunk: a quarter of the capacity, from 64 to 1024. Each chunk costs about 90 bytes
-    /// of array and allocation overhead and a header, so larger chunks save memory, but the ring keeps
+    /// Points per chunk: a quarter of the capacity, from 64 to 1024. Each chunk costs an estimated 90
+    /// bytes of array and allocation overhead and a header, so larger chunks save memory, but the ring keeps
     /// up to one chunk beyond its capacity until it can drop a whole chunk.
     public let chunkPoints: Int
     public private(set) var sealed: [SealedChunk] = []
@@ -83,7 +83,7 @@ public struct CompressedRing: Sendable {
         sealed + (open.map { [$0.seal()] } ?? [])
     }
 
-    /// Bytes of compressed data held, without the arrays' fixed overhead.
+    /// Bytes of compressed data stored, without the arrays' fixed overhead.
     public var byteCount: Int {
         sealed.reduce(0) { $0 + $1.bytes.count } + (open?.byteCount ?? 0)
     }

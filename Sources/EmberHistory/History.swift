@@ -1,14 +1,15 @@
 import EmberCore
 
-/// Retention of each tier, in points.
+/// Retention of each history tier: seconds for the raw tier, buckets for the minute and hour tiers.
 public struct HistoryConfiguration: Sendable {
     public var rawRetentionSeconds = 900.0
+    /// Expected time between snapshots, used to size the raw tier.
     public var intervalSeconds = 1.0
-    /// Minutes kept in the minute tier; 24 hours by default.
+    /// Minutes kept in the minute tier, 24 hours by default.
     public var minuteBuckets = 1440
-    /// Hours kept in the hour tier for most series; 30 days by default.
+    /// Hours kept in the hour tier for series that are not long-lived, 30 days by default.
     public var hourBuckets = 720
-    /// Hours kept for the series ``History/isLongLived(_:)`` selects; 400 days by default.
+    /// Hours kept for the series that ``History/isLongLived(family:)`` selects, 400 days by default.
     public var longHourBuckets = 9600
 
     public init() {}
@@ -20,8 +21,10 @@ public struct HistoryConfiguration: Sendable {
 /// survive a restart. The time of a sample, though, is the wall time of the first recorded snapshot
 /// (the anchor) plus the monotonic time elapsed since, so a wall-clock step back during a run moves
 /// nothing. A step forward of more than ``forwardStepSeconds`` moves the anchor forward, because a
-/// board without a real-time clock starts with a wrong time until NTP sets it; times then jump
-/// ahead but never go back, so nothing is reordered. Not thread-safe: the agent wraps it in ``SharedHistory``.
+/// board without a real-time clock starts with a wrong time until NTP sets it. Times then jump ahead
+/// but never go back, so nothing is reordered.
+///
+/// Not thread-safe, so the agent wraps it in ``SharedHistory``.
 public final class History {
     public let configuration: HistoryConfiguration
     public let raw: RawHistory
@@ -30,8 +33,8 @@ public final class History {
     private var anchor: (wallSeconds: Double, monotonicNanoseconds: UInt64)?
     /// Family name → whether its series keep the long hour retention.
     private var longLivedFamilies: [String: Bool] = [:]
-    /// Family name → its metadata, from the newest snapshot that had the family. Families known
-    /// only from the state file have label names but an empty help text.
+    /// Family name → its metadata, from the first snapshot of this run that contained the family.
+    /// Families loaded only from the state file have label names but an empty help text.
     public private(set) var families: [String: MetricDescriptor] = [:]
 
     /// A wall clock ahead of the anchored time by more than this has been set, not drifted.
@@ -46,9 +49,8 @@ public final class History {
                            longCapacity: configuration.longHourBuckets)
     }
 
-    /// Returns whether a family's hour tier keeps the long retention, because health checks look at
-    /// trends over months: temperatures (their maxima), NVMe and eMMC/SD health, storage errors and
-    /// energy counters.
+    /// Returns whether a family's hour tier keeps the long retention. Health checks look at trends
+    /// over months in temperatures, NVMe and eMMC/SD health, storage errors and energy counters.
     public static func isLongLived(family name: String) -> Bool {
         name.hasSuffix("_celsius") || name == "node_thermal_zone_temp"
             || name.hasPrefix("ember_nvme_") || name.hasPrefix("ember_mmc_")
@@ -105,12 +107,13 @@ public final class History {
         [persisted(minute), persisted(hour)]
     }
 
-    /// One tier's buckets, for the state file.
+    /// Returns one tier's buckets for the state file.
     public func persisted(_ tier: HistoryTier) -> PersistedState.Tier {
         PersistedState.Tier(name: tier.name, widthSeconds: tier.widthSeconds, series: tier.persistedSeries)
     }
 
-    /// One tier's sealed chunks (`sealed` true) or its open chunks and buckets, for the state files.
+    /// Returns one tier's sealed chunks (when `sealed` is true) or its open chunks and buckets, for
+    /// the state files.
     public func persisted(_ tier: HistoryTier, sealed: Bool) -> PersistedState.Tier {
         PersistedState.Tier(
             name: tier.name, widthSeconds: tier.widthSeconds, series: sealed ? tier.persistedSealed : tier.persistedOpen)
@@ -122,22 +125,22 @@ public final class History {
         families.values.map { PersistedState.Family(name: $0.name, type: $0.type, labelNames: $0.labelNames) }
     }
 
-    /// Adds families known from the state file; families sampled in this run keep their own metadata.
+    /// Adds families loaded from the state file. Families sampled in this run keep their own metadata.
     public func restore(_ saved: [PersistedState.Family]) {
         for family in saved where families[family.name] == nil {
             families[family.name] = MetricDescriptor(family.name, "", type: family.type, labels: family.labelNames)
         }
     }
 
-    /// Loads saved tiers into this empty history. Returns one message per tier or series that was
-    /// skipped, for the caller to log; the rest is loaded.
+    /// Loads saved tiers into this empty history, skipping any tier or series that does not fit.
+    /// Returns one message per skipped tier or series for the caller to log.
     public func restore(_ tiers: [PersistedState.Tier]) -> [String] {
         var problems: [String] = []
         for saved in tiers {
             guard let tier = [minute, hour].first(where: { $0.name == saved.name }),
                   tier.widthSeconds == saved.widthSeconds
             else {
-                problems.append("tier \(saved.name) of \(saved.widthSeconds) s is unknown; skipped")
+                problems.append("unknown tier \(saved.name) with \(saved.widthSeconds) s buckets, skipped")
                 continue
             }
             for series in saved.series {
@@ -145,17 +148,17 @@ public final class History {
                 do {
                     try tier.restore(series, long: History.isLongLived(family: family))
                 } catch {
-                    problems.append("\(tier.name) tier of \(family): \(error); skipped")
+                    problems.append("invalid \(tier.name) tier of \(family), skipped: \(error)")
                 }
             }
         }
         return problems
     }
 
-    /// Bytes of compressed data held by all tiers.
+    /// Bytes of compressed data in all tiers.
     public var byteCount: Int { raw.byteCount + minute.byteCount + hour.byteCount }
 
-    /// Values stored by all tiers: one per raw point, one per aggregate of a bucket.
+    /// Number of values stored in all tiers: one per raw point and one per aggregate of a bucket.
     public var storedValueCount: Int {
         var count = raw.storedValueCount
         for tier in [minute, hour] {
@@ -166,7 +169,7 @@ public final class History {
         return count
     }
 
-    /// How many points each tier holds for one series.
+    /// Number of points that each tier contains for one series.
     public struct SeriesSummary: Sendable {
         public let key: String
         public let rawPoints: Int

@@ -19,7 +19,7 @@ public final class HistoryTier {
     public let capacity: Int
     public let longCapacity: Int
     private(set) var series: [String: Series] = [:]
-    /// The newest bucket any sample went to; it changes when a bucket closes.
+    /// The newest bucket that any sample went to, which changes when a bucket closes.
     public private(set) var currentBucket = Int64.min
     /// Buckets before this one are already stored (restored from disk), so a sample that the clock
     /// places earlier, after the wall clock stepped back between runs, joins this bucket instead.
@@ -64,7 +64,7 @@ public final class HistoryTier {
     public func add(_ key: String, kind: SeriesKind, value: Double, atSeconds seconds: Double, long: Bool) {
         guard value.isFinite else { return }
         let bucket = bucket(atSeconds: seconds)
-        // One hash lookup per sample: this runs for every series on every cycle.
+        // One hash lookup per sample, because this runs for every series on every cycle.
         if let index = series.index(forKey: key) {
             series.values[index].add(value, bucket: bucket)
             return
@@ -95,15 +95,15 @@ public final class HistoryTier {
         }
     }
 
-    /// Bytes of compressed data held for one series.
+    /// Returns the bytes of compressed data stored for one series.
     public func byteCount(of key: String) -> Int {
         series[key]?.ring.byteCount ?? 0
     }
 
-    /// Bytes of compressed data held.
+    /// Bytes of compressed data stored for all series.
     public var byteCount: Int { series.values.reduce(0) { $0 + $1.ring.byteCount } }
 
-    /// Stored buckets over all series.
+    /// Number of buckets stored for all series.
     public var storedBucketCount: Int { series.values.reduce(0) { $0 + $1.ring.count } }
 
     // MARK: persistence
@@ -154,8 +154,8 @@ public final class HistoryTier {
     /// samples never go before it.
     ///
     /// A series restored already (from the sealed-chunk file) gets `saved`'s chunks appended. A chunk
-    /// that does not start after its newest point is skipped: it is an older copy of a chunk sealed
-    /// since, left by a crash between the two files' saves.
+    /// that does not start after its newest point is skipped. Such a chunk is an older copy of a
+    /// chunk sealed since, left by a crash between the two files' saves.
     public func restore(_ saved: PersistedState.Series, long: Bool) throws(HistoryDecodingError) {
         var chunks = saved.chunks
         var savedOpen = saved.open

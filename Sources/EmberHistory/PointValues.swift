@@ -32,7 +32,7 @@ public struct PointValues: Sendable, Equatable {
 
     public var array: [Double] { (0..<count).map { self[$0] } }
 
-    /// Compares bit patterns, so that NaN equals NaN: stored points must round-trip exactly.
+    /// Compares bit patterns so that NaN equals NaN, because stored points must round-trip exactly.
     public static func == (lhs: PointValues, rhs: PointValues) -> Bool {
         guard lhs.count == rhs.count else { return false }
         return (0..<lhs.count).allSatisfy { lhs[$0].bitPattern == rhs[$0].bitPattern || lhs[$0] == rhs[$0] }

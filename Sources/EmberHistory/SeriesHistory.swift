@@ -58,7 +58,7 @@ public final class RawHistory {
     /// The number of values stored over all series.
     public var storedValueCount: Int { series.values.reduce(0) { $0 + $1.count } }
 
-    /// Bytes of compressed data held.
+    /// Bytes of compressed data stored.
     public var byteCount: Int { series.values.reduce(0) { $0 + $1.byteCount } }
 
     /// Appends every sample of `snapshot` as one cycle, then drops series older than the retention.

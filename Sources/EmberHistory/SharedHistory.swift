@@ -5,7 +5,7 @@ import Synchronization
 /// query, and the saver reads.
 public final class SharedHistory: Sendable {
     private struct State: @unchecked Sendable {
-        // Unchecked because History is a class; the mutex is the only way to reach it.
+        // Unchecked because History is a class, and the mutex is the only way to reach it.
         let history: History
         var latest: Snapshot?
     }
@@ -18,7 +18,8 @@ public final class SharedHistory: Sendable {
         state = Mutex(State(history: history, latest: nil))
     }
 
-    /// Runs `body` with the history while holding the lock; keep it short, the sampler waits.
+    /// Runs `body` with the history while holding the lock. Keep `body` short, because the sampler
+    /// waits for the lock.
     public func withHistory<Result>(_ body: (History) throws -> Result) rethrows -> Result {
         try state.withLock { try body($0.history) }
     }

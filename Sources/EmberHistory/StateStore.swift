@@ -5,9 +5,9 @@ import Musl
 #endif
 import EmberCore
 
-/// The state file in a directory, written so that a crash at any moment leaves either the old
-/// complete file or the new complete file: write a temporary file, fsync it, rename it over the
-/// old one, fsync the directory.
+/// A state file in a directory, replaced so that a crash at any moment leaves either the old or the
+/// new complete file. ``save(_:)`` writes a temporary file, fsyncs it, renames it over the old one
+/// and fsyncs the directory.
 public struct StateStore: Sendable {
     /// The counters and the minute tier's open chunks and buckets, saved every flush interval.
     public static let fileName = "ember.state"
@@ -17,7 +17,8 @@ public struct StateStore: Sendable {
     /// dropped. Keeping them apart means a flush rewrites only what changed since the last one.
     public static let minuteChunksFileName = "ember-minute-chunks.state"
     public static let hourChunksFileName = "ember-hour-chunks.state"
-    /// Larger files are rejected unread; full default history for a few thousand series is far smaller.
+    /// Maximum state file size in bytes, above which a file is rejected unread. By estimate, the full
+    /// default history of a few thousand series is far smaller.
     static let readLimit = 512 << 20
 
     public let directory: String
@@ -48,8 +49,8 @@ public struct StateStore: Sendable {
 
     /// Takes an exclusive, non-blocking `flock` on `ember.lock` in the directory and returns its
     /// descriptor, which the caller keeps open while it saves there. The kernel releases the lock
-    /// when the process exits, SIGKILL included, so a crash leaves no stale lock. A directory another
-    /// process holds throws with `EWOULDBLOCK`.
+    /// when the process exits, SIGKILL included, so a crash leaves no stale lock. Throws `EWOULDBLOCK`
+    /// when another process has locked the directory.
     public func lock() throws(FileError) -> Int32 {
         let lockPath = directory + "/" + StateStore.lockFileName
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -72,8 +73,8 @@ public struct StateStore: Sendable {
         }
         defer { close(descriptor) }
 
-        // The size is checked before reading, so an oversized file costs no memory, and reserved,
-        // so the array does not grow by doubling to twice the file's size.
+        // The size is checked before reading, so an oversized file costs no memory. Reserving it
+        // keeps the array from growing by doubling to twice the file's size.
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw FileError(operation: "fstat", path: path, code: errno) }
         guard status.st_size <= StateStore.readLimit else { throw FileError(operation: "read", path: path, code: EFBIG) }
@@ -126,7 +127,7 @@ public struct StateStore: Sendable {
         return target
     }
 
-    /// Moved-aside copies kept per state file.
+    /// Maximum number of moved-aside copies kept per state file.
     public static let movedAsideLimit = 3
 
     /// Deletes all but the newest ``movedAsideLimit`` moved-aside copies of this file. A failed
@@ -160,7 +161,7 @@ public struct StateStore: Sendable {
         }
     }
 
-    /// Makes the rename durable: without it, a power loss can bring the old directory entry back.
+    /// Makes the rename durable. Without this, a power loss can bring back the old directory entry.
     private func syncDirectory() throws(FileError) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileError(operation: "open", path: directory, code: errno) }

@@ -72,7 +72,7 @@ public final class TrailingWindow {
         return families
     }
 
-    /// The unit as HELP text of other families spells it ("degrees Celsius", "watts").
+    /// Returns the unit spelled as in the HELP text of other families ("degrees Celsius", "watts").
     static func unitWords(_ unit: String) -> String {
         unit == "celsius" ? "degrees Celsius" : unit
     }

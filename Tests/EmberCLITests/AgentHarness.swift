@@ -8,8 +8,8 @@ import EmberTestSupport
 enum AgentHarness {
     /// Takes two samples (so rates exist) and returns the second one's text exposition.
     ///
-    /// The interval is long because it also bounds each collector's deadline: at 100 ms a busy
-    /// test machine made a collector miss it now and then, and its series vanished from the output.
+    /// The interval is long because it also bounds each collector's deadline. At 100 ms a busy test
+    /// machine made a collector miss it now and then, and its series vanished from the output.
     static func exposition(roots: SourceRoots, extraFlags: [String] = []) throws -> String {
         let flags = [
             "--path.sysfs=\(roots.sysfs)", "--path.procfs=\(roots.procfs)", "--path.debugfs=\(roots.debugfs)",

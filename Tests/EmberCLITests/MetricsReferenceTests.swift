@@ -26,8 +26,8 @@ final class MetricsReferenceTests: XCTestCase {
         first, _ in first
     }
 
-    /// The SMART log families; the fixture trees have no `/dev/nvme0`, and a regular file there
-    /// would fail the ioctl with ENOTTY.
+    /// The SMART log families, which no fixture produces. The fixture trees have no `/dev/nvme0`, and
+    /// a regular file there would fail the ioctl with ENOTTY.
     static let nvmeSmartFamilies = [
         "ember_nvme_available_spare_ratio",
         "ember_nvme_available_spare_threshold_ratio",
@@ -58,10 +58,10 @@ final class MetricsReferenceTests: XCTestCase {
 
     static let fixtures = ["node-exporter", "rk3588/opi5plus-v5.10", "rk3588/opi5plus-v6.1", "rk3588/opi5plus-mainline"]
 
-    /// Source files no fixture tree has, written to a temporary tree: hwmon power sensors (`power1_input`,
-    /// and `power1_average` as amdgpu reports it), a battery's temperature, whose trailing-window
-    /// families must be documented too, a regulator that reports current, the I/O counters of a
-    /// SCSI disk, and the Raspberry Pi's under-voltage alarm.
+    /// Source files that no fixture tree contains, written to a temporary tree. They are hwmon power
+    /// sensors (`power1_input`, and `power1_average` as amdgpu reports it), a battery's temperature,
+    /// a regulator that reports current, the I/O counters of a SCSI disk and the Raspberry Pi's
+    /// under-voltage alarm. The battery temperature's trailing-window families must be documented too.
     static let extraSources = [
         "sys/class/hwmon/hwmon0/name": "amdgpu",
         "sys/class/hwmon/hwmon0/power1_input": "15000000",

@@ -187,7 +187,7 @@ final class PersistenceTests: XCTestCase {
         }
     }
 
-    func testSecondAgentOnDirectoryKeepsMemoryOnly() throws {
+    func testSecondAgentRunsWithoutStorage() throws {
         let options = try EmberMain.options(["--storage.path=\(directory)"])
         let logger = Logger(level: .info, sink: log)
 
@@ -213,7 +213,7 @@ final class PersistenceTests: XCTestCase {
         let hourFile = StateStore(directory: directory, fileName: StateStore.hourFileName).path
         let now = running.history.latest!.monotonicNanoseconds
 
-        // The first call starts the flush interval; the next, 300 s later, saves both files.
+        // The first call starts the flush interval, and the next, 300 s later, saves both files.
         saver.saveIfDue(history: running.history, ledger: running.counters, nowNanoseconds: now)
         saver.saveIfDue(history: running.history, ledger: running.counters, nowNanoseconds: now + 300_000_000_000)
         saver.waitForSaves()

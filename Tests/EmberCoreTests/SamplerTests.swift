@@ -109,8 +109,8 @@ final class SamplerTests: XCTestCase {
         XCTAssertNil(value(second, "ember_last_sample_timestamp_seconds", []))
     }
 
-    /// Collectors share a pool of about one thread per core, so more stuck collectors than cores
-    /// must still leave a thread for the others.
+    /// Collectors run on serial queues that share libdispatch's thread pool, by estimate about one
+    /// thread per core. More stuck collectors than cores must still leave a thread for the others.
     func testManyBlockingCollectorsDoNotDelayOthers() {
         let log = RecordingLogSink()
         let blocking = (0..<6).map { _ in BlockingCollector() }

@@ -220,7 +220,7 @@ final class HistoryAPITests: XCTestCase {
         }
     }
 
-    func testJSONWriterEscapesAndWritesNullForNonFinite() {
+    func testJSONWriterEscapesAndWritesNull() {
         var writer = JSONWriter()
         writer.beginObject()
         writer.field("text", "quote \" backslash \\ newline \n tab \t bell \u{7} é")

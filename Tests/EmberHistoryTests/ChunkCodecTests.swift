@@ -62,7 +62,7 @@ final class ChunkCodecTests: XCTestCase {
         XCTAssertEqual(try decode(ring).map(\.0), [5])
     }
 
-    func testRingKeepsNewestCapacityPoints() throws {
+    func testRingDropsPointsBeyondCapacity() throws {
         var ring = CompressedRing(capacity: 300, fieldCount: 1)
         for time in 0..<1000 {
             ring.append(time: Int64(time), values: PointValues([Double(time)]))
@@ -159,7 +159,7 @@ extension ChunkCodecTests {
 }
 
 extension ChunkCodecTests {
-    func testCounterLayoutRoundTripsResetsAndSavesBytes() throws {
+    func testCounterLayoutIsExactAndSmaller() throws {
         var predicted = CompressedRing(capacity: 1000, fieldCount: 3, layout: .counter)
         var independent = CompressedRing(capacity: 1000, fieldCount: 3)
         var expected: [[Double]] = []

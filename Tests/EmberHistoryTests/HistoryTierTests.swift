@@ -40,7 +40,7 @@ final class HistoryTierTests: XCTestCase {
         XCTAssertEqual(stored[1].1, [15, 40, 1])
     }
 
-    func testGapLeavesNoBucketsAndCountsIncreaseAfter() throws {
+    func testCounterGapLeavesNoBuckets() throws {
         let tier = HistoryTier(name: "minute", widthSeconds: 60, capacity: 100)
         tier.add("c", kind: .counter, value: 10, atSeconds: 0, long: false)
         // The agent was stopped for an hour.
@@ -79,7 +79,7 @@ final class HistoryTierTests: XCTestCase {
         XCTAssertEqual(tier.seriesCount, 0)
     }
 
-    func testLongSeriesKeepLongCapacity() throws {
+    func testLongSeriesUseLongCapacity() throws {
         let tier = HistoryTier(name: "hour", widthSeconds: 3600, capacity: 3, longCapacity: 10)
         for hour in 0..<20 {
             tier.add("short", kind: .gauge, value: Double(hour), atSeconds: Double(hour * 3600), long: false)
@@ -91,7 +91,7 @@ final class HistoryTierTests: XCTestCase {
         XCTAssertEqual(try buckets(tier, "long").map(\.0), Array(10...19))
     }
 
-    func testHealthFamiliesKeepLongRetention() {
+    func testHealthFamiliesAreLongLived() {
         let long = [
             "node_hwmon_temp_celsius", "node_thermal_zone_temp", "ember_nvme_percentage_used_ratio",
             "ember_mmc_pre_eol_level", "ember_block_io_errors_total", "ember_ext4_errors_total",
@@ -107,13 +107,13 @@ final class HistoryTierTests: XCTestCase {
         }
     }
 
-    func testHistoryIgnoresWallClockStepWithinRun() throws {
+    func testHistoryIgnoresBackwardWallClockStep() throws {
         let history = History(HistoryConfiguration())
         let descriptor = MetricDescriptor("node_thermal_zone_temp", "t", labels: ["zone"], windowUnit: "celsius")
         let sample = { (value: Double) in Sample(descriptor, value, labelValues: ["0"]) }
         history.record(Snapshot(sequence: 1, wallTime: 6000, monotonicNanoseconds: 1_000_000_000,
                                 samples: [sample(40)], collectors: []))
-        // The wall clock jumps back a day; the monotonic clock moves on by 60 s.
+        // The wall clock jumps back a day, while the monotonic clock moves on by 60 s.
         history.record(Snapshot(sequence: 2, wallTime: 6060 - 86_400, monotonicNanoseconds: 61_000_000_000,
                                 samples: [sample(41)], collectors: []))
         history.minute.advance(toSeconds: history.anchoredSeconds(121_000_000_000))
@@ -134,13 +134,13 @@ final class HistoryTierTests: XCTestCase {
         history.minute.advance(toSeconds: history.anchoredSeconds(62_000_000_000))
 
         let stored = try buckets(history.minute, sample(0).seriesKey)
-        // The bucket stamped 1970 is older than the retention once the clock is right, so it goes.
+        // The bucket stamped 1970 is older than the retention once the clock is right, so it is dropped.
         XCTAssertEqual(stored.map(\.0), [30_000_000])
         XCTAssertEqual(stored.first?.1, [41, 41, 41, 41, 1])
     }
 
     /// Feeds 30 days at 1 Hz and compares every stored bucket with one computed directly.
-    func testThirtyDaysFastForwardMatchesDirectComputation() throws {
+    func testThirtyDaysMatchDirectComputation() throws {
         let minute = HistoryTier(name: "minute", widthSeconds: 60, capacity: 1440)
         let hour = HistoryTier(name: "hour", widthSeconds: 3600, capacity: 720)
         let days = 30

@@ -50,7 +50,7 @@ final class RestartGapTests: XCTestCase {
 
     func testHourGapAfterRestartLeavesNoBuckets() throws {
         let first = History(HistoryConfiguration())
-        // 2 minutes and 30 s at 1 Hz; the counter grows 10 bytes a second.
+        // 2 minutes and 30 s at 1 Hz, with the counter growing 10 bytes a second.
         record(first, fromSecond: 0, count: 150, monotonicBase: 5_000_000_000) { Double($0 * 10) }
 
         let second = try restart(first)

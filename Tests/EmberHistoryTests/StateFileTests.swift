@@ -23,7 +23,7 @@ final class StateFileTests: XCTestCase {
             families: history.persistedFamilies, tiers: history.persistedTiers)
     }
 
-    func testRoundTripKeepsEverything() throws {
+    func testRoundTripRestoresStateAndTiers() throws {
         let state = sampleState()
 
         let decoded = try StateFileFormat.decode(StateFileFormat.encode(state))
@@ -111,7 +111,7 @@ final class StateFileTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: moved), Data([4, 5]))
     }
 
-    func testMoveAsideKeepsNewestCopies() throws {
+    func testMoveAsideDeletesOldestCopies() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ember-aside-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = StateStore(directory: directory)
@@ -119,7 +119,7 @@ final class StateFileTests: XCTestCase {
         for seconds in [1_800_000_001, 1_800_000_002, 1_800_000_003, 1_800_000_004] {
             FileManager.default.createFile(atPath: store.path + ".corrupt-\(seconds)", contents: Data([1]))
         }
-        // Another file's copies are not this store's to delete.
+        // Copies of another state file must survive, because this store does not own them.
         FileManager.default.createFile(atPath: directory + "/ember-hours.state.corrupt-1800000000", contents: Data())
         try store.save([7])
 
@@ -138,15 +138,15 @@ final class StateFileTests: XCTestCase {
         let store = StateStore(directory: directory)
         try store.prepare()
 
-        let held = try store.lock()
+        let firstLock = try store.lock()
 
         XCTAssertThrowsError(try StateStore(directory: directory).lock()) { error in
             XCTAssertEqual((error as? FileError)?.code, EWOULDBLOCK)
         }
-        close(held)
-        let retaken = try StateStore(directory: directory).lock()
-        XCTAssertGreaterThanOrEqual(retaken, 0, "closing the descriptor releases the lock")
-        close(retaken)
+        close(firstLock)
+        let secondLock = try StateStore(directory: directory).lock()
+        XCTAssertGreaterThanOrEqual(secondLock, 0, "closing the descriptor releases the lock")
+        close(secondLock)
     }
 
     func testOversizedFileIsRejectedUnread() throws {
@@ -154,7 +154,7 @@ final class StateFileTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = StateStore(directory: directory)
         try store.prepare()
-        // A sparse file: its size is over the limit, but it takes no disk space.
+        // Truncating up makes a sparse file, so its size is over the limit but it takes no disk space.
         try store.save([1])
         XCTAssertEqual(truncate(store.path, off_t(StateStore.readLimit) + 1), 0)
 
@@ -163,7 +163,7 @@ final class StateFileTests: XCTestCase {
         }
     }
 
-    func testPrepareFailsOnUnwritableDirectory() throws {
+    func testPrepareFailsUnderRegularFile() throws {
         // A regular file where a directory is expected fails for every user, root included.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ember-file-\(getpid())").path
         FileManager.default.createFile(atPath: file, contents: Data())

@@ -4,7 +4,7 @@ import EmberHistory
 /// The JSON API: `/api/v1/snapshot`, `/api/v1/series` and `/api/v1/query`.
 ///
 /// Every response is `application/json`. A bad request gets 400 with `{"error": "…"}` naming the
-/// parameter and the reason; an unknown series gets 404.
+/// parameter and the reason, and an unknown series gets 404.
 public struct HistoryAPI: Sendable {
     let history: SharedHistory
     let clock: any Clock

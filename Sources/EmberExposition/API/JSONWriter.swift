@@ -1,6 +1,6 @@
 /// A streaming JSON writer (RFC 8259) into a byte buffer.
 ///
-/// The caller writes keys and values in order; the writer adds commas and escapes strings. A
+/// The caller writes keys and values in order, and the writer adds commas and escapes strings. A
 /// non-finite number (NaN, ±Inf) is written as `null`, because JSON has no literal for it.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
@@ -79,7 +79,7 @@ public struct JSONWriter {
         number(value)
     }
 
-    /// Integral values print without a fraction (`60`, not `60.0`); others with Swift's shortest
+    /// Integral values print without a fraction (`60`, not `60.0`). Others use Swift's shortest
     /// round-trip form, whose exponent form (`1e-07`) is valid JSON.
     static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 {

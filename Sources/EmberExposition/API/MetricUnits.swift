@@ -1,7 +1,7 @@
 /// The unit and subsystem of a family, derived from its name as the Prometheus naming
 /// conventions spell them, for the JSON API.
 public enum MetricUnits {
-    /// Suffixes in the order they are tried, so `_joules_total` wins over `_total`; node_exporter
+    /// Suffixes in the order they are tried, so `_joules_total` wins over `_total`. node_exporter
     /// spells some units in the singular (`_watt`, `_volt`).
     private static let suffixes: [(suffix: String, unit: String)] = [
         ("_joules_total", "joules"), ("_joule_total", "joules"), ("_seconds_total", "seconds"),

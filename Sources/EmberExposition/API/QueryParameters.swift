@@ -26,7 +26,7 @@ public struct QueryParameters: Sendable {
 
     public subscript(name: String) -> String? { values[name] }
 
-    /// Decodes `%XX` escapes and `+`; returns nil for a malformed escape or invalid UTF-8.
+    /// Decodes `%XX` escapes and `+`, or returns nil for a malformed escape or invalid UTF-8.
     static func decode(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()

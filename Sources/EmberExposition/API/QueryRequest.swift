@@ -69,7 +69,8 @@ struct QueryRequest {
             return .failure(InvalidParameter(message: "invalid parameter \(name) \"\(text)\": expected Unix seconds "
                 + "or an RFC 3339 time such as 2026-12-04T21:00:00Z" + hint))
         }
-        // Bucket numbers are integers; a time beyond year 9999 would overflow them.
+        // Bucket numbers are Int64, so converting a huge time would trap. RFC 3339's last
+        // year is a safe bound.
         guard seconds >= 0, seconds <= latestTime else {
             return .failure(InvalidParameter(message: "invalid parameter \(name) \"\(text)\": expected a time "
                 + "between 1970-01-01 and 9999-12-31"))
@@ -77,7 +78,7 @@ struct QueryRequest {
         return .success(seconds)
     }
 
-    /// Looks the series up and writes its points; 404 when it has no history.
+    /// Looks the series up and writes its points, or responds 404 when it has no history.
     func respond(history: History) -> HTTPResponse {
         guard let descriptor = history.families[name] else {
             return HistoryAPI.error(404, "series not found: no family \(name) in the history")
@@ -110,7 +111,7 @@ struct QueryRequest {
         return HistoryAPI.json(writer.bytes)
     }
 
-    /// Writes `step_seconds`, `fields` and `points`; returns false when the tier has nothing for `key`.
+    /// Writes `step_seconds`, `fields` and `points`, or returns false when the tier has no points for `key`.
     private func writePoints(key: String, history: History, into writer: inout JSONWriter) throws -> Bool {
         if tier == .raw {
             guard history.raw.pointCount(forSeries: key) > 0 else { return false }
