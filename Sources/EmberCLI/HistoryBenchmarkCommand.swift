@@ -49,20 +49,8 @@ enum HistoryBenchmarkCommand {
         _ = ember_malloc_trim()
         print("resident after malloc_trim: \(ProcessStatus.format(ProcessStatus.kibibytes("VmRSS"))) "
             + "(anonymous \(ProcessStatus.format(ProcessStatus.kibibytes("RssAnon"))))")
-        agent.history.withHistory { history in
-            for (name, tier) in [("minute", history.minute), ("hour", history.hour)] {
-                var byKind: [SeriesKind: (bytes: Int, values: Int)] = [:]
-                for key in tier.seriesKeys {
-                    let kind = tier.kind(of: key)!
-                    let entry = byKind[kind] ?? (0, 0)
-                    byKind[kind] = (entry.bytes + tier.byteCount(of: key), entry.values + tier.bucketCount(of: key) * kind.fieldCount)
-                }
-                for (kind, entry) in byKind {
-                    print("\(name) \(kind): \(entry.bytes) bytes for \(entry.values) values")
-                }
-            }
-            print("raw: \(history.raw.byteCount) bytes for \(history.raw.storedValueCount) values")
-        }
+        let breakdown = agent.history.withHistory { $0.storageBreakdown() }
+        print(BreakdownTable(breakdown).text())
         return 0
     }
 

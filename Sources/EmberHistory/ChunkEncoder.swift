@@ -151,6 +151,12 @@ struct ChunkEncoder {
 
     /// Size of the chunk so far, in bytes.
     var byteCount: Int { writer.bytes.count }
+
+    /// Estimated bytes allocated for the bit buffer and the field states (see ``StorageBreakdown``).
+    var allocatedByteEstimate: Int {
+        StorageBreakdown.arraySize(capacity: writer.bytes.capacity, stride: 1)
+            + StorageBreakdown.arraySize(capacity: fields.capacity, stride: MemoryLayout<FieldState>.stride)
+    }
 }
 
 /// Decodes the points of a chunk written by ``ChunkEncoder``.

@@ -16,7 +16,7 @@ public struct CompressedRing: Sendable {
     /// up to one chunk beyond its capacity until it can drop a whole chunk.
     public let chunkPoints: Int
     public private(set) var sealed: [SealedChunk] = []
-    private var open: ChunkEncoder?
+    private(set) var open: ChunkEncoder?
     private var storedCount = 0
 
     public init(capacity: Int, fieldCount: Int, layout: ChunkLayout = .independent) {

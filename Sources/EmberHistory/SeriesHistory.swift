@@ -29,6 +29,9 @@ public struct WindowAggregate: Sendable, Equatable {
 public final class RawHistory {
     private var series: [String: CompressedRing] = [:]
     private var timestamps: RingBuffer<UInt64>
+
+    var seriesRings: [String: CompressedRing] { series }
+    var timestampCapacity: Int { timestamps.storageCapacity }
     private var cycle: Int64 = 0
     private let capacity: Int
     private let retentionNanoseconds: UInt64
