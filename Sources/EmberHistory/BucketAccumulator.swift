@@ -76,7 +76,8 @@ struct BucketAccumulator {
     func values(kind: SeriesKind) -> PointValues {
         var rounded = sum
         if let exponent {
-            let scale = FieldMode.scale(exponent)
+            // Values that are multiples of 10^3 have an integer sum, so rounding to an integer is exact.
+            let scale = FieldMode.scale(max(0, exponent))
             rounded = (sum * scale).rounded() / scale
         }
 

@@ -114,8 +114,8 @@ extension RawHistory {
             }
         }
         let slot = MemoryLayout<String>.stride + MemoryLayout<CompressedRing>.stride
-        breakdown.addTable(tier: "raw", bytes: StorageBreakdown.arraySize(capacity: seriesRings.capacity, stride: slot)
-            + StorageBreakdown.arraySize(capacity: timestampCapacity, stride: 8))
+        let table = StorageBreakdown.arraySize(capacity: seriesRings.capacity, stride: slot)
+        breakdown.addTable(tier: "raw", bytes: table + StorageBreakdown.arraySize(capacity: timestampCapacity, stride: 8))
     }
 }
 
