@@ -34,13 +34,18 @@ struct BitWriter {
 
 /// Reads bit fields written by ``BitWriter``.
 struct BitReader {
-    private let bytes: [UInt8]
+    /// A slice, so that a chunk can be read in place from its ring's byte arena.
+    private let bytes: ArraySlice<UInt8>
     private let endBit: Int
     private(set) var position = 0
 
-    init(_ bytes: [UInt8], bitCount: Int? = nil) {
+    init(_ bytes: ArraySlice<UInt8>, bitCount: Int? = nil) {
         self.bytes = bytes
         endBit = bitCount ?? bytes.count * 8
+    }
+
+    init(_ bytes: [UInt8], bitCount: Int? = nil) {
+        self.init(bytes[...], bitCount: bitCount)
     }
 
     var remainingBits: Int { endBit - position }
@@ -57,7 +62,7 @@ struct BitReader {
         while remaining > 0 {
             let offset = position & 7
             let take = min(8 - offset, remaining)
-            let byte = UInt64(bytes[position >> 3])
+            let byte = UInt64(bytes[bytes.startIndex + (position >> 3)])
             let chunk = (byte >> UInt64(8 - offset - take)) & ((1 << UInt64(take)) - 1)
             value = (value << UInt64(take)) | chunk
             position += take

@@ -11,7 +11,15 @@ enum ChunkDecoder {
     static func forEach(
         _ chunk: SealedChunk, fieldCount: Int, layout: ChunkLayout = .independent, _ body: (Int64, PointValues) -> Bool
     ) throws(HistoryDecodingError) {
-        var reader = BitReader(chunk.bytes)
+        try forEach(bytes: chunk.bytes[...], count: chunk.count, fieldCount: fieldCount, layout: layout, body)
+    }
+
+    /// Calls `body` with each of the `count` points in `bytes`, oldest first, until it returns false.
+    static func forEach(
+        bytes: ArraySlice<UInt8>, count: Int, fieldCount: Int, layout: ChunkLayout,
+        _ body: (Int64, PointValues) -> Bool
+    ) throws(HistoryDecodingError) {
+        var reader = BitReader(bytes)
         var time = Int64(bitPattern: try reader.read(bits: 64))
         var fields: [Field] = []
         var values = PointValues(count: fieldCount)
@@ -24,7 +32,7 @@ enum ChunkDecoder {
         let predictsField1 = layout.predictsField1(modes: fields.map(\.mode))
         var timeResiduals = ResidualCode.State()
         var delta: Int64 = 0
-        var remaining = chunk.count - 1
+        var remaining = count - 1
         while remaining > 0 {
             // A `0` starts a run of points that match their predictions, a `1` one point of residuals.
             let isRun = try !reader.readBit()

@@ -12,15 +12,32 @@ struct ChunkEncoder {
     /// Maximum number of points in the chunk, which ``CompressedRing`` chooses from its capacity.
     let maximumPoints: Int
 
+    /// 24 bytes per field, because every open chunk of every series keeps one per field.
     struct FieldState {
-        let mode: FieldMode
         /// The previous value: its bits in XOR mode, the integer in scaled mode.
         var previous: UInt64
+        var residuals = ResidualCode.State()
+        /// The exponent in scaled mode, ``xorCode`` in XOR mode.
+        private let modeCode: Int8
         /// Leading and trailing zero counts of the last XOR window. A leading count of 255 means no
         /// window yet.
         var leading: UInt8 = 255
         var trailing: UInt8 = 0
-        var residuals = ResidualCode.State()
+
+        private static let xorCode = Int8.min
+
+        init(mode: FieldMode, previous: UInt64) {
+            self.previous = previous
+            if case .scaled(let exponent) = mode {
+                modeCode = Int8(exponent)
+            } else {
+                modeCode = FieldState.xorCode
+            }
+        }
+
+        var mode: FieldMode {
+            modeCode == FieldState.xorCode ? .xor : .scaled(exponent: Int(modeCode))
+        }
     }
 
     private var writer = BitWriter()
@@ -200,13 +217,18 @@ struct ChunkEncoder {
 
     /// Returns the chunk's bytes, the pending run included, in an array of exactly their size.
     func seal() -> SealedChunk {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(byteCount)
+        appendBytes(to: &bytes)
+        return SealedChunk(bytes: bytes, count: count, firstTime: firstTime, lastTime: lastTime)
+    }
+
+    /// Appends the chunk's bytes, the pending run included, to `arena`.
+    func appendBytes(to arena: inout [UInt8]) {
+        // Copying the writer costs an allocation only when a run is written into the copy.
         var finished = writer
         ChunkEncoder.writeRun(pendingRun, to: &finished)
-        let bytes = [UInt8](unsafeUninitializedCapacity: finished.bytes.count) { buffer, initialized in
-            _ = buffer.initialize(from: finished.bytes)
-            initialized = finished.bytes.count
-        }
-        return SealedChunk(bytes: bytes, count: count, firstTime: firstTime, lastTime: lastTime)
+        arena.append(contentsOf: finished.bytes)
     }
 
     /// Size of the chunk so far in bytes, the pending run included.

@@ -120,7 +120,7 @@ public final class HistoryTier {
     /// Every series' sealed chunks, which never change once written, for the sealed-chunk file.
     public var persistedSealed: [PersistedState.Series] {
         series.compactMap { key, entry in
-            guard !entry.ring.sealed.isEmpty else { return nil }
+            guard entry.ring.sealedSummary.count > 0 else { return nil }
             return PersistedState.Series(key: key, kind: entry.kind, chunks: entry.ring.sealed, open: nil)
         }
     }
@@ -142,10 +142,11 @@ public final class HistoryTier {
         var hasher = Hasher()
         hasher.combine(series.count)
         for (key, entry) in series {
+            let summary = entry.ring.sealedSummary
             hasher.combine(key)
-            hasher.combine(entry.ring.sealed.count)
-            hasher.combine(entry.ring.sealed.first?.firstTime)
-            hasher.combine(entry.ring.sealed.last?.lastTime)
+            hasher.combine(summary.count)
+            hasher.combine(summary.firstTime)
+            hasher.combine(summary.lastTime)
         }
         return hasher.finalize()
     }

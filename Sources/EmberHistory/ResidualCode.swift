@@ -13,12 +13,12 @@ enum ResidualCode {
         /// Sum of the recent nonzero magnitudes minus one, capped per value.
         var sum: UInt64 = 0
         /// Number of values in `sum`, halved with it when it reaches ``window``.
-        var count: UInt64 = 0
+        var count: UInt8 = 0
 
         /// The Rice parameter: the smallest k with `count × 2^k ≥ sum`.
         var parameter: Int {
             var k = 0
-            while k < ResidualCode.maximumParameter, (count << UInt64(k)) < sum {
+            while k < ResidualCode.maximumParameter, (UInt64(count) << UInt64(k)) < sum {
                 k += 1
             }
             return k
@@ -36,7 +36,7 @@ enum ResidualCode {
 
     static let escapeQuotient = 24
     /// Number of recent values k follows.
-    static let window: UInt64 = 16
+    static let window: UInt8 = 16
     /// Caps each magnitude so that `sum` cannot overflow: 16 × 2^56 < 2^64.
     static let magnitudeCap: UInt64 = 1 << 56
     /// The largest k, which keeps `count << k` below 2^64 for counts below ``window``.

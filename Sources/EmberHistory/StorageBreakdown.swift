@@ -53,14 +53,18 @@ public struct StorageBreakdown: Sendable {
 }
 
 extension CompressedRing {
-    /// Returns whether every stored point has the values of the first one.
+    /// Returns whether every stored point after the first has the values of the second. The first
+    /// bucket of a tier is usually partial, so its count and sum differ even for a constant series.
     func isConstant() -> Bool {
-        var first: PointValues?
+        var reference: PointValues?
+        var index = 0
         var constant = true
         do {
             try forEach(in: Int64.min...Int64.max) { _, values in
-                if first == nil { first = values }
-                constant = constant && values == first!
+                index += 1
+                guard index > 1 else { return }
+                if reference == nil { reference = values }
+                constant = constant && values == reference!
             }
         } catch {
             return false
@@ -68,16 +72,10 @@ extension CompressedRing {
         return constant
     }
 
-    /// Estimated bytes allocated for the chunks, the chunk list and the open chunk.
+    /// Estimated bytes allocated for the sealed chunks and the open chunk.
     var allocatedByteEstimate: Int {
-        var total = StorageBreakdown.arraySize(capacity: sealed.capacity, stride: MemoryLayout<SealedChunk>.stride)
-        for chunk in sealed {
-            total += StorageBreakdown.arraySize(capacity: chunk.bytes.capacity, stride: 1)
-        }
-        return total + (open?.allocatedByteEstimate ?? 0)
+        sealedAllocationEstimate + (open?.allocatedByteEstimate ?? 0)
     }
-
-    var chunkCount: Int { sealed.count + (open == nil ? 0 : 1) }
 }
 
 extension HistoryTier {
