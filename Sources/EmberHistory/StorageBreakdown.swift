@@ -81,7 +81,7 @@ extension CompressedRing {
 extension HistoryTier {
     /// Adds this tier's series to `breakdown`.
     public func addBreakdown(to breakdown: inout StorageBreakdown) {
-        for (key, entry) in series {
+        for (key, entry) in zip(series.keys, series.values) {
             let seriesClass = StorageBreakdown.seriesClass(key: key, kind: entry.kind, constant: entry.ring.isConstant())
             breakdown.add(tier: name, seriesClass: seriesClass) { row in
                 row.series += 1
@@ -92,15 +92,14 @@ extension HistoryTier {
                 row.allocatedBytes += entry.ring.allocatedByteEstimate
             }
         }
-        let slot = MemoryLayout<String>.stride + MemoryLayout<Series>.stride
-        breakdown.addTable(tier: name, bytes: StorageBreakdown.arraySize(capacity: series.capacity, stride: slot))
+        breakdown.addTable(tier: name, bytes: series.allocatedByteEstimate)
     }
 }
 
 extension RawHistory {
     /// Adds the raw tier's series and its shared timestamps to `breakdown`.
     public func addBreakdown(to breakdown: inout StorageBreakdown) {
-        for (key, ring) in seriesRings {
+        for (key, ring) in zip(seriesRings.keys, seriesRings.values) {
             let seriesClass = StorageBreakdown.seriesClass(key: key, kind: nil, constant: ring.isConstant())
             breakdown.add(tier: "raw", seriesClass: seriesClass) { row in
                 row.series += 1
@@ -111,9 +110,8 @@ extension RawHistory {
                 row.allocatedBytes += ring.allocatedByteEstimate
             }
         }
-        let slot = MemoryLayout<String>.stride + MemoryLayout<CompressedRing>.stride
-        let table = StorageBreakdown.arraySize(capacity: seriesRings.capacity, stride: slot)
-        breakdown.addTable(tier: "raw", bytes: table + StorageBreakdown.arraySize(capacity: timestampCapacity, stride: 8))
+        let timestamps = StorageBreakdown.arraySize(capacity: timestampCapacity, stride: 8)
+        breakdown.addTable(tier: "raw", bytes: seriesRings.allocatedByteEstimate + timestamps)
     }
 }
 
