@@ -40,8 +40,8 @@ public struct StorageBreakdown: Sendable {
         capacity == 0 ? 0 : mallocSize(32 + capacity * stride)
     }
 
-    /// Returns the class of a series: its kind, whether every stored point equals the first, and
-    /// whether its family is an `_info` family, whose value is 1 by definition.
+    /// Returns the class of a series: its kind, whether its raw points are all equal, and whether its
+    /// family is an `_info` family, whose value is 1 by definition.
     static func seriesClass(key: String, kind: SeriesKind?, constant: Bool) -> String {
         let family = key.prefix { $0 != "\u{1}" }
         let kindName = kind.map { "\($0)" } ?? "raw"
@@ -79,10 +79,12 @@ extension CompressedRing {
 }
 
 extension HistoryTier {
-    /// Adds this tier's series to `breakdown`.
-    public func addBreakdown(to breakdown: inout StorageBreakdown) {
+    /// Adds this tier's series to `breakdown`. `constantKeys` are the series whose raw points are all
+    /// equal. A tier's buckets of such a series still differ in count where the sampling rate changed.
+    public func addBreakdown(to breakdown: inout StorageBreakdown, constantKeys: Set<String>) {
         for (key, entry) in zip(series.keys, series.values) {
-            let seriesClass = StorageBreakdown.seriesClass(key: key, kind: entry.kind, constant: entry.ring.isConstant())
+            let constant = constantKeys.contains(key)
+            let seriesClass = StorageBreakdown.seriesClass(key: key, kind: entry.kind, constant: constant)
             breakdown.add(tier: name, seriesClass: seriesClass) { row in
                 row.series += 1
                 row.points += entry.ring.count
@@ -120,8 +122,9 @@ extension History {
     public func storageBreakdown() -> StorageBreakdown {
         var breakdown = StorageBreakdown()
         raw.addBreakdown(to: &breakdown)
-        minute.addBreakdown(to: &breakdown)
-        hour.addBreakdown(to: &breakdown)
+        let constantKeys = Set(zip(raw.seriesRings.keys, raw.seriesRings.values).filter { $0.1.isConstant() }.map(\.0))
+        minute.addBreakdown(to: &breakdown, constantKeys: constantKeys)
+        hour.addBreakdown(to: &breakdown, constantKeys: constantKeys)
         return breakdown
     }
 }
