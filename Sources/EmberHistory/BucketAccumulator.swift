@@ -7,7 +7,7 @@ public enum SeriesKind: UInt8, Sendable {
     /// increase, last and count for a counter.
     public var fieldCount: Int { self == .gauge ? 5 : 3 }
 
-    var layout: ChunkLayout { self == .gauge ? .independent : .counter }
+    var layout: ChunkLayout { self == .gauge ? .gauge : .counter }
 
     /// Names of the stored fields, in order, as the JSON API shows them.
     public var fieldNames: [String] {

@@ -107,16 +107,63 @@ public enum ChunkLayout: Sendable {
     /// against `previous last + increase`, which is exact unless the counter reset, so the last
     /// value costs at most one bit per bucket instead of repeating the increase.
     case counter
+    /// A gauge bucket: minimum, maximum, sum, last and count. Count and last are coded against their
+    /// previous values, the minimum and maximum against the last value and the previous bucket's
+    /// distances from it, and the sum against `count × (minimum + maximum) / 2`. A flat bucket
+    /// after a flat bucket so costs the change of its last value only.
+    case gauge
 
     /// Fields that share one exponent in a chunk when all of them are scaled.
     var sharedExponentFields: [Int] {
-        self == .counter ? [0, 1] : []
+        switch self {
+        case .independent: []
+        case .counter: [0, 1]
+        case .gauge: [0, 1, 2, 3]
+        }
     }
 
-    /// Returns whether field 1 is predicted from field 0 in a chunk with these field modes. That is
-    /// the case only in the counter layout when fields 0 and 1 are integers at the same scale.
+    /// The order in which the fields of a point are coded, so that a prediction uses only fields
+    /// coded before it.
+    var codingOrder: [Int] {
+        self == .gauge ? [4, 3, 0, 1, 2] : [0, 1, 2, 3, 4]
+    }
+
+    /// Returns whether fields are predicted from each other in a chunk with these field modes. The
+    /// fields involved must be integers at one scale: in the counter layout fields 0 and 1, in the
+    /// gauge layout fields 0 to 3, with the count (field 4) at exponent 0.
+    func predictsAcrossFields(modes: [FieldMode]) -> Bool {
+        switch self {
+        case .independent:
+            return false
+        case .counter:
+            guard modes.count >= 2, case .scaled = modes[0] else { return false }
+            return modes[0] == modes[1]
+        case .gauge:
+            guard modes.count == 5, case .scaled = modes[0] else { return false }
+            return modes[1...3].allSatisfy { $0 == modes[0] } && modes[4] == .scaled(exponent: 0)
+        }
+    }
+
+    /// Returns whether field 1 is predicted from field 0 in a version 1 chunk with these field
+    /// modes, which was only the case in the counter layout.
     func predictsField1(modes: [FieldMode]) -> Bool {
-        guard self == .counter, modes.count >= 2, case .scaled = modes[0] else { return false }
-        return modes[0] == modes[1]
+        self == .counter && predictsAcrossFields(modes: modes)
+    }
+
+    /// Returns the prediction of field `index` from the previous point's integers and the integers
+    /// of this point coded before it (see ``codingOrder``). Arithmetic wraps, as in the decoder, so
+    /// any input gives a defined result.
+    func prediction(of index: Int, previous: FieldWords, current: FieldWords, acrossFields: Bool) -> Int64 {
+        let old = { (field: Int) in Int64(bitPattern: previous[field]) }
+        let new = { (field: Int) in Int64(bitPattern: current[field]) }
+        guard acrossFields else { return old(index) }
+
+        switch (self, index) {
+        case (.counter, 1): return old(1) &+ new(0)
+        case (.gauge, 0): return new(3) &- (old(3) &- old(0))
+        case (.gauge, 1): return new(3) &+ (old(1) &- old(3))
+        case (.gauge, 2): return (new(4) &* (new(0) &+ new(1))) >> 1
+        default: return old(index)
+        }
     }
 }

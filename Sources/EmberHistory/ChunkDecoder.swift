@@ -29,7 +29,7 @@ enum ChunkDecoder {
         }
         guard body(time, values) else { return }
 
-        let predictsField1 = layout.predictsField1(modes: fields.map(\.mode))
+        let acrossFields = layout.predictsAcrossFields(modes: fields.map(\.mode))
         var timeResiduals = ResidualCode.State()
         var delta: Int64 = 0
         var remaining = count - 1
@@ -49,7 +49,7 @@ enum ChunkDecoder {
 
             for _ in 0..<points {
                 time = time &+ delta
-                try readFields(&fields, into: &values, predictsField1: predictsField1, reader: &reader,
+                try readFields(&fields, into: &values, layout: layout, acrossFields: acrossFields, reader: &reader,
                                readsResiduals: !isRun)
                 remaining -= 1
                 guard body(time, values) else { return }
@@ -75,25 +75,32 @@ enum ChunkDecoder {
     }
 
     /// Advances every field by one point: by residuals read from `reader`, or, in a run, by zero
-    /// residuals without reading.
+    /// residuals without reading. Fields are read in the layout's coding order.
     private static func readFields(
-        _ fields: inout [Field], into values: inout PointValues, predictsField1: Bool, reader: inout BitReader,
-        readsResiduals: Bool
+        _ fields: inout [Field], into values: inout PointValues, layout: ChunkLayout, acrossFields: Bool,
+        reader: inout BitReader, readsResiduals: Bool
     ) throws(HistoryDecodingError) {
+        var previous = FieldWords()
         for index in 0..<fields.count {
+            previous[index] = fields[index].previous
+        }
+
+        var current = FieldWords()
+        for index in layout.codingOrder where index < fields.count {
             if case .scaled = fields[index].mode {
-                var integer = Int64(bitPattern: fields[index].previous)
-                if index == 1, predictsField1 {
-                    // Field 0 was read first, so `previous` is its integer for this point.
-                    integer = integer &+ Int64(bitPattern: fields[0].previous)
-                }
+                var integer = layout.prediction(of: index, previous: previous, current: current, acrossFields: acrossFields)
                 if readsResiduals {
                     integer = integer &+ (try ResidualCode.read(state: &fields[index].residuals, from: &reader))
                 }
-                fields[index].previous = UInt64(bitPattern: integer)
-            } else if readsResiduals {
-                fields[index].previous ^= try readXOR(window: &fields[index].window, reader: &reader)
+                current[index] = UInt64(bitPattern: integer)
+            } else {
+                let xor = readsResiduals ? try readXOR(window: &fields[index].window, reader: &reader) : 0
+                current[index] = previous[index] ^ xor
             }
+        }
+
+        for index in 0..<fields.count {
+            fields[index].previous = current[index]
             values[index] = value(of: fields[index])
         }
     }

@@ -3,8 +3,8 @@
 /// The chunk starts with the first point: its time in 64 bits, then per field a mode bit and either
 /// the exponent (4 bits) and the integer in ``IntegerCode``, or the float's 64 bits. Each later point
 /// is predicted from the one before: the time from the previous step, a scaled field from its
-/// previous integer (and, in the counter layout, field 1 from `previous + field 0`), and an XOR field
-/// from its previous bits. A run of points that all match their predictions is written as `0` and
+/// previous integer or, as ``ChunkLayout`` describes, from other fields, and an XOR field from its
+/// previous bits. A run of points that all match their predictions is written as `0` and
 /// the run length in ``GammaCode``, so a constant series costs a few bits per chunk. Any other point
 /// is `1`, the time's delta-of-delta in ``ResidualCode``, then each scaled field's residual in
 /// ``ResidualCode`` and each XOR field in Gorilla's XOR code.
@@ -44,8 +44,9 @@ struct ChunkEncoder {
     private var fields: [FieldState]
     private var timeResiduals = ResidualCode.State()
     let fieldCount: Int
-    /// Whether field 1 is predicted as `previous + field 0` (see ``ChunkLayout``).
-    private let predictsField1: Bool
+    private let layout: ChunkLayout
+    /// Whether fields are predicted from each other (see ``ChunkLayout``).
+    private let predictsAcrossFields: Bool
     private(set) var count = 1
     let firstTime: Int64
     private(set) var lastTime: Int64
@@ -60,6 +61,7 @@ struct ChunkEncoder {
         exponentHints: [Int?] = []
     ) {
         self.maximumPoints = maximumPoints
+        self.layout = layout
         fieldCount = values.count
         firstTime = time
         lastTime = time
@@ -70,7 +72,7 @@ struct ChunkEncoder {
         for index in 0..<values.count {
             fields.append(ChunkEncoder.startField(values[index], exponent: exponents[index], writer: &writer))
         }
-        predictsField1 = layout.predictsField1(modes: fields.map(\.mode))
+        predictsAcrossFields = layout.predictsAcrossFields(modes: fields.map(\.mode))
     }
 
     /// Returns each field's exponent, or nil for XOR mode. A hint raises the needed exponent when the
@@ -150,27 +152,33 @@ struct ChunkEncoder {
     /// Returns each field's new state word (integer or float bits) and its residual against the
     /// prediction, or nil when a value does not fit its field's scale.
     private func predict(_ values: PointValues) -> (words: FieldWords, residuals: FieldWords)? {
+        var previous = FieldWords()
         var words = FieldWords()
+        for index in 0..<fieldCount {
+            previous[index] = fields[index].previous
+            if case .scaled(let exponent) = fields[index].mode {
+                guard let integer = FieldMode.scaled(values[index], exponent: exponent) else { return nil }
+                words[index] = UInt64(bitPattern: integer)
+            } else {
+                words[index] = values[index].bitPattern
+            }
+        }
+
         var residuals = FieldWords()
         for index in 0..<fieldCount {
-            guard case .scaled(let exponent) = fields[index].mode else {
-                words[index] = values[index].bitPattern
-                residuals[index] = words[index] ^ fields[index].previous
+            guard case .scaled = fields[index].mode else {
+                residuals[index] = words[index] ^ previous[index]
                 continue
             }
-            guard let integer = FieldMode.scaled(values[index], exponent: exponent) else { return nil }
-            var prediction = Int64(bitPattern: fields[index].previous)
-            if index == 1, predictsField1 {
-                prediction = prediction &+ Int64(bitPattern: words[0])
-            }
-            words[index] = UInt64(bitPattern: integer)
-            residuals[index] = UInt64(bitPattern: integer &- prediction)
+            let prediction = layout.prediction(
+                of: index, previous: previous, current: words, acrossFields: predictsAcrossFields)
+            residuals[index] = UInt64(bitPattern: Int64(bitPattern: words[index]) &- prediction)
         }
         return (words, residuals)
     }
 
     private mutating func writeFields(_ residuals: FieldWords) {
-        for index in 0..<fieldCount {
+        for index in layout.codingOrder where index < fieldCount {
             if case .scaled = fields[index].mode {
                 ResidualCode.write(Int64(bitPattern: residuals[index]), state: &fields[index].residuals, to: &writer)
             } else {

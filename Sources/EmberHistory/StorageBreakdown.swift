@@ -40,8 +40,9 @@ public struct StorageBreakdown: Sendable {
         capacity == 0 ? 0 : mallocSize(32 + capacity * stride)
     }
 
-    /// Returns the class of a series: its kind, whether its raw points are all equal, and whether its
-    /// family is an `_info` family, whose value is 1 by definition.
+    /// Returns the class of a series: its kind, whether its raw points are all equal ("constant"),
+    /// and whether its family is an `_info` family, whose value is 1 by definition. A slow counter
+    /// that is constant over the raw tier's 15 minutes can still change between minute buckets.
     static func seriesClass(key: String, kind: SeriesKind?, constant: Bool) -> String {
         let family = key.prefix { $0 != "\u{1}" }
         let kindName = kind.map { "\($0)" } ?? "raw"

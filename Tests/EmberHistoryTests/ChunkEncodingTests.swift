@@ -193,3 +193,59 @@ final class ChunkEncodingTests: XCTestCase {
         }
     }
 }
+
+extension ChunkEncodingTests {
+    /// Gauge buckets of a temperature on a 0.923 °C grid sampled 60 times a minute.
+    private func temperatureBuckets(_ count: Int) -> [(Int64, [Double])] {
+        var level = 45
+        return (0..<count).map { minute in
+            level += [0, 1, -1, 0, 2, -2, 0][(minute * 5) % 7]
+            let low = Double(level * 923) / 1000
+            let high = Double((level + minute % 3) * 923) / 1000
+            let last = minute % 2 == 0 ? low : high
+            let sum = (low * 40 + high * 20 * 1000).rounded() / 1000
+            return (Int64(minute), [low, high, sum, last, 60])
+        }
+    }
+
+    func testGaugeLayoutRoundTrips() throws {
+        try assertRoundTrip(temperatureBuckets(1000), layout: .gauge)
+    }
+
+    func testGaugeLayoutFlatBucketsCostLittle() {
+        var gauge = CompressedRing(capacity: 2000, fieldCount: 5, layout: .gauge)
+        var independent = CompressedRing(capacity: 2000, fieldCount: 5)
+        for minute in 0..<2000 {
+            // A flat bucket whose value moves between buckets: only `last` has a residual.
+            let value = Double(40 + minute % 5)
+            let values = PointValues([value, value, value * 60, value, 60])
+            gauge.append(time: Int64(minute), values: values)
+            independent.append(time: Int64(minute), values: values)
+        }
+
+        // A flag, the time, the count, four fields at one bit each, and about five bits for `last`.
+        XCTAssertLessThan(Double(gauge.byteCount) / 2000, 1.5, "bytes per bucket")
+        XCTAssertLessThan(gauge.byteCount * 2, independent.byteCount)
+    }
+
+    func testGaugeLayoutSpecialValuesRoundTrip() throws {
+        let specials: [Double] = [.nan, .infinity, -.infinity, -0.0, 1e300, 9_007_199_254_740_993]
+        var points = temperatureBuckets(300)
+        for index in stride(from: 50, to: 300, by: 37) {
+            // A special value in any field falls back to XOR mode for that chunk's field.
+            points[index].1[index % 5] = specials[index % specials.count]
+        }
+
+        try assertRoundTrip(points, layout: .gauge)
+    }
+
+    func testGaugeLayoutWrapsHugeSumsExactly() throws {
+        // count × (min + max) overflows Int64. The prediction wraps on both sides, so the sum is exact.
+        let big = 4_000_000_000_000_000.0
+        let points: [(Int64, [Double])] = (0..<100).map { index in
+            (Int64(index), [big, big + 2048, big * 2, big + 1024, 3600 + Double(index % 2)])
+        }
+
+        try assertRoundTrip(points, layout: .gauge)
+    }
+}
