@@ -34,9 +34,11 @@ enum HistoryBenchmarkCommand {
 
         let wallStart = WallClock.now() - Double(options.history.longHourBuckets) * 3600
         var feeder = SyntheticFeeder(template: template, wallStart: wallStart, model: model)
+        let heapBefore = heapInUse()
         let cycles = agent.history.withHistory { history in
             feeder.fill(history, options: options)
         }
+        let heapAfter = heapInUse()
         cache.publish(template)
 
         let report = agent.history.withHistory { history in
@@ -45,6 +47,11 @@ enum HistoryBenchmarkCommand {
         }
         print("feed: \(model)")
         print(report.text())
+        if let heapBefore, let heapAfter {
+            // The fill runs on this thread, so its allocations are in the main arena that mallinfo2 counts.
+            print("heap in use, growth during the fill (the history's allocations): "
+                + ProcessStatus.format((heapAfter - heapBefore) / 1024))
+        }
         // Freed memory that malloc keeps for reuse counts as resident, so trimming shows how much that is.
         _ = ember_malloc_trim()
         print("resident after malloc_trim: \(ProcessStatus.format(ProcessStatus.kibibytes("VmRSS"))) "
@@ -52,6 +59,13 @@ enum HistoryBenchmarkCommand {
         let breakdown = agent.history.withHistory { $0.storageBreakdown() }
         print(BreakdownTable(breakdown).text())
         return 0
+    }
+
+    /// Returns the bytes malloc has handed out and not got back, or nil where glibc cannot tell.
+    private static func heapInUse() -> Int? {
+        var bytes: UInt64 = 0
+        guard ember_malloc_in_use(&bytes) == 0 else { return nil }
+        return Int(bytes)
     }
 
     private struct Report {

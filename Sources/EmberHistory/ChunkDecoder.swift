@@ -88,7 +88,8 @@ enum ChunkDecoder {
         var current = FieldWords()
         for index in layout.codingOrder where index < fields.count {
             if case .scaled = fields[index].mode {
-                var integer = layout.prediction(of: index, previous: previous, current: current, acrossFields: acrossFields)
+                var integer = layout.prediction(
+                    of: index, previous: previous, current: current, acrossFields: acrossFields)
                 if readsResiduals {
                     integer = integer &+ (try ResidualCode.read(state: &fields[index].residuals, from: &reader))
                 }

@@ -229,7 +229,9 @@ public struct CompressedRing: Sendable {
         guard total == storedCount, entries.reduce(0, { $0 + Int($1.byteCount) }) == arena.count else { return false }
         var previous = Int64.min
         for entry in entries {
-            guard entry.firstTime > previous || previous == .min, entry.lastTime >= entry.firstTime else { return false }
+            guard entry.firstTime > previous || previous == .min, entry.lastTime >= entry.firstTime else {
+                return false
+            }
             previous = entry.lastTime
         }
         if let open, !entries.isEmpty, open.firstTime <= previous {

@@ -68,7 +68,8 @@ final class StateMigrationTests: XCTestCase {
             return (Int64(minute), [increase, last, 60])
         }
         let file = versionOneFile([
-            PersistedState.Series(key: "c", kind: .counter, chunks: [versionOneChunk(points, layout: .counter)], open: nil),
+            PersistedState.Series(
+                key: "c", kind: .counter, chunks: [versionOneChunk(points, layout: .counter)], open: nil),
         ])
 
         let state = try StateFileFormat.decode(file)
