@@ -2,12 +2,12 @@
 struct BitWriter {
     private(set) var bytes: [UInt8] = []
     /// Bits used in the last byte, 0 when it is full or there is none.
-    private var usedInLastByte = 0
+    private var usedInLastByte = 0 as UInt8
 
     init() {}
 
     var bitCount: Int {
-        usedInLastByte == 0 ? bytes.count * 8 : (bytes.count - 1) * 8 + usedInLastByte
+        usedInLastByte == 0 ? bytes.count * 8 : (bytes.count - 1) * 8 + Int(usedInLastByte)
     }
 
     mutating func writeBit(_ bit: Bool) {
@@ -21,12 +21,12 @@ struct BitWriter {
             if usedInLastByte == 0 {
                 bytes.append(0)
             }
-            let free = 8 - usedInLastByte
+            let free = 8 - Int(usedInLastByte)
             let take = min(free, remaining)
             let shift = remaining - take
             let chunk = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & ((1 << UInt64(take)) - 1))
             bytes[bytes.count - 1] |= chunk << UInt8(free - take)
-            usedInLastByte = (usedInLastByte + take) & 7
+            usedInLastByte = UInt8((Int(usedInLastByte) + take) & 7)
             remaining -= take
         }
     }

@@ -8,9 +8,10 @@
 /// the run length in ``GammaCode``, so a constant series costs a few bits per chunk. Any other point
 /// is `1`, the time's delta-of-delta in ``ResidualCode``, then each scaled field's residual in
 /// ``ResidualCode`` and each XOR field in Gorilla's XOR code.
+///
+/// The stored properties are ordered and sized so that the encoder takes 72 bytes, because every
+/// series keeps one open encoder per tier.
 struct ChunkEncoder {
-    /// Maximum number of points in the chunk, which ``CompressedRing`` chooses from its capacity.
-    let maximumPoints: Int
 
     /// 24 bytes per field, because every open chunk of every series keeps one per field.
     struct FieldState {
@@ -41,18 +42,23 @@ struct ChunkEncoder {
     }
 
     private var writer = BitWriter()
-    private var fields: [FieldState]
-    private var timeResiduals = ResidualCode.State()
-    let fieldCount: Int
     private let layout: ChunkLayout
     /// Whether fields are predicted from each other (see ``ChunkLayout``).
     private let predictsAcrossFields: Bool
-    private(set) var count = 1
+    /// Maximum number of points in the chunk, which ``CompressedRing`` chooses from its capacity.
+    private let pointLimit: Int32
+    private var pointCount: Int32 = 1
+    /// Points after the last written one that matched their predictions, not written yet.
+    private var pendingRun: UInt32 = 0
+    private var fields: [FieldState]
     let firstTime: Int64
     private(set) var lastTime: Int64
     private var lastDelta: Int64 = 0
-    /// Points after the last written one that matched their predictions, not written yet.
-    private var pendingRun: UInt64 = 0
+    private var timeResiduals = ResidualCode.State()
+
+    var maximumPoints: Int { Int(pointLimit) }
+    var count: Int { Int(pointCount) }
+    var fieldCount: Int { fields.count }
 
     /// Starts a chunk with its first point. `exponentHints` from the previous chunk raise the
     /// exponents, so that a first value with fewer digits does not force a new chunk at the next value.
@@ -60,9 +66,9 @@ struct ChunkEncoder {
         time: Int64, values: PointValues, layout: ChunkLayout = .independent, maximumPoints: Int = 128,
         exponentHints: [Int?] = []
     ) {
-        self.maximumPoints = maximumPoints
+        precondition(maximumPoints > 0 && maximumPoints < Int32.max, "chunk size \(maximumPoints) out of range")
+        pointLimit = Int32(maximumPoints)
         self.layout = layout
-        fieldCount = values.count
         firstTime = time
         lastTime = time
         writer.write(UInt64(bitPattern: time), bits: 64)
@@ -133,7 +139,7 @@ struct ChunkEncoder {
         let deltaOfDelta = delta &- lastDelta
         lastDelta = delta
         lastTime = time
-        count += 1
+        pointCount += 1
         if deltaOfDelta == 0, next.residuals.isZero(count: fieldCount) {
             pendingRun += 1
         } else {
@@ -188,10 +194,10 @@ struct ChunkEncoder {
     }
 
     /// Writes a run of `length` predicted points as `0` and the length, or nothing for no run.
-    private static func writeRun(_ length: UInt64, to writer: inout BitWriter) {
+    private static func writeRun(_ length: UInt32, to writer: inout BitWriter) {
         guard length > 0 else { return }
         writer.writeBit(false)
-        GammaCode.write(length, to: &writer)
+        GammaCode.write(UInt64(length), to: &writer)
     }
 
     /// Writes an XOR of a value with the previous one in Gorilla's code. The code is `0` when the value
@@ -241,7 +247,7 @@ struct ChunkEncoder {
 
     /// Size of the chunk so far in bytes, the pending run included.
     var byteCount: Int {
-        let runBits = pendingRun > 0 ? 1 + GammaCode.bitCount(pendingRun) : 0
+        let runBits = pendingRun > 0 ? 1 + GammaCode.bitCount(UInt64(pendingRun)) : 0
         return (writer.bitCount + runBits + 7) / 8
     }
 

@@ -19,25 +19,32 @@ public struct CompressedRing: Sendable {
         let lastTime: Int64
     }
 
-    public let capacity: Int
-    public let fieldCount: Int
-    public let layout: ChunkLayout
-    /// Points per chunk: a quarter of the capacity, from 64 to 1024. The ring keeps up to one chunk
-    /// beyond its capacity until it can drop a whole chunk, and each chunk starts with a full
-    /// header, so smaller chunks cost more header bytes and larger ones more dropped-late points.
-    public let chunkPoints: Int
+    // The stored properties are ordered and sized to keep the ring at 112 bytes, because every
+    // series keeps one per tier.
+
     /// The sealed chunks' bytes, oldest first, back to back.
     private var arena: [UInt8] = []
     private var entries: [ChunkEntry] = []
-    private(set) var open: ChunkEncoder?
+    public let capacity: Int
     private var storedCount = 0
+    private let chunkPointLimit: Int32
+    private let storedFieldCount: UInt8
+    public let layout: ChunkLayout
+    private(set) var open: ChunkEncoder?
+
+    public var fieldCount: Int { Int(storedFieldCount) }
+    /// Points per chunk: a quarter of the capacity, from 64 to 1024. The ring keeps up to one chunk
+    /// beyond its capacity until it can drop a whole chunk, and each chunk starts with a full
+    /// header, so smaller chunks cost more header bytes and larger ones more dropped-late points.
+    public var chunkPoints: Int { Int(chunkPointLimit) }
 
     public init(capacity: Int, fieldCount: Int, layout: ChunkLayout = .independent) {
         precondition(capacity > 0, "ring capacity must be positive, got \(capacity)")
+        precondition(fieldCount > 0 && fieldCount <= PointValues.maximumCount, "a point has 1...5 values")
         self.capacity = capacity
-        self.fieldCount = fieldCount
+        storedFieldCount = UInt8(fieldCount)
         self.layout = layout
-        chunkPoints = min(1024, max(64, capacity / 4))
+        chunkPointLimit = Int32(min(1024, max(64, capacity / 4)))
     }
 
     /// Rebuilds a ring from persisted chunks, oldest first. Throws when a chunk is empty or the chunks
