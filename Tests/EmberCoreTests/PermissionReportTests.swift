@@ -189,3 +189,22 @@ final class PermissionReportTests: XCTestCase {
         XCTAssertEqual(log.lines(containing: "source not readable by this user").count, 1)
     }
 }
+
+extension PermissionReportTests {
+    func testShortRunWritesReportOnRequest() {
+        let stuck = StuckCollector()
+        let sampler = makeSampler(
+            [("stuck", stuck), ("cpufreq", DenyingCollector([(Self.cpufreq, nil)]))], timeout: 0.02)
+        defer { stuck.release.signal() }
+        _ = sampler.sampleOnce()
+        _ = sampler.sampleOnce()
+
+        sampler.writePrivilegeReport()
+        sampler.writePrivilegeReport()
+
+        let header = log.lines(containing: "privileges at start")
+        XCTAssertEqual(header.count, 1)
+        XCTAssertTrue(header.first?.contains("not_finished=stuck") ?? false, "\(header)")
+        XCTAssertEqual(log.lines(containing: "source not readable by this user").count, 1)
+    }
+}

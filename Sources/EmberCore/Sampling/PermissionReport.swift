@@ -25,6 +25,8 @@ public struct PrivilegeInspection {
 
 /// Logs the agent's privileges once, after the first complete sample: the effective user, its
 /// capabilities, and each source that user may not read with what it would take to read it.
+/// When a collector stays unfinished, the report is written at ``latestCycle`` instead, or when
+/// the sampler is asked to (``Sampler/writePrivilegeReport()``).
 ///
 /// Later samples do not repeat the report. A source denied for the first time after the report,
 /// and a denied source that becomes readable, are each logged once when it happens.
@@ -51,6 +53,8 @@ final class PermissionReport {
     private let inspection: PrivilegeInspection
     private var analyzer: AccessAnalyzer?
     private var denials: [Key: Denial] = [:]
+    /// Collectors that had not finished in the last cycle, named in a report written before all did.
+    private var unfinished: [String] = []
     private(set) var isReported = false
 
     init(logger: Logger, inspection: PrivilegeInspection) {
@@ -64,11 +68,17 @@ final class PermissionReport {
             noteCollector(status)
         }
 
-        let unfinished = statuses.filter { $0.outcome == .timedOut }.map(\.name)
-        if !isReported, unfinished.isEmpty || cycle >= Self.latestCycle {
-            writeReport(unfinished: unfinished)
-            isReported = true
+        unfinished = statuses.filter { $0.outcome == .timedOut }.map(\.name)
+        if unfinished.isEmpty || cycle >= Self.latestCycle {
+            writeIfPending()
         }
+    }
+
+    /// Writes the report unless it has been written.
+    func writeIfPending() {
+        guard !isReported else { return }
+        writeReport()
+        isReported = true
     }
 
     /// Returns what reading `path` would take, for the `needs` label of `ember_source_available`.
@@ -109,7 +119,7 @@ final class PermissionReport {
         }
     }
 
-    private func writeReport(unfinished: [String]) {
+    private func writeReport() {
         let credentials = accessAnalyzer().credentials
         var fields: [(String, String)] = [
             ("user", AccountNames.userName(credentials.userID)), ("uid", String(credentials.userID)),

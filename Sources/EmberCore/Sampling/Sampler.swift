@@ -101,6 +101,12 @@ public final class Sampler: @unchecked Sendable {
         }
     }
 
+    /// Writes the start-up privilege report now unless a sample has written it, for a short run
+    /// such as `ember snapshot` whose samples all missed a collector's deadline.
+    public func writePrivilegeReport() {
+        permissions.writeIfPending()
+    }
+
     /// Asks ``run(onSnapshot:)`` to return after the current cycle.
     public func stop() {
         stopRequested.store(true, ordering: .relaxed)
