@@ -31,7 +31,8 @@ final class PrivilegeReportFixtureTests: XCTestCase {
         let privileges = PrivilegeInspection(
             debugfsRoot: roots.debugfs,
             credentials: {
-                ProcessCredentials(userID: 65534, groupID: 65534, supplementaryGroupIDs: [], capabilities: CapabilitySet(mask: 0))
+                ProcessCredentials(
+                    userID: 65534, groupID: 65534, supplementaryGroupIDs: [], capabilities: CapabilitySet(mask: 0))
             },
             ownership: { path in
                 rootOnly.contains(path) ? FileOwnership(userID: 0, groupID: 0, mode: 0o400) : FileOwnership.lookUp(path)

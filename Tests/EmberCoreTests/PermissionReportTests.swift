@@ -54,7 +54,8 @@ final class PermissionReportTests: XCTestCase {
     private func makeSampler(_ collectors: [(name: String, collector: any Collector)], timeout: Double = 1) -> Sampler {
         let privileges = PrivilegeInspection(
             credentials: {
-                ProcessCredentials(userID: 65534, groupID: 65534, supplementaryGroupIDs: [], capabilities: CapabilitySet(mask: 0))
+                ProcessCredentials(
+                    userID: 65534, groupID: 65534, supplementaryGroupIDs: [], capabilities: CapabilitySet(mask: 0))
             },
             ownership: { [unowned self] in self.tree[$0] })
         return Sampler(

@@ -88,7 +88,8 @@ public struct AccessAnalyzer {
             let group = AccountNames.groupName(owner.groupID)
             return AccessRequirement(
                 needs: "group:" + group,
-                remedy: fact + " Add the agent's user to group \(group) (SupplementaryGroups=\(group) in the systemd unit).")
+                remedy: fact + " Add the agent's user to group \(group) "
+                    + "(SupplementaryGroups=\(group) in the systemd unit).")
         }
         if owner.userID != 0, (owner.mode >> 6) & access.rawValue != 0 {
             let user = AccountNames.userName(owner.userID)

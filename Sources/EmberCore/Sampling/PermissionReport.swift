@@ -121,10 +121,11 @@ final class PermissionReport {
 
     private func writeReport() {
         let credentials = accessAnalyzer().credentials
+        let groups = credentials.supplementaryGroupIDs.map(AccountNames.groupName)
         var fields: [(String, String)] = [
             ("user", AccountNames.userName(credentials.userID)), ("uid", String(credentials.userID)),
             ("group", AccountNames.groupName(credentials.groupID)),
-            ("supplementary_groups", credentials.supplementaryGroupIDs.map(AccountNames.groupName).joined(separator: ",")),
+            ("supplementary_groups", groups.joined(separator: ",")),
             ("capabilities", credentials.capabilities.summary), ("unreadable_sources", String(denials.count)),
         ]
         if !unfinished.isEmpty {
