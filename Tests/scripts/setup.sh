@@ -9,9 +9,9 @@ set -euo pipefail
 build_packages=(zlib1g-dev libsensors-dev libpci-dev pci.ids)
 test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3
     qemu-system-x86 qemu-system-data busybox-static cpio zstd xz-utils kmod nvme-cli lm-sensors pciutils
-    acpica-tools gcc libc6-dev
-    strace systemd)
+    acpica-tools gcc libc6-dev)
 
+test_packages+=(strace systemd)  # check-privileges.sh: strace, systemd-analyze
 packages=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
     packages+=("${test_packages[@]}")

@@ -86,6 +86,7 @@ check "prometheus scrape: rk3588 mainline" bash Tests/scripts/prometheus-scrape.
 
 echo "== crash safety"
 check "crash test: 30 SIGKILLs during state saves" bash Tests/scripts/crash-test.sh "$ember" 30
+check "least privilege: no writes, unit, report as nobody" bash Tests/scripts/check-privileges.sh "$ember"
 
 echo "== command line"
 check "ember version" bash -c "'$ember' version | grep -q '^ember '"
@@ -97,9 +98,6 @@ check "ember snapshot --format openmetrics ends with # EOF" bash -c "'$ember' sn
 check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexistent 2>/dev/null; test \$? -eq 2"
 check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
-
-echo "== least privilege"
-check "no writes outside storage, unit, unprivileged report" bash Tests/scripts/check-privileges.sh "$ember"
 
 echo "== QEMU test bed"
 check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember" \
