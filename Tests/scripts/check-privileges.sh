@@ -3,8 +3,9 @@
 #   - under strace, `ember snapshot` on this machine's /sys and /proc and on the RK3588 mainline
 #     fixture, and a short `ember serve` with a scrape and a state save, open nothing for writing
 #     outside the storage directory (strace-writes.py);
-#   - exporters/ember.service passes `systemd-analyze verify`, and `systemd-analyze security
-#     --offline=yes` rates it OK;
+#   - exporters/ember.service passes `systemd-analyze verify`, `systemd-analyze security
+#     --offline=yes` rates it OK, and the traced runs make no system call its filter rejects
+#     (unit-syscalls.py);
 #   - as user nobody, without capabilities and with CAP_SYS_ADMIN only (setpriv): the start-up
 #     report names the user and capabilities, and PCIe configuration space beyond 64 bytes, which
 #     `lspci -xxx` also shows only with CAP_SYS_ADMIN, is reported in ember_source_available.
@@ -35,12 +36,11 @@ pass() {
     echo "  ok: $*"
 }
 
-traced_syscalls="?open,?openat,?openat2,?creat,?truncate,?ftruncate,?mknod,?mknodat,?unlink,?unlinkat"
-traced_syscalls+=",?rename,?renameat,?renameat2,?mkdir,?mkdirat,?rmdir"
+# Every system call is traced, for the sandbox check of the unit below as well.
 traced() {  # traced TRACE COMMAND...
     local trace=$1
     shift
-    strace -f -qq -o "$trace" -e trace="$traced_syscalls" "$@"
+    strace -f -qq -o "$trace" "$@"
 }
 
 check_writes() {  # check_writes NAME TRACE [STORAGE]
@@ -64,7 +64,7 @@ check_writes "snapshot on the RK3588 mainline fixture" "$work/fixture.trace"
 
 storage="$work/state"
 port=$((20000 + RANDOM % 20000))
-strace -f -qq -o "$work/serve.trace" -e trace="$traced_syscalls" "$ember" serve \
+strace -f -qq -o "$work/serve.trace" "$ember" serve \
     --web.listen-address="127.0.0.1:$port" --sample.interval=200ms --storage.path="$storage" \
     --storage.flush-interval=1s --log.level=error 2>"$work/serve.log" &
 strace_pid=$!
@@ -89,6 +89,11 @@ if findings=$(systemd-analyze verify "$work/ember.service" 2>&1) && [[ -z "$find
     pass "systemd-analyze verify"
 else
     fail "systemd-analyze verify: $findings"
+fi
+if findings=$(python3 Tests/scripts/unit-syscalls.py exporters/ember.service "$work"/{host,fixture,serve}.trace); then
+    pass "the traced runs stay within the unit's system call filter, W^X and address families"
+else
+    fail "the traced runs break the unit's sandbox: $(printf '%s\n' "$findings" | head -5)"
 fi
 exposure=$(systemd-analyze security --offline=yes --no-pager "$work/ember.service" 2>&1 | grep 'Overall exposure')
 if [[ "$exposure" == *" OK "* ]]; then
