@@ -6,7 +6,8 @@
 #   - exporters/ember.service passes `systemd-analyze verify`, `systemd-analyze security
 #     --offline=yes` rates it OK, and the traced runs make no system call its filter rejects
 #     (unit-syscalls.py);
-#   - as user nobody, without capabilities and with CAP_SYS_ADMIN only (setpriv): the start-up
+#   - as user nobody, without capabilities and with CAP_SYS_ADMIN only (setpriv's ambient
+#     capabilities, and setcap's file capabilities on a copy of the binary): the start-up
 #     report names the user and capabilities, and PCIe configuration space beyond 64 bytes, which
 #     `lspci -xxx` also shows only with CAP_SYS_ADMIN, is reported in ember_source_available.
 # usage: check-privileges.sh EMBER. Needs root for setpriv. Takes about 15 s.
@@ -111,14 +112,18 @@ fi
 as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 with_admin=(--inh-caps=+sys_admin --ambient-caps=+sys_admin)
 
-unprivileged() {  # unprivileged NAME [SETPRIV FLAGS...]: NAME.prom and NAME.log in $work
-    local name=$1
-    shift
-    (cd "$work" && "${as_nobody[@]}" "$@" "$ember" snapshot --log.level=info \
+unprivileged() {  # unprivileged NAME BINARY [SETPRIV FLAGS...]: NAME.prom and NAME.log in $work
+    local name=$1 binary=$2
+    shift 2
+    (cd "$work" && "${as_nobody[@]}" "$@" "$binary" snapshot --log.level=info \
         >"$work/$name.prom" 2>"$work/$name.log")
 }
-unprivileged plain || fail "snapshot as nobody exited with $?"
-unprivileged admin "${with_admin[@]}" || fail "snapshot as nobody with CAP_SYS_ADMIN exited with $?"
+unprivileged plain "$ember" || fail "snapshot as nobody exited with $?"
+unprivileged admin "$ember" "${with_admin[@]}" || fail "snapshot as nobody with CAP_SYS_ADMIN exited with $?"
+# The README's way without systemd: the capability as a file capability of the binary.
+cp "$ember" "$work/ember-setcap"
+setcap cap_sys_admin+ep "$work/ember-setcap" || fail "setcap cap_sys_admin+ep failed"
+unprivileged setcap "$work/ember-setcap" || fail "snapshot as nobody of the setcap binary exited with $?"
 
 expect_log() {  # expect_log NAME PATTERN
     if grep 'msg="privileges at start"' "$work/$1.log" | grep -q -- "$2"; then
@@ -130,7 +135,8 @@ expect_log() {  # expect_log NAME PATTERN
 expect_log plain "user=nobody uid=65534"
 expect_log plain "capabilities=none"
 expect_log admin "capabilities=CAP_SYS_ADMIN"
-for name in plain admin; do
+expect_log setcap "capabilities=CAP_SYS_ADMIN"
+for name in plain admin setcap; do
     count=$(grep -c 'msg="privileges at start"' "$work/$name.log")
     [[ "$count" == 1 ]] && pass "$name: one start-up report" || fail "$name: $count start-up reports"
 done
@@ -155,11 +161,13 @@ else
         fail "plain: no ember_source_available for PCIe config space: $(grep source_available "$work/plain.prom")"
     fi
     grep -q 'needs=CAP_SYS_ADMIN' "$work/plain.log" || fail "plain: no log line naming CAP_SYS_ADMIN"
-    if grep -q '^ember_source_available{collector="pcie"' "$work/admin.prom"; then
-        fail "admin: PCIe config space still reported unavailable with CAP_SYS_ADMIN"
-    else
-        pass "admin: PCIe config space readable with CAP_SYS_ADMIN"
-    fi
+    for name in admin setcap; do
+        if grep -q '^ember_source_available{collector="pcie"' "$work/$name.prom"; then
+            fail "$name: PCIe config space still reported unavailable with CAP_SYS_ADMIN"
+        else
+            pass "$name: PCIe config space readable with CAP_SYS_ADMIN"
+        fi
+    done
 fi
 
 # NVMe SMART needs CAP_SYS_ADMIN and read access to /dev/nvmeN, which only root has without a udev rule.
