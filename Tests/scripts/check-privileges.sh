@@ -53,6 +53,17 @@ check_writes() {  # check_writes NAME TRACE [STORAGE]
     fi
 }
 
+echo "-- the checkers reject a bad trace"
+cat >"$work/bad.trace" <<'TRACE'
+101 openat(AT_FDCWD, "/sys/class/hwmon/hwmon0/temp1_input", O_RDONLY|O_CLOEXEC) = 3
+101 openat(AT_FDCWD, "/sys/class/leds/led0/brightness", O_WRONLY|O_CLOEXEC) = 4
+102 mount("none", "/sys", NULL, MS_REMOUNT, NULL) = -1 EPERM (Operation not permitted)
+TRACE
+python3 Tests/scripts/strace-writes.py "$work/bad.trace" >/dev/null \
+    && fail "strace-writes.py accepts a write to /sys" || pass "strace-writes.py rejects a write to /sys"
+python3 Tests/scripts/unit-syscalls.py exporters/ember.service "$work/bad.trace" >/dev/null \
+    && fail "unit-syscalls.py accepts mount(2)" || pass "unit-syscalls.py rejects mount(2)"
+
 echo "-- no writes under strace"
 traced "$work/host.trace" "$ember" snapshot --log.level=error >"$work/host.prom" 2>"$work/host.log"
 check_writes "snapshot on /sys and /proc" "$work/host.trace"
