@@ -92,7 +92,9 @@ final class PermissionReport {
             current[source.path] = source
         }
 
-        for (path, source) in current where denials[Key(collector: status.name, path: path)] == nil {
+        // Sorted, so lines logged in one cycle come out in the same order on every run.
+        for path in current.keys.sorted() where denials[Key(collector: status.name, path: path)] == nil {
+            guard let source = current[path] else { continue }
             let denial = Denial(source: source, requirement: accessAnalyzer().requirement(for: source))
             denials[Key(collector: status.name, path: path)] = denial
             if isReported {
@@ -103,7 +105,7 @@ final class PermissionReport {
         // A failed run may have stopped before it reached the source, so only a successful run
         // shows that the source was read.
         guard status.outcome == .success else { return }
-        let cleared = denials.keys.filter { $0.collector == status.name && current[$0.path] == nil }
+        let cleared = denials.keys.filter { $0.collector == status.name && current[$0.path] == nil }.sorted()
         for key in cleared {
             denials[key] = nil
             noteCleared(key)
