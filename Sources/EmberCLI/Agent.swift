@@ -43,7 +43,7 @@ final class Agent {
             configuration: Sampler.Configuration(
                 intervalSeconds: options.intervalSeconds, timeoutSeconds: options.timeoutSeconds,
                 version: Agent.version),
-            logger: logger)
+            logger: logger, privileges: PrivilegeInspection(debugfsRoot: options.roots.debugfs))
         windows = options.windowSeconds.map { TrailingWindow(windowSeconds: $0) }
     }
 

@@ -40,8 +40,9 @@ enum AgentMetrics {
         type: .counter, labels: ["collector"])
     static let sourceAvailable = MetricDescriptor(
         "ember_source_available",
-        "0 for a source the agent's user may not read (permission denied); listed only when unavailable.",
-        labels: ["collector", "source"])
+        "0 for a source the agent's user may not read (permission denied), with what reading it needs; "
+            + "listed only while unavailable.",
+        labels: ["collector", "source", "needs"])
 
     /// The real procfs of the agent's own process. This deliberately ignores `--path.procfs`,
     /// which points at the monitored system (or a fixture), not at the agent.
