@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Dispatch
+import Synchronization
+
+/// The process's one watchdog thread: it interrupts a reader whose guarded `open` or `read` has
+/// been armed longer than its ``ReadGuard`` timeout.
+///
+/// The interrupt is a real-time signal whose handler does nothing and is installed without
+/// SA_RESTART, so a call blocked in an interruptible sleep (a FIFO with no writer, a driver waiting
+/// on a device) returns EINTR, and the reader tells it apart from other signals by the guard's state.
+///
+/// NOTE: a call stuck in an uninterruptible sleep (state D) ignores signals. The sampler's
+/// collector-level skip still covers that case: it stops waiting for the collector at the sample
+/// deadline and skips it until the call returns.
+///
+/// The thread sleeps without a timer while no read is armed, and ticks at an eighth of the
+/// shortest timeout otherwise, so a read is interrupted between 1 and 1.25 timeouts after it
+/// started (plus scheduling delay).
+final class ReadWatchdog: @unchecked Sendable {
+    static let shared = ReadWatchdog()
+
+    /// SIGRTMIN + 3: real-time signals are free for applications, and glibc reserves the ones below
+    /// SIGRTMIN for itself.
+    static let interruptSignal: Int32 = __libc_current_sigrtmin() + 3
+
+    private let guards = Mutex<[ObjectIdentifier: ReadGuard]>([:])
+    private let sleeping = Atomic<Bool>(false)
+    private let wakeup = DispatchSemaphore(value: 0)
+
+    private init() {
+        ReadWatchdog.installHandler()
+        startThread()
+    }
+
+    func register(_ readGuard: ReadGuard) {
+        guards.withLock { $0[ObjectIdentifier(readGuard)] = readGuard }
+    }
+
+    func unregister(_ readGuard: ReadGuard) {
+        _ = guards.withLock { $0.removeValue(forKey: ObjectIdentifier(readGuard)) }
+    }
+
+    /// Wakes the thread when it sleeps without a timer. Called after a guard is armed: either the
+    /// reader sees `sleeping` or the watchdog's last scan before sleeping sees the armed guard,
+    /// because both sides use sequentially consistent operations.
+    func wakeIfSleeping() {
+        guard sleeping.load(ordering: .sequentiallyConsistent) else { return }
+
+        if sleeping.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent).exchanged {
+            wakeup.signal()
+        }
+    }
+
+    private func startThread() {
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { _ in
+            ReadWatchdog.shared.run()
+            return nil
+        }, nil)
+        precondition(result == 0, "failed to start the read watchdog thread: errno \(result)")
+        pthread_detach(thread)
+    }
+
+    private func run() {
+        while true {
+            if let tick = scan() {
+                ReadWatchdog.sleep(nanoseconds: tick)
+                continue
+            }
+
+            sleeping.store(true, ordering: .sequentiallyConsistent)
+            if scan() != nil {
+                // A reader armed before it could see the flag. If it also cleared the flag, it
+                // signalled the semaphore, which is consumed here.
+                if !sleeping.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent)
+                    .exchanged
+                {
+                    wakeup.wait()
+                }
+                continue
+            }
+            wakeup.wait()
+        }
+    }
+
+    /// Checks every guard and interrupts the overdue ones.
+    /// - Returns: the time to the next tick in nanoseconds, or nil when no read is armed.
+    private func scan() -> UInt64? {
+        let now = SystemClock().monotonicNanoseconds()
+        return guards.withLock { guards -> UInt64? in
+            var tick: UInt64?
+            for readGuard in guards.values where check(readGuard, now: now) {
+                let candidate = max(readGuard.timeoutNanoseconds / 8, 1_000_000)
+                tick = min(tick ?? candidate, candidate)
+            }
+            return tick
+        }
+    }
+
+    /// Interrupts the guard's reader when the same read has been armed for its whole timeout.
+    /// - Returns: whether a read is armed and still needs watching.
+    private func check(_ readGuard: ReadGuard, now: UInt64) -> Bool {
+        let value = readGuard.state.load(ordering: .sequentiallyConsistent)
+        guard value != 0, value < ReadGuard.fired else {
+            readGuard.observedGeneration = 0
+            return false
+        }
+        if value != readGuard.observedGeneration {
+            readGuard.observedGeneration = value
+            readGuard.observedSinceNanoseconds = now
+            return true
+        }
+        guard now - readGuard.observedSinceNanoseconds >= readGuard.timeoutNanoseconds else { return true }
+
+        // The exchange fails when the read finished since the load, and then nothing is sent.
+        let claimed = readGuard.state.compareExchange(
+            expected: value, desired: ReadGuard.firing, ordering: .sequentiallyConsistent)
+        if claimed.exchanged {
+            pthread_kill(pthread_t(readGuard.thread.load(ordering: .acquiring)), ReadWatchdog.interruptSignal)
+            readGuard.state.store(ReadGuard.fired, ordering: .releasing)
+        }
+        readGuard.observedGeneration = 0
+        return false
+    }
+
+    private static func sleep(nanoseconds: UInt64) {
+        let target = SystemClock().monotonicNanoseconds() + nanoseconds
+        var spec = timespec(tv_sec: Int(target / 1_000_000_000), tv_nsec: Int(target % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &spec, nil) == EINTR {}
+    }
+
+    /// Installs the do-nothing handler, without SA_RESTART so blocked calls return EINTR.
+    private static func installHandler() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        let result = sigaction(interruptSignal, &action, nil)
+        precondition(result == 0, "failed to install the read deadline signal handler: errno \(errno)")
+    }
+
+    /// Unblocks the interrupt signal in the calling thread, once per thread. Dispatch worker
+    /// threads start with almost every signal blocked, and a blocked signal would never interrupt
+    /// the read.
+    static func unblockInterruptInCurrentThread() {
+        guard pthread_getspecific(unblockedKey) == nil else { return }
+
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, interruptSignal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        pthread_setspecific(unblockedKey, UnsafeRawPointer(bitPattern: 1))
+    }
+
+    /// A thread-specific flag: non-nil once the thread has the signal unblocked.
+    private static let unblockedKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let result = pthread_key_create(&key, nil)
+        precondition(result == 0, "failed to create the read deadline thread key: errno \(result)")
+        return key
+    }()
+}
