@@ -67,7 +67,7 @@ public final class SystemFileSystem: FileSystem {
     /// `readTimeoutSeconds`, and throws a ``FileError`` with ETIMEDOUT and a ``ReadTimeout``.
     ///
     /// NOTE: `opendir`, `readdir`, `readlink` and `realpath` are not guarded, because sysfs and
-    /// procfs answer them from the kernel's own tables without calling into a driver.
+    /// procfs serve them from the kernel's own tables without calling into a driver.
     public init(readTimeoutSeconds: Double) {
         buffer = [UInt8](repeating: 0, count: SystemFileSystem.attributeLimit)
         readGuard = ReadGuard(timeoutSeconds: readTimeoutSeconds)

@@ -5,7 +5,7 @@ import XCTest
 @testable import EmberCLI
 
 /// `ember snapshot` on a copy of the RK3588 mainline fixture whose thermal zone 1 `temp` is a FIFO
-/// no one writes to: opening it blocks in the kernel, as a sensor whose driver never answers.
+/// no one writes to: opening it blocks in the kernel, as a sensor whose driver never returns.
 final class ReadDeadlineEndToEndTests: XCTestCase {
     func testFIFOThermalZoneIsAbandoned() throws {
         let tree = try TemporaryTree(copying: "rk3588/opi5plus-mainline")
@@ -23,7 +23,7 @@ final class ReadDeadlineEndToEndTests: XCTestCase {
         XCTAssertEqual(series["ember_collector_success{collector=\"thermal_zone\"}"], 1)
         XCTAssertEqual(series["ember_read_timeouts_total{collector=\"thermal_zone\"}"], 1, "the second sample skips it")
         XCTAssertEqual(series["ember_read_timeouts_total{collector=\"cpu\"}"], 0)
-        // Two samples 2 s apart; each waited at most one read deadline on the FIFO.
+        // Two samples 2 s apart, and each waited at most one read deadline on the FIFO.
         XCTAssertLessThan(seconds, 3.5)
     }
 }

@@ -77,10 +77,10 @@ final class ThermalReadDeadlineTests: XCTestCase {
         let third = timedSample(sampler)
         XCTAssertEqual(value(third.snapshot, "node_thermal_zone_temp", zone0), 45)
         XCTAssertEqual(value(third.snapshot, "node_thermal_zone_temp", zone1), 52)
-        XCTAssertEqual(log.lines(containing: "read answers again").count, 1)
+        XCTAssertEqual(log.lines(containing: "file responds again").count, 1)
 
         _ = sampler.sampleOnce()
-        XCTAssertEqual(log.lines(containing: "read answers again").count, 1, "recovery is logged once")
+        XCTAssertEqual(log.lines(containing: "file responds again").count, 1, "recovery is logged once")
     }
 
     /// A zone whose device vanished after the listing is omitted, with one recorded error.

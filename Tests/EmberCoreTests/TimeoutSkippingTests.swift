@@ -56,7 +56,7 @@ final class TimeoutSkippingTests: XCTestCase {
 
         XCTAssertEqual(log.lines(containing: "read timed out and was abandoned").count, 1)
         XCTAssertEqual(log.lines(containing: "deadline=200ms").count, 1)
-        XCTAssertEqual(log.lines(containing: "read answers again").count, 1)
+        XCTAssertEqual(log.lines(containing: "file responds again").count, 1)
         XCTAssertEqual(log.lines(containing: "timeouts=2").count, 2, "the repeated timeout at debug, then recovery")
     }
 
@@ -77,7 +77,7 @@ final class TimeoutSkippingTests: XCTestCase {
         }
     }
 
-    /// A retry that gets an answer, even an error, ends the skipping: the file responds again.
+    /// A retry that returns in time, even with an error, ends the skipping.
     func testRetryErrorEndsSkipping() throws {
         let tree = try TemporaryTree()
         try tree.write("45000\n", at: "temp")

@@ -7,7 +7,7 @@ import EmberCore
 import Synchronization
 
 /// A read fault that blocks in a real `read` system call on an empty pipe until the test calls
-/// ``release()``, so the agent's read deadline meets it as it meets a driver that never answers.
+/// ``release()``, so the agent's read deadline meets it as it meets a driver that never returns.
 ///
 /// The reader opens the pipe through `/proc/self/fd`, so the `open` and `read` run inside the
 /// file system under test, with its deadline armed.

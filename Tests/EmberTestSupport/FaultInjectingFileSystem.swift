@@ -32,14 +32,14 @@ public final class FaultInjectingFileSystem: FileSystem {
     }
 
     /// Opens and reads `path` for real, then fails the read with `code`, as a driver's `show`
-    /// function does when the device does not answer.
+    /// function does when the device does not respond.
     public func injectReadError(_ code: Int32, at path: String) {
         set(.read(code), at: path)
     }
 
-    /// Makes the first `read` of `path` return only its first `count` bytes; the rest follows on
-    /// the next `read`, as POSIX allows for pipes, FUSE and network file systems. The content goes
-    /// through a real pipe, so the reader's own `read` calls see the short read.
+    /// Makes the first `read` of `path` return only its first `count` bytes, and the next `read`
+    /// the rest, as POSIX allows for pipes, FUSE and network file systems. The content goes through
+    /// a real pipe, so the reader's own `read` calls see the short read.
     public func injectShortRead(_ count: Int, at path: String) {
         set(.shortRead(count), at: path)
     }

@@ -20,7 +20,7 @@ enum ShortReadPipe {
         let rest = Array(content.dropFirst(firstCount))
         writeAll(first, to: writeEnd)
 
-        // The reader holds readEnd open until the writer is done, so the writer never meets a
+        // readEnd stays open here until the writer is done, so the writer never meets a
         // pipe without readers (EPIPE and SIGPIPE).
         let writerDone = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {

@@ -10,7 +10,7 @@ public struct ReadDeadline: Sendable {
     public var timeoutSeconds: Double
     /// Seconds before the first retry of a path that timed out; each failed retry doubles the wait.
     public var firstRetrySeconds: Double
-    /// The longest wait between retries, in seconds.
+    /// The maximum wait between retries, in seconds.
     public var maximumRetrySeconds: Double
 
     public init(

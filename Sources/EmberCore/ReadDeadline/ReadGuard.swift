@@ -8,9 +8,9 @@ import Synchronization
 /// The reader's side of the per-read deadline: one per ``SystemFileSystem``, used by the one thread
 /// that reads through it at a time, and watched by ``ReadWatchdog``.
 ///
-/// The normal path costs one store to arm, one load to see whether the watchdog sleeps, and one
-/// compare-and-swap to disarm, with no clock read and no thread hop, because the watchdog measures
-/// how long a read stays armed on its own clock.
+/// The normal path costs one store to arm, one load to check whether the watchdog sleeps, and one
+/// compare-and-swap to disarm. It needs no clock read and no thread hop, because the watchdog
+/// measures on its own clock how long a read stays armed.
 final class ReadGuard: @unchecked Sendable {
     /// `state` while the watchdog is sending the interrupt signal.
     static let firing = UInt64.max

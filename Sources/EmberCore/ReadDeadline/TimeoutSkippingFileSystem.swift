@@ -9,7 +9,7 @@ import Musl
 /// Without it, a file that blocks forever would cost its collector one whole read deadline on
 /// every sample. After a timeout the path fails at once with a skipped ``ReadTimeout`` until its
 /// retry is due. A retry that times out again doubles the wait, up to the maximum. A retry that
-/// returns, with content or with an error, ends the skipping and is logged once.
+/// returns in time, with content or with an error, ends the skipping and is logged once.
 public final class TimeoutSkippingFileSystem: FileSystem {
     public let base: any FileSystem
     private let logger: Logger
@@ -27,7 +27,7 @@ public final class TimeoutSkippingFileSystem: FileSystem {
 
     /// - Parameters:
     ///   - firstRetrySeconds: the wait before the first retry of a path that timed out.
-    ///   - maximumRetrySeconds: the longest wait between retries; each failed retry doubles it up to this.
+    ///   - maximumRetrySeconds: the maximum wait between retries. Each retry that times out doubles the wait up to this.
     public init(
         base: any FileSystem, logger: Logger, clock: any Clock = SystemClock(),
         firstRetrySeconds: Double = 30, maximumRetrySeconds: Double = 300
@@ -98,15 +98,15 @@ public final class TimeoutSkippingFileSystem: FileSystem {
                 retryAtNanoseconds: clock.monotonicNanoseconds() + UInt64(firstRetrySeconds * 1e9),
                 delaySeconds: firstRetrySeconds, timeouts: 1, deadlineSeconds: deadline)
             logger.warn(
-                "read timed out and was abandoned; the file is skipped until a retry answers", ("path", path),
+                "read timed out and was abandoned; the file is skipped until a retry returns in time", ("path", path),
                 ("deadline", DurationParser.format(deadline)),
                 ("retry_in", DurationParser.format(firstRetrySeconds)))
             throw error
         }
     }
 
-    /// Reads a skipped path whose retry is due. Any answer from the kernel, an error included,
-    /// ends the skipping, because only a timeout is what the skipping guards against.
+    /// Reads a skipped path whose retry is due. Any result from the kernel, an error included,
+    /// ends the skipping, because the skipping guards only against timeouts.
     private func retry<Value>(
         _ path: String, _ entry: SkippedPath, _ read: () throws(FileError) -> Value
     ) throws(FileError) -> Value {
@@ -132,7 +132,7 @@ public final class TimeoutSkippingFileSystem: FileSystem {
 
     private func noteRecovery(_ path: String, _ entry: SkippedPath) {
         skippedPaths[path] = nil
-        logger.info("read answers again after timing out; the file is read again", ("path", path),
+        logger.info("file responds again after read timeouts; it is read on every sample again", ("path", path),
                     ("timeouts", String(entry.timeouts)))
     }
 }
