@@ -23,7 +23,8 @@ final class ReadDeadlineEndToEndTests: XCTestCase {
         XCTAssertEqual(series["ember_collector_success{collector=\"thermal_zone\"}"], 1)
         XCTAssertEqual(series["ember_read_timeouts_total{collector=\"thermal_zone\"}"], 1, "the second sample skips it")
         XCTAssertEqual(series["ember_read_timeouts_total{collector=\"cpu\"}"], 0)
-        // Two samples 2 s apart, and each waited at most one read deadline on the FIFO.
-        XCTAssertLessThan(seconds, 3.5)
+        // Two samples 2 s apart, with room for a loaded machine. Zone 0 above shows that the deadline
+        // worked: without it the whole collector misses the sample timeout and zone 0 is absent too.
+        XCTAssertLessThan(seconds, 6)
     }
 }

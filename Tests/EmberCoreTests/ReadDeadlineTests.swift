@@ -36,7 +36,7 @@ final class ReadDeadlineTests: XCTestCase {
 
         let elapsed = seconds(since: start)
         XCTAssertGreaterThanOrEqual(elapsed, timeout)
-        XCTAssertLessThan(elapsed, timeout * 3, "the watchdog interrupts within 1.25 deadlines plus scheduling")
+        XCTAssertLessThan(elapsed, 1, "the watchdog interrupts within 1.25 deadlines plus scheduling delay")
     }
 
     func testBlockedPipeReadIsAbandoned() throws {

@@ -24,8 +24,9 @@ fail() {
     echo "read-deadline: $*" >&2
     exit 1
 }
-# Two samples 1 s apart, and the first one waits at most about one read deadline on the FIFO.
-((elapsed_ms < 2500)) || fail "snapshot took ${elapsed_ms} ms, expected under 2500 ms"
+# Two samples 1 s apart, with room for a loaded machine. Zone 0 shows that the deadline worked:
+# without it the whole thermal collector misses the sample timeout and zone 0 is absent too.
+((elapsed_ms < 5000)) || fail "snapshot took ${elapsed_ms} ms, expected under 5000 ms"
 grep -qx 'node_thermal_zone_temp{type="package-thermal",zone="0"} 38.846' "$work/out.prom" \
     || fail "zone 0 temperature missing"
 if grep -q 'node_thermal_zone_temp{type="bigcore0-thermal",zone="1"}' "$work/out.prom"; then

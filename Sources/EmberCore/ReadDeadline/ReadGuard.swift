@@ -62,18 +62,22 @@ final class ReadGuard: @unchecked Sendable {
         state.load(ordering: .sequentiallyConsistent) >= ReadGuard.fired
     }
 
-    /// Ends the guarded section. After the watchdog fired, this waits until its signal has been
-    /// handled on this thread, so the signal cannot interrupt a later, unrelated system call.
+    /// Ends the guarded section. After the watchdog fired, this takes the guard back from it and
+    /// waits until its signal has been handled on this thread, so the signal cannot interrupt a
+    /// later, unrelated system call.
     func disarm() {
         if state.compareExchange(expected: generation, desired: 0, ordering: .sequentiallyConsistent).exchanged {
             return
         }
-        while state.load(ordering: .acquiring) == ReadGuard.firing {
+        // The watchdog re-sends while the state is `fired`, so the guard is idle only once this
+        // thread has moved it from `fired` to 0, never while a signal is on its way.
+        while !state.compareExchange(expected: ReadGuard.fired, desired: 0, ordering: .sequentiallyConsistent)
+            .exchanged
+        {
             sched_yield()
         }
-        // The signal is pending on this thread by now. The kernel runs pending handlers on the
-        // way back from any system call, so it is handled inside this one.
+        // Every signal sent is pending on this thread by now. The kernel runs pending handlers on
+        // the way back from any system call, so they are handled inside this one.
         sched_yield()
-        state.store(0, ordering: .releasing)
     }
 }

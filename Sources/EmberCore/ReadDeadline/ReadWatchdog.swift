@@ -20,13 +20,18 @@ import Synchronization
 ///
 /// The thread sleeps without a timer while no read is armed, and ticks at an eighth of the
 /// shortest timeout otherwise, so a read is interrupted between 1 and 1.25 timeouts after it
-/// started (plus scheduling delay).
+/// started (plus scheduling delay). Until the reader returns, the signal is sent again once per
+/// timeout, because a signal that arrives just before the reader enters its next blocking call
+/// interrupts nothing.
 final class ReadWatchdog: @unchecked Sendable {
     static let shared = ReadWatchdog()
 
-    /// SIGRTMIN + 3: real-time signals are free for applications, and glibc reserves the ones below
-    /// SIGRTMIN for itself.
-    static let interruptSignal: Int32 = __libc_current_sigrtmin() + 3
+    /// SIGURG, a standard signal: a second one sent before the first is handled is merged with it,
+    /// where real-time signals would queue up while a call sits in an uninterruptible sleep. Its
+    /// default action is to ignore it, and the kernel raises it only for out-of-band socket data
+    /// to a process that asked for it with F_SETOWN, which the agent does not. Go's runtime uses
+    /// it to preempt goroutines for the same reasons.
+    static let interruptSignal: Int32 = SIGURG
 
     private let guards = Mutex<[ObjectIdentifier: ReadGuard]>([:])
     private let sleeping = Atomic<Bool>(false)
@@ -94,38 +99,47 @@ final class ReadWatchdog: @unchecked Sendable {
         let now = SystemClock().monotonicNanoseconds()
         return guards.withLock { guards -> UInt64? in
             var tick: UInt64?
-            for readGuard in guards.values where check(readGuard, now: now) {
-                let candidate = max(readGuard.timeoutNanoseconds / 8, 1_000_000)
+            for readGuard in guards.values {
+                guard let candidate = check(readGuard, now: now) else { continue }
                 tick = min(tick ?? candidate, candidate)
             }
             return tick
         }
     }
 
-    /// Interrupts the guard's reader when the same read has been armed for its whole timeout.
-    /// - Returns: whether a read is armed and still needs watching.
-    private func check(_ readGuard: ReadGuard, now: UInt64) -> Bool {
+    /// Interrupts the guard's reader when the same read has been armed for its whole timeout, and
+    /// again once per timeout while it has not returned.
+    /// - Returns: nanoseconds until this guard needs another look, or nil while no read is armed.
+    ///   A fired guard needs one per timeout, an armed one an eighth of that.
+    private func check(_ readGuard: ReadGuard, now: UInt64) -> UInt64? {
         let value = readGuard.state.load(ordering: .sequentiallyConsistent)
-        guard value != 0, value < ReadGuard.fired else {
+        if value == 0 {
             readGuard.observedGeneration = 0
-            return false
+            return nil
         }
         if value != readGuard.observedGeneration {
             readGuard.observedGeneration = value
             readGuard.observedSinceNanoseconds = now
-            return true
+        } else if now - readGuard.observedSinceNanoseconds >= readGuard.timeoutNanoseconds,
+            interrupt(readGuard, value)
+        {
+            readGuard.observedGeneration = ReadGuard.fired
+            readGuard.observedSinceNanoseconds = now
         }
-        guard now - readGuard.observedSinceNanoseconds >= readGuard.timeoutNanoseconds else { return true }
+        let timeout = max(readGuard.timeoutNanoseconds, 8_000_000)
+        return readGuard.observedGeneration == ReadGuard.fired ? timeout : timeout / 8
+    }
 
-        // The exchange fails when the read finished since the load, and then nothing is sent.
+    /// Signals the guard's reader unless the state left `expected` since it was loaded: the read
+    /// finished, or the reader took back a fired guard.
+    private func interrupt(_ readGuard: ReadGuard, _ expected: UInt64) -> Bool {
         let claimed = readGuard.state.compareExchange(
-            expected: value, desired: ReadGuard.firing, ordering: .sequentiallyConsistent)
-        if claimed.exchanged {
-            pthread_kill(pthread_t(readGuard.thread.load(ordering: .acquiring)), ReadWatchdog.interruptSignal)
-            readGuard.state.store(ReadGuard.fired, ordering: .releasing)
-        }
-        readGuard.observedGeneration = 0
-        return false
+            expected: expected, desired: ReadGuard.firing, ordering: .sequentiallyConsistent)
+        guard claimed.exchanged else { return false }
+
+        pthread_kill(pthread_t(readGuard.thread.load(ordering: .acquiring)), ReadWatchdog.interruptSignal)
+        readGuard.state.store(ReadGuard.fired, ordering: .releasing)
+        return true
     }
 
     private static func sleep(nanoseconds: UInt64) {
