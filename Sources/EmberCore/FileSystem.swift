@@ -73,6 +73,10 @@ public final class SystemFileSystem: FileSystem {
         readGuard = ReadGuard(timeoutSeconds: readTimeoutSeconds)
     }
 
+    deinit {
+        readGuard?.unregister()
+    }
+
     public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
         try guarded { () throws(FileError) -> [UInt8] in
             let fd = try openGuarded(path)

@@ -45,4 +45,16 @@ final class ReadGuardTests: XCTestCase {
         var spec = timespec(tv_sec: 0, tv_nsec: 300_000_000)
         XCTAssertEqual(nanosleep(&spec, nil), 0, "no signal interrupted the sleep")
     }
+
+    /// A file system that goes away takes its guard out of the watchdog's list.
+    func testReleasedFileSystemUnregistersGuard() {
+        let before = ReadWatchdog.shared.guardCount
+        var fileSystem: SystemFileSystem? = SystemFileSystem(readTimeoutSeconds: 1)
+        XCTAssertEqual(ReadWatchdog.shared.guardCount, before + 1)
+
+        fileSystem = nil
+
+        XCTAssertNil(fileSystem)
+        XCTAssertEqual(ReadWatchdog.shared.guardCount, before)
+    }
 }

@@ -32,13 +32,15 @@ final class ReadGuard: @unchecked Sendable {
     var observedGeneration: UInt64 = 0
     var observedSinceNanoseconds: UInt64 = 0
 
+    /// Creates a guard and registers it with the watchdog, which keeps it until ``unregister()``.
     init(timeoutSeconds: Double) {
         self.timeoutSeconds = timeoutSeconds
         self.timeoutNanoseconds = UInt64(timeoutSeconds * 1e9)
         ReadWatchdog.shared.register(self)
     }
 
-    deinit {
+    /// Stops the watchdog from watching this guard; called by the owner when it goes away.
+    func unregister() {
         ReadWatchdog.shared.unregister(self)
     }
 

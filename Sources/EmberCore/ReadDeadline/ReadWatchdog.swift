@@ -9,8 +9,7 @@ import Synchronization
 /// The process's one watchdog thread: it interrupts a reader whose guarded `open` or `read` has
 /// been armed longer than its ``ReadGuard`` timeout.
 ///
-/// The interrupt is a real-time signal whose handler does nothing and is installed without
-/// SA_RESTART. A call blocked in an interruptible sleep (a FIFO with no writer, a driver waiting
+/// The interrupt is a signal whose handler does nothing and is installed without SA_RESTART. A call blocked in an interruptible sleep (a FIFO with no writer, a driver waiting
 /// on a device) so returns EINTR, and the reader tells it apart from other signals by the guard's
 /// state.
 ///
@@ -48,6 +47,11 @@ final class ReadWatchdog: @unchecked Sendable {
 
     func unregister(_ readGuard: ReadGuard) {
         _ = guards.withLock { $0.removeValue(forKey: ObjectIdentifier(readGuard)) }
+    }
+
+    /// The number of registered guards, for tests.
+    var guardCount: Int {
+        guards.withLock { $0.count }
     }
 
     /// Wakes the thread when it sleeps without a timer. Called after a guard is armed: either the
