@@ -28,8 +28,8 @@ final class ReadWatchdog: @unchecked Sendable {
     /// SIGURG, a standard signal: a second one sent before the first is handled is merged with it,
     /// where real-time signals would queue up while a call sits in an uninterruptible sleep. Its
     /// default action is to ignore it, and the kernel raises it only for out-of-band socket data
-    /// to a process that asked for it with F_SETOWN, which the agent does not. Go's runtime uses
-    /// it to preempt goroutines for the same reasons.
+    /// to a process that asked for it with F_SETOWN, which the agent does not. Go's runtime picked
+    /// it to preempt goroutines for similar reasons (`runtime/signal_unix.go`, Go 1.14 and later).
     static let interruptSignal: Int32 = SIGURG
 
     private let guards = Mutex<[ObjectIdentifier: ReadGuard]>([:])
