@@ -10,8 +10,9 @@ import Musl
 /// Implementations are used from one thread at a time (each collector owns its reader), so they
 /// may keep scratch buffers.
 public protocol FileSystem: AnyObject {
-    /// Reads a sysfs attribute with one bounded `read` of at most ``SystemFileSystem/attributeLimit``
-    /// bytes, so a driver that returns EAGAIN or endless data cannot make the caller spin.
+    /// Reads a sysfs attribute of at most ``SystemFileSystem/attributeLimit`` bytes. That is one
+    /// `read`, and more only while the content has no trailing newline (a short read) and the limit
+    /// is not reached, so a driver that returns EAGAIN or endless data cannot make the caller spin.
     func readAttribute(_ path: String) throws(FileError) -> [UInt8]
 
     /// Reads a whole file (procfs tables such as `/proc/stat`) up to `limit` bytes.
