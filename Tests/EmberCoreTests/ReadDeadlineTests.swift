@@ -77,7 +77,9 @@ final class ReadDeadlineTests: XCTestCase {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in }
         action.sa_flags = 0
-        XCTAssertEqual(sigaction(SIGUSR2, &action, nil), 0)
+        var previous = sigaction()
+        XCTAssertEqual(sigaction(SIGUSR2, &action, &previous), 0)
+        defer { sigaction(SIGUSR2, &previous, nil) }
 
         let reader = BackgroundRead(faults, path: tree.path("temp"))
         XCTAssertTrue(blocked.waitForStartedReads(1, timeoutSeconds: 5))
