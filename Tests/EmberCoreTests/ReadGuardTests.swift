@@ -1,4 +1,7 @@
+import Dispatch
 import EmberTestSupport
+import Foundation
+import Synchronization
 import XCTest
 
 @testable import EmberCore
@@ -56,5 +59,104 @@ final class ReadGuardTests: XCTestCase {
 
         XCTAssertNil(fileSystem)
         XCTAssertEqual(ReadWatchdog.shared.guardCount, before)
+    }
+
+    /// Races the watchdog against readers on purpose: each read waits on a pipe whose writer
+    /// sends the value after 0 to 3 ms, around the 1 ms deadline, so the watchdog fires before,
+    /// during and just after reads return. Each read must return the value or a timeout, no thread
+    /// may hang, and both outcomes must occur.
+    func testDeadlineRacesStayConsistent() throws {
+        let threads = 4
+        let readsPerThread = 300
+        let tally = ReadTally()
+        let done = DispatchGroup()
+
+        for _ in 0..<threads {
+            done.enter()
+            Thread.detachNewThread {
+                let feeder = PipeFeeder()
+                let fileSystem = SystemFileSystem(readTimeoutSeconds: 0.001)
+                for _ in 0..<readsPerThread {
+                    do throws(FileError) {
+                        let bytes = try fileSystem.readAttribute(feeder.path)
+                        tally.note(bytes == PipeFeeder.value ? .content : .other)
+                    } catch {
+                        tally.note(error.timeout?.isAbandoned == true ? .timeout : .other)
+                    }
+                }
+                feeder.stop()
+                done.leave()
+            }
+        }
+
+        XCTAssertEqual(done.wait(timeout: .now() + 120), .success, "a reader hung")
+        let content = tally.content.load(ordering: .relaxed)
+        let timeouts = tally.timeouts.load(ordering: .relaxed)
+        XCTAssertEqual(content + timeouts, threads * readsPerThread)
+        XCTAssertEqual(tally.other.load(ordering: .relaxed), 0)
+        XCTAssertGreaterThan(content, 0)
+        XCTAssertGreaterThan(timeouts, 0)
+    }
+}
+
+/// Writes one value into a pipe at a time, each 0 to 3 ms after the previous one was read.
+private final class PipeFeeder: @unchecked Sendable {
+    static let value = Array("45000\n".utf8)
+
+    private let readEnd: Int32
+    private let writeEnd: Int32
+    private let stopped = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// The path through which a reader opens the pipe.
+    var path: String { "/proc/self/fd/\(readEnd)" }
+
+    init() {
+        var ends: [Int32] = [-1, -1]
+        precondition(pipe(&ends) == 0, "pipe failed: errno \(errno)")
+        (readEnd, writeEnd) = (ends[0], ends[1])
+        Thread.detachNewThread { [self] in
+            feed()
+            finished.signal()
+        }
+    }
+
+    /// Stops the writer and closes the pipe.
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        finished.wait()
+        close(readEnd)
+        close(writeEnd)
+    }
+
+    private func feed() {
+        while !stopped.load(ordering: .relaxed) {
+            var pending: Int32 = 0
+            if ioctl(writeEnd, UInt(FIONREAD), &pending) == 0, pending > 0 {
+                usleep(100)
+                continue
+            }
+            usleep(UInt32.random(in: 0...3_000))
+            _ = PipeFeeder.value.withUnsafeBytes { write(writeEnd, $0.baseAddress!, $0.count) }
+        }
+    }
+}
+
+/// Outcomes of reads on several threads.
+private final class ReadTally: Sendable {
+    enum Outcome {
+        case content, timeout, other
+    }
+
+    let content = Atomic<Int>(0)
+    let timeouts = Atomic<Int>(0)
+    let other = Atomic<Int>(0)
+
+    func note(_ outcome: Outcome) {
+        switch outcome {
+        case .content: content.add(1, ordering: .relaxed)
+        case .timeout: timeouts.add(1, ordering: .relaxed)
+        case .other: other.add(1, ordering: .relaxed)
+        }
     }
 }
