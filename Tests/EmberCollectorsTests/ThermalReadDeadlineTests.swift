@@ -108,7 +108,8 @@ final class ThermalReadDeadlineTests: XCTestCase {
         for count in 1...6 {
             faults.injectShortRead(count, at: tree.path("class/thermal/thermal_zone0/temp"))
 
-            let sink = try HardwareHarness.run({ ThermalZoneCollector(context: $0) }, roots: tree.roots, fileSystem: faults)
+            let sink = try HardwareHarness.run(
+                { ThermalZoneCollector(context: $0) }, roots: tree.roots, fileSystem: faults)
 
             XCTAssertEqual(HardwareHarness.values(sink)["node_thermal_zone_temp{type=\"soc-thermal\",zone=\"0\"}"], 45)
             XCTAssertEqual(sink.errors.count, 0)

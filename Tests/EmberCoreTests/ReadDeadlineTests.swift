@@ -104,7 +104,8 @@ final class ReadDeadlineTests: XCTestCase {
         for _ in 0..<1_000 {
             XCTAssertEqual(try fileSystem.readAttribute(tree.path("temp")).count, 6)
         }
-        XCTAssertThrowsError(try fileSystem.readAttribute(tree.path("stuck")), "the deadline still works after a timeout")
+        XCTAssertThrowsError(
+            try fileSystem.readAttribute(tree.path("stuck")), "the deadline still works after a timeout")
     }
 
     func testGuardedReadsMatchUnguarded() throws {

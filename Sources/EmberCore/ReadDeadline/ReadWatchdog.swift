@@ -9,9 +9,9 @@ import Synchronization
 /// The process's one watchdog thread: it interrupts a reader whose guarded `open` or `read` has
 /// been armed longer than its ``ReadGuard`` timeout.
 ///
-/// The interrupt is a signal whose handler does nothing and is installed without SA_RESTART. A call blocked in an interruptible sleep (a FIFO with no writer, a driver waiting
-/// on a device) so returns EINTR, and the reader tells it apart from other signals by the guard's
-/// state.
+/// The interrupt is a signal whose handler does nothing and is installed without SA_RESTART. A
+/// call blocked in an interruptible sleep (a FIFO with no writer, a driver waiting on a device) so
+/// returns EINTR, and the reader tells it apart from other signals by the guard's state.
 ///
 /// NOTE: a call stuck in an uninterruptible sleep (state D) ignores signals. The sampler's
 /// collector-level skip still covers that case: it stops waiting for the collector at the sample

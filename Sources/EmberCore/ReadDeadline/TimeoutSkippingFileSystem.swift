@@ -27,7 +27,8 @@ public final class TimeoutSkippingFileSystem: FileSystem {
 
     /// - Parameters:
     ///   - firstRetrySeconds: the wait before the first retry of a path that timed out.
-    ///   - maximumRetrySeconds: the maximum wait between retries. Each retry that times out doubles the wait up to this.
+    ///   - maximumRetrySeconds: the maximum wait between retries. Each retry that times out doubles
+    ///     the wait up to this.
     public init(
         base: any FileSystem, logger: Logger, clock: any Clock = SystemClock(),
         firstRetrySeconds: Double = 30, maximumRetrySeconds: Double = 300
