@@ -68,11 +68,23 @@ final class ReadWatchdog: @unchecked Sendable {
     private func startThread() {
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { _ in
+            ReadWatchdog.nameCurrentThread()
             ReadWatchdog.shared.run()
             return nil
         }, nil)
         precondition(result == 0, "failed to start the read watchdog thread: errno \(result)")
         pthread_detach(thread)
+    }
+
+    /// Names the thread `read-watchdog` for `top -H` and `/proc/PID/task/TID/comm`, through the
+    /// agent's own procfs (`pthread_setname_np` is not visible to Swift without _GNU_SOURCE). A
+    /// failure only leaves the thread unnamed.
+    private static func nameCurrentThread() {
+        let fd = open(SourceRoots.defaultProcfs + "/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+
+        _ = "read-watchdog".utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress!, $0.count - 1) }
+        close(fd)
     }
 
     private func run() {
