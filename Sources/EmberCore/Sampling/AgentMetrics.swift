@@ -38,6 +38,11 @@ enum AgentMetrics {
         "ember_collector_failures_total",
         "Runs of the collector that failed or missed the sample deadline, since the agent started.",
         type: .counter, labels: ["collector"])
+    static let readTimeouts = MetricDescriptor(
+        "ember_read_timeouts_total",
+        "Reads of the collector abandoned at the per-read deadline (--collector.read-timeout), since the agent "
+            + "started.",
+        type: .counter, labels: ["collector"])
     static let sourceAvailable = MetricDescriptor(
         "ember_source_available",
         "0 for a source the agent's user may not read (permission denied), with what reading it needs; "

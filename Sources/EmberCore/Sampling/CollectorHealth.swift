@@ -9,6 +9,8 @@ final class CollectorHealth {
     private var loggedNoData: Set<String> = []
     /// Read and parse errors per collector since start, for `ember_collector_errors_total`.
     private(set) var errorTotals: [String: Int] = [:]
+    /// Reads abandoned at the per-read deadline per collector since start, for `ember_read_timeouts_total`.
+    private(set) var readTimeoutTotals: [String: Int] = [:]
     /// Runs that failed or timed out per collector since start, for `ember_collector_failures_total`.
     private(set) var failureTotals: [String: Int] = [:]
 
@@ -25,7 +27,10 @@ final class CollectorHealth {
             log.debug("nothing to read on this machine")
         }
         errorTotals[status.name, default: 0] += errors.count
-        for error in errors where loggedErrors.insert(status.name + "\u{1}" + error.key).inserted {
+        readTimeoutTotals[status.name, default: 0] += errors.filter { $0.timeout?.isAbandoned == true }.count
+        for error in errors where error.timeout == nil
+            && loggedErrors.insert(status.name + "\u{1}" + error.key).inserted
+        {
             log.warn("read error; the affected series are omitted", ("err", error.message))
         }
     }

@@ -154,6 +154,7 @@ public final class Sampler: @unchecked Sendable {
             sink.add(AgentMetrics.collectorDuration, status.durationSeconds, status.name)
             sink.add(AgentMetrics.collectorErrors, Double(health.errorTotals[status.name, default: 0]), status.name)
             sink.add(AgentMetrics.collectorFailures, Double(health.failureTotals[status.name, default: 0]), status.name)
+            sink.add(AgentMetrics.readTimeouts, Double(health.readTimeoutTotals[status.name, default: 0]), status.name)
             var seen: Set<String> = []
             for source in status.unavailableSources where seen.insert(source.path).inserted {
                 let needs = permissions.requirement(collector: status.name, path: source.path)?.needs ?? ""
