@@ -40,8 +40,9 @@ public protocol FileSystem: AnyObject {
     ///
     /// When the deadline passes during `call`, its result is discarded and a ``FileError`` with an
     /// abandoned ``ReadTimeout`` is thrown. So `call` must return, with any result, when a system
-    /// call in it fails with EINTR; glibc's stdio does, a loop that retries EINTR does not.
-    /// `call` must not read through this file system itself.
+    /// call in it fails with EINTR. glibc's stdio does, but a loop that retries EINTR does not.
+    /// A call in an uninterruptible sleep returns only when the kernel ends it, and then counts as
+    /// timed out too. `call` must not read through this file system itself.
     func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value
 }
 

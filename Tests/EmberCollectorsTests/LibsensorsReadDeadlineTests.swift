@@ -8,9 +8,9 @@ import XCTest
 /// Replays a hung I2C sensor on the libsensors path: `temp2_input` of an lm75-style chip blocks in
 /// the read libsensors makes itself, while `temp1_input` reads 45 °C.
 ///
-/// libsensors reads only the real `/sys`, so the chips here are read by a stand-in that makes the
-/// same stdio calls libsensors 3.6 makes (`fopen` plus `fscanf` for a value, `fopen` plus `fread`
-/// for a label) through ``LibsensorsReads``, as ``Libsensors/readChips(_:)`` does.
+/// libsensors reads only the real `/sys`, so a stand-in reads the chips here. It makes the stdio
+/// calls libsensors 3.6 makes (`fopen` plus `fscanf` for a value, `fopen` plus `fread` for a
+/// label) through ``LibsensorsReads``, as ``Libsensors/readChips(_:)`` does.
 final class LibsensorsReadDeadlineTests: XCTestCase {
     private let deadline = ReadDeadline(timeoutSeconds: 0.2, firstRetrySeconds: 30)
     private let sampleTimeout = 1.5

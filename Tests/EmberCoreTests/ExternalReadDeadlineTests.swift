@@ -133,7 +133,7 @@ final class ExternalReadDeadlineTests: XCTestCase {
         XCTAssertEqual(log.lines(containing: "file responds again").count, 1)
     }
 
-    /// A library error on a retry is an answer in time, so it ends the skipping as a read error does.
+    /// A library error on a retry returned in time, so it ends the skipping as a read error does.
     func testLibraryErrorOnRetryEndsSkipping() throws {
         let tree = try TemporaryTree()
         try tree.write("45000\n", at: "temp1_input")

@@ -95,8 +95,8 @@ public final class FaultInjectingFileSystem: FileSystem {
     }
 
     /// Runs `call`, a C library's own read of `path`, through the base's deadline after the fault
-    /// on `path`: a blocking read blocks in stdio first, an injected errno is thrown as a
-    /// ``FileError`` in place of the call, and a short read changes nothing.
+    /// on `path`. A blocking read blocks in stdio first, and an injected errno is thrown as a
+    /// ``FileError`` in place of the call. A short read changes nothing.
     public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
         switch fault(at: path) {
         case nil, .shortRead:

@@ -72,6 +72,9 @@ enum Libsensors {
     ///
     /// Returns the configuration's parse errors. libsensors 3.6 skips a statement it cannot parse
     /// and still initialises, so these are warnings, not failures.
+    ///
+    /// NOTE: the reads `sensors_init` makes run without the per-read deadline. They are the chips'
+    /// `name` attributes, fixed strings that drivers return without touching the device.
     @discardableResult
     static func initialise(configFile: String?) throws(LibsensorsError) -> [String] {
         let result: Result<[String], LibsensorsError> = state.withLock { state in
