@@ -165,7 +165,9 @@ final class SysfsPCIDevices {
     /// NOTE: the kernel waits uninterruptibly while a function's configuration access is blocked
     /// (during a reset) or while it resumes the device, so the deadline ends such a read only when
     /// the kernel returns. The read still counts as timed out and `config` is skipped until a retry.
-    private func readConfig(_ libpci: LibPCIAccess, _ address: PCIAddress, path: String, length: Int) throws -> [UInt8] {
+    private func readConfig(
+        _ libpci: LibPCIAccess, _ address: PCIAddress, path: String, length: Int
+    ) throws -> [UInt8] {
         try reader.fileSystem.withReadDeadline(reading: path) {
             try libpci.readConfig(address, offset: 0, length: length)
         }
