@@ -22,7 +22,7 @@ let package = Package(
         // C wrappers for what Swift cannot call: variadic functions and macro-built ioctl numbers.
         .target(name: "CEmberShims"),
 
-        .target(name: "EmberCore", swiftSettings: swiftSettings),
+        .target(name: "EmberCore", dependencies: ["CEmberShims"], swiftSettings: swiftSettings),
         .target(
             name: "EmberCollectors",
             dependencies: ["EmberCore", "CSensors", "CPCI", "CEmberShims"],
