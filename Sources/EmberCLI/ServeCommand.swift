@@ -23,9 +23,19 @@ enum ServeCommand {
         let persistence = StorageSetup.persistence(options, logger: logger.with("component", "storage"))
         let agent = try Agent(options, logger: logger, persistence: persistence)
         let cache = ExpositionCache()
-        let server = HTTPServer(
-            configuration: serverConfiguration(options), logger: logger.with("component", "http"),
-            handler: Routes.router(cache: cache, history: agent.history, options: options).handle)
+        let httpLogger = logger.with("component", "http")
+        var configuration = serverConfiguration(options)
+        do {
+            configuration.tls = try WebSecurity.tlsContext(options.webConfig, logger: httpLogger)
+        } catch {
+            // A broken certificate is a configuration error: serving plain HTTP instead would expose
+            // what the operator meant to protect.
+            EmberMain.printError("ember: invalid --web.config.file: \(error)\n\(EmberMain.usageHint("serve"))")
+            return 2
+        }
+        let router = Routes.router(cache: cache, history: agent.history, options: options)
+        let server = HTTPServer(configuration: configuration, logger: httpLogger,
+                                handler: WebSecurity.handler(router.handle, config: options.webConfig, logger: httpLogger))
         do {
             try server.start()
         } catch {
@@ -40,7 +50,9 @@ enum ServeCommand {
             ("collectors", options.enabledCollectors.joined(separator: ",")),
             ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs), ("debugfs", options.roots.debugfs),
             ("interval", DurationParser.format(options.intervalSeconds)),
-            ("storage", persistence?.store.directory ?? "off"))
+            ("storage", persistence?.store.directory ?? "off"),
+            ("tls", configuration.tls == nil ? "off" : "on"),
+            ("basic_auth_users", String(options.webConfig?.basicAuthUsers.count ?? 0)))
         startSampling(agent, cache: cache, logger: logger)
 
         var received: Int32 = 0

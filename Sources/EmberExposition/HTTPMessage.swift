@@ -90,6 +90,7 @@ public struct HTTPResponse: Sendable {
         case 302: "Found"
         case 304: "Not Modified"
         case 400: "Bad Request"
+        case 401: "Unauthorized"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
         case 406: "Not Acceptable"

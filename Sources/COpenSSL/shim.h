@@ -1,0 +1,44 @@
+#include <openssl/err.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+/* Swift imports no function-like macros, and these OpenSSL 1.1/3.x setters are macros over
+   SSL_CTX_ctrl; each returns 1 on success and 0 on failure, as the macros do. */
+static inline int ember_ssl_ctx_set_min_proto_version(SSL_CTX *context, int version) {
+    return (int)SSL_CTX_set_min_proto_version(context, version);
+}
+
+static inline int ember_ssl_ctx_set_max_proto_version(SSL_CTX *context, int version) {
+    return (int)SSL_CTX_set_max_proto_version(context, version);
+}
+
+/* Lets SSL_write send part of a buffer and be retried with the rest from another address, because
+   the output queue resumes a chunk at an offset and Swift arrays may move. */
+static inline void ember_ssl_ctx_set_partial_write_modes(SSL_CTX *context) {
+    SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
+
+/* The TLS library's error reason code of a packed error, such as SSL_R_HTTP_REQUEST. */
+static inline int ember_err_reason(unsigned long error) {
+    return ERR_GET_REASON(error);
+}
+
+static inline int ember_ssl_reason_http_request(void) {
+    return SSL_R_HTTP_REQUEST;
+}
+
+/* Server options as one call, because the SSL_OP_* constants are macros Swift does not import:
+   the server's cipher order when asked, no client-initiated renegotiation (a CPU cost a client
+   could repeat), and an EOF without close_notify reported as a normal end of input. */
+static inline void ember_ssl_ctx_set_server_options(SSL_CTX *context, int prefer_server_ciphers) {
+    uint64_t options = SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF;
+    if (prefer_server_ciphers) {
+        options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
+    }
+    SSL_CTX_set_options(context, options);
+}
+
+static inline int ember_ssl_ctx_set_groups_list(SSL_CTX *context, const char *groups) {
+    return (int)SSL_CTX_set1_groups_list(context, groups);
+}
