@@ -13,8 +13,8 @@ public final class BasicAuthenticator: Sendable {
     static let cacheLimit = 256
 
     private let users: [String: String]
-    /// A hash of a random password, checked for unknown users so their rejection costs as long as a
-    /// wrong password does and timing does not reveal which user names exist.
+    /// A hash of a fixed password at the users' highest cost, checked for unknown users so their
+    /// rejection costs as long as a wrong password does and timing does not reveal which user names exist.
     private let decoyHash: String
     private let verified = Mutex<Set<[UInt8]>>([])
     private let logger: Logger
@@ -22,7 +22,8 @@ public final class BasicAuthenticator: Sendable {
     public init(users: [String: String], logger: Logger) {
         self.users = users
         self.logger = logger
-        let setting = Bcrypt.makeSetting(cost: 10) ?? "$2b$10$abcdefghijklmnopqrstuu"
+        let cost = users.values.compactMap(Bcrypt.cost).max() ?? 10
+        let setting = Bcrypt.makeSetting(cost: cost) ?? "$2b$10$abcdefghijklmnopqrstuu"
         self.decoyHash = Bcrypt.compute(password: "decoy", setting: setting) ?? setting
     }
 

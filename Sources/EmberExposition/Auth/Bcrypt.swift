@@ -17,6 +17,12 @@ enum Bcrypt {
         return bytes[4...5].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && bytes[6] == UInt8(ascii: "$")
     }
 
+    /// Returns the cost (log2 of the rounds) of a hash that passes ``isHash(_:)``.
+    static func cost(_ hash: String) -> Int? {
+        guard isHash(hash) else { return nil }
+        return Int(hash.dropFirst(4).prefix(2))
+    }
+
     /// Hashes `password` with the salt and cost of `setting` (a full hash or a salt from ``makeSetting(cost:)``).
     /// Returns nil when libxcrypt rejects the setting or the password contains a NUL byte.
     static func compute(password: String, setting: String) -> String? {

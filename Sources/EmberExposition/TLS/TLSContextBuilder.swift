@@ -44,8 +44,8 @@ enum TLSContextBuilder {
                                 + "chain: \(openSSLErrors())")
         }
         guard SSL_CTX_use_PrivateKey_file(context, settings.keyFile, SSL_FILETYPE_PEM) == 1 else {
-            throw TLSSetupError(message: "failed to load key_file \(settings.keyFile) as an unencrypted PEM "
-                                + "private key: \(openSSLErrors())")
+            throw TLSSetupError(message: "failed to load key_file \(settings.keyFile) as the unencrypted PEM "
+                                + "private key of cert_file \(settings.certFile): \(openSSLErrors())")
         }
         guard SSL_CTX_check_private_key(context) == 1 else {
             throw TLSSetupError(message: "key_file \(settings.keyFile) does not match the certificate in "

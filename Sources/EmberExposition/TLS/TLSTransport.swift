@@ -14,8 +14,12 @@ import COpenSSL
 final class TLSTransport: ConnectionTransport {
     /// Sent in plain text to a client that speaks HTTP to the TLS port, as Go's net/http does, so curl
     /// and browsers show the cause instead of a reset.
-    static let plainHTTPResponse = Array(("HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        + "Connection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n").utf8)
+    static let plainHTTPResponse: [UInt8] = {
+        let body = "Client sent an HTTP request to an HTTPS server.\n"
+        let head = "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+        return Array((head + body).utf8)
+    }()
 
     let descriptor: Int32
     private let session: OpaquePointer

@@ -75,20 +75,30 @@ struct YAMLSubsetParser {
         }
     }
 
-    /// Cuts a `#` comment that starts the line or follows a space, outside quotes.
+    /// Cuts a `#` comment that starts the line or follows a space, outside quotes. Inside single quotes
+    /// `''` is an escaped quote, and inside double quotes `\"` is.
     private static func removingComment(_ line: String, line number: Int) throws(YAMLError) -> String {
+        let characters = Array(line)
         var quote: Character?
-        var previous: Character = " "
-        for index in line.indices {
-            let character = line[index]
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            let previous: Character = index > 0 ? characters[index - 1] : " "
             if let open = quote {
-                if character == open { quote = nil }
+                if open == "\"" && character == "\\" {
+                    index += 1
+                } else if open == "'" && character == "'" && index + 1 < characters.count
+                            && characters[index + 1] == "'" {
+                    index += 1
+                } else if character == open {
+                    quote = nil
+                }
             } else if character == "\"" || character == "'" {
-                if previous == " " || previous == "[" || previous == "," || previous == ":" { quote = character }
+                if " [,:-".contains(previous) { quote = character }
             } else if character == "#", previous == " " || previous == "\t" {
-                return String(line[..<index])
+                return String(characters[..<index])
             }
-            previous = character
+            index += 1
         }
         return line
     }

@@ -1,0 +1,104 @@
+import EmberCore
+import EmberTestSupport
+import XCTest
+
+@testable import EmberExposition
+
+/// Basic auth with bcrypt hashes made at test time by the system libxcrypt.
+final class BasicAuthenticatorTests: XCTestCase {
+    /// Cost 4, the lowest bcrypt allows, keeps each verification to about a millisecond.
+    private static let hash: String = {
+        let setting = Bcrypt.makeSetting(cost: 4)!
+        return Bcrypt.compute(password: "s3cret:with colon", setting: setting)!
+    }()
+
+    private func request(authorization: String?) -> HTTPRequest {
+        HTTPRequest(method: "GET", target: "/metrics",
+                    headers: authorization.map { [HTTPHeader("Authorization", $0)] } ?? [])
+    }
+
+    private func basic(_ credentials: String) -> String {
+        "Basic " + Data(credentials.utf8).base64EncodedString()
+    }
+
+    private func makeHandler(sink: RecordingLogSink = RecordingLogSink()) -> @Sendable (HTTPRequest) -> HTTPResponse {
+        let authenticator = BasicAuthenticator(users: ["alice": Self.hash],
+                                               logger: Logger(level: .debug, sink: sink))
+        return authenticator.protecting { _ in .text(200, "metrics") }
+    }
+
+    func testRightPasswordPasses() {
+        let response = makeHandler()(request(authorization: basic("alice:s3cret:with colon")))
+
+        XCTAssertEqual(response.status, 200)
+    }
+
+    func testRejectionsGet401WithChallenge() {
+        let handler = makeHandler()
+        let cases: [String?] = [
+            nil, basic("alice:wrong"), basic("bob:s3cret:with colon"), basic("alice"), "Basic !!!!",
+            "Bearer abc", basic("Alice:s3cret:with colon"),
+        ]
+        for authorization in cases {
+            let response = handler(request(authorization: authorization))
+            XCTAssertEqual(response.status, 401, String(describing: authorization))
+            XCTAssertEqual(response.headers.first { $0.name == "WWW-Authenticate" }?.value, "Basic")
+        }
+    }
+
+    func testFailureLoggedWithoutPassword() {
+        let sink = RecordingLogSink()
+        _ = makeHandler(sink: sink)(request(authorization: basic("alice:wrong-password-text")))
+
+        let lines = sink.lines
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertTrue(lines[0].contains("level=debug"), lines[0])
+        XCTAssertTrue(lines[0].contains("user=alice"), lines[0])
+        XCTAssertTrue(lines[0].contains("reason=\"wrong password\""), lines[0])
+        XCTAssertFalse(lines[0].contains("wrong-password-text"), lines[0])
+    }
+
+    func testVerificationIsCached() throws {
+        let costly = try XCTUnwrap(Bcrypt.compute(password: "pw", setting: try XCTUnwrap(Bcrypt.makeSetting(cost: 12))))
+        let authenticator = BasicAuthenticator(users: ["alice": costly], logger: Logger(level: .error))
+        let good = request(authorization: basic("alice:pw"))
+
+        let first = ContinuousClock().measure { XCTAssertTrue(authenticator.isAuthorized(good)) }
+        let second = ContinuousClock().measure { XCTAssertTrue(authenticator.isAuthorized(good)) }
+
+        // Cost 12 is 4096 rounds, tens of milliseconds or more on any machine; a cache hit is one SHA-256.
+        XCTAssertGreaterThan(first, .milliseconds(10))
+        XCTAssertLessThan(second, .milliseconds(5))
+        XCTAssertFalse(authenticator.isAuthorized(request(authorization: basic("alice:other"))))
+    }
+
+    func testBcryptAcceptsGoAndHtpasswdPrefixes() throws {
+        // The same salt and digest under the three prefixes; libxcrypt treats $2a$, $2b$ and $2y$ alike
+        // for passwords shorter than 255 bytes.
+        let hash = try XCTUnwrap(Bcrypt.compute(password: "pw", setting: try XCTUnwrap(Bcrypt.makeSetting(cost: 4))))
+        for prefix in ["$2a$", "$2b$", "$2y$"] {
+            let variant = prefix + hash.dropFirst(4)
+            XCTAssertTrue(Bcrypt.isHash(variant))
+            XCTAssertTrue(Bcrypt.verify(password: "pw", hash: variant), prefix)
+            XCTAssertFalse(Bcrypt.verify(password: "pW", hash: variant), prefix)
+        }
+        XCTAssertFalse(Bcrypt.isHash("$1$salt$digest"))
+        XCTAssertFalse(Bcrypt.verify(password: "p\0w", hash: hash))
+    }
+
+    func testBase64Decoding() {
+        XCTAssertEqual(Base64.decode("YWxpY2U6cHc="), Array("alice:pw".utf8))
+        XCTAssertEqual(Base64.decode("YWI="), Array("ab".utf8))
+        XCTAssertEqual(Base64.decode("YQ=="), Array("a".utf8))
+        XCTAssertEqual(Base64.decode(""), [])
+        XCTAssertNil(Base64.decode("YWI"))
+        XCTAssertNil(Base64.decode("Y===") )
+        XCTAssertNil(Base64.decode("YW-="))
+    }
+
+    func testConstantTimeEqual() {
+        XCTAssertTrue(Bcrypt.constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        XCTAssertFalse(Bcrypt.constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        XCTAssertFalse(Bcrypt.constantTimeEqual([1, 2], [1, 2, 3]))
+    }
+}

@@ -1,0 +1,172 @@
+import EmberCore
+import EmberTestSupport
+import Foundation
+import XCTest
+
+@testable import EmberExposition
+
+/// The HTTPS server against real TLS clients (curl and openssl s_client) on loopback, with
+/// certificates made at test time.
+final class TLSServerTests: XCTestCase {
+    private var server: HTTPServer?
+    private var certificates: TestCertificates!
+
+    override func setUpWithError() throws {
+        certificates = try TestCertificates()
+    }
+
+    override func tearDown() {
+        server?.stop()
+        server = nil
+        certificates = nil
+    }
+
+    private func settings(_ adjust: (inout TLSSettings) -> Void = { _ in }) -> TLSSettings {
+        var settings = TLSSettings(certFile: certificates.certFile, keyFile: certificates.keyFile)
+        adjust(&settings)
+        return settings
+    }
+
+    /// Starts an HTTPS server whose every path returns 200 `hello`; returns its port.
+    private func start(_ settings: TLSSettings, sink: RecordingLogSink = RecordingLogSink()) throws -> UInt16 {
+        var configuration = HTTPServerConfiguration(listenAddresses: ["127.0.0.1:0"])
+        let logger = Logger(level: .debug, sink: sink)
+        configuration.tls = try TLSServerContext(settings: settings, logger: logger)
+        let server = HTTPServer(configuration: configuration, logger: logger) { _ in .text(200, "hello") }
+        try server.start()
+        self.server = server
+        return try XCTUnwrap(server.boundAddresses.first).port
+    }
+
+    private func curl(_ port: UInt16, _ extra: [String] = []) throws -> (status: Int32, output: String) {
+        try runTool("/usr/bin/curl", ["--silent", "--show-error", "--max-time", "10", "--cacert", certificates.caFile]
+                    + extra + ["https://127.0.0.1:\(port)/metrics"])
+    }
+
+    private func sClient(_ port: UInt16, _ extra: [String]) throws -> (status: Int32, output: String) {
+        try runTool(TestCertificates.openssl, ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile",
+                                               certificates.caFile] + extra)
+    }
+
+    func testCurlGetsMetricsOverTLS() throws {
+        let port = try start(settings())
+
+        let (status, output) = try curl(port)
+
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(output, "hello\n")
+    }
+
+    func testPlainHTTPGets400AndServerKeepsServing() throws {
+        let sink = RecordingLogSink()
+        let port = try start(settings(), sink: sink)
+
+        let client = try TestHTTPClient(port: port)
+        client.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try XCTUnwrap(client.readResponse())
+
+        XCTAssertEqual(response.status, 400)
+        XCTAssertTrue(response.text.contains("HTTP request to an HTTPS server"), response.text)
+        XCTAssertEqual(try curl(port).output, "hello\n")
+        XCTAssertEqual(sink.lines(containing: "client sent plain HTTP to the TLS port").count, 1)
+    }
+
+    func testNegotiatesTLS13AndRejectsTLS11() throws {
+        let port = try start(settings())
+
+        let modern = try sClient(port, [])
+        XCTAssertEqual(modern.status, 0, modern.output)
+        XCTAssertTrue(modern.output.contains("Protocol  : TLSv1.3"), modern.output)
+        XCTAssertTrue(modern.output.contains("Verify return code: 0 (ok)"), modern.output)
+
+        let old = try sClient(port, ["-tls1_1"])
+        XCTAssertNotEqual(old.status, 0, old.output)
+        XCTAssertTrue(old.output.contains("alert protocol version"), old.output)
+        XCTAssertEqual(try curl(port).output, "hello\n")
+    }
+
+    func testMaxVersionTLS12() throws {
+        let port = try start(settings { $0.maxVersion = .tls12 })
+
+        let result = try sClient(port, [])
+
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("Protocol  : TLSv1.2"), result.output)
+    }
+
+    func testClientCertificateRequired() throws {
+        let port = try start(settings {
+            $0.clientAuth = .requireAndVerifyClientCert
+            $0.clientCAFile = certificates.caFile
+        })
+
+        let without = try curl(port)
+        XCTAssertNotEqual(without.status, 0, without.output)
+
+        let with = try curl(port, ["--cert", certificates.clientCertFile, "--key", certificates.clientKeyFile])
+        XCTAssertEqual(with.status, 0, with.output)
+        XCTAssertEqual(with.output, "hello\n")
+    }
+
+    func testRenewedCertificateIsServedWithoutRestart() throws {
+        let sink = RecordingLogSink()
+        let port = try start(settings(), sink: sink)
+        XCTAssertTrue(try sClient(port, []).output.contains("CN = ember-test-server"))
+
+        try certificates.issue(name: "server", commonName: "ember-renewed-server")
+        // The files are checked at most once a second.
+        Thread.sleep(forTimeInterval: 1.1)
+
+        let renewed = try sClient(port, [])
+        XCTAssertTrue(renewed.output.contains("CN = ember-renewed-server"), renewed.output)
+        XCTAssertEqual(sink.lines(containing: "reloaded the TLS certificate and key").count, 1)
+    }
+
+    func testBrokenRenewalKeepsPreviousCertificate() throws {
+        let sink = RecordingLogSink()
+        let port = try start(settings(), sink: sink)
+
+        try "not a key\n".write(toFile: certificates.keyFile, atomically: true, encoding: .utf8)
+        Thread.sleep(forTimeInterval: 1.1)
+
+        let result = try curl(port)
+        XCTAssertEqual(result.output, "hello\n")
+        XCTAssertEqual(sink.lines(containing: "failed to reload the TLS certificate or key").count, 1)
+    }
+
+    func testSetupErrorsNameTheFile() throws {
+        try certificates.issue(name: "other", commonName: "other")
+        let cases: [(TLSSettings, String)] = [
+            (settings { $0.keyFile = certificates.directory + "/other.key" }, "key values mismatch"),
+            (settings { $0.certFile = certificates.directory + "/missing.crt" }, "failed to load cert_file"),
+            (settings { $0.keyFile = certificates.caFile }, "failed to load key_file"),
+            (settings {
+                $0.clientAuth = .requireAndVerifyClientCert
+                $0.clientCAFile = certificates.directory + "/missing-ca.crt"
+            }, "failed to load client_ca_file"),
+        ]
+        for (settings, fragment) in cases {
+            XCTAssertThrowsError(try TLSServerContext(settings: settings, logger: Logger(level: .error))) { error in
+                XCTAssertTrue(String(describing: error).contains(fragment), "\(error)")
+            }
+        }
+    }
+
+    func testLargeBodyOverTLS() throws {
+        var configuration = HTTPServerConfiguration(listenAddresses: ["127.0.0.1:0"])
+        configuration.tls = try TLSServerContext(settings: settings(), logger: Logger(level: .error))
+        let body = [UInt8]((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 % 251) })
+        let server = HTTPServer(configuration: configuration, logger: Logger(level: .error)) { _ in
+            HTTPResponse(status: 200, body: body)
+        }
+        try server.start()
+        self.server = server
+        let port = try XCTUnwrap(server.boundAddresses.first).port
+
+        let output = certificates.directory + "/body"
+        let result = try curl(port, ["--output", output])
+
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output)), Data(body))
+    }
+}

@@ -1,0 +1,191 @@
+import EmberCore
+import EmberTestSupport
+import XCTest
+
+@testable import EmberExposition
+
+/// The web configuration file: the YAML subset, exporter-toolkit's keys and the errors for everything else.
+final class WebConfigTests: XCTestCase {
+    private let hash = "$2b$10$rLu7nmozwo423Y.e25pPCeRH3wzlKizx0iLeX1U9SPLY8F/4Fcn3."
+
+    private func parse(_ text: String, path: String = "/etc/ember/web.yml") throws -> WebConfig {
+        try WebConfig.parse(text, path: path)
+    }
+
+    /// Returns the error that parsing `text` throws, failing the test when it parses.
+    private func error(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> WebConfigError? {
+        do {
+            _ = try parse(text)
+            XCTFail("parsed without error", file: file, line: line)
+            return nil
+        } catch let error as WebConfigError {
+            return error
+        } catch {
+            XCTFail("unexpected error \(error)", file: file, line: line)
+            return nil
+        }
+    }
+
+    func testFullFile() throws {
+        let config = try parse("""
+            ---
+            # comment
+            tls_server_config:
+              cert_file: server.crt   # relative to the file
+              key_file: "/keys/server.key"
+              client_auth_type: RequireAndVerifyClientCert
+              client_ca_file: 'ca.crt'
+              min_version: TLS13
+              cipher_suites:
+                - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+              prefer_server_cipher_suites: false
+              curve_preferences: [X25519, CurveP256]
+            http_server_config:
+              http2: false
+              headers:
+                X-Frame-Options: deny
+                Strict-Transport-Security: max-age=31536000
+            basic_auth_users:
+              alice: \(hash)
+            """)
+
+        let tls = try XCTUnwrap(config.tls)
+        XCTAssertEqual(tls.certFile, "/etc/ember/server.crt")
+        XCTAssertEqual(tls.keyFile, "/keys/server.key")
+        XCTAssertEqual(tls.clientAuth, .requireAndVerifyClientCert)
+        XCTAssertEqual(tls.clientCAFile, "/etc/ember/ca.crt")
+        XCTAssertEqual(tls.minVersion, .tls13)
+        XCTAssertEqual(tls.maxVersion, .tls13)
+        XCTAssertEqual(tls.cipherSuites, ["ECDHE-RSA-AES128-GCM-SHA256"])
+        XCTAssertFalse(tls.preferServerCipherSuites)
+        XCTAssertEqual(tls.curvePreferences, ["X25519", "P-256"])
+        XCTAssertEqual(config.headers, [HTTPHeader("X-Frame-Options", "deny"),
+                                        HTTPHeader("Strict-Transport-Security", "max-age=31536000")])
+        XCTAssertEqual(config.basicAuthUsers, ["alice": hash])
+    }
+
+    func testDefaultsWithCertificateOnly() throws {
+        let tls = try XCTUnwrap(try parse("tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n",
+                                          path: "web.yml").tls)
+
+        XCTAssertEqual(tls.certFile, "./a.crt")
+        XCTAssertEqual(tls.minVersion, .tls12)
+        XCTAssertEqual(tls.maxVersion, .tls13)
+        XCTAssertEqual(tls.clientAuth, .noClientCert)
+        XCTAssertTrue(tls.preferServerCipherSuites)
+    }
+
+    func testEmptyFileAndSectionsServePlainHTTP() throws {
+        XCTAssertEqual(try parse(""), WebConfig())
+        XCTAssertEqual(try parse("# only a comment\n"), WebConfig())
+        XCTAssertEqual(try parse("tls_server_config:\nbasic_auth_users: {}\n"), WebConfig())
+    }
+
+    func testUnknownKeysNameKeyAndLine() throws {
+        let top = error("basic_auth_users:\n  alice: \(hash)\ntls_config:\n  cert_file: a\n")
+        XCTAssertEqual(top?.line, 3)
+        XCTAssertTrue(top?.message.contains("unknown key \"tls_config\"") ?? false, "\(String(describing: top))")
+
+        let nested = error("tls_server_config:\n  cert_file: a\n  key_file: b\n  certfile: c\n")
+        XCTAssertEqual(nested?.line, 4)
+        XCTAssertTrue(nested?.message.contains("unknown key \"certfile\" in tls_server_config") ?? false)
+
+        let header = error("http_server_config:\n  headers:\n    X-Powered-By: ember\n")
+        XCTAssertEqual(header?.line, 3)
+        XCTAssertTrue(header?.description.hasPrefix("/etc/ember/web.yml:3: unknown key \"X-Powered-By\"") ?? false)
+    }
+
+    func testInvalidValuesAreErrors() throws {
+        let cases: [(text: String, line: Int, fragment: String)] = [
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS14\n", 4, "invalid min_version"),
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS13\n  max_version: TLS12\n",
+             5, "below min_version"),
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Always\n", 4,
+             "invalid client_auth_type"),
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: ca\n", 4, "does not verify"),
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert\n",
+             4, "needs client_ca_file"),
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [TLS_AES_128_GCM_SHA256]\n", 4,
+             "unsupported cipher suite"),
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  curve_preferences: [P256]\n", 4,
+             "unsupported curve"),
+            ("tls_server_config:\n  cert_file: a\n", 1, "needs key_file"),
+            ("tls_server_config:\n  cert: |\n    PEM\n  key_file: b\n", 2, "block scalars"),
+            ("tls_server_config:\n  cert: inline\n  key_file: b\n", 2, "inline cert is not supported"),
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_allowed_sans: [x]\n", 4,
+             "client_allowed_sans is not supported"),
+            ("http_server_config:\n  http2: yes\n", 2, "expected true or false"),
+            ("http_server_config:\n  headers:\n    X-Frame-Options: allow\n", 3, "expected deny or sameorigin"),
+            ("basic_auth_users:\n  alice: secret\n", 2, "not a bcrypt hash"),
+            ("basic_auth_users:\n  alice: \(hash)\n  alice: \(hash)\n", 3, "duplicate key \"alice\""),
+            ("rate_limit:\n  burst: 20\n", 1, "rate_limit is not supported"),
+            ("tls_server_config:\n\tcert_file: a\n", 2, "tab in indentation"),
+            ("tls_server_config:\n  cert_file: a\n   key_file: b\n", 3, "unexpected indentation"),
+            ("basic_auth_users: &users\n", 1, "anchors, aliases and tags"),
+            ("tls_server_config:\n  cert_file: \"a\n", 2, "unterminated double-quoted"),
+            ("just text\n", 1, "expected \"key: value\""),
+            ("a: 1\n---\nb: 2\n", 2, "more than one YAML document"),
+        ]
+        for (text, line, fragment) in cases {
+            let error = error(text)
+            XCTAssertEqual(error?.line, line, text)
+            XCTAssertTrue(error?.message.contains(fragment) ?? false, "\(text): \(String(describing: error))")
+        }
+    }
+
+    func testQuotedScalars() throws {
+        let node = try YAMLSubsetParser.parse("""
+            a: 'it''s # not a comment'
+            b: "tab\\there \\"quoted\\""
+            c: plain value with spaces # comment
+            "d:e": x
+            """)
+
+        guard case .mapping(let entries, _) = node else { return XCTFail("expected a mapping, got \(node)") }
+        XCTAssertEqual(entries.map(\.key), ["a", "b", "c", "d:e"])
+        XCTAssertEqual(entries[0].value, .scalar("it's # not a comment", line: 1))
+        XCTAssertEqual(entries[1].value, .scalar("tab\there \"quoted\"", line: 2))
+        XCTAssertEqual(entries[2].value, .scalar("plain value with spaces", line: 3))
+    }
+
+    func testSequenceAtKeyIndentation() throws {
+        let tls = try XCTUnwrap(try parse("""
+            tls_server_config:
+              cert_file: a
+              key_file: b
+              cipher_suites:
+              - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+              - TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305
+            """).tls)
+
+        XCTAssertEqual(tls.cipherSuites, ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"])
+    }
+
+    func testLoadReportsUnreadableAndNonUTF8Files() throws {
+        let missing = "/nonexistent-ember-dir/web.yml"
+        XCTAssertThrowsError(try WebConfig.load(path: missing)) { error in
+            let description = String(describing: error)
+            XCTAssertTrue(description.hasPrefix(missing + ": cannot read the file"), description)
+        }
+
+        let path = NSTemporaryDirectory() + "ember-web-config-\(getpid()).yml"
+        defer { unlink(path) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data([0x61, 0x3A, 0x20, 0xFF, 0x0A])))
+        XCTAssertThrowsError(try WebConfig.load(path: path)) { error in
+            XCTAssertEqual((error as? WebConfigError)?.message, "the file is not valid UTF-8")
+        }
+    }
+
+    /// The example shipped in exporters/ parses, and its hash really is that of the password it names.
+    func testShippedExample() throws {
+        let path = Fixtures.directory + "/../../exporters/web-config.example.yml"
+        let config = try WebConfig.load(path: path)
+
+        let tls = try XCTUnwrap(config.tls)
+        XCTAssertTrue(tls.certFile.hasSuffix("/exporters/ember.crt"), tls.certFile)
+        XCTAssertEqual(tls.minVersion, .tls12)
+        XCTAssertEqual(config.headers.map(\.name), ["X-Content-Type-Options", "X-Frame-Options"])
+        let hash = try XCTUnwrap(config.basicAuthUsers["prometheus"])
+        XCTAssertTrue(Bcrypt.verify(password: "change-me", hash: hash))
+    }
+}
