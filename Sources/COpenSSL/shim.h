@@ -4,7 +4,7 @@
 #include <openssl/x509.h>
 
 /* Swift imports no function-like macros, and these OpenSSL 1.1/3.x setters are macros over
-   SSL_CTX_ctrl; each returns 1 on success and 0 on failure, as the macros do. */
+   SSL_CTX_ctrl. Each returns 1 on success and 0 on failure, as the macros do. */
 static inline int ember_ssl_ctx_set_min_proto_version(SSL_CTX *context, int version) {
     return (int)SSL_CTX_set_min_proto_version(context, version);
 }
@@ -28,9 +28,10 @@ static inline int ember_ssl_reason_http_request(void) {
     return SSL_R_HTTP_REQUEST;
 }
 
-/* Server options as one call, because the SSL_OP_* constants are macros Swift does not import:
-   the server's cipher order when asked, no client-initiated renegotiation (a CPU cost a client
-   could repeat), and an EOF without close_notify reported as a normal end of input. */
+/* Sets the server options in one call, because Swift does not import the SSL_OP_* macros. The
+   options are the server's cipher order when requested and no client-initiated renegotiation,
+   which would be a CPU cost a client could repeat. An EOF without close_notify is reported as a
+   normal end of input. */
 static inline void ember_ssl_ctx_set_server_options(SSL_CTX *context, int prefer_server_ciphers) {
     uint64_t options = SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF;
     if (prefer_server_ciphers) {

@@ -11,6 +11,11 @@ import EmberExposition
 /// until SIGTERM or SIGINT, then saves the state file.
 enum ServeCommand {
     static func run(_ options: AgentOptions) throws -> Int32 {
+        let logger = Logger(level: options.logLevel)
+        let httpLogger = logger.with("component", "http")
+        // Checked before any thread starts, so a broken certificate stops start-up with nothing to undo.
+        guard let configuration = serverConfiguration(options, logger: httpLogger) else { return 2 }
+
         // Block the stop signals before any thread starts, so every thread inherits the mask
         // and only `sigwait` below receives them.
         var stopSignals = sigset_t()
@@ -19,20 +24,9 @@ enum ServeCommand {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
-        let logger = Logger(level: options.logLevel)
         let persistence = StorageSetup.persistence(options, logger: logger.with("component", "storage"))
         let agent = try Agent(options, logger: logger, persistence: persistence)
         let cache = ExpositionCache()
-        let httpLogger = logger.with("component", "http")
-        var configuration = serverConfiguration(options)
-        do {
-            configuration.tls = try WebSecurity.tlsContext(options.webConfig, logger: httpLogger)
-        } catch {
-            // A broken certificate is a configuration error: serving plain HTTP instead would expose
-            // what the operator meant to protect.
-            EmberMain.printError("ember: invalid --web.config.file: \(error)\n\(EmberMain.usageHint("serve"))")
-            return 2
-        }
         let router = Routes.router(cache: cache, history: agent.history, options: options)
         let server = HTTPServer(configuration: configuration, logger: httpLogger,
                                 handler: WebSecurity.handler(router.handle, config: options.webConfig, logger: httpLogger))
@@ -81,8 +75,16 @@ enum ServeCommand {
         }
     }
 
-    private static func serverConfiguration(_ options: AgentOptions) -> HTTPServerConfiguration {
+    /// Returns nil after printing the error when the TLS certificate or key cannot be loaded. That is a
+    /// configuration error, because serving plain HTTP instead would expose what the operator meant to protect.
+    private static func serverConfiguration(_ options: AgentOptions, logger: Logger) -> HTTPServerConfiguration? {
         var configuration = HTTPServerConfiguration(listenAddresses: [options.listenAddress])
+        do {
+            configuration.tls = try WebSecurity.tlsContext(options.webConfig, logger: logger)
+        } catch {
+            EmberMain.printError("ember: invalid --web.config.file: \(error)\n\(EmberMain.usageHint("serve"))")
+            return nil
+        }
         configuration.maxConnections = options.maxConnections
         configuration.readTimeout = .milliseconds(Int64(options.readTimeoutSeconds * 1000))
         configuration.idleTimeout = .milliseconds(Int64(options.idleTimeoutSeconds * 1000))

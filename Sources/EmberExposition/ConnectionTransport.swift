@@ -14,8 +14,8 @@ enum TransportResult: Equatable {
     case failed(String)
 }
 
-/// How a connection's bytes reach the socket: directly (``PlainTransport``) or through a TLS session
-/// (``TLSTransport``). The HTTP layer above it is the same for both.
+/// The byte stream under an HTTP connection: the socket itself (``PlainTransport``) or a TLS session
+/// over it (``TLSTransport``). The HTTP layer above it is the same for both.
 protocol ConnectionTransport: AnyObject {
     var descriptor: Int32 { get }
     /// Poll events a pending receive needs; TLS may need POLLOUT to finish a handshake.
@@ -24,7 +24,7 @@ protocol ConnectionTransport: AnyObject {
     var sendBlockedOn: Int16 { get }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult
-    /// Sends bytes; `more` says another chunk follows at once, so the kernel may hold a partial segment.
+    /// Sends bytes. With `more` set, another chunk follows at once, so the kernel may hold a partial segment.
     func send(_ bytes: UnsafeRawBufferPointer, more: Bool) -> TransportResult
     /// Ends the output side after the last response, so the peer reads it before its end of input.
     func shutdownOutput()

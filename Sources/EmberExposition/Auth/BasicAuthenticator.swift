@@ -4,9 +4,9 @@ import Synchronization
 
 /// Checks `Authorization: Basic` against the bcrypt hashes of `basic_auth_users` before any route runs.
 ///
-/// A bcrypt at cost 10 takes tens of milliseconds, too slow for every scrape, so each verified
-/// (user, password, hash) triple is remembered by its SHA-256 digest; the password itself is never
-/// stored. exporter-toolkit caches verifications in the same way.
+/// A bcrypt at cost 10 takes tens of milliseconds, too slow for every scrape. So each verified
+/// (user, password, hash) triple is remembered by its SHA-256 digest, and the password itself is
+/// never stored. exporter-toolkit caches verifications in the same way.
 public final class BasicAuthenticator: Sendable {
     /// Remembered verifications at most; the cache is emptied when full. Real deployments have a few
     /// users and one password each, so this bound is never reached by legitimate clients.

@@ -7,7 +7,7 @@ import COpenSSL
 import EmberCore
 import Synchronization
 
-/// Why the TLS settings could not be turned into a server context.
+/// An error that stops the TLS settings from becoming a server context, with the file and setting involved.
 public struct TLSSetupError: Error, Equatable, CustomStringConvertible {
     public let message: String
 
@@ -82,7 +82,8 @@ public final class TLSServerContext: Sendable {
     }
 }
 
-/// What `stat` says about a file, compared to notice a replaced or rewritten file; all zero if missing.
+/// A file's identity, size and modification time from `stat`, compared to notice a replaced or
+/// rewritten file. All fields are zero for a missing file.
 struct FileStamp: Equatable {
     var device: UInt64 = 0
     var inode: UInt64 = 0

@@ -75,7 +75,7 @@ private struct WebConfigDecoder {
         for entry in try mapping(parent.value, name: parent.key) {
             switch entry.key {
             case "http2":
-                // HTTP/2 is never offered, which is what `http2: false` asks for and a valid outcome of true.
+                // HTTP/2 is never offered. That is what `http2: false` requests and a valid outcome of `true`.
                 _ = try boolean(entry)
             case "headers":
                 headers = try decodeHeaders(entry)
