@@ -14,9 +14,17 @@ static inline int ember_ssl_ctx_set_max_proto_version(SSL_CTX *context, int vers
 }
 
 /* Lets SSL_write send part of a buffer and be retried with the rest from another address, because
-   the output queue resumes a chunk at an offset and Swift arrays may move. */
-static inline void ember_ssl_ctx_set_partial_write_modes(SSL_CTX *context) {
-    SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+   the output queue resumes a chunk at an offset and Swift arrays may move. RELEASE_BUFFERS frees a
+   session's record buffers while it is idle, which most keep-alive scrape connections are. */
+static inline void ember_ssl_ctx_set_modes(SSL_CTX *context) {
+    SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+                     | SSL_MODE_RELEASE_BUFFERS);
+}
+
+/* Turns off the server-side session cache, which would keep up to 20480 sessions in memory by
+   default. Clients still resume through stateless session tickets, as with Go's TLS server. */
+static inline void ember_ssl_ctx_disable_session_cache(SSL_CTX *context) {
+    SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
 }
 
 /* The TLS library's error reason code of a packed error, such as SSL_R_HTTP_REQUEST. */

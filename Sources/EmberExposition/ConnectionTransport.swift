@@ -18,6 +18,8 @@ enum TransportResult: Equatable {
 /// over it (``TLSTransport``). The HTTP layer above it is the same for both.
 protocol ConnectionTransport: AnyObject {
     var descriptor: Int32 { get }
+    /// Whether a TLS handshake is still in progress; the read timeout limits it like a request.
+    var isHandshaking: Bool { get }
     /// Poll events a pending receive needs; TLS may need POLLOUT to finish a handshake.
     var receiveBlockedOn: Int16 { get }
     /// Poll events a pending send needs; TLS may need POLLIN before it can write.
@@ -34,6 +36,7 @@ protocol ConnectionTransport: AnyObject {
 /// A plain TCP connection.
 final class PlainTransport: ConnectionTransport {
     let descriptor: Int32
+    var isHandshaking: Bool { false }
     var receiveBlockedOn: Int16 { 0 }
     var sendBlockedOn: Int16 { 0 }
 

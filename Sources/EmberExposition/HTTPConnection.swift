@@ -110,6 +110,7 @@ extension HTTPConnection {
         let configuration = context.configuration
         if let lingerDeadline { return lingerDeadline }
         if !output.isEmpty { return lastWriteProgress + configuration.writeTimeout.nanoseconds }
+        if transport.isHandshaking { return lastActivity + configuration.readTimeout.nanoseconds }
         if let requestStartedAt { return requestStartedAt + configuration.readTimeout.nanoseconds }
         return lastActivity + configuration.idleTimeout.nanoseconds
     }
@@ -121,6 +122,8 @@ extension HTTPConnection {
             close(reason: "linger timeout after the last response")
         } else if !output.isEmpty {
             close(reason: "write timed out after \(context.configuration.writeTimeout)")
+        } else if transport.isHandshaking {
+            close(reason: "TLS handshake not completed within \(context.configuration.readTimeout)")
         } else if requestStartedAt != nil {
             context.logger.debug("HTTP request timed out", ("connection", String(id)), ("peer", peer))
             reject(.text(408, "request not received within \(context.configuration.readTimeout)"), now: now)

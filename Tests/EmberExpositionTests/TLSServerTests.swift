@@ -28,8 +28,10 @@ final class TLSServerTests: XCTestCase {
     }
 
     /// Starts an HTTPS server whose every path returns 200 `hello`; returns its port.
-    private func start(_ settings: TLSSettings, sink: RecordingLogSink = RecordingLogSink()) throws -> UInt16 {
+    private func start(_ settings: TLSSettings, sink: RecordingLogSink = RecordingLogSink(),
+                       readTimeout: Duration = .seconds(10)) throws -> UInt16 {
         var configuration = HTTPServerConfiguration(listenAddresses: ["127.0.0.1:0"])
+        configuration.readTimeout = readTimeout
         let logger = Logger(level: .debug, sink: sink)
         configuration.tls = try TLSServerContext(settings: settings, logger: logger)
         let server = HTTPServer(configuration: configuration, logger: logger) { _ in .text(200, "hello") }
@@ -82,6 +84,26 @@ final class TLSServerTests: XCTestCase {
         let old = try sClient(port, ["-tls1_1"])
         XCTAssertNotEqual(old.status, 0, old.output)
         XCTAssertTrue(old.output.contains("alert protocol version"), old.output)
+        XCTAssertEqual(try curl(port).output, "hello\n")
+    }
+
+    func testStalledHandshakeTimesOut() throws {
+        let sink = RecordingLogSink()
+        let port = try start(settings(), sink: sink, readTimeout: .milliseconds(300))
+
+        // A TLS record header that promises a ClientHello which never comes.
+        let client = try TestHTTPClient(port: port, timeout: 3)
+        client.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+        let started = Date()
+
+        XCTAssertTrue(client.isClosedByServer())
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        // The server logs right after it closes the socket, so the line may trail the client's end of input.
+        let deadline = Date() + 2
+        while sink.lines(containing: "TLS handshake not completed within").isEmpty, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTAssertEqual(sink.lines(containing: "TLS handshake not completed within").count, 1)
         XCTAssertEqual(try curl(port).output, "hello\n")
     }
 

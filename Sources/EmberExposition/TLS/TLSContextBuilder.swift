@@ -25,7 +25,8 @@ enum TLSContextBuilder {
             throw TLSSetupError(message: "OpenSSL rejected min_version \(settings.minVersion.rawValue) or "
                                 + "max_version \(settings.maxVersion.rawValue): \(openSSLErrors())")
         }
-        ember_ssl_ctx_set_partial_write_modes(context)
+        ember_ssl_ctx_set_modes(context)
+        ember_ssl_ctx_disable_session_cache(context)
         ember_ssl_ctx_set_server_options(context, settings.preferServerCipherSuites ? 1 : 0)
 
         if !settings.cipherSuites.isEmpty,

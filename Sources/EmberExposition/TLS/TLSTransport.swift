@@ -39,6 +39,8 @@ final class TLSTransport: ConnectionTransport {
         self.session = session
     }
 
+    var isHandshaking: Bool { !handshakeDone }
+
     /// The negotiated protocol, such as `TLSv1.3`, once the handshake is done.
     var protocolVersion: String? {
         handshakeDone ? SSL_get_version(session).map { String(cString: $0) } : nil
