@@ -69,7 +69,22 @@ final class BasicAuthenticatorTests: XCTestCase {
         // Cost 12 is 4096 rounds, tens of milliseconds or more on any machine; a cache hit is one SHA-256.
         XCTAssertGreaterThan(first, .milliseconds(10))
         XCTAssertLessThan(second, .milliseconds(5))
-        XCTAssertFalse(authenticator.isAuthorized(request(authorization: basic("alice:other"))))
+    }
+
+    /// A scraper with a stale password must not cost a bcrypt per scrape.
+    func testRejectionIsCached() throws {
+        let costly = try XCTUnwrap(Bcrypt.compute(password: "pw", setting: try XCTUnwrap(Bcrypt.makeSetting(cost: 12))))
+        let authenticator = BasicAuthenticator(users: ["alice": costly], logger: Logger(level: .error))
+        let stale = request(authorization: basic("alice:old"))
+        let unknown = request(authorization: basic("mallory:pw"))
+
+        for wrong in [stale, unknown] {
+            let first = ContinuousClock().measure { XCTAssertFalse(authenticator.isAuthorized(wrong)) }
+            let second = ContinuousClock().measure { XCTAssertFalse(authenticator.isAuthorized(wrong)) }
+            XCTAssertGreaterThan(first, .milliseconds(10))
+            XCTAssertLessThan(second, .milliseconds(5))
+        }
+        XCTAssertTrue(authenticator.isAuthorized(request(authorization: basic("alice:pw"))))
     }
 
     func testBcryptAcceptsGoAndHtpasswdPrefixes() throws {

@@ -4,19 +4,21 @@ import Synchronization
 
 /// Checks `Authorization: Basic` against the bcrypt hashes of `basic_auth_users` before any route runs.
 ///
-/// A bcrypt at cost 10 takes tens of milliseconds, too slow for every scrape. So each verified
+/// A bcrypt at cost 10 takes tens of milliseconds, too slow for every scrape. So the outcome for each
 /// (user, password, hash) triple is remembered by its SHA-256 digest, and the password itself is
-/// never stored. exporter-toolkit caches verifications in the same way.
+/// never stored. exporter-toolkit (web/internal/authentication/basicauth) caches outcomes, failures
+/// included, in the same way.
 public final class BasicAuthenticator: Sendable {
-    /// Remembered verifications at most; the cache is emptied when full. Real deployments have a few
-    /// users and one password each, so this bound is never reached by legitimate clients.
+    /// Maximum number of remembered outcomes; the cache is emptied when full. A few users with one
+    /// password each stay far below it.
     static let cacheLimit = 256
 
     private let users: [String: String]
     /// A hash of a fixed password at the users' highest cost, checked for unknown users so their
     /// rejection costs as long as a wrong password does and timing does not reveal which user names exist.
     private let decoyHash: String
-    private let verified = Mutex<Set<[UInt8]>>([])
+    /// Outcomes of earlier verifications by ``cacheKey(user:password:hash:)``.
+    private let verifications = Mutex<[[UInt8]: Bool]>([:])
     private let logger: Logger
 
     public init(users: [String: String], logger: Logger) {
@@ -39,8 +41,9 @@ public final class BasicAuthenticator: Sendable {
 
     static let unauthorized = HTTPResponse.text(401, "Unauthorized", headers: [HTTPHeader("WWW-Authenticate", "Basic")])
 
-    // NOTE: a verification runs bcrypt on the event loop thread, so each wrong password stalls every
-    // connection for one bcrypt (about 70 ms at cost 10 on a desktop core, several times that on a board).
+    // NOTE: bcrypt runs on the event loop thread, so each new (user, password) pair stalls every
+    // connection for one bcrypt. At cost 10 that took 185-210 ms on a loaded 2-vCPU x86-64 VM
+    // (BENCHMARKS.md); a board's cores are not measured yet.
     func isAuthorized(_ request: HTTPRequest) -> Bool {
         guard let (user, password) = Self.credentials(request.header("authorization")) else {
             logger.debug("basic auth failed", ("reason", "missing or malformed Authorization header"),
@@ -48,24 +51,28 @@ public final class BasicAuthenticator: Sendable {
             return false
         }
 
-        let hash = users[user]
-        let key = Self.cacheKey(user: user, password: password, hash: hash ?? decoyHash)
-        if hash != nil, verified.withLock({ $0.contains(key) }) { return true }
-
-        let matches = Bcrypt.verify(password: password, hash: hash ?? decoyHash)
-        guard let hash, matches else {
-            logger.debug("basic auth failed", ("user", user), ("reason", hash == nil ? "unknown user" : "wrong password"))
-            return false
+        // Unknown users are checked against the decoy hash, so their rejection takes as long as a wrong
+        // password's and the response time does not reveal which users exist.
+        let hash = users[user] ?? decoyHash
+        let key = Self.cacheKey(user: user, password: password, hash: hash)
+        let accepted = verifications.withLock { $0[key] } ?? verify(key: key, password: password, hash: hash,
+                                                                   isKnownUser: users[user] != nil)
+        if !accepted {
+            logger.debug("basic auth failed", ("user", user),
+                         ("reason", users[user] == nil ? "unknown user" : "wrong password"))
         }
-        remember(Self.cacheKey(user: user, password: password, hash: hash))
-        return true
+        return accepted
     }
 
-    private func remember(_ key: [UInt8]) {
-        verified.withLock { cache in
+    /// Runs bcrypt and caches the outcome, failures included, so a scraper with a stale password costs
+    /// one bcrypt rather than one per scrape.
+    private func verify(key: [UInt8], password: String, hash: String, isKnownUser: Bool) -> Bool {
+        let accepted = Bcrypt.verify(password: password, hash: hash) && isKnownUser
+        verifications.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll() }
-            cache.insert(key)
+            cache[key] = accepted
         }
+        return accepted
     }
 
     /// SHA-256 over the three fields, each followed by a NUL, which none of them can contain.
