@@ -68,6 +68,7 @@ final class HTTPEventLoop {
     }
 
     private func run() {
+        Self.blockBrokenPipeSignal()
         var descriptors: [pollfd] = []
         while true {
             let now = clock.monotonicNanoseconds()
@@ -127,6 +128,16 @@ final class HTTPEventLoop {
             connection.handleDeadline(now: now)
         }
         connections.removeAll { $0.isClosed }
+    }
+
+    /// Blocks SIGPIPE on the loop thread. OpenSSL writes to sockets with write(2), which raises SIGPIPE
+    /// on a connection the peer has reset; blocked, the signal stays pending and the write fails with EPIPE
+    /// instead of ending the process. Plain sockets use MSG_NOSIGNAL and do not need this.
+    private static func blockBrokenPipeSignal() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 
     private func closeAll() {

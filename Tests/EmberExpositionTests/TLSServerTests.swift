@@ -174,6 +174,33 @@ final class TLSServerTests: XCTestCase {
         }
     }
 
+    /// Clients that hang up mid-response must not kill the process: OpenSSL writes with write(2),
+    /// which raises SIGPIPE on a closed connection unless the loop thread blocks it.
+    func testClientsHangingUpMidResponse() throws {
+        var configuration = HTTPServerConfiguration(listenAddresses: ["127.0.0.1:0"])
+        configuration.tls = try TLSServerContext(settings: settings(), logger: Logger(level: .error))
+        let body = [UInt8](repeating: 0x61, count: 8_000_000)
+        let server = HTTPServer(configuration: configuration, logger: Logger(level: .error)) { request in
+            request.path == "/large" ? HTTPResponse(status: 200, body: body) : .text(200, "hello")
+        }
+        try server.start()
+        self.server = server
+        let port = try XCTUnwrap(server.boundAddresses.first).port
+        // Foundation's Process may ignore SIGPIPE for the whole test process; the agent does not.
+        let previous = signal(SIGPIPE, SIG_DFL)
+        defer { signal(SIGPIPE, previous) }
+
+        for _ in 0..<20 {
+            // curl rejects the 8 MB Content-Length and closes with unread data, so the server sees the
+            // connection end while it still has megabytes to send.
+            _ = try runTool("/usr/bin/curl", ["--silent", "--max-time", "10", "--cacert", certificates.caFile,
+                                              "--max-filesize", "1000", "--output", "/dev/null",
+                                              "https://127.0.0.1:\(port)/large"])
+        }
+
+        XCTAssertEqual(try curl(port).output, "hello\n")
+    }
+
     func testLargeBodyOverTLS() throws {
         var configuration = HTTPServerConfiguration(listenAddresses: ["127.0.0.1:0"])
         configuration.tls = try TLSServerContext(settings: settings(), logger: Logger(level: .error))
