@@ -2,6 +2,7 @@
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 /* Swift imports no function-like macros, and these OpenSSL 1.1/3.x setters are macros over
    SSL_CTX_ctrl. Each returns 1 on success and 0 on failure, as the macros do. */

@@ -42,7 +42,8 @@ final class WebConfigOptionsTests: XCTestCase {
             let message = (error as? UsageError)?.message ?? "\(error)"
             XCTAssertEqual(message, "invalid --web.config.file: \(path):4: unknown key \"cert_fiel\" in "
                            + "tls_server_config; expected cert_file, key_file, client_auth_type, client_ca_file, "
-                           + "min_version, max_version, cipher_suites, prefer_server_cipher_suites, curve_preferences")
+                           + "client_allowed_sans, min_version, max_version, cipher_suites, prefer_server_cipher_suites, "
+                           + "curve_preferences")
         }
     }
 

@@ -130,6 +130,38 @@ final class TLSServerTests: XCTestCase {
         XCTAssertEqual(with.output, "hello\n")
     }
 
+    func testClientAllowedSANs() throws {
+        try certificates.issue(name: "client", commonName: "scraper",
+                               alternativeNames: "DNS:scraper.example,IP:::1,email:ops@example.org,URI:spiffe://lab/prom")
+        let clientFlags = ["--cert", certificates.clientCertFile, "--key", certificates.clientKeyFile]
+        let cases: [(allowed: [String], accepted: Bool)] = [
+            (["scraper.example"], true),
+            (["::1"], true),
+            (["ops@example.org"], true),
+            (["spiffe://lab/prom"], true),
+            (["other.example", "127.0.0.1"], false),
+            (["scraper"], false),
+        ]
+        for (allowed, accepted) in cases {
+            let sink = RecordingLogSink()
+            let port = try start(settings {
+                $0.clientAuth = .requireAndVerifyClientCert
+                $0.clientCAFile = certificates.caFile
+                $0.clientAllowedSANs = allowed
+            }, sink: sink)
+
+            let result = try curl(port, clientFlags)
+
+            XCTAssertEqual(result.status == 0, accepted, "\(allowed): \(result.output)")
+            XCTAssertEqual(result.output == "hello\n", accepted, "\(allowed): \(result.output)")
+            server?.stop()
+            if !accepted {
+                XCTAssertEqual(sink.lines(containing: "none of its subject alternative names (scraper.example, ::1, "
+                                          + "ops@example.org, spiffe://lab/prom)").count, 1, "\(sink.lines)")
+            }
+        }
+    }
+
     func testRenewedCertificateIsServedWithoutRestart() throws {
         let sink = RecordingLogSink()
         let port = try start(settings(), sink: sink)

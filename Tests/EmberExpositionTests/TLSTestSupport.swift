@@ -51,10 +51,11 @@ final class TestCertificates {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Makes `<name>.key` and `<name>.crt` signed by the CA, valid for 127.0.0.1 and localhost.
-    func issue(name: String, commonName: String) throws {
+    /// Makes `<name>.key` and `<name>.crt` signed by the CA, by default valid for 127.0.0.1 and localhost.
+    func issue(name: String, commonName: String,
+               alternativeNames: String = "IP:127.0.0.1,DNS:localhost") throws {
         let extensions = directory + "/\(name).ext"
-        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: extensions, atomically: true, encoding: .utf8)
+        try "subjectAltName=\(alternativeNames)\n".write(toFile: extensions, atomically: true, encoding: .utf8)
         try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                      "-keyout", directory + "/\(name).key", "-out", directory + "/\(name).csr",
                      "-subj", "/CN=\(commonName)"])

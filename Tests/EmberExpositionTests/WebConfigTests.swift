@@ -35,6 +35,9 @@ final class WebConfigTests: XCTestCase {
               key_file: "/keys/server.key"
               client_auth_type: RequireAndVerifyClientCert
               client_ca_file: 'ca.crt'
+              client_allowed_sans:
+                - scraper.example
+                - "10.0.0.2"
               min_version: TLS13
               cipher_suites:
                 - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
@@ -54,6 +57,7 @@ final class WebConfigTests: XCTestCase {
         XCTAssertEqual(tls.keyFile, "/keys/server.key")
         XCTAssertEqual(tls.clientAuth, .requireAndVerifyClientCert)
         XCTAssertEqual(tls.clientCAFile, "/etc/ember/ca.crt")
+        XCTAssertEqual(tls.clientAllowedSANs, ["scraper.example", "10.0.0.2"])
         XCTAssertEqual(tls.minVersion, .tls13)
         XCTAssertEqual(tls.maxVersion, .tls13)
         XCTAssertEqual(tls.cipherSuites, ["ECDHE-RSA-AES128-GCM-SHA256"])
@@ -113,7 +117,7 @@ final class WebConfigTests: XCTestCase {
             ("tls_server_config:\n  cert: |\n    PEM\n  key_file: b\n", 2, "block scalars"),
             ("tls_server_config:\n  cert: inline\n  key_file: b\n", 2, "inline cert is not supported"),
             ("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_allowed_sans: [x]\n", 4,
-             "client_allowed_sans is not supported"),
+             "client_allowed_sans needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert"),
             ("http_server_config:\n  http2: yes\n", 2, "expected true or false"),
             ("http_server_config:\n  headers:\n    X-Frame-Options: allow\n", 3, "expected deny or sameorigin"),
             ("basic_auth_users:\n  alice: secret\n", 2, "not a bcrypt hash"),

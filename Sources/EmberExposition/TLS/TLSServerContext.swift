@@ -51,7 +51,7 @@ public final class TLSServerContext: Sendable {
     /// Starts a server-side TLS session on a connected socket; nil (and logged) if OpenSSL cannot.
     func makeTransport(descriptor: Int32, now: UInt64) -> TLSTransport? {
         let context = currentContext(now: now)
-        return TLSTransport(descriptor: descriptor, context: context)
+        return TLSTransport(descriptor: descriptor, context: context, allowedNames: settings.clientAllowedSANs)
     }
 
     /// Returns the context, rebuilding it first when a file changed since the last check.

@@ -23,12 +23,14 @@ final class TLSTransport: ConnectionTransport {
 
     let descriptor: Int32
     private let session: OpaquePointer
+    /// `client_allowed_sans`; empty accepts any client certificate the context accepts.
+    private let allowedNames: [String]
     private var handshakeDone = false
     private var sentCloseNotify = false
     private(set) var receiveBlockedOn: Int16 = 0
     private(set) var sendBlockedOn: Int16 = 0
 
-    init?(descriptor: Int32, context: OpaquePointer) {
+    init?(descriptor: Int32, context: OpaquePointer, allowedNames: [String] = []) {
         guard let session = SSL_new(context) else { return nil }
         guard SSL_set_fd(session, descriptor) == 1 else {
             SSL_free(session)
@@ -37,6 +39,7 @@ final class TLSTransport: ConnectionTransport {
         SSL_set_accept_state(session)
         self.descriptor = descriptor
         self.session = session
+        self.allowedNames = allowedNames
     }
 
     var isHandshaking: Bool { !handshakeDone }
@@ -98,7 +101,7 @@ final class TLSTransport: ConnectionTransport {
             handshakeDone = true
             receiveBlockedOn = 0
             sendBlockedOn = 0
-            return nil
+            return checkClientNames()
         }
         let error = SSL_get_error(session, result)
         if error == SSL_ERROR_SSL, ember_err_reason(ERR_peek_error()) == ember_ssl_reason_http_request() {
@@ -106,6 +109,17 @@ final class TLSTransport: ConnectionTransport {
             return .failed("TLS handshake failed: the client sent plain HTTP to the TLS port")
         }
         return outcome(of: result, operation: "TLS handshake", for: direction)
+    }
+
+    /// Rejects a client certificate without a name from `client_allowed_sans`, once the handshake is done.
+    private func checkClientNames() -> TransportResult? {
+        guard !allowedNames.isEmpty else { return nil }
+
+        let names = SSL_get0_peer_certificate(session).map(SubjectAlternativeNames.of) ?? []
+        if names.contains(where: allowedNames.contains) { return nil }
+        let shown = names.isEmpty ? "none" : names.joined(separator: ", ")
+        return .failed("client certificate rejected: none of its subject alternative names (\(shown)) is in "
+                       + "client_allowed_sans")
     }
 
     private enum Direction {

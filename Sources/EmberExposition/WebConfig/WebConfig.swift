@@ -47,6 +47,9 @@ public struct TLSSettings: Sendable, Equatable {
     public var clientAuth = ClientAuthType.noClientCert
     /// PEM CA certificates that client certificates must chain to.
     public var clientCAFile: String?
+    /// When not empty, a client certificate must carry one of these subject alternative names (DNS
+    /// name, IP address, e-mail address or URI), compared exactly.
+    public var clientAllowedSANs: [String] = []
     public var minVersion = TLSVersion.tls12
     public var maxVersion = TLSVersion.tls13
     /// OpenSSL names of the TLS 1.2 cipher suites, translated from Go's names; empty keeps OpenSSL's list.

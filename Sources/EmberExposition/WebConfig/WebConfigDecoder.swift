@@ -139,13 +139,9 @@ extension WebConfigDecoder {
                                 + "put the PEM text in a file and set \(inline)_file")
             }
         }
-        let known = ["cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version", "max_version",
-                     "cipher_suites", "prefer_server_cipher_suites", "curve_preferences"]
+        let known = ["cert_file", "key_file", "client_auth_type", "client_ca_file", "client_allowed_sans",
+                     "min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites", "curve_preferences"]
         if let unknown = fields.values.sorted(by: { $0.line < $1.line }).first(where: { !known.contains($0.key) }) {
-            if unknown.key == "client_allowed_sans" {
-                throw YAMLError(line: unknown.line, message: "client_allowed_sans is not supported by ember; "
-                                + "restrict clients with a dedicated client CA instead")
-            }
             throw unknownKey(unknown, in: parent.key, known: known)
         }
 
@@ -186,6 +182,14 @@ extension WebConfigDecoder {
         if settings.clientAuth.verifies, settings.clientCAFile == nil {
             throw YAMLError(line: fields["client_auth_type"]?.line ?? 0,
                             message: "client_auth_type \(settings.clientAuth.rawValue) needs client_ca_file")
+        }
+
+        guard let entry = fields["client_allowed_sans"] else { return }
+        settings.clientAllowedSANs = try strings(entry)
+        // Other policies let a client connect without a certificate, which leaves no name to check.
+        if !settings.clientAllowedSANs.isEmpty, !settings.clientAuth.requiresCertificate {
+            throw YAMLError(line: entry.line, message: "client_allowed_sans needs client_auth_type "
+                            + "RequireAnyClientCert or RequireAndVerifyClientCert")
         }
     }
 
