@@ -44,11 +44,6 @@ final class TLSTransport: ConnectionTransport {
 
     var isHandshaking: Bool { !handshakeDone }
 
-    /// The negotiated protocol, such as `TLSv1.3`, once the handshake is done.
-    var protocolVersion: String? {
-        handshakeDone ? SSL_get_version(session).map { String(cString: $0) } : nil
-    }
-
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
         if let blocked = handshake(for: .receive) { return blocked }
 
