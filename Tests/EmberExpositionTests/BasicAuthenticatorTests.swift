@@ -63,8 +63,8 @@ final class BasicAuthenticatorTests: XCTestCase {
         let authenticator = BasicAuthenticator(users: ["alice": costly], logger: Logger(level: .error))
         let good = request(authorization: basic("alice:pw"))
 
-        let first = ContinuousClock().measure { XCTAssertTrue(authenticator.isAuthorized(good)) }
-        let second = ContinuousClock().measure { XCTAssertTrue(authenticator.isAuthorized(good)) }
+        let first = ContinuousClock().measure { XCTAssertEqual(authenticator.decide(good), .accepted) }
+        let second = ContinuousClock().measure { XCTAssertEqual(authenticator.decide(good), .accepted) }
 
         // Cost 12 is 4096 rounds, tens of milliseconds or more on any machine; a cache hit is one SHA-256.
         XCTAssertGreaterThan(first, .milliseconds(10))
@@ -79,12 +79,80 @@ final class BasicAuthenticatorTests: XCTestCase {
         let unknown = request(authorization: basic("mallory:pw"))
 
         for wrong in [stale, unknown] {
-            let first = ContinuousClock().measure { XCTAssertFalse(authenticator.isAuthorized(wrong)) }
-            let second = ContinuousClock().measure { XCTAssertFalse(authenticator.isAuthorized(wrong)) }
+            let first = ContinuousClock().measure { XCTAssertEqual(authenticator.decide(wrong), .rejected) }
+            let second = ContinuousClock().measure { XCTAssertEqual(authenticator.decide(wrong), .rejected) }
             XCTAssertGreaterThan(first, .milliseconds(10))
             XCTAssertLessThan(second, .milliseconds(5))
         }
-        XCTAssertTrue(authenticator.isAuthorized(request(authorization: basic("alice:pw"))))
+        XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:pw"))), .accepted)
+    }
+
+    func testNewLoginsAreThrottled() throws {
+        let clock = ManualClock()
+        let authenticator = BasicAuthenticator(users: ["alice": Self.hash], logger: Logger(level: .error), clock: clock)
+        let right = request(authorization: basic("alice:s3cret:with colon"))
+
+        for attempt in 0..<VerificationBudget.capacity {
+            XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess\(attempt)"))), .rejected)
+        }
+        XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess-more"))), .throttled)
+        XCTAssertEqual(authenticator.decide(right), .throttled)
+        // A cached rejection costs no bcrypt, so it needs no budget.
+        XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess0"))), .rejected)
+
+        clock.advance(nanoseconds: VerificationBudget.interval)
+        XCTAssertEqual(authenticator.decide(right), .accepted)
+        XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess-more"))), .throttled)
+        XCTAssertEqual(authenticator.decide(right), .accepted)
+    }
+
+    func testThrottledResponseIs429() {
+        let authenticator = BasicAuthenticator(users: ["alice": Self.hash], logger: Logger(level: .error),
+                                               clock: ManualClock())
+        let handler = authenticator.protecting { _ in .text(200, "metrics") }
+        for attempt in 0..<VerificationBudget.capacity {
+            XCTAssertEqual(handler(request(authorization: basic("alice:guess\(attempt)"))).status, 401)
+        }
+
+        let response = handler(request(authorization: basic("alice:one-more")))
+
+        XCTAssertEqual(response.status, 429)
+        XCTAssertEqual(response.headers.first { $0.name == "Retry-After" }?.value, "1")
+    }
+
+    /// Wrong passwords fill their own cache, so they cannot evict a scraper's accepted login.
+    func testRejectionsDoNotEvictAcceptedLogin() {
+        let clock = ManualClock()
+        let authenticator = BasicAuthenticator(users: ["alice": Self.hash], logger: Logger(level: .error), clock: clock)
+        let right = request(authorization: basic("alice:s3cret:with colon"))
+        XCTAssertEqual(authenticator.decide(right), .accepted)
+
+        for attempt in 0..<(BasicAuthenticator.cacheLimit + 10) {
+            clock.advance(nanoseconds: VerificationBudget.interval)
+            XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess\(attempt)"))), .rejected)
+        }
+        for attempt in 0..<VerificationBudget.capacity {
+            _ = authenticator.decide(request(authorization: basic("alice:burst\(attempt)")))
+        }
+
+        XCTAssertEqual(authenticator.decide(right), .accepted)
+    }
+
+    func testBudgetRefillsOneTokenPerInterval() {
+        var budget = VerificationBudget(now: 0)
+        for _ in 0..<VerificationBudget.capacity {
+            XCTAssertTrue(budget.spend(now: 0))
+        }
+        XCTAssertFalse(budget.spend(now: 0))
+        XCTAssertFalse(budget.spend(now: VerificationBudget.interval - 1))
+        XCTAssertTrue(budget.spend(now: VerificationBudget.interval))
+        XCTAssertFalse(budget.spend(now: VerificationBudget.interval + 1))
+        // A long quiet time refills to the capacity, not beyond.
+        let later = 100 * VerificationBudget.interval
+        for _ in 0..<VerificationBudget.capacity {
+            XCTAssertTrue(budget.spend(now: later))
+        }
+        XCTAssertFalse(budget.spend(now: later))
     }
 
     func testBcryptAcceptsGoAndHtpasswdPrefixes() throws {
@@ -116,4 +184,16 @@ final class BasicAuthenticatorTests: XCTestCase {
         XCTAssertFalse(Bcrypt.constantTimeEqual([1, 2, 3], [1, 2, 4]))
         XCTAssertFalse(Bcrypt.constantTimeEqual([1, 2], [1, 2, 3]))
     }
+}
+
+/// A clock that moves only when a test advances it.
+private final class ManualClock: Clock, @unchecked Sendable {
+    private var nanoseconds: UInt64 = 1_000_000_000
+
+    func advance(nanoseconds step: UInt64) {
+        nanoseconds += step
+    }
+
+    func monotonicNanoseconds() -> UInt64 { nanoseconds }
+    func wallSeconds() -> Double { Double(nanoseconds) / 1e9 }
 }

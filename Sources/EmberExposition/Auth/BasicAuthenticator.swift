@@ -7,23 +7,40 @@ import Synchronization
 /// A bcrypt at cost 10 takes tens of milliseconds, too slow for every scrape. So the outcome for each
 /// (user, password, hash) triple is remembered by its SHA-256 digest, and the password itself is
 /// never stored. exporter-toolkit (web/internal/authentication/basicauth) caches outcomes, failures
-/// included, in the same way.
+/// included, in the same way. Accepted and rejected triples are kept apart, so a client sending many
+/// wrong passwords cannot push a scraper's accepted login out of the cache.
 public final class BasicAuthenticator: Sendable {
-    /// Maximum number of remembered outcomes; the cache is emptied when full. A few users with one
-    /// password each stay far below it.
+    /// Maximum number of remembered outcomes of each kind; a full cache is emptied. A few users with
+    /// one password each stay far below it.
     static let cacheLimit = 256
+
+    /// The outcome of checking one request.
+    enum Decision: Equatable {
+        case accepted
+        case rejected
+        /// The bcrypt budget is spent; the request gets 429 without a bcrypt.
+        case throttled
+    }
 
     private let users: [String: String]
     /// A hash of a fixed password at the users' highest cost, checked for unknown users so their
-    /// rejection costs as long as a wrong password does and timing does not reveal which user names exist.
+    /// rejection costs as long as a wrong password does.
     private let decoyHash: String
-    /// Outcomes of earlier verifications by ``cacheKey(user:password:hash:)``.
-    private let verifications = Mutex<[[UInt8]: Bool]>([:])
+    private let accepted = Mutex<Set<[UInt8]>>([])
+    private let rejected = Mutex<Set<[UInt8]>>([])
+    private let budget: Mutex<VerificationBudget>
+    private let clock: any Clock
     private let logger: Logger
 
-    public init(users: [String: String], logger: Logger) {
+    public convenience init(users: [String: String], logger: Logger) {
+        self.init(users: users, logger: logger, clock: SystemClock())
+    }
+
+    init(users: [String: String], logger: Logger, clock: any Clock) {
         self.users = users
         self.logger = logger
+        self.clock = clock
+        self.budget = Mutex(VerificationBudget(now: clock.monotonicNanoseconds()))
         let cost = users.values.compactMap(Bcrypt.cost).max() ?? 10
         let setting = Bcrypt.makeSetting(cost: cost) ?? "$2b$10$abcdefghijklmnopqrstuu"
         self.decoyHash = Bcrypt.compute(password: "decoy", setting: setting) ?? setting
@@ -35,44 +52,62 @@ public final class BasicAuthenticator: Sendable {
     {
         guard !users.isEmpty else { return handler }
         return { request in
-            self.isAuthorized(request) ? handler(request) : Self.unauthorized
+            switch self.decide(request) {
+            case .accepted: handler(request)
+            case .rejected: Self.unauthorized
+            case .throttled: Self.throttled
+            }
         }
     }
 
     static let unauthorized = HTTPResponse.text(401, "Unauthorized", headers: [HTTPHeader("WWW-Authenticate", "Basic")])
+    static let throttled = HTTPResponse.text(429, "too many new logins; retry in a second",
+                                             headers: [HTTPHeader("Retry-After", "1")])
 
     // NOTE: bcrypt runs on the event loop thread, so each new (user, password) pair stalls every
     // connection for one bcrypt. At cost 10 that took 185-210 ms on a loaded 2-vCPU x86-64 VM
-    // (BENCHMARKS.md); a board's cores are not measured yet.
-    func isAuthorized(_ request: HTTPRequest) -> Bool {
+    // (BENCHMARKS.md); a board's cores are not measured yet. The budget bounds the stall per second.
+    func decide(_ request: HTTPRequest) -> Decision {
         guard let (user, password) = Self.credentials(request.header("authorization")) else {
             logger.debug("basic auth failed", ("reason", "missing or malformed Authorization header"),
                          ("path", request.path))
-            return false
+            return .rejected
         }
 
         // Unknown users are checked against the decoy hash, so their rejection takes as long as a wrong
         // password's and the response time does not reveal which users exist.
         let hash = users[user] ?? decoyHash
         let key = Self.cacheKey(user: user, password: password, hash: hash)
-        let accepted = verifications.withLock { $0[key] } ?? verify(key: key, password: password, hash: hash,
-                                                                   isKnownUser: users[user] != nil)
-        if !accepted {
-            logger.debug("basic auth failed", ("user", user),
-                         ("reason", users[user] == nil ? "unknown user" : "wrong password"))
+        if accepted.withLock({ $0.contains(key) }) { return .accepted }
+        if rejected.withLock({ $0.contains(key) }) {
+            logFailure(user: user)
+            return .rejected
         }
-        return accepted
+
+        guard budget.withLock({ $0.spend(now: clock.monotonicNanoseconds()) }) else {
+            logger.debug("basic auth throttled", ("user", user), ("reason", "bcrypt budget spent"))
+            return .throttled
+        }
+        let matches = Bcrypt.verify(password: password, hash: hash) && users[user] != nil
+        if matches {
+            remember(key, in: accepted)
+            return .accepted
+        }
+        remember(key, in: rejected)
+        logFailure(user: user)
+        return .rejected
     }
 
-    /// Runs bcrypt and caches the outcome, failures included, so a scraper with a stale password costs
-    /// one bcrypt rather than one per scrape.
-    private func verify(key: [UInt8], password: String, hash: String, isKnownUser: Bool) -> Bool {
-        let accepted = Bcrypt.verify(password: password, hash: hash) && isKnownUser
-        verifications.withLock { cache in
-            if cache.count >= Self.cacheLimit { cache.removeAll() }
-            cache[key] = accepted
+    private func logFailure(user: String) {
+        logger.debug("basic auth failed", ("user", user),
+                     ("reason", users[user] == nil ? "unknown user" : "wrong password"))
+    }
+
+    private func remember(_ key: [UInt8], in cache: borrowing Mutex<Set<[UInt8]>>) {
+        cache.withLock { keys in
+            if keys.count >= Self.cacheLimit { keys.removeAll() }
+            keys.insert(key)
         }
-        return accepted
     }
 
     /// SHA-256 over the three fields, each followed by a NUL, which none of them can contain.
@@ -98,34 +133,29 @@ public final class BasicAuthenticator: Sendable {
     }
 }
 
-/// Standard base64 (RFC 4648, with padding) decoding, because Sources avoid Foundation.
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+/// A token bucket for bcrypt runs: a burst of `capacity`, then one per `interval`. Cached logins do
+/// not spend from it, so a scraper with a known password is never throttled.
+struct VerificationBudget {
+    static let capacity = 4
+    /// One bcrypt per second bounds the event loop's stall to one bcrypt's time in each second.
+    static let interval: UInt64 = 1_000_000_000
 
-    /// Returns nil for a length that is not a multiple of 4, a character outside the alphabet or
-    /// misplaced padding.
-    static func decode(_ text: String) -> [UInt8]? {
-        let bytes = Array(text.utf8)
-        guard bytes.count % 4 == 0 else { return nil }
-        let padding = bytes.reversed().prefix { $0 == UInt8(ascii: "=") }.count
-        guard padding <= 2 else { return nil }
+    private var tokens = VerificationBudget.capacity
+    private var refilledAt: UInt64
 
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count / 4 * 3)
-        var accumulator: UInt32 = 0
-        for (index, byte) in bytes.dropLast(padding).enumerated() {
-            guard let value = alphabet.firstIndex(of: byte) else { return nil }
-            accumulator = accumulator << 6 | UInt32(value)
-            if index % 4 == 3 {
-                output += [UInt8(accumulator >> 16 & 0xFF), UInt8(accumulator >> 8 & 0xFF), UInt8(accumulator & 0xFF)]
-                accumulator = 0
-            }
+    init(now: UInt64) {
+        refilledAt = now
+    }
+
+    /// Takes one token if there is one, after adding those earned since the last refill.
+    mutating func spend(now: UInt64) -> Bool {
+        let earned = Int(min((now &- refilledAt) / Self.interval, UInt64(Self.capacity)))
+        if earned > 0 {
+            tokens = min(Self.capacity, tokens + earned)
+            refilledAt = tokens == Self.capacity ? now : refilledAt + UInt64(earned) * Self.interval
         }
-        switch padding {
-        case 1: output += [UInt8(accumulator >> 10 & 0xFF), UInt8(accumulator >> 2 & 0xFF)]
-        case 2: output += [UInt8(accumulator >> 4 & 0xFF)]
-        default: break
-        }
-        return output
+        guard tokens > 0 else { return false }
+        tokens -= 1
+        return true
     }
 }
