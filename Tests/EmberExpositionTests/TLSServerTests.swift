@@ -251,3 +251,38 @@ final class TLSServerTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output)), Data(body))
     }
 }
+
+final class CertificateSummaryTests: XCTestCase {
+    func testReadsSubjectAndExpiry() throws {
+        let certificates = try TestCertificates()
+        let settings = TLSSettings(certFile: certificates.certFile, keyFile: certificates.keyFile)
+        let sink = RecordingLogSink()
+        let context = try TLSServerContext(settings: settings, logger: Logger(level: .info, sink: sink))
+
+        let summary = try XCTUnwrap(CertificateSummary(context: context.currentContext(now: 0)))
+
+        XCTAssertEqual(summary.subject, "/CN=ember-test-server")
+        // TestCertificates issues certificates valid for two days from now.
+        XCTAssertEqual(Double(summary.notAfter), Date().timeIntervalSince1970 + 2 * 86_400, accuracy: 120)
+        XCTAssertEqual(sink.lines(containing: "level=warn msg=\"the TLS certificate expires within 14 days").count, 1)
+    }
+
+    func testLogLevelFollowsExpiry() {
+        let now: Int64 = 1_800_000_000
+        let cases: [(notAfter: Int64, expected: String)] = [
+            (now - 1, "level=error msg=\"the TLS certificate has expired"),
+            (now + 86_400, "level=warn msg=\"the TLS certificate expires within 14 days"),
+            (now + 90 * 86_400, "level=info msg=\"loaded the TLS certificate\""),
+        ]
+        for (notAfter, expected) in cases {
+            let sink = RecordingLogSink()
+            CertificateSummary(subject: "/CN=x", notAfter: notAfter)
+                .log(to: Logger(level: .info, sink: sink), certFile: "/etc/ember/x.crt", now: now)
+
+            XCTAssertEqual(sink.lines.count, 1)
+            XCTAssertTrue(sink.lines.first?.contains(expected) ?? false, "\(sink.lines)")
+            XCTAssertTrue(sink.lines.first?.contains("subject=\"/CN=x\"") ?? false, "\(sink.lines)")
+            XCTAssertTrue(sink.lines.first?.contains("not_after=" + WallClock.iso8601(Double(notAfter))) ?? false)
+        }
+    }
+}

@@ -42,6 +42,7 @@ public final class TLSServerContext: Sendable {
         let stamps = Self.stamps(settings)
         let context = try TLSContextBuilder.build(settings)
         state = Mutex(State(context: context, stamps: stamps, lastCheck: 0))
+        logSummary(of: context)
     }
 
     deinit {
@@ -68,6 +69,7 @@ public final class TLSServerContext: Sendable {
                 state.context = context
                 state.stamps = stamps
                 logger.info("reloaded the TLS certificate and key", ("cert_file", settings.certFile))
+                logSummary(of: context)
             } catch {
                 // The stamps are not updated, so the next check retries once the files are complete.
                 logger.error("failed to reload the TLS certificate or key; still serving the previous one",
@@ -75,6 +77,11 @@ public final class TLSServerContext: Sendable {
             }
             return state.context
         }
+    }
+
+    private func logSummary(of context: OpaquePointer) {
+        guard let summary = CertificateSummary(context: context) else { return }
+        summary.log(to: logger, certFile: settings.certFile, now: Int64(WallClock.now()))
     }
 
     private static func stamps(_ settings: TLSSettings) -> [FileStamp] {
