@@ -52,3 +52,8 @@ static inline void ember_ssl_ctx_set_server_options(SSL_CTX *context, int prefer
 static inline int ember_ssl_ctx_set_groups_list(SSL_CTX *context, const char *groups) {
     return (int)SSL_CTX_set1_groups_list(context, groups);
 }
+
+/* Adds an intermediate certificate to the served chain; the context takes ownership of it. */
+static inline int ember_ssl_ctx_add0_chain_cert(SSL_CTX *context, X509 *certificate) {
+    return (int)SSL_CTX_add0_chain_cert(context, certificate);
+}

@@ -41,9 +41,9 @@ final class WebConfigOptionsTests: XCTestCase {
         XCTAssertThrowsError(try EmberMain.options(["--web.config.file", path])) { error in
             let message = (error as? UsageError)?.message ?? "\(error)"
             XCTAssertEqual(message, "invalid --web.config.file: \(path):4: unknown key \"cert_fiel\" in "
-                           + "tls_server_config; expected cert_file, key_file, client_auth_type, client_ca_file, "
-                           + "client_allowed_sans, min_version, max_version, cipher_suites, prefer_server_cipher_suites, "
-                           + "curve_preferences")
+                           + "tls_server_config; expected cert, cert_file, key, key_file, client_auth_type, client_ca, "
+                           + "client_ca_file, client_allowed_sans, min_version, max_version, cipher_suites, "
+                           + "prefer_server_cipher_suites, curve_preferences")
         }
     }
 

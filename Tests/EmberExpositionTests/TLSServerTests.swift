@@ -162,6 +162,21 @@ final class TLSServerTests: XCTestCase {
         }
     }
 
+    func testInlineCertificateKeyAndClientCA() throws {
+        let read = { (path: String) in try String(contentsOfFile: path, encoding: .utf8) }
+        let port = try start(TLSSettings(certFile: "", keyFile: "").with {
+            // The chain with its root, as a full chain file from a CA often is.
+            $0.certPEM = try read(certificates.certFile) + read(certificates.caFile)
+            $0.keyPEM = try read(certificates.keyFile)
+            $0.clientAuth = .requireAndVerifyClientCert
+            $0.clientCAPEM = try read(certificates.caFile)
+        })
+
+        XCTAssertNotEqual(try curl(port).status, 0)
+        let result = try curl(port, ["--cert", certificates.clientCertFile, "--key", certificates.clientKeyFile])
+        XCTAssertEqual(result.output, "hello\n")
+    }
+
     func testRenewedCertificateIsServedWithoutRestart() throws {
         let sink = RecordingLogSink()
         let port = try start(settings(), sink: sink)
@@ -284,5 +299,14 @@ final class CertificateSummaryTests: XCTestCase {
             XCTAssertTrue(sink.lines.first?.contains("subject=\"/CN=x\"") ?? false, "\(sink.lines)")
             XCTAssertTrue(sink.lines.first?.contains("not_after=" + WallClock.iso8601(Double(notAfter))) ?? false)
         }
+    }
+}
+
+extension TLSSettings {
+    /// Returns a copy changed by `adjust`, for settings built inline in a test.
+    func with(_ adjust: (inout TLSSettings) throws -> Void) rethrows -> TLSSettings {
+        var copy = self
+        try adjust(&copy)
+        return copy
     }
 }

@@ -113,9 +113,15 @@ final class WebConfigTests: XCTestCase {
              "unsupported cipher suite"),
             ("tls_server_config:\n  cert_file: a\n  key_file: b\n  curve_preferences: [P256]\n", 4,
              "unsupported curve"),
-            ("tls_server_config:\n  cert_file: a\n", 1, "needs key_file"),
-            ("tls_server_config:\n  cert: |\n    PEM\n  key_file: b\n", 2, "block scalars"),
-            ("tls_server_config:\n  cert: inline\n  key_file: b\n", 2, "inline cert is not supported"),
+            ("tls_server_config:\n  cert_file: a\n", 1, "needs key_file or key"),
+            ("tls_server_config:\n  cert: |\n    PEM\n  key_file: b\n", 2, "cert is not PEM text"),
+            ("tls_server_config:\n  cert: >\n    PEM\n  key_file: b\n", 2, "folded block scalars"),
+            ("tls_server_config:\n  cert: |x\n    PEM\n  key_file: b\n", 2, "unsupported block scalar header"),
+            ("tls_server_config:\n  cert: |\n      a\n    b\n  key_file: b\n", 4, "less indented"),
+            ("tls_server_config:\n  cert_file: a\n  cert: |\n    -----BEGIN X\n  key_file: b\n", 3,
+             "both cert and cert_file are set"),
+            ("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca: |\n    -----BEGIN X\n", 4,
+             "client_ca is set but client_auth_type NoClientCert"),
             ("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_allowed_sans: [x]\n", 4,
              "client_allowed_sans needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert"),
             ("http_server_config:\n  http2: yes\n", 2, "expected true or false"),
@@ -150,6 +156,33 @@ final class WebConfigTests: XCTestCase {
         XCTAssertEqual(entries[0].value, .scalar("it's # not a comment", line: 1))
         XCTAssertEqual(entries[1].value, .scalar("tab\there \"quoted\"", line: 2))
         XCTAssertEqual(entries[2].value, .scalar("plain value with spaces", line: 3))
+    }
+
+    func testInlinePEM() throws {
+        let config = try parse("""
+            tls_server_config:
+              cert: |
+                -----BEGIN CERTIFICATE-----
+                MIIB # not a comment inside a block
+
+                -----END CERTIFICATE-----
+              key: |-
+                -----BEGIN PRIVATE KEY-----
+                -----END PRIVATE KEY-----
+              client_auth_type: RequireAndVerifyClientCert
+              client_ca: |+
+                -----BEGIN CERTIFICATE-----
+
+            basic_auth_users: {}
+            """)
+
+        let tls = try XCTUnwrap(config.tls)
+        XCTAssertEqual(tls.certPEM,
+                       "-----BEGIN CERTIFICATE-----\nMIIB # not a comment inside a block\n\n-----END CERTIFICATE-----\n")
+        XCTAssertEqual(tls.certFile, "")
+        XCTAssertEqual(tls.keyPEM, "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----")
+        XCTAssertEqual(tls.clientCAPEM, "-----BEGIN CERTIFICATE-----\n\n")
+        XCTAssertNil(tls.clientCAFile)
     }
 
     func testSequenceAtKeyIndentation() throws {

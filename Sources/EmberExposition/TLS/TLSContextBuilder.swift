@@ -40,17 +40,32 @@ enum TLSContextBuilder {
     }
 
     private static func loadCertificate(_ context: OpaquePointer, _ settings: TLSSettings) throws(TLSSetupError) {
+        if let certificate = settings.certPEM {
+            try InlinePEM.useCertificateChain(certificate, in: context)
+        } else {
+            try loadCertificateFile(context, settings)
+        }
+        if let key = settings.keyPEM {
+            try InlinePEM.usePrivateKey(key, in: context)
+        } else {
+            try loadKeyFile(context, settings)
+        }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            throw TLSSetupError(message: "the key does not match the certificate: \(openSSLErrors())")
+        }
+    }
+
+    private static func loadCertificateFile(_ context: OpaquePointer, _ settings: TLSSettings) throws(TLSSetupError) {
         guard SSL_CTX_use_certificate_chain_file(context, settings.certFile) == 1 else {
             throw TLSSetupError(message: "failed to load cert_file \(settings.certFile) as a PEM certificate "
                                 + "chain: \(openSSLErrors())")
         }
+    }
+
+    private static func loadKeyFile(_ context: OpaquePointer, _ settings: TLSSettings) throws(TLSSetupError) {
         guard SSL_CTX_use_PrivateKey_file(context, settings.keyFile, SSL_FILETYPE_PEM) == 1 else {
             throw TLSSetupError(message: "failed to load key_file \(settings.keyFile) as the unencrypted PEM "
-                                + "private key of cert_file \(settings.certFile): \(openSSLErrors())")
-        }
-        guard SSL_CTX_check_private_key(context) == 1 else {
-            throw TLSSetupError(message: "key_file \(settings.keyFile) does not match the certificate in "
-                                + "cert_file \(settings.certFile): \(openSSLErrors())")
+                                + "private key of the certificate: \(openSSLErrors())")
         }
     }
 
@@ -58,7 +73,9 @@ enum TLSContextBuilder {
         let type = settings.clientAuth
         guard type != .noClientCert else { return }
 
-        if let caFile = settings.clientCAFile {
+        if let caText = settings.clientCAPEM {
+            try InlinePEM.useClientCAs(caText, in: context)
+        } else if let caFile = settings.clientCAFile {
             guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1,
                   let names = SSL_load_client_CA_file(caFile) else {
                 throw TLSSetupError(message: "failed to load client_ca_file \(caFile) as PEM CA certificates: "

@@ -81,7 +81,8 @@ public final class TLSServerContext: Sendable {
 
     private func logSummary(of context: OpaquePointer) {
         guard let summary = CertificateSummary(context: context) else { return }
-        summary.log(to: logger, certFile: settings.certFile, now: Int64(WallClock.now()))
+        let source = settings.certPEM == nil ? settings.certFile : "inline cert"
+        summary.log(to: logger, certFile: source, now: Int64(WallClock.now()))
     }
 
     private static func stamps(_ settings: TLSSettings) -> [FileStamp] {

@@ -112,8 +112,8 @@ final class TLSTransport: ConnectionTransport {
 
         let names = SSL_get0_peer_certificate(session).map(SubjectAlternativeNames.of) ?? []
         if names.contains(where: allowedNames.contains) { return nil }
-        let shown = names.isEmpty ? "none" : names.joined(separator: ", ")
-        return .failed("client certificate rejected: none of its subject alternative names (\(shown)) is in "
+        let listed = names.isEmpty ? "none" : names.joined(separator: ", ")
+        return .failed("client certificate rejected: none of its subject alternative names (\(listed)) is in "
                        + "client_allowed_sans")
     }
 

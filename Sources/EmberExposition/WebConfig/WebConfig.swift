@@ -33,7 +33,7 @@ public enum ClientAuthType: String, Sendable, CaseIterable {
     case verifyClientCertIfGiven = "VerifyClientCertIfGiven"
     case requireAndVerifyClientCert = "RequireAndVerifyClientCert"
 
-    /// Whether a client certificate is checked against `client_ca_file`.
+    /// Whether a client certificate is checked against `client_ca_file` or `client_ca`.
     var verifies: Bool { self == .verifyClientCertIfGiven || self == .requireAndVerifyClientCert }
     /// Whether a client without a certificate is rejected.
     var requiresCertificate: Bool { self == .requireAnyClientCert || self == .requireAndVerifyClientCert }
@@ -41,9 +41,16 @@ public enum ClientAuthType: String, Sendable, CaseIterable {
 
 public struct TLSSettings: Sendable, Equatable {
     /// PEM certificate chain, leaf first; a relative path in the file is joined to the file's directory.
+    /// Empty when `certPEM` is set.
     public var certFile: String
-    /// PEM private key of the leaf certificate, resolved like `certFile`.
+    /// PEM private key of the leaf certificate, resolved like `certFile`. Empty when `keyPEM` is set.
     public var keyFile: String
+    /// The certificate chain given inline as `cert`, in place of `certFile`.
+    public var certPEM: String?
+    /// The private key given inline as `key`, in place of `keyFile`.
+    public var keyPEM: String?
+    /// The client CA certificates given inline as `client_ca`, in place of `clientCAFile`.
+    public var clientCAPEM: String?
     public var clientAuth = ClientAuthType.noClientCert
     /// PEM CA certificates that client certificates must chain to.
     public var clientCAFile: String?

@@ -133,33 +133,46 @@ extension WebConfigDecoder {
         }
         if fields.isEmpty { return nil }
 
-        for inline in ["cert", "key", "client_ca"] {
-            if let entry = fields[inline] {
-                throw YAMLError(line: entry.line, message: "inline \(inline) is not supported by ember; "
-                                + "put the PEM text in a file and set \(inline)_file")
-            }
-        }
-        let known = ["cert_file", "key_file", "client_auth_type", "client_ca_file", "client_allowed_sans",
-                     "min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites", "curve_preferences"]
+        let known = ["cert", "cert_file", "key", "key_file", "client_auth_type", "client_ca", "client_ca_file",
+                     "client_allowed_sans", "min_version", "max_version", "cipher_suites",
+                     "prefer_server_cipher_suites", "curve_preferences"]
         if let unknown = fields.values.sorted(by: { $0.line < $1.line }).first(where: { !known.contains($0.key) }) {
             throw unknownKey(unknown, in: parent.key, known: known)
         }
 
-        var settings = TLSSettings(certFile: try requiredPath(fields, "cert_file", parent: parent),
-                                   keyFile: try requiredPath(fields, "key_file", parent: parent))
+        var settings = TLSSettings(certFile: "", keyFile: "")
+        (settings.certFile, settings.certPEM) = try source(fields, "cert", parent: parent)
+        (settings.keyFile, settings.keyPEM) = try source(fields, "key", parent: parent)
         try decodeClientAuth(fields, into: &settings)
         try decodeVersions(fields, into: &settings)
         try decodeCiphers(fields, into: &settings)
         return settings
     }
 
-    private func requiredPath(_ fields: [String: YAMLEntry], _ key: String, parent: YAMLEntry) throws(YAMLError)
-        -> String
+    /// Reads `<name>_file` or the inline `<name>`, exactly one of which must be set. Returns the
+    /// resolved path ("" when inline) and the inline PEM text (nil when a file).
+    private func source(_ fields: [String: YAMLEntry], _ name: String, parent: YAMLEntry) throws(YAMLError)
+        -> (String, String?)
     {
-        guard let entry = fields[key] else {
-            throw YAMLError(line: parent.line, message: "tls_server_config needs \(key)")
+        switch (fields[name + "_file"], fields[name]) {
+        case (let file?, nil):
+            return (try path(file), nil)
+        case (nil, let inline?):
+            return ("", try pem(inline))
+        case (_?, let inline?):
+            throw YAMLError(line: inline.line, message: "both \(name) and \(name)_file are set; keep one")
+        case (nil, nil):
+            throw YAMLError(line: parent.line, message: "tls_server_config needs \(name)_file or \(name)")
         }
-        return try path(entry)
+    }
+
+    private func pem(_ entry: YAMLEntry) throws(YAMLError) -> String {
+        let text = try scalar(entry)
+        guard text.contains("-----BEGIN ") else {
+            throw YAMLError(line: entry.line, message: "\(entry.key) is not PEM text (no -----BEGIN line); write it "
+                            + "as a block after \"\(entry.key): |\"")
+        }
+        return text
     }
 
     private func decodeClientAuth(_ fields: [String: YAMLEntry], into settings: inout TLSSettings) throws(YAMLError) {
@@ -171,15 +184,20 @@ extension WebConfigDecoder {
             }
             settings.clientAuth = type
         }
-        settings.clientCAFile = try fields["client_ca_file"].map(path)
+        let caEntry = fields["client_ca_file"] ?? fields["client_ca"]
+        if let caEntry {
+            let (file, inline) = try source(fields, "client_ca", parent: caEntry)
+            settings.clientCAFile = inline == nil ? file : nil
+            settings.clientCAPEM = inline
+        }
 
         // exporter-toolkit rejects the same two mismatches, because either leaves clients unchecked.
-        if let entry = fields["client_ca_file"], !settings.clientAuth.verifies {
-            throw YAMLError(line: entry.line, message: "client_ca_file is set but client_auth_type "
+        if let caEntry, !settings.clientAuth.verifies {
+            throw YAMLError(line: caEntry.line, message: "\(caEntry.key) is set but client_auth_type "
                             + "\(settings.clientAuth.rawValue) does not verify client certificates; "
                             + "set client_auth_type: RequireAndVerifyClientCert")
         }
-        if settings.clientAuth.verifies, settings.clientCAFile == nil {
+        if settings.clientAuth.verifies, caEntry == nil {
             throw YAMLError(line: fields["client_auth_type"]?.line ?? 0,
                             message: "client_auth_type \(settings.clientAuth.rawValue) needs client_ca_file")
         }

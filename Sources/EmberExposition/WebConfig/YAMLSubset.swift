@@ -29,9 +29,10 @@ public struct YAMLError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Parses block mappings, block sequences, flow sequences of scalars (`[a, b]`), plain, single- and
-/// double-quoted scalars and comments: what exporter-toolkit's web configuration files contain.
+/// double-quoted scalars, literal block scalars (`|`, `|-`, `|+`) as mapping values, and comments:
+/// what exporter-toolkit's web configuration files contain, inline PEM text included.
 ///
-/// Anchors, aliases, tags, block scalars (`|`, `>`), flow mappings and multi-document streams are
+/// Anchors, aliases, tags, folded scalars (`>`), flow mappings and multi-document streams are
 /// errors, so a file never means something other than what it was parsed as.
 struct YAMLSubsetParser {
     private struct Line {
@@ -41,6 +42,9 @@ struct YAMLSubsetParser {
     }
 
     private var lines: [Line] = []
+    /// Every line of the text without its line break, for literal block scalars, which keep comments
+    /// and blank lines.
+    private var rawLines: [String] = []
     private var position = 0
 
     static func parse(_ text: String) throws(YAMLError) -> YAMLNode {
@@ -58,10 +62,14 @@ struct YAMLSubsetParser {
 
     /// Drops comments, blank lines and the `---` document marker, and measures each line's indentation.
     private mutating func split(_ text: String) throws(YAMLError) {
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        rawLines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0.hasSuffix("\r") ? $0.dropLast() : $0[...])
+        }
+        // The text after a final line break is not a line.
+        if text.hasSuffix("\n") { rawLines.removeLast() }
+        for (index, raw) in rawLines.enumerated() {
             let number = index + 1
-            let content = try Self.removingComment(String(raw.hasSuffix("\r") ? raw.dropLast() : raw[...]),
-                                                   line: number)
+            let content = try Self.removingComment(raw, line: number)
             let indent = content.prefix { $0 == " " }.count
             let text = String(content.dropFirst(indent)).trimmingSpaces()
             if text.isEmpty || (lines.isEmpty && text == "---") { continue }
@@ -127,8 +135,14 @@ extension YAMLSubsetParser {
                 throw YAMLError(line: line.number, message: "duplicate key \"\(key)\"")
             }
             position += 1
-            let value = rest.isEmpty ? try parseNested(under: indent, line: line.number)
-                                     : try Self.parseInline(rest, line: line.number)
+            let value: YAMLNode
+            if rest.isEmpty {
+                value = try parseNested(under: indent, line: line.number)
+            } else if rest.hasPrefix("|") {
+                value = try parseLiteralBlock(header: rest, parentIndent: indent, line: line.number)
+            } else {
+                value = try Self.parseInline(rest, line: line.number)
+            }
             entries.append(YAMLEntry(key: key, line: line.number, value: value))
         }
         return .mapping(entries, line: startLine)
@@ -143,6 +157,57 @@ extension YAMLSubsetParser {
             return try parseBlock(indent: next.indent)
         }
         return .empty(line: line)
+    }
+
+    /// Parses the lines of a literal block scalar after its `|` header: blank lines and lines indented
+    /// deeper than the key, with the first content line's indentation removed. Chomping follows YAML:
+    /// `|` keeps one final line break, `|-` none and `|+` all.
+    private mutating func parseLiteralBlock(header: String, parentIndent: Int, line: Int) throws(YAMLError)
+        -> YAMLNode
+    {
+        let chomping = header.dropFirst()
+        guard chomping.isEmpty || chomping == "-" || chomping == "+" else {
+            throw YAMLError(line: line, message: "unsupported block scalar header \"\(header)\"; use |, |- or |+")
+        }
+
+        var content: [String] = []
+        while line + content.count < rawLines.count {
+            let raw = rawLines[line + content.count]
+            if !Self.isBlank(raw), Self.indentation(raw) <= parentIndent { break }
+            content.append(raw)
+        }
+        while position < lines.count, lines[position].number <= line + content.count {
+            position += 1
+        }
+
+        let blockIndent = content.first { !Self.isBlank($0) }.map(Self.indentation) ?? 0
+        var text: [String] = []
+        for (offset, raw) in content.enumerated() {
+            if Self.isBlank(raw) {
+                text.append("")
+            } else if Self.indentation(raw) < blockIndent {
+                throw YAMLError(line: line + 1 + offset, message: "line less indented than the block's first line")
+            } else {
+                text.append(String(raw.dropFirst(blockIndent)))
+            }
+        }
+        return .scalar(Self.chomp(text, chomping), line: line)
+    }
+
+    private static func chomp(_ lines: [String], _ chomping: Substring) -> String {
+        if chomping == "+" { return lines.map { $0 + "\n" }.joined() }
+        var content = lines
+        while content.last?.isEmpty == true { content.removeLast() }
+        let body = content.joined(separator: "\n")
+        return chomping == "-" || body.isEmpty ? body : body + "\n"
+    }
+
+    private static func isBlank(_ line: String) -> Bool {
+        line.allSatisfy { $0 == " " }
+    }
+
+    private static func indentation(_ line: String) -> Int {
+        line.prefix { $0 == " " }.count
     }
 
     private mutating func parseSequence(indent: Int) throws(YAMLError) -> YAMLNode {
@@ -215,8 +280,10 @@ extension YAMLSubsetParser {
         switch first {
         case "\"": return try doubleQuoted(text, line: line)
         case "'": return try singleQuoted(text, line: line)
-        case "|", ">":
-            throw YAMLError(line: line, message: "block scalars (| and >) are not supported; refer to a file instead")
+        case "|":
+            throw YAMLError(line: line, message: "a literal block scalar (|) is supported only as a mapping value")
+        case ">":
+            throw YAMLError(line: line, message: "folded block scalars (>) are not supported; use | instead")
         case "&", "*", "!":
             throw YAMLError(line: line, message: "anchors, aliases and tags are not supported, found \"\(text)\"")
         case "{", "[", "@", "`":
@@ -257,8 +324,8 @@ extension YAMLSubsetParser {
             case "n": result.append("\n")
             case "t": result.append("\t")
             case let other:
-                let shown = other.map(String.init) ?? "end of line"
-                throw YAMLError(line: line, message: "unsupported escape \\\(shown) in \(text)")
+                let escape = other.map(String.init) ?? "end of line"
+                throw YAMLError(line: line, message: "unsupported escape \\\(escape) in \(text)")
             }
         }
         throw YAMLError(line: line, message: "unterminated double-quoted value \(text)")
