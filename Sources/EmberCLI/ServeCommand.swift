@@ -28,8 +28,8 @@ enum ServeCommand {
         let agent = try Agent(options, logger: logger, persistence: persistence)
         let cache = ExpositionCache()
         let router = Routes.router(cache: cache, history: agent.history, options: options)
-        let server = HTTPServer(configuration: configuration, logger: httpLogger,
-                                handler: WebSecurity.handler(router.handle, config: options.webConfig, logger: httpLogger))
+        let handler = WebSecurity.handler(router.handle, config: options.webConfig, logger: httpLogger)
+        let server = HTTPServer(configuration: configuration, logger: httpLogger, handler: handler)
         do {
             try server.start()
         } catch {

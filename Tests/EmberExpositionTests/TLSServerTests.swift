@@ -131,8 +131,9 @@ final class TLSServerTests: XCTestCase {
     }
 
     func testClientAllowedSANs() throws {
-        try certificates.issue(name: "client", commonName: "scraper",
-                               alternativeNames: "DNS:scraper.example,IP:::1,email:ops@example.org,URI:spiffe://lab/prom")
+        try certificates.issue(
+            name: "client", commonName: "scraper",
+            alternativeNames: "DNS:scraper.example,IP:::1,email:ops@example.org,URI:spiffe://lab/prom")
         let clientFlags = ["--cert", certificates.clientCertFile, "--key", certificates.clientKeyFile]
         let cases: [(allowed: [String], accepted: Bool)] = [
             (["scraper.example"], true),

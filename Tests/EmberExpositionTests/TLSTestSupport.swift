@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 
 /// Runs a command-line tool with a time limit and returns its exit status and combined output.
-func runTool(_ path: String, _ arguments: [String], timeout: TimeInterval = 20) throws -> (status: Int32, output: String) {
+func runTool(_ path: String, _ arguments: [String], timeout: TimeInterval = 20) throws
+    -> (status: Int32, output: String)
+{
     guard FileManager.default.isExecutableFile(atPath: path) else {
         if ProcessInfo.processInfo.environment["CI"] == "true" {
             XCTFail("\(path) is missing: install the Debian package that provides it")

@@ -177,8 +177,8 @@ final class WebConfigTests: XCTestCase {
             """)
 
         let tls = try XCTUnwrap(config.tls)
-        XCTAssertEqual(tls.certPEM,
-                       "-----BEGIN CERTIFICATE-----\nMIIB # not a comment inside a block\n\n-----END CERTIFICATE-----\n")
+        XCTAssertEqual(tls.certPEM, "-----BEGIN CERTIFICATE-----\nMIIB # not a comment inside a block\n\n"
+                       + "-----END CERTIFICATE-----\n")
         XCTAssertEqual(tls.certFile, "")
         XCTAssertEqual(tls.keyPEM, "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----")
         XCTAssertEqual(tls.clientCAPEM, "-----BEGIN CERTIFICATE-----\n\n")

@@ -145,8 +145,9 @@ def main():
             for name, config, tls in (("basic auth", "auth.yml", None), ("TLS + basic auth", "tls.yml", context)):
                 result = measure(arguments.binary, os.path.join(directory, config), tls, arguments.scrapes,
                                  arguments.idle)
+                keepalive = result["keepalive"]
                 print(f"round {round_number} {name:17}: keep-alive scrape median "
-                      f"{statistics.median(result['keepalive']) * 1000:.3f} ms p90 {percentile(result['keepalive'], 0.9):.3f} ms; "
+                      f"{statistics.median(keepalive) * 1000:.3f} ms p90 {percentile(keepalive, 0.9):.3f} ms; "
                       f"new connection median {statistics.median(result['fresh']) * 1000:.2f} ms "
                       f"p90 {percentile(result['fresh'], 0.9):.2f} ms; RSS at start {result['rss_start']} KiB, "
                       f"{result['per_idle']:.1f} KiB per idle connection")

@@ -42,7 +42,8 @@ struct CertificateSummary: Equatable {
         let expiry = ("not_after", WallClock.iso8601(Double(notAfter)))
         let file = ("cert_file", certFile)
         if notAfter <= now {
-            logger.error("the TLS certificate has expired, so clients that verify it fail. Renew it", subject, expiry, file)
+            logger.error("the TLS certificate has expired, so clients that verify it fail. Renew it",
+                         subject, expiry, file)
         } else if notAfter - now <= Self.warningWindowSeconds {
             logger.warn("the TLS certificate expires within 14 days. Renew it", subject, expiry, file)
         } else {

@@ -38,7 +38,8 @@ enum InlinePEM {
         for certificate in try readCertificates(text, setting: "client_ca") {
             defer { X509_free(certificate) }
             guard X509_STORE_add_cert(store, certificate) == 1, SSL_CTX_add_client_CA(context, certificate) == 1 else {
-                throw TLSSetupError(message: "failed to trust a certificate of the inline client_ca: \(openSSLErrors())")
+                throw TLSSetupError(message: "failed to trust a certificate of the inline client_ca: "
+                                    + openSSLErrors())
             }
         }
     }

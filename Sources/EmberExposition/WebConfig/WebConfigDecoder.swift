@@ -115,8 +115,8 @@ private struct WebConfigDecoder {
                                 + "hash ($2a$, $2b$ or $2y$ and 60 characters); make one with `htpasswd -nBC 10 \"\"`")
             }
             guard !entry.key.contains(":") else {
-                throw YAMLError(line: entry.line, message: "user name \"\(entry.key)\" contains \":\", which basic auth "
-                                + "cannot send")
+                throw YAMLError(line: entry.line, message: "user name \"\(entry.key)\" contains \":\", "
+                                + "which basic auth cannot send")
             }
             users[entry.key] = hash
         }
@@ -281,7 +281,8 @@ extension WebConfigDecoder {
         switch try scalar(entry) {
         case "true": return true
         case "false": return false
-        case let text: throw YAMLError(line: entry.line, message: "invalid \(entry.key) \"\(text)\": expected true or false")
+        case let text:
+            throw YAMLError(line: entry.line, message: "invalid \(entry.key) \"\(text)\": expected true or false")
         }
     }
 
