@@ -10,7 +10,7 @@ import COpenSSL
 /// event to wait for.
 ///
 /// Only the event loop thread uses a transport, and OpenSSL's error queue is per thread, so each call
-/// clears it first and reads its own errors.
+/// clears it and errno first and reads its own errors.
 final class TLSTransport: ConnectionTransport {
     /// Sent in plain text to a client that speaks HTTP to the TLS port, as Go's net/http does, so curl
     /// and browsers show the cause instead of a reset.
@@ -47,7 +47,7 @@ final class TLSTransport: ConnectionTransport {
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
         if let blocked = handshake(for: .receive) { return blocked }
 
-        ERR_clear_error()
+        clearErrors()
         let count = SSL_read(session, buffer.baseAddress, Int32(clamping: buffer.count))
         if count > 0 {
             receiveBlockedOn = 0
@@ -59,9 +59,9 @@ final class TLSTransport: ConnectionTransport {
     func send(_ bytes: UnsafeRawBufferPointer, more: Bool) -> TransportResult {
         if let blocked = handshake(for: .send) { return blocked }
 
-        ERR_clear_error()
-        // OpenSSL writes whole records; `more` has no TLS counterpart, because records are already
-        // full-sized for large bodies.
+        clearErrors()
+        // `more` is ignored: each SSL_write makes records of its own, so a response head travels in a
+        // small record ahead of its body, about 30 bytes of overhead per response.
         let count = SSL_write(session, bytes.baseAddress, Int32(clamping: bytes.count))
         if count > 0 {
             sendBlockedOn = 0
@@ -75,7 +75,7 @@ final class TLSTransport: ConnectionTransport {
     func shutdownOutput() {
         if handshakeDone, !sentCloseNotify {
             sentCloseNotify = true
-            ERR_clear_error()
+            clearErrors()
             _ = SSL_shutdown(session)
         }
         shutdown(descriptor, Int32(SHUT_WR))
@@ -90,7 +90,7 @@ final class TLSTransport: ConnectionTransport {
     private func handshake(for direction: Direction) -> TransportResult? {
         guard !handshakeDone else { return nil }
 
-        ERR_clear_error()
+        clearErrors()
         let result = SSL_do_handshake(session)
         if result == 1 {
             handshakeDone = true
@@ -140,6 +140,13 @@ final class TLSTransport: ConnectionTransport {
         default:
             return .failed("\(operation) failed: \(openSSLErrors())")
         }
+    }
+
+    /// Empties OpenSSL's error queue and errno before a call, so that SSL_ERROR_SYSCALL with errno 0
+    /// reliably means the peer closed the connection, not a value left by an earlier call.
+    private func clearErrors() {
+        ERR_clear_error()
+        errno = 0
     }
 
     private func setBlocked(_ direction: Direction, on events: Int16) {
