@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Checks `ember serve --web.config.file` with real clients on loopback: curl over TLS with basic auth
-# (right password 200, wrong or none 401), plain HTTP to the TLS port getting 400 while the agent
-# keeps serving, `openssl s_client` negotiating TLS 1.3 and TLS 1.2, TLS 1.1 rejected, and a broken
-# web config stopping start-up with exit status 2. Certificates and the bcrypt hash are made here, in a
-# temporary directory that is removed at exit.
+# Checks `ember serve --web.config.file` with real clients on loopback. curl over TLS gets 200 with
+# the right password and 401 with a wrong or missing one. Plain HTTP to the TLS port gets 400 while
+# the agent keeps serving. `openssl s_client` negotiates TLS 1.3 and TLS 1.2 and fails with TLS 1.1.
+# A Prometheus server scrapes over TLS with basic auth, and a broken web config stops start-up with
+# exit status 2. Certificates and the bcrypt hash are made in a temporary directory that is removed
+# at exit.
 # Usage: tls-check.sh EMBER_BINARY
 set -euo pipefail
 ember=${1:?usage: tls-check.sh EMBER_BINARY}
@@ -84,6 +85,55 @@ if openssl s_client -connect "$address" -CAfile ca.crt -tls1_1 </dev/null >/dev/
     fail "TLS 1.1 was accepted"
 fi
 kill -0 "$pid" 2>/dev/null || fail "ember serve exited during the checks"
+
+# A real Prometheus scrapes over TLS with basic auth; a second job with a stale password must be down
+# with a 401.
+printf 'right horse' >password
+printf 'old horse' >stale-password
+cat >prometheus.yml <<CONFIG
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: ember
+    scheme: https
+    tls_config:
+      ca_file: $work/ca.crt
+    basic_auth:
+      username: prometheus
+      password_file: $work/password
+    static_configs:
+      - targets: ['$address']
+  - job_name: ember-stale-password
+    scheme: https
+    tls_config:
+      ca_file: $work/ca.crt
+    basic_auth:
+      username: prometheus
+      password_file: $work/stale-password
+    static_configs:
+      - targets: ['$address']
+CONFIG
+prometheus_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+    --web.listen-address="127.0.0.1:$prometheus_port" --log.level=warn 2>"$work/prometheus.log" &
+prometheus_pid=$!
+targets_ok() {
+    curl -fsS "http://127.0.0.1:$prometheus_port/api/v1/targets" 2>/dev/null | python3 -c '
+import json, sys
+targets = {t["labels"]["job"]: t for t in json.load(sys.stdin)["data"]["activeTargets"]}
+good, stale = targets.get("ember"), targets.get("ember-stale-password")
+sys.exit(0 if good and stale and good["health"] == "up" and stale["health"] == "down"
+         and "401" in stale["lastError"] else 1)' 2>/dev/null
+}
+scraped=""
+for _ in $(seq 60); do
+    if targets_ok; then scraped=yes; break; fi
+    sleep 1
+done
+kill "$prometheus_pid" 2>/dev/null || true
+wait "$prometheus_pid" 2>/dev/null || true
+[[ -n "$scraped" ]] || fail "Prometheus did not report the TLS job up and the stale-password job down with 401"
 
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: missing.key\n' >broken.yml
 set +e
