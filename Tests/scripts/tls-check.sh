@@ -11,8 +11,12 @@ ember=${1:?usage: tls-check.sh EMBER_BINARY}
 fixtures="$(cd "$(dirname "$0")/../Fixtures" && pwd)/node-exporter"
 work=$(mktemp -d)
 pid=""
+prometheus_pid=""
 cleanup() {
-    if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+    for started in $pid $prometheus_pid; do
+        kill "$started" 2>/dev/null || true
+        wait "$started" 2>/dev/null || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -133,6 +137,7 @@ for _ in $(seq 60); do
 done
 kill "$prometheus_pid" 2>/dev/null || true
 wait "$prometheus_pid" 2>/dev/null || true
+prometheus_pid=""
 [[ -n "$scraped" ]] || fail "Prometheus did not report the TLS job up and the stale-password job down with 401"
 
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: missing.key\n' >broken.yml
