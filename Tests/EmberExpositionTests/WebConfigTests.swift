@@ -213,6 +213,47 @@ final class WebConfigTests: XCTestCase {
         }
     }
 
+    /// Mutated files must parse or throw, never crash or hang: bytes are replaced, inserted and deleted
+    /// at random positions of a full configuration, with a fixed seed so a failure repeats.
+    func testMutatedFilesNeverCrash() throws {
+        let original = Array("""
+            tls_server_config:
+              cert: |
+                -----BEGIN CERTIFICATE-----
+                MIIB
+              key_file: 'b.key'
+              client_auth_type: RequireAndVerifyClientCert
+              client_ca_file: "ca.crt"
+              client_allowed_sans: [a, "b"]
+              cipher_suites:
+              - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+            http_server_config:
+              headers: {}
+            basic_auth_users:
+              alice: \(hash)
+            """.utf8)
+        let alphabet = Array(" \t\n:-|'\"#[]{},&*!>x\u{FF}".utf8)
+        var generator = SplitMix64(seed: 0x5EED)
+        var parsed = 0
+        for _ in 0..<3000 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let position = Int.random(in: 0..<bytes.count, using: &generator)
+                let byte = alphabet.randomElement(using: &generator)!
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[position] = byte
+                case 1: bytes.insert(byte, at: position)
+                default: bytes.remove(at: position)
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            if (try? WebConfig.parse(text, path: "/etc/ember/web.yml")) != nil { parsed += 1 }
+        }
+        // Some mutations land in values or comments and still parse, so both outcomes are exercised.
+        XCTAssertGreaterThan(parsed, 0)
+        XCTAssertLessThan(parsed, 3000)
+    }
+
     /// The example shipped in exporters/ parses, and its hash really is that of the password it names.
     func testShippedExample() throws {
         let path = Fixtures.directory + "/../../exporters/web-config.example.yml"
