@@ -210,7 +210,7 @@ extension HTTPEventLoop {
     /// Wraps the socket in a TLS session when the server speaks TLS; closes it if OpenSSL cannot start one.
     private func makeTransport(_ descriptor: Int32, peer: String, now: UInt64) -> (any ConnectionTransport)? {
         guard let tls = context.tls else { return PlainTransport(descriptor: descriptor) }
-        guard let transport = tls.makeTransport(descriptor: descriptor, now: now) else {
+        guard let transport = tls.makeTransport(descriptor: descriptor, peer: peer, now: now) else {
             context.logger.error("failed to start a TLS session; closing the connection", ("peer", peer),
                                  ("err", openSSLErrors()))
             Glibc.close(descriptor)

@@ -70,7 +70,43 @@ final class TLSServerTests: XCTestCase {
         XCTAssertEqual(response.status, 400)
         XCTAssertTrue(response.text.contains("HTTP request to an HTTPS server"), response.text)
         XCTAssertEqual(try curl(port).output, "hello\n")
-        XCTAssertEqual(sink.lines(containing: "client sent plain HTTP to the TLS port").count, 1)
+        let closes = sink.lines(containing: "client sent plain HTTP to the TLS port")
+        XCTAssertEqual(closes.filter { $0.contains("msg=\"closed HTTP connection\"") }.count, 1, "\(closes)")
+        XCTAssertEqual(closes.filter { $0.contains("msg=\"TLS handshakes failed") }.count, 1, "\(closes)")
+    }
+
+    func testFailedHandshakesWarnOncePerMinute() throws {
+        let sink = RecordingLogSink()
+        let port = try start(settings(), sink: sink)
+
+        // Without the CA, curl rejects the certificate and aborts the handshake with an alert.
+        for _ in 0..<3 {
+            let result = try runTool("/usr/bin/curl", ["--silent", "--max-time", "10",
+                                                       "https://127.0.0.1:\(port)/metrics"])
+            XCTAssertNotEqual(result.status, 0)
+        }
+        XCTAssertEqual(try curl(port).output, "hello\n")
+
+        let warnings = sink.lines(containing: "TLS handshakes failed")
+        XCTAssertEqual(warnings.count, 1, "\(sink.lines)")
+        XCTAssertTrue(warnings.first?.contains("level=warn") ?? false)
+        XCTAssertTrue(warnings.first?.contains("failures=1 last_peer=127.0.0.1:") ?? false, "\(warnings)")
+        XCTAssertTrue(warnings.first?.contains("unknown ca") ?? false, "\(warnings)")
+    }
+
+    func testHandshakeFailureLogCountsBetweenLines() {
+        let sink = RecordingLogSink()
+        let logger = Logger(level: .info, sink: sink)
+        let log = HandshakeFailureLog()
+
+        log.note(reason: "first", peer: "a", now: 1, logger: logger)
+        log.note(reason: "second", peer: "b", now: 2, logger: logger)
+        log.note(reason: "third", peer: "c", now: 3, logger: logger)
+        log.note(reason: "fourth", peer: "d", now: 1 + HandshakeFailureLog.interval, logger: logger)
+
+        XCTAssertEqual(sink.lines.count, 2)
+        XCTAssertTrue(sink.lines.first?.contains("failures=1 last_peer=a last_err=first") ?? false, "\(sink.lines)")
+        XCTAssertTrue(sink.lines.last?.contains("failures=3 last_peer=d last_err=fourth") ?? false, "\(sink.lines)")
     }
 
     func testNegotiatesTLS13AndRejectsTLS11() throws {
@@ -157,8 +193,10 @@ final class TLSServerTests: XCTestCase {
             XCTAssertEqual(result.output == "hello\n", accepted, "\(allowed): \(result.output)")
             server?.stop()
             if !accepted {
-                XCTAssertEqual(sink.lines(containing: "none of its subject alternative names (scraper.example, ::1, "
-                                          + "ops@example.org, spiffe://lab/prom)").count, 1, "\(sink.lines)")
+                let rejections = sink.lines(containing: "none of its subject alternative names (scraper.example, "
+                                            + "::1, ops@example.org, spiffe://lab/prom)")
+                XCTAssertEqual(rejections.filter { $0.contains("level=debug msg=\"closed HTTP connection\"") }.count,
+                               1, "\(rejections)")
             }
         }
     }

@@ -34,6 +34,7 @@ public final class TLSServerContext: Sendable {
     let settings: TLSSettings
     private let logger: Logger
     private let state: Mutex<State>
+    private let handshakeFailures = HandshakeFailureLog()
 
     /// Loads the certificate, key and client CA, so every problem with them is a start-up error.
     public init(settings: TLSSettings, logger: Logger) throws(TLSSetupError) {
@@ -49,10 +50,14 @@ public final class TLSServerContext: Sendable {
         state.withLock { SSL_CTX_free($0.context) }
     }
 
-    /// Starts a server-side TLS session on a connected socket; nil (and logged) if OpenSSL cannot.
-    func makeTransport(descriptor: Int32, now: UInt64) -> TLSTransport? {
+    /// Starts a server-side TLS session on a connected socket; nil if OpenSSL cannot.
+    func makeTransport(descriptor: Int32, peer: String, now: UInt64) -> TLSTransport? {
         let context = currentContext(now: now)
-        return TLSTransport(descriptor: descriptor, context: context, allowedNames: settings.clientAllowedSANs)
+        return TLSTransport(descriptor: descriptor, context: context, allowedNames: settings.clientAllowedSANs) {
+            [handshakeFailures, logger] reason in
+            handshakeFailures.note(reason: reason, peer: peer, now: SystemClock().monotonicNanoseconds(),
+                                   logger: logger)
+        }
     }
 
     /// Returns the context, rebuilding it first when a file changed since the last check.
@@ -107,5 +112,32 @@ struct FileStamp: Equatable {
         size = Int64(info.st_size)
         modifiedSeconds = Int64(info.st_mtim.tv_sec)
         modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+    }
+}
+
+/// Logs failed TLS handshakes at warn, at most once a minute with the count since the last line, so a
+/// Prometheus with the wrong CA shows up in the log at the default level while a scanner cannot
+/// flood it. Each failure is also logged at debug when its connection closes.
+final class HandshakeFailureLog: Sendable {
+    static let interval: UInt64 = 60_000_000_000
+
+    private struct State {
+        var unlogged = 0
+        var lastLog: UInt64?
+    }
+
+    private let state = Mutex(State())
+
+    func note(reason: String, peer: String, now: UInt64, logger: Logger) {
+        let count: Int? = state.withLock { state in
+            state.unlogged += 1
+            if let last = state.lastLog, now - last < Self.interval { return nil }
+            defer { state.unlogged = 0 }
+            state.lastLog = now
+            return state.unlogged
+        }
+        guard let count else { return }
+        logger.warn("TLS handshakes failed; later failures are counted for a minute", ("failures", String(count)),
+                    ("last_peer", peer), ("last_err", reason))
     }
 }

@@ -25,12 +25,15 @@ final class TLSTransport: ConnectionTransport {
     private let session: OpaquePointer
     /// `client_allowed_sans`; empty accepts any client certificate the context accepts.
     private let allowedNames: [String]
+    /// Called with the reason when the handshake fails, for the rate-limited warning.
+    private let reportHandshakeFailure: (String) -> Void
     private var handshakeDone = false
     private var sentCloseNotify = false
     private(set) var receiveBlockedOn: Int16 = 0
     private(set) var sendBlockedOn: Int16 = 0
 
-    init?(descriptor: Int32, context: OpaquePointer, allowedNames: [String] = []) {
+    init?(descriptor: Int32, context: OpaquePointer, allowedNames: [String] = [],
+          reportHandshakeFailure: @escaping (String) -> Void = { _ in }) {
         guard let session = SSL_new(context) else { return nil }
         guard SSL_set_fd(session, descriptor) == 1 else {
             SSL_free(session)
@@ -40,6 +43,7 @@ final class TLSTransport: ConnectionTransport {
         self.descriptor = descriptor
         self.session = session
         self.allowedNames = allowedNames
+        self.reportHandshakeFailure = reportHandshakeFailure
     }
 
     var isHandshaking: Bool { !handshakeDone }
@@ -89,6 +93,15 @@ final class TLSTransport: ConnectionTransport {
     /// Advances the handshake; returns nil once it is done, else the result to hand back.
     private func handshake(for direction: Direction) -> TransportResult? {
         guard !handshakeDone else { return nil }
+
+        let result = advanceHandshake(for: direction)
+        if case .failed(let reason) = result {
+            reportHandshakeFailure(reason)
+        }
+        return result
+    }
+
+    private func advanceHandshake(for direction: Direction) -> TransportResult? {
 
         clearErrors()
         let result = SSL_do_handshake(session)
