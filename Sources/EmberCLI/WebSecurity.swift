@@ -10,14 +10,15 @@ enum WebSecurity {
         return try TLSServerContext(settings: settings, logger: logger)
     }
 
-    /// Wraps `handler` with the authentication check and adds the configured headers to every response,
-    /// 401s included.
+    /// Wraps `handler` with the rate limit and the authentication check, and adds the configured headers
+    /// to every response, 401s and 429s included.
     static func handler(
         _ handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse, config: WebConfig?, logger: Logger
     ) -> @Sendable (HTTPRequest) -> HTTPResponse {
         guard let config else { return handler }
 
-        let protected = BasicAuthenticator(users: config.basicAuthUsers, logger: logger).protecting(handler)
+        let authenticated = BasicAuthenticator(users: config.basicAuthUsers, logger: logger).protecting(handler)
+        let protected = config.rateLimit.map { RequestRateLimiter($0).limiting(authenticated) } ?? authenticated
         let headers = config.headers
         guard !headers.isEmpty else { return protected }
         return { request in

@@ -1,4 +1,5 @@
 import EmberCore
+import EmberExposition
 import Foundation
 import XCTest
 
@@ -74,6 +75,23 @@ final class WebConfigOptionsTests: XCTestCase {
                                                  "--web.listen-address=127.0.0.1:0", "--no-storage"])
         XCTAssertEqual(unloadable.status, 2)
         XCTAssertTrue(unloadable.errors.contains("failed to load cert_file \(directory!)/none.crt"), unloadable.errors)
+    }
+
+    /// The rate limit runs before authentication, and the configured headers reach every response.
+    func testHandlerOrder() throws {
+        var config = WebConfig()
+        config.headers = [HTTPHeader("X-Frame-Options", "deny")]
+        config.rateLimit = RateLimit(intervalNanoseconds: 3_600_000_000_000, burst: 2)
+        config.basicAuthUsers = ["alice": "$2b$04$abcdefghijklmnopqrstuuJXbVbRqz5sd4N0b0p3B9lU6cQ0jvkdq"]
+        let handler = WebSecurity.handler({ _ in .text(200, "ok") }, config: config, logger: Logger(level: .error))
+        let request = HTTPRequest(method: "GET", target: "/metrics")
+
+        let statuses = (0..<3).map { _ in handler(request) }
+
+        XCTAssertEqual(statuses.map(\.status), [401, 401, 429])
+        for response in statuses {
+            XCTAssertTrue(response.headers.contains(HTTPHeader("X-Frame-Options", "deny")), "\(response.headers)")
+        }
     }
 
     func testHelpListsFlag() throws {

@@ -92,7 +92,7 @@ final class BasicAuthenticatorTests: XCTestCase {
         let authenticator = BasicAuthenticator(users: ["alice": Self.hash], logger: Logger(level: .error), clock: clock)
         let right = request(authorization: basic("alice:s3cret:with colon"))
 
-        for attempt in 0..<VerificationBudget.capacity {
+        for attempt in 0..<BasicAuthenticator.loginBurst {
             XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess\(attempt)"))), .rejected)
         }
         XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess-more"))), .throttled)
@@ -100,7 +100,7 @@ final class BasicAuthenticatorTests: XCTestCase {
         // A cached rejection costs no bcrypt, so it needs no budget.
         XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess0"))), .rejected)
 
-        clock.advance(nanoseconds: VerificationBudget.interval)
+        clock.advance(nanoseconds: BasicAuthenticator.loginInterval)
         XCTAssertEqual(authenticator.decide(right), .accepted)
         XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess-more"))), .throttled)
         XCTAssertEqual(authenticator.decide(right), .accepted)
@@ -110,7 +110,7 @@ final class BasicAuthenticatorTests: XCTestCase {
         let authenticator = BasicAuthenticator(users: ["alice": Self.hash], logger: Logger(level: .error),
                                                clock: ManualClock())
         let handler = authenticator.protecting { _ in .text(200, "metrics") }
-        for attempt in 0..<VerificationBudget.capacity {
+        for attempt in 0..<BasicAuthenticator.loginBurst {
             XCTAssertEqual(handler(request(authorization: basic("alice:guess\(attempt)"))).status, 401)
         }
 
@@ -128,28 +128,29 @@ final class BasicAuthenticatorTests: XCTestCase {
         XCTAssertEqual(authenticator.decide(right), .accepted)
 
         for attempt in 0..<(BasicAuthenticator.cacheLimit + 10) {
-            clock.advance(nanoseconds: VerificationBudget.interval)
+            clock.advance(nanoseconds: BasicAuthenticator.loginInterval)
             XCTAssertEqual(authenticator.decide(request(authorization: basic("alice:guess\(attempt)"))), .rejected)
         }
-        for attempt in 0..<VerificationBudget.capacity {
+        for attempt in 0..<BasicAuthenticator.loginBurst {
             _ = authenticator.decide(request(authorization: basic("alice:burst\(attempt)")))
         }
 
         XCTAssertEqual(authenticator.decide(right), .accepted)
     }
 
-    func testBudgetRefillsOneTokenPerInterval() {
-        var budget = VerificationBudget(now: 0)
-        for _ in 0..<VerificationBudget.capacity {
+    func testBucketRefillsOneTokenPerInterval() {
+        var budget = TokenBucket(capacity: BasicAuthenticator.loginBurst, interval: BasicAuthenticator.loginInterval,
+                                 now: 0)
+        for _ in 0..<BasicAuthenticator.loginBurst {
             XCTAssertTrue(budget.spend(now: 0))
         }
         XCTAssertFalse(budget.spend(now: 0))
-        XCTAssertFalse(budget.spend(now: VerificationBudget.interval - 1))
-        XCTAssertTrue(budget.spend(now: VerificationBudget.interval))
-        XCTAssertFalse(budget.spend(now: VerificationBudget.interval + 1))
+        XCTAssertFalse(budget.spend(now: BasicAuthenticator.loginInterval - 1))
+        XCTAssertTrue(budget.spend(now: BasicAuthenticator.loginInterval))
+        XCTAssertFalse(budget.spend(now: BasicAuthenticator.loginInterval + 1))
         // A long quiet time refills to the capacity, not beyond.
-        let later = 100 * VerificationBudget.interval
-        for _ in 0..<VerificationBudget.capacity {
+        let later = 100 * BasicAuthenticator.loginInterval
+        for _ in 0..<BasicAuthenticator.loginBurst {
             XCTAssertTrue(budget.spend(now: later))
         }
         XCTAssertFalse(budget.spend(now: later))
@@ -187,7 +188,7 @@ final class BasicAuthenticatorTests: XCTestCase {
 }
 
 /// A clock that moves only when a test advances it.
-private final class ManualClock: Clock, @unchecked Sendable {
+final class ManualClock: Clock, @unchecked Sendable {
     private var nanoseconds: UInt64 = 1_000_000_000
 
     func advance(nanoseconds step: UInt64) {

@@ -128,7 +128,10 @@ final class WebConfigTests: XCTestCase {
             ("http_server_config:\n  headers:\n    X-Frame-Options: allow\n", 3, "expected deny or sameorigin"),
             ("basic_auth_users:\n  alice: secret\n", 2, "not a bcrypt hash"),
             ("basic_auth_users:\n  alice: \(hash)\n  alice: \(hash)\n", 3, "duplicate key \"alice\""),
-            ("rate_limit:\n  burst: 20\n", 1, "rate_limit is not supported"),
+            ("rate_limit:\n  interval: 1s\n  burst: 0\n", 3, "burst of at least 1"),
+            ("rate_limit:\n  interval: soon\n  burst: 2\n", 2, "invalid interval \"soon\""),
+            ("rate_limit:\n  interval: 1s\n  burst: -1\n", 3, "invalid burst \"-1\""),
+            ("rate_limit:\n  period: 1s\n", 2, "unknown key \"period\" in rate_limit"),
             ("tls_server_config:\n\tcert_file: a\n", 2, "tab in indentation"),
             ("tls_server_config:\n  cert_file: a\n   key_file: b\n", 3, "unexpected indentation"),
             ("basic_auth_users: &users\n", 1, "anchors, aliases and tags"),
@@ -141,6 +144,20 @@ final class WebConfigTests: XCTestCase {
             XCTAssertEqual(error?.line, line, text)
             XCTAssertTrue(error?.message.contains(fragment) ?? false, "\(text): \(String(describing: error))")
         }
+    }
+
+    func testRateLimit() throws {
+        XCTAssertEqual(try parse("rate_limit:\n  interval: 250ms\n  burst: 20\n").rateLimit,
+                       RateLimit(intervalNanoseconds: 250_000_000, burst: 20))
+        // exporter-toolkit turns the limiter off with a zero interval, whatever the burst.
+        XCTAssertNil(try parse("rate_limit:\n  interval: 0\n  burst: 0\n").rateLimit)
+        XCTAssertNil(try parse("rate_limit:\n  burst: 20\n").rateLimit)
+    }
+
+    func testClientAuthAliases() throws {
+        let base = "tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: "
+        XCTAssertEqual(try parse(base + "RequireClientCert\n").tls?.clientAuth, .requireAnyClientCert)
+        XCTAssertEqual(try parse(base + "''\n").tls?.clientAuth, .noClientCert)
     }
 
     func testQuotedScalars() throws {

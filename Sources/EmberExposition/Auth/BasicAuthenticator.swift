@@ -13,6 +13,11 @@ public final class BasicAuthenticator: Sendable {
     /// Maximum number of remembered outcomes of each kind; a full cache is emptied. A few users with
     /// one password each stay far below it.
     static let cacheLimit = 256
+    /// New logins that may run bcrypt at once; after them, one per `loginInterval`. Cached logins do
+    /// not count, so a scraper with a known password is never throttled.
+    static let loginBurst = 4
+    /// One bcrypt per second bounds the event loop's stall to one bcrypt's time in each second.
+    static let loginInterval: UInt64 = 1_000_000_000
 
     /// The outcome of checking one request.
     enum Decision: Equatable {
@@ -28,7 +33,7 @@ public final class BasicAuthenticator: Sendable {
     private let decoyHash: String
     private let accepted = Mutex<Set<[UInt8]>>([])
     private let rejected = Mutex<Set<[UInt8]>>([])
-    private let budget: Mutex<VerificationBudget>
+    private let budget: Mutex<TokenBucket>
     private let clock: any Clock
     private let logger: Logger
 
@@ -40,7 +45,8 @@ public final class BasicAuthenticator: Sendable {
         self.users = users
         self.logger = logger
         self.clock = clock
-        self.budget = Mutex(VerificationBudget(now: clock.monotonicNanoseconds()))
+        self.budget = Mutex(TokenBucket(capacity: Self.loginBurst, interval: Self.loginInterval,
+                                        now: clock.monotonicNanoseconds()))
         let cost = users.values.compactMap(Bcrypt.cost).max() ?? 10
         let setting = Bcrypt.makeSetting(cost: cost) ?? "$2b$10$abcdefghijklmnopqrstuu"
         self.decoyHash = Bcrypt.compute(password: "decoy", setting: setting) ?? setting
@@ -130,32 +136,5 @@ public final class BasicAuthenticator: Sendable {
               let colon = text.firstIndex(of: ":")
         else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
-    }
-}
-
-/// A token bucket for bcrypt runs: a burst of `capacity`, then one per `interval`. Cached logins do
-/// not spend from it, so a scraper with a known password is never throttled.
-struct VerificationBudget {
-    static let capacity = 4
-    /// One bcrypt per second bounds the event loop's stall to one bcrypt's time in each second.
-    static let interval: UInt64 = 1_000_000_000
-
-    private var tokens = VerificationBudget.capacity
-    private var refilledAt: UInt64
-
-    init(now: UInt64) {
-        refilledAt = now
-    }
-
-    /// Takes one token if there is one, after adding those earned since the last refill.
-    mutating func spend(now: UInt64) -> Bool {
-        let earned = Int(min((now &- refilledAt) / Self.interval, UInt64(Self.capacity)))
-        if earned > 0 {
-            tokens = min(Self.capacity, tokens + earned)
-            refilledAt = tokens == Self.capacity ? now : refilledAt + UInt64(earned) * Self.interval
-        }
-        guard tokens > 0 else { return false }
-        tokens -= 1
-        return true
     }
 }

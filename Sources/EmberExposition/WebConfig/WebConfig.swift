@@ -9,8 +9,21 @@ public struct WebConfig: Sendable, Equatable {
     public var headers: [HTTPHeader] = []
     /// User name to bcrypt hash; empty means no authentication.
     public var basicAuthUsers: [String: String] = [:]
+    /// The request rate limit of `rate_limit`; nil means none.
+    public var rateLimit: RateLimit?
 
     public init() {}
+}
+
+/// A limit on requests to the whole server: a burst of `burst`, then one per `intervalNanoseconds`.
+public struct RateLimit: Sendable, Equatable {
+    public var intervalNanoseconds: UInt64
+    public var burst: Int
+
+    public init(intervalNanoseconds: UInt64, burst: Int) {
+        self.intervalNanoseconds = intervalNanoseconds
+        self.burst = burst
+    }
 }
 
 /// TLS versions by their exporter-toolkit names.

@@ -60,11 +60,10 @@ private struct WebConfigDecoder {
             case "tls_server_config": config.tls = try decodeTLS(entry)
             case "http_server_config": config.headers = try decodeHTTPServer(entry)
             case "basic_auth_users": config.basicAuthUsers = try decodeUsers(entry)
-            case "rate_limit":
-                throw YAMLError(line: entry.line, message: "rate_limit is not supported by ember; remove it")
+            case "rate_limit": config.rateLimit = try decodeRateLimit(entry)
             default:
                 throw unknownKey(entry, in: "the top level",
-                                 known: ["tls_server_config", "http_server_config", "basic_auth_users"])
+                                 known: ["tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"])
             }
         }
         return config
@@ -104,6 +103,43 @@ private struct WebConfigDecoder {
             headers.append(HTTPHeader(entry.key, value))
         }
         return headers
+    }
+
+    /// Reads `interval` (a duration; 0 turns the limit off, as in exporter-toolkit) and `burst`.
+    private func decodeRateLimit(_ parent: YAMLEntry) throws(YAMLError) -> RateLimit? {
+        var interval: UInt64 = 0
+        var burst = 0
+        var burstLine = parent.line
+        for entry in try mapping(parent.value, name: parent.key) {
+            switch entry.key {
+            case "interval": interval = try nanoseconds(entry)
+            case "burst":
+                let text = try scalar(entry)
+                guard let value = Int(text), value >= 0 else {
+                    throw YAMLError(line: entry.line, message: "invalid burst \"\(text)\": expected a whole number")
+                }
+                burst = value
+                burstLine = entry.line
+            default:
+                throw unknownKey(entry, in: parent.key, known: ["interval", "burst"])
+            }
+        }
+        guard interval > 0 else { return nil }
+        // Go's limiter would then reject every request, which no configuration means to do.
+        guard burst > 0 else {
+            throw YAMLError(line: burstLine, message: "rate_limit needs a burst of at least 1 with a non-zero interval")
+        }
+        return RateLimit(intervalNanoseconds: interval, burst: burst)
+    }
+
+    private func nanoseconds(_ entry: YAMLEntry) throws(YAMLError) -> UInt64 {
+        let text = try scalar(entry)
+        if text == "0" { return 0 }
+        guard let seconds = DurationParser.seconds(text), seconds >= 0, seconds < 1e9 else {
+            throw YAMLError(line: entry.line, message: "invalid \(entry.key) \"\(text)\": expected a duration such "
+                            + "as 500ms, 1s or 1m, or 0")
+        }
+        return UInt64((seconds * 1e9).rounded())
     }
 
     private func decodeUsers(_ parent: YAMLEntry) throws(YAMLError) -> [String: String] {
@@ -178,7 +214,9 @@ extension WebConfigDecoder {
     private func decodeClientAuth(_ fields: [String: YAMLEntry], into settings: inout TLSSettings) throws(YAMLError) {
         if let entry = fields["client_auth_type"] {
             let text = try scalar(entry)
-            guard let type = ClientAuthType(rawValue: text) else {
+            // exporter-toolkit also accepts its older name RequireClientCert, and an empty value.
+            let aliases: [String: ClientAuthType] = ["RequireClientCert": .requireAnyClientCert, "": .noClientCert]
+            guard let type = ClientAuthType(rawValue: text) ?? aliases[text] else {
                 throw YAMLError(line: entry.line, message: "invalid client_auth_type \"\(text)\": expected one of "
                                 + ClientAuthType.allCases.map(\.rawValue).joined(separator: ", "))
             }
