@@ -1,8 +1,8 @@
 import EmberCore
 import Synchronization
 
-/// Applies `rate_limit` to every request before authentication: requests beyond the limit get 429,
-/// as exporter-toolkit answers them. The limit is shared by all clients.
+/// Applies `rate_limit` to every request before authentication. Requests beyond the limit get 429
+/// "Too Many Requests", as in exporter-toolkit's web handler. All clients share one limit.
 public final class RequestRateLimiter: Sendable {
     private let bucket: Mutex<TokenBucket>
     private let clock: any Clock
