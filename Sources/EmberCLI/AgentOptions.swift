@@ -27,6 +27,8 @@ struct AgentOptions {
     var maxConnections = 64
     var readTimeoutSeconds = 10.0
     var idleTimeoutSeconds = 60.0
+    /// From `--web.config.file`; nil serves plain HTTP without authentication.
+    var webConfig: WebConfig?
 
     /// The Prometheus default-port list allocates all of 9100-9999, so no free number is left;
     /// 9811 avoids the well-known exporters (node 9100, blackbox 9115, …).
@@ -42,6 +44,8 @@ struct AgentOptions {
                  help: "Time allowed to receive a whole request once it has started."),
         FlagSpec(name: "web.idle-timeout", defaultValue: "60s",
                  help: "Time a keep-alive connection may stay idle before it is closed."),
+        FlagSpec(name: "web.config.file", defaultValue: "",
+                 help: "Web configuration file (exporter-toolkit format) that enables TLS and basic auth."),
         FlagSpec(name: "path.sysfs", defaultValue: SourceRoots.defaultSysfs, help: "sysfs mount point."),
         FlagSpec(name: "path.procfs", defaultValue: SourceRoots.defaultProcfs, help: "procfs mount point."),
         FlagSpec(name: "path.debugfs", defaultValue: "kernel/debug under --path.sysfs (\(SourceRoots.defaultDebugfs))",
@@ -86,6 +90,13 @@ struct AgentOptions {
                 throw UsageError(message: "invalid --web.max-connections \(value): expected a positive integer")
             }
             maxConnections = count
+        }
+        if let path = arguments.value("web.config.file"), !path.isEmpty {
+            do {
+                webConfig = try WebConfig.load(path: path)
+            } catch {
+                throw UsageError(message: "invalid --web.config.file: \(error)")
+            }
         }
         readTimeoutSeconds = try duration(arguments, "web.read-timeout", default: readTimeoutSeconds)
         idleTimeoutSeconds = try duration(arguments, "web.idle-timeout", default: idleTimeoutSeconds)

@@ -11,6 +11,11 @@ import EmberExposition
 /// until SIGTERM or SIGINT, then saves the state file.
 enum ServeCommand {
     static func run(_ options: AgentOptions) throws -> Int32 {
+        let logger = Logger(level: options.logLevel)
+        let httpLogger = logger.with("component", "http")
+        // Checked before any thread starts, so a broken certificate stops start-up with nothing to undo.
+        guard let configuration = serverConfiguration(options, logger: httpLogger) else { return 2 }
+
         // Block the stop signals before any thread starts, so every thread inherits the mask
         // and only `sigwait` below receives them.
         var stopSignals = sigset_t()
@@ -19,13 +24,12 @@ enum ServeCommand {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
-        let logger = Logger(level: options.logLevel)
         let persistence = StorageSetup.persistence(options, logger: logger.with("component", "storage"))
         let agent = try Agent(options, logger: logger, persistence: persistence)
         let cache = ExpositionCache()
-        let server = HTTPServer(
-            configuration: serverConfiguration(options), logger: logger.with("component", "http"),
-            handler: Routes.router(cache: cache, history: agent.history, options: options).handle)
+        let router = Routes.router(cache: cache, history: agent.history, options: options)
+        let handler = WebSecurity.handler(router.handle, config: options.webConfig, logger: httpLogger)
+        let server = HTTPServer(configuration: configuration, logger: httpLogger, handler: handler)
         do {
             try server.start()
         } catch {
@@ -40,7 +44,9 @@ enum ServeCommand {
             ("collectors", options.enabledCollectors.joined(separator: ",")),
             ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs), ("debugfs", options.roots.debugfs),
             ("interval", DurationParser.format(options.intervalSeconds)),
-            ("storage", persistence?.store.directory ?? "off"))
+            ("storage", persistence?.store.directory ?? "off"),
+            ("tls", configuration.tls == nil ? "off" : "on"),
+            ("basic_auth_users", String(options.webConfig?.basicAuthUsers.count ?? 0)))
         startSampling(agent, cache: cache, logger: logger)
 
         var received: Int32 = 0
@@ -69,8 +75,16 @@ enum ServeCommand {
         }
     }
 
-    private static func serverConfiguration(_ options: AgentOptions) -> HTTPServerConfiguration {
+    /// Returns nil after printing the error when the TLS certificate or key cannot be loaded. That is a
+    /// configuration error, because serving plain HTTP instead would expose what the operator meant to protect.
+    private static func serverConfiguration(_ options: AgentOptions, logger: Logger) -> HTTPServerConfiguration? {
         var configuration = HTTPServerConfiguration(listenAddresses: [options.listenAddress])
+        do {
+            configuration.tls = try WebSecurity.tlsContext(options.webConfig, logger: logger)
+        } catch {
+            EmberMain.printError("ember: invalid --web.config.file: \(error)\n\(EmberMain.usageHint("serve"))")
+            return nil
+        }
         configuration.maxConnections = options.maxConnections
         configuration.readTimeout = .milliseconds(Int64(options.readTimeoutSeconds * 1000))
         configuration.idleTimeout = .milliseconds(Int64(options.idleTimeoutSeconds * 1000))

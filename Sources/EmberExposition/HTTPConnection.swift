@@ -11,6 +11,8 @@ struct HTTPConnectionContext {
     let parser: HTTPRequestParser
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
     let logger: Logger
+    /// Set when the server speaks TLS; each connection then starts a session from it.
+    let tls: TLSServerContext?
 
     /// Pipelined requests wait unparsed while this many response bytes are unsent, so a client that
     /// sends without reading cannot make the server buffer without bound.
@@ -24,7 +26,8 @@ struct HTTPConnectionContext {
 /// until the client closes or the linger timeout passes, so the client reads the last response instead of
 /// a reset), then closed.
 final class HTTPConnection {
-    let descriptor: Int32
+    let transport: any ConnectionTransport
+    var descriptor: Int32 { transport.descriptor }
     let id: UInt64
     let peer: String
     private let context: HTTPConnectionContext
@@ -43,8 +46,8 @@ final class HTTPConnection {
     private var lastWriteProgress: UInt64
     private var answeredRequests = 0
 
-    init(descriptor: Int32, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
-        self.descriptor = descriptor
+    init(transport: any ConnectionTransport, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
+        self.transport = transport
         self.id = id
         self.peer = peer
         self.context = context
@@ -61,10 +64,12 @@ final class HTTPConnection {
 
     var pollEvents: Int16 {
         if isClosed { return 0 }
-        if lingerDeadline != nil { return Int16(POLLIN) }
+        if lingerDeadline != nil { return Int16(POLLIN) | transport.receiveBlockedOn }
 
         let wantsInput = !isClosing && !inputEnded && output.pendingBytes < HTTPConnectionContext.maxPendingOutputBytes
-        return (wantsInput ? Int16(POLLIN) : 0) | (output.isEmpty ? 0 : Int16(POLLOUT))
+        let inputEvents = wantsInput ? Int16(POLLIN) | transport.receiveBlockedOn : 0
+        let outputEvents = output.isEmpty ? 0 : Int16(POLLOUT) | transport.sendBlockedOn
+        return inputEvents | outputEvents
     }
 
     func handle(events: Int16, now: UInt64) {
@@ -72,10 +77,12 @@ final class HTTPConnection {
             close(reason: "invalid descriptor")
             return
         }
-        if events & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
+        // A TLS session may need the opposite readiness: a handshake step that writes, or a read
+        // before a write can go on.
+        if events & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR) | transport.receiveBlockedOn) != 0 {
             readAvailable(now: now)
         }
-        if !isClosed, events & Int16(POLLOUT) != 0 {
+        if !isClosed, events & (Int16(POLLOUT) | transport.sendBlockedOn) != 0 {
             flush(now: now)
         }
     }
@@ -92,7 +99,7 @@ final class HTTPConnection {
     func close(reason: String) {
         guard !isClosed else { return }
         isClosed = true
-        Glibc.close(descriptor)
+        transport.close()
         context.logger.debug("closed HTTP connection", ("connection", String(id)), ("peer", peer), ("reason", reason))
     }
 }
@@ -103,6 +110,7 @@ extension HTTPConnection {
         let configuration = context.configuration
         if let lingerDeadline { return lingerDeadline }
         if !output.isEmpty { return lastWriteProgress + configuration.writeTimeout.nanoseconds }
+        if transport.isHandshaking { return lastActivity + configuration.readTimeout.nanoseconds }
         if let requestStartedAt { return requestStartedAt + configuration.readTimeout.nanoseconds }
         return lastActivity + configuration.idleTimeout.nanoseconds
     }
@@ -114,6 +122,8 @@ extension HTTPConnection {
             close(reason: "linger timeout after the last response")
         } else if !output.isEmpty {
             close(reason: "write timed out after \(context.configuration.writeTimeout)")
+        } else if transport.isHandshaking {
+            close(reason: "TLS handshake not completed within \(context.configuration.readTimeout)")
         } else if requestStartedAt != nil {
             context.logger.debug("HTTP request timed out", ("connection", String(id)), ("peer", peer))
             reject(.text(408, "request not received within \(context.configuration.readTimeout)"), now: now)
@@ -126,24 +136,20 @@ extension HTTPConnection {
 extension HTTPConnection {
     private func readAvailable(now: UInt64) {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while !isClosed {
-            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count > 0 {
+        reading: while !isClosed {
+            switch chunk.withUnsafeMutableBytes({ transport.receive(into: $0) }) {
+            case .transferred(let count):
                 if lingerDeadline == nil, !isClosing {
                     input.append(contentsOf: chunk[..<count])
                 }
-                continue
-            }
-            if count == 0 {
+            case .endOfInput:
                 inputEnded = true
-                break
+                break reading
+            case .wouldBlock:
+                break reading
+            case .failed(let message):
+                close(reason: message)
             }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: break
-            default: close(reason: "receive failed: \(String(cString: strerror(errno)))")
-            }
-            break
         }
 
         guard !isClosed else { return }
@@ -211,14 +217,14 @@ extension HTTPConnection {
 
     private func flush(now: UInt64) {
         let before = output.pendingBytes
-        let outcome = output.write(to: descriptor)
+        let outcome = output.write(to: transport)
         if output.pendingBytes < before {
             lastWriteProgress = now
         }
 
         switch outcome {
-        case .failed(let code):
-            close(reason: "send failed: \(String(cString: strerror(code)))")
+        case .failed(let message):
+            close(reason: message)
         case .wouldBlock:
             break
         case .drained:
@@ -233,7 +239,7 @@ extension HTTPConnection {
 
     private func startLingering(now: UInt64) {
         guard lingerDeadline == nil else { return }
-        shutdown(descriptor, Int32(SHUT_WR))
+        transport.shutdownOutput()
         lingerDeadline = now + context.configuration.lingerTimeout.nanoseconds
         if inputEnded {
             close(reason: "response sent")

@@ -45,7 +45,7 @@ final class HTTPEventLoop {
                                        maxHeaderBytes: configuration.maxHeaderBytes,
                                        maxBodyBytes: configuration.maxBodyBytes)
         context = HTTPConnectionContext(configuration: configuration, parser: parser, handler: handler,
-                                        logger: logger)
+                                        logger: logger, tls: configuration.tls)
     }
 
     /// Starts the thread that runs ``run()`` and owns this loop until it returns.
@@ -68,6 +68,7 @@ final class HTTPEventLoop {
     }
 
     private func run() {
+        Self.blockBrokenPipeSignal()
         var descriptors: [pollfd] = []
         while true {
             let now = clock.monotonicNanoseconds()
@@ -129,6 +130,16 @@ final class HTTPEventLoop {
         connections.removeAll { $0.isClosed }
     }
 
+    /// Blocks SIGPIPE on the loop thread. OpenSSL writes to sockets with write(2), which raises SIGPIPE
+    /// on a connection the peer has reset; blocked, the signal stays pending and the write fails with EPIPE
+    /// instead of ending the process. Plain sockets use MSG_NOSIGNAL and do not need this.
+    private static func blockBrokenPipeSignal() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
     private func closeAll() {
         for connection in connections {
             connection.close(reason: "server stopping")
@@ -175,7 +186,8 @@ extension HTTPEventLoop {
     /// the limit, above which new ones are closed at once.
     private func admit(_ descriptor: Int32, peer: String, now: UInt64) {
         let limit = context.configuration.maxConnections
-        let connection = HTTPConnection(descriptor: descriptor, id: nextConnectionID, peer: peer, context: context,
+        guard let transport = makeTransport(descriptor, peer: peer, now: now) else { return }
+        let connection = HTTPConnection(transport: transport, id: nextConnectionID, peer: peer, context: context,
                                         now: now)
         nextConnectionID += 1
 
@@ -193,6 +205,18 @@ extension HTTPEventLoop {
             connection.close(reason: "rejected at twice the connection limit")
             noteRejection(peer: peer, now: now)
         }
+    }
+
+    /// Wraps the socket in a TLS session when the server speaks TLS; closes it if OpenSSL cannot start one.
+    private func makeTransport(_ descriptor: Int32, peer: String, now: UInt64) -> (any ConnectionTransport)? {
+        guard let tls = context.tls else { return PlainTransport(descriptor: descriptor) }
+        guard let transport = tls.makeTransport(descriptor: descriptor, peer: peer, now: now) else {
+            context.logger.error("failed to start a TLS session; closing the connection", ("peer", peer),
+                                 ("err", openSSLErrors()))
+            Glibc.close(descriptor)
+            return nil
+        }
+        return transport
     }
 
     private func noteRejection(peer: String, now: UInt64) {

@@ -27,6 +27,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// Time the input of a closing connection is drained after the last response, so that the client
     /// reads that response instead of a connection reset.
     public var lingerTimeout: Duration = .seconds(2)
+    /// Serves HTTPS with this context when set; plain HTTP otherwise.
+    public var tls: TLSServerContext?
 
     public init(listenAddresses: [String]) {
         self.listenAddresses = listenAddresses

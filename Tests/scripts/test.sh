@@ -100,6 +100,7 @@ check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
 
 check "read deadline: snapshot and serve with a FIFO thermal zone" bash Tests/scripts/read-deadline.sh "$ember" "$fixtures"
+check "TLS and basic auth with curl and openssl s_client" bash Tests/scripts/tls-check.sh "$ember"
 
 echo "== QEMU test bed"
 check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember" \
