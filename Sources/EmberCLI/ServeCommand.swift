@@ -22,6 +22,7 @@ enum ServeCommand {
         let logger = Logger(level: options.logLevel)
         let persistence = StorageSetup.persistence(options, logger: logger.with("component", "storage"))
         let agent = try Agent(options, logger: logger, persistence: persistence)
+        raiseOpenFileLimit(logger: logger)
         let cache = ExpositionCache()
         let server = HTTPServer(
             configuration: serverConfiguration(options), logger: logger.with("component", "http"),
@@ -69,11 +70,25 @@ enum ServeCommand {
         }
     }
 
+    /// Raises the soft open-file limit to the hard one before the server sizes its connection limit from it.
+    private static func raiseOpenFileLimit(logger: Logger) {
+        guard let change = DescriptorBudget.raiseSoftLimit() else {
+            logger.warn("failed to read or raise the open-file limit (RLIMIT_NOFILE). The current limit stays",
+                        ("err", String(cString: strerror(errno))))
+            return
+        }
+        if change.current != change.previous {
+            logger.debug("raised the open-file limit (RLIMIT_NOFILE) to the hard limit",
+                         ("previous", String(change.previous)), ("current", String(change.current)))
+        }
+    }
+
     private static func serverConfiguration(_ options: AgentOptions) -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration(listenAddresses: [options.listenAddress])
         configuration.maxConnections = options.maxConnections
         configuration.readTimeout = .milliseconds(Int64(options.readTimeoutSeconds * 1000))
         configuration.idleTimeout = .milliseconds(Int64(options.idleTimeoutSeconds * 1000))
+        configuration.writeTimeout = .milliseconds(Int64(options.writeTimeoutSeconds * 1000))
         return configuration
     }
 }

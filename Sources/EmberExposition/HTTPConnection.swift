@@ -52,11 +52,24 @@ final class HTTPConnection {
         self.lastWriteProgress = now
     }
 
-    /// A keep-alive connection between requests with nothing to send, which the server may close to make
-    /// room. A connection that has not sent its first request yet does not count: its client would see the
-    /// close as a failure, where clients retry a request on a reused connection that the server closed.
-    var isIdle: Bool {
-        answeredRequests > 0 && !isClosing && !isClosed && input.isEmpty && output.isEmpty
+    /// The position of this connection in the order in which the server closes connections to admit a new
+    /// one at the limit, or nil when it is never closed for that. The lowest value goes first:
+    ///
+    /// 1. idle keep-alive connections, longest idle first, because clients retry a request on a reused
+    ///    connection that the server closed;
+    /// 2. connections that have sent nothing yet, oldest first;
+    /// 3. connections with an incomplete request, the one started longest ago first. A client that sends
+    ///    its request in one segment, as scrapers do, is rarely caught here. One that sends a byte at a time
+    ///    loses its connection to the next newcomer.
+    ///
+    /// A connection with a response still being sent, or one already closing, is never closed for a new one.
+    var evictionOrder: (rank: Int, since: UInt64)? {
+        guard !isClosing, !isClosed, output.isEmpty else { return nil }
+
+        if let requestStartedAt {
+            return (2, requestStartedAt)
+        }
+        return answeredRequests > 0 ? (0, lastActivity) : (1, lastActivity)
     }
 
     var pollEvents: Int16 {
@@ -98,11 +111,13 @@ final class HTTPConnection {
 }
 
 extension HTTPConnection {
-    /// The next moment a timeout applies to this connection.
+    /// The next moment a timeout applies to this connection. The first request's read timeout runs from
+    /// the accept (`lastActivity` is the accept time until a request is answered).
     func deadline() -> UInt64 {
         let configuration = context.configuration
         if let lingerDeadline { return lingerDeadline }
         if !output.isEmpty { return lastWriteProgress + configuration.writeTimeout.nanoseconds }
+        if answeredRequests == 0 { return lastActivity + configuration.readTimeout.nanoseconds }
         if let requestStartedAt { return requestStartedAt + configuration.readTimeout.nanoseconds }
         return lastActivity + configuration.idleTimeout.nanoseconds
     }
@@ -114,6 +129,8 @@ extension HTTPConnection {
             close(reason: "linger timeout after the last response")
         } else if !output.isEmpty {
             close(reason: "write timed out after \(context.configuration.writeTimeout)")
+        } else if answeredRequests == 0, requestStartedAt == nil {
+            close(reason: "no request within \(context.configuration.readTimeout) of connecting")
         } else if requestStartedAt != nil {
             context.logger.debug("HTTP request timed out", ("connection", String(id)), ("peer", peer))
             reject(.text(408, "request not received within \(context.configuration.readTimeout)"), now: now)
@@ -124,9 +141,13 @@ extension HTTPConnection {
 }
 
 extension HTTPConnection {
+    /// Reads until the socket has no more data or the input contains more than an incomplete request can take.
+    /// That bound keeps a client that sends without pause from growing the buffer within one call. The
+    /// parser then returns a request or an error for the buffered input, so the bytes left in the socket are
+    /// read on the next call.
     private func readAvailable(now: UInt64) {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while !isClosed {
+        while !isClosed, input.count <= context.parser.maxIncompleteBytes {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 if lingerDeadline == nil, !isClosing {
@@ -233,6 +254,7 @@ extension HTTPConnection {
 
     private func startLingering(now: UInt64) {
         guard lingerDeadline == nil else { return }
+        input.removeAll()
         shutdown(descriptor, Int32(SHUT_WR))
         lingerDeadline = now + context.configuration.lingerTimeout.nanoseconds
         if inputEnded {

@@ -13,7 +13,7 @@ final class HTTPEventLoop {
     /// How long accepting pauses when the process is out of descriptors (EMFILE), so the loop does not spin
     /// on a listening socket that stays readable.
     private static let acceptPause: UInt64 = 100_000_000
-    /// Minimum interval between two warnings about rejected connections, in nanoseconds.
+    /// Minimum interval between two warnings about rejected connections or failed accepts, in nanoseconds.
     private static let rejectionLogInterval: UInt64 = 60_000_000_000
 
     let wakeWriteDescriptor: Int32
@@ -27,6 +27,8 @@ final class HTTPEventLoop {
     private var acceptPausedUntil: UInt64 = 0
     private var rejectionsSinceLog = 0
     private var lastRejectionLog: UInt64 = 0
+    private var acceptFailuresSinceLog = 0
+    private var lastAcceptFailureLog: UInt64 = 0
 
     init(
         listeners: [Int32], configuration: HTTPServerConfiguration,
@@ -41,9 +43,10 @@ final class HTTPEventLoop {
         wakeReadDescriptor = ends[0]
         wakeWriteDescriptor = ends[1]
         self.listeners = listeners
-        let parser = HTTPRequestParser(maxRequestLineBytes: configuration.maxRequestLineBytes,
+        var parser = HTTPRequestParser(maxRequestLineBytes: configuration.maxRequestLineBytes,
                                        maxHeaderBytes: configuration.maxHeaderBytes,
                                        maxBodyBytes: configuration.maxBodyBytes)
+        parser.maxHeaderCount = configuration.maxHeaderCount
         context = HTTPConnectionContext(configuration: configuration, parser: parser, handler: handler,
                                         logger: logger)
     }
@@ -155,8 +158,7 @@ extension HTTPEventLoop {
                 case EINTR, ECONNABORTED, EPROTO: continue
                 case EAGAIN, EWOULDBLOCK: return
                 default:
-                    context.logger.warn("accepting an HTTP connection failed; pausing accepts for 100 ms",
-                                        ("err", String(cString: strerror(errno))))
+                    noteAcceptFailure(errno: errno, now: now)
                     acceptPausedUntil = now + Self.acceptPause
                     return
                 }
@@ -166,14 +168,20 @@ extension HTTPEventLoop {
             // Responses are queued whole, so Nagle's algorithm would only delay their last segment.
             var one: Int32 = 1
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            admit(descriptor, peer: Self.describe(address), now: now)
+            if let admitted = admit(descriptor, peer: Self.describe(address), now: now) {
+                // A client usually sends its request right after connecting, so it is often here already.
+                // Reading it now takes the connection out of the unused ones that the rest of this batch of
+                // accepts may close to make room.
+                admitted.handle(events: Int16(POLLIN), now: now)
+            }
         }
     }
 
-    /// Adds a connection within the limit: at the limit, the longest-idle keep-alive connection makes room,
-    /// else the new one gets 503. Connections being closed count only against a hard cap of twice
-    /// the limit, above which new ones are closed at once.
-    private func admit(_ descriptor: Int32, peer: String, now: UInt64) {
+    /// Adds a connection within the limit. At the limit, the first connection in
+    /// ``HTTPConnection/evictionOrder`` is closed to make room. Without one (every connection has a response
+    /// in flight), the new connection gets 503. Connections being closed count only against a hard cap of
+    /// twice the limit, above which new ones are closed at once. Returns the connection unless it was rejected.
+    private func admit(_ descriptor: Int32, peer: String, now: UInt64) -> HTTPConnection? {
         let limit = context.configuration.maxConnections
         let connection = HTTPConnection(descriptor: descriptor, id: nextConnectionID, peer: peer, context: context,
                                         now: now)
@@ -182,17 +190,42 @@ extension HTTPEventLoop {
         let active = connections.count { !$0.isClosing && !$0.isClosed }
         if active < limit {
             connections.append(connection)
-        } else if let idle = connections.filter(\.isIdle).min(by: { $0.lastActivity < $1.lastActivity }) {
-            idle.close(reason: "closed for a new connection at the limit of \(limit)")
+            return connection
+        } else if let victim = connectionToEvict() {
+            victim.close(reason: "closed for a new connection at the limit of \(limit)")
             connections.append(connection)
+            return connection
         } else if connections.count < 2 * limit {
             connections.append(connection)
             connection.reject(.text(503, "too many connections; retry later"), now: now)
-            noteRejection(peer: peer, now: now)
         } else {
             connection.close(reason: "rejected at twice the connection limit")
-            noteRejection(peer: peer, now: now)
         }
+        noteRejection(peer: peer, now: now)
+        return nil
+    }
+
+    private func connectionToEvict() -> HTTPConnection? {
+        var best: (connection: HTTPConnection, rank: Int, since: UInt64)?
+        for connection in connections {
+            guard let order = connection.evictionOrder else { continue }
+            if let current = best, (current.rank, current.since) <= (order.rank, order.since) { continue }
+            best = (connection, order.rank, order.since)
+        }
+        return best?.connection
+    }
+
+    /// Logs a failed accept (EMFILE, ENFILE, ENOBUFS, ENOMEM), at most once per log interval with the
+    /// number of failures since the last line, because the loop retries every 100 ms while it lasts.
+    private func noteAcceptFailure(errno code: Int32, now: UInt64) {
+        acceptFailuresSinceLog += 1
+        guard lastAcceptFailureLog == 0 || now - lastAcceptFailureLog >= Self.rejectionLogInterval else { return }
+
+        context.logger.warn("failed to accept an HTTP connection, retrying every 100 ms",
+                            ("err", String(cString: strerror(code))), ("failures", String(acceptFailuresSinceLog)),
+                            ("connections", String(connections.count)))
+        acceptFailuresSinceLog = 0
+        lastAcceptFailureLog = now
     }
 
     private func noteRejection(peer: String, now: UInt64) {
