@@ -37,8 +37,8 @@ struct AgentOptions {
                  help: "Address to serve on: host:port, [ipv6]:port, or :port for every interface."),
         FlagSpec(name: "web.max-connections", defaultValue: "64",
                  help: "Maximum number of HTTP connections open at once, lowered at start if the open-file limit "
-                    + "cannot hold them. When all are in use, the oldest idle one (else the oldest still waiting "
-                    + "for its request) is closed to admit a new one."),
+                    + "cannot hold them. When all are in use, the one that has waited longest for a request is "
+                    + "closed to admit a new one."),
         FlagSpec(name: "web.read-timeout", defaultValue: "10s",
                  help: "Time allowed to receive a whole request: from connecting for the first request, from its "
                     + "first byte for later ones on a keep-alive connection."),

@@ -52,24 +52,18 @@ final class HTTPConnection {
         self.lastWriteProgress = now
     }
 
-    /// The position of this connection in the order in which the server closes connections to admit a new
-    /// one at the limit, or nil when it is never closed for that. The lowest value goes first:
+    /// The time since which this connection has been waiting for a complete request, or nil when it has a
+    /// response in flight or is closing. At the limit, the server closes the connection that has waited
+    /// longest to admit a new one. The time is the last response for an idle keep-alive connection, the
+    /// accept for one that has sent nothing, and the first byte for one with an incomplete request.
     ///
-    /// 1. idle keep-alive connections, longest idle first, because clients retry a request on a reused
-    ///    connection that the server closed;
-    /// 2. connections that have sent nothing yet, oldest first;
-    /// 3. connections with an incomplete request, the one started longest ago first. A client that sends
-    ///    its request in one segment, as scrapers do, is rarely caught here. One that sends a byte at a time
-    ///    loses its connection to the next newcomer.
-    ///
-    /// A connection with a response still being sent, or one already closing, is never closed for a new one.
-    var evictionOrder: (rank: Int, since: UInt64)? {
+    /// One order for all three keeps a scraper's new connection safe: it sends its request within
+    /// milliseconds, so it is never the longest waiting unless more new connections than the limit arrive
+    /// meanwhile. Ranking slow requests after idle ones instead let byte-at-a-time clients pile up in the
+    /// connection table until only a few slots turned over for everyone else.
+    var waitingSince: UInt64? {
         guard !isClosing, !isClosed, output.isEmpty else { return nil }
-
-        if let requestStartedAt {
-            return (2, requestStartedAt)
-        }
-        return answeredRequests > 0 ? (0, lastActivity) : (1, lastActivity)
+        return requestStartedAt ?? lastActivity
     }
 
     var pollEvents: Int16 {

@@ -13,6 +13,11 @@ final class HTTPEventLoop {
     /// How long accepting pauses when the process is out of descriptors (EMFILE), so the loop does not spin
     /// on a listening socket that stays readable.
     private static let acceptPause: UInt64 = 100_000_000
+    /// Maximum connections accepted per listener in one pass of the loop. The rest wait in the listen backlog
+    /// until the loop has read the requests of the connections it just admitted, so a burst of new
+    /// connections cannot close them again before their requests are read. When the backlog overflows, the
+    /// kernel drops new SYNs and clients retry them about a second later.
+    private static let maxAcceptsPerWake = 16
     /// Minimum interval between two warnings about rejected connections or failed accepts, in nanoseconds.
     private static let rejectionLogInterval: UInt64 = 60_000_000_000
 
@@ -144,7 +149,7 @@ final class HTTPEventLoop {
 
 extension HTTPEventLoop {
     private func acceptConnections(from listener: Int32, now: UInt64) {
-        while true {
+        for _ in 0..<Self.maxAcceptsPerWake {
             var address = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let descriptor = withUnsafeMutablePointer(to: &address) { pointer in
@@ -170,16 +175,14 @@ extension HTTPEventLoop {
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             if let admitted = admit(descriptor, peer: Self.describe(address), now: now) {
                 // A client usually sends its request right after connecting, so it is often here already.
-                // Reading it now takes the connection out of the unused ones that the rest of this batch of
-                // accepts may close to make room.
+                // Reading it now answers it before later accepts can close this connection to make room.
                 admitted.handle(events: Int16(POLLIN), now: now)
             }
         }
     }
 
-    /// Adds a connection within the limit. At the limit, the first connection in
-    /// ``HTTPConnection/evictionOrder`` is closed to make room. Without one (every connection has a response
-    /// in flight), the new connection gets 503. Connections being closed count only against a hard cap of
+    /// Adds a connection within the limit. At the limit, ``makeRoom(limit:now:)`` closes another connection.
+    /// When none can be closed (every connection has a response in flight), the new connection gets 503. Connections being closed count only against a hard cap of
     /// twice the limit, above which new ones are closed at once. Returns the connection unless it was rejected.
     private func admit(_ descriptor: Int32, peer: String, now: UInt64) -> HTTPConnection? {
         let limit = context.configuration.maxConnections
@@ -191,8 +194,7 @@ extension HTTPEventLoop {
         if active < limit {
             connections.append(connection)
             return connection
-        } else if let victim = connectionToEvict() {
-            victim.close(reason: "closed for a new connection at the limit of \(limit)")
+        } else if makeRoom(limit: limit, now: now) {
             connections.append(connection)
             return connection
         } else if connections.count < 2 * limit {
@@ -205,12 +207,30 @@ extension HTTPEventLoop {
         return nil
     }
 
+    /// Closes one connection for a new one, longest ``HTTPConnection/waitingSince`` first. Each candidate's
+    /// pending input is read first, because a request may have arrived since the last poll. A candidate whose
+    /// response is then in flight is spared, and one that starts closing frees its slot by itself. Returns
+    /// false when no connection can make room.
+    private func makeRoom(limit: Int, now: UInt64) -> Bool {
+        while let candidate = connectionToEvict() {
+            candidate.handle(events: Int16(POLLIN), now: now)
+            if candidate.isClosing || candidate.isClosed {
+                return true
+            }
+            if candidate.waitingSince != nil {
+                candidate.close(reason: "closed for a new connection at the limit of \(limit)")
+                return true
+            }
+        }
+        return false
+    }
+
     private func connectionToEvict() -> HTTPConnection? {
-        var best: (connection: HTTPConnection, rank: Int, since: UInt64)?
+        var best: (connection: HTTPConnection, since: UInt64)?
         for connection in connections {
-            guard let order = connection.evictionOrder else { continue }
-            if let current = best, (current.rank, current.since) <= (order.rank, order.since) { continue }
-            best = (connection, order.rank, order.since)
+            guard let since = connection.waitingSince else { continue }
+            if let current = best, current.since <= since { continue }
+            best = (connection, since)
         }
         return best?.connection
     }

@@ -11,9 +11,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var listenAddresses: [String]
     /// Maximum number of open connections, lowered at start when the open-file limit
     /// (RLIMIT_NOFILE) cannot hold them (see ``DescriptorBudget``). At the limit, a new connection
-    /// closes the oldest idle keep-alive connection, else the oldest one still waiting for its request
-    /// (see ``HTTPConnection/evictionOrder``). When every connection has a response in flight, the new
-    /// one gets 503.
+    /// closes the one that has waited longest for a request: idle keep-alive, silent or slow (see
+    /// ``HTTPConnection/waitingSince``). When every connection has a response in flight, the new one
+    /// gets 503.
     public var maxConnections = 64
     /// Request line limit in bytes, CRLF included (414 above it).
     public var maxRequestLineBytes = 4096

@@ -16,29 +16,30 @@ final class HTTPConnectionLimitTests: HTTPServerTestCase {
         usleep(100_000)
     }
 
-    /// At the limit, an idle keep-alive connection goes first, then one that has sent nothing, and one in the
-    /// middle of a request last.
-    func testEvictionOrderIdleUnusedPartial() throws {
+    /// At the limit, the connection that has waited longest for a request goes first, whether it sent
+    /// nothing, part of a request or had its last request answered.
+    func testEvictsLongestWaitingFirst() throws {
         let port = try startServer { $0.maxConnections = 3 }
-        let unused = try TestHTTPClient(port: port)
+        let silent = try TestHTTPClient(port: port)
+        settle()
+        let partial = try TestHTTPClient(port: port)
+        partial.send("GET /echo HTTP/1.1\r\n")
         settle()
         let idle = try TestHTTPClient(port: port)
         idle.send(get("/echo"))
         XCTAssertEqual(idle.readResponse()?.status, 200)
-        let partial = try TestHTTPClient(port: port)
-        partial.send("GET /echo HTTP/1.1\r\n")
         settle()
 
         let first = try TestHTTPClient(port: port)
         settle()
-        XCTAssertTrue(idle.isClosedByServer(), "the idle keep-alive connection goes first")
+        XCTAssertTrue(silent.isClosedByServer(), "the connection silent since the oldest accept goes first")
 
         let second = try TestHTTPClient(port: port)
         settle()
-        XCTAssertTrue(unused.isClosedByServer(), "the connection that sent nothing goes next")
+        XCTAssertTrue(partial.isClosedByServer(), "the request started before the idle one's response goes next")
 
-        partial.send("Host: t\r\n\r\n")
-        XCTAssertEqual(partial.readResponse()?.status, 200, "the connection with a request started stays")
+        idle.send(get("/echo"))
+        XCTAssertEqual(idle.readResponse()?.status, 200, "the connection idle for the shortest time stays")
         for client in [first, second] {
             client.send(get("/echo"))
             XCTAssertEqual(client.readResponse()?.status, 200)
