@@ -42,7 +42,7 @@ enum ServeCommand {
             ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs), ("debugfs", options.roots.debugfs),
             ("interval", DurationParser.format(options.intervalSeconds)),
             ("storage", persistence?.store.directory ?? "off"))
-        startSampling(agent, cache: cache, logger: logger)
+        startSampling(agent, cache: cache, server: server, logger: logger)
 
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
@@ -54,11 +54,15 @@ enum ServeCommand {
         return 0
     }
 
-    private static func startSampling(_ agent: Agent, cache: ExpositionCache, logger: Logger) {
+    /// Runs the sampler, publishing each snapshot with the HTTP server's `ember_http_*` families added. Those
+    /// stay out of the history, which records the snapshot before they are added.
+    private static func startSampling(_ agent: Agent, cache: ExpositionCache, server: HTTPServer, logger: Logger) {
         let sampling = AgentBox(agent)
         DispatchQueue(label: "ember.sampler").async {
             sampling.agent.sampler.run { snapshot in
-                let report = cache.publish(sampling.agent.process(snapshot))
+                let published = sampling.agent.process(snapshot)
+                let report = cache.publish(samples: published.samples + server.statistics.samples(),
+                                           sequence: published.sequence, wallTime: published.wallTime)
                 if report.droppedSamples > 0, !sampling.loggedDrops {
                     sampling.loggedDrops = true
                     logger.error(

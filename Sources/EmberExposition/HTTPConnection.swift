@@ -11,6 +11,7 @@ struct HTTPConnectionContext {
     let parser: HTTPRequestParser
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
     let logger: Logger
+    let statistics: HTTPServerStatistics
 
     /// Pipelined requests wait unparsed while this many response bytes are unsent, so a client that
     /// sends without reading cannot make the server buffer without bound.
@@ -122,13 +123,17 @@ extension HTTPConnection {
         if lingerDeadline != nil {
             close(reason: "linger timeout after the last response")
         } else if !output.isEmpty {
+            context.statistics.recordClosed(.writeTimeout)
             close(reason: "write timed out after \(context.configuration.writeTimeout)")
         } else if answeredRequests == 0, requestStartedAt == nil {
+            context.statistics.recordClosed(.readTimeout)
             close(reason: "no request within \(context.configuration.readTimeout) of connecting")
         } else if requestStartedAt != nil {
             context.logger.debug("HTTP request timed out", ("connection", String(id)), ("peer", peer))
+            context.statistics.recordClosed(.readTimeout)
             reject(.text(408, "request not received within \(context.configuration.readTimeout)"), now: now)
         } else {
+            context.statistics.recordClosed(.idleTimeout)
             close(reason: "idle for \(context.configuration.idleTimeout)")
         }
     }
@@ -217,6 +222,7 @@ extension HTTPConnection {
 
     private func enqueue(_ response: HTTPResponse, version: HTTPVersion, keepsAlive: Bool, isHead: Bool) {
         let wallSeconds = Int(WallClock.now())
+        context.statistics.recordResponse(status: response.status)
         output.append(HTTPResponseHead.bytes(for: response, version: version, keepsAlive: keepsAlive,
                                              wallSeconds: wallSeconds))
         if !isHead {

@@ -37,7 +37,7 @@ final class HTTPEventLoop {
 
     init(
         listeners: [Int32], configuration: HTTPServerConfiguration,
-        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse, logger: Logger
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse, logger: Logger, statistics: HTTPServerStatistics
     ) throws(HTTPServerError) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
@@ -53,7 +53,7 @@ final class HTTPEventLoop {
                                        maxBodyBytes: configuration.maxBodyBytes)
         parser.maxHeaderCount = configuration.maxHeaderCount
         context = HTTPConnectionContext(configuration: configuration, parser: parser, handler: handler,
-                                        logger: logger)
+                                        logger: logger, statistics: statistics)
     }
 
     /// Starts the thread that runs ``run()`` and owns this loop until it returns.
@@ -135,6 +135,7 @@ final class HTTPEventLoop {
             connection.handleDeadline(now: now)
         }
         connections.removeAll { $0.isClosed }
+        context.statistics.recordOpenConnections(connections.count)
     }
 
     private func closeAll() {
@@ -169,6 +170,7 @@ extension HTTPEventLoop {
                 }
             }
 
+            context.statistics.recordAccepted()
             Self.makeNonBlocking(descriptor)
             // Responses are queued whole, so Nagle's algorithm would only delay their last segment.
             var one: Int32 = 1
@@ -203,6 +205,7 @@ extension HTTPEventLoop {
         } else {
             connection.close(reason: "rejected at twice the connection limit")
         }
+        context.statistics.recordClosed(.rejected)
         noteRejection(peer: peer, now: now)
         return nil
     }
@@ -218,6 +221,7 @@ extension HTTPEventLoop {
                 return true
             }
             if candidate.waitingSince != nil {
+                context.statistics.recordClosed(.evicted)
                 candidate.close(reason: "closed for a new connection at the limit of \(limit)")
                 return true
             }
@@ -239,6 +243,7 @@ extension HTTPEventLoop {
     /// number of failures since the last line, because the loop retries every 100 ms while it lasts.
     private func noteAcceptFailure(errno code: Int32, now: UInt64) {
         acceptFailuresSinceLog += 1
+        context.statistics.recordAcceptError()
         guard lastAcceptFailureLog == 0 || now - lastAcceptFailureLog >= Self.rejectionLogInterval else { return }
 
         context.logger.warn("failed to accept an HTTP connection, retrying every 100 ms",

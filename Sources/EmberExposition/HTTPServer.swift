@@ -58,6 +58,8 @@ public final class HTTPServer: Sendable {
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
     private let logger: Logger
     private let running = Mutex<Running?>(nil)
+    /// Connection and response counts, for the `ember_http_*` families.
+    public let statistics = HTTPServerStatistics()
 
     public init(
         configuration: HTTPServerConfiguration, logger: Logger,
@@ -86,7 +88,7 @@ public final class HTTPServer: Sendable {
             let loop: HTTPEventLoop
             do throws(HTTPServerError) {
                 loop = try HTTPEventLoop(listeners: listeners.map(\.descriptor), configuration: fittedConfiguration(),
-                                         handler: handler, logger: logger)
+                                         handler: handler, logger: logger, statistics: statistics)
             } catch {
                 listeners.forEach { Glibc.close($0.descriptor) }
                 throw error

@@ -157,6 +157,39 @@ final class HTTPConnectionLimitTests: HTTPServerTestCase {
         return Double(total) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
+    func testStatisticsCountClosesAndResponses() throws {
+        let port = try startServer {
+            $0.maxConnections = 1
+            $0.readTimeout = .milliseconds(200)
+        }
+        let first = try TestHTTPClient(port: port)
+        first.send(get("/echo"))
+        XCTAssertEqual(first.readResponse()?.status, 200)
+        let second = try TestHTTPClient(port: port)
+        second.send(get("/missing"))
+        XCTAssertEqual(second.readResponse()?.status, 404)
+        XCTAssertTrue(first.isClosedByServer())
+        let third = try TestHTTPClient(port: port)
+        third.send("GET /echo HTTP/1.1\r\n")
+        XCTAssertEqual(third.readResponse()?.status, 408)
+        settle()
+
+        let samples = try XCTUnwrap(server).statistics.samples()
+        func value(_ name: String, _ labels: [String] = []) -> Double? {
+            samples.first { $0.descriptor.name == name && $0.labelValues == labels }?.value
+        }
+        XCTAssertEqual(value("ember_http_connections_accepted_total"), 3)
+        XCTAssertEqual(value("ember_http_connections_closed_total", ["evicted"]), 2, "first, then second")
+        XCTAssertEqual(value("ember_http_connections_closed_total", ["read_timeout"]), 1)
+        XCTAssertEqual(value("ember_http_connections_closed_total", ["rejected"]), 0)
+        XCTAssertEqual(value("ember_http_connections_closed_total", ["write_timeout"]), 0)
+        XCTAssertEqual(value("ember_http_responses_total", ["200"]), 1)
+        XCTAssertEqual(value("ember_http_responses_total", ["404"]), 1)
+        XCTAssertEqual(value("ember_http_responses_total", ["408"]), 1)
+        XCTAssertEqual(value("ember_http_accept_errors_total"), 0)
+        XCTAssertNotNil(value("ember_http_open_connections"))
+    }
+
     func testConnectionLimitFitsOpenFileLimit() {
         XCTAssertEqual(DescriptorBudget.connectionLimit(configured: 64, openFileLimit: 1024), 64)
         XCTAssertEqual(DescriptorBudget.connectionLimit(configured: 1000, openFileLimit: 1024), 480)

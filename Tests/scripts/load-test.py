@@ -212,6 +212,20 @@ class IdleConnections(threading.Thread):
                 self.drop(sock)
 
 
+def agent_http_counters(port):
+    """Returns the agent's own ember_http_* series after the next sample, as {series: value}."""
+    time.sleep(1.2)  # the families are published with each 1 s sample
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: load-test\r\nConnection: close\r\n\r\n")
+        _, body = read_response(s)
+    counters = {}
+    for line in body.decode().splitlines():
+        if line.startswith("ember_http_"):
+            series, value = line.rsplit(" ", 1)
+            counters[series.replace("ember_http_", "")] = float(value)
+    return counters
+
+
 def wait_ready(port, process, deadline=30):
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -269,6 +283,8 @@ def run_phase(name, args, extra_flags, hard_nofile=None):
         for scraper in scrapers:
             scraper.join(timeout=15)
         idle.join(timeout=5)
+        idle.close_all()
+        result["agent"] = agent_http_counters(port)
 
         latencies = sorted(l for s in scrapers for l in s.latencies)
         failures = [f for s in scrapers for f in s.failures]
@@ -283,6 +299,9 @@ def run_phase(name, args, extra_flags, hard_nofile=None):
             result["rss_after_mib"] = rss_mib(process.pid)
         if failures:
             result["problems"].append(f"{len(failures)} failed scrapes, first: {failures[0]}")
+        evicted = result["agent"].get('connections_closed_total{reason="evicted"}', 0)
+        if name == "default" and evicted == 0:
+            result["problems"].append("the agent counted no connection closed for a new one at the limit")
         if not latencies:
             result["problems"].append("no scrape succeeded")
         if rss_max - result["rss_before_mib"] > args.rss_bound_mib:
@@ -351,8 +370,10 @@ def main():
         results.append(result)
         status = "FAIL" if result["problems"] else "ok"
         print(f"{status} {name}: " + " ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
-                                               for k, v in result.items() if k not in ("log", "problems", "phase")),
+                                               for k, v in result.items()
+                                               if k not in ("log", "problems", "phase", "agent")),
               flush=True)
+        print("     agent: " + " ".join(f"{k}={v:g}" for k, v in sorted(result.get("agent", {}).items())))
         for problem in result["problems"]:
             print(f"     {problem}", flush=True)
         if result["problems"]:
