@@ -5,7 +5,7 @@
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree,
 #     with the alert rules loaded: every rule evaluates, and the mainline tree's faults fire alerts;
 #   - 30 SIGKILLs of `ember serve` during state saves, each restart loading a complete state;
-#   - a load test: 1000 idle connections beside 8 scrapers for 30 s, every scrape answered, memory bounded;
+#   - a load test: 1000 idle connections beside 8 scrapers for 30 s, every scrape complete, memory bounded;
 #   - the command-line contract (help, version, exit codes);
 #   - the alert rules and the Grafana dashboard (check-monitoring.py: families exist in METRICS.md,
 #     `promtool check rules`, `promtool test rules`);
