@@ -18,6 +18,9 @@ enum ServeCommand {
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        // A write to a connection the client has closed must fail with EPIPE, not end the process. The
+        // server's own sends pass MSG_NOSIGNAL; this also covers writes made by libraries.
+        signal(SIGPIPE, SIG_IGN)
 
         let logger = Logger(level: options.logLevel)
         let persistence = StorageSetup.persistence(options, logger: logger.with("component", "storage"))
