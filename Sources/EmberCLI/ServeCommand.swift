@@ -19,7 +19,7 @@ enum ServeCommand {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         // A write to a connection the client has closed must fail with EPIPE, not end the process. The
-        // server's own sends pass MSG_NOSIGNAL; this also covers writes made by libraries.
+        // server's own sends pass MSG_NOSIGNAL, and this also covers writes made by libraries.
         signal(SIGPIPE, SIG_IGN)
 
         let logger = Logger(level: options.logLevel)

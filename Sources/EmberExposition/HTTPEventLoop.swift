@@ -184,8 +184,9 @@ extension HTTPEventLoop {
     }
 
     /// Adds a connection within the limit. At the limit, ``makeRoom(limit:now:)`` closes another connection.
-    /// When none can be closed (every connection has a response in flight), the new connection gets 503. Connections being closed count only against a hard cap of
-    /// twice the limit, above which new ones are closed at once. Returns the connection unless it was rejected.
+    /// When none can be closed (every connection has a response in flight), the new connection gets 503.
+    /// Connections being closed count only against a hard cap of twice the limit, above which new ones are
+    /// closed at once. Returns the connection unless it was rejected.
     private func admit(_ descriptor: Int32, peer: String, now: UInt64) -> HTTPConnection? {
         let limit = context.configuration.maxConnections
         let connection = HTTPConnection(descriptor: descriptor, id: nextConnectionID, peer: peer, context: context,
@@ -211,16 +212,17 @@ extension HTTPEventLoop {
     }
 
     /// Closes one connection for a new one, longest ``HTTPConnection/waitingSince`` first. Each candidate's
-    /// pending input is read first, because a request may have arrived since the last poll. A candidate whose
-    /// response is then in flight is spared, and one that starts closing frees its slot by itself. Returns
-    /// false when no connection can make room.
+    /// pending input is read first, because a request may have arrived since the last poll. A candidate that
+    /// got a request answered that way is spared, and one that starts closing frees its slot by itself.
+    /// Returns false when no connection can make room.
     private func makeRoom(limit: Int, now: UInt64) -> Bool {
         while let candidate = connectionToEvict() {
+            let waitingBefore = candidate.waitingSince
             candidate.handle(events: Int16(POLLIN), now: now)
             if candidate.isClosing || candidate.isClosed {
                 return true
             }
-            if candidate.waitingSince != nil {
+            if let waiting = candidate.waitingSince, waiting == waitingBefore {
                 context.statistics.recordClosed(.evicted)
                 candidate.close(reason: "closed for a new connection at the limit of \(limit)")
                 return true
