@@ -130,6 +130,8 @@ final class HTTPConnectionLimitTests: HTTPServerTestCase {
 
     /// With no descriptor left, accept fails with EMFILE. The loop pauses accepting instead of spinning,
     /// logs the failure once, and serves the waiting client once a descriptor is free again.
+    /// NOTE: this lowers the whole test process's RLIMIT_NOFILE for 0.6 s, so it must not run in parallel
+    /// with other tests (`swift test --parallel`).
     func testAcceptBacksOffWhenOutOfDescriptors() throws {
         let sink = RecordingLogSink()
         let port = try startServer(logger: Logger(level: .warn, sink: sink))
