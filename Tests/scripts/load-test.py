@@ -14,12 +14,14 @@ storage, opens the idle connections, then runs the scrapers for a fixed time:
 The idle connections are of three kinds, a third each: silent (connect and send nothing), keep-alive (one
 GET /healthz answered, then nothing) and slow (a request sent one byte per second). Each one the agent closes
 is replaced about a second later (--reconnect-delay, with jitter), as a retrying client would do, so the pressure lasts the whole
-phase. Each scraper sends GET /metrics on a fresh connection every 100 ms.
+phase. Each scraper sends GET /metrics on a fresh connection every 100 ms, and one more client resets its
+connection after the first 100 bytes of each /metrics response, every 50 ms.
 
 A phase passes when every scrape got 200 with a complete body (Content-Length bytes) that parses as
 Prometheus text and contains ember_build_info, the agent's resident memory (VmRSS, sampled every 250 ms)
 never grew by more than --rss-bound-mib over its value before the idle connections were opened, the agent
-was alive throughout and exited with status 0 on SIGTERM.
+was alive throughout and exited with status 0 on SIGTERM. Its own ember_http_open_connections must fall to
+at most 2 once the clients have closed, and in the default phase it must have counted evictions.
 
 Usage: load-test.py [--ember PATH] [--idle 1000] [--scrapers 8] [--duration 30] [--reconnect-delay 1]
                     [--rss-bound-mib 16] [--markdown FILE]
@@ -35,6 +37,7 @@ import selectors
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -126,6 +129,28 @@ class Scraper(threading.Thread):
             else:
                 self.latencies.append(elapsed)
             time.sleep(max(0.0, self.interval - elapsed))
+
+
+class Aborter(threading.Thread):
+    """Requests /metrics and resets the connection after the first bytes of the response, every 50 ms, as a
+    client killed mid-response does. The agent must neither crash nor leak the connection."""
+
+    def __init__(self, port, stop):
+        super().__init__(daemon=True)
+        self.port, self.stop = port, stop
+        self.aborted = 0
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+                    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: load-test\r\n\r\n")
+                    s.recv(100)
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.aborted += 1
+            except OSError:
+                pass
+            time.sleep(0.05)
 
 
 class IdleConnections(threading.Thread):
@@ -269,6 +294,8 @@ def run_phase(name, args, extra_flags, hard_nofile=None):
         scrapers = [Scraper(port, stop) for _ in range(args.scrapers)]
         for scraper in scrapers:
             scraper.start()
+        aborter = Aborter(port, stop)
+        aborter.start()
 
         rss_max, descriptors_max = 0.0, 0
         end = time.monotonic() + args.duration * {"default": 0.5, "held": 0.3, "fd-limit": 0.2}[name]
@@ -283,6 +310,7 @@ def run_phase(name, args, extra_flags, hard_nofile=None):
         for scraper in scrapers:
             scraper.join(timeout=15)
         idle.join(timeout=5)
+        aborter.join(timeout=10)
         idle.close_all()
         result["agent"] = agent_http_counters(port)
 
@@ -294,11 +322,14 @@ def run_phase(name, args, extra_flags, hard_nofile=None):
                       max_ms=latencies[-1] * 1000 if latencies else float("nan"),
                       rss_max_mib=rss_max, descriptors_max=descriptors_max,
                       idle_opened=idle.opened, idle_closed_by_agent=idle.closed_by_agent,
-                      idle_connect_failures=idle.connect_failures)
+                      idle_connect_failures=idle.connect_failures, aborted=aborter.aborted)
         if process.poll() is None:
             result["rss_after_mib"] = rss_mib(process.pid)
         if failures:
             result["problems"].append(f"{len(failures)} failed scrapes, first: {failures[0]}")
+        still_open = result["agent"].get("open_connections", -1)
+        if not 0 <= still_open <= 2:
+            result["problems"].append(f"the agent had {still_open:g} connections open after every client closed")
         evicted = result["agent"].get('connections_closed_total{reason="evicted"}', 0)
         if name == "default" and evicted == 0:
             result["problems"].append("the agent counted no connection closed for a new one at the limit")
