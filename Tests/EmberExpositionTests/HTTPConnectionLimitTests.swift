@@ -200,6 +200,16 @@ final class HTTPConnectionLimitTests: HTTPServerTestCase {
         XCTAssertEqual(DescriptorBudget.connectionLimit(configured: 64, openFileLimit: .max), 64)
     }
 
+    func testRaiseSoftLimitReachesHardLimit() throws {
+        let change = try XCTUnwrap(DescriptorBudget.raiseSoftLimit())
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+
+        XCTAssertEqual(limit.rlim_cur, limit.rlim_max)
+        XCTAssertEqual(change.current, UInt64(limit.rlim_max))
+        XCTAssertLessThanOrEqual(change.previous, change.current)
+    }
+
     func testServerLowersLimitAndWarns() throws {
         let sink = RecordingLogSink()
         let softLimit = DescriptorBudget.softLimit()
