@@ -250,7 +250,8 @@ private final class DescriptorExhaustion {
     private var fillers: [Int32] = []
 
     init() throws {
-        let highest = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { Int32($0) }.max()
+        let entries = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")
+        let highest = entries.compactMap { Int32($0) }.max()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &original)
         var lowered = original
         lowered.rlim_cur = rlim_t((highest ?? 0) + 8)

@@ -12,10 +12,11 @@ storage, opens the idle connections, then runs the scrapers for a fixed time:
             (512 - 64) / 2 = 224 and log the lowered limit.
 
 The idle connections are of three kinds, a third each: silent (connect and send nothing), keep-alive (one
-GET /healthz answered, then nothing) and slow (a request sent one byte per second). Each one the agent closes
-is replaced about a second later (--reconnect-delay, with jitter), as a retrying client would do, so the pressure lasts the whole
-phase. Each scraper sends GET /metrics on a fresh connection every 100 ms, and one more client resets its
-connection after the first 100 bytes of each /metrics response, every 50 ms.
+GET /healthz and its response, then nothing) and slow (a request sent one byte per second). Each one the
+agent closes is replaced about a second later (--reconnect-delay, with jitter), as a retrying client would
+do, so the pressure lasts the whole phase. Each scraper sends GET /metrics on a fresh connection every
+100 ms, and one more client resets its connection after the first 100 bytes of each /metrics response,
+every 50 ms.
 
 A phase passes when every scrape got 200 with a complete body (Content-Length bytes) that parses as
 Prometheus text and contains ember_build_info, the agent's resident memory (VmRSS, sampled every 250 ms)
