@@ -24,8 +24,8 @@ public struct HTTPRequest: Sendable {
     public let method: String
     /// The request target as sent, such as `/metrics?x=1`.
     public let target: String
-    /// The target's path without the query, percent-decoded (kept as sent when it does not decode);
-    /// `*` for `OPTIONS *`.
+    /// The target's path without the query, percent-decoded, or as sent when it does not decode. It is `*`
+    /// for `OPTIONS *`.
     public let path: String
     /// The text after `?`, or nil without one.
     public let query: String?
