@@ -42,6 +42,8 @@ final class HTTPConnection {
     /// When a request was last completed or the connection opened, for the idle timeout.
     private(set) var lastActivity: UInt64
     private var lastWriteProgress: UInt64
+    /// When the output queue last went from empty to non-empty; nil while it is empty.
+    private var sendingStartedAt: UInt64?
     private var answeredRequests = 0
 
     init(descriptor: Int32, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
@@ -65,6 +67,14 @@ final class HTTPConnection {
     var waitingSince: UInt64? {
         guard !isClosing, !isClosed, output.isEmpty else { return nil }
         return requestStartedAt ?? lastActivity
+    }
+
+    /// The time since which this open connection has had responses to send, or nil when it has none or is
+    /// closing. The server closes the one sending longest to admit a new connection when no connection is
+    /// waiting, so clients that read their responses a byte at a time cannot keep every slot.
+    var sendingSince: UInt64? {
+        guard !isClosing, !isClosed else { return nil }
+        return sendingStartedAt
     }
 
     var pollEvents: Int16 {
@@ -92,7 +102,7 @@ final class HTTPConnection {
     func reject(_ response: HTTPResponse, version: HTTPVersion = .http11, now: UInt64) {
         input.removeAll()
         requestStartedAt = nil
-        enqueue(response, version: version, keepsAlive: false, isHead: false)
+        enqueue(response, version: version, keepsAlive: false, isHead: false, now: now)
         isClosing = true
         flush(now: now)
     }
@@ -211,7 +221,7 @@ extension HTTPConnection {
     private func respond(to request: HTTPRequest, now: UInt64) {
         let keepsAlive = request.keepsAlive
         enqueue(context.handler(request), version: request.version, keepsAlive: keepsAlive,
-                isHead: request.method == "HEAD")
+                isHead: request.method == "HEAD", now: now)
         requestStartedAt = nil
         lastActivity = now
         answeredRequests += 1
@@ -220,9 +230,12 @@ extension HTTPConnection {
         }
     }
 
-    private func enqueue(_ response: HTTPResponse, version: HTTPVersion, keepsAlive: Bool, isHead: Bool) {
+    private func enqueue(_ response: HTTPResponse, version: HTTPVersion, keepsAlive: Bool, isHead: Bool, now: UInt64) {
         let wallSeconds = Int(WallClock.now())
         context.statistics.recordResponse(status: response.status)
+        if output.isEmpty {
+            sendingStartedAt = now
+        }
         output.append(HTTPResponseHead.bytes(for: response, version: version, keepsAlive: keepsAlive,
                                              wallSeconds: wallSeconds))
         if !isHead {
@@ -243,6 +256,7 @@ extension HTTPConnection {
         case .wouldBlock:
             break
         case .drained:
+            sendingStartedAt = nil
             if isClosing {
                 startLingering(now: now)
             } else if !input.isEmpty {

@@ -18,6 +18,9 @@ final class HTTPEventLoop {
     /// connections cannot close them again before their requests are read. When the backlog overflows, the
     /// kernel drops new SYNs and clients retry them about a second later.
     private static let maxAcceptsPerWake = 16
+    /// Minimum time a connection has been sending before it may be closed for a new one, in nanoseconds. It
+    /// spares a scrape being written right now, which on a LAN takes milliseconds.
+    private static let minimumSendingAgeToEvict: UInt64 = 1_000_000_000
     /// Minimum interval between two warnings about rejected connections or failed accepts, in nanoseconds.
     private static let rejectionLogInterval: UInt64 = 60_000_000_000
 
@@ -184,7 +187,8 @@ extension HTTPEventLoop {
     }
 
     /// Adds a connection within the limit. At the limit, ``makeRoom(limit:now:)`` closes another connection.
-    /// When none can be closed (every connection has a response in flight), the new connection gets 503.
+    /// When none can be closed (every connection has had a response in flight for less than a second), the
+    /// new connection gets 503.
     /// Connections being closed count only against a hard cap of twice the limit, above which new ones are
     /// closed at once. Returns the connection unless it was rejected.
     private func admit(_ descriptor: Int32, peer: String, now: UInt64) -> HTTPConnection? {
@@ -214,8 +218,25 @@ extension HTTPEventLoop {
     /// Closes one connection for a new one, longest ``HTTPConnection/waitingSince`` first. Each candidate's
     /// pending input is read first, because a request may have arrived since the last poll. A candidate that
     /// got a request answered that way is spared, and one that starts closing frees its slot by itself.
-    /// Returns false when no connection can make room.
+    /// Without a waiting connection, the one sending longest goes, if it has been sending for at least
+    /// ``minimumSendingAgeToEvict``. Returns false when no connection can make room.
     private func makeRoom(limit: Int, now: UInt64) -> Bool {
+        if closeLongestWaiting(limit: limit, now: now) {
+            return true
+        }
+
+        let sending = connections.compactMap { connection in connection.sendingSince.map { (connection, $0) } }
+        guard let (slowest, since) = sending.min(by: { $0.1 < $1.1 }), now - since >= Self.minimumSendingAgeToEvict
+        else {
+            return false
+        }
+        context.statistics.recordClosed(.evicted)
+        slowest.close(reason: "closed for a new connection at the limit of \(limit) after sending for "
+                          + "\((now - since) / 1_000_000) ms")
+        return true
+    }
+
+    private func closeLongestWaiting(limit: Int, now: UInt64) -> Bool {
         while let candidate = connectionToEvict() {
             let waitingBefore = candidate.waitingSince
             candidate.handle(events: Int16(POLLIN), now: now)

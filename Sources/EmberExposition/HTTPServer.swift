@@ -12,8 +12,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// Maximum number of open connections, lowered at start when the open-file limit
     /// (RLIMIT_NOFILE) cannot hold them (see ``DescriptorBudget``). At the limit, a new connection
     /// closes the one that has waited longest for a request: idle keep-alive, silent or slow (see
-    /// ``HTTPConnection/waitingSince``). When every connection has a response in flight, the new one
-    /// gets 503.
+    /// ``HTTPConnection/waitingSince``). Without one, it closes the one that has been sending its responses
+    /// longest, if for a second or more, so clients that read a byte at a time cannot keep every slot. Else
+    /// the new connection gets 503.
     public var maxConnections = 64
     /// Request line limit in bytes, CRLF included (414 above it).
     public var maxRequestLineBytes = 4096

@@ -64,7 +64,8 @@ final class HTTPConnectionLimitTests: HTTPServerTestCase {
         XCTAssertEqual(slow[1].readResponse()?.status, 200)
     }
 
-    /// When every connection has a response in flight, none is closed for a new one, which gets 503.
+    /// When every connection has had a response in flight for less than a second, none is closed for a new
+    /// one, which gets 503.
     func testRejects503WhenEveryResponseInFlight() throws {
         let port = try startServer { $0.maxConnections = 2 }
         let busy = try [TestHTTPClient(port: port), TestHTTPClient(port: port)]
@@ -81,6 +82,25 @@ final class HTTPConnectionLimitTests: HTTPServerTestCase {
         XCTAssertEqual(response?.headers["connection"], "close")
         XCTAssertTrue(rejected.isClosedByServer())
         XCTAssertEqual(busy[0].readResponse()?.body.count, 32 << 20, "the busy connection was not disturbed")
+    }
+
+    /// A client that reads its response slowly holds its slot only until a new connection needs it a second
+    /// or more after the response started: then the one sending longest is closed.
+    func testSlowReaderMakesRoomAfterOneSecond() throws {
+        let port = try startServer { $0.maxConnections = 2 }
+        let slowReaders = try [TestHTTPClient(port: port), TestHTTPClient(port: port)]
+        for client in slowReaders {
+            client.send(get("/huge"))
+            settle()
+        }
+        usleep(1_000_000)
+
+        let scraper = try TestHTTPClient(port: port)
+        scraper.send(get("/echo"))
+
+        XCTAssertEqual(scraper.readResponse()?.status, 200)
+        XCTAssertTrue(slowReaders[0].isClosedAfterDraining(), "the reader sending longest made room")
+        XCTAssertEqual(slowReaders[1].readResponse()?.body.count, 32 << 20, "the other reader was not disturbed")
     }
 
     /// 1000 connections that never send a request, 500 opened before and 500 during the scrapes, cost the
