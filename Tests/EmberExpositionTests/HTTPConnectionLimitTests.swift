@@ -84,7 +84,7 @@ final class HTTPConnectionLimitTests: HTTPServerTestCase {
         XCTAssertEqual(busy[0].readResponse()?.body.count, 32 << 20, "the busy connection was not disturbed")
     }
 
-    /// A client that reads its response slowly holds its slot only until a new connection needs it a second
+    /// A client that reads its response slowly keeps its slot only until a new connection needs it a second
     /// or more after the response started: then the one sending longest is closed.
     func testSlowReaderMakesRoomAfterOneSecond() throws {
         let port = try startServer { $0.maxConnections = 2 }
