@@ -188,8 +188,15 @@ class IdleConnections(threading.Thread):
         self.opened += 1
 
     def open_all(self):
+        """Opens connections up to `count`. Raises RuntimeError after 100 failed connects in a row, so an
+        agent that stopped accepting ends the phase instead of hanging it."""
+        failures_in_a_row = 0
         while len(self.selector.get_map()) < self.count:
+            failures_before = self.connect_failures
             self.open_one()
+            failures_in_a_row = failures_in_a_row + 1 if self.connect_failures > failures_before else 0
+            if failures_in_a_row >= 100:
+                raise RuntimeError(f"100 connects in a row failed with {len(self.selector.get_map())} idle open")
 
     def close_all(self):
         for key in list(self.selector.get_map().values()):
@@ -387,6 +394,11 @@ def main():
 
     # The idle connections, the scrapers' sockets and Python's own files exceed a soft limit of 1024.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = args.idle + args.scrapers + 64
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        print(f"FAIL the hard open-file limit is {hard}, and {args.idle} idle connections need about {needed}. "
+              f"Raise it (ulimit -Hn, or LimitNOFILE= for a CI service) or pass a smaller --idle.", flush=True)
+        return 1
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     phases = [
