@@ -320,7 +320,11 @@ def run_phase(name, args, extra_flags, hard_nofile=None):
         idle.join(timeout=5)
         aborter.join(timeout=10)
         idle.close_all()
-        result["agent"] = agent_http_counters(port)
+        try:
+            result["agent"] = agent_http_counters(port)
+        except (OSError, ValueError) as error:
+            result["agent"] = {}
+            result["problems"].append(f"reading the agent's ember_http_* families failed: {error}")
 
         latencies = sorted(l for s in scrapers for l in s.latencies)
         failures = [f for s in scrapers for f in s.failures]
@@ -335,8 +339,11 @@ def run_phase(name, args, extra_flags, hard_nofile=None):
             result["rss_after_mib"] = rss_mib(process.pid)
         if failures:
             result["problems"].append(f"{len(failures)} failed scrapes, first: {failures[0]}")
-        still_open = result["agent"].get("open_connections", -1)
-        if not 0 <= still_open <= 2:
+        still_open = result["agent"].get("open_connections")
+        if still_open is None:
+            if result["agent"]:
+                result["problems"].append("ember_http_open_connections is missing from /metrics")
+        elif not 0 <= still_open <= 2:
             result["problems"].append(f"the agent had {still_open:g} connections open after every client closed")
         evicted = result["agent"].get('connections_closed_total{reason="evicted"}', 0)
         if name == "default" and evicted == 0:
