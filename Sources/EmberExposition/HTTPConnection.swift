@@ -154,6 +154,8 @@ extension HTTPConnection {
     /// That bound keeps a client that sends without pause from growing the buffer within one call. The
     /// parser then returns a request or an error for the buffered input, so the bytes left in the socket are
     /// read on the next call.
+    /// NOTE: this relies on poll reporting the bytes left. A transport that buffers input itself, as a TLS
+    /// session does with decrypted records, must make the loop treat such a connection as readable.
     private func readAvailable(now: UInt64) {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while !isClosed, input.count <= context.parser.maxIncompleteBytes {
