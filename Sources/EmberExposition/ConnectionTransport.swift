@@ -24,6 +24,8 @@ protocol ConnectionTransport: AnyObject {
     var receiveBlockedOn: Int16 { get }
     /// Poll events a pending send needs; TLS may need POLLIN before it can write.
     var sendBlockedOn: Int16 { get }
+    /// Whether received bytes wait inside the transport, where poll cannot see them (decrypted TLS data).
+    var hasBufferedInput: Bool { get }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult
     /// Sends bytes. With `more` set, another chunk follows at once, so the kernel may hold a partial segment.
@@ -39,6 +41,7 @@ final class PlainTransport: ConnectionTransport {
     var isHandshaking: Bool { false }
     var receiveBlockedOn: Int16 { 0 }
     var sendBlockedOn: Int16 { 0 }
+    var hasBufferedInput: Bool { false }
 
     init(descriptor: Int32) {
         self.descriptor = descriptor

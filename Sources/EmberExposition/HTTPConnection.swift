@@ -13,6 +13,7 @@ struct HTTPConnectionContext {
     let logger: Logger
     /// Set when the server speaks TLS; each connection then starts a session from it.
     let tls: TLSServerContext?
+    let statistics: HTTPServerStatistics
 
     /// Pipelined requests wait unparsed while this many response bytes are unsent, so a client that
     /// sends without reading cannot make the server buffer without bound.
@@ -44,6 +45,8 @@ final class HTTPConnection {
     /// When a request was last completed or the connection opened, for the idle timeout.
     private(set) var lastActivity: UInt64
     private var lastWriteProgress: UInt64
+    /// When the output queue last went from empty to non-empty; nil while it is empty.
+    private var sendingStartedAt: UInt64?
     private var answeredRequests = 0
 
     init(transport: any ConnectionTransport, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
@@ -55,11 +58,26 @@ final class HTTPConnection {
         self.lastWriteProgress = now
     }
 
-    /// A keep-alive connection between requests with nothing to send, which the server may close to make
-    /// room. A connection that has not sent its first request yet does not count: its client would see the
-    /// close as a failure, where clients retry a request on a reused connection that the server closed.
-    var isIdle: Bool {
-        answeredRequests > 0 && !isClosing && !isClosed && input.isEmpty && output.isEmpty
+    /// The time since which this connection has been waiting for a complete request, or nil when it has a
+    /// response in flight or is closing. At the limit, the server closes the connection that has waited
+    /// longest to admit a new one. The time is the last response for an idle keep-alive connection, the
+    /// accept for one that has sent nothing, and the first byte for one with an incomplete request.
+    ///
+    /// One order for all three keeps a scraper's new connection safe: it sends its request within
+    /// milliseconds, so it is never the longest waiting unless more new connections than the limit arrive
+    /// meanwhile. Ranking slow requests after idle ones instead let byte-at-a-time clients pile up in the
+    /// connection table until only a few slots turned over for everyone else.
+    var waitingSince: UInt64? {
+        guard !isClosing, !isClosed, output.isEmpty else { return nil }
+        return requestStartedAt ?? lastActivity
+    }
+
+    /// The time since which this open connection has had responses to send, or nil when it has none or is
+    /// closing. The server closes the one sending longest to admit a new connection when no connection is
+    /// waiting, so clients that read their responses a byte at a time cannot keep every slot.
+    var sendingSince: UInt64? {
+        guard !isClosing, !isClosed else { return nil }
+        return sendingStartedAt
     }
 
     var pollEvents: Int16 {
@@ -91,7 +109,7 @@ final class HTTPConnection {
     func reject(_ response: HTTPResponse, version: HTTPVersion = .http11, now: UInt64) {
         input.removeAll()
         requestStartedAt = nil
-        enqueue(response, version: version, keepsAlive: false, isHead: false)
+        enqueue(response, version: version, keepsAlive: false, isHead: false, now: now)
         isClosing = true
         flush(now: now)
     }
@@ -105,12 +123,13 @@ final class HTTPConnection {
 }
 
 extension HTTPConnection {
-    /// The next moment a timeout applies to this connection.
+    /// The next moment a timeout applies to this connection. The first request's read timeout runs from
+    /// the accept (`lastActivity` is the accept time until a request is answered).
     func deadline() -> UInt64 {
         let configuration = context.configuration
         if let lingerDeadline { return lingerDeadline }
         if !output.isEmpty { return lastWriteProgress + configuration.writeTimeout.nanoseconds }
-        if transport.isHandshaking { return lastActivity + configuration.readTimeout.nanoseconds }
+        if answeredRequests == 0 { return lastActivity + configuration.readTimeout.nanoseconds }
         if let requestStartedAt { return requestStartedAt + configuration.readTimeout.nanoseconds }
         return lastActivity + configuration.idleTimeout.nanoseconds
     }
@@ -121,22 +140,34 @@ extension HTTPConnection {
         if lingerDeadline != nil {
             close(reason: "linger timeout after the last response")
         } else if !output.isEmpty {
+            context.statistics.recordClosed(.writeTimeout)
             close(reason: "write timed out after \(context.configuration.writeTimeout)")
-        } else if transport.isHandshaking {
-            close(reason: "TLS handshake not completed within \(context.configuration.readTimeout)")
+        } else if answeredRequests == 0, requestStartedAt == nil {
+            context.statistics.recordClosed(.readTimeout)
+            let timeout = context.configuration.readTimeout
+            close(reason: transport.isHandshaking
+                ? "TLS handshake not completed within \(timeout)" : "no request within \(timeout) of connecting")
         } else if requestStartedAt != nil {
             context.logger.debug("HTTP request timed out", ("connection", String(id)), ("peer", peer))
+            context.statistics.recordClosed(.readTimeout)
             reject(.text(408, "request not received within \(context.configuration.readTimeout)"), now: now)
         } else {
+            context.statistics.recordClosed(.idleTimeout)
             close(reason: "idle for \(context.configuration.idleTimeout)")
         }
     }
 }
 
 extension HTTPConnection {
+    /// Reads until the socket has no more data or the input contains more than an incomplete request can take.
+    /// That bound keeps a client that sends without pause from growing the buffer within one call. The
+    /// parser then returns a request or an error for the buffered input, so the bytes left in the socket are
+    /// read on the next call.
+    /// Bytes a TLS session has already decrypted are read past the bound, because poll does not report
+    /// them; they are at most the rest of one record (16 KiB), as the session reads no records ahead.
     private func readAvailable(now: UInt64) {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        reading: while !isClosed {
+        reading: while !isClosed, input.count <= context.parser.maxIncompleteBytes || transport.hasBufferedInput {
             switch chunk.withUnsafeMutableBytes({ transport.receive(into: $0) }) {
             case .transferred(let count):
                 if lingerDeadline == nil, !isClosing {
@@ -197,7 +228,7 @@ extension HTTPConnection {
     private func respond(to request: HTTPRequest, now: UInt64) {
         let keepsAlive = request.keepsAlive
         enqueue(context.handler(request), version: request.version, keepsAlive: keepsAlive,
-                isHead: request.method == "HEAD")
+                isHead: request.method == "HEAD", now: now)
         requestStartedAt = nil
         lastActivity = now
         answeredRequests += 1
@@ -206,8 +237,12 @@ extension HTTPConnection {
         }
     }
 
-    private func enqueue(_ response: HTTPResponse, version: HTTPVersion, keepsAlive: Bool, isHead: Bool) {
+    private func enqueue(_ response: HTTPResponse, version: HTTPVersion, keepsAlive: Bool, isHead: Bool, now: UInt64) {
         let wallSeconds = Int(WallClock.now())
+        context.statistics.recordResponse(status: response.status)
+        if output.isEmpty {
+            sendingStartedAt = now
+        }
         output.append(HTTPResponseHead.bytes(for: response, version: version, keepsAlive: keepsAlive,
                                              wallSeconds: wallSeconds))
         if !isHead {
@@ -228,6 +263,7 @@ extension HTTPConnection {
         case .wouldBlock:
             break
         case .drained:
+            sendingStartedAt = nil
             if isClosing {
                 startLingering(now: now)
             } else if !input.isEmpty {
@@ -239,6 +275,7 @@ extension HTTPConnection {
 
     private func startLingering(now: UInt64) {
         guard lingerDeadline == nil else { return }
+        input.removeAll()
         transport.shutdownOutput()
         lingerDeadline = now + context.configuration.lingerTimeout.nanoseconds
         if inputEnded {

@@ -47,6 +47,7 @@ final class TLSTransport: ConnectionTransport {
     }
 
     var isHandshaking: Bool { !handshakeDone }
+    var hasBufferedInput: Bool { SSL_pending(session) > 0 }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
         if let blocked = handshake(for: .receive) { return blocked }
