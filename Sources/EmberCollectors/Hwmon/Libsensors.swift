@@ -132,16 +132,16 @@ enum Libsensors {
             busNumber: chip.pointee.bus.nr, address: chip.pointee.addr, path: String(cString: chip.pointee.path))
         var featureIndex: Int32 = 0
         while let feature = sensors_get_features(chip, &featureIndex) {
-            copied.features.append(copyFeature(feature, chip: chip, reads: reads))
+            copied.features.append(copyFeature(feature, chip: chip, chipPath: copied.path, reads: reads))
         }
         return copied
     }
 
     private static func copyFeature(
-        _ feature: UnsafePointer<sensors_feature>, chip: UnsafePointer<sensors_chip_name>, reads: LibsensorsReads
+        _ feature: UnsafePointer<sensors_feature>, chip: UnsafePointer<sensors_chip_name>, chipPath: String,
+        reads: LibsensorsReads
     ) -> LibsensorsFeature {
         let name = String(cString: feature.pointee.name)
-        let chipPath = String(cString: chip.pointee.path)
         let label = reads.label(at: chipPath + "/" + name + "_label", featureName: name) { () -> String? in
             guard let text = sensors_get_label(chip, feature) else { return nil }
             defer { free(text) }
