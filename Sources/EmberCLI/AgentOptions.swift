@@ -64,8 +64,9 @@ struct AgentOptions {
                  help: "How long a sample waits for its collectors; at most the interval. A collector still "
                     + "running then is reported failed and skipped until it returns."),
         FlagSpec(name: "collector.read-timeout", defaultValue: "250ms, at most half of --sample.timeout",
-                 help: "How long one open plus read of a source file may block before it is abandoned. The file "
-                    + "is then skipped, and retried after 30s, then at doubling waits up to 5m."),
+                 help: "How long one open plus read of a source file, libsensors' and libpci's own reads "
+                    + "included, may block before it is abandoned. The file is then skipped, and retried after "
+                    + "30s, then at doubling waits up to 5m."),
     ] + historyFlags + [
         FlagSpec(name: "collector.disable-defaults", defaultValue: "false",
                  help: "Start with every collector off; enable each with --collector.NAME.", isBoolean: true),
