@@ -100,6 +100,20 @@ final class PowerSupplyClassCollectorTests: XCTestCase {
         }
     }
 
+    func testFailedInfoReadOmitsInfo() throws {
+        let tree = try makeTree()
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EIO, at: tree.path("class/power_supply/BAT0/model_name"))
+
+        let sink = try run(tree, fileSystem: fileSystem)
+        let values = HardwareHarness.values(sink)
+
+        let info = values.keys.filter { $0.hasPrefix("node_power_supply_info") && $0.contains(#""BAT0""#) }
+        XCTAssertEqual(info, [], "never an info series without model_name for one sample")
+        XCTAssertEqual(values[#"node_power_supply_capacity{power_supply="BAT0"}"#], 64)
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
+    }
+
     func testPermissionDeniedIsUnavailable() throws {
         let tree = try makeTree()
         let fileSystem = FaultInjectingFileSystem()

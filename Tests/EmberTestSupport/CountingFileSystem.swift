@@ -19,13 +19,22 @@ public final class CountingFileSystem: FileSystem {
         counts[path, default: 0]
     }
 
+    /// Every path read with ``readAttribute(_:)`` or ``readFile(_:limit:)``, sorted, without listings.
+    public var readPaths: [String] {
+        readFilePaths.sorted()
+    }
+
+    private var readFilePaths: Set<String> = []
+
     public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
         counts[path, default: 0] += 1
+        readFilePaths.insert(path)
         return try base.readAttribute(path)
     }
 
     public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
         counts[path, default: 0] += 1
+        readFilePaths.insert(path)
         return try base.readFile(path, limit: limit)
     }
 

@@ -49,15 +49,21 @@ final class SysfsHwmonSource: HwmonSource {
     ) -> HwmonChipReading? {
         let name = readName(directory + "/name", sink: &sink)
         let devicePath = directory + "/device"
+        let resolvedDevice = try? reader.fileSystem.resolvePath(devicePath)
+        if name == .failed, resolvedDevice.flatMap(HwmonChipLabel.fromDevicePath) == nil {
+            // The label would fall back from the name to `hwmonN` for this sample only, which
+            // would start new series. The chip is skipped until its name reads again.
+            return nil
+        }
         let label = HwmonChipLabel.derive(
-            resolvedDevice: try? reader.fileSystem.resolvePath(devicePath), nameFile: name,
+            resolvedDevice: resolvedDevice, nameFile: name.text,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         guard let label else {
             sink.record(ParseError(path: directory, expected: "a device link, name file or hwmonN name", content: ""))
             return nil
         }
 
-        var chip = HwmonChipReading(directoryName: directoryName, label: label, name: name.map(cleanHwmonName))
+        var chip = HwmonChipReading(directoryName: directoryName, label: label, name: name.text.map(cleanHwmonName))
         readSensors(in: directory, into: &chip, skipping: skipped, sink: &sink)
         if reader.fileSystem.fileKind(devicePath) == .directory {
             readSensors(in: devicePath, into: &chip, skipping: skipped, sink: &sink)
@@ -65,13 +71,13 @@ final class SysfsHwmonSource: HwmonSource {
         return chip
     }
 
-    /// Reads the `name` file; nil when it is absent or failed (the failure is recorded).
-    private func readName(_ path: String, sink: inout MetricSink) -> String? {
+    /// Reads the `name` file, recording a failure in `sink`.
+    private func readName(_ path: String, sink: inout MetricSink) -> ChipNameFile {
         do {
-            return try reader.optionalString(path)
+            return try reader.optionalString(path).map(ChipNameFile.read) ?? .absent
         } catch {
             sink.record(error)
-            return nil
+            return .failed
         }
     }
 
@@ -113,6 +119,18 @@ final class SysfsHwmonSource: HwmonSource {
             sink.record(error)
             return nil
         }
+    }
+}
+
+/// The outcome of reading a chip's `name` file.
+enum ChipNameFile: Equatable {
+    case read(String)
+    case absent
+    /// The file exists but the read failed; the error is recorded.
+    case failed
+
+    var text: String? {
+        if case .read(let text) = self { text } else { nil }
     }
 }
 

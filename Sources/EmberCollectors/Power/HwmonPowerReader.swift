@@ -52,8 +52,12 @@ struct HwmonPowerReader {
         }
 
         // The chip's `name` is the hwmon one: an I2C device directory has a `name` file of its own.
-        let name = own["name"].flatMap { path in
-            reader.readOrRecord(path, into: &sink, reader.string).map(SysfsClass.trimSpace)
+        var name: String?
+        if let path = own["name"] {
+            // A chip whose name fails to read is skipped, as in the hwmon collector, so its
+            // label never falls back to `hwmonN` for one sample.
+            guard let text = reader.readOrRecord(path, into: &sink, reader.string) else { return nil }
+            name = SysfsClass.trimSpace(text)
         }
         guard let label = HwmonChipLabel.derive(
             resolvedDevice: try? reader.fileSystem.resolvePath(device), nameFile: name,

@@ -38,16 +38,21 @@ public final class PowerSupplyClassCollector: Collector {
 
     /// Emits `node_power_supply_info` with one label per non-empty text attribute; supplies
     /// with different attributes therefore carry different label names in one family.
+    ///
+    /// A text attribute that exists but fails to read omits the series for this sample, so a
+    /// transient error never creates a series with one label fewer.
     private func emitInfo(_ directory: String, supply: String, present: Set<String>, into sink: inout MetricSink) {
         var names = ["power_supply"]
         var values = [supply]
         for file in PowerSupplyAttributes.infoFiles where present.contains(file) {
             let path = directory + "/" + file
-            guard let text = sink.attempt({ try SysfsClass.labelString(path, reader: reader) }), !text.isEmpty else {
-                continue
+            guard let text = sink.attempt({ try SysfsClass.labelString(path, reader: reader) }) else {
+                return
             }
-            names.append(file)
-            values.append(text)
+            if !text.isEmpty {
+                names.append(file)
+                values.append(text)
+            }
         }
 
         let descriptor = infoDescriptors.descriptor(names.joined(separator: ",")) {
