@@ -70,6 +70,10 @@ final class SingleFileFaultSweepTests: XCTestCase {
         try sweep("rk3588/opi5plus-mainline", codes: [EINVAL, EIO])
     }
 
+    func testVendorBoardSweep() throws {
+        try sweep("rk3588/opi5plus-v5.10", codes: [EACCES, ENODATA])
+    }
+
     func testNodeExporterTreeSweep() throws {
         try sweep("node-exporter", codes: [EINVAL, ENODATA, EAGAIN])
     }
