@@ -114,6 +114,22 @@ final class PowerSupplyClassCollectorTests: XCTestCase {
         XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
     }
 
+    func testImplausibleBatteryTemperatureOmitted() throws {
+        let tree = try makeTree()
+        // -273.1 °C, a reading no battery can have.
+        try tree.write("class/power_supply/BAT0/temp", "-2731\n")
+        try tree.write("class/power_supply/BAT0/temp_alert_max", "32767\n")
+        try tree.write("class/power_supply/BAT0/temp_alert_min", "0\n")
+
+        let sink = try run(tree)
+        let values = HardwareHarness.values(sink)
+
+        XCTAssertNil(values[#"node_power_supply_temp_celsius{power_supply="BAT0"}"#])
+        XCTAssertNil(values[#"node_power_supply_temp_alert_max_celsius{power_supply="BAT0"}"#], "no threshold")
+        XCTAssertEqual(values[#"node_power_supply_temp_alert_min_celsius{power_supply="BAT0"}"#], 0)
+        XCTAssertEqual(HardwareHarness.errorPaths(sink), [tree.path("class/power_supply/BAT0/temp")])
+    }
+
     func testPermissionDeniedIsUnavailable() throws {
         let tree = try makeTree()
         let fileSystem = FaultInjectingFileSystem()

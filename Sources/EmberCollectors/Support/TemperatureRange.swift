@@ -3,9 +3,9 @@ import EmberCore
 /// The temperatures a sensor in a running computer can report, used to tell a reading from a
 /// driver's sentinel or a decoding error.
 ///
-/// The hwmon, thermal_zone and nvme collectors apply the same rule:
-/// - a reading (hwmon `temp*_input`, a thermal zone's `temp`, an NVMe SMART sensor) outside the
-///   range is omitted and recorded as a ``ParseError``, so it is counted in
+/// The hwmon, thermal_zone, nvme and powersupplyclass collectors apply the same rule:
+/// - a reading (hwmon `temp*_input`, a thermal zone's `temp`, an NVMe SMART sensor, a battery's
+///   `temp`) outside the range is omitted and recorded as a ``ParseError``, so it is counted in
 ///   `ember_collector_errors_total` and logged once per file, never exported as a value;
 /// - a limit (hwmon `temp*_max`, `temp*_crit_hyst`, a trip point) outside the range is the
 ///   driver's way to say "no threshold" and is omitted without an error. NVMe drives report an
