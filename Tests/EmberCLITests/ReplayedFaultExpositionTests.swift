@@ -3,22 +3,34 @@ import EmberTestSupport
 import Foundation
 import XCTest
 
+/// The replayed-fault trees in `Tests/Fixtures/faults`, run through the whole agent.
+enum ReplayedFaultTrees {
+    /// Expositions by fixture, because each takes two samples two seconds apart. XCTest runs
+    /// these tests one at a time, so the cache needs no lock.
+    nonisolated(unsafe) private static var expositions: [String: String] = [:]
+
+    static func roots(_ fixture: String) -> SourceRoots {
+        Fixtures.roots("faults/" + fixture)
+    }
+
+    static func exposition(_ fixture: String) throws -> String {
+        if let known = expositions[fixture] {
+            return known
+        }
+        let text = try AgentHarness.exposition(roots: roots(fixture))
+        expositions[fixture] = text
+        return text
+    }
+}
+
 /// Runs the whole agent on each replayed-fault tree in `Tests/Fixtures/faults` whose fault is in
 /// the files themselves, and checks the exposition with Prometheus' own linter.
 ///
 /// Faults that need an errno (EINVAL, EIO, EACCES) are injected in the collector tests instead.
 /// Without promtool the lint step skips, except under `CI=true`, where it fails.
 final class ReplayedFaultExpositionTests: XCTestCase {
-    /// Expositions by fixture, because each takes two samples two seconds apart.
-    nonisolated(unsafe) private static var expositions: [String: String] = [:]
-
     private func exposition(_ fixture: String) throws -> String {
-        if let known = Self.expositions[fixture] {
-            return known
-        }
-        let text = try AgentHarness.exposition(roots: Fixtures.roots("faults/" + fixture))
-        Self.expositions[fixture] = text
-        return text
+        try ReplayedFaultTrees.exposition(fixture)
     }
 
     private func series(_ text: String) -> [String: Double] {
@@ -72,7 +84,8 @@ final class ReplayedFaultExpositionTests: XCTestCase {
             XCTAssertGreaterThan(celsius, -200, key)
             XCTAssertLessThan(celsius, 3000, key)
         }
-        XCTAssertEqual(values[#"ember_collector_errors_total{collector="hwmon"}"#], 2, "temp2_input in each of two samples")
+        let errors = values[#"ember_collector_errors_total{collector="hwmon"}"#]
+        XCTAssertEqual(errors, 2, "temp2_input in each of two samples")
         XCTAssertEqual(values[#"ember_collector_success{collector="hwmon"}"#], 1)
     }
 

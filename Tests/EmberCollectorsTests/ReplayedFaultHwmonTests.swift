@@ -17,8 +17,10 @@ final class ReplayedFaultHwmonTests: XCTestCase {
     func testEagainReadOncePerSample() throws {
         let fixture = "hwmon-eagain"
         let path = ReplayedFault.sys(fixture, "class/hwmon/hwmon0/temp1_input")
-        let counting = CountingFileSystem(base: ReplayedFault.injecting(fixture, [("class/hwmon/hwmon0/temp1_input", EAGAIN)]))
-        let collector = HwmonCollector(context: HardwareHarness.context(ReplayedFault.roots(fixture), fileSystem: counting))
+        let faults = ReplayedFault.injecting(fixture, [("class/hwmon/hwmon0/temp1_input", EAGAIN)])
+        let counting = CountingFileSystem(base: faults)
+        let context = HardwareHarness.context(ReplayedFault.roots(fixture), fileSystem: counting)
+        let collector = HwmonCollector(context: context)
 
         for sample in 1...3 {
             var sink = MetricSink()
@@ -66,10 +68,12 @@ final class ReplayedFaultHwmonTests: XCTestCase {
         let values = HardwareHarness.values(sink)
 
         XCTAssertFalse(values.keys.contains { $0.hasPrefix("node_hwmon_temp_min_celsius") }, "-273150 is no threshold")
-        XCTAssertNil(values[#"node_hwmon_temp_max_celsius{chip="nvme_nvme0",sensor="temp2"}"#], "65261850 is no threshold")
+        let unset = #"node_hwmon_temp_max_celsius{chip="nvme_nvme0",sensor="temp2"}"#
+        XCTAssertNil(values[unset], "65261850 is no threshold")
         XCTAssertNil(values[#"node_hwmon_temp_max_celsius{chip="nvme_nvme0",sensor="temp3"}"#])
         XCTAssertEqual(values[#"node_hwmon_temp_max_celsius{chip="nvme_nvme0",sensor="temp1"}"#], 80850 * 0.001)
-        XCTAssertEqual(HardwareHarness.errorPaths(sink), [ReplayedFault.sys("nvme-hwmon", "class/hwmon/hwmon1/temp2_input")])
+        let implausible = ReplayedFault.sys("nvme-hwmon", "class/hwmon/hwmon1/temp2_input")
+        XCTAssertEqual(HardwareHarness.errorPaths(sink), [implausible])
     }
 
     func testBareTempUnderDeviceIsTempZero() throws {
@@ -97,7 +101,7 @@ final class ReplayedFaultHwmonTests: XCTestCase {
             var sink = MetricSink()
             try collector.update(into: &sink)
 
-            XCTAssertEqual(HardwareHarness.values(sink), expected, "sample \(sample): no chip_names without a name file")
+            XCTAssertEqual(HardwareHarness.values(sink), expected, "sample \(sample), and no chip_names")
             XCTAssertEqual(Set(sink.samples.map(\.seriesKey)).count, sink.samples.count, "no duplicate series")
             XCTAssertTrue(sink.errors.isEmpty)
         }

@@ -103,7 +103,8 @@ final class ReplayedFaultSourceTests: XCTestCase {
             #"node_rapl_package_joules_total{index="15",path="\#(zone("intel-rapl:15"))"}"#: 98305.117024,
             #"node_rapl_dram_joules_total{index="0",path="\#(zone("intel-rapl:15:0"))"}"#: 7302.11452,
             #"ember_rapl_energy_joules_total{index="0",path="\#(zone("intel-rapl:0"))",zone="package"}"#: 105461.235487,
-            #"ember_rapl_energy_joules_total{index="15",path="\#(zone("intel-rapl:15"))",zone="package"}"#: 98305.117024,
+            #"ember_rapl_energy_joules_total{index="15",path="\#(zone("intel-rapl:15"))",zone="package"}"#:
+                98305.117024,
             #"ember_rapl_energy_joules_total{index="0",path="\#(zone("intel-rapl:15:0"))",zone="dram"}"#: 7302.11452,
         ])
         XCTAssertTrue(sink.errors.isEmpty)
