@@ -55,7 +55,8 @@ public final class PermissionDenialCache: FileSystem {
     /// Runs `read` on `path` unless a denial of `path` is remembered and no recheck is due, and
     /// remembers the error when `read` fails for lack of permission.
     private func remembering<Value>(_ path: String, _ read: () throws(FileError) -> Value) throws(FileError) -> Value {
-        if let entry = denied[path] {
+        // The common case, nothing denied, costs one branch and no hashing of `path`.
+        if !denied.isEmpty, let entry = denied[path] {
             if clock.monotonicNanoseconds() < entry.recheckAt {
                 throw entry.error
             }
