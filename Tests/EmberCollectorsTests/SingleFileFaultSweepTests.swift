@@ -48,21 +48,36 @@ final class SingleFileFaultSweepTests: XCTestCase {
 
             for path in counting.readPaths {
                 for code in codes where !Self.isState(code, at: path) {
-                    let faults = FaultInjectingFileSystem()
-                    faults.inject(code, at: path)
-                    let faulted = run(definition, roots: roots, fileSystem: faults)
-                    let context = "\(definition.name), \(Errno.name(of: code)) at \(path)"
-
-                    if let sole = Self.soleSources[definition.name], path.hasSuffix(sole) {
-                        XCTAssertNotNil(faulted.failure, "\(context): a failed sole source is a collector failure")
-                    } else {
-                        XCTAssertNil(faulted.failure, "\(context): the whole collector failed")
-                    }
-                    for (key, value) in faulted.values {
-                        XCTAssertEqual(value, clean.values[key], "\(context): \(key) changed or appeared")
-                    }
+                    check(definition, failing: path, with: code, roots: roots, clean: clean)
                 }
             }
+        }
+    }
+
+    /// Runs `definition` with `path` failing with `code` and compares the result with `clean`.
+    private func check(
+        _ definition: CollectorDefinition, failing path: String, with code: Int32, roots: SourceRoots, clean: Run
+    ) {
+        let faults = FaultInjectingFileSystem()
+        faults.inject(code, at: path)
+        let faulted = run(definition, roots: roots, fileSystem: faults)
+        let context = "\(definition.name), \(Errno.name(of: code)) at \(path)"
+
+        if let sole = Self.soleSources[definition.name], path.hasSuffix(sole) {
+            XCTAssertNotNil(faulted.failure, "\(context): a failed sole source is a collector failure")
+        } else {
+            XCTAssertNil(faulted.failure, "\(context): the whole collector failed")
+        }
+
+        // No file in these trees is write-only, so EIO is always a fault here, and a lost series
+        // must show up as an error or a failure.
+        if code == EIO, faulted.values.count < clean.values.count {
+            let reported = faulted.failure != nil || faulted.errorCount > clean.errorCount
+            XCTAssertTrue(reported, "\(context): series lost without a recorded error")
+        }
+
+        for (key, value) in faulted.values {
+            XCTAssertEqual(value, clean.values[key], "\(context): \(key) changed or appeared")
         }
     }
 
@@ -71,10 +86,10 @@ final class SingleFileFaultSweepTests: XCTestCase {
     }
 
     func testVendorBoardSweep() throws {
-        try sweep("rk3588/opi5plus-v5.10", codes: [EACCES, ENODATA])
+        try sweep("rk3588/opi5plus-v5.10", codes: [EACCES, ENODATA, EIO])
     }
 
     func testNodeExporterTreeSweep() throws {
-        try sweep("node-exporter", codes: [EINVAL, ENODATA, EAGAIN])
+        try sweep("node-exporter", codes: [EINVAL, ENODATA, EAGAIN, EIO])
     }
 }
