@@ -36,6 +36,29 @@ final class ReplayedFaultHwmonTests: XCTestCase {
         }
     }
 
+    func testEagainLoggedOnce() throws {
+        let fixture = "hwmon-eagain"
+        let faults = ReplayedFault.injecting(fixture, [("class/hwmon/hwmon0/temp1_input", EAGAIN)])
+        let context = HardwareHarness.context(ReplayedFault.roots(fixture), fileSystem: faults)
+        let log = RecordingLogSink()
+        let sampler = Sampler(
+            collectors: [("hwmon", HwmonCollector(context: context))],
+            configuration: Sampler.Configuration(intervalSeconds: 1, timeoutSeconds: 5, version: "test"),
+            logger: Logger(level: .debug, sink: log))
+
+        let snapshots = (1...3).map { _ in sampler.sampleOnce() }
+
+        for (index, snapshot) in snapshots.enumerated() {
+            let value = { (family: String) in
+                snapshot.samples.first { $0.descriptor.name == family && $0.labelValues == ["hwmon"] }?.value
+            }
+            XCTAssertEqual(value("ember_collector_success"), 1, "sample \(index + 1)")
+            XCTAssertEqual(value("ember_collector_errors_total"), Double(index + 1), "sample \(index + 1)")
+        }
+        let logged = log.lines(containing: "EAGAIN")
+        XCTAssertEqual(logged.count, 1, "\(logged)")
+    }
+
     func testNVMeLimitsAndImplausibleReading() throws {
         let fixture = "nvme-hwmon"
         let fileSystem = ReplayedFault.injecting(fixture, [
