@@ -76,7 +76,9 @@ final class ReplayedFaultSourceTests: XCTestCase {
             let success = snapshot.samples.first { $0.descriptor.name == "ember_collector_success" }
             XCTAssertEqual(success?.value, 1)
         }
-        XCTAssertEqual(log.lines(containing: "source not readable by this user").count, 1)
+        let denied = log.lines(containing: "source not readable by this user")
+        XCTAssertEqual(denied.count, 1)
+        XCTAssertTrue(denied.first?.contains("needs=CAP_DAC_READ_SEARCH") ?? false, "\(denied)")
     }
 
     func testModelNameInvalidBytesReplaced() throws {
