@@ -55,8 +55,9 @@ public final class CpufreqCollector: Collector {
         try addPolicies(into: &sink)
     }
 
-    /// What lets a user other than root read `cpuinfo_cur_freq`, which the kernel creates with
-    /// mode 0400. The read is denied once and then failed from memory (``PermissionDenialCache``).
+    /// The capability that lets a user other than root read `cpuinfo_cur_freq`, which the kernel
+    /// creates with mode 0400. Without it the read is denied once and then failed from memory
+    /// (``PermissionDenialCache``).
     static let hardwareFrequencyPrivilege = "CAP_DAC_READ_SEARCH"
 
     private func addCPU(_ cpu: String, directory: String, into sink: inout MetricSink) {
