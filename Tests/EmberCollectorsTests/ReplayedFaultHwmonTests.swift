@@ -143,6 +143,17 @@ final class ReplayedFaultHwmonTests: XCTestCase {
         let power = sink.samples.first { $0.descriptor.name == "node_hwmon_power_watt" }
         XCTAssertEqual(power?.descriptor.windowUnit, "watts")
     }
+
+    func testPowerCollectorTakesWattsFromPowerFile() throws {
+        let power = try XCTUnwrap(CollectorRegistry.definition(named: "power"))
+
+        let sink = try HardwareHarness.run(power.make, roots: ReplayedFault.roots("hwmon-power-and-temp"))
+        let measured = sink.samples.filter { $0.descriptor.name == "ember_power_watts" }
+
+        XCTAssertEqual(measured.map(\.labelValues), [["board_ec/power1", "hwmon"]], "the temperature is no power")
+        XCTAssertEqual(measured.first?.value, 7.72)
+        XCTAssertTrue(sink.errors.isEmpty)
+    }
 }
 
 final class TemperatureRangeTests: XCTestCase {
