@@ -5,7 +5,7 @@ import Synchronization
 import XCTest
 
 /// A monotonic clock that moves only when the test advances it.
-private final class ManualClock: EmberCore.Clock {
+private final class StepClock: EmberCore.Clock {
     private let nanoseconds = Atomic<UInt64>(1_000_000_000)
 
     func monotonicNanoseconds() -> UInt64 { nanoseconds.load(ordering: .relaxed) }
@@ -19,11 +19,11 @@ private final class ManualClock: EmberCore.Clock {
 final class PermissionDenialCacheTests: XCTestCase {
     private let path = "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_cur_freq"
 
-    private func makeReader() -> (SourceReader, CountingFileSystem, ManualClock) {
+    private func makeReader() -> (SourceReader, CountingFileSystem, StepClock) {
         let faults = FaultInjectingFileSystem()
         faults.inject(EACCES, at: path)
         let counting = CountingFileSystem(base: faults)
-        let clock = ManualClock()
+        let clock = StepClock()
         return (SourceReader(roots: SourceRoots(), fileSystem: counting, clock: clock), counting, clock)
     }
 
@@ -56,7 +56,7 @@ final class PermissionDenialCacheTests: XCTestCase {
         let faults = FaultInjectingFileSystem()
         faults.inject(EIO, at: path)
         let counting = CountingFileSystem(base: faults)
-        let reader = SourceReader(roots: SourceRoots(), fileSystem: counting, clock: ManualClock())
+        let reader = SourceReader(roots: SourceRoots(), fileSystem: counting, clock: StepClock())
 
         for _ in 1...3 {
             XCTAssertThrowsError(try reader.string(path))
@@ -69,7 +69,7 @@ final class PermissionDenialCacheTests: XCTestCase {
         let faults = FaultInjectingFileSystem()
         faults.inject(EPERM, at: directory)
         let counting = CountingFileSystem(base: faults)
-        let reader = SourceReader(roots: SourceRoots(), fileSystem: counting, clock: ManualClock())
+        let reader = SourceReader(roots: SourceRoots(), fileSystem: counting, clock: StepClock())
 
         XCTAssertThrowsError(try reader.entries(directory))
         XCTAssertThrowsError(try reader.entries(directory)) { error in
