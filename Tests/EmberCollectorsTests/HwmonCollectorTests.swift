@@ -350,6 +350,24 @@ final class HwmonCollectorTests: XCTestCase {
         XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
     }
 
+    func testUnreadableNameKeepsLastName() throws {
+        let tree = try HardwareTree()
+        try makeChip(tree, "hwmon0", name: "soc_thermal")
+        try makeChip(tree, "hwmon1", name: "soc_thermal")
+        let fileSystem = FaultInjectingFileSystem()
+        let collector = HwmonCollector(context: HardwareHarness.context(tree.roots, fileSystem: fileSystem))
+        var first = MetricSink()
+        try collector.update(into: &first)
+
+        fileSystem.inject(EAGAIN, at: tree.path("class/hwmon/hwmon0/name"))
+        var second = MetricSink()
+        try collector.update(into: &second)
+
+        // Both chips keep their labels, so neither series set changes for one failed read.
+        XCTAssertEqual(HardwareHarness.values(second), HardwareHarness.values(first))
+        XCTAssertEqual(HardwareHarness.errorCodes(second), [EAGAIN])
+    }
+
     func testUnreadableNameKeepsDeviceLabel() throws {
         let tree = try HardwareTree()
         try tree.write("devices/platform/fan/hwmon/hwmon0/name", "pwmfan\n")
