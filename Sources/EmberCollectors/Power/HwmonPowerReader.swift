@@ -54,8 +54,10 @@ struct HwmonPowerReader {
         // The chip's `name` is the hwmon one: an I2C device directory has a `name` file of its own.
         var name: String?
         if let path = own["name"] {
-            // A chip whose name fails to read is skipped, as in the hwmon collector, so its
-            // label never falls back to `hwmonN` for one sample.
+            // A chip whose name fails to read is skipped, so its label never falls back to
+            // `hwmonN` for one sample.
+            // NOTE: unlike the hwmon collector, this reader keeps no last name, so a chip that
+            // shares the skipped chip's name loses its `_hwmonN` suffix for that sample.
             guard let text = reader.readOrRecord(path, into: &sink, reader.string) else { return nil }
             name = SysfsClass.trimSpace(text)
         }
