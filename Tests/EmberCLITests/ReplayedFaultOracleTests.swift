@@ -28,13 +28,28 @@ final class ReplayedFaultOracleTests: XCTestCase {
     }
 
     /// Returns node_exporter's series of the compared families on `fixture`, scraped on loopback.
+    /// A random port may be taken by another program, so up to three ports are tried.
     private func nodeExporterSeries(_ fixture: String) throws -> [String: Double] {
-        let roots = ReplayedFaultTrees.roots(fixture)
-        let port = 20_000 + Int.random(in: 0..<20_000)
         let procfs = FileManager.default.temporaryDirectory.path + "/ember-oracle-proc-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: procfs, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: procfs) }
 
+        for _ in 1...3 {
+            let port = 20_000 + Int.random(in: 0..<20_000)
+            let exporter = try startNodeExporter(ReplayedFaultTrees.roots(fixture), procfs: procfs, port: port)
+            defer {
+                exporter.terminate()
+                exporter.waitUntilExit()
+            }
+            if let text = try scrape("http://127.0.0.1:\(port)/metrics", while: exporter) {
+                return compared(text)
+            }
+        }
+        XCTFail("\(fixture): node_exporter did not answer on three loopback ports")
+        return [:]
+    }
+
+    private func startNodeExporter(_ roots: SourceRoots, procfs: String, port: Int) throws -> Process {
         let exporter = Process()
         exporter.executableURL = URL(fileURLWithPath: Self.nodeExporterPath)
         exporter.arguments = [
@@ -44,27 +59,29 @@ final class ReplayedFaultOracleTests: XCTestCase {
         exporter.standardOutput = FileHandle.nullDevice
         exporter.standardError = FileHandle.nullDevice
         try exporter.run()
-        defer {
-            exporter.terminate()
-            exporter.waitUntilExit()
-        }
-
-        let text = try scrape("http://127.0.0.1:\(port)/metrics")
-        return compared(text)
+        return exporter
     }
 
-    /// Fetches `url` with curl, retrying while the exporter is still starting.
-    private func scrape(_ url: String) throws -> String {
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: Self.curlPath)
-        curl.arguments = ["-sS", "--retry", "30", "--retry-connrefused", "--retry-delay", "0", "--max-time", "20", url]
-        let output = Pipe()
-        curl.standardOutput = output
-        try curl.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        curl.waitUntilExit()
-        XCTAssertEqual(curl.terminationStatus, 0, "curl \(url)")
-        return text
+    /// Fetches `url` with curl every 100 ms for up to 10 s while `exporter` runs. Returns nil when
+    /// the exporter exits first (its port was taken) or never answers.
+    private func scrape(_ url: String, while exporter: Process) throws -> String? {
+        let deadline = Date().addingTimeInterval(10)
+        while exporter.isRunning, Date() < deadline {
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: Self.curlPath)
+            curl.arguments = ["-sS", "--connect-timeout", "1", "--max-time", "5", url]
+            let output = Pipe()
+            curl.standardOutput = output
+            curl.standardError = FileHandle.nullDevice
+            try curl.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            curl.waitUntilExit()
+            if curl.terminationStatus == 0 {
+                return text
+            }
+            usleep(100_000)
+        }
+        return nil
     }
 
     private func compared(_ text: String) -> [String: Double] {
