@@ -45,7 +45,7 @@ final class ReplayedFaultOracleTests: XCTestCase {
                 return compared(text)
             }
         }
-        XCTFail("\(fixture): node_exporter did not answer on three loopback ports")
+        XCTFail("\(fixture): node_exporter did not respond on three loopback ports")
         return [:]
     }
 
@@ -63,7 +63,7 @@ final class ReplayedFaultOracleTests: XCTestCase {
     }
 
     /// Fetches `url` with curl every 100 ms for up to 10 s while `exporter` runs. Returns nil when
-    /// the exporter exits first (its port was taken) or never answers.
+    /// the exporter exits first (its port was taken) or never responds.
     private func scrape(_ url: String, while exporter: Process) throws -> String? {
         let deadline = Date().addingTimeInterval(10)
         while exporter.isRunning, Date() < deadline {
