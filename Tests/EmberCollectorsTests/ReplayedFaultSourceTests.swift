@@ -71,7 +71,7 @@ final class ReplayedFaultSourceTests: XCTestCase {
 
         for snapshot in snapshots {
             let available = snapshot.samples.first { $0.descriptor.name == "ember_source_available" }
-            XCTAssertEqual(available?.labelValues, ["cpufreq", ReplayedFault.sys(fixture, path)])
+            XCTAssertEqual(available?.labelValues, ["cpufreq", ReplayedFault.sys(fixture, path), "CAP_DAC_READ_SEARCH"])
             XCTAssertEqual(available?.value, 0)
             let success = snapshot.samples.first { $0.descriptor.name == "ember_collector_success" }
             XCTAssertEqual(success?.value, 1)

@@ -48,12 +48,13 @@ fail() {
 
 denied="$work/denied"
 snapshot "$denied"
-available=$(grep -c '^ember_source_available{collector="cpufreq",source=".*/cpuinfo_cur_freq"} 0$' "$denied.prom" || true)
+available=$(grep -c '^ember_source_available{collector="cpufreq",needs="[^"]*",source=".*/cpuinfo_cur_freq"} 0$' \
+    "$denied.prom" || true)
 [[ $available -eq 2 ]] || fail "expected 2 unavailable cpuinfo_cur_freq sources, found $available"
 grep -q '^ember_collector_success{collector="cpufreq"} 1$' "$denied.prom" || fail "cpufreq collector did not succeed"
 ! grep -q '^node_cpu_frequency_hertz' "$denied.prom" || fail "a denied read became node_cpu_frequency_hertz"
 grep -q '^node_cpu_scaling_frequency_hertz{cpu="1"} 1.8e+09$' "$denied.prom" || fail "scaling frequency missing"
-logged=$(grep -c 'source not readable by this user.*cpuinfo_cur_freq.*needs=CAP_DAC_READ_SEARCH' "$denied.log" || true)
+logged=$(grep -c 'source not readable by this user.*cpuinfo_cur_freq.*CAP_DAC_READ_SEARCH' "$denied.log" || true)
 [[ $logged -eq 2 ]] || fail "expected one log line per denied file, found $logged"
 if [[ -f "$denied.trace" ]]; then
     opens=$(grep -c 'cpuinfo_cur_freq.*EACCES' "$denied.trace" || true)
