@@ -2,6 +2,8 @@
 # The test command: installs what the tests need, runs the unit and fixture tests (swift test),
 # then the checks against real components with the release binary:
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
+#   - a root-only `cpuinfo_cur_freq` read as user nobody: opened once, logged once, reported as
+#     unavailable, and readable with CAP_DAC_READ_SEARCH (root-only-replay.sh);
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree,
 #     with the alert rules loaded: every rule evaluates, and the mainline tree's faults fire alerts;
 #   - 30 SIGKILLs of `ember serve` during state saves, each restart loading a complete state;
@@ -72,6 +74,9 @@ for entry in "${roots[@]}"; do
     IFS='|' read -r name sysfs procfs <<<"$entry"
     check "promtool check metrics: $name" lint "$sysfs" "$procfs" text
 done
+
+check "root-only cpuinfo_cur_freq as nobody: read once, reported once" \
+    bash Tests/scripts/root-only-replay.sh "$ember" "$fixtures"
 
 echo "== Prometheus scrapes ember"
 check "prometheus scrape: host" bash Tests/scripts/prometheus-scrape.sh "$ember" host /sys /proc \
