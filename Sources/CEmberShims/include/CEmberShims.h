@@ -72,4 +72,8 @@ int ember_malloc_trim(void);
 /// ENOSYS before glibc 2.33 and on other C libraries.
 int ember_malloc_in_use(uint64_t *bytes);
 
+/// Names the calling thread for `top -H` and `/proc/PID/task/TID/comm` through prctl(PR_SET_NAME),
+/// which is variadic in C. Names longer than 15 bytes are truncated by the kernel.
+int ember_set_thread_name(const char *name);
+
 #endif
