@@ -28,3 +28,14 @@ int ember_malloc_trim(void) {
     return ENOSYS;
 #endif
 }
+
+int ember_malloc_in_use(uint64_t *bytes) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 info = mallinfo2();
+    *bytes = (uint64_t)info.uordblks + (uint64_t)info.hblkhd;
+    return 0;
+#else
+    (void)bytes;
+    return ENOSYS;
+#endif
+}

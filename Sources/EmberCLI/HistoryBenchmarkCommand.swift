@@ -34,9 +34,11 @@ enum HistoryBenchmarkCommand {
 
         let wallStart = WallClock.now() - Double(options.history.longHourBuckets) * 3600
         var feeder = SyntheticFeeder(template: template, wallStart: wallStart, model: model)
+        let heapBefore = heapInUse()
         let cycles = agent.history.withHistory { history in
             feeder.fill(history, options: options)
         }
+        let heapAfter = heapInUse()
         cache.publish(template)
 
         let report = agent.history.withHistory { history in
@@ -45,25 +47,25 @@ enum HistoryBenchmarkCommand {
         }
         print("feed: \(model)")
         print(report.text())
+        if let heapBefore, let heapAfter {
+            // The fill runs on this thread, so its allocations are in the main arena that mallinfo2 counts.
+            print("heap in use, growth during the fill (the history's allocations): "
+                + ProcessStatus.format((heapAfter - heapBefore) / 1024))
+        }
         // Freed memory that malloc keeps for reuse counts as resident, so trimming shows how much that is.
         _ = ember_malloc_trim()
         print("resident after malloc_trim: \(ProcessStatus.format(ProcessStatus.kibibytes("VmRSS"))) "
             + "(anonymous \(ProcessStatus.format(ProcessStatus.kibibytes("RssAnon"))))")
-        agent.history.withHistory { history in
-            for (name, tier) in [("minute", history.minute), ("hour", history.hour)] {
-                var byKind: [SeriesKind: (bytes: Int, values: Int)] = [:]
-                for key in tier.seriesKeys {
-                    let kind = tier.kind(of: key)!
-                    let entry = byKind[kind] ?? (0, 0)
-                    byKind[kind] = (entry.bytes + tier.byteCount(of: key), entry.values + tier.bucketCount(of: key) * kind.fieldCount)
-                }
-                for (kind, entry) in byKind {
-                    print("\(name) \(kind): \(entry.bytes) bytes for \(entry.values) values")
-                }
-            }
-            print("raw: \(history.raw.byteCount) bytes for \(history.raw.storedValueCount) values")
-        }
+        let breakdown = agent.history.withHistory { $0.storageBreakdown() }
+        print(BreakdownTable(breakdown).text())
         return 0
+    }
+
+    /// Returns the bytes malloc has handed out and not got back, or nil where glibc cannot tell.
+    private static func heapInUse() -> Int? {
+        var bytes: UInt64 = 0
+        guard ember_malloc_in_use(&bytes) == 0 else { return nil }
+        return Int(bytes)
     }
 
     private struct Report {

@@ -45,6 +45,8 @@ struct SyntheticFeeder {
     private let steps: [Double]
     /// The source's decimal resolution per series.
     private let resolutions: [Double]
+    /// 10^exponent of each series' decimal resolution.
+    private let scales: [Double]
     /// Whether each series changes, decided once because string tests on every sample would slow the run.
     private let changes: [Bool]
     private var random = SplitMix64(seed: 0x5EED)
@@ -57,7 +59,8 @@ struct SyntheticFeeder {
         self.model = model
         wall = wallStart
         values = template.samples.map(\.value)
-        resolutions = template.samples.map { 1 / pow(10, Double(FieldModeProbe.exponent($0.value))) }
+        scales = template.samples.map { pow(10, Double(FieldModeProbe.exponent($0.value))) }
+        resolutions = scales.map { 1 / $0 }
         steps = zip(template.samples, resolutions).map { sample, resolution in
             max(resolution, (abs(sample.value) * 0.01 / resolution).rounded() * resolution)
         }
@@ -101,7 +104,10 @@ struct SyntheticFeeder {
         samples.reserveCapacity(template.samples.count)
         for (index, sample) in template.samples.enumerated() {
             if changes[index] {
-                values[index] = nextValue(index, sample, seconds: seconds)
+                // Dividing by the power of ten gives the Double nearest to the decimal, as parsing the
+                // kernel's text does. Multiplying by the resolution is off by one ulp in about a third
+                // of cases, and such a value is not a short decimal to the history's encoder.
+                values[index] = (nextValue(index, sample, seconds: seconds) * scales[index]).rounded() / scales[index]
             }
             samples.append(Sample(sample.descriptor, values[index], labelValues: sample.labelValues))
         }

@@ -2,12 +2,12 @@
 struct BitWriter {
     private(set) var bytes: [UInt8] = []
     /// Bits used in the last byte, 0 when it is full or there is none.
-    private var usedInLastByte = 0
+    private var usedInLastByte = 0 as UInt8
 
     init() {}
 
     var bitCount: Int {
-        usedInLastByte == 0 ? bytes.count * 8 : (bytes.count - 1) * 8 + usedInLastByte
+        usedInLastByte == 0 ? bytes.count * 8 : (bytes.count - 1) * 8 + Int(usedInLastByte)
     }
 
     mutating func writeBit(_ bit: Bool) {
@@ -21,12 +21,12 @@ struct BitWriter {
             if usedInLastByte == 0 {
                 bytes.append(0)
             }
-            let free = 8 - usedInLastByte
+            let free = 8 - Int(usedInLastByte)
             let take = min(free, remaining)
             let shift = remaining - take
             let chunk = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & ((1 << UInt64(take)) - 1))
             bytes[bytes.count - 1] |= chunk << UInt8(free - take)
-            usedInLastByte = (usedInLastByte + take) & 7
+            usedInLastByte = UInt8((Int(usedInLastByte) + take) & 7)
             remaining -= take
         }
     }
@@ -34,13 +34,18 @@ struct BitWriter {
 
 /// Reads bit fields written by ``BitWriter``.
 struct BitReader {
-    private let bytes: [UInt8]
+    /// A slice, so that a chunk can be read in place from its ring's byte arena.
+    private let bytes: ArraySlice<UInt8>
     private let endBit: Int
     private(set) var position = 0
 
-    init(_ bytes: [UInt8], bitCount: Int? = nil) {
+    init(_ bytes: ArraySlice<UInt8>, bitCount: Int? = nil) {
         self.bytes = bytes
         endBit = bitCount ?? bytes.count * 8
+    }
+
+    init(_ bytes: [UInt8], bitCount: Int? = nil) {
+        self.init(bytes[...], bitCount: bitCount)
     }
 
     var remainingBits: Int { endBit - position }
@@ -57,7 +62,7 @@ struct BitReader {
         while remaining > 0 {
             let offset = position & 7
             let take = min(8 - offset, remaining)
-            let byte = UInt64(bytes[position >> 3])
+            let byte = UInt64(bytes[bytes.startIndex + (position >> 3)])
             let chunk = (byte >> UInt64(8 - offset - take)) & ((1 << UInt64(take)) - 1)
             value = (value << UInt64(take)) | chunk
             position += take

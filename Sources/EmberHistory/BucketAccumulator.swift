@@ -7,7 +7,7 @@ public enum SeriesKind: UInt8, Sendable {
     /// increase, last and count for a counter.
     public var fieldCount: Int { self == .gauge ? 5 : 3 }
 
-    var layout: ChunkLayout { self == .gauge ? .independent : .counter }
+    var layout: ChunkLayout { self == .gauge ? .gauge : .counter }
 
     /// Names of the stored fields, in order, as the JSON API shows them.
     public var fieldNames: [String] {
@@ -23,9 +23,11 @@ struct BucketAccumulator {
     /// Sum of the values for a gauge, sum of the increases for a counter.
     private var sum = 0.0
     private var last = 0.0
-    private var count = 0
+    /// Samples in the bucket. Restoring checks that a saved count is below 2^31.
+    private var count: Int32 = 0
     /// The largest decimal exponent the values needed, or nil once one was not a short decimal.
-    private var exponent: Int? = 0
+    /// Small types keep the accumulator at 48 bytes, one per series and tier.
+    private var exponent: Int8? = 0
 
     init(bucket: Int64) {
         self.bucket = bucket
@@ -40,16 +42,16 @@ struct BucketAccumulator {
             maximum = saved[1]
             sum = saved[2]
             last = saved[3]
-            count = Int(saved[4])
+            count = Int32(saved[4])
         case .counter:
             sum = saved[0]
             minimum = saved[1]
             maximum = saved[1]
             last = saved[1]
-            count = Int(saved[2])
+            count = Int32(saved[2])
         }
         for index in 0..<saved.count {
-            exponent = exponent.flatMap { known in FieldMode.exponent(for: saved[index]).map { max($0, known) } }
+            exponent = exponent.flatMap { known in FieldMode.exponent(for: saved[index]).map { max(Int8($0), known) } }
         }
     }
 
@@ -60,7 +62,7 @@ struct BucketAccumulator {
         last = value
         count += 1
         if let known = exponent {
-            exponent = FieldMode.exponent(for: value).map { max($0, known) }
+            exponent = FieldMode.exponent(for: value).map { max(Int8($0), known) }
         }
     }
 
@@ -76,7 +78,8 @@ struct BucketAccumulator {
     func values(kind: SeriesKind) -> PointValues {
         var rounded = sum
         if let exponent {
-            let scale = FieldMode.scale(exponent)
+            // Values that are multiples of 10^3 have an integer sum, so rounding to an integer is exact.
+            let scale = FieldMode.scale(max(0, Int(exponent)))
             rounded = (sum * scale).rounded() / scale
         }
 

@@ -1,66 +1,119 @@
 /// Compresses points into one chunk until it is full or a value no longer fits the chunk's modes.
+///
+/// The chunk starts with the first point: its time in 64 bits, then per field a mode bit and either
+/// the exponent (4 bits) and the integer in ``IntegerCode``, or the float's 64 bits. Each later point
+/// is predicted from the one before: the time from the previous step, a scaled field from its
+/// previous integer or, as ``ChunkLayout`` describes, from other fields, and an XOR field from its
+/// previous bits. A run of points that all match their predictions is written as `0` and
+/// the run length in ``GammaCode``, so a constant series costs a few bits per chunk. Any other point
+/// is `1`, the time's delta-of-delta in ``ResidualCode``, then each scaled field's residual in
+/// ``ResidualCode`` and each XOR field in Gorilla's XOR code.
+///
+/// The stored properties are ordered and sized so that the encoder takes 72 bytes, because every
+/// series keeps one open encoder per tier.
 struct ChunkEncoder {
-    /// Maximum number of points in the chunk, which ``CompressedRing`` chooses from its capacity.
-    let maximumPoints: Int
 
-    private struct FieldState {
-        let mode: FieldMode
+    /// 24 bytes per field, because every open chunk of every series keeps one per field.
+    struct FieldState {
         /// The previous value: its bits in XOR mode, the integer in scaled mode.
         var previous: UInt64
+        var residuals = ResidualCode.State()
+        /// The exponent in scaled mode, ``xorCode`` in XOR mode.
+        private let modeCode: Int8
         /// Leading and trailing zero counts of the last XOR window. A leading count of 255 means no
         /// window yet.
         var leading: UInt8 = 255
         var trailing: UInt8 = 0
+
+        private static let xorCode = Int8.min
+
+        init(mode: FieldMode, previous: UInt64) {
+            self.previous = previous
+            if case .scaled(let exponent) = mode {
+                modeCode = Int8(exponent)
+            } else {
+                modeCode = FieldState.xorCode
+            }
+        }
+
+        var mode: FieldMode {
+            modeCode == FieldState.xorCode ? .xor : .scaled(exponent: Int(modeCode))
+        }
     }
 
     private var writer = BitWriter()
+    private let layout: ChunkLayout
+    /// Whether fields are predicted from each other (see ``ChunkLayout``).
+    private let predictsAcrossFields: Bool
+    /// Maximum number of points in the chunk, which ``CompressedRing`` chooses from its capacity.
+    private let pointLimit: Int32
+    private var pointCount: Int32 = 1
+    /// Points after the last written one that matched their predictions, not written yet.
+    private var pendingRun: UInt32 = 0
     private var fields: [FieldState]
-    let fieldCount: Int
-    /// Whether field 1 is stored as its difference from `previous + field 0` (see ``ChunkLayout``).
-    private let predictsField1: Bool
-    private(set) var count = 1
     let firstTime: Int64
     private(set) var lastTime: Int64
     private var lastDelta: Int64 = 0
+    private var timeResiduals = ResidualCode.State()
 
-    /// Starts a chunk with its first point. A field uses scaled mode when the value is a short decimal.
-    /// `exponentHints` from the previous chunk raise the exponent, so that a first value with fewer
-    /// digits does not force a new chunk at the next value.
+    var maximumPoints: Int { Int(pointLimit) }
+    var count: Int { Int(pointCount) }
+    var fieldCount: Int { fields.count }
+
+    /// Starts a chunk with its first point. `exponentHints` from the previous chunk raise the
+    /// exponents, so that a first value with fewer digits does not force a new chunk at the next value.
     init(
         time: Int64, values: PointValues, layout: ChunkLayout = .independent, maximumPoints: Int = 128,
         exponentHints: [Int?] = []
     ) {
-        self.maximumPoints = maximumPoints
-        fieldCount = values.count
+        precondition(maximumPoints > 0 && maximumPoints < Int32.max, "chunk size \(maximumPoints) out of range")
+        pointLimit = Int32(maximumPoints)
+        self.layout = layout
         firstTime = time
         lastTime = time
+        writer.write(UInt64(bitPattern: time), bits: 64)
+        let exponents = ChunkEncoder.exponents(for: values, layout: layout, hints: exponentHints)
         fields = []
         fields.reserveCapacity(values.count)
-        writer.write(UInt64(bitPattern: time), bits: 64)
         for index in 0..<values.count {
-            let value = values[index]
-            let hint = index < exponentHints.count ? exponentHints[index] : nil
-            fields.append(ChunkEncoder.startField(value, hint: hint, writer: &writer))
+            fields.append(ChunkEncoder.startField(values[index], exponent: exponents[index], writer: &writer))
         }
-        predictsField1 = layout.predictsField1(modes: fields.map(\.mode))
+        predictsAcrossFields = layout.predictsAcrossFields(modes: fields.map(\.mode))
     }
 
-    private static func startField(_ value: Double, hint: Int?, writer: inout BitWriter) -> FieldState {
-        if let needed = FieldMode.exponent(for: value) {
+    /// Returns each field's exponent, or nil for XOR mode. A hint raises the needed exponent when the
+    /// value still fits. Fields that the layout predicts from each other get the largest of their
+    /// exponents, so that the prediction applies.
+    static func exponents(for values: PointValues, layout: ChunkLayout, hints: [Int?]) -> [Int?] {
+        var exponents: [Int?] = (0..<values.count).map { index in
+            guard let needed = FieldMode.exponent(for: values[index]) else { return nil }
+            let hint = index < hints.count ? hints[index] : nil
+            let hinted = max(needed, hint ?? needed)
             // For a large value the hint's exponent can overflow the integer range, but the needed one cannot.
-            var exponent = max(needed, hint ?? 0)
-            if FieldMode.scaled(value, exponent: exponent) == nil {
-                exponent = needed
-            }
-            let integer = FieldMode.scaled(value, exponent: exponent)!
-            writer.writeBit(true)
-            writer.write(UInt64(exponent), bits: 3)
-            IntegerCode.write(integer, to: &writer)
-            return FieldState(mode: .scaled(exponent: exponent), previous: UInt64(bitPattern: integer))
+            return FieldMode.scaled(values[index], exponent: hinted) == nil ? needed : hinted
         }
-        writer.writeBit(false)
-        writer.write(value.bitPattern, bits: 64)
-        return FieldState(mode: .xor, previous: value.bitPattern)
+
+        let group = layout.sharedExponentFields.filter { $0 < values.count }
+        let members = group.compactMap { exponents[$0] }
+        guard group.count > 1, members.count == group.count, let shared = members.max(),
+              group.allSatisfy({ FieldMode.scaled(values[$0], exponent: shared) != nil })
+        else { return exponents }
+        for index in group {
+            exponents[index] = shared
+        }
+        return exponents
+    }
+
+    private static func startField(_ value: Double, exponent: Int?, writer: inout BitWriter) -> FieldState {
+        guard let exponent, let integer = FieldMode.scaled(value, exponent: exponent) else {
+            writer.writeBit(false)
+            writer.write(value.bitPattern, bits: 64)
+            return FieldState(mode: .xor, previous: value.bitPattern)
+        }
+        writer.writeBit(true)
+        writer.write(UInt64(exponent - FieldMode.minimumExponent), bits: 4)
+        IntegerCode.write(integer, to: &writer)
+        return FieldState(mode: .scaled(exponent: exponent), previous: UInt64(bitPattern: integer))
     }
 
     /// The exponent of each scaled field, for the next chunk's hints.
@@ -79,42 +132,78 @@ struct ChunkEncoder {
         precondition(values.count == fieldCount, "point has \(values.count) values, chunk has \(fieldCount)")
         guard !isFull, time > lastTime else { return false }
 
-        // Checked before anything is written, so a rejected point leaves the chunk unchanged.
-        for index in 0..<fieldCount {
-            if case .scaled(let exponent) = fields[index].mode,
-               FieldMode.scaled(values[index], exponent: exponent) == nil {
-                return false
-            }
-        }
+        // Computed before anything is written, so a rejected point leaves the chunk unchanged.
+        guard let next = predict(values) else { return false }
 
         let delta = time &- lastTime
-        IntegerCode.write(delta &- lastDelta, to: &writer)
+        let deltaOfDelta = delta &- lastDelta
         lastDelta = delta
         lastTime = time
-        var firstIncrement: Int64 = 0
-        for index in 0..<fieldCount {
-            if case .scaled(let exponent) = fields[index].mode {
-                let integer = FieldMode.scaled(values[index], exponent: exponent)!
-                let prediction = Int64(bitPattern: fields[index].previous) &+ (index == 1 && predictsField1 ? firstIncrement : 0)
-                IntegerCode.write(integer &- prediction, to: &writer)
-                if index == 0 {
-                    firstIncrement = integer
-                }
-                fields[index].previous = UInt64(bitPattern: integer)
-            } else {
-                ChunkEncoder.writeXOR(values[index].bitPattern, field: &fields[index], writer: &writer)
-            }
+        pointCount += 1
+        if deltaOfDelta == 0, next.residuals.isZero(count: fieldCount) {
+            pendingRun += 1
+        } else {
+            ChunkEncoder.writeRun(pendingRun, to: &writer)
+            pendingRun = 0
+            writer.writeBit(true)
+            ResidualCode.write(deltaOfDelta, state: &timeResiduals, to: &writer)
+            writeFields(next.residuals)
         }
-        count += 1
+        for index in 0..<fieldCount {
+            fields[index].previous = next.words[index]
+        }
         return true
     }
 
-    /// Writes a value in Gorilla's XOR code. The code is `0` when the value is unchanged, `10` and the
-    /// meaningful bits when they fit the previous window, else `11`, 5 bits of leading zeros, 6 bits of
-    /// width and the meaningful bits.
-    private static func writeXOR(_ bits: UInt64, field: inout FieldState, writer: inout BitWriter) {
-        let xor = bits ^ field.previous
-        field.previous = bits
+    /// Returns each field's new state word (integer or float bits) and its residual against the
+    /// prediction, or nil when a value does not fit its field's scale.
+    private func predict(_ values: PointValues) -> (words: FieldWords, residuals: FieldWords)? {
+        var previous = FieldWords()
+        var words = FieldWords()
+        for index in 0..<fieldCount {
+            previous[index] = fields[index].previous
+            if case .scaled(let exponent) = fields[index].mode {
+                guard let integer = FieldMode.scaled(values[index], exponent: exponent) else { return nil }
+                words[index] = UInt64(bitPattern: integer)
+            } else {
+                words[index] = values[index].bitPattern
+            }
+        }
+
+        var residuals = FieldWords()
+        for index in 0..<fieldCount {
+            guard case .scaled = fields[index].mode else {
+                residuals[index] = words[index] ^ previous[index]
+                continue
+            }
+            let prediction = layout.prediction(
+                of: index, previous: previous, current: words, acrossFields: predictsAcrossFields)
+            residuals[index] = UInt64(bitPattern: Int64(bitPattern: words[index]) &- prediction)
+        }
+        return (words, residuals)
+    }
+
+    private mutating func writeFields(_ residuals: FieldWords) {
+        for index in layout.codingOrder where index < fieldCount {
+            if case .scaled = fields[index].mode {
+                ResidualCode.write(Int64(bitPattern: residuals[index]), state: &fields[index].residuals, to: &writer)
+            } else {
+                ChunkEncoder.writeXOR(residuals[index], field: &fields[index], writer: &writer)
+            }
+        }
+    }
+
+    /// Writes a run of `length` predicted points as `0` and the length, or nothing for no run.
+    private static func writeRun(_ length: UInt32, to writer: inout BitWriter) {
+        guard length > 0 else { return }
+        writer.writeBit(false)
+        GammaCode.write(UInt64(length), to: &writer)
+    }
+
+    /// Writes an XOR of a value with the previous one in Gorilla's code. The code is `0` when the value
+    /// is unchanged, `10` and the meaningful bits when they fit the previous window, else `11`, 5 bits
+    /// of leading zeros, 6 bits of width and the meaningful bits.
+    private static func writeXOR(_ xor: UInt64, field: inout FieldState, writer: inout BitWriter) {
         guard xor != 0 else {
             writer.writeBit(false)
             return
@@ -140,103 +229,53 @@ struct ChunkEncoder {
         field.trailing = trailing
     }
 
-    /// Returns the chunk's bytes in an array of exactly their size.
+    /// Returns the chunk's bytes, the pending run included, in an array of exactly their size.
     func seal() -> SealedChunk {
-        let bytes = [UInt8](unsafeUninitializedCapacity: writer.bytes.count) { buffer, initialized in
-            _ = buffer.initialize(from: writer.bytes)
-            initialized = writer.bytes.count
-        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(byteCount)
+        appendBytes(to: &bytes)
         return SealedChunk(bytes: bytes, count: count, firstTime: firstTime, lastTime: lastTime)
     }
 
-    /// Size of the chunk so far, in bytes.
-    var byteCount: Int { writer.bytes.count }
-}
-
-/// Decodes the points of a chunk written by ``ChunkEncoder``.
-enum ChunkDecoder {
-    /// Calls `body` with each point, oldest first, until it returns false.
-    static func forEach(
-        _ chunk: SealedChunk, fieldCount: Int, layout: ChunkLayout = .independent, _ body: (Int64, PointValues) -> Bool
-    ) throws(HistoryDecodingError) {
-        var reader = BitReader(chunk.bytes)
-        var modes: [FieldMode] = []
-        var previous: [UInt64] = []
-        var windows: [(leading: Int, trailing: Int)] = Array(repeating: (0, 0), count: fieldCount)
-        var values = PointValues(count: fieldCount)
-
-        var time = Int64(bitPattern: try reader.read(bits: 64))
-        for index in 0..<fieldCount {
-            if try reader.readBit() {
-                let exponent = Int(try reader.read(bits: 3))
-                guard exponent <= FieldMode.maximumExponent else { throw .invalid("scale exponent \(exponent) is above the maximum, \(FieldMode.maximumExponent)") }
-                let integer = try IntegerCode.read(from: &reader)
-                modes.append(.scaled(exponent: exponent))
-                previous.append(UInt64(bitPattern: integer))
-                values[index] = Double(integer) / FieldMode.scale(exponent)
-            } else {
-                let bits = try reader.read(bits: 64)
-                modes.append(.xor)
-                previous.append(bits)
-                values[index] = Double(bitPattern: bits)
-            }
-        }
-        guard body(time, values) else { return }
-        let predictsField1 = layout.predictsField1(modes: modes)
-
-        var delta: Int64 = 0
-        for _ in 1..<max(1, chunk.count) {
-            delta = delta &+ (try IntegerCode.read(from: &reader))
-            time = time &+ delta
-            for index in 0..<fieldCount {
-                if index == 1, predictsField1 {
-                    // Field 0 is scaled too, so `previous[0]` is its integer for this point.
-                    previous[1] = UInt64(bitPattern: Int64(bitPattern: previous[1]) &+ Int64(bitPattern: previous[0]))
-                }
-                values[index] = try readValue(mode: modes[index], previous: &previous[index],
-                                              window: &windows[index], reader: &reader)
-            }
-            guard body(time, values) else { return }
-        }
+    /// Appends the chunk's bytes, the pending run included, to `arena`.
+    func appendBytes(to arena: inout [UInt8]) {
+        // Copying the writer costs an allocation only when a run is written into the copy.
+        var finished = writer
+        ChunkEncoder.writeRun(pendingRun, to: &finished)
+        arena.append(contentsOf: finished.bytes)
     }
 
-    private static func readValue(
-        mode: FieldMode, previous: inout UInt64, window: inout (leading: Int, trailing: Int),
-        reader: inout BitReader
-    ) throws(HistoryDecodingError) -> Double {
-        if case .scaled(let exponent) = mode {
-            let integer = Int64(bitPattern: previous) &+ (try IntegerCode.read(from: &reader))
-            previous = UInt64(bitPattern: integer)
-            return Double(integer) / FieldMode.scale(exponent)
-        }
+    /// Size of the chunk so far in bytes, the pending run included.
+    var byteCount: Int {
+        let runBits = pendingRun > 0 ? 1 + GammaCode.bitCount(UInt64(pendingRun)) : 0
+        return (writer.bitCount + runBits + 7) / 8
+    }
 
-        if try reader.readBit() {
-            if try reader.readBit() {
-                window.leading = Int(try reader.read(bits: 5))
-                let width = Int(try reader.read(bits: 6))
-                window.trailing = 64 - window.leading - (width == 0 ? 64 : width)
-                guard window.trailing >= 0 else { throw .invalid("XOR window wider than 64 bits") }
-            }
-            let width = 64 - window.leading - window.trailing
-            previous ^= try reader.read(bits: width) << UInt64(window.trailing)
-        }
-        return Double(bitPattern: previous)
+    /// Estimated bytes allocated for the bit buffer and the field states (see ``StorageBreakdown``).
+    var allocatedByteEstimate: Int {
+        StorageBreakdown.arraySize(capacity: writer.bytes.capacity, stride: 1)
+            + StorageBreakdown.arraySize(capacity: fields.capacity, stride: MemoryLayout<FieldState>.stride)
     }
 }
 
-/// The relation between the fields of a chunk.
-public enum ChunkLayout: Sendable {
-    /// Each field is coded against its own previous value.
-    case independent
-    /// Field 0 is a counter's increase in a bucket and field 1 its last value. Field 1 is coded
-    /// against `previous last + increase`, which is exact unless the counter reset, so the last
-    /// value costs one bit per bucket instead of repeating the increase.
-    case counter
+/// One 64-bit word per field of a point, without allocating.
+struct FieldWords {
+    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
 
-    /// Returns whether field 1 is predicted from field 0 in a chunk with these field modes. That is
-    /// the case only in the counter layout when fields 0 and 1 are integers at the same scale.
-    func predictsField1(modes: [FieldMode]) -> Bool {
-        guard self == .counter, modes.count >= 2, case .scaled = modes[0] else { return false }
-        return modes[0] == modes[1]
+    subscript(index: Int) -> UInt64 {
+        get {
+            precondition(index >= 0 && index < PointValues.maximumCount, "field index \(index) out of range")
+            return withUnsafeBytes(of: storage) { $0.load(fromByteOffset: index * 8, as: UInt64.self) }
+        }
+        set {
+            precondition(index >= 0 && index < PointValues.maximumCount, "field index \(index) out of range")
+            withUnsafeMutableBytes(of: &storage) {
+                $0.storeBytes(of: newValue, toByteOffset: index * 8, as: UInt64.self)
+            }
+        }
+    }
+
+    func isZero(count: Int) -> Bool {
+        (0..<count).allSatisfy { self[$0] == 0 }
     }
 }

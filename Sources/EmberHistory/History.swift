@@ -162,7 +162,7 @@ public final class History {
     public var storedValueCount: Int {
         var count = raw.storedValueCount
         for tier in [minute, hour] {
-            for (_, entry) in tier.series {
+            for entry in tier.series.values {
                 count += entry.ring.count * entry.kind.fieldCount
             }
         }

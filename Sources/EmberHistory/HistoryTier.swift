@@ -18,7 +18,7 @@ public final class HistoryTier {
     public let widthSeconds: Int64
     public let capacity: Int
     public let longCapacity: Int
-    private(set) var series: [String: Series] = [:]
+    private(set) var series = SeriesTable<Series>()
     /// The newest bucket that any sample went to, which changes when a bucket closes.
     public private(set) var currentBucket = Int64.min
     /// Buckets before this one are already stored (restored from disk), so a sample that the clock
@@ -35,7 +35,7 @@ public final class HistoryTier {
     }
 
     public var seriesCount: Int { series.count }
-    public var seriesKeys: [String] { Array(series.keys) }
+    public var seriesKeys: [String] { series.keys }
     public func kind(of key: String) -> SeriesKind? { series[key]?.kind }
 
     /// Returns the number of buckets of one series, the open one included.
@@ -54,8 +54,8 @@ public final class HistoryTier {
         let bucket = bucket(atSeconds: seconds)
         guard bucket > currentBucket else { return }
         currentBucket = bucket
-        for key in series.keys {
-            series[key]!.closeBucket(before: bucket)
+        for position in 0..<series.count {
+            series[position: position].closeBucket(before: bucket)
         }
         dropExpired()
     }
@@ -65,14 +65,14 @@ public final class HistoryTier {
         guard value.isFinite else { return }
         let bucket = bucket(atSeconds: seconds)
         // One hash lookup per sample, because this runs for every series on every cycle.
-        if let index = series.index(forKey: key) {
-            series.values[index].add(value, bucket: bucket)
+        if let position = series.position(of: key) {
+            series[position: position].add(value, bucket: bucket)
             return
         }
         let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount, layout: kind.layout)
         var entry = Series(kind: kind, ring: ring)
         entry.add(value, bucket: bucket)
-        series[key] = entry
+        series.set(entry, for: key)
     }
 
     /// Calls `body` with the closed buckets of `key` whose number is in `buckets`, oldest first,
@@ -89,9 +89,9 @@ public final class HistoryTier {
 
     /// Drops series whose newest bucket left their retention, so vanished devices do not stay forever.
     private func dropExpired() {
-        series = series.filter { _, entry in
-            guard entry.open == nil, let last = entry.ring.lastTime else { return true }
-            return currentBucket - last < Int64(entry.ring.capacity)
+        series.removeAll { _, entry in
+            guard entry.open == nil, let last = entry.ring.lastTime else { return false }
+            return currentBucket - last >= Int64(entry.ring.capacity)
         }
     }
 
@@ -110,7 +110,7 @@ public final class HistoryTier {
 
     /// Every series' closed buckets and its open bucket, for saving.
     public var persistedSeries: [PersistedState.Series] {
-        series.map { key, entry in
+        zip(series.keys, series.values).map { key, entry in
             PersistedState.Series(
                 key: key, kind: entry.kind, chunks: entry.ring.chunks,
                 open: entry.open.map { ($0.bucket, $0.values(kind: entry.kind)) })
@@ -119,15 +119,15 @@ public final class HistoryTier {
 
     /// Every series' sealed chunks, which never change once written, for the sealed-chunk file.
     public var persistedSealed: [PersistedState.Series] {
-        series.compactMap { key, entry in
-            guard !entry.ring.sealed.isEmpty else { return nil }
+        zip(series.keys, series.values).compactMap { key, entry in
+            guard entry.ring.sealedSummary.count > 0 else { return nil }
             return PersistedState.Series(key: key, kind: entry.kind, chunks: entry.ring.sealed, open: nil)
         }
     }
 
     /// Every series' open chunk and open bucket: the part that changes between two saves.
     public var persistedOpen: [PersistedState.Series] {
-        series.compactMap { key, entry in
+        zip(series.keys, series.values).compactMap { key, entry in
             let chunk = entry.ring.openChunk
             guard chunk != nil || entry.open != nil else { return nil }
             return PersistedState.Series(
@@ -141,11 +141,12 @@ public final class HistoryTier {
     public var sealedSignature: Int {
         var hasher = Hasher()
         hasher.combine(series.count)
-        for (key, entry) in series {
+        for (key, entry) in zip(series.keys, series.values) {
+            let summary = entry.ring.sealedSummary
             hasher.combine(key)
-            hasher.combine(entry.ring.sealed.count)
-            hasher.combine(entry.ring.sealed.first?.firstTime)
-            hasher.combine(entry.ring.sealed.last?.lastTime)
+            hasher.combine(summary.count)
+            hasher.combine(summary.firstTime)
+            hasher.combine(summary.lastTime)
         }
         return hasher.finalize()
     }
@@ -193,7 +194,7 @@ public final class HistoryTier {
                 entry.previousCounterValue = try ring.last()?.values[1]
             }
         }
-        series[saved.key] = entry
+        series.set(entry, for: saved.key)
     }
 }
 

@@ -28,6 +28,9 @@ public struct RingBuffer<Element> {
     }
 
     public var count: Int { storage.count }
+
+    /// Elements the storage has room for before it grows.
+    var storageCapacity: Int { storage.capacity }
     public var isEmpty: Bool { storage.isEmpty }
 
     /// Appends `element`, dropping the oldest one when the buffer is full.

@@ -27,8 +27,11 @@ public struct WindowAggregate: Sendable, Equatable {
 /// for a whole retention period are dropped, so the store follows devices that come and go.
 /// Timestamps come from the monotonic clock, so a wall-clock step cannot reorder or stretch a window.
 public final class RawHistory {
-    private var series: [String: CompressedRing] = [:]
+    private var series = SeriesTable<CompressedRing>()
     private var timestamps: RingBuffer<UInt64>
+
+    var seriesRings: SeriesTable<CompressedRing> { series }
+    var timestampCapacity: Int { timestamps.storageCapacity }
     private var cycle: Int64 = 0
     private let capacity: Int
     private let retentionNanoseconds: UInt64
@@ -48,7 +51,7 @@ public final class RawHistory {
     /// The number of series currently stored.
     public var seriesCount: Int { series.count }
 
-    public var seriesKeys: [String] { Array(series.keys) }
+    public var seriesKeys: [String] { series.keys }
 
     /// Returns the number of points stored for one series.
     public func pointCount(forSeries key: String) -> Int {
@@ -73,10 +76,9 @@ public final class RawHistory {
         for (sample, key) in zip(snapshot.samples, keys) {
             var values = PointValues(count: 1)
             values[0] = sample.value
-            if series[key] == nil {
-                series[key] = CompressedRing(capacity: capacity, fieldCount: 1)
-            }
-            series[key]!.append(time: cycle, values: values)
+            let position = series.position(of: key)
+                ?? series.set(CompressedRing(capacity: capacity, fieldCount: 1), for: key)
+            series[position: position].append(time: cycle, values: values)
         }
         dropExpired(before: snapshot.monotonicNanoseconds)
     }
@@ -145,11 +147,11 @@ public final class RawHistory {
         }
         lastSweepNanoseconds = now
         let oldest = oldestTimestampedCycle
-        series = series.filter { _, ring in
+        series.removeAll { _, ring in
             // A series whose newest cycle has left the timestamp ring is older than the retention too.
-            guard let last = ring.lastTime, last >= oldest else { return false }
+            guard let last = ring.lastTime, last >= oldest else { return true }
             let newest = timestamps[Int(last - oldest)]
-            return newest >= now || now - newest < retentionNanoseconds
+            return newest < now && now - newest >= retentionNanoseconds
         }
     }
 }

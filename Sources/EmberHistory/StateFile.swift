@@ -78,9 +78,12 @@ public enum StateFileError: Error, Equatable, CustomStringConvertible {
 /// The payload is machine ID, boot ID, save time (f64 bits), the counters (key, total, raw,
 /// boot ID), the families (name, type, label names), then each tier: name, width, and per series its
 /// key, kind, compressed chunks and open bucket.
+///
+/// Version 2 changed the chunk code (see ``ChunkEncoder``). A version 1 file is read with
+/// ``ChunkDecoderVersion1`` and its chunks are encoded again, so an upgrade keeps the saved history.
 public enum StateFileFormat {
     static let magic: [UInt8] = Array("EMBERST".utf8) + [0]
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
     private static let headerSize = 8 + 4 + 8 + 4
 
     public static func encode(_ state: PersistedState) -> [UInt8] {
@@ -148,8 +151,9 @@ public enum StateFileFormat {
             throw .corrupt("truncated to \(bytes.count) bytes, shorter than the \(headerSize)-byte header")
         }
         var header = ByteReader(bytes, offset: 8)
+        var version: UInt32 = 0
         do {
-            let version = try header.u32()
+            version = try header.u32()
             guard version <= StateFileFormat.version, version > 0 else { throw StateFileError.unsupportedVersion(version) }
             let length = try header.u64()
             let checksum = try header.u32()
@@ -164,13 +168,15 @@ public enum StateFileFormat {
         }
 
         do {
-            return try decodePayload(ByteReader(bytes, offset: headerSize))
+            return try decodePayload(ByteReader(bytes, offset: headerSize), version: version)
         } catch {
             throw .corrupt(error.description)
         }
     }
 
-    private static func decodePayload(_ start: ByteReader) throws(HistoryDecodingError) -> PersistedState {
+    private static func decodePayload(
+        _ start: ByteReader, version: UInt32
+    ) throws(HistoryDecodingError) -> PersistedState {
         var reader = start
         let machineID = try reader.string()
         let bootID = try reader.string()
@@ -192,14 +198,16 @@ public enum StateFileFormat {
         }
         var tiers: [PersistedState.Tier] = []
         for _ in 0..<(try reader.u32()) {
-            tiers.append(try decodeTier(&reader))
+            tiers.append(try decodeTier(&reader, version: version))
         }
         guard reader.isAtEnd else { throw .invalid("bytes after the last tier") }
         return PersistedState(machineID: machineID, bootID: bootID, savedAtSeconds: savedAt, counters: counters,
                               families: families, tiers: tiers)
     }
 
-    private static func decodeTier(_ reader: inout ByteReader) throws(HistoryDecodingError) -> PersistedState.Tier {
+    private static func decodeTier(
+        _ reader: inout ByteReader, version: UInt32
+    ) throws(HistoryDecodingError) -> PersistedState.Tier {
         let name = try reader.string()
         let width = Int64(bitPattern: try reader.u64())
         var series: [PersistedState.Series] = []
@@ -213,9 +221,27 @@ public enum StateFileFormat {
                 let last = Int64(bitPattern: try reader.u64())
                 chunks.append(SealedChunk(bytes: try reader.blob(), count: count, firstTime: first, lastTime: last))
             }
+            if version == 1 {
+                chunks = try migrated(chunks, kind: kind)
+            }
             series.append(PersistedState.Series(key: key, kind: kind, chunks: chunks, open: try decodeOpen(&reader)))
         }
         return PersistedState.Tier(name: name, widthSeconds: width, series: series)
+    }
+
+    /// Returns version 1 chunks encoded again in the current chunk code, with the same points.
+    static func migrated(_ chunks: [SealedChunk], kind: SeriesKind) throws(HistoryDecodingError) -> [SealedChunk] {
+        let total = chunks.reduce(0) { $0 + $1.count }
+        guard total > 0 else { return [] }
+        var ring = CompressedRing(capacity: total, fieldCount: kind.fieldCount, layout: kind.layout)
+        for chunk in chunks {
+            try ChunkDecoderVersion1.forEach(chunk, fieldCount: kind.fieldCount, layout: kind.layout) { time, values in
+                // The ring skips a point that is not after the one before it, which only a corrupt file has.
+                ring.append(time: time, values: values)
+                return true
+            }
+        }
+        return ring.chunks
     }
 
     private static func decodeOpen(

@@ -59,4 +59,17 @@ final class SyntheticFeederTests: XCTestCase {
 
         XCTAssertEqual(last - 12_345.67, 1_234.567, accuracy: 60)
     }
+
+    func testFedValuesAreParsedDecimals() {
+        for model in [FeedModel.realistic, .pessimistic] {
+            var feeder = SyntheticFeeder(template: template(), wallStart: 0, model: model)
+
+            for step in 0..<1_000 {
+                let values = feeder.nextSnapshot(seconds: step % 2 == 0 ? 1 : 600).samples.map(\.value)
+                // The counter has two decimals: its value must be the Double that parsing its text gives.
+                let text = String(format: "%.2f", values[2])
+                XCTAssertEqual(values[2], Double(text), "\(model) step \(step)")
+            }
+        }
+    }
 }

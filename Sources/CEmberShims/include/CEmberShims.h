@@ -67,6 +67,11 @@ int ember_malloc_tune(int max_arenas, int mmap_threshold_bytes);
 /// Returns free heap memory to the kernel (malloc_trim(0)).
 int ember_malloc_trim(void);
 
+/// Stores the bytes malloc has handed out and not got back (mallinfo2's uordblks + hblkhd).
+/// glibc counts only the main arena, so allocations of other threads may be missing. Returns
+/// ENOSYS before glibc 2.33 and on other C libraries.
+int ember_malloc_in_use(uint64_t *bytes);
+
 /// Names the calling thread for `top -H` and `/proc/PID/task/TID/comm` through prctl(PR_SET_NAME),
 /// which is variadic in C. Names longer than 15 bytes are truncated by the kernel.
 int ember_set_thread_name(const char *name);

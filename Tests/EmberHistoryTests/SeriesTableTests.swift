@@ -1,0 +1,51 @@
+import XCTest
+
+@testable import EmberHistory
+
+final class SeriesTableTests: XCTestCase {
+    func testSetInsertsAndReplaces() {
+        var table = SeriesTable<Int>()
+
+        XCTAssertEqual(table.set(1, for: "a"), 0)
+        XCTAssertEqual(table.set(2, for: "b"), 1)
+        XCTAssertEqual(table.set(3, for: "a"), 0)
+
+        XCTAssertEqual(table.count, 2)
+        XCTAssertEqual(table["a"], 3)
+        XCTAssertEqual(table["b"], 2)
+        XCTAssertNil(table["c"])
+    }
+
+    func testRemoveAllKeepsIndexConsistent() {
+        var table = SeriesTable<Int>()
+        for number in 0..<1000 {
+            table.set(number, for: "series\(number)")
+        }
+
+        table.removeAll { _, value in value % 3 == 0 }
+
+        XCTAssertEqual(table.count, 666)
+        XCTAssertEqual(table.keys.first, "series1")
+        for number in 0..<1000 {
+            XCTAssertEqual(table["series\(number)"], number % 3 == 0 ? nil : number, "series\(number)")
+        }
+    }
+
+    func testPositionSubscriptChangesInPlace() {
+        var table = SeriesTable<[Int]>()
+        let position = table.set([1], for: "a")
+
+        table[position: position].append(2)
+
+        XCTAssertEqual(table["a"], [1, 2])
+    }
+
+    func testGrowthLeavesAtMostAnEighthFree() {
+        var table = SeriesTable<Int>()
+        for number in 0..<1085 {
+            table.set(number, for: "s\(number)")
+        }
+
+        XCTAssertLessThanOrEqual(table.values.capacity, 1085 + 1085 / 8 + 32)
+    }
+}
