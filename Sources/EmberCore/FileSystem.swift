@@ -54,17 +54,22 @@ public final class SystemFileSystem: FileSystem {
     /// A sysfs attribute is at most one page; 64 KiB covers the 64 KiB pages of some arm64 kernels.
     public static let attributeLimit = 65_536
 
-    private var buffer: [UInt8]
+    /// Scratch space for one `read`, left uninitialised so that pages no read reaches stay without
+    /// memory behind them. A zero-filled buffer kept 64 KiB resident for each of the agent's readers
+    /// (18 on the RK3588 fixture), although most attributes are a few bytes long.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: attributeLimit, alignment: 16)
 
-    public init() {
-        buffer = [UInt8](repeating: 0, count: SystemFileSystem.attributeLimit)
+    public init() {}
+
+    deinit {
+        buffer.deallocate()
     }
 
     public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
         let fd = try openForReading(path)
         defer { close(fd) }
 
-        let count = try readRetryingInterrupt(fd, path: path, into: &buffer, at: 0, capacity: buffer.count)
+        let count = try readRetryingInterrupt(fd, path: path)
         return Array(buffer[0..<count])
     }
 
@@ -74,7 +79,7 @@ public final class SystemFileSystem: FileSystem {
 
         var content: [UInt8] = []
         while true {
-            let count = try readRetryingInterrupt(fd, path: path, into: &buffer, at: 0, capacity: buffer.count)
+            let count = try readRetryingInterrupt(fd, path: path)
             if count == 0 {
                 return content
             }
@@ -137,14 +142,11 @@ public final class SystemFileSystem: FileSystem {
         }
     }
 
-    /// Calls `read` once, and again only when a signal interrupted it before any byte arrived.
-    private func readRetryingInterrupt(
-        _ fd: Int32, path: String, into target: inout [UInt8], at offset: Int, capacity: Int
-    ) throws(FileError) -> Int {
+    /// Calls `read` into `buffer` once, and again only when a signal interrupted it before any byte
+    /// arrived.
+    private func readRetryingInterrupt(_ fd: Int32, path: String) throws(FileError) -> Int {
         while true {
-            let count = target.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + offset, capacity)
-            }
+            let count = read(fd, buffer.baseAddress!, buffer.count)
             if count >= 0 {
                 return count
             }
