@@ -3,7 +3,7 @@ import PackageDescription
 
 // Every target builds in the Swift 6 language mode, so strict concurrency checking is on everywhere.
 // Release builds put each function in a section of its own, so the linker can drop unused ones and
-// pack the ones `ember serve` runs together (see `textOrderSettings`).
+// pack the ones `ember serve` runs together (see `releaseLinkerSettings`).
 // NOTE: swiftc skips code generation for a module whose IR hash is unchanged, so an existing release
 // build keeps objects without function sections until `.build/release` is removed.
 let swiftSettings: [SwiftSetting] = [
@@ -14,14 +14,23 @@ let swiftSettings: [SwiftSetting] = [
 /// The directory of this manifest, so linker flags can name files of the package by absolute path.
 let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
 
-/// Packs the functions listed in Sources/ember/text-order.txt together in the release binary's .text.
-/// The kernel maps up to 64 KiB around each page fault of a file mapping, so scattered hot functions
-/// keep most of the 6 MB of code resident. Packed, they use about 1.7 MiB less resident memory
-/// (BENCHMARKS.md). `--section-ordering-file` is an option of gold, the linker swiftc 6.3 uses on
-/// Linux. Tests/scripts/text-order.py regenerates the list. The linker reads the list but SwiftPM
-/// does not track it, so remove .build/release/ember after changing it.
-let textOrderSettings: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--section-ordering-file=\(packageDirectory)/Sources/ember/text-order.txt"],
+/// Linker inputs of the release binary, kept in Sources/ember/linker.
+let linkerDirectory = "\(packageDirectory)/Sources/ember/linker"
+
+/// Release-only linker settings of the `ember` executable, each measured in BENCHMARKS.md.
+///
+/// - `--section-ordering-file` packs the functions listed in text-order.txt together in .text. The
+///   kernel maps up to 64 KiB around each page fault of a file mapping, so scattered hot functions
+///   kept most of the 6 MB of code resident. Packed, they use about 1.7 MiB less. It is an option of
+///   gold, the linker swiftc 6.3 uses on Linux. Tests/scripts/text-order.py regenerates the list.
+/// - `-L` puts the linker script libstdc++.so first in the search for `-lstdc++`, which the Swift
+///   runtime needs, so the C++ runtime is linked from libstdc++.a. The shared library's symbol
+///   tables and relocations alone kept about 0.6 MiB resident.
+///
+/// NOTE: SwiftPM does not track these files, so remove .build/release/ember after changing one.
+let releaseLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-L", linkerDirectory,
+                  "-Xlinker", "--section-ordering-file=\(linkerDirectory)/text-order.txt"],
                  .when(platforms: [.linux], configuration: .release)),
 ]
 
@@ -58,8 +67,8 @@ let package = Package(
             dependencies: ["EmberCore", "EmberCollectors", "EmberHistory", "EmberExposition", "CEmberShims"],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "ember", dependencies: ["EmberCLI"], exclude: ["text-order.txt"],
-                          swiftSettings: swiftSettings, linkerSettings: textOrderSettings),
+        .executableTarget(name: "ember", dependencies: ["EmberCLI"], exclude: ["linker"],
+                          swiftSettings: swiftSettings, linkerSettings: releaseLinkerSettings),
 
         .target(name: "EmberTestSupport", dependencies: ["EmberCore"], path: "Tests/EmberTestSupport",
                 swiftSettings: swiftSettings),
