@@ -95,6 +95,8 @@ check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexis
 check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
 
+check "release binary links no _StringProcessing" bash -c "! nm '$ember' | grep -q 17_StringProcessing"
+
 echo "== QEMU test bed"
 check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember" \
     --xctest "$repo/.build/debug/EmberPackageTests.xctest"
