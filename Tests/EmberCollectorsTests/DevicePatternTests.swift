@@ -36,6 +36,9 @@ final class DevicePatternTests: XCTestCase {
         ("", "anything", true),
         ("^$", "", true),
         ("^[\\d-]+$", "1-2", true),
+        ("^(a*){1000}b$", "aab", true),
+        ("^(a|b?){5}c$", "abc", true),
+        ("^a{0}$", "", true),
     ]
 
     func testMatchesAsRE2() throws {
@@ -46,7 +49,7 @@ final class DevicePatternTests: XCTestCase {
     }
 
     func testInvalidPatternsAreRejected() {
-        for pattern in ["(", "(a", "a)", "[a", "*a", "a{2,1}", "a{", "\\", "[z-a]"] {
+        for pattern in ["(", "(a", "a)", "[a", "*a", "a{2,1}", "a{", "\\", "[z-a]", "a{1001}"] {
             XCTAssertThrowsError(try DevicePattern(pattern), "pattern \(pattern)")
         }
     }

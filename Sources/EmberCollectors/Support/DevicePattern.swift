@@ -11,6 +11,9 @@
 /// NOTE: backtracking can take exponential time on nested quantifiers such as `(a*)*b`. Device
 /// names are short (at most 15 bytes for network interfaces) and the pattern comes from the operator.
 public struct DevicePattern: Sendable {
+    /// The largest count `{n,m}` may give, RE2's limit.
+    public static let maximumRepeatCount = 1000
+
     private let root: Node
 
     /// Parses `pattern`, throwing ``DevicePatternError`` with the position of the first problem.
@@ -153,6 +156,9 @@ private struct Parser {
         position += 1
         if let maximum, maximum < minimum {
             throw error("repeat count {\(minimum),\(maximum)} has its maximum below its minimum")
+        }
+        if max(minimum, maximum ?? 0) > DevicePattern.maximumRepeatCount {
+            throw error("repeat count above \(DevicePattern.maximumRepeatCount)")
         }
         return (minimum, maximum)
     }
@@ -298,14 +304,20 @@ private struct Matcher {
         }
     }
 
-    /// Tries one more repetition first (greedy), then stopping. A repetition that consumes nothing
-    /// ends the loop once the minimum is met, so `(a*)*` terminates.
+    /// Tries one more repetition first (greedy), then stopping.
+    ///
+    /// An iteration that consumes nothing could repeat forever, so it counts as all the iterations
+    /// still required, and it ends the loop once the minimum is met. Recursion is therefore at most
+    /// as deep as the text is long, even for `(a*)*` or `(a*){1000}`.
     private func matchRepetition(
         _ item: Node, count: Int, minimum: Int, maximum: Int?, at position: Int, then next: (Int) -> Bool
     ) -> Bool {
         if maximum.map({ count < $0 }) ?? true {
             let matchedMore = match(item, at: position) { after in
-                guard after != position || count < minimum else { return false }
+                if after == position {
+                    return count < minimum
+                        && matchRepetition(item, count: minimum, minimum: minimum, maximum: maximum, at: after, then: next)
+                }
                 return matchRepetition(item, count: count + 1, minimum: minimum, maximum: maximum, at: after, then: next)
             }
             if matchedMore {
