@@ -2,12 +2,18 @@
 # The test command: installs what the tests need, runs the unit and fixture tests (swift test),
 # then the checks against real components with the release binary:
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
+#   - a root-only `cpuinfo_cur_freq` read as user nobody: opened once, logged once, reported as
+#     unavailable, and readable with CAP_DAC_READ_SEARCH (root-only-replay.sh);
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree,
 #     with the alert rules loaded: every rule evaluates, and the mainline tree's faults fire alerts;
 #   - 30 SIGKILLs of `ember serve` during state saves, each restart loading a complete state;
+#   - a load test: 1000 idle connections beside 8 scrapers for 30 s, every scrape complete, memory bounded;
 #   - the command-line contract (help, version, exit codes);
 #   - the alert rules and the Grafana dashboard (check-monitoring.py: families exist in METRICS.md,
 #     `promtool check rules`, `promtool test rules`);
+#   - least privilege (check-privileges.sh): no write outside the storage directory under strace,
+#     `systemd-analyze` of the unit, and the start-up report as user nobody with and without
+#     CAP_SYS_ADMIN;
 #   - the QEMU test bed: `ember snapshot` on a real kernel with emulated devices (Tests/qemu).
 # Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
 set -uo pipefail
@@ -69,6 +75,9 @@ for entry in "${roots[@]}"; do
     check "promtool check metrics: $name" lint "$sysfs" "$procfs" text
 done
 
+check "root-only cpuinfo_cur_freq as nobody: read once, reported once" \
+    bash Tests/scripts/root-only-replay.sh "$ember" "$fixtures"
+
 echo "== Prometheus scrapes ember"
 check "prometheus scrape: host" bash Tests/scripts/prometheus-scrape.sh "$ember" host /sys /proc \
     cpu=node_cpu_seconds_total netclass=node_network_up netdev=node_network_receive_bytes_total
@@ -83,6 +92,10 @@ check "prometheus scrape: rk3588 mainline" bash Tests/scripts/prometheus-scrape.
 
 echo "== crash safety"
 check "crash test: 30 SIGKILLs during state saves" bash Tests/scripts/crash-test.sh "$ember" 30
+check "least privilege: no writes, unit, report as nobody" bash Tests/scripts/check-privileges.sh "$ember"
+
+echo "== HTTP load"
+check "load test: 1000 idle connections, 8 scrapers" python3 Tests/scripts/load-test.py --ember "$ember"
 
 echo "== command line"
 check "ember version" bash -c "'$ember' version | grep -q '^ember '"
@@ -95,6 +108,8 @@ check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexis
 check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
 
+check "read deadline: snapshot and serve with a FIFO thermal zone" bash Tests/scripts/read-deadline.sh "$ember" "$fixtures"
+check "TLS and basic auth with curl and openssl s_client" bash Tests/scripts/tls-check.sh "$ember"
 check "release binary links no _StringProcessing" bash -c "! nm '$ember' | grep -q 17_StringProcessing"
 
 echo "== QEMU test bed"
