@@ -70,7 +70,7 @@ struct SyntheticFeeder {
     /// Returns whether a series moves on a real board: measured gauges and counters that are not zero.
     private static func changes(_ sample: Sample) -> Bool {
         let name = sample.descriptor.name
-        let isMeasured = sample.descriptor.windowUnit != nil || name.contains("average") || name.hasSuffix("_ratio")
+        let isMeasured = sample.descriptor.windowUnit != nil || Text.contains(name, "average") || name.hasSuffix("_ratio")
         let isMovingCounter = sample.descriptor.type == .counter && sample.value != 0
         return isMeasured || isMovingCounter
     }

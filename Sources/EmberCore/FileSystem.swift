@@ -71,12 +71,14 @@ public final class SystemFileSystem: FileSystem {
     /// A sysfs attribute is at most one page; 64 KiB covers the 64 KiB pages of some arm64 kernels.
     public static let attributeLimit = 65_536
 
-    private var buffer: [UInt8]
+    /// Scratch space for one `read`, left uninitialised so that pages no read reaches stay without
+    /// memory behind them. A zero-filled buffer kept 64 KiB resident for each of the agent's readers
+    /// (18 on the RK3588 fixture), although most attributes are a few bytes long.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: attributeLimit, alignment: 16)
     private let readGuard: ReadGuard?
 
     /// Creates a reader whose calls wait as long as the kernel takes.
     public init() {
-        buffer = [UInt8](repeating: 0, count: SystemFileSystem.attributeLimit)
         readGuard = nil
     }
 
@@ -86,11 +88,11 @@ public final class SystemFileSystem: FileSystem {
     /// NOTE: `opendir`, `readdir`, `readlink` and `realpath` are not guarded, because sysfs and
     /// procfs serve them from the kernel's own tables without calling into a driver.
     public init(readTimeoutSeconds: Double) {
-        buffer = [UInt8](repeating: 0, count: SystemFileSystem.attributeLimit)
         readGuard = ReadGuard(timeoutSeconds: readTimeoutSeconds)
     }
 
     deinit {
+        buffer.deallocate()
         readGuard?.unregister()
     }
 
@@ -222,9 +224,7 @@ public final class SystemFileSystem: FileSystem {
     /// read guard's interrupted it before any byte arrived.
     private func readGuarded(_ fd: Int32, path: String, at offset: Int) throws(FileError) -> Int {
         while true {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + offset, raw.count - offset)
-            }
+            let count = read(fd, buffer.baseAddress! + offset, buffer.count - offset)
             if count >= 0 {
                 return count
             }

@@ -52,6 +52,11 @@ public final class PermissionDenialCache: FileSystem {
         base.isWriteOnly(path)
     }
 
+    /// Forwards to the base, so reads through libsensors and libpci keep the base's deadline.
+    public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
+        try base.withReadDeadline(reading: path, call)
+    }
+
     /// Runs `read` on `path` unless a denial of `path` is remembered and no recheck is due, and
     /// remembers the error when `read` fails for lack of permission.
     private func remembering<Value>(_ path: String, _ read: () throws(FileError) -> Value) throws(FileError) -> Value {

@@ -80,3 +80,22 @@ public enum Text {
         byte == 0x0A || byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x00
     }
 }
+
+extension Text {
+    /// Returns whether `needle` occurs in `text`, comparing UTF-8 bytes.
+    ///
+    /// The standard library's `contains(_: String)` on strings lives in `_StringProcessing`, which
+    /// the agent does not link because of its size (Package.swift).
+    public static func contains(_ text: some StringProtocol, _ needle: String) -> Bool {
+        let haystack = Array(text.utf8)
+        let pattern = Array(needle.utf8)
+        guard pattern.count <= haystack.count else { return false }
+        guard !pattern.isEmpty else { return true }
+
+        for start in 0...(haystack.count - pattern.count)
+        where haystack[start..<(start + pattern.count)].elementsEqual(pattern) {
+            return true
+        }
+        return false
+    }
+}

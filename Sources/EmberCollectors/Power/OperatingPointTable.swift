@@ -42,7 +42,7 @@ struct OperatingPointTableLoader {
     private func findNode(withPhandle phandle: UInt32) throws -> String? {
         for parent in [deviceTree.base, deviceTree.base + "/cpus"] {
             let names = try deviceTree.reader.optionalEntries(parent)
-            for name in names where name.hasPrefix("opp") || name.contains("opp-table") {
+            for name in names where name.hasPrefix("opp") || Text.contains(name, "opp-table") {
                 let node = parent + "/" + name
                 if try deviceTree.optionalCells(node + "/phandle")?.first == phandle {
                     return node

@@ -58,7 +58,7 @@ struct PowerSupplyReader {
         }
         guard type == "USB", let usbTypes else { return false }
         return usbTypes.split(separator: " ").contains { entry in
-            entry.trimmingPrefix("[").hasPrefix("PD")
+            entry.hasPrefix("PD") || entry.hasPrefix("[PD")
         }
     }
 

@@ -2,11 +2,11 @@
 /// `device-exclude` flags.
 ///
 /// A pattern matches anywhere in the name unless it uses `^` and `$`, because node_exporter tests
-/// names with Go's `regexp.MatchString`, which is unanchored. Patterns use Swift `Regex` syntax,
-/// which agrees with Go's RE2 for the usual device patterns (`^(lo|veth.*)$`).
+/// names with Go's `regexp.MatchString`, which is unanchored. Patterns are the part of RE2's
+/// syntax that ``DevicePattern`` supports, which covers the usual device patterns (`^(lo|veth.*)$`).
 public struct DeviceFilter {
-    private let include: Regex<AnyRegexOutput>?
-    private let exclude: Regex<AnyRegexOutput>?
+    private let include: DevicePattern?
+    private let exclude: DevicePattern?
 
     /// Builds the filter; an empty pattern means no filter on that side.
     ///
@@ -24,19 +24,19 @@ public struct DeviceFilter {
 
     /// Returns whether `name` passes the filter.
     public func accepts(_ name: String) -> Bool {
-        if let include, name.firstMatch(of: include) == nil {
+        if let include, !include.matches(name) {
             return false
         }
-        if let exclude, name.firstMatch(of: exclude) != nil {
+        if let exclude, exclude.matches(name) {
             return false
         }
         return true
     }
 
-    private static func compile(_ pattern: String, flag: String) throws -> Regex<AnyRegexOutput>? {
+    private static func compile(_ pattern: String, flag: String) throws -> DevicePattern? {
         guard !pattern.isEmpty else { return nil }
         do {
-            return try Regex(pattern)
+            return try DevicePattern(pattern)
         } catch {
             throw DeviceFilterError(message: "--\(flag)=\(pattern) is not a valid regular expression: \(error)")
         }

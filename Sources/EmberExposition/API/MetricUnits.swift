@@ -1,3 +1,5 @@
+import EmberCore
+
 /// The unit and subsystem of a family, derived from its name as the Prometheus naming
 /// conventions spell them, for the JSON API.
 public enum MetricUnits {
@@ -39,10 +41,10 @@ public enum MetricUnits {
             if name == "node_power_supply_capacity" {
                 return "percent"
             }
-            if name.contains("voltage") {
+            if Text.contains(name, "voltage") {
                 return "volts"
             }
-            if name.contains("current") {
+            if Text.contains(name, "current") {
                 return "amperes"
             }
         }

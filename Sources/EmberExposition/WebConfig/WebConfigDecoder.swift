@@ -204,7 +204,7 @@ extension WebConfigDecoder {
 
     private func pem(_ entry: YAMLEntry) throws(YAMLError) -> String {
         let text = try scalar(entry)
-        guard text.contains("-----BEGIN ") else {
+        guard Text.contains(text, "-----BEGIN ") else {
             throw YAMLError(line: entry.line, message: "\(entry.key) is not PEM text (no -----BEGIN line); write it "
                             + "as a block after \"\(entry.key): |\"")
         }

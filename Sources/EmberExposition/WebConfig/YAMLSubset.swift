@@ -333,15 +333,20 @@ extension YAMLSubsetParser {
 }
 
 extension String {
-    /// Returns the text with every occurrence of `target` replaced, without Foundation.
+    /// Returns the text with every occurrence of `target` replaced, without Foundation or
+    /// `_StringProcessing` (whose `firstRange(of:)` the agent does not link because of its size).
     func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
         var result = ""
         var rest = self[...]
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
+        while !rest.isEmpty {
+            if rest.starts(with: target) {
+                result += replacement
+                rest = rest.dropFirst(target.count)
+            } else {
+                result.append(rest.removeFirst())
+            }
         }
-        return result + rest
+        return result
     }
 }
