@@ -66,8 +66,10 @@ grep -qxF "$zone0" "$work/before.prom" || fail "serve: zone 0 temperature missin
 ! grep -qF "$zone1" "$work/before.prom" || fail "serve: zone 1 exported although its read blocked"
 grep -qxF "$timeouts 1" "$work/before.prom" || fail "serve: $timeouts is not 1 after later samples skipped it"
 
-# Every open of the FIFO for reading now gets one value from this writer.
-( while true; do echo 41000 >"$fifo"; done ) &
+# Every open of the FIFO for reading now gets one value from this writer. The pause keeps two
+# writes from meeting in the pipe while a reader (the thermal and hwmon collectors both read this
+# file) holds it open, which would read as "41000\n41000\n", not a number.
+( while true; do echo 41000 >"$fifo"; sleep 0.2; done ) &
 pids+=($!)
 for _ in $(seq 60); do
     curl -fsS "http://127.0.0.1:$port/metrics" >"$work/after.prom" || true
