@@ -52,7 +52,8 @@ if ((${#targets[@]} == 0)); then
 fi
 
 # Swift's backtracer would hold a crashing target for minutes; ASan prints the stack itself.
-# Deterministic hashing makes a crashing input reproduce with the same dictionary order.
+# Deterministic hashing gives Swift's Set and Dictionary the same order in every run, so a
+# crashing input reproduces.
 export SWIFT_BACKTRACE=enable=no
 export SWIFT_DETERMINISTIC_HASHING=1
 export ASAN_OPTIONS="quarantine_size_mb=64:${ASAN_OPTIONS:-}"
@@ -68,11 +69,11 @@ for target in "${targets[@]}"; do
     crashes="$work/crashes/$target"
     log="$work/logs/$target.log"
     mkdir -p "$corpus" "$crashes" "$(dirname "$log")"
-    dictionary=()
-    [[ -f "Fuzzing/Dictionaries/$target.dict" ]] && dictionary=("-dict=Fuzzing/Dictionaries/$target.dict")
+    dictionary="Fuzzing/Dictionaries/$target.dict"
+    [[ -f "$dictionary" ]] || dictionary="Fuzzing/Dictionaries/sysfs.dict"
 
     "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$crashes/" "${dictionary[@]}" "$corpus" "Fuzzing/Corpus/$target" >"$log" 2>&1
+        -artifact_prefix="$crashes/" -dict="$dictionary" "$corpus" "Fuzzing/Corpus/$target" >"$log" 2>&1
     status=$?
     runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
     coverage=$(grep -oE 'cov: [0-9]+' "$log" | tail -1)

@@ -42,7 +42,7 @@ for sanitizer in "${sanitizers[@]}"; do
     swift test --sanitize="$sanitizer" --scratch-path ".build/sanitize-$sanitizer" "${extra[@]}" >"$log" 2>&1
     result=$?
     echo "exit status $result after $(($(date +%s) - started)) s; log: $log"
-    grep -E "^Executed [0-9]+ tests" "$log" | tail -1
+    grep -E "Executed [0-9]+ tests" "$log" | tail -1
     # Sanitizer reports start with "WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
     # "ERROR: LeakSanitizer" or "runtime error:" (UBSan).
     reports=$(grep -cE "WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:" "$log")

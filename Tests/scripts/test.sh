@@ -8,6 +8,7 @@
 #   - the command-line contract (help, version, exit codes);
 #   - the alert rules and the Grafana dashboard (check-monitoring.py: families exist in METRICS.md,
 #     `promtool check rules`, `promtool test rules`);
+#   - every libFuzzer target for 5 s under AddressSanitizer (fuzz.sh, about 3 minutes with its build);
 #   - the QEMU test bed: `ember snapshot` on a real kernel with emulated devices (Tests/qemu).
 # Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
 set -uo pipefail
@@ -94,6 +95,9 @@ check "ember snapshot --format openmetrics ends with # EOF" bash -c "'$ember' sn
 check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexistent 2>/dev/null; test \$? -eq 2"
 check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
+
+echo "== fuzzing"
+check "fuzz targets: 5 s each, no crash" bash Tests/scripts/fuzz.sh 5
 
 echo "== QEMU test bed"
 check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember" \
