@@ -32,8 +32,10 @@ final class Agent {
         var collectors: [(name: String, collector: any Collector)] = []
         for name in options.enabledCollectors {
             guard let definition = CollectorRegistry.definition(named: name) else { continue }
+            let collectorLogger = logger.with("collector", name)
+            let fileSystem = options.readDeadline.makeFileSystem(logger: collectorLogger)
             let context = CollectorContext(
-                reader: SourceReader(roots: options.roots), logger: logger.with("collector", name),
+                reader: SourceReader(roots: options.roots, fileSystem: fileSystem), logger: collectorLogger,
                 options: options.collectorOptions, counters: counters)
             collectors.append((name, try definition.make(context)))
         }
@@ -43,7 +45,7 @@ final class Agent {
             configuration: Sampler.Configuration(
                 intervalSeconds: options.intervalSeconds, timeoutSeconds: options.timeoutSeconds,
                 version: Agent.version),
-            logger: logger)
+            logger: logger, privileges: PrivilegeInspection(debugfsRoot: options.roots.debugfs))
         windows = options.windowSeconds.map { TrailingWindow(windowSeconds: $0) }
     }
 

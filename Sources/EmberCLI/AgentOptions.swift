@@ -17,6 +17,7 @@ struct AgentOptions {
     var listenAddress = AgentOptions.defaultListenAddress
     var intervalSeconds = 1.0
     var timeoutSeconds = 0.8
+    var readDeadline = ReadDeadline()
     var history = HistoryConfiguration()
     var windowSeconds: [Double] = [60, 900]
     var storage = StorageOptions()
@@ -52,6 +53,9 @@ struct AgentOptions {
         FlagSpec(name: "sample.timeout", defaultValue: "0.8 × --sample.interval (800ms)",
                  help: "How long a sample waits for its collectors; at most the interval. A collector still "
                     + "running then is reported failed and skipped until it returns."),
+        FlagSpec(name: "collector.read-timeout", defaultValue: "250ms, at most half of --sample.timeout",
+                 help: "How long one open plus read of a source file may block before it is abandoned. The file "
+                    + "is then skipped, and retried after 30s, then at doubling waits up to 5m."),
     ] + historyFlags + [
         FlagSpec(name: "collector.disable-defaults", defaultValue: "false",
                  help: "Start with every collector off; enable each with --collector.NAME.", isBoolean: true),
@@ -96,6 +100,8 @@ struct AgentOptions {
             devfs: arguments.value("path.devfs") ?? Self.devfs(beside: sysfs))
         intervalSeconds = try duration(arguments, "sample.interval", default: intervalSeconds)
         timeoutSeconds = min(intervalSeconds, try duration(arguments, "sample.timeout", default: intervalSeconds * 0.8))
+        readDeadline.timeoutSeconds = try duration(
+            arguments, "collector.read-timeout", default: min(ReadDeadline.defaultTimeoutSeconds, timeoutSeconds / 2))
         try applyHistoryFlags(arguments)
         if let value = arguments.value("log.level") {
             guard let level = LogLevel(name: value) else {

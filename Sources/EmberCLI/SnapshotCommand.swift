@@ -39,6 +39,7 @@ enum SnapshotCommand {
         let logger = Logger(level: options.logLevel)
         let agent = try Agent(options, logger: logger)
         let snapshot = take(agent)
+        agent.sampler.writePrivilegeReport()
 
         let bytes = format == "text"
             ? PrometheusTextEncoder.encode(snapshot.samples).bytes

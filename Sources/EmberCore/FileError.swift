@@ -16,11 +16,21 @@ public struct FileError: Error, Sendable, Hashable, CustomStringConvertible {
     public let path: String
     /// The C `errno` value, or 0 for a failure the kernel did not report (a file over the size limit).
     public let code: Int32
+    /// Set when the agent gave up on the operation at its per-read deadline, not because the kernel
+    /// failed it; `code` is then ETIMEDOUT.
+    public let timeout: ReadTimeout?
 
-    public init(operation: String, path: String, code: Int32) {
+    public init(operation: String, path: String, code: Int32, timeout: ReadTimeout? = nil) {
         self.operation = operation
         self.path = path
         self.code = code
+        self.timeout = timeout
+    }
+
+    /// Returns the same error for another path, such as the path a caller asked for when the
+    /// operation ran on another file in its place.
+    public func replacingPath(with other: String) -> FileError {
+        FileError(operation: operation, path: other, code: code, timeout: timeout)
     }
 
     /// The file or directory does not exist (ENOENT, ENOTDIR) or the device went away (ENODEV, ENXIO).
@@ -39,6 +49,9 @@ public struct FileError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
+        if let timeout {
+            return "\(operation) \(path): \(timeout)"
+        }
         if code == 0 {
             return "\(operation) \(path): file larger than the read limit"
         }
@@ -66,5 +79,41 @@ public enum Errno {
     public static func message(of code: Int32) -> String {
         guard let text = strerror(code) else { return "unknown error" }
         return String(cString: text)
+    }
+}
+
+/// Why the agent gave up on an open or read: it blocked past the per-read deadline, or an earlier
+/// read of the same path did and the path is skipped until its next retry.
+public struct ReadTimeout: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// The call blocked past the deadline and was interrupted.
+        case abandoned
+        /// The path was not read, because an earlier read timed out; the next retry is this many
+        /// seconds away.
+        case skipped(retryInSeconds: Double)
+    }
+
+    public let kind: Kind
+    /// The per-read deadline, in seconds.
+    public let deadlineSeconds: Double
+
+    public init(_ kind: Kind, deadlineSeconds: Double) {
+        self.kind = kind
+        self.deadlineSeconds = deadlineSeconds
+    }
+
+    public var isAbandoned: Bool {
+        kind == .abandoned
+    }
+
+    public var description: String {
+        let deadline = DurationParser.format(deadlineSeconds)
+        switch kind {
+        case .abandoned:
+            return "timed out after the \(deadline) read deadline; the read was abandoned"
+        case .skipped(let retry):
+            return "skipped, because an earlier read timed out after the \(deadline) read deadline; "
+                + "next retry in \(DurationParser.format(retry.rounded(.up)))"
+        }
     }
 }

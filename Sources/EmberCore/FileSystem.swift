@@ -10,8 +10,9 @@ import Musl
 /// Implementations are used from one thread at a time (each collector owns its reader), so they
 /// may keep scratch buffers.
 public protocol FileSystem: AnyObject {
-    /// Reads a sysfs attribute with one bounded `read` of at most ``SystemFileSystem/attributeLimit``
-    /// bytes, so a driver that returns EAGAIN or endless data cannot make the caller spin.
+    /// Reads a sysfs attribute of at most ``SystemFileSystem/attributeLimit`` bytes. That is one
+    /// `read`, and more only while the content has no trailing newline (a short read) and the limit
+    /// is not reached, so a driver that returns EAGAIN or endless data cannot make the caller spin.
     func readAttribute(_ path: String) throws(FileError) -> [UInt8]
 
     /// Reads a whole file (procfs tables such as `/proc/stat`) up to `limit` bytes.
@@ -55,32 +56,62 @@ public final class SystemFileSystem: FileSystem {
     public static let attributeLimit = 65_536
 
     private var buffer: [UInt8]
+    private let readGuard: ReadGuard?
 
+    /// Creates a reader whose calls wait as long as the kernel takes.
     public init() {
         buffer = [UInt8](repeating: 0, count: SystemFileSystem.attributeLimit)
+        readGuard = nil
+    }
+
+    /// Creates a reader that abandons an `open` plus `read` sequence still blocked after
+    /// `readTimeoutSeconds`, and throws a ``FileError`` with ETIMEDOUT and a ``ReadTimeout``.
+    ///
+    /// NOTE: `opendir`, `readdir`, `readlink` and `realpath` are not guarded, because sysfs and
+    /// procfs serve them from the kernel's own tables without calling into a driver.
+    public init(readTimeoutSeconds: Double) {
+        buffer = [UInt8](repeating: 0, count: SystemFileSystem.attributeLimit)
+        readGuard = ReadGuard(timeoutSeconds: readTimeoutSeconds)
+    }
+
+    deinit {
+        readGuard?.unregister()
     }
 
     public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
-        let fd = try openForReading(path)
-        defer { close(fd) }
+        try guarded { () throws(FileError) -> [UInt8] in
+            let fd = try openGuarded(path)
+            defer { close(fd) }
 
-        let count = try readRetryingInterrupt(fd, path: path, into: &buffer, at: 0, capacity: buffer.count)
-        return Array(buffer[0..<count])
+            var count = try readGuarded(fd, path: path, at: 0)
+            // One read returns a whole sysfs attribute, and sysfs ends values with a newline. A
+            // value without one may be the start of a short read (a pipe, FUSE, 9p), so reading
+            // goes on until end of file. NOTE: a short read that stops right after a newline of a
+            // multi-line attribute is taken as the whole value.
+            while count > 0, count < buffer.count, buffer[count - 1] != UInt8(ascii: "\n") {
+                let more = try readGuarded(fd, path: path, at: count)
+                if more == 0 { break }
+                count += more
+            }
+            return Array(buffer[0..<count])
+        }
     }
 
     public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
-        let fd = try openForReading(path)
-        defer { close(fd) }
+        try guarded { () throws(FileError) -> [UInt8] in
+            let fd = try openGuarded(path)
+            defer { close(fd) }
 
-        var content: [UInt8] = []
-        while true {
-            let count = try readRetryingInterrupt(fd, path: path, into: &buffer, at: 0, capacity: buffer.count)
-            if count == 0 {
-                return content
-            }
-            content.append(contentsOf: buffer[0..<count])
-            if content.count > limit {
-                throw FileError(operation: "read", path: path, code: 0)
+            var content: [UInt8] = []
+            while true {
+                let count = try readGuarded(fd, path: path, at: 0)
+                if count == 0 {
+                    return content
+                }
+                content.append(contentsOf: buffer[0..<count])
+                if content.count > limit {
+                    throw FileError(operation: "read", path: path, code: 0)
+                }
             }
         }
     }
@@ -137,20 +168,50 @@ public final class SystemFileSystem: FileSystem {
         }
     }
 
-    /// Calls `read` once, and again only when a signal interrupted it before any byte arrived.
-    private func readRetryingInterrupt(
-        _ fd: Int32, path: String, into target: inout [UInt8], at offset: Int, capacity: Int
-    ) throws(FileError) -> Int {
+    /// Runs `body` with the read guard armed, when there is one.
+    private func guarded<Value>(_ body: () throws(FileError) -> Value) throws(FileError) -> Value {
+        guard let readGuard else { return try body() }
+
+        readGuard.arm()
+        defer { readGuard.disarm() }
+        return try body()
+    }
+
+    /// Opens `path` like ``openForReading(_:)``, but gives up when the read guard fired.
+    private func openGuarded(_ path: String) throws(FileError) -> Int32 {
         while true {
-            let count = target.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + offset, capacity)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 {
+                return fd
+            }
+            try checkInterrupt(operation: "open", path: path)
+        }
+    }
+
+    /// Calls `read` once into `buffer` at `offset`, and again only when a signal other than the
+    /// read guard's interrupted it before any byte arrived.
+    private func readGuarded(_ fd: Int32, path: String, at offset: Int) throws(FileError) -> Int {
+        while true {
+            let count = buffer.withUnsafeMutableBytes { raw in
+                read(fd, raw.baseAddress! + offset, raw.count - offset)
             }
             if count >= 0 {
                 return count
             }
-            if errno != EINTR {
-                throw FileError(operation: "read", path: path, code: errno)
-            }
+            try checkInterrupt(operation: "read", path: path)
+        }
+    }
+
+    /// Throws the failed call's error, or returns so the caller retries an ordinary EINTR.
+    private func checkInterrupt(operation: String, path: String) throws(FileError) {
+        let code = errno
+        guard code == EINTR else {
+            throw FileError(operation: operation, path: path, code: code)
+        }
+        if let readGuard, readGuard.hasFired {
+            throw FileError(
+                operation: operation, path: path, code: ETIMEDOUT,
+                timeout: ReadTimeout(.abandoned, deadlineSeconds: readGuard.timeoutSeconds))
         }
     }
 }

@@ -98,6 +98,11 @@ public struct Logger: Sendable {
         log(.error, message, extra)
     }
 
+    /// Logs at `severity` with fields assembled at run time.
+    public func log(_ severity: LogLevel, _ message: String, fields: [(String, String)]) {
+        log(severity, message, fields)
+    }
+
     public func isEnabled(_ candidate: LogLevel) -> Bool {
         candidate >= level
     }

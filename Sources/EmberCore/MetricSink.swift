@@ -21,7 +21,9 @@ public struct MetricSink {
     /// Records a read or parse error that cost one or more series.
     ///
     /// A permission error is recorded as an unavailable source instead, because it means "not
-    /// available to this user", not a fault of the collector.
+    /// available to this user", not a fault of the collector. Record a denied source on every run
+    /// while it stays denied, even when a cached outcome skips the read, because a source missing
+    /// from a successful run is taken as readable again.
     public mutating func record(_ error: any Error) {
         if let fileError = error as? FileError, fileError.isPermissionDenied {
             unavailableSources.append(UnavailableSource(path: fileError.path, error: fileError))

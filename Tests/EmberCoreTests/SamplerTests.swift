@@ -60,10 +60,15 @@ final class SamplerTests: XCTestCase {
     private func makeSampler(
         _ collectors: [(name: String, collector: any Collector)], timeout: Double = 0.2, sink: RecordingLogSink
     ) -> Sampler {
-        Sampler(
+        // No path exists for the privilege report, so it names no file permission that root bypasses.
+        let privileges = PrivilegeInspection(
+            credentials: { ProcessCredentials(userID: 65534, groupID: 65534, supplementaryGroupIDs: [],
+                                              capabilities: CapabilitySet(mask: 0)) },
+            ownership: { _ in nil })
+        return Sampler(
             collectors: collectors,
             configuration: Sampler.Configuration(intervalSeconds: 1, timeoutSeconds: timeout, version: "test"),
-            logger: Logger(level: .debug, sink: sink))
+            logger: Logger(level: .debug, sink: sink), privileges: privileges)
     }
 
     private func value(_ snapshot: Snapshot, _ family: String, _ labels: [String]) -> Double? {
@@ -170,7 +175,7 @@ final class SamplerTests: XCTestCase {
 
         XCTAssertEqual(value(second, "ember_collector_success", ["hw"]), 1)
         XCTAssertEqual(value(second, "ember_collector_errors_total", ["hw"]), 2)
-        XCTAssertEqual(value(second, "ember_source_available", ["hw", "/sys/kernel/debug/rknpu/load"]), 0)
+        XCTAssertEqual(value(second, "ember_source_available", ["hw", "/sys/kernel/debug/rknpu/load", "root"]), 0)
         XCTAssertEqual(log.lines(containing: "read error").count, 1, "a repeated error is logged once")
         XCTAssertEqual(log.lines(containing: "not readable by this user").count, 1)
         XCTAssertTrue(log.lines(containing: "read error")[0].contains("EIO"))

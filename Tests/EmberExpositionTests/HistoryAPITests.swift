@@ -211,6 +211,7 @@ final class HistoryAPITests: XCTestCase {
             ("node_power_supply_online", "power_supply"),
             ("ember_last_sample_timestamp_seconds", "agent"),
             ("ember_collector_errors_total", "agent"),
+            ("ember_read_timeouts_total", "agent"),
             ("ember_process_resident_memory_bytes", "agent"),
             ("ember_build_info", "agent"),
         ]

@@ -13,6 +13,7 @@ and the XCTest bundle. Exit status 1 when any check failed.
 import sys
 
 from capture import Capture, Report, close, compare, describe_difference
+from privilege_checks import check_privileges
 from feature_checks import (NO_PCIE, NO_SMART, check_libsensors, check_nvme_smart, check_pcie,
                             check_sensors_program, check_xctest)
 
@@ -223,7 +224,7 @@ def main():
         sys.exit("usage: check.py OUT_DIR")
     capture = Capture(sys.argv[1])
     report = Report()
-    for check in (check_guest, check_snapshots, check_unprivileged, check_nvme_info, check_hwmon,
+    for check in (check_guest, check_snapshots, check_unprivileged, check_privileges, check_nvme_info, check_hwmon,
                   check_thermal_and_power, check_network, check_node_exporter, check_nvme_smart,
                   check_libsensors, check_sensors_program, check_pcie, check_xctest):
         check(capture, report)

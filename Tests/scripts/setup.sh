@@ -11,6 +11,7 @@ test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3
     qemu-system-x86 qemu-system-data busybox-static cpio zstd xz-utils kmod nvme-cli lm-sensors pciutils
     acpica-tools gcc libc6-dev)
 
+test_packages+=(strace systemd libcap2-bin)  # check-privileges.sh: strace, systemd-analyze, setcap
 packages=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
     packages+=("${test_packages[@]}")

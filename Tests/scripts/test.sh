@@ -8,6 +8,9 @@
 #   - the command-line contract (help, version, exit codes);
 #   - the alert rules and the Grafana dashboard (check-monitoring.py: families exist in METRICS.md,
 #     `promtool check rules`, `promtool test rules`);
+#   - least privilege (check-privileges.sh): no write outside the storage directory under strace,
+#     `systemd-analyze` of the unit, and the start-up report as user nobody with and without
+#     CAP_SYS_ADMIN;
 #   - every libFuzzer target for 5 s under AddressSanitizer (fuzz.sh, about 3 minutes with its build);
 #   - the QEMU test bed: `ember snapshot` on a real kernel with emulated devices (Tests/qemu).
 # Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
@@ -84,6 +87,7 @@ check "prometheus scrape: rk3588 mainline" bash Tests/scripts/prometheus-scrape.
 
 echo "== crash safety"
 check "crash test: 30 SIGKILLs during state saves" bash Tests/scripts/crash-test.sh "$ember" 30
+check "least privilege: no writes, unit, report as nobody" bash Tests/scripts/check-privileges.sh "$ember"
 
 echo "== command line"
 check "ember version" bash -c "'$ember' version | grep -q '^ember '"
@@ -95,6 +99,8 @@ check "ember snapshot --format openmetrics ends with # EOF" bash -c "'$ember' sn
 check "unknown collector exits 2" bash -c "'$ember' snapshot --collector.nonexistent 2>/dev/null; test \$? -eq 2"
 check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
+
+check "read deadline: snapshot and serve with a FIFO thermal zone" bash Tests/scripts/read-deadline.sh "$ember" "$fixtures"
 
 echo "== fuzzing"
 check "fuzz targets: 5 s each, no crash" bash Tests/scripts/fuzz.sh 5

@@ -153,6 +153,8 @@ enum Libsensors {
     ) -> LibsensorsSubfeature {
         let name = String(cString: subfeature.pointee.name)
         var value = 0.0
+        // NOTE: libsensors opens and reads the attribute itself, outside the per-read deadline, so
+        // an attribute that blocks holds the hwmon collector until the sample timeout skips it.
         let code = sensors_get_value(chip, subfeature.pointee.number, &value)
         let result: Result<Double, LibsensorsError> = code == 0
             ? .success(value)

@@ -38,10 +38,16 @@ enum AgentMetrics {
         "ember_collector_failures_total",
         "Runs of the collector that failed or missed the sample deadline, since the agent started.",
         type: .counter, labels: ["collector"])
+    static let readTimeouts = MetricDescriptor(
+        "ember_read_timeouts_total",
+        "Reads of the collector abandoned at the per-read deadline (--collector.read-timeout), since the agent "
+            + "started.",
+        type: .counter, labels: ["collector"])
     static let sourceAvailable = MetricDescriptor(
         "ember_source_available",
-        "0 for a source the agent's user may not read (permission denied); listed only when unavailable.",
-        labels: ["collector", "source"])
+        "0 for a source the agent's user may not read (permission denied), with what reading it needs; "
+            + "listed only while unavailable.",
+        labels: ["collector", "source", "needs"])
 
     /// The real procfs of the agent's own process. This deliberately ignores `--path.procfs`,
     /// which points at the monitored system (or a fixture), not at the agent.

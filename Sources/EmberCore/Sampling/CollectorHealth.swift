@@ -1,14 +1,16 @@
 /// Turns per-run outcomes into log lines without flooding the log: the first failure of a
 /// collector is logged, repeats are only counted, and a recovery is logged with the count.
-/// Each read error, identified by path and kind, and each unreadable source is logged once.
+/// Each read error, identified by path and kind, is logged once. Unreadable sources are logged by
+/// ``PermissionReport``.
 final class CollectorHealth {
     private let logger: Logger
     private var consecutiveFailures: [String: Int] = [:]
     private var loggedErrors: Set<String> = []
-    private var loggedUnavailable: Set<String> = []
     private var loggedNoData: Set<String> = []
     /// Read and parse errors per collector since start, for `ember_collector_errors_total`.
     private(set) var errorTotals: [String: Int] = [:]
+    /// Reads abandoned at the per-read deadline per collector since start, for `ember_read_timeouts_total`.
+    private(set) var readTimeoutTotals: [String: Int] = [:]
     /// Runs that failed or timed out per collector since start, for `ember_collector_failures_total`.
     private(set) var failureTotals: [String: Int] = [:]
 
@@ -25,16 +27,11 @@ final class CollectorHealth {
             log.debug("nothing to read on this machine")
         }
         errorTotals[status.name, default: 0] += errors.count
-        for error in errors where loggedErrors.insert(status.name + "\u{1}" + error.key).inserted {
+        readTimeoutTotals[status.name, default: 0] += errors.filter { $0.timeout?.isAbandoned == true }.count
+        for error in errors where error.timeout == nil
+            && loggedErrors.insert(status.name + "\u{1}" + error.key).inserted
+        {
             log.warn("read error; the affected series are omitted", ("err", error.message))
-        }
-        for source in status.unavailableSources where loggedUnavailable.insert(source.path).inserted {
-            let message = "source not readable by this user; run with the needed privilege to read it"
-            if let privilege = source.grantedBy {
-                log.info(message, ("path", source.path), ("err", source.error.errnoName), ("needs", privilege))
-            } else {
-                log.info(message, ("path", source.path), ("err", source.error.errnoName))
-            }
         }
     }
 

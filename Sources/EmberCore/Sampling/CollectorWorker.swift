@@ -104,9 +104,13 @@ struct RecordedError: Sendable {
     /// content, which may change on every read.
     let key: String
     let message: String
+    /// Set for a read the deadline abandoned or skipped. The file system logs these itself, with
+    /// the retry schedule.
+    let timeout: ReadTimeout?
 
     init(_ error: any Error) {
         message = String(describing: error)
+        timeout = (error as? FileError)?.timeout
         switch error {
         case let fileError as FileError:
             key = fileError.path + "\u{1}" + fileError.errnoName

@@ -34,6 +34,7 @@ public final class Sampler: @unchecked Sendable {
     private let clock: any Clock
     private let logger: Logger
     private let health: CollectorHealth
+    private let permissions: PermissionReport
     private let selfReader: SourceReader
     private let startWallTime: Double
     private var sequence: UInt64 = 0
@@ -41,15 +42,17 @@ public final class Sampler: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
 
     /// Creates a sampler over `collectors`, given as (name, instance) pairs in output order.
+    /// `privileges` is where the start-up report of unreadable sources reads the agent's credentials.
     public init(
         collectors: [(name: String, collector: any Collector)], configuration: Configuration,
-        clock: any Clock = SystemClock(), logger: Logger
+        clock: any Clock = SystemClock(), logger: Logger, privileges: PrivilegeInspection = PrivilegeInspection()
     ) {
         self.configuration = configuration
         self.workers = collectors.map { CollectorWorker(name: $0.name, collector: $0.collector, clock: clock) }
         self.clock = clock
         self.logger = logger
         self.health = CollectorHealth(logger: logger)
+        self.permissions = PermissionReport(logger: logger, inspection: privileges)
         self.selfReader = SourceReader(roots: SourceRoots())
         self.startWallTime = clock.wallSeconds()
     }
@@ -98,6 +101,12 @@ public final class Sampler: @unchecked Sendable {
         }
     }
 
+    /// Writes the start-up privilege report now unless a sample has written it, for a short run
+    /// such as `ember snapshot` whose samples all missed a collector's deadline.
+    public func writePrivilegeReport() {
+        permissions.writeIfPending()
+    }
+
     /// Asks ``run(onSnapshot:)`` to return after the current cycle.
     public func stop() {
         stopRequested.store(true, ordering: .relaxed)
@@ -116,6 +125,7 @@ public final class Sampler: @unchecked Sendable {
             health.note(status, errors: result?.errors ?? [], sampleCount: result?.samples.count ?? 0)
             statuses.append(status)
         }
+        permissions.note(statuses, cycle: cycle)
         return statuses
     }
 
@@ -144,9 +154,11 @@ public final class Sampler: @unchecked Sendable {
             sink.add(AgentMetrics.collectorDuration, status.durationSeconds, status.name)
             sink.add(AgentMetrics.collectorErrors, Double(health.errorTotals[status.name, default: 0]), status.name)
             sink.add(AgentMetrics.collectorFailures, Double(health.failureTotals[status.name, default: 0]), status.name)
+            sink.add(AgentMetrics.readTimeouts, Double(health.readTimeoutTotals[status.name, default: 0]), status.name)
             var seen: Set<String> = []
             for source in status.unavailableSources where seen.insert(source.path).inserted {
-                sink.add(AgentMetrics.sourceAvailable, 0, status.name, source.path)
+                let needs = permissions.requirement(collector: status.name, path: source.path)?.needs ?? ""
+                sink.add(AgentMetrics.sourceAvailable, 0, status.name, source.path, needs)
             }
         }
     }

@@ -16,7 +16,8 @@ public enum MetricUnits {
 
     /// The agent's own families, which `subsystem(of:)` groups as `agent`.
     private static let agentPrefixes = [
-        "ember_build_", "ember_collector_", "ember_last_sample_", "ember_process_", "ember_sample_", "ember_source_",
+        "ember_build_", "ember_collector_", "ember_last_sample_", "ember_process_", "ember_read_", "ember_sample_",
+        "ember_source_",
     ]
 
     /// Returns the unit of a family, or an empty string for a plain count or state.

@@ -44,11 +44,14 @@ host_monitor() {
 # Under TCG the guest runs many times slower than hardware: on a shared 2-core x86_64 machine the
 # hwmon collector's ACPI method calls took up to 0.84 s, past the default 800 ms sample timeout.
 # Two seconds leave room for a loaded CI machine.
-snapshot() {  # snapshot NAME [--setpriv] [EMBER FLAGS...]: NAME.prom, NAME.log (stderr)
+snapshot() {  # snapshot NAME [--setpriv|--setpriv-admin] [EMBER FLAGS...]: NAME.prom, NAME.log (stderr)
     local name=$1 user=()
     shift
     if [[ "${1:-}" == --setpriv ]]; then
         user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+        shift
+    elif [[ "${1:-}" == --setpriv-admin ]]; then
+        user=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+sys_admin --ambient-caps=+sys_admin)
         shift
     fi
     "${user[@]}" "$EMBER" snapshot --sample.interval=2s --sample.timeout=2s "$@" >"$name.prom" 2>"$name.log" || {
@@ -123,6 +126,14 @@ step "snapshot initial" snapshot initial
 # As the unprivileged user `nobody`. The NVMe admin command needs CAP_SYS_ADMIN and /dev/nvme0
 # belongs to root, so Ember must report the SMART source unavailable and keep everything else.
 step "snapshot unprivileged" snapshot unprivileged --setpriv
+# CAP_SYS_ADMIN does not bypass file permissions, so alone it cannot open a node only root may
+# read. With group read access, which exporters/60-ember-nvme.rules gives, the open and the admin
+# command succeed.
+step "snapshot unprivileged with CAP_SYS_ADMIN" snapshot unprivileged-admin --setpriv-admin
+step "nvme0 mode" sh -c 'stat -c "%a %U %G" /dev/nvme0 >nvme0-mode.txt'
+step "nvme0 readable by group nogroup" sh -c 'chgrp 65534 /dev/nvme0 && chmod 0640 /dev/nvme0'
+step "snapshot group-readable nvme0 with CAP_SYS_ADMIN" snapshot unprivileged-group --setpriv-admin
+step "restore nvme0 mode" sh -c 'chgrp 0 /dev/nvme0 && chmod "$(cut -d " " -f 1 nvme0-mode.txt)" /dev/nvme0'
 write_truth truth-initial.txt
 
 # The same hwmon chips through the sysfs reader: a root other than /sys bypasses libsensors.

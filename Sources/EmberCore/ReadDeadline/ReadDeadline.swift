@@ -1,0 +1,39 @@
+/// The agent's per-read deadline: how long one `open` plus `read` of a source file may block
+/// before it is abandoned, and how a path that timed out is retried.
+public struct ReadDeadline: Sendable {
+    /// A quarter of the default one-second sample interval: long enough for slow I2C sensors
+    /// (tens of milliseconds), short enough that three stuck files still fit in the 800 ms sample
+    /// deadline.
+    public static let defaultTimeoutSeconds = 0.25
+
+    /// Seconds one `open` plus `read` may block.
+    public var timeoutSeconds: Double
+    /// Seconds before the first retry of a path that timed out; each failed retry doubles the wait.
+    public var firstRetrySeconds: Double
+    /// The maximum wait between retries, in seconds.
+    public var maximumRetrySeconds: Double
+
+    public init(
+        timeoutSeconds: Double = ReadDeadline.defaultTimeoutSeconds, firstRetrySeconds: Double = 30,
+        maximumRetrySeconds: Double = 300
+    ) {
+        self.timeoutSeconds = timeoutSeconds
+        self.firstRetrySeconds = firstRetrySeconds
+        self.maximumRetrySeconds = maximumRetrySeconds
+    }
+
+    /// Builds one collector's file system: system calls abandoned at the deadline, and paths that
+    /// timed out skipped until their retry.
+    ///
+    /// - Parameter wrapping: puts a layer between the system calls and the skipping, such as a
+    ///   test's fault injection; the default adds none.
+    public func makeFileSystem(
+        logger: Logger, clock: any Clock = SystemClock(),
+        wrapping: (SystemFileSystem) -> any FileSystem = { $0 }
+    ) -> TimeoutSkippingFileSystem {
+        let system = SystemFileSystem(readTimeoutSeconds: timeoutSeconds)
+        return TimeoutSkippingFileSystem(
+            base: wrapping(system), logger: logger, clock: clock, firstRetrySeconds: firstRetrySeconds,
+            maximumRetrySeconds: maximumRetrySeconds)
+    }
+}

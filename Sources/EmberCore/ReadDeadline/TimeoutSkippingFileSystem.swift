@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A ``FileSystem`` that stops reading a path whose read timed out, and retries it with backoff.
+///
+/// Without it, a file that blocks forever would cost its collector one whole read deadline on
+/// every sample. After a timeout the path fails at once with a skipped ``ReadTimeout`` until its
+/// retry is due. A retry that times out again doubles the wait, up to the maximum. A retry that
+/// returns in time, with content or with an error, ends the skipping and is logged once.
+public final class TimeoutSkippingFileSystem: FileSystem {
+    public let base: any FileSystem
+    private let logger: Logger
+    private let clock: any Clock
+    private let firstRetrySeconds: Double
+    private let maximumRetrySeconds: Double
+    private var skippedPaths: [String: SkippedPath] = [:]
+
+    private struct SkippedPath {
+        var retryAtNanoseconds: UInt64
+        var delaySeconds: Double
+        var timeouts: Int
+        let deadlineSeconds: Double
+    }
+
+    /// - Parameters:
+    ///   - firstRetrySeconds: the wait before the first retry of a path that timed out.
+    ///   - maximumRetrySeconds: the maximum wait between retries. Each retry that times out doubles
+    ///     the wait up to this.
+    public init(
+        base: any FileSystem, logger: Logger, clock: any Clock = SystemClock(),
+        firstRetrySeconds: Double = 30, maximumRetrySeconds: Double = 300
+    ) {
+        self.base = base
+        self.logger = logger
+        self.clock = clock
+        self.firstRetrySeconds = firstRetrySeconds
+        self.maximumRetrySeconds = max(firstRetrySeconds, maximumRetrySeconds)
+    }
+
+    /// The paths skipped now, for tests and diagnostics.
+    public var skipped: [String] {
+        skippedPaths.keys.sorted()
+    }
+
+    public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
+        try withSkipping(path) { () throws(FileError) in try base.readAttribute(path) }
+    }
+
+    public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        try withSkipping(path) { () throws(FileError) in try base.readFile(path, limit: limit) }
+    }
+
+    public func listDirectory(_ path: String) throws(FileError) -> [String] {
+        try base.listDirectory(path)
+    }
+
+    public func readLink(_ path: String) throws(FileError) -> String {
+        try base.readLink(path)
+    }
+
+    public func resolvePath(_ path: String) throws(FileError) -> String {
+        try base.resolvePath(path)
+    }
+
+    public func fileKind(_ path: String) -> FileKind? {
+        base.fileKind(path)
+    }
+
+    public func isWriteOnly(_ path: String) -> Bool {
+        base.isWriteOnly(path)
+    }
+
+    private func withSkipping<Value>(
+        _ path: String, _ read: () throws(FileError) -> Value
+    ) throws(FileError) -> Value {
+        guard let entry = skippedPaths[path] else {
+            return try readNoting(path, read)
+        }
+        let now = clock.monotonicNanoseconds()
+        if now < entry.retryAtNanoseconds {
+            let retryIn = Double(entry.retryAtNanoseconds - now) / 1e9
+            throw FileError(
+                operation: "read", path: path, code: ETIMEDOUT,
+                timeout: ReadTimeout(.skipped(retryInSeconds: retryIn), deadlineSeconds: entry.deadlineSeconds))
+        }
+        return try retry(path, entry, read)
+    }
+
+    /// Reads a path that is not skipped, and starts skipping it when the read times out.
+    private func readNoting<Value>(_ path: String, _ read: () throws(FileError) -> Value) throws(FileError) -> Value {
+        do {
+            return try read()
+        } catch let error where error.timeout?.isAbandoned == true {
+            let deadline = error.timeout?.deadlineSeconds ?? 0
+            skippedPaths[path] = SkippedPath(
+                retryAtNanoseconds: clock.monotonicNanoseconds() + UInt64(firstRetrySeconds * 1e9),
+                delaySeconds: firstRetrySeconds, timeouts: 1, deadlineSeconds: deadline)
+            logger.warn(
+                "read timed out and was abandoned; the file is skipped until a retry returns in time", ("path", path),
+                ("deadline", DurationParser.format(deadline)),
+                ("retry_in", DurationParser.format(firstRetrySeconds)))
+            throw error
+        }
+    }
+
+    /// Reads a skipped path whose retry is due. Any result from the kernel, an error included,
+    /// ends the skipping, because the skipping guards only against timeouts.
+    private func retry<Value>(
+        _ path: String, _ entry: SkippedPath, _ read: () throws(FileError) -> Value
+    ) throws(FileError) -> Value {
+        do {
+            let value = try read()
+            noteRecovery(path, entry)
+            return value
+        } catch let error where error.timeout?.isAbandoned == true {
+            var next = entry
+            next.timeouts += 1
+            next.delaySeconds = min(entry.delaySeconds * 2, maximumRetrySeconds)
+            next.retryAtNanoseconds = clock.monotonicNanoseconds() + UInt64(next.delaySeconds * 1e9)
+            skippedPaths[path] = next
+            logger.debug(
+                "retry timed out again", ("path", path), ("timeouts", String(next.timeouts)),
+                ("retry_in", DurationParser.format(next.delaySeconds)))
+            throw error
+        } catch {
+            noteRecovery(path, entry)
+            throw error
+        }
+    }
+
+    private func noteRecovery(_ path: String, _ entry: SkippedPath) {
+        skippedPaths[path] = nil
+        logger.info("file responds again after read timeouts; it is read on every sample again", ("path", path),
+                    ("timeouts", String(entry.timeouts)))
+    }
+}
