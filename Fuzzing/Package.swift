@@ -8,7 +8,7 @@ import PackageDescription
 let targets = [
     "FuzzSysfsValues", "FuzzProcStat", "FuzzNetDev", "FuzzMountInfo", "FuzzDevfreq", "FuzzCpuidle", "FuzzHwmon",
     "FuzzRKNPU", "FuzzPowerSupply", "FuzzPCI", "FuzzNVMeSmart", "FuzzDeviceTree", "FuzzCollectors",
-    "FuzzStateFile", "FuzzQuery", "FuzzHTTPRequest",
+    "FuzzProcessStatus", "FuzzStateFile", "FuzzQuery", "FuzzHTTPRequest",
 ]
 
 let package = Package(

@@ -88,6 +88,12 @@ RAW_SEEDS = {
 
 # Targets whose inputs are not fixture files: literal seeds.
 LITERAL_SEEDS = {
+    "FuzzProcessStatus": [
+        b"Name:\tember\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t65534\t65534\t65534\t65534\n"
+        b"Gid:\t65534\t65534\t65534\t65534\nGroups:\t44 65534 \nVmRSS:\t    5120 kB\n"
+        b"CapInh:\t0000000000000000\nCapPrm:\t0000000000200000\nCapEff:\t0000000000200000\n",
+        b"Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\nCapEff:\t000001ffffffffff\n",
+    ],
     "FuzzQuery": [
         b"series=node_thermal_zone_temp%7Btype%3D%22soc-thermal%22%2Czone%3D%220%22%7D",
         b"series=node_thermal_zone_temp{type=\"soc-thermal\",zone=\"0\"}&tier=minute&from=2026-12-04T21:00:00Z",
@@ -164,6 +170,7 @@ def write_state_file_seeds():
     os.makedirs(directory)
     # The seed writer exits from top-level code while its history is alive, which LeakSanitizer would report.
     environment = dict(os.environ, EMBER_FUZZ_WRITE_SEEDS=directory, SWIFT_BACKTRACE="enable=no",
+                       SWIFT_DETERMINISTIC_HASHING="1",
                        ASAN_OPTIONS="detect_leaks=0")
     subprocess.run([binary], env=environment, check=True)
     sizes = [os.path.getsize(os.path.join(directory, name)) for name in os.listdir(directory)]
