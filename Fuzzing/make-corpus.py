@@ -5,8 +5,8 @@ Collector targets take `PATH\\nCONTENT` inputs (see Sources/FuzzSupport/Collecto
 their seeds are a fixture path under Tests/Fixtures, a newline and that file's bytes. The other
 targets take a file's bytes as they are. Seeds are cut to MAX_SEED_BYTES, so each corpus stays a few
 KiB; the fuzzer grows its own working corpus from them. FuzzStateFile's seeds are a state file of a
-small history and its payload, which only the Swift encoder can write, so the script asks the built
-target for them (build it first with Tests/scripts/fuzz.sh). Rerun after changing a fixture or a target:
+small history and its payload, which only the Swift encoder can write, so the script runs the built
+target to write them (build it first with Tests/scripts/fuzz.sh). Rerun after changing a fixture or a target:
 
     python3 Fuzzing/make-corpus.py
 """

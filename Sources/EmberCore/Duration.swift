@@ -4,7 +4,7 @@ public enum DurationParser {
         ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800),
     ]
 
-    /// The longest duration accepted: 2^63 - 1 nanoseconds (about 292 years), the range of Go's
+    /// The maximum duration accepted: 2^63 - 1 nanoseconds (about 292 years), the range of Go's
     /// `time.Duration`, which the flags of Prometheus exporters parse into. Callers convert durations
     /// to `UInt64` or `Int64` nanoseconds, which traps beyond this.
     public static let maxSeconds = Double(Int64.max) / 1e9

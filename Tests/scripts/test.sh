@@ -13,7 +13,8 @@
 #     CAP_SYS_ADMIN;
 #   - every libFuzzer target for 5 s under AddressSanitizer (fuzz.sh, about 3 minutes with its build);
 #   - the QEMU test bed: `ember snapshot` on a real kernel with emulated devices (Tests/qemu).
-# Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
+# Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling, plus about 3
+# for the fuzz targets.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)

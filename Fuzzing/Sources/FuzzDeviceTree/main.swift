@@ -1,6 +1,6 @@
-// Device-tree properties (big-endian cells): the decoders alone, the OPP table and CPU facts
-// loaders on the mainline tree with one device-tree file replaced, then the power collector, which
-// reads them, with one file replaced (input `PATH\nCONTENT`, see CollectorHarness).
+// Device-tree properties, whose integers are big-endian cells. The target runs the decoders alone,
+// then the OPP table and CPU facts loaders on the mainline tree with one file replaced, then the power
+// collector with one file replaced (input `PATH\nCONTENT`, see CollectorHarness).
 @testable import EmberCollectors
 import EmberCore
 import FuzzSupport

@@ -1,5 +1,5 @@
 // The JSON API's query string: percent-decoding, times, series selectors and the /api/v1/query
-// request built from them, answered from a small history.
+// request built from them, with the response computed from a small history.
 import EmberCore
 @testable import EmberExposition
 import FuzzSupport

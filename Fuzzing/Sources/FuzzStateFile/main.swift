@@ -1,8 +1,8 @@
 // The history state file: decoding, then loading it into a history and reading every bucket back,
 // which decodes each compressed chunk, then encoding it again.
 //
-// A file passes the length and CRC-32 checks only by chance, so an input that does not start with
-// the file's magic is taken as the payload alone and gets a valid header, which lets the fuzzer reach
+// A mutated file passes the length and CRC-32 checks only by chance. So an input that does not start
+// with the file's magic is taken as the payload alone and gets a valid header, and the fuzzer reaches
 // the payload and chunk decoders. With EMBER_FUZZ_WRITE_SEEDS=DIR set, the target writes a state
 // file of a small history and its payload into DIR as seeds and exits.
 #if canImport(Glibc)

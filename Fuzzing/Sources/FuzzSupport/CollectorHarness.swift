@@ -8,8 +8,8 @@ import EmberCore
 import EmberExposition
 
 /// Runs one registered collector on committed fixture trees with one file's content replaced by the
-/// fuzz input, then encodes its samples as Prometheus text and OpenMetrics, so everything between a
-/// sysfs file and the exposition bytes is fuzzed through the real code.
+/// fuzz input, then encodes its samples for the exposition. Everything between a sysfs file and the
+/// exposition bytes is so fuzzed through the real code.
 ///
 /// An input is `PATH\nCONTENT`: PATH is a file under `Tests/Fixtures` that the collector reads, such as
 /// `rk3588/opi5plus-mainline/sys/class/hwmon/hwmon0/temp1_input`, and CONTENT replaces its bytes.
@@ -56,7 +56,7 @@ public final class CollectorHarness {
     }
 
     /// Runs the collector three times on the chosen file's tree: with the fixture's content, with the
-    /// input's, and with the fixture's again, so counter and cache code sees a change both ways. The
+    /// input's, and with the fixture's again, so counter and cache code gets a change both ways. The
     /// samples of the second run are encoded.
     public func run(_ input: [UInt8]) {
         let (path, content) = split(input)
@@ -137,7 +137,7 @@ public final class CollectorHarness {
     }
 }
 
-/// The 64-bit FNV-1a hash, for a choice that depends only on the input bytes.
+/// Returns the 64-bit FNV-1a hash of `bytes`, for a choice that depends only on the input.
 func fnv1a<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in bytes {

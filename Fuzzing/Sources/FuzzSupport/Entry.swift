@@ -6,7 +6,7 @@ import Musl
 import CLibFuzzer
 
 /// The body of the running fuzz target. libFuzzer's callback is a C function pointer, which cannot
-/// capture context, so the body is kept here; libFuzzer calls it from one thread at a time.
+/// capture context, so the body is kept here. libFuzzer calls it from one thread at a time.
 nonisolated(unsafe) private var currentBody: (([UInt8]) -> Void)?
 
 /// Runs libFuzzer with `body` as the target and exits with libFuzzer's status.
