@@ -51,7 +51,8 @@ COLLECTOR_SEEDS = {
                        f"{MAINLINE}/sys/firmware/devicetree/base/opp-table-cluster0/phandle",
                        f"{MAINLINE}/sys/firmware/devicetree/base/opp-table-cluster0/opp-1008000000/opp-hz",
                        f"{MAINLINE}/sys/firmware/devicetree/base/opp-table-cluster0/opp-1008000000/opp-microvolt"],
-    "FuzzCollectors": [f"{MAINLINE}/sys/class/thermal/thermal_zone0/temp", f"{MAINLINE}/sys/class/thermal/thermal_zone0/type",
+    "FuzzCollectors": [f"{MAINLINE}/sys/class/thermal/thermal_zone0/temp",
+                       f"{MAINLINE}/sys/class/thermal/thermal_zone0/type",
                        f"{MAINLINE}/sys/class/thermal/cooling_device0/cur_state",
                        f"{MAINLINE}/sys/class/regulator/regulator.1/microvolts",
                        f"{MAINLINE}/sys/class/regulator/regulator.1/state",
@@ -105,7 +106,8 @@ LITERAL_SEEDS = {
         b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9101\r\nAccept: application/openmetrics-text;version=1.0.0,"
         b"text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\nAccept-Encoding: gzip\r\n\r\n",
         b"GET /api/v1/query?series=node_thermal_zone_temp%7Btype%3D%22soc-thermal%22%2Czone%3D%220%22%7D&tier=minute"
-        b" HTTP/1.1\r\nHost: localhost\r\n\r\nGET /api/v1/series HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        b" HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        b"GET /api/v1/series HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         b"HEAD /api/v1/snapshot HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
         b"POST /api/v1/series HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello",
         b"GET http://127.0.0.1:9101/api/v1/query?series=x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",

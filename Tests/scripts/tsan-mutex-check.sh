@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shows whether ThreadSanitizer sees the synchronization of Swift's `Synchronization.Mutex` with the
+# Shows whether ThreadSanitizer detects the synchronization of Swift's `Synchronization.Mutex` with the
 # installed toolchain. Two copies of one program run under TSan: 8 threads swap a boxed dictionary
 # and update it, every access inside a lock. The first locks with `Mutex`, the second with a
 # `pthread_mutex_t`. Reports for the first and none for the second mean TSan's reports on

@@ -29,7 +29,8 @@ func checkPrefixes(of input: ArraySlice<UInt8>, consumed: Int) {
 runFuzzer { input in
     var remaining = input[...]
     while case .request(let request, let consumed) = parser.parse(remaining) {
-        precondition(consumed > 0 && consumed <= remaining.count, "parser consumed \(consumed) of \(remaining.count) bytes")
+        precondition(consumed > 0 && consumed <= remaining.count,
+                     "parser consumed \(consumed) of \(remaining.count) bytes")
         checkPrefixes(of: remaining, consumed: consumed)
         _ = ExpositionFormat.negotiate(accept: request.header("accept"))
         _ = ContentCoding.acceptsGzip(request.header("accept-encoding"))

@@ -26,8 +26,10 @@ func write(_ bytes: [UInt8], to path: String) {
 
 if let directory = getenv("EMBER_FUZZ_WRITE_SEEDS").map({ String(cString: $0) }) {
     let history = SampleHistory.makeHistory()
-    let state = PersistedState(machineID: "fuzz-machine", bootID: "fuzz-boot", savedAtSeconds: SampleHistory.startSeconds,
-                               counters: ["ember_cpu_energy_joules_total\u{1}big0": SavedCounter(total: 9, raw: 3, bootID: "b")],
+    let counter = SavedCounter(total: 9, raw: 3, bootID: "b")
+    let state = PersistedState(machineID: "fuzz-machine", bootID: "fuzz-boot",
+                               savedAtSeconds: SampleHistory.startSeconds,
+                               counters: ["ember_cpu_energy_joules_total\u{1}big0": counter],
                                families: history.persistedFamilies, tiers: history.persistedTiers)
     let file = StateFileFormat.encode(state)
     write(file, to: directory + "/state-file")

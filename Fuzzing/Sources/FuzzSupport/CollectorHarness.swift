@@ -8,8 +8,8 @@ import EmberCore
 import EmberExposition
 
 /// Runs one registered collector on committed fixture trees with one file's content replaced by the
-/// fuzz input, then encodes its samples for the exposition. Everything between a sysfs file and the
-/// exposition bytes is so fuzzed through the real code.
+/// fuzz input, then encodes its samples for the exposition, so the fuzzer reaches everything between a
+/// sysfs file and the exposition bytes through the real code.
 ///
 /// An input is `PATH\nCONTENT`: PATH is a file under `Tests/Fixtures` that the collector reads, such as
 /// `rk3588/opi5plus-mainline/sys/class/hwmon/hwmon0/temp1_input`, and CONTENT replaces its bytes.
@@ -41,11 +41,13 @@ public final class CollectorHarness {
             let fileSystem = OverlayFileSystem()
             Self.update(definition, self.options, tree: tree, fileSystem: fileSystem, times: 2)
             let prefix = FixtureTrees.directory + "/"
-            read.formUnion(fileSystem.readPaths.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) })
+            let underFixtures = fileSystem.readPaths.filter { $0.hasPrefix(prefix) }
+            read.formUnion(underFixtures.map { String($0.dropFirst(prefix.count)) })
         }
         files = read.sorted()
         guard !files.isEmpty else {
-            fatalError("collector \(name) read no file on \(trees); check the fixture paths under \(FixtureTrees.directory)")
+            fatalError("collector \(name) read no file on \(trees); check the tree names under "
+                + FixtureTrees.directory)
         }
         if getenv("EMBER_FUZZ_LIST_FILES") != nil {
             print(files.map { "\(name) \($0)" }.joined(separator: "\n"))
@@ -90,15 +92,9 @@ public final class CollectorHarness {
         if let fixedFile {
             return (fixedFile, input)
         }
-        guard let newline = input.firstIndex(of: UInt8(ascii: "\n")) else {
-            return (files[0], input)
-        }
-        let selector = String(decoding: input[..<newline], as: UTF8.self)
-        let content = Array(input[(newline + 1)...])
-        if files.contains(selector) {
-            return (selector, content)
-        }
-        return (files[Int(fnv1a(input[..<newline]) % UInt64(files.count))], content)
+        let selector = Self.selector(of: input)
+        let path = files.contains(selector) ? selector : files[Int(fnv1a(selector.utf8) % UInt64(files.count))]
+        return (path, Self.content(of: input))
     }
 
     private static func make(
