@@ -8,8 +8,8 @@ import EmberCore
 import EmberExposition
 
 /// Runs one registered collector on committed fixture trees with one file's content replaced by the
-/// fuzz input, then encodes its samples for the exposition, so the fuzzer reaches everything between a
-/// sysfs file and the exposition bytes through the real code.
+/// fuzz input, then encodes its samples for the exposition. The fuzzer so reaches everything between
+/// a sysfs file and the exposition bytes through the real code.
 ///
 /// An input is `PATH\nCONTENT`: PATH is a file under `Tests/Fixtures` that the collector reads, such as
 /// `rk3588/opi5plus-mainline/sys/class/hwmon/hwmon0/temp1_input`, and CONTENT replaces its bytes.

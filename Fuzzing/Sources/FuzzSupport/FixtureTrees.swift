@@ -18,7 +18,7 @@ public enum FixtureTrees {
         return components.joined(separator: "/") + "/Tests/Fixtures"
     }()
 
-    /// The roots of a tree with `sys/` and `proc/`, laid out as the tests' `Fixtures.roots` does.
+    /// Returns the roots of a tree with `sys/` and `proc/`, laid out as the tests' `Fixtures.roots` does.
     public static func roots(_ tree: String) -> SourceRoots {
         let base = directory + "/" + tree
         return SourceRoots(sysfs: base + "/sys", procfs: base + "/proc", debugfs: base + "/sys/kernel/debug",
