@@ -27,6 +27,9 @@ struct AgentOptions {
     var maxConnections = 64
     var readTimeoutSeconds = 10.0
     var idleTimeoutSeconds = 60.0
+    /// From `--web.config.file`; nil serves plain HTTP without authentication.
+    var webConfig: WebConfig?
+    var writeTimeoutSeconds = 10.0
 
     /// The Prometheus default-port list allocates all of 9100-9999, so no free number is left;
     /// 9811 avoids the well-known exporters (node 9100, blackbox 9115, …).
@@ -36,12 +39,19 @@ struct AgentOptions {
         FlagSpec(name: "web.listen-address", defaultValue: defaultListenAddress,
                  help: "Address to serve on: host:port, [ipv6]:port, or :port for every interface."),
         FlagSpec(name: "web.max-connections", defaultValue: "64",
-                 help: "Maximum number of HTTP connections open at once. When all are in use, the oldest idle one "
-                    + "is closed to admit a new one."),
+                 help: "Maximum number of HTTP connections open at once, lowered at start if the open-file limit "
+                    + "cannot hold them. When all are in use, the one that has waited longest for a request is "
+                    + "closed to admit a new one."),
         FlagSpec(name: "web.read-timeout", defaultValue: "10s",
-                 help: "Time allowed to receive a whole request once it has started."),
+                 help: "Time allowed to receive a whole request: from connecting for the first request, from its "
+                    + "first byte for later ones on a keep-alive connection."),
         FlagSpec(name: "web.idle-timeout", defaultValue: "60s",
                  help: "Time a keep-alive connection may stay idle before it is closed."),
+        FlagSpec(name: "web.config.file", defaultValue: "",
+                 help: "Web configuration file (exporter-toolkit format) that enables TLS and basic auth."),
+        FlagSpec(name: "web.write-timeout", defaultValue: "10s",
+                 help: "Time a response may make no progress because the client does not read it, before the "
+                    + "connection is closed."),
         FlagSpec(name: "path.sysfs", defaultValue: SourceRoots.defaultSysfs, help: "sysfs mount point."),
         FlagSpec(name: "path.procfs", defaultValue: SourceRoots.defaultProcfs, help: "procfs mount point."),
         FlagSpec(name: "path.debugfs", defaultValue: "kernel/debug under --path.sysfs (\(SourceRoots.defaultDebugfs))",
@@ -54,8 +64,9 @@ struct AgentOptions {
                  help: "How long a sample waits for its collectors; at most the interval. A collector still "
                     + "running then is reported failed and skipped until it returns."),
         FlagSpec(name: "collector.read-timeout", defaultValue: "250ms, at most half of --sample.timeout",
-                 help: "How long one open plus read of a source file may block before it is abandoned. The file "
-                    + "is then skipped, and retried after 30s, then at doubling waits up to 5m."),
+                 help: "How long one open plus read of a source file, libsensors' and libpci's own reads "
+                    + "included, may block before it is abandoned. The file is then skipped, and retried after "
+                    + "30s, then at doubling waits up to 5m."),
     ] + historyFlags + [
         FlagSpec(name: "collector.disable-defaults", defaultValue: "false",
                  help: "Start with every collector off; enable each with --collector.NAME.", isBoolean: true),
@@ -87,8 +98,16 @@ struct AgentOptions {
             }
             maxConnections = count
         }
+        if let path = arguments.value("web.config.file"), !path.isEmpty {
+            do {
+                webConfig = try WebConfig.load(path: path)
+            } catch {
+                throw UsageError(message: "invalid --web.config.file: \(error)")
+            }
+        }
         readTimeoutSeconds = try duration(arguments, "web.read-timeout", default: readTimeoutSeconds)
         idleTimeoutSeconds = try duration(arguments, "web.idle-timeout", default: idleTimeoutSeconds)
+        writeTimeoutSeconds = try duration(arguments, "web.write-timeout", default: writeTimeoutSeconds)
         let sysfs = SourceRoots(sysfs: arguments.value("path.sysfs") ?? SourceRoots.defaultSysfs).sysfs
         // debugfs is mounted at kernel/debug under sysfs, so a fixture tree or another host's /sys
         // contains its own. This machine's debugfs beside another sysfs would mix two systems.

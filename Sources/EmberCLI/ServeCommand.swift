@@ -11,6 +11,11 @@ import EmberExposition
 /// until SIGTERM or SIGINT, then saves the state file.
 enum ServeCommand {
     static func run(_ options: AgentOptions) throws -> Int32 {
+        let logger = Logger(level: options.logLevel)
+        let httpLogger = logger.with("component", "http")
+        // Checked before any thread starts, so a broken certificate stops start-up with nothing to undo.
+        guard let configuration = serverConfiguration(options, logger: httpLogger) else { return 2 }
+
         // Block the stop signals before any thread starts, so every thread inherits the mask
         // and only `sigwait` below receives them.
         var stopSignals = sigset_t()
@@ -18,14 +23,17 @@ enum ServeCommand {
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        // A write to a connection the client has closed must fail with EPIPE, not end the process. The
+        // server's own sends pass MSG_NOSIGNAL, and this also covers writes made by libraries.
+        signal(SIGPIPE, SIG_IGN)
 
-        let logger = Logger(level: options.logLevel)
         let persistence = StorageSetup.persistence(options, logger: logger.with("component", "storage"))
         let agent = try Agent(options, logger: logger, persistence: persistence)
+        raiseOpenFileLimit(logger: logger)
         let cache = ExpositionCache()
-        let server = HTTPServer(
-            configuration: serverConfiguration(options), logger: logger.with("component", "http"),
-            handler: Routes.router(cache: cache, history: agent.history, options: options).handle)
+        let router = Routes.router(cache: cache, history: agent.history, options: options)
+        let handler = WebSecurity.handler(router.handle, config: options.webConfig, logger: httpLogger)
+        let server = HTTPServer(configuration: configuration, logger: httpLogger, handler: handler)
         do {
             try server.start()
         } catch {
@@ -40,8 +48,10 @@ enum ServeCommand {
             ("collectors", options.enabledCollectors.joined(separator: ",")),
             ("sysfs", options.roots.sysfs), ("procfs", options.roots.procfs), ("debugfs", options.roots.debugfs),
             ("interval", DurationParser.format(options.intervalSeconds)),
-            ("storage", persistence?.store.directory ?? "off"))
-        startSampling(agent, cache: cache, logger: logger)
+            ("storage", persistence?.store.directory ?? "off"),
+            ("tls", configuration.tls == nil ? "off" : "on"),
+            ("basic_auth_users", String(options.webConfig?.basicAuthUsers.count ?? 0)))
+        startSampling(agent, cache: cache, server: server, logger: logger)
 
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
@@ -53,11 +63,15 @@ enum ServeCommand {
         return 0
     }
 
-    private static func startSampling(_ agent: Agent, cache: ExpositionCache, logger: Logger) {
+    /// Runs the sampler, publishing each snapshot with the HTTP server's `ember_http_*` families added. Those
+    /// stay out of the history, which records the snapshot before they are added.
+    private static func startSampling(_ agent: Agent, cache: ExpositionCache, server: HTTPServer, logger: Logger) {
         let sampling = AgentBox(agent)
         DispatchQueue(label: "ember.sampler").async {
             sampling.agent.sampler.run { snapshot in
-                let report = cache.publish(sampling.agent.process(snapshot))
+                let published = sampling.agent.process(snapshot)
+                let report = cache.publish(samples: published.samples + server.statistics.samples(),
+                                           sequence: published.sequence, wallTime: published.wallTime)
                 if report.droppedSamples > 0, !sampling.loggedDrops {
                     sampling.loggedDrops = true
                     logger.error(
@@ -69,11 +83,33 @@ enum ServeCommand {
         }
     }
 
-    private static func serverConfiguration(_ options: AgentOptions) -> HTTPServerConfiguration {
+    /// Raises the soft open-file limit to the hard one before the server sizes its connection limit from it.
+    private static func raiseOpenFileLimit(logger: Logger) {
+        guard let change = DescriptorBudget.raiseSoftLimit() else {
+            logger.warn("failed to read or raise the open-file limit (RLIMIT_NOFILE). The current limit stays",
+                        ("err", String(cString: strerror(errno))))
+            return
+        }
+        if change.current != change.previous {
+            logger.debug("raised the open-file limit (RLIMIT_NOFILE) to the hard limit",
+                         ("previous", String(change.previous)), ("current", String(change.current)))
+        }
+    }
+
+    /// Returns nil after printing the error when the TLS certificate or key cannot be loaded. That is a
+    /// configuration error, because serving plain HTTP instead would expose what the operator meant to protect.
+    private static func serverConfiguration(_ options: AgentOptions, logger: Logger) -> HTTPServerConfiguration? {
         var configuration = HTTPServerConfiguration(listenAddresses: [options.listenAddress])
+        do {
+            configuration.tls = try WebSecurity.tlsContext(options.webConfig, logger: logger)
+        } catch {
+            EmberMain.printError("ember: invalid --web.config.file: \(error)\n\(EmberMain.usageHint("serve"))")
+            return nil
+        }
         configuration.maxConnections = options.maxConnections
         configuration.readTimeout = .milliseconds(Int64(options.readTimeoutSeconds * 1000))
         configuration.idleTimeout = .milliseconds(Int64(options.idleTimeoutSeconds * 1000))
+        configuration.writeTimeout = .milliseconds(Int64(options.writeTimeoutSeconds * 1000))
         return configuration
     }
 }

@@ -33,9 +33,25 @@ public protocol FileSystem: AnyObject {
     /// Returns whether `path` has no read permission bit for anyone, as sysfs marks a write-only
     /// attribute (mode 0200). Reading one fails with EIO even as root.
     func isWriteOnly(_ path: String) -> Bool
+
+    /// Runs `call`, which reads `path` through code outside this file system (a C library that
+    /// opens and reads the file itself), under the deadline and timeout skipping that
+    /// ``readAttribute(_:)`` gets.
+    ///
+    /// When the deadline passes during `call`, its result is discarded and a ``FileError`` with an
+    /// abandoned ``ReadTimeout`` is thrown. So `call` must return, with any result, when a system
+    /// call in it fails with EINTR. glibc's stdio does, but a loop that retries EINTR does not.
+    /// A call in an uninterruptible sleep returns only when the kernel ends it, and then counts as
+    /// timed out too. `call` must not read through this file system itself.
+    func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value
 }
 
 extension FileSystem {
+    /// Runs `call` without a deadline, for file systems that have none.
+    public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
+        try call()
+    }
+
     public func isWriteOnly(_ path: String) -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else { return false }
@@ -168,6 +184,20 @@ public final class SystemFileSystem: FileSystem {
         }
     }
 
+    public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
+        guard let readGuard else { return try call() }
+
+        readGuard.arm()
+        defer { readGuard.disarm() }
+        let result = Result { try call() }
+        // A C library may report the interrupted read as an ordinary failure, or hide it (fread
+        // returns a short count), so any call the watchdog interrupted counts as timed out.
+        if readGuard.hasFired {
+            throw Self.abandonedError(operation: "read", path: path, readGuard: readGuard)
+        }
+        return try result.get()
+    }
+
     /// Runs `body` with the read guard armed, when there is one.
     private func guarded<Value>(_ body: () throws(FileError) -> Value) throws(FileError) -> Value {
         guard let readGuard else { return try body() }
@@ -209,10 +239,14 @@ public final class SystemFileSystem: FileSystem {
             throw FileError(operation: operation, path: path, code: code)
         }
         if let readGuard, readGuard.hasFired {
-            throw FileError(
-                operation: operation, path: path, code: ETIMEDOUT,
-                timeout: ReadTimeout(.abandoned, deadlineSeconds: readGuard.timeoutSeconds))
+            throw Self.abandonedError(operation: operation, path: path, readGuard: readGuard)
         }
+    }
+
+    private static func abandonedError(operation: String, path: String, readGuard: ReadGuard) -> FileError {
+        FileError(
+            operation: operation, path: path, code: ETIMEDOUT,
+            timeout: ReadTimeout(.abandoned, deadlineSeconds: readGuard.timeoutSeconds))
     }
 }
 

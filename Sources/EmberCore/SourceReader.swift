@@ -28,9 +28,13 @@ public final class SourceReader {
     public let roots: SourceRoots
     public let fileSystem: any FileSystem
 
-    public init(roots: SourceRoots, fileSystem: any FileSystem = SystemFileSystem()) {
+    /// Reads through `fileSystem` behind a ``PermissionDenialCache``, so a file this user may not
+    /// read is not opened again on every sample.
+    public init(
+        roots: SourceRoots, fileSystem: any FileSystem = SystemFileSystem(), clock: any Clock = SystemClock()
+    ) {
         self.roots = roots
-        self.fileSystem = fileSystem
+        self.fileSystem = PermissionDenialCache(base: fileSystem, clock: clock)
     }
 
     /// Reads an attribute as text without its trailing newline; invalid UTF-8 becomes U+FFFD.

@@ -11,6 +11,9 @@ struct HTTPConnectionContext {
     let parser: HTTPRequestParser
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
     let logger: Logger
+    /// Set when the server speaks TLS; each connection then starts a session from it.
+    let tls: TLSServerContext?
+    let statistics: HTTPServerStatistics
 
     /// Pipelined requests wait unparsed while this many response bytes are unsent, so a client that
     /// sends without reading cannot make the server buffer without bound.
@@ -24,7 +27,8 @@ struct HTTPConnectionContext {
 /// until the client closes or the linger timeout passes, so the client reads the last response instead of
 /// a reset), then closed.
 final class HTTPConnection {
-    let descriptor: Int32
+    let transport: any ConnectionTransport
+    var descriptor: Int32 { transport.descriptor }
     let id: UInt64
     let peer: String
     private let context: HTTPConnectionContext
@@ -41,10 +45,12 @@ final class HTTPConnection {
     /// When a request was last completed or the connection opened, for the idle timeout.
     private(set) var lastActivity: UInt64
     private var lastWriteProgress: UInt64
+    /// When the output queue last went from empty to non-empty; nil while it is empty.
+    private var sendingStartedAt: UInt64?
     private var answeredRequests = 0
 
-    init(descriptor: Int32, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
-        self.descriptor = descriptor
+    init(transport: any ConnectionTransport, id: UInt64, peer: String, context: HTTPConnectionContext, now: UInt64) {
+        self.transport = transport
         self.id = id
         self.peer = peer
         self.context = context
@@ -52,19 +58,36 @@ final class HTTPConnection {
         self.lastWriteProgress = now
     }
 
-    /// A keep-alive connection between requests with nothing to send, which the server may close to make
-    /// room. A connection that has not sent its first request yet does not count: its client would see the
-    /// close as a failure, where clients retry a request on a reused connection that the server closed.
-    var isIdle: Bool {
-        answeredRequests > 0 && !isClosing && !isClosed && input.isEmpty && output.isEmpty
+    /// The time since which this connection has been waiting for a complete request, or nil when it has a
+    /// response in flight or is closing. At the limit, the server closes the connection that has waited
+    /// longest to admit a new one. The time is the last response for an idle keep-alive connection, the
+    /// accept for one that has sent nothing, and the first byte for one with an incomplete request.
+    ///
+    /// One order for all three keeps a scraper's new connection safe: it sends its request within
+    /// milliseconds, so it is never the longest waiting unless more new connections than the limit arrive
+    /// meanwhile. Ranking slow requests after idle ones instead let byte-at-a-time clients pile up in the
+    /// connection table until only a few slots turned over for everyone else.
+    var waitingSince: UInt64? {
+        guard !isClosing, !isClosed, output.isEmpty else { return nil }
+        return requestStartedAt ?? lastActivity
+    }
+
+    /// The time since which this open connection has had responses to send, or nil when it has none or is
+    /// closing. The server closes the one sending longest to admit a new connection when no connection is
+    /// waiting, so clients that read their responses a byte at a time cannot keep every slot.
+    var sendingSince: UInt64? {
+        guard !isClosing, !isClosed else { return nil }
+        return sendingStartedAt
     }
 
     var pollEvents: Int16 {
         if isClosed { return 0 }
-        if lingerDeadline != nil { return Int16(POLLIN) }
+        if lingerDeadline != nil { return Int16(POLLIN) | transport.receiveBlockedOn }
 
         let wantsInput = !isClosing && !inputEnded && output.pendingBytes < HTTPConnectionContext.maxPendingOutputBytes
-        return (wantsInput ? Int16(POLLIN) : 0) | (output.isEmpty ? 0 : Int16(POLLOUT))
+        let inputEvents = wantsInput ? Int16(POLLIN) | transport.receiveBlockedOn : 0
+        let outputEvents = output.isEmpty ? 0 : Int16(POLLOUT) | transport.sendBlockedOn
+        return inputEvents | outputEvents
     }
 
     func handle(events: Int16, now: UInt64) {
@@ -72,10 +95,12 @@ final class HTTPConnection {
             close(reason: "invalid descriptor")
             return
         }
-        if events & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
+        // A TLS session may need the opposite readiness: a handshake step that writes, or a read
+        // before a write can go on.
+        if events & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR) | transport.receiveBlockedOn) != 0 {
             readAvailable(now: now)
         }
-        if !isClosed, events & Int16(POLLOUT) != 0 {
+        if !isClosed, events & (Int16(POLLOUT) | transport.sendBlockedOn) != 0 {
             flush(now: now)
         }
     }
@@ -84,7 +109,7 @@ final class HTTPConnection {
     func reject(_ response: HTTPResponse, version: HTTPVersion = .http11, now: UInt64) {
         input.removeAll()
         requestStartedAt = nil
-        enqueue(response, version: version, keepsAlive: false, isHead: false)
+        enqueue(response, version: version, keepsAlive: false, isHead: false, now: now)
         isClosing = true
         flush(now: now)
     }
@@ -92,17 +117,19 @@ final class HTTPConnection {
     func close(reason: String) {
         guard !isClosed else { return }
         isClosed = true
-        Glibc.close(descriptor)
+        transport.close()
         context.logger.debug("closed HTTP connection", ("connection", String(id)), ("peer", peer), ("reason", reason))
     }
 }
 
 extension HTTPConnection {
-    /// The next moment a timeout applies to this connection.
+    /// The next moment a timeout applies to this connection. The first request's read timeout runs from
+    /// the accept (`lastActivity` is the accept time until a request is answered).
     func deadline() -> UInt64 {
         let configuration = context.configuration
         if let lingerDeadline { return lingerDeadline }
         if !output.isEmpty { return lastWriteProgress + configuration.writeTimeout.nanoseconds }
+        if answeredRequests == 0 { return lastActivity + configuration.readTimeout.nanoseconds }
         if let requestStartedAt { return requestStartedAt + configuration.readTimeout.nanoseconds }
         return lastActivity + configuration.idleTimeout.nanoseconds
     }
@@ -113,37 +140,47 @@ extension HTTPConnection {
         if lingerDeadline != nil {
             close(reason: "linger timeout after the last response")
         } else if !output.isEmpty {
+            context.statistics.recordClosed(.writeTimeout)
             close(reason: "write timed out after \(context.configuration.writeTimeout)")
+        } else if answeredRequests == 0, requestStartedAt == nil {
+            context.statistics.recordClosed(.readTimeout)
+            let timeout = context.configuration.readTimeout
+            close(reason: transport.isHandshaking
+                ? "TLS handshake not completed within \(timeout)" : "no request within \(timeout) of connecting")
         } else if requestStartedAt != nil {
             context.logger.debug("HTTP request timed out", ("connection", String(id)), ("peer", peer))
+            context.statistics.recordClosed(.readTimeout)
             reject(.text(408, "request not received within \(context.configuration.readTimeout)"), now: now)
         } else {
+            context.statistics.recordClosed(.idleTimeout)
             close(reason: "idle for \(context.configuration.idleTimeout)")
         }
     }
 }
 
 extension HTTPConnection {
+    /// Reads until the socket has no more data or the input contains more than an incomplete request can take.
+    /// That bound keeps a client that sends without pause from growing the buffer within one call. The
+    /// parser then returns a request or an error for the buffered input, so the bytes left in the socket are
+    /// read on the next call.
+    /// Bytes a TLS session has already decrypted are read past the bound, because poll does not report
+    /// them; they are at most the rest of one record (16 KiB), as the session reads no records ahead.
     private func readAvailable(now: UInt64) {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while !isClosed {
-            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count > 0 {
+        reading: while !isClosed, input.count <= context.parser.maxIncompleteBytes || transport.hasBufferedInput {
+            switch chunk.withUnsafeMutableBytes({ transport.receive(into: $0) }) {
+            case .transferred(let count):
                 if lingerDeadline == nil, !isClosing {
                     input.append(contentsOf: chunk[..<count])
                 }
-                continue
-            }
-            if count == 0 {
+            case .endOfInput:
                 inputEnded = true
-                break
+                break reading
+            case .wouldBlock:
+                break reading
+            case .failed(let message):
+                close(reason: message)
             }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: break
-            default: close(reason: "receive failed: \(String(cString: strerror(errno)))")
-            }
-            break
         }
 
         guard !isClosed else { return }
@@ -191,7 +228,7 @@ extension HTTPConnection {
     private func respond(to request: HTTPRequest, now: UInt64) {
         let keepsAlive = request.keepsAlive
         enqueue(context.handler(request), version: request.version, keepsAlive: keepsAlive,
-                isHead: request.method == "HEAD")
+                isHead: request.method == "HEAD", now: now)
         requestStartedAt = nil
         lastActivity = now
         answeredRequests += 1
@@ -200,8 +237,12 @@ extension HTTPConnection {
         }
     }
 
-    private func enqueue(_ response: HTTPResponse, version: HTTPVersion, keepsAlive: Bool, isHead: Bool) {
+    private func enqueue(_ response: HTTPResponse, version: HTTPVersion, keepsAlive: Bool, isHead: Bool, now: UInt64) {
         let wallSeconds = Int(WallClock.now())
+        context.statistics.recordResponse(status: response.status)
+        if output.isEmpty {
+            sendingStartedAt = now
+        }
         output.append(HTTPResponseHead.bytes(for: response, version: version, keepsAlive: keepsAlive,
                                              wallSeconds: wallSeconds))
         if !isHead {
@@ -211,17 +252,18 @@ extension HTTPConnection {
 
     private func flush(now: UInt64) {
         let before = output.pendingBytes
-        let outcome = output.write(to: descriptor)
+        let outcome = output.write(to: transport)
         if output.pendingBytes < before {
             lastWriteProgress = now
         }
 
         switch outcome {
-        case .failed(let code):
-            close(reason: "send failed: \(String(cString: strerror(code)))")
+        case .failed(let message):
+            close(reason: message)
         case .wouldBlock:
             break
         case .drained:
+            sendingStartedAt = nil
             if isClosing {
                 startLingering(now: now)
             } else if !input.isEmpty {
@@ -233,7 +275,8 @@ extension HTTPConnection {
 
     private func startLingering(now: UInt64) {
         guard lingerDeadline == nil else { return }
-        shutdown(descriptor, Int32(SHUT_WR))
+        input.removeAll()
+        transport.shutdownOutput()
         lingerDeadline = now + context.configuration.lingerTimeout.nanoseconds
         if inputEnded {
             close(reason: "response sent")

@@ -13,7 +13,15 @@ final class HTTPEventLoop {
     /// How long accepting pauses when the process is out of descriptors (EMFILE), so the loop does not spin
     /// on a listening socket that stays readable.
     private static let acceptPause: UInt64 = 100_000_000
-    /// Minimum interval between two warnings about rejected connections, in nanoseconds.
+    /// Maximum connections accepted per listener in one pass of the loop. The rest wait in the listen backlog
+    /// until the loop has read the requests of the connections it just admitted, so a burst of new
+    /// connections cannot close them again before their requests are read. When the backlog overflows, the
+    /// kernel drops new SYNs and clients retry them about a second later.
+    private static let maxAcceptsPerWake = 16
+    /// Minimum time a connection has been sending before it may be closed for a new one, in nanoseconds. It
+    /// spares a scrape being written right now, which on a LAN takes milliseconds.
+    private static let minimumSendingAgeToEvict: UInt64 = 1_000_000_000
+    /// Minimum interval between two warnings about rejected connections or failed accepts, in nanoseconds.
     private static let rejectionLogInterval: UInt64 = 60_000_000_000
 
     let wakeWriteDescriptor: Int32
@@ -27,10 +35,12 @@ final class HTTPEventLoop {
     private var acceptPausedUntil: UInt64 = 0
     private var rejectionsSinceLog = 0
     private var lastRejectionLog: UInt64 = 0
+    private var acceptFailuresSinceLog = 0
+    private var lastAcceptFailureLog: UInt64 = 0
 
     init(
         listeners: [Int32], configuration: HTTPServerConfiguration,
-        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse, logger: Logger
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse, logger: Logger, statistics: HTTPServerStatistics
     ) throws(HTTPServerError) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
@@ -41,11 +51,13 @@ final class HTTPEventLoop {
         wakeReadDescriptor = ends[0]
         wakeWriteDescriptor = ends[1]
         self.listeners = listeners
-        let parser = HTTPRequestParser(maxRequestLineBytes: configuration.maxRequestLineBytes,
+        var parser = HTTPRequestParser(maxRequestLineBytes: configuration.maxRequestLineBytes,
                                        maxHeaderBytes: configuration.maxHeaderBytes,
                                        maxBodyBytes: configuration.maxBodyBytes)
+        parser.maxHeaderCount = configuration.maxHeaderCount
         context = HTTPConnectionContext(configuration: configuration, parser: parser, handler: handler,
-                                        logger: logger)
+                                        logger: logger, tls: configuration.tls,
+                                        statistics: statistics)
     }
 
     /// Starts the thread that runs ``run()`` and owns this loop until it returns.
@@ -68,6 +80,7 @@ final class HTTPEventLoop {
     }
 
     private func run() {
+        Self.blockBrokenPipeSignal()
         var descriptors: [pollfd] = []
         while true {
             let now = clock.monotonicNanoseconds()
@@ -127,6 +140,17 @@ final class HTTPEventLoop {
             connection.handleDeadline(now: now)
         }
         connections.removeAll { $0.isClosed }
+        context.statistics.recordOpenConnections(connections.count)
+    }
+
+    /// Blocks SIGPIPE on the loop thread. OpenSSL writes to sockets with write(2), which raises SIGPIPE
+    /// on a connection the peer has reset; blocked, the signal stays pending and the write fails with EPIPE
+    /// instead of ending the process. Plain sockets use MSG_NOSIGNAL and do not need this.
+    private static func blockBrokenPipeSignal() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 
     private func closeAll() {
@@ -141,7 +165,7 @@ final class HTTPEventLoop {
 
 extension HTTPEventLoop {
     private func acceptConnections(from listener: Int32, now: UInt64) {
-        while true {
+        for _ in 0..<Self.maxAcceptsPerWake {
             var address = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let descriptor = withUnsafeMutablePointer(to: &address) { pointer in
@@ -155,44 +179,126 @@ extension HTTPEventLoop {
                 case EINTR, ECONNABORTED, EPROTO: continue
                 case EAGAIN, EWOULDBLOCK: return
                 default:
-                    context.logger.warn("accepting an HTTP connection failed; pausing accepts for 100 ms",
-                                        ("err", String(cString: strerror(errno))))
+                    noteAcceptFailure(errno: errno, now: now)
                     acceptPausedUntil = now + Self.acceptPause
                     return
                 }
             }
 
+            context.statistics.recordAccepted()
             Self.makeNonBlocking(descriptor)
             // Responses are queued whole, so Nagle's algorithm would only delay their last segment.
             var one: Int32 = 1
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            admit(descriptor, peer: Self.describe(address), now: now)
+            if let admitted = admit(descriptor, peer: Self.describe(address), now: now) {
+                // A client usually sends its request right after connecting, so it is often here already.
+                // Reading it now answers it before later accepts can close this connection to make room.
+                admitted.handle(events: Int16(POLLIN), now: now)
+            }
         }
     }
 
-    /// Adds a connection within the limit: at the limit, the longest-idle keep-alive connection makes room,
-    /// else the new one gets 503. Connections being closed count only against a hard cap of twice
-    /// the limit, above which new ones are closed at once.
-    private func admit(_ descriptor: Int32, peer: String, now: UInt64) {
+    /// Adds a connection within the limit. At the limit, ``makeRoom(limit:now:)`` closes another connection.
+    /// When none can be closed (every connection has had a response in flight for less than a second), the
+    /// new connection gets 503.
+    /// Connections being closed count only against a hard cap of twice the limit, above which new ones are
+    /// closed at once. Returns the connection unless it was rejected.
+    private func admit(_ descriptor: Int32, peer: String, now: UInt64) -> HTTPConnection? {
         let limit = context.configuration.maxConnections
-        let connection = HTTPConnection(descriptor: descriptor, id: nextConnectionID, peer: peer, context: context,
+        guard let transport = makeTransport(descriptor, peer: peer, now: now) else { return nil }
+        let connection = HTTPConnection(transport: transport, id: nextConnectionID, peer: peer, context: context,
                                         now: now)
         nextConnectionID += 1
 
         let active = connections.count { !$0.isClosing && !$0.isClosed }
         if active < limit {
             connections.append(connection)
-        } else if let idle = connections.filter(\.isIdle).min(by: { $0.lastActivity < $1.lastActivity }) {
-            idle.close(reason: "closed for a new connection at the limit of \(limit)")
+            return connection
+        } else if makeRoom(limit: limit, now: now) {
             connections.append(connection)
+            return connection
         } else if connections.count < 2 * limit {
             connections.append(connection)
             connection.reject(.text(503, "too many connections; retry later"), now: now)
-            noteRejection(peer: peer, now: now)
         } else {
             connection.close(reason: "rejected at twice the connection limit")
-            noteRejection(peer: peer, now: now)
         }
+        context.statistics.recordClosed(.rejected)
+        noteRejection(peer: peer, now: now)
+        return nil
+    }
+
+    /// Closes one connection for a new one, longest ``HTTPConnection/waitingSince`` first. Each candidate's
+    /// pending input is read first, because a request may have arrived since the last poll. A candidate that
+    /// got a request answered that way is spared, and one that starts closing frees its slot by itself.
+    /// Without a waiting connection, the one sending longest goes, if it has been sending for at least
+    /// ``minimumSendingAgeToEvict``. Returns false when no connection can make room.
+    private func makeRoom(limit: Int, now: UInt64) -> Bool {
+        if closeLongestWaiting(limit: limit, now: now) {
+            return true
+        }
+
+        let sending = connections.compactMap { connection in connection.sendingSince.map { (connection, $0) } }
+        guard let (slowest, since) = sending.min(by: { $0.1 < $1.1 }), now - since >= Self.minimumSendingAgeToEvict
+        else {
+            return false
+        }
+        context.statistics.recordClosed(.evicted)
+        slowest.close(reason: "closed for a new connection at the limit of \(limit) after sending for "
+                          + "\((now - since) / 1_000_000) ms")
+        return true
+    }
+
+    private func closeLongestWaiting(limit: Int, now: UInt64) -> Bool {
+        while let candidate = connectionToEvict() {
+            let waitingBefore = candidate.waitingSince
+            candidate.handle(events: Int16(POLLIN), now: now)
+            if candidate.isClosing || candidate.isClosed {
+                return true
+            }
+            if let waiting = candidate.waitingSince, waiting == waitingBefore {
+                context.statistics.recordClosed(.evicted)
+                candidate.close(reason: "closed for a new connection at the limit of \(limit)")
+                return true
+            }
+        }
+        return false
+    }
+
+    private func connectionToEvict() -> HTTPConnection? {
+        var best: (connection: HTTPConnection, since: UInt64)?
+        for connection in connections {
+            guard let since = connection.waitingSince else { continue }
+            if let current = best, current.since <= since { continue }
+            best = (connection, since)
+        }
+        return best?.connection
+    }
+
+    /// Logs a failed accept (EMFILE, ENFILE, ENOBUFS, ENOMEM), at most once per log interval with the
+    /// number of failures since the last line, because the loop retries every 100 ms while it lasts.
+    private func noteAcceptFailure(errno code: Int32, now: UInt64) {
+        acceptFailuresSinceLog += 1
+        context.statistics.recordAcceptError()
+        guard lastAcceptFailureLog == 0 || now - lastAcceptFailureLog >= Self.rejectionLogInterval else { return }
+
+        context.logger.warn("failed to accept an HTTP connection, retrying every 100 ms",
+                            ("err", String(cString: strerror(code))), ("failures", String(acceptFailuresSinceLog)),
+                            ("connections", String(connections.count)))
+        acceptFailuresSinceLog = 0
+        lastAcceptFailureLog = now
+    }
+
+    /// Wraps the socket in a TLS session when the server speaks TLS; closes it if OpenSSL cannot start one.
+    private func makeTransport(_ descriptor: Int32, peer: String, now: UInt64) -> (any ConnectionTransport)? {
+        guard let tls = context.tls else { return PlainTransport(descriptor: descriptor) }
+        guard let transport = tls.makeTransport(descriptor: descriptor, peer: peer, now: now) else {
+            context.logger.error("failed to start a TLS session; closing the connection", ("peer", peer),
+                                 ("err", openSSLErrors()))
+            Glibc.close(descriptor)
+            return nil
+        }
+        return transport
     }
 
     private func noteRejection(peer: String, now: UInt64) {

@@ -24,7 +24,8 @@ public struct HTTPRequest: Sendable {
     public let method: String
     /// The request target as sent, such as `/metrics?x=1`.
     public let target: String
-    /// The target's path, without the query; `*` for `OPTIONS *`.
+    /// The target's path without the query, percent-decoded, or as sent when it does not decode. It is `*`
+    /// for `OPTIONS *`.
     public let path: String
     /// The text after `?`, or nil without one.
     public let query: String?
@@ -38,7 +39,8 @@ public struct HTTPRequest: Sendable {
         self.headers = headers.map { HTTPHeader($0.name.lowercased(), $0.value) }
 
         let question = target.firstIndex(of: "?")
-        self.path = String(target[..<(question ?? target.endIndex)])
+        let rawPath = target[..<(question ?? target.endIndex)]
+        self.path = HTTPRequestTarget.percentDecoded(rawPath) ?? String(rawPath)
         self.query = question.map { String(target[target.index(after: $0)...]) }
     }
 
@@ -90,12 +92,14 @@ public struct HTTPResponse: Sendable {
         case 302: "Found"
         case 304: "Not Modified"
         case 400: "Bad Request"
+        case 401: "Unauthorized"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
         case 406: "Not Acceptable"
         case 408: "Request Timeout"
         case 413: "Content Too Large"
         case 414: "URI Too Long"
+        case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"

@@ -21,18 +21,27 @@ struct HTTPRequestParser {
     let maxHeaderBytes: Int
     /// The maximum request body length in bytes, read and discarded; larger bodies get 413.
     let maxBodyBytes: Int
+    /// The maximum number of header fields; more get 431.
+    var maxHeaderCount = 100
+
+    /// The maximum input an incomplete request can take, in bytes. Once a connection has buffered more than this,
+    /// ``parse(_:)`` returns a request or a failure, never `.incomplete`, so reading may stop there.
+    var maxIncompleteBytes: Int {
+        maxRequestLineBytes + maxHeaderBytes + maxBodyBytes
+    }
 
     func parse(_ input: ArraySlice<UInt8>) -> Result {
-        // RFC 9112 section 2.2: a server should ignore empty lines received before the request line.
+        // RFC 9112 section 2.2: a server should ignore empty lines received before the request line. They
+        // count against the request line limit, so a stream of empty lines cannot grow the input forever.
         var start = input.startIndex
         while start < input.endIndex, input[start] == UInt8(ascii: "\r") || input[start] == UInt8(ascii: "\n") {
             start += 1
         }
 
         guard let lineEnd = input[start...].firstIndex(of: UInt8(ascii: "\n")) else {
-            return input.endIndex - start > maxRequestLineBytes ? .failure(Self.uriTooLong) : .incomplete
+            return input.count > maxRequestLineBytes ? .failure(Self.uriTooLong) : .incomplete
         }
-        guard lineEnd + 1 - start <= maxRequestLineBytes else { return .failure(Self.uriTooLong) }
+        guard lineEnd + 1 - input.startIndex <= maxRequestLineBytes else { return .failure(Self.uriTooLong) }
 
         guard let headerEnd = findHeaderEnd(input, from: lineEnd + 1) else {
             return input.endIndex - (lineEnd + 1) > maxHeaderBytes ? .failure(Self.headersTooLarge) : .incomplete
@@ -51,6 +60,10 @@ struct HTTPRequestParser {
 
     static let uriTooLong = HTTPParseError(status: 414, message: "request line too long")
     static let headersTooLarge = HTTPParseError(status: 431, message: "request header block too large")
+
+    private var tooManyHeaders: HTTPParseError {
+        HTTPParseError(status: 431, message: "more than \(maxHeaderCount) request header fields")
+    }
 
     /// Returns the index after the empty line that ends the header block, or nil when it has not arrived.
     private func findHeaderEnd(_ input: ArraySlice<UInt8>, from start: Int) -> Int? {
@@ -75,6 +88,7 @@ struct HTTPRequestParser {
         let version = try Self.parseVersion(parts[2])
         let target = try Self.parseTarget(parts[1])
         let fields = try Self.parseHeaderFields(headers)
+        guard fields.count <= maxHeaderCount else { throw tooManyHeaders }
         let request = HTTPRequest(method: String(decoding: parts[0], as: UTF8.self), target: target, version: version,
                                   headers: fields)
 
@@ -95,14 +109,24 @@ struct HTTPRequestParser {
         }
     }
 
-    /// Accepts origin-form (`/path?query`), absolute-form (`http://host/path`, reduced to its path) and `*`.
+    /// Accepts origin-form (`/path?query`), absolute-form (`http://host/path`, reduced to its path) and `*`,
+    /// and rejects paths that ``HTTPRequestTarget/validatePath(_:)`` rejects.
     private static func parseTarget(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> String {
         guard !bytes.isEmpty, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw HTTPParseError(status: 400, message: "malformed request target")
         }
 
         let target = String(decoding: bytes, as: UTF8.self)
-        if target.hasPrefix("/") || target == "*" {
+        if target == "*" {
+            return target
+        }
+        let originForm = try originForm(of: target)
+        try HTTPRequestTarget.validatePath(originForm.prefix { $0 != "?" })
+        return originForm
+    }
+
+    private static func originForm(of target: String) throws(HTTPParseError) -> String {
+        if target.hasPrefix("/") {
             return target
         }
         let lowercased = target.lowercased()

@@ -10,7 +10,7 @@ struct OutputQueue {
     enum WriteOutcome: Equatable {
         case drained
         case wouldBlock
-        case failed(errno: Int32)
+        case failed(String)
     }
 
     private var chunks: [[UInt8]] = []
@@ -26,26 +26,26 @@ struct OutputQueue {
         pendingBytes += bytes.count
     }
 
-    /// Sends as much as the socket takes. Every chunk but the last goes with MSG_MORE, so the kernel joins a
-    /// response head and its body into full segments. MSG_NOSIGNAL turns a write to a closed peer into
-    /// EPIPE instead of SIGPIPE.
-    mutating func write(to descriptor: Int32) -> WriteOutcome {
+    /// Sends as much as the transport takes. Every chunk but the last goes with `more`, so the kernel joins a
+    /// response head and its body into full segments.
+    mutating func write(to transport: any ConnectionTransport) -> WriteOutcome {
         while let chunk = chunks.first {
-            let flags = Int32(MSG_NOSIGNAL) | (chunks.count > 1 ? Int32(MSG_MORE) : 0)
-            let sent = chunk.withUnsafeBytes { bytes in
-                send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, flags)
+            let result = chunk.withUnsafeBytes { bytes in
+                transport.send(UnsafeRawBufferPointer(rebasing: bytes[offset...]), more: chunks.count > 1)
             }
 
-            if sent < 0 {
-                switch errno {
-                case EINTR: continue
-                case EAGAIN, EWOULDBLOCK: return .wouldBlock
-                default: return .failed(errno: errno)
-                }
+            switch result {
+            case .transferred(let sent):
+                offset += sent
+                pendingBytes -= sent
+            case .wouldBlock:
+                return .wouldBlock
+            case .endOfInput:
+                return .failed("the peer closed the connection")
+            case .failed(let message):
+                return .failed(message)
             }
 
-            offset += sent
-            pendingBytes -= sent
             if offset == chunk.count {
                 chunks.removeFirst()
                 offset = 0

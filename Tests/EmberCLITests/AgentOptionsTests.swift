@@ -147,6 +147,24 @@ final class AgentOptionsTests: XCTestCase {
         }
     }
 
+    func testHTTPLimitFlags() throws {
+        let defaults = try EmberMain.options([])
+        XCTAssertEqual(defaults.maxConnections, 64)
+        XCTAssertEqual(defaults.readTimeoutSeconds, 10)
+        XCTAssertEqual(defaults.idleTimeoutSeconds, 60)
+        XCTAssertEqual(defaults.writeTimeoutSeconds, 10)
+
+        let options = try EmberMain.options([
+            "--web.max-connections=1200", "--web.read-timeout=2s", "--web.idle-timeout=5m", "--web.write-timeout=500ms",
+        ])
+        XCTAssertEqual(options.maxConnections, 1200)
+        XCTAssertEqual(options.readTimeoutSeconds, 2)
+        XCTAssertEqual(options.idleTimeoutSeconds, 300)
+        XCTAssertEqual(options.writeTimeoutSeconds, 0.5)
+        XCTAssertThrowsError(try EmberMain.options(["--web.max-connections=0"]))
+        XCTAssertThrowsError(try EmberMain.options(["--web.write-timeout=0s"]))
+    }
+
     func testInvalidDurationIsRejected() {
         XCTAssertThrowsError(try EmberMain.options(["--sample.interval=fast"]))
         XCTAssertThrowsError(try EmberMain.options(["--sample.interval=0s"]))

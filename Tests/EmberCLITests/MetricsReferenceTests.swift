@@ -22,9 +22,20 @@ final class MetricsReferenceTests: XCTestCase {
         "ember_carbon_intensity_grams_per_kilowatt_hour": "needs a carbon intensity flag",
         "ember_power_model_correction_watts": "needs /proc/stat to change between samples",
         "ember_power_model_error_watts": "needs /proc/stat to change between samples and a measured board input",
-    ].merging(nvmeSmartFamilies.map { ($0, "needs an NVMe controller that answers the admin Get Log Page ioctl") }) {
+    ].merging(httpFamilies.map { ($0, "exported by the HTTP server of ember serve, not by a sample") }) {
+        first, _ in first
+    }.merging(nvmeSmartFamilies.map { ($0, "needs an NVMe controller that answers the admin Get Log Page ioctl") }) {
         first, _ in first
     }
+
+    /// The HTTP server's families, which `ember serve` adds to each published sample.
+    static let httpFamilies = [
+        "ember_http_accept_errors_total",
+        "ember_http_connections_accepted_total",
+        "ember_http_connections_closed_total",
+        "ember_http_open_connections",
+        "ember_http_responses_total",
+    ]
 
     /// The SMART log families, which no fixture produces. The fixture trees have no `/dev/nvme0`, and
     /// a regular file there would fail the ioctl with ENOTTY.

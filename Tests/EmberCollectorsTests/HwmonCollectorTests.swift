@@ -333,17 +333,53 @@ final class HwmonCollectorTests: XCTestCase {
         }
     }
 
-    func testUnreadableNameFallsBackToDirectory() throws {
+    func testUnreadableNameSkipsChip() throws {
         let tree = try HardwareTree()
         try makeChip(tree)
+        try makeChip(tree, "hwmon1", name: "gpu_thermal")
         let fileSystem = FaultInjectingFileSystem()
         fileSystem.inject(EIO, at: tree.path("class/hwmon/hwmon0/name"))
 
         let sink = try run(tree, fileSystem: fileSystem)
         let values = HardwareHarness.values(sink)
 
-        XCTAssertEqual(values[#"node_hwmon_temp_celsius{chip="hwmon0",sensor="temp1"}"#], 45)
-        XCTAssertFalse(values.keys.contains { $0.hasPrefix("node_hwmon_chip_names") })
+        // Falling back to `hwmon0` for one sample would start series that vanish on the next.
+        XCTAssertFalse(values.keys.contains { $0.contains(#"chip="hwmon0""#) })
+        XCTAssertFalse(values.keys.contains { $0.contains(#"chip="tcpm""#) })
+        XCTAssertEqual(values[#"node_hwmon_temp_celsius{chip="gpu_thermal",sensor="temp1"}"#], 45)
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
+    }
+
+    func testUnreadableNameKeepsLastName() throws {
+        let tree = try HardwareTree()
+        try makeChip(tree, "hwmon0", name: "soc_thermal")
+        try makeChip(tree, "hwmon1", name: "soc_thermal")
+        let fileSystem = FaultInjectingFileSystem()
+        let collector = HwmonCollector(context: HardwareHarness.context(tree.roots, fileSystem: fileSystem))
+        var first = MetricSink()
+        try collector.update(into: &first)
+
+        fileSystem.inject(EAGAIN, at: tree.path("class/hwmon/hwmon0/name"))
+        var second = MetricSink()
+        try collector.update(into: &second)
+
+        // Both chips keep their labels, so neither series set changes for one failed read.
+        XCTAssertEqual(HardwareHarness.values(second), HardwareHarness.values(first))
+        XCTAssertEqual(HardwareHarness.errorCodes(second), [EAGAIN])
+    }
+
+    func testUnreadableNameKeepsDeviceLabel() throws {
+        let tree = try HardwareTree()
+        try tree.write("devices/platform/fan/hwmon/hwmon0/name", "pwmfan\n")
+        try tree.write("devices/platform/fan/hwmon/hwmon0/fan1_input", "2100\n")
+        try tree.link("devices/platform/fan/hwmon/hwmon0/device", to: "../../../fan")
+        try tree.link("class/hwmon/hwmon0", to: "../../devices/platform/fan/hwmon/hwmon0")
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EIO, at: tree.path("class/hwmon/hwmon0/name"))
+
+        let sink = try run(tree, fileSystem: fileSystem)
+
+        XCTAssertEqual(HardwareHarness.values(sink), [#"node_hwmon_fan_rpm{chip="platform_fan",sensor="fan1"}"#: 2100])
         XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
     }
 

@@ -215,7 +215,9 @@ final class LibsensorsOverlayTests: XCTestCase {
     func testReadErrorOmitsSeries() throws {
         var failing = chip("hwmon1", celsius: 0)
         failing.features[0].subfeatures = [LibsensorsSubfeature(
-            name: "temp1_input", type: 0x200, value: .failure(LibsensorsError(operation: "read", code: 4)))]
+            name: "temp1_input", type: 0x200,
+            value: .failure(LibsensorsReadError(
+                path: classPath + "/hwmon1/temp1_input", error: LibsensorsError(operation: "read", code: 4))))]
 
         let sink = try runHwmon(FixedChipsSource(
             readings: [reading("hwmon1", name: "nvme", input: "45000")], chips: [failing], classPath: classPath))

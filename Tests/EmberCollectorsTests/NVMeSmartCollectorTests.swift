@@ -175,6 +175,24 @@ final class NVMeSmartCollectorTests: XCTestCase {
         XCTAssertNotNil(values[#"ember_nvme_power_cycles_total{device="nvme0"}"#], "the rest of the log stays")
     }
 
+    func testImplausibleSensorIsOmittedAndRecorded() throws {
+        var page = try nvmeSmartPage("smart-log-wd-black-sn770m.bin")
+        // Sensor 1 at 57 K (-216.15 °C), the reading lm-sensors users have reported from an NVMe drive.
+        page[200] = 57
+        page[201] = 0
+        channel.responses[devicePath] = .success(page)
+
+        let sink = try update(try makeCollector())
+        let values = smartValues(sink)
+
+        XCTAssertNil(values[#"ember_nvme_temperature_celsius{device="nvme0",sensor="1"}"#])
+        XCTAssertEqual(values[#"ember_nvme_temperature_celsius{device="nvme0",sensor="composite"}"#], 40.85)
+        XCTAssertEqual(values[#"ember_nvme_temperature_celsius{device="nvme0",sensor="2"}"#], 40.85)
+        let errors = sink.errors.compactMap { $0 as? ParseError }
+        XCTAssertEqual(errors.map(\.content), ["57 K"])
+        XCTAssertEqual(errors.first?.path, "SMART log of nvme0, temperature sensor 1")
+    }
+
     func testPermissionDeniedKeepsInfo() throws {
         channel.responses[devicePath] = .failure(
             FileError(operation: "ioctl NVME_IOCTL_ADMIN_CMD", path: devicePath, code: EACCES))

@@ -100,6 +100,33 @@ final class NetClassCollectorTests: XCTestCase {
         XCTAssertEqual(Set(sink.errors.compactMap { ($0 as? FileError)?.code }), [EIO, EAGAIN])
     }
 
+    func testEINVALOnOperstateIsAnError() throws {
+        let tree = try NetTestTree()
+        try tree.attributes(Self.eth0, Self.attributes)
+        let fileSystem = NetFaultFileSystem()
+        fileSystem.failures = ["/eth0/operstate": EINVAL]
+        let sink = try NetTest.run(NetClassCollector(context: NetTest.context(tree.roots, fileSystem: fileSystem)))
+
+        XCTAssertTrue(NetTest.family("node_network_up", in: sink).isEmpty, "a failed read is never up 0")
+        XCTAssertTrue(NetTest.family("node_network_info", in: sink).isEmpty)
+        XCTAssertEqual(sink.errors.compactMap { ($0 as? FileError)?.code }, [EINVAL])
+    }
+
+    func testUnregisteringInterfaceAddsNoInfo() throws {
+        for file in ["address", "broadcast"] {
+            let tree = try NetTestTree()
+            try tree.attributes(Self.eth0, Self.attributes)
+            let fileSystem = NetFaultFileSystem()
+            // The kernel returns EINVAL once the device is no longer alive.
+            fileSystem.failures = ["/eth0/" + file: EINVAL]
+            let sink = try NetTest.run(NetClassCollector(context: NetTest.context(tree.roots, fileSystem: fileSystem)))
+
+            XCTAssertTrue(NetTest.family("node_network_info", in: sink).isEmpty, file)
+            XCTAssertTrue(NetTest.family("node_network_up", in: sink).isEmpty, file)
+            XCTAssertTrue(sink.errors.isEmpty, file)
+        }
+    }
+
     func testGarbageAndEmptyAttributesAreParseErrors() throws {
         let tree = try NetTestTree()
         try tree.attributes(Self.eth0, ["operstate": "up", "mtu": "lots", "flags": "0xZZ"])

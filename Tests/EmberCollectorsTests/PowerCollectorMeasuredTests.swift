@@ -42,6 +42,25 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "ina226_hwmon1/power1", "hwmon"), 1)
     }
 
+    func testFailedNameKeepsDomains() throws {
+        let tree = try HardwareTree()
+        for chip in ["hwmon0", "hwmon1"] {
+            try tree.write("class/hwmon/\(chip)/name", "ina226\n")
+            try tree.write("class/hwmon/\(chip)/power1_input", "1000000\n")
+        }
+        let harness = try PowerHarness(roots: tree.roots)
+        _ = try harness.run()
+
+        harness.fileSystem.faults[tree.path("class/hwmon/hwmon0/name")] = EAGAIN
+        let sink = try harness.run()
+
+        // Without the last name, hwmon1 would lose its suffix and start a new domain.
+        XCTAssertEqual(powerWatts(sink, "ina226_hwmon0/power1", "hwmon"), 1)
+        XCTAssertEqual(powerWatts(sink, "ina226_hwmon1/power1", "hwmon"), 1)
+        XCTAssertNil(powerWatts(sink, "ina226/power1", "hwmon"))
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [EAGAIN])
+    }
+
     func testAttributesInDeviceDirectory() throws {
         // Drivers on the older hwmon API, such as acpi_power_meter, keep attributes in device/.
         let tree = try HardwareTree()

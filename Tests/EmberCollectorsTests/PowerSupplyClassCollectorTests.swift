@@ -100,6 +100,36 @@ final class PowerSupplyClassCollectorTests: XCTestCase {
         }
     }
 
+    func testFailedInfoReadOmitsInfo() throws {
+        let tree = try makeTree()
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EIO, at: tree.path("class/power_supply/BAT0/model_name"))
+
+        let sink = try run(tree, fileSystem: fileSystem)
+        let values = HardwareHarness.values(sink)
+
+        let info = values.keys.filter { $0.hasPrefix("node_power_supply_info") && $0.contains(#""BAT0""#) }
+        XCTAssertEqual(info, [], "never an info series without model_name for one sample")
+        XCTAssertEqual(values[#"node_power_supply_capacity{power_supply="BAT0"}"#], 64)
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
+    }
+
+    func testImplausibleBatteryTemperatureOmitted() throws {
+        let tree = try makeTree()
+        // -273.1 °C, a reading no battery can have.
+        try tree.write("class/power_supply/BAT0/temp", "-2731\n")
+        try tree.write("class/power_supply/BAT0/temp_alert_max", "32767\n")
+        try tree.write("class/power_supply/BAT0/temp_alert_min", "0\n")
+
+        let sink = try run(tree)
+        let values = HardwareHarness.values(sink)
+
+        XCTAssertNil(values[#"node_power_supply_temp_celsius{power_supply="BAT0"}"#])
+        XCTAssertNil(values[#"node_power_supply_temp_alert_max_celsius{power_supply="BAT0"}"#], "no threshold")
+        XCTAssertEqual(values[#"node_power_supply_temp_alert_min_celsius{power_supply="BAT0"}"#], 0)
+        XCTAssertEqual(HardwareHarness.errorPaths(sink), [tree.path("class/power_supply/BAT0/temp")])
+    }
+
     func testPermissionDeniedIsUnavailable() throws {
         let tree = try makeTree()
         let fileSystem = FaultInjectingFileSystem()

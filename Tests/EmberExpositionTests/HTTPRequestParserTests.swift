@@ -109,4 +109,78 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(failureStatus(big), 431)
         XCTAssertEqual(failureStatus(String(big.prefix(170))), 431, "rejected before the block ends")
     }
+
+    func testHeaderCountLimit() {
+        var limited = parser
+        limited.maxHeaderCount = 3
+        let three = "GET / HTTP/1.1\r\nHost: a\r\nB: 1\r\nC: 2\r\n\r\n"
+        let four = "GET / HTTP/1.1\r\nHost: a\r\nB: 1\r\nC: 2\r\nD: 3\r\n\r\n"
+
+        guard case .request = limited.parse(ArraySlice(Array(three.utf8))) else { return XCTFail("3 fields rejected") }
+        guard case .failure(let error) = limited.parse(ArraySlice(Array(four.utf8))) else {
+            return XCTFail("4 fields accepted")
+        }
+        XCTAssertEqual(error.status, 431)
+        XCTAssertEqual(error.message, "more than 3 request header fields")
+    }
+
+    /// Leading empty lines count against the request line limit, so they cannot grow the input without bound.
+    func testLeadingEmptyLinesAreLimited() {
+        XCTAssertEqual(failureStatus(String(repeating: "\r\n", count: 40)), 414)
+        XCTAssertEqual(failureStatus(String(repeating: "\r\n", count: 20) + "GET /" + String(repeating: "a", count: 30)
+                                         + " HTTP/1.1\r\nHost: a\r\n\r\n"), 414)
+    }
+
+    /// Input longer than `maxIncompleteBytes` always parses to a request or a failure.
+    func testLongInputIsNeverIncomplete() {
+        let inputs = [
+            String(repeating: "a", count: parser.maxIncompleteBytes + 1),
+            "GET / HTTP/1.1\r\n" + String(repeating: "X: y\r\n", count: 40),
+            "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 16\r\n\r\n" + String(repeating: "b", count: 200),
+        ]
+        for input in inputs {
+            let padded = input + String(repeating: "c", count: max(0, parser.maxIncompleteBytes + 1 - input.utf8.count))
+            if case .incomplete = parse(padded) {
+                XCTFail("\(padded.prefix(40).debugDescription) is incomplete")
+            }
+        }
+    }
+
+    func testPathIsPercentDecoded() throws {
+        let (parsed, _) = try XCTUnwrap(request("GET /metr%69cs?a=%2B HTTP/1.1\r\nHost: a\r\n\r\n"))
+
+        XCTAssertEqual(parsed.path, "/metrics")
+        XCTAssertEqual(parsed.query, "a=%2B", "the query is left to the handler to decode")
+        XCTAssertEqual(parsed.target, "/metr%69cs?a=%2B")
+    }
+
+    func testRejectsInvalidPaths() {
+        let cases: [(path: String, message: String)] = [
+            ("/%zz", HTTPRequestTarget.invalidPercentEncoding.message),
+            ("/a%", HTTPRequestTarget.invalidPercentEncoding.message),
+            ("/a%4", HTTPRequestTarget.invalidPercentEncoding.message),
+            ("/a%00", HTTPRequestTarget.invalidDecodedPath.message),
+            ("/a%7f", HTTPRequestTarget.invalidDecodedPath.message),
+            ("/a%c3%28", HTTPRequestTarget.invalidDecodedPath.message),
+            ("/..", HTTPRequestTarget.dotSegment.message),
+            ("/a/./b", HTTPRequestTarget.dotSegment.message),
+            ("/a/%2e%2e/b", HTTPRequestTarget.dotSegment.message),
+            ("/a%2f..%2fb", HTTPRequestTarget.dotSegment.message),
+            ("http://h/a/../b", HTTPRequestTarget.dotSegment.message),
+        ]
+        for (path, message) in cases {
+            guard case .failure(let error) = parse("GET \(path) HTTP/1.1\r\nHost: a\r\n\r\n") else {
+                XCTFail("\(path) accepted")
+                continue
+            }
+            XCTAssertEqual(error.status, 400, path)
+            XCTAssertEqual(error.message, message, path)
+        }
+    }
+
+    func testAcceptsDotsInsideSegments() throws {
+        for path in ["/a..b", "/.well-known", "/a/...", "/%c3%a9"] {
+            XCTAssertNotNil(request("GET \(path) HTTP/1.1\r\nHost: a\r\n\r\n"), path)
+        }
+    }
 }

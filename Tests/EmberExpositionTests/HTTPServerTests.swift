@@ -4,39 +4,7 @@ import XCTest
 
 @testable import EmberExposition
 
-final class HTTPServerTests: XCTestCase {
-    private var server: HTTPServer?
-
-    override func tearDown() {
-        server?.stop()
-        server = nil
-    }
-
-    /// Starts a server on an ephemeral loopback port with `/echo` (method and path), `/big` (8 MiB) and
-    /// `/huge` (32 MiB).
-    private func startServer(_ adjust: (inout HTTPServerConfiguration) -> Void = { _ in }) throws -> UInt16 {
-        var configuration = HTTPServerConfiguration(listenAddresses: ["127.0.0.1:0"])
-        adjust(&configuration)
-        let big = [UInt8](repeating: UInt8(ascii: "x"), count: 8 << 20)
-
-        var router = HTTPRouter()
-        router.route("/echo") { request in
-            .text(200, "\(request.method) \(request.target)")
-        }
-        router.route("/big") { _ in HTTPResponse(status: 200, body: big) }
-        // More than loopback socket buffers take (Linux caps them at a few MiB each way by default).
-        router.route("/huge") { _ in HTTPResponse(status: 200, body: [UInt8](repeating: 0, count: 32 << 20)) }
-
-        let server = HTTPServer(configuration: configuration, logger: Logger(level: .error), handler: router.handle)
-        try server.start()
-        self.server = server
-        return try XCTUnwrap(server.boundAddresses.first).port
-    }
-
-    private func get(_ path: String, extra: String = "") -> String {
-        "GET \(path) HTTP/1.1\r\nHost: test\r\n\(extra)\r\n"
-    }
-
+final class HTTPServerTests: HTTPServerTestCase {
     func testBoundPortIsReported() throws {
         let port = try startServer()
 
@@ -219,37 +187,6 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertTrue(oldest.isClosedByServer())
         newer.send(get("/echo"))
         XCTAssertEqual(newer.readResponse()?.status, 200)
-    }
-
-    /// A connection that has not sent a request yet is not idle, so the new one is rejected instead.
-    func testFullServerKeepsUnusedConnections() throws {
-        let port = try startServer { $0.maxConnections = 1 }
-        let unused = try TestHTTPClient(port: port)
-        usleep(100_000)
-
-        let rejected = try TestHTTPClient(port: port)
-        rejected.send(get("/echo"))
-
-        XCTAssertEqual(rejected.readResponse()?.status, 503)
-        unused.send(get("/echo"))
-        XCTAssertEqual(unused.readResponse()?.status, 200)
-    }
-
-    func testFullServerRejectsWith503WhenNoneIdle() throws {
-        let port = try startServer { $0.maxConnections = 2 }
-        let busy = try [TestHTTPClient(port: port), TestHTTPClient(port: port)]
-        for client in busy {
-            client.send("GET /echo HTTP/1.1\r\n")
-        }
-        usleep(200_000)  // lets the loop read the partial requests, so neither connection counts as idle
-
-        let rejected = try TestHTTPClient(port: port)
-        rejected.send(get("/echo"))
-
-        XCTAssertEqual(rejected.readResponse()?.status, 503)
-        XCTAssertTrue(rejected.isClosedByServer())
-        busy[0].send("Host: t\r\n\r\n")
-        XCTAssertEqual(busy[0].readResponse()?.status, 200)
     }
 
     func testClientDisconnectingMidResponse() throws {

@@ -1,4 +1,5 @@
 import EmberCore
+import EmberTestSupport
 import Foundation
 import XCTest
 
@@ -7,32 +8,15 @@ import XCTest
 /// Runs Prometheus's own linter, `promtool check metrics` (Debian package `prometheus`), on encoder output.
 /// Without promtool the tests skip, except under `CI=true`, where they fail.
 final class PromtoolTests: XCTestCase {
-    private static let promtoolPath = "/usr/bin/promtool"
-
     private func checkMetrics(_ exposition: [UInt8]) throws -> (status: Int32, output: String) {
-        guard FileManager.default.isExecutableFile(atPath: Self.promtoolPath) else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" {
-                XCTFail("promtool is missing at \(Self.promtoolPath): install the Debian package prometheus")
+        guard Promtool.isInstalled else {
+            if Promtool.isRequired {
+                XCTFail("promtool is missing at \(Promtool.path): install the Debian package prometheus")
                 return (-1, "")
             }
-            throw XCTSkip("promtool is not installed at \(Self.promtoolPath)")
+            throw XCTSkip("promtool is not installed at \(Promtool.path)")
         }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.promtoolPath)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-
-        input.fileHandleForWriting.write(Data(exposition))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        return try Promtool.checkMetrics(exposition)
     }
 
     func testOracleFamiliesPassPromtool() throws {

@@ -13,27 +13,38 @@ struct RawResponse {
 /// A blocking TCP client on raw sockets, so tests control every byte and the connection's lifetime.
 /// Each receive waits at most `timeout` (SO_RCVTIMEO), so no test can hang.
 final class TestHTTPClient {
-    let descriptor: Int32
+    private(set) var descriptor: Int32
     private var buffer: [UInt8] = []
 
-    init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 5) throws {
-        let isIPv6 = host.contains(":")
-        descriptor = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    private let port: UInt16
+    private let host: String
+
+    /// Opens a socket and connects it, unless `connectLater` is set. Then ``connect()`` connects it, so a
+    /// test can create the socket before it uses up the process's descriptors.
+    init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 5, connectLater: Bool = false) throws {
+        self.port = port
+        self.host = host
+        descriptor = socket(host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestClientError.failed("socket", errno) }
 
         var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        if !connectLater {
+            try connect()
+        }
+    }
 
+    func connect() throws {
         let result: Int32
-        if isIPv6 {
+        if host.contains(":") {
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
             inet_pton(AF_INET6, host, &address.sin6_addr)
             result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
                 }
             }
         } else {
@@ -43,19 +54,32 @@ final class TestHTTPClient {
             inet_pton(AF_INET, host, &address.sin_addr)
             result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                 }
             }
         }
         guard result == 0 else {
             let code = errno
-            close(descriptor)
+            close()
             throw TestClientError.failed("connect", code)
         }
     }
 
     deinit {
-        close(descriptor)
+        close()
+    }
+
+    /// Closes the socket now instead of at deinit.
+    func close() {
+        guard descriptor >= 0 else { return }
+        Glibc.close(descriptor)
+        descriptor = -1
+    }
+
+    /// Makes ``close()`` send a reset instead of a FIN, as the kernel does for a killed client with unread data.
+    func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
     }
 
     func send(_ text: String) {
@@ -70,6 +94,45 @@ final class TestHTTPClient {
             }
             guard sent > 0 else { return }
             offset += sent
+        }
+    }
+
+    /// Sends as much of `bytes` as the socket takes without blocking within `duration`, retrying every 10 ms,
+    /// and returns the number of bytes sent. It stops early when the server closes the connection.
+    func sendWithoutBlocking(_ bytes: [UInt8], for duration: Duration) -> Int {
+        let deadline = ContinuousClock.now + duration
+        var offset = 0
+        while offset < bytes.count, ContinuousClock.now < deadline {
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress! + offset, bytes.count - offset,
+                           Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+            }
+            if sent > 0 {
+                offset += sent
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                usleep(10_000)
+            } else {
+                break
+            }
+        }
+        return offset
+    }
+
+    /// Reads the first line of a response, without its CRLF, leaving the rest unread.
+    func readStatusLine() -> String? {
+        guard let end = readUntil(separator: Array("\r\n".utf8)) else { return nil }
+        return String(decoding: buffer[..<end], as: UTF8.self)
+    }
+
+    /// Returns whether the server closed the connection, after discarding whatever it sent before. Returns
+    /// false when the receive timeout passes first.
+    func isClosedAfterDraining() -> Bool {
+        buffer.removeAll()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 { continue }
+            return count == 0 || errno == ECONNRESET
         }
     }
 

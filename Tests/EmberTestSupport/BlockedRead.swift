@@ -63,6 +63,19 @@ public final class BlockedRead: Sendable {
         return true
     }
 
+    /// Blocks in the stdio calls a C library such as libsensors makes, `fopen` then `fread` of the
+    /// pipe, unless released. glibc returns from `fread` with a short count when a signal
+    /// interrupts the `read` in it, so this returns at the read deadline or at release.
+    func waitInStdioRead() {
+        guard !isReleased else { return }
+
+        started.add(1, ordering: .sequentiallyConsistent)
+        guard let file = fopen("/proc/self/fd/\(readEnd)", "r") else { return }
+        defer { fclose(file) }
+        var byte: UInt8 = 0
+        _ = fread(&byte, 1, 1, file)
+    }
+
     /// Runs `readPipe` on the pipe's path unless released, and maps its errors to `path`.
     func waitForRelease(as path: String, _ readPipe: (String) throws(FileError) -> Void) throws(FileError) {
         guard !isReleased else { return }

@@ -94,6 +94,25 @@ public final class FaultInjectingFileSystem: FileSystem {
         return base.fileKind(path)
     }
 
+    /// Runs `call`, a C library's own read of `path`, through the base's deadline after the fault
+    /// on `path`. A blocking read blocks in stdio first, and an injected errno is thrown as a
+    /// ``FileError`` in place of the call. A short read changes nothing.
+    public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
+        switch fault(at: path) {
+        case nil, .shortRead:
+            return try base.withReadDeadline(reading: path, call)
+        case .block(let blocked):
+            return try base.withReadDeadline(reading: path) {
+                blocked.waitInStdioRead()
+                return try call()
+            }
+        case .everyOperation(let code), .open(let code), .read(let code):
+            throw FileError(operation: "read", path: path, code: code)
+        case .vanished:
+            throw FileError(operation: "open", path: path, code: ENOENT)
+        }
+    }
+
     /// Runs one read of `path` through the fault on it, if any. `operation` reads a given path
     /// from a given file system, so a fault can point it at a pipe in place of the file.
     private func read(

@@ -6,10 +6,10 @@
 # skipped, so a second run makes no network call.
 set -euo pipefail
 
-build_packages=(zlib1g-dev libsensors-dev libpci-dev pci.ids)
+build_packages=(zlib1g-dev libsensors-dev libpci-dev pci.ids libssl-dev libcrypt-dev)
 test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3
     qemu-system-x86 qemu-system-data busybox-static cpio zstd xz-utils kmod nvme-cli lm-sensors pciutils
-    acpica-tools gcc libc6-dev)
+    acpica-tools gcc libc6-dev openssl)
 
 test_packages+=(strace systemd libcap2-bin)  # check-privileges.sh: strace, systemd-analyze, setcap
 packages=("${build_packages[@]}")

@@ -2,9 +2,12 @@
 # The test command: installs what the tests need, runs the unit and fixture tests (swift test),
 # then the checks against real components with the release binary:
 #   - `promtool check metrics` on the output for every fixture tree and for this machine;
+#   - a root-only `cpuinfo_cur_freq` read as user nobody: opened once, logged once, reported as
+#     unavailable, and readable with CAP_DAC_READ_SEARCH (root-only-replay.sh);
 #   - a real Prometheus server scraping `ember serve` on this machine and on the RK3588 mainline tree,
 #     with the alert rules loaded: every rule evaluates, and the mainline tree's faults fire alerts;
 #   - 30 SIGKILLs of `ember serve` during state saves, each restart loading a complete state;
+#   - a load test: 1000 idle connections beside 8 scrapers for 30 s, every scrape complete, memory bounded;
 #   - the command-line contract (help, version, exit codes);
 #   - the alert rules and the Grafana dashboard (check-monitoring.py: families exist in METRICS.md,
 #     `promtool check rules`, `promtool test rules`);
@@ -74,6 +77,9 @@ for entry in "${roots[@]}"; do
     check "promtool check metrics: $name" lint "$sysfs" "$procfs" text
 done
 
+check "root-only cpuinfo_cur_freq as nobody: read once, reported once" \
+    bash Tests/scripts/root-only-replay.sh "$ember" "$fixtures"
+
 echo "== Prometheus scrapes ember"
 check "prometheus scrape: host" bash Tests/scripts/prometheus-scrape.sh "$ember" host /sys /proc \
     cpu=node_cpu_seconds_total netclass=node_network_up netdev=node_network_receive_bytes_total
@@ -90,6 +96,9 @@ echo "== crash safety"
 check "crash test: 30 SIGKILLs during state saves" bash Tests/scripts/crash-test.sh "$ember" 30
 check "least privilege: no writes, unit, report as nobody" bash Tests/scripts/check-privileges.sh "$ember"
 
+echo "== HTTP load"
+check "load test: 1000 idle connections, 8 scrapers" python3 Tests/scripts/load-test.py --ember "$ember"
+
 echo "== command line"
 check "ember version" bash -c "'$ember' version | grep -q '^ember '"
 check "ember serve --help" bash -c "'$ember' serve --help | grep -q -- '--web.listen-address'"
@@ -102,6 +111,7 @@ check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
 
 check "read deadline: snapshot and serve with a FIFO thermal zone" bash Tests/scripts/read-deadline.sh "$ember" "$fixtures"
+check "TLS and basic auth with curl and openssl s_client" bash Tests/scripts/tls-check.sh "$ember"
 
 echo "== fuzzing"
 check "fuzz targets: 5 s each, no crash" bash Tests/scripts/fuzz.sh 5

@@ -67,4 +67,8 @@ int ember_malloc_tune(int max_arenas, int mmap_threshold_bytes);
 /// Returns free heap memory to the kernel (malloc_trim(0)).
 int ember_malloc_trim(void);
 
+/// Names the calling thread for `top -H` and `/proc/PID/task/TID/comm` through prctl(PR_SET_NAME),
+/// which is variadic in C. Names longer than 15 bytes are truncated by the kernel.
+int ember_set_thread_name(const char *name);
+
 #endif

@@ -55,9 +55,16 @@ public final class CpufreqCollector: Collector {
         try addPolicies(into: &sink)
     }
 
+    /// The capability that lets a user other than root read `cpuinfo_cur_freq`, which the kernel
+    /// creates with mode 0400. Without it the read is denied once and then failed from memory
+    /// (``PermissionDenialCache``).
+    static let hardwareFrequencyPrivilege = "CAP_DAC_READ_SEARCH"
+
     private func addCPU(_ cpu: String, directory: String, into sink: inout MetricSink) {
         for (file, descriptor) in CpufreqCollector.frequencyAttributes {
-            if let kilohertz = reader.readOrRecord(directory + "/" + file, into: &sink, readKilohertz) ?? nil {
+            let privilege = file == "cpuinfo_cur_freq" ? Self.hardwareFrequencyPrivilege : nil
+            let path = directory + "/" + file
+            if let kilohertz = reader.readOrRecord(path, into: &sink, grantedBy: privilege, readKilohertz) ?? nil {
                 sink.add(descriptor, Double(kilohertz) * 1000, cpu)
             }
         }

@@ -69,6 +69,10 @@ public final class HwmonCollector: Collector {
                 continue
             }
 
+            if reading.type == "temp", !isPlausibleTemperature(raw, property: property, value: value, sink: &sink) {
+                continue
+            }
+
             var sensorLabel = sensor
             if family.sensorFromLabel {
                 // node_exporter names a frequency by its label and skips one without a label.
@@ -83,6 +87,34 @@ public final class HwmonCollector: Collector {
             sink.add(descriptor(for: family), number, chipLabel, sensorLabel)
         }
     }
+
+    /// Applies ``TemperatureRange`` to a `temp*` attribute in millidegrees Celsius: an implausible
+    /// reading is recorded as an error, an implausible limit means "no threshold". Both are omitted.
+    /// Alarms, faults, `type` and `offset` are not temperatures and always pass.
+    private func isPlausibleTemperature(
+        _ raw: Double, property: String, value: HwmonAttributeValue, sink: inout MetricSink
+    ) -> Bool {
+        let isReading = Self.temperatureReadings.contains(property)
+        guard isReading || Self.temperatureLimits.contains(property) else { return true }
+        if TemperatureRange.contains(millicelsius: raw) {
+            return true
+        }
+
+        if isReading {
+            sink.record(TemperatureRange.implausible(value.path, content: value.text))
+        }
+        return false
+    }
+
+    /// Properties of a `temp` sensor that are measured temperatures (`temp1_input`, a bare `temp`).
+    static let temperatureReadings: Set<String> = ["", "input", "lowest", "highest"]
+
+    /// Properties of a `temp` sensor that are thresholds, in absolute millidegrees Celsius as the
+    /// kernel's hwmon sysfs interface defines them (hysteresis values too).
+    static let temperatureLimits: Set<String> = [
+        "min", "max", "crit", "lcrit", "emergency", "min_hyst", "max_hyst", "crit_hyst", "lcrit_hyst",
+        "emergency_hyst", "rated_min", "rated_max",
+    ]
 
     private func descriptor(for family: HwmonFamily) -> MetricDescriptor {
         descriptors.descriptor(family.name) {

@@ -24,7 +24,8 @@ enum HwmonSourceSelection {
             return sysfs
         }
         context.logger.info("reading hwmon through libsensors", ("sensors_config", configFile ?? "default"))
-        return LibsensorsHwmonSource(sysfs: sysfs)
+        let reads = LibsensorsReads(fileSystem: context.reader.fileSystem)
+        return LibsensorsHwmonSource(sysfs: sysfs, readLibsensorsChips: { Libsensors.readChips(reads) })
     }
 
     /// Initialises libsensors and logs the outcome; returns false when the sysfs reader must be used.

@@ -18,6 +18,9 @@ protocol HwmonSource: AnyObject {
 final class SysfsHwmonSource: HwmonSource {
     private let reader: SourceReader
     private var absence: AbsenceLog
+    /// The last `name` read from each hwmon directory, by its full path. A chip's name does not
+    /// change while its hwmon device exists, so a failed read of it is bridged with this one.
+    private var knownNames: [String: String] = [:]
 
     init(reader: SourceReader, logger: Logger) {
         self.reader = reader
@@ -34,30 +37,48 @@ final class SysfsHwmonSource: HwmonSource {
     /// values the caller has from elsewhere.
     func readChips(into sink: inout MetricSink, skipping skipped: [String: Set<String>]) throws -> [HwmonChipReading] {
         var chips: [HwmonChipReading] = []
+        var present: Set<String> = []
         for entry in try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence) {
             let directory = classPath + "/" + entry
             guard reader.fileSystem.fileKind(directory) == .directory else { continue }
+            present.insert(directory)
             if let chip = readChip(directory, directoryName: entry, skipping: skipped[entry] ?? [], sink: &sink) {
                 chips.append(chip)
             }
         }
+        // A directory that went away may come back as another chip under the same hwmonN.
+        knownNames = knownNames.filter { present.contains($0.key) }
         return chips
     }
 
     private func readChip(
         _ directory: String, directoryName: String, skipping skipped: Set<String>, sink: inout MetricSink
     ) -> HwmonChipReading? {
-        let name = readName(directory + "/name", sink: &sink)
         let devicePath = directory + "/device"
+        let resolvedDevice = try? reader.fileSystem.resolvePath(devicePath)
+        var name = readName(directory + "/name", sink: &sink)
+        if name == .failed {
+            // The failure is recorded. The last name read keeps the chip's label and series as
+            // they were, where falling back to `hwmonN` for one sample would start new series.
+            if let known = knownNames[directory] {
+                name = .read(known)
+            } else if resolvedDevice.flatMap(HwmonChipLabel.fromDevicePath) == nil {
+                return nil
+            }
+        }
+        if let text = name.text {
+            knownNames[directory] = text
+        }
+
         let label = HwmonChipLabel.derive(
-            resolvedDevice: try? reader.fileSystem.resolvePath(devicePath), nameFile: name,
+            resolvedDevice: resolvedDevice, nameFile: name.text,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         guard let label else {
             sink.record(ParseError(path: directory, expected: "a device link, name file or hwmonN name", content: ""))
             return nil
         }
 
-        var chip = HwmonChipReading(directoryName: directoryName, label: label, name: name.map(cleanHwmonName))
+        var chip = HwmonChipReading(directoryName: directoryName, label: label, name: name.text.map(cleanHwmonName))
         readSensors(in: directory, into: &chip, skipping: skipped, sink: &sink)
         if reader.fileSystem.fileKind(devicePath) == .directory {
             readSensors(in: devicePath, into: &chip, skipping: skipped, sink: &sink)
@@ -65,13 +86,13 @@ final class SysfsHwmonSource: HwmonSource {
         return chip
     }
 
-    /// Reads the `name` file; nil when it is absent or failed (the failure is recorded).
-    private func readName(_ path: String, sink: inout MetricSink) -> String? {
+    /// Reads the `name` file, recording a failure in `sink`.
+    private func readName(_ path: String, sink: inout MetricSink) -> ChipNameFile {
         do {
-            return try reader.optionalString(path)
+            return try reader.optionalString(path).map(ChipNameFile.read) ?? .absent
         } catch {
             sink.record(error)
-            return nil
+            return .failed
         }
     }
 
@@ -113,6 +134,18 @@ final class SysfsHwmonSource: HwmonSource {
             sink.record(error)
             return nil
         }
+    }
+}
+
+/// The outcome of reading a chip's `name` file.
+enum ChipNameFile: Equatable {
+    case read(String)
+    case absent
+    /// The file exists but the read failed; the error is recorded.
+    case failed
+
+    var text: String? {
+        if case .read(let text) = self { text } else { nil }
     }
 }
 

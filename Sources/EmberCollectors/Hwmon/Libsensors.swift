@@ -43,14 +43,18 @@ struct LibsensorsFeature: Sendable {
     /// `sensors_get_label`: the configured label, else the `_label` file, else the name.
     let label: String
     var subfeatures: [LibsensorsSubfeature] = []
+    /// Why `label` is the feature name where libsensors could not read the `_label` file in time:
+    /// a ``FileError`` with a ``ReadTimeout``, recorded against the collector.
+    var labelError: FileError?
 }
 
 struct LibsensorsSubfeature: Sendable {
     /// The sysfs attribute name (`temp1_input`, `temp1_crit_alarm`).
     let name: String
     let type: UInt32
-    /// The value in libsensors' units with `compute` applied, or the read error.
-    let value: Result<Double, LibsensorsError>
+    /// The value in libsensors' units with `compute` applied, or the read error: a
+    /// ``LibsensorsReadError``, or a ``FileError`` with a ``ReadTimeout`` when the read blocked.
+    let value: Result<Double, any Error>
 }
 
 /// The process-wide libsensors state. libsensors keeps global state and is not thread-safe, so
@@ -68,6 +72,9 @@ enum Libsensors {
     ///
     /// Returns the configuration's parse errors. libsensors 3.6 skips a statement it cannot parse
     /// and still initialises, so these are warnings, not failures.
+    ///
+    /// NOTE: the reads `sensors_init` makes run without the per-read deadline. They are the chips'
+    /// `name` attributes, fixed strings that drivers return without touching the device.
     @discardableResult
     static func initialise(configFile: String?) throws(LibsensorsError) -> [String] {
         let result: Result<[String], LibsensorsError> = state.withLock { state in
@@ -106,59 +113,102 @@ enum Libsensors {
         return .success(parseErrors)
     }
 
-    /// Copies every detected chip with its features and readable subfeature values.
-    static func readChips() -> [LibsensorsChip] {
+    /// Copies every detected chip with its features and readable subfeature values, reading each
+    /// file under the deadline of `reads`.
+    static func readChips(_ reads: LibsensorsReads) -> [LibsensorsChip] {
         state.withLock { _ in
             var chips: [LibsensorsChip] = []
             var chipIndex: Int32 = 0
             while let chip = sensors_get_detected_chips(nil, &chipIndex) {
-                chips.append(copyChip(chip))
+                chips.append(copyChip(chip, reads: reads))
             }
             return chips
         }
     }
 
-    private static func copyChip(_ chip: UnsafePointer<sensors_chip_name>) -> LibsensorsChip {
+    private static func copyChip(_ chip: UnsafePointer<sensors_chip_name>, reads: LibsensorsReads) -> LibsensorsChip {
         var copied = LibsensorsChip(
             prefix: String(cString: chip.pointee.prefix), busType: chip.pointee.bus.type,
             busNumber: chip.pointee.bus.nr, address: chip.pointee.addr, path: String(cString: chip.pointee.path))
         var featureIndex: Int32 = 0
         while let feature = sensors_get_features(chip, &featureIndex) {
-            copied.features.append(copyFeature(feature, chip: chip))
+            copied.features.append(copyFeature(feature, chip: chip, chipPath: copied.path, reads: reads))
         }
         return copied
     }
 
     private static func copyFeature(
-        _ feature: UnsafePointer<sensors_feature>, chip: UnsafePointer<sensors_chip_name>
+        _ feature: UnsafePointer<sensors_feature>, chip: UnsafePointer<sensors_chip_name>, chipPath: String,
+        reads: LibsensorsReads
     ) -> LibsensorsFeature {
         let name = String(cString: feature.pointee.name)
-        var label = name
-        if let text = sensors_get_label(chip, feature) {
-            label = String(cString: text)
-            free(text)
+        let label = reads.label(at: chipPath + "/" + name + "_label", featureName: name) { () -> String? in
+            guard let text = sensors_get_label(chip, feature) else { return nil }
+            defer { free(text) }
+            return String(cString: text)
         }
 
-        var copied = LibsensorsFeature(name: name, label: label)
+        var copied = LibsensorsFeature(name: name, label: label.text, labelError: label.error)
         var subfeatureIndex: Int32 = 0
         while let subfeature = sensors_get_all_subfeatures(chip, feature, &subfeatureIndex) {
             guard subfeature.pointee.flags & UInt32(SENSORS_MODE_R) != 0 else { continue }
-            copied.subfeatures.append(copySubfeature(subfeature, chip: chip))
+            copied.subfeatures.append(copySubfeature(subfeature, chip: chip, chipPath: chipPath, reads: reads))
         }
         return copied
     }
 
     private static func copySubfeature(
-        _ subfeature: UnsafePointer<sensors_subfeature>, chip: UnsafePointer<sensors_chip_name>
+        _ subfeature: UnsafePointer<sensors_subfeature>, chip: UnsafePointer<sensors_chip_name>, chipPath: String,
+        reads: LibsensorsReads
     ) -> LibsensorsSubfeature {
         let name = String(cString: subfeature.pointee.name)
-        var value = 0.0
-        // NOTE: libsensors opens and reads the attribute itself, outside the per-read deadline, so
-        // an attribute that blocks holds the hwmon collector until the sample timeout skips it.
-        let code = sensors_get_value(chip, subfeature.pointee.number, &value)
-        let result: Result<Double, LibsensorsError> = code == 0
-            ? .success(value)
-            : .failure(LibsensorsError(operation: "read of \(name)", code: abs(code)))
-        return LibsensorsSubfeature(name: name, type: subfeature.pointee.type.rawValue, value: result)
+        let value = reads.value(at: chipPath + "/" + name) { () -> (code: Int32, value: Double) in
+            var value = 0.0
+            let code = sensors_get_value(chip, subfeature.pointee.number, &value)
+            return (code, value)
+        }
+        return LibsensorsSubfeature(name: name, type: subfeature.pointee.type.rawValue, value: value)
+    }
+}
+
+/// libsensors' reads of attribute files, run under the hwmon collector's per-read deadline and
+/// timeout skipping, so a sensor that blocks (a hung I2C bus) costs one deadline, not the sample.
+///
+/// libsensors 3.6 opens and reads each file itself through stdio: `fopen` and `fscanf` for a
+/// value, `fopen` and `fread` for a `_label` file. An interrupted `open` or `read` makes those
+/// fail or return short, because glibc does not retry EINTR there, so the call returns and the
+/// deadline's ``FileError`` takes the place of its result.
+struct LibsensorsReads {
+    let fileSystem: any FileSystem
+
+    /// Runs `read`, a `sensors_get_value` call that returns libsensors' code and the value, for the
+    /// attribute at `path`.
+    func value(at path: String, _ read: () -> (code: Int32, value: Double)) -> Result<Double, any Error> {
+        Result {
+            try fileSystem.withReadDeadline(reading: path) { () throws -> Double in
+                let (code, value) = read()
+                guard code == 0 else {
+                    let name = path.split(separator: "/").last.map(String.init) ?? path
+                    throw LibsensorsReadError(
+                        path: path, error: LibsensorsError(operation: "read of \(name)", code: abs(code)))
+                }
+                return value
+            }
+        }
+    }
+
+    /// Runs `read`, a `sensors_get_label` call, for the feature whose `_label` file is at `path`.
+    /// - Returns: the label, or the feature name with the error when the read timed out or the path
+    ///   is skipped. libsensors itself returns the feature name for a `_label` file it cannot read.
+    ///
+    /// NOTE: while the `_label` file is skipped, a label set in the configuration is not applied
+    /// either, because libsensors returns both from the same call.
+    func label(at path: String, featureName: String, _ read: () -> String?) -> (text: String, error: FileError?) {
+        do {
+            return (try fileSystem.withReadDeadline(reading: path, read) ?? featureName, nil)
+        } catch {
+            // The call throws nothing itself, so only the deadline's FileError arrives here.
+            return (featureName, error as? FileError)
+        }
     }
 }

@@ -15,7 +15,7 @@ final class LibsensorsHwmonSource: HwmonSource {
     /// ``Libsensors/readChips()``, or chip descriptions a test constructs.
     private let readLibsensorsChips: () -> [LibsensorsChip]
 
-    init(sysfs: SysfsHwmonSource, readLibsensorsChips: @escaping () -> [LibsensorsChip] = Libsensors.readChips) {
+    init(sysfs: SysfsHwmonSource, readLibsensorsChips: @escaping () -> [LibsensorsChip]) {
         self.sysfs = sysfs
         self.readLibsensorsChips = readLibsensorsChips
     }
@@ -115,6 +115,9 @@ enum LibsensorsOverlay {
     ) {
         guard let type = HwmonAttributeName(feature.name)?.type else { return }
         var values = reading.sensors[sensor] ?? HwmonSensorReading(type: type)
+        if let error = feature.labelError {
+            sink.record(error)
+        }
 
         if let label = configuredLabel(feature, fileLabel: values.values["label"]?.text) {
             values.values["label"] = HwmonAttributeValue(text: label, path: chipPath + "/" + sensor + "_label")
@@ -128,7 +131,7 @@ enum LibsensorsOverlay {
                 values.values[attribute.property] = HwmonAttributeValue(text: String(raw), path: path, number: raw)
             case .failure(let error):
                 values.values[attribute.property] = nil
-                sink.record(LibsensorsReadError(path: path, error: error))
+                sink.record(error)
             }
         }
         reading.sensors[sensor] = values

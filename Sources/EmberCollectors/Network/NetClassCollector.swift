@@ -81,18 +81,19 @@ public final class NetClassCollector: Collector {
         }
     }
 
-    /// Adds `node_network_info` and `node_network_up`. An absent or not applicable attribute
-    /// becomes an empty label, as in node_exporter, but a failed read omits both series.
+    /// Adds `node_network_info` and `node_network_up`. An absent attribute, or a `duplex` the
+    /// kernel cannot report now (EINVAL while the link is down), becomes an empty label, as in
+    /// node_exporter. A failed read omits both series, so a read error never turns into
+    /// `node_network_up 0` or an empty address.
     private func addInfo(_ device: String, directory: String, into sink: inout MetricSink) {
         var values: [String: String] = [:]
         for file in NetClassCollector.textAttributes {
             do {
                 values[file] = try reader.string(directory + "/" + file)
-            } catch let error as FileError where file == "operstate" && error.isNotFound {
-                // Every interface has operstate, so the interface went away during the read.
+            } catch let error as FileError where NetClassCollector.isUnregistering(error, file: file) {
                 return
             } catch let error as FileError
-                where error.isNotFound || NetClassCollector.notApplicable.contains(error.code) {
+                where error.isNotFound || (file == "duplex" && NetClassCollector.notApplicable.contains(error.code)) {
                 values[file] = ""
             } catch {
                 sink.record(error)
@@ -105,6 +106,17 @@ public final class NetClassCollector: Collector {
         sink.add(
             NetClassCollector.info, 1, values["address"]!, values["broadcast"]!, device, values["duplex"]!,
             values["ifalias"]!, operstate)
+    }
+
+    /// Returns whether `error` shows the interface going away during the read: every interface
+    /// has `operstate`, and the kernel returns EINVAL for `address` and `broadcast` once the
+    /// device is no longer alive (`dev_isalive` in net/core/net-sysfs.c).
+    private static func isUnregistering(_ error: FileError, file: String) -> Bool {
+        switch file {
+        case "operstate": error.isNotFound
+        case "address", "broadcast": error.code == EINVAL
+        default: false
+        }
     }
 
     /// Reads an integer attribute; an absent or not applicable one is nil and records nothing.

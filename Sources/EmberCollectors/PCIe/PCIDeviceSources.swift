@@ -147,20 +147,51 @@ final class SysfsPCIDevices {
         }
 
         do {
-            let config = try libpci.readConfig(address, offset: 0, length: 256)
+            let config = try readConfig(libpci, address, path: configPath, length: 256)
             guard let link = PCIeLinkDecoding.link(fromConfig: config) else {
                 configOutcomes[address] = .noExpressCapability
                 return PCIeLink()
             }
             return link
         } catch {
-            if (try? libpci.readConfig(address, offset: 0, length: 64)) != nil {
-                configOutcomes[address] = .denied
-                recordDenied(configPath, configDenied: &configDenied, sink: &sink)
-            } else {
-                sink.record(error)
-            }
+            noteConfigFailure(error, libpci, address, path: configPath, configDenied: &configDenied, sink: &sink)
             return PCIeLink()
+        }
+    }
+
+    /// Reads configuration space through libpci, which opens and reads `config` itself, under the
+    /// collector's per-read deadline.
+    ///
+    /// NOTE: the kernel waits uninterruptibly while a function's configuration access is blocked
+    /// (during a reset) or while it resumes the device, so the deadline ends such a read only when
+    /// the kernel returns. The read still counts as timed out and `config` is skipped until a retry.
+    private func readConfig(
+        _ libpci: LibPCIAccess, _ address: PCIAddress, path: String, length: Int
+    ) throws -> [UInt8] {
+        try reader.fileSystem.withReadDeadline(reading: path) {
+            try libpci.readConfig(address, offset: 0, length: length)
+        }
+    }
+
+    /// Tells a denied read apart from a failed one: a function whose first 64 bytes are readable
+    /// denies the rest to this user. A timed-out read is not tried again, because it would wait for
+    /// the deadline once more.
+    private func noteConfigFailure(
+        _ failure: any Error, _ libpci: LibPCIAccess, _ address: PCIAddress, path: String, configDenied: inout Bool,
+        sink: inout MetricSink
+    ) {
+        guard (failure as? FileError)?.timeout == nil else {
+            sink.record(failure)
+            return
+        }
+        do {
+            _ = try readConfig(libpci, address, path: path, length: 64)
+            configOutcomes[address] = .denied
+            recordDenied(path, configDenied: &configDenied, sink: &sink)
+        } catch let retryError as FileError where retryError.timeout != nil {
+            sink.record(retryError)
+        } catch {
+            sink.record(failure)
         }
     }
 

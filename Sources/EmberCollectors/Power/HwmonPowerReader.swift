@@ -30,10 +30,17 @@ struct HwmonPowerReader {
         var files: [String] { Array(paths.keys) }
     }
 
-    func read(sink: inout MetricSink) -> Result {
+    /// Reads every chip. `knownNames` is the last `name` read from each hwmon directory, by full
+    /// path, which the caller keeps between runs so a failed name read does not change a label.
+    func read(knownNames: inout [String: String], sink: inout MetricSink) -> Result {
         let classPath = reader.roots.sys("class/hwmon")
         let entries = sink.attempt({ try reader.optionalEntries(classPath) }) ?? []
-        let chips = entries.compactMap { readChip(classPath + "/" + $0, directoryName: $0, sink: &sink) }
+        let chips = entries.compactMap { entry in
+            readChip(classPath + "/" + entry, directoryName: entry, knownNames: &knownNames, sink: &sink)
+        }
+        // A directory that went away may come back as another chip under the same hwmonN.
+        let present = Set(entries.map { classPath + "/" + $0 })
+        knownNames = knownNames.filter { present.contains($0.key) }
         let labels = HwmonChipLabel.makeUnique(chips.map { ($0.label, $0.directoryName) })
 
         var result = Result()
@@ -43,7 +50,9 @@ struct HwmonPowerReader {
         return result
     }
 
-    private func readChip(_ directory: String, directoryName: String, sink: inout MetricSink) -> Chip? {
+    private func readChip(
+        _ directory: String, directoryName: String, knownNames: inout [String: String], sink: inout MetricSink
+    ) -> Chip? {
         guard let own = attributePaths(directory, sink: &sink) else { return nil }
         var paths = own
         let device = directory + "/device"
@@ -52,8 +61,18 @@ struct HwmonPowerReader {
         }
 
         // The chip's `name` is the hwmon one: an I2C device directory has a `name` file of its own.
-        let name = own["name"].flatMap { path in
-            reader.readOrRecord(path, into: &sink, reader.string).map(SysfsClass.trimSpace)
+        var name: String?
+        if let path = own["name"] {
+            // A name that fails to read is bridged with the last one read, as in the hwmon
+            // collector, and a chip without one is skipped, so no label falls back to `hwmonN`.
+            if let text = reader.readOrRecord(path, into: &sink, reader.string) {
+                name = SysfsClass.trimSpace(text)
+                knownNames[directory] = name
+            } else if let known = knownNames[directory] {
+                name = known
+            } else {
+                return nil
+            }
         }
         guard let label = HwmonChipLabel.derive(
             resolvedDevice: try? reader.fileSystem.resolvePath(device), nameFile: name,

@@ -34,7 +34,9 @@ struct PowerSupplyReader {
 
     private func readSupply(_ supply: String, directory: String, into result: inout Result, sink: inout MetricSink) {
         guard let type = reader.readOrRecord(directory + "/type", into: &sink, reader.string) else { return }
-        let usbTypes = sink.attempt { try reader.optionalString(directory + "/usb_type") } ?? nil
+        // A `usb_type` that exists but fails to read skips the supply, because treating it as
+        // absent would export the contract with an empty usb_type label.
+        guard let usbTypes = sink.attempt({ try reader.optionalString(directory + "/usb_type") }) else { return }
 
         if PowerSupplyReader.reportsContract(supply: supply, type: type, usbTypes: usbTypes) {
             if let contract = readContract(supply, directory: directory, usbTypes: usbTypes ?? "", sink: &sink) {

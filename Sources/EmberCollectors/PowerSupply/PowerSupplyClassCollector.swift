@@ -28,26 +28,51 @@ public final class PowerSupplyClassCollector: Collector {
         let present = Set(files)
         for attribute in PowerSupplyAttributes.numeric where present.contains(attribute.file) {
             let path = directory + "/" + attribute.file
-            if let raw = sink.attempt({ try SysfsClass.parseInteger(try reader.string(path), path: path) }) {
-                // Divided as node_exporter divides, so values match it exactly.
-                sink.add(attribute.descriptor, Double(raw) / attribute.divisor, supply)
-            }
+            guard let raw = sink.attempt({ try SysfsClass.parseInteger(try reader.string(path), path: path) }),
+                  isPlausible(raw, attribute: attribute, path: path, sink: &sink)
+            else { continue }
+
+            // Divided as node_exporter divides, so values match it exactly.
+            sink.add(attribute.descriptor, Double(raw) / attribute.divisor, supply)
         }
         emitInfo(directory, supply: supply, present: present, into: &sink)
     }
 
+    /// Applies ``TemperatureRange`` to the temperature attributes, which are in tenths of a
+    /// degree Celsius: an implausible `temp` or `temp_ambient` reading is recorded as an error, an
+    /// implausible alert or limit means "no threshold". Both are omitted.
+    private func isPlausible(
+        _ raw: Int64, attribute: PowerSupplyNumericAttribute, path: String, sink: inout MetricSink
+    ) -> Bool {
+        guard attribute.divisor == 10 else { return true }
+        let (millicelsius, overflow) = raw.multipliedReportingOverflow(by: 100)
+        if !overflow, TemperatureRange.contains(millicelsius: millicelsius) {
+            return true
+        }
+
+        if attribute.file == "temp" || attribute.file == "temp_ambient" {
+            sink.record(TemperatureRange.implausible(path, content: "\(raw) tenths of a degree Celsius"))
+        }
+        return false
+    }
+
     /// Emits `node_power_supply_info` with one label per non-empty text attribute; supplies
     /// with different attributes therefore carry different label names in one family.
+    ///
+    /// A text attribute that exists but fails to read omits the series for this sample, so a
+    /// transient error never creates a series with one label fewer.
     private func emitInfo(_ directory: String, supply: String, present: Set<String>, into sink: inout MetricSink) {
         var names = ["power_supply"]
         var values = [supply]
         for file in PowerSupplyAttributes.infoFiles where present.contains(file) {
             let path = directory + "/" + file
-            guard let text = sink.attempt({ try SysfsClass.labelString(path, reader: reader) }), !text.isEmpty else {
-                continue
+            guard let text = sink.attempt({ try SysfsClass.labelString(path, reader: reader) }) else {
+                return
             }
-            names.append(file)
-            values.append(text)
+            if !text.isEmpty {
+                names.append(file)
+                values.append(text)
+            }
         }
 
         let descriptor = infoDescriptors.descriptor(names.joined(separator: ",")) {

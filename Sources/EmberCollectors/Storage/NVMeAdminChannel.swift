@@ -36,6 +36,10 @@ public struct NVMeCommandError: Error, Sendable, Hashable, CustomStringConvertib
 }
 
 /// The real channel: one `open`, one `ioctl(NVME_IOCTL_ADMIN_CMD)` and one `close` per read.
+///
+/// NOTE: the per-read deadline does not cover the ioctl. The kernel waits for the admin command
+/// uninterruptibly, so a signal cannot end it. The command's own 5 s timeout bounds it, and the
+/// sampler skips the nvme collector while a run is still stuck in it.
 public final class SystemNVMeAdminChannel: NVMeAdminChannel {
     static let allNamespaces: UInt32 = 0xFFFF_FFFF
 

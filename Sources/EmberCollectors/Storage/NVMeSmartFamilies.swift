@@ -97,12 +97,18 @@ enum NVMeSmartFamilies {
     /// Adds the composite temperature and each implemented sensor. A sensor reading 0 K is not
     /// implemented by the drive and is left out. The composite field is mandatory, so 0 K there
     /// is a controller that reports no reading, and it is left out too rather than shown as -273.15 °C.
+    /// Any other value outside ``TemperatureRange`` is omitted and recorded as an error.
     private static func exportTemperatures(_ log: NVMeSmartLog, device: String, into sink: inout MetricSink) {
-        if log.compositeTemperatureKelvin != 0 {
-            sink.add(temperature, celsius(log.compositeTemperatureKelvin), device, "composite")
-        }
-        for (index, kelvin) in log.temperatureSensorsKelvin.enumerated() where kelvin != 0 {
-            sink.add(temperature, celsius(kelvin), device, String(index + 1))
+        let sensors = [("composite", log.compositeTemperatureKelvin)]
+            + log.temperatureSensorsKelvin.enumerated().map { (String($0.offset + 1), $0.element) }
+        for (sensor, kelvin) in sensors where kelvin != 0 {
+            let value = celsius(kelvin)
+            guard TemperatureRange.contains(millicelsius: value * 1000) else {
+                let field = "SMART log of \(device), temperature sensor \(sensor)"
+                sink.record(TemperatureRange.implausible(field, content: "\(kelvin) K"))
+                continue
+            }
+            sink.add(temperature, value, device, sensor)
         }
     }
 

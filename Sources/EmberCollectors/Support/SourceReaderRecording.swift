@@ -5,16 +5,21 @@ extension SourceReader {
     ///
     /// Returns nil without recording anything when the file does not exist or the read fails
     /// with an errno in `ignoredCodes`, because those mean "not applicable here", not a fault.
+    /// `privilege`, when given, names what grants access if the read is denied.
     func readOrRecord<Value>(
         _ path: String, into sink: inout MetricSink, ignoring ignoredCodes: Set<Int32> = [],
-        _ read: (String) throws -> Value
+        grantedBy privilege: String? = nil, _ read: (String) throws -> Value
     ) -> Value? {
         do {
             return try read(path)
         } catch let error as FileError where error.isNotFound || ignoredCodes.contains(error.code) {
             return nil
         } catch {
-            sink.record(error)
+            if let privilege {
+                sink.record(error, grantedBy: privilege)
+            } else {
+                sink.record(error)
+            }
             return nil
         }
     }

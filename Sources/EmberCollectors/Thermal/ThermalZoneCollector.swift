@@ -3,8 +3,11 @@ import EmberCore
 /// Exports `class/thermal`: zone temperatures and cooling device states as node_exporter 1.5
 /// does, plus each zone's mode, governor and trip points as `ember_thermal_zone_*`.
 ///
-/// A zone whose type or temperature cannot be read is left out of `node_thermal_zone_temp`, as
-/// node_exporter leaves it out, and the error is recorded: a failed read never becomes 0 °C.
+/// A zone whose type or temperature cannot be read (EINVAL from a disabled zone, ENODATA from a
+/// sensor without data) is left out of `node_thermal_zone_temp`, and the error is recorded. A
+/// failed read never becomes 0 °C, and the other zones are still exported, where node_exporter
+/// releases up to at least 1.7 fail the whole collector. Temperatures outside
+/// ``TemperatureRange`` are omitted the same way.
 public final class ThermalZoneCollector: Collector {
     private let reader: SourceReader
     private var absence: AbsenceLog
@@ -60,7 +63,7 @@ public final class ThermalZoneCollector: Collector {
 
         // node_exporter skips a disabled zone, whose reading the kernel does not update.
         let isDisabled = (mode ?? nil) == "disabled"
-        if !isDisabled, let milli = sink.attempt({ try readInteger(directory + "/temp") }) {
+        if !isDisabled, let milli = sink.attempt({ try readTemperature(directory + "/temp") }) {
             sink.add(Self.zoneTemperature, Double(milli) / 1000.0, zone, type)
         }
         collectTripPoints(directory, zone: zone, type: type, into: &sink)
@@ -72,7 +75,8 @@ public final class ThermalZoneCollector: Collector {
         for trip in ThermalNames.tripPoints(in: names) {
             let prefix = directory + "/trip_point_" + trip + "_"
             guard let tripType = sink.attempt({ try SysfsClass.labelString(prefix + "type", reader: reader) }),
-                  let milli = sink.attempt({ try readInteger(prefix + "temp") })
+                  let milli = sink.attempt({ try readInteger(prefix + "temp") }),
+                  TemperatureRange.contains(millicelsius: milli)
             else { continue }
 
             sink.add(Self.tripTemperature, Double(milli) / 1000.0, zone, type, trip, tripType)
@@ -97,6 +101,16 @@ public final class ThermalZoneCollector: Collector {
 
     private func readInteger(_ path: String) throws -> Int64 {
         try SysfsClass.parseInteger(try reader.string(path), path: path)
+    }
+
+    /// Reads a zone temperature in millidegrees Celsius. A value outside ``TemperatureRange``, such
+    /// as the kernel's THERMAL_TEMP_INVALID (-274000), throws instead of becoming a sample.
+    private func readTemperature(_ path: String) throws -> Int64 {
+        let milli = try readInteger(path)
+        guard TemperatureRange.contains(millicelsius: milli) else {
+            throw TemperatureRange.implausible(path, content: String(milli))
+        }
+        return milli
     }
 
     private func readOptionalInteger(_ path: String) throws -> Int64? {

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Dispatch
+import CEmberShims
 import Synchronization
 
 /// The process's one watchdog thread: it interrupts a reader whose guarded `open` or `read` has
@@ -76,15 +77,10 @@ final class ReadWatchdog: @unchecked Sendable {
         pthread_detach(thread)
     }
 
-    /// Names the thread `read-watchdog` for `top -H` and `/proc/PID/task/TID/comm`, through the
-    /// agent's own procfs (`pthread_setname_np` is not visible to Swift without _GNU_SOURCE). A
-    /// failure only leaves the thread unnamed.
+    /// Names the thread `read-watchdog` for `top -H` and `/proc/PID/task/TID/comm`. A failure only
+    /// leaves the thread unnamed.
     private static func nameCurrentThread() {
-        let fd = open(SourceRoots.defaultProcfs + "/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-
-        _ = "read-watchdog".utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress!, $0.count - 1) }
-        close(fd)
+        _ = ember_set_thread_name("read-watchdog")
     }
 
     private func run() {

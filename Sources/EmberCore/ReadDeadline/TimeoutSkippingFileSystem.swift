@@ -73,12 +73,38 @@ public final class TimeoutSkippingFileSystem: FileSystem {
         base.isWriteOnly(path)
     }
 
+    /// Runs `call` through the base's deadline, and skips `path` after a timeout as reads are.
+    public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
+        let entry = try entryDue(path)
+        do {
+            let value = try base.withReadDeadline(reading: path, call)
+            noteReturned(path, entry)
+            return value
+        } catch {
+            noteFailure(path, entry, error as? FileError)
+            throw error
+        }
+    }
+
     private func withSkipping<Value>(
         _ path: String, _ read: () throws(FileError) -> Value
     ) throws(FileError) -> Value {
-        guard let entry = skippedPaths[path] else {
-            return try readNoting(path, read)
+        let entry = try entryDue(path)
+        do {
+            let value = try read()
+            noteReturned(path, entry)
+            return value
+        } catch {
+            noteFailure(path, entry, error)
+            throw error
         }
+    }
+
+    /// Returns the skip entry of a path whose retry is due, or nil for a path that is not skipped.
+    /// Throws a skipped ``ReadTimeout`` while the retry is not due yet.
+    private func entryDue(_ path: String) throws(FileError) -> SkippedPath? {
+        guard let entry = skippedPaths[path] else { return nil }
+
         let now = clock.monotonicNanoseconds()
         if now < entry.retryAtNanoseconds {
             let retryIn = Double(entry.retryAtNanoseconds - now) / 1e9
@@ -86,49 +112,46 @@ public final class TimeoutSkippingFileSystem: FileSystem {
                 operation: "read", path: path, code: ETIMEDOUT,
                 timeout: ReadTimeout(.skipped(retryInSeconds: retryIn), deadlineSeconds: entry.deadlineSeconds))
         }
-        return try retry(path, entry, read)
+        return entry
     }
 
-    /// Reads a path that is not skipped, and starts skipping it when the read times out.
-    private func readNoting<Value>(_ path: String, _ read: () throws(FileError) -> Value) throws(FileError) -> Value {
-        do {
-            return try read()
-        } catch let error where error.timeout?.isAbandoned == true {
-            let deadline = error.timeout?.deadlineSeconds ?? 0
-            skippedPaths[path] = SkippedPath(
-                retryAtNanoseconds: clock.monotonicNanoseconds() + UInt64(firstRetrySeconds * 1e9),
-                delaySeconds: firstRetrySeconds, timeouts: 1, deadlineSeconds: deadline)
-            logger.warn(
-                "read timed out and was abandoned; the file is skipped until a retry returns in time", ("path", path),
-                ("deadline", DurationParser.format(deadline)),
-                ("retry_in", DurationParser.format(firstRetrySeconds)))
-            throw error
+    /// Ends the skipping of a retried path. Any result from the kernel ends it, an error included,
+    /// because the skipping guards only against timeouts.
+    private func noteReturned(_ path: String, _ entry: SkippedPath?) {
+        if let entry {
+            noteRecovery(path, entry)
         }
     }
 
-    /// Reads a skipped path whose retry is due. Any result from the kernel, an error included,
-    /// ends the skipping, because the skipping guards only against timeouts.
-    private func retry<Value>(
-        _ path: String, _ entry: SkippedPath, _ read: () throws(FileError) -> Value
-    ) throws(FileError) -> Value {
-        do {
-            let value = try read()
-            noteRecovery(path, entry)
-            return value
-        } catch let error where error.timeout?.isAbandoned == true {
-            var next = entry
-            next.timeouts += 1
-            next.delaySeconds = min(entry.delaySeconds * 2, maximumRetrySeconds)
-            next.retryAtNanoseconds = clock.monotonicNanoseconds() + UInt64(next.delaySeconds * 1e9)
-            skippedPaths[path] = next
-            logger.debug(
-                "retry timed out again", ("path", path), ("timeouts", String(next.timeouts)),
-                ("retry_in", DurationParser.format(next.delaySeconds)))
-            throw error
-        } catch {
-            noteRecovery(path, entry)
-            throw error
+    /// Starts skipping a path whose read timed out, doubles the wait of a retry that timed out
+    /// again, and ends the skipping of a retry that failed in time.
+    private func noteFailure(_ path: String, _ entry: SkippedPath?, _ error: FileError?) {
+        guard let timeout = error?.timeout, timeout.isAbandoned else {
+            noteReturned(path, entry)
+            return
         }
+        guard let entry else {
+            startSkipping(path, deadlineSeconds: timeout.deadlineSeconds)
+            return
+        }
+        var next = entry
+        next.timeouts += 1
+        next.delaySeconds = min(entry.delaySeconds * 2, maximumRetrySeconds)
+        next.retryAtNanoseconds = clock.monotonicNanoseconds() + UInt64(next.delaySeconds * 1e9)
+        skippedPaths[path] = next
+        logger.debug(
+            "retry timed out again", ("path", path), ("timeouts", String(next.timeouts)),
+            ("retry_in", DurationParser.format(next.delaySeconds)))
+    }
+
+    private func startSkipping(_ path: String, deadlineSeconds: Double) {
+        skippedPaths[path] = SkippedPath(
+            retryAtNanoseconds: clock.monotonicNanoseconds() + UInt64(firstRetrySeconds * 1e9),
+            delaySeconds: firstRetrySeconds, timeouts: 1, deadlineSeconds: deadlineSeconds)
+        logger.warn(
+            "read timed out and was abandoned; the file is skipped until a retry returns in time", ("path", path),
+            ("deadline", DurationParser.format(deadlineSeconds)),
+            ("retry_in", DurationParser.format(firstRetrySeconds)))
     }
 
     private func noteRecovery(_ path: String, _ entry: SkippedPath) {

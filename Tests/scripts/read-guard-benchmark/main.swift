@@ -1,7 +1,9 @@
 // Measures what the per-read deadline adds to one sysfs read: CPU time per `readAttribute` of
-// SystemFileSystem without and with a read timeout, and of a bare open+read+close loop.
+// SystemFileSystem without and with a read timeout, and of a bare open+read+close loop. The stdio
+// modes read as libsensors does (fopen, fscanf, fclose), bare and inside `withReadDeadline`.
 // Built and run by Tests/scripts/read-guard-benchmark.sh, which compiles it with EmberCore's sources.
-// Usage: bench raw|plain|guarded PATH COUNT; prints the mode and CPU nanoseconds per read.
+// Usage: bench raw|plain|guarded|stdio|stdio-guarded PATH COUNT; prints the mode and CPU
+// nanoseconds per read.
 import Glibc
 
 let mode = CommandLine.arguments[1]
@@ -19,6 +21,18 @@ let plain = SystemFileSystem()
 let guarded = SystemFileSystem(readTimeoutSeconds: 0.25)
 var buffer = [UInt8](repeating: 0, count: SystemFileSystem.attributeLimit)
 var bytes = 0
+
+/// Reads one number as libsensors 3.6 reads an attribute, and returns it, or -1 on failure.
+func stdioNumber(_ path: String) -> Int {
+    guard let file = fopen(path, "r") else { return -1 }
+    defer { fclose(file) }
+
+    var value = 0.0
+    let scan: (CVaListPointer) -> Int32 = { vfscanf(file, "%lf", $0) }
+    let matched = withUnsafeMutablePointer(to: &value) { withVaList([$0], scan) }
+    return matched == 1 ? Int(value) : -1
+}
+
 let start = cpuNanoseconds()
 switch mode {
 case "raw":
@@ -29,6 +43,10 @@ case "raw":
     }
 case "plain":
     for _ in 0..<count { bytes &+= (try? plain.readAttribute(path))?.count ?? -1 }
+case "stdio":
+    for _ in 0..<count { bytes &+= stdioNumber(path) }
+case "stdio-guarded":
+    for _ in 0..<count { bytes &+= (try? guarded.withReadDeadline(reading: path) { stdioNumber(path) }) ?? -1 }
 default:
     for _ in 0..<count { bytes &+= (try? guarded.readAttribute(path))?.count ?? -1 }
 }
