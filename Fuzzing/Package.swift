@@ -5,11 +5,10 @@
 // (for @testable imports of internal parsers) and links with lld.
 import PackageDescription
 
-// TODO: add a target for the web configuration file (TLS and basic auth) once its parser is merged.
 let targets = [
     "FuzzSysfsValues", "FuzzProcStat", "FuzzNetDev", "FuzzMountInfo", "FuzzDevfreq", "FuzzCpuidle", "FuzzHwmon",
     "FuzzRKNPU", "FuzzPowerSupply", "FuzzPCI", "FuzzNVMeSmart", "FuzzDeviceTree", "FuzzCollectors",
-    "FuzzProcessStatus", "FuzzStateFile", "FuzzQuery", "FuzzHTTPRequest",
+    "FuzzProcessStatus", "FuzzStateFile", "FuzzQuery", "FuzzHTTPRequest", "FuzzWebConfig",
 ]
 
 let package = Package(

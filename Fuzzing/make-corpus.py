@@ -89,6 +89,19 @@ RAW_SEEDS = {
 
 # Targets whose inputs are not fixture files: literal seeds.
 LITERAL_SEEDS = {
+    "FuzzWebConfig": [
+        b"---\n# comment\ntls_server_config:\n  cert_file: server.crt   # relative to the file\n"
+        b"  key_file: \"/keys/server.key\"\n  client_auth_type: RequireAndVerifyClientCert\n"
+        b"  client_ca_file: 'ca.crt'\n  client_allowed_sans:\n    - scraper.example\n    - \"10.0.0.2\"\n"
+        b"  min_version: TLS13\n  cipher_suites:\n    - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n"
+        b"  prefer_server_cipher_suites: false\n  curve_preferences: [X25519, CurveP256]\n"
+        b"http_server_config:\n  http2: false\n  headers:\n    X-Frame-Options: deny\n"
+        b"basic_auth_users:\n  alice: $2y$10$0123456789012345678901uJ0zPXWEgC7VtQ9ONpoTTHdYwKnBNuW\n"
+        b"rate_limit:\n  interval: 1s\n  burst: 10\n",
+        b"tls_server_config:\n  cert: |\n    -----BEGIN CERTIFICATE-----\n    MIIB\n    -----END CERTIFICATE-----\n"
+        b"  key_file: a.key\nbasic_auth_users: {}\n",
+        b"Basic YWxpY2U6c2VjcmV0",
+    ],
     "FuzzProcessStatus": [
         b"Name:\tember\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t65534\t65534\t65534\t65534\n"
         b"Gid:\t65534\t65534\t65534\t65534\nGroups:\t44 65534 \nVmRSS:\t    5120 kB\n"
