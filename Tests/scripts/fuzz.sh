@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in Fuzzing/ with AddressSanitizer and runs each for SECONDS
-# (default 5), starting from its committed seed corpus in Fuzzing/Corpus/TARGET.
+# (default 3), starting from its committed seed corpus in Fuzzing/Corpus/TARGET.
 #
-#   bash Tests/scripts/fuzz.sh                 # the short run test.sh uses: 5 s per target
+#   bash Tests/scripts/fuzz.sh                 # the short run test.sh uses: 3 s per target
 #   bash Tests/scripts/fuzz.sh 600             # the long run: 10 minutes per target
 #   bash Tests/scripts/fuzz.sh 60 FuzzHTTPRequest FuzzQuery   # chosen targets only
 #
@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
 
-seconds=${1:-5}
+seconds=${1:-3}
 shift || true
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || ((seconds == 0)); then
     echo "fuzz.sh: invalid SECONDS \"$seconds\": expected a positive whole number of seconds per target" >&2

@@ -14,7 +14,7 @@
 #   - least privilege (check-privileges.sh): no write outside the storage directory under strace,
 #     `systemd-analyze` of the unit, and the start-up report as user nobody with and without
 #     CAP_SYS_ADMIN;
-#   - every libFuzzer target for 5 s under AddressSanitizer (fuzz.sh, about 3 minutes with its build);
+#   - every libFuzzer target for 3 s under AddressSanitizer (fuzz.sh, about 3 minutes with its build);
 #   - the QEMU test bed: `ember snapshot` on a real kernel with emulated devices (Tests/qemu).
 # Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling, plus about 3
 # for the fuzz targets.
@@ -114,7 +114,7 @@ check "read deadline: snapshot and serve with a FIFO thermal zone" bash Tests/sc
 check "TLS and basic auth with curl and openssl s_client" bash Tests/scripts/tls-check.sh "$ember"
 
 echo "== fuzzing"
-check "fuzz targets: 5 s each, no crash" bash Tests/scripts/fuzz.sh 5
+check "fuzz targets: 3 s each, no crash" bash Tests/scripts/fuzz.sh 3
 
 echo "== QEMU test bed"
 check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember" \
