@@ -24,9 +24,9 @@ fi
 
 bash Tests/scripts/setup.sh --build-only || { echo "fuzz.sh: setup failed" >&2; exit 1; }
 
-# SwiftPM links executables with `--defsym main=<module>_main`, which ld.gold (the default linker)
-# fails on next to libFuzzer's own `main` with an internal error, so the targets link with the
-# toolchain's lld through a toolset file.
+# ld.gold, the default linker, stops with an internal error (dwarf_reader.cc:2713) on these
+# executables, which SwiftPM links with `--defsym main=<module>_main` next to libFuzzer's own `main`.
+# So the targets link with the toolchain's lld through a toolset file.
 swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
 if [[ ! -x "$swift_bin/ld.lld" ]]; then
     echo "fuzz.sh: no ld.lld next to $swift_bin/swift; the fuzz targets need the Swift toolchain's lld" >&2
