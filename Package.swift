@@ -47,6 +47,10 @@ let package = Package(
     name: "Ember",
     products: [
         .executable(name: "ember", targets: ["ember"]),
+        // The libraries the fuzz targets in Fuzzing/ link, which is a separate package so the
+        // libFuzzer entry points and sanitizer flags stay out of this build.
+        .library(name: "EmberLibraries",
+                 targets: ["EmberCore", "EmberCollectors", "EmberHistory", "EmberExposition"]),
     ],
     targets: [
         // zlib from Debian's zlib1g-dev; there is no pkg-config file lookup needed because the

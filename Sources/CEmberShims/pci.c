@@ -54,6 +54,16 @@ static void ember_pci_debug(char *format, ...) {
         ember_pci_jump = saved;               \
     } while (0)
 
+static int ember_pci_init(struct pci_access *access) {
+    EMBER_PCI_GUARDED(pci_init(access));
+    return 0;
+}
+
+static int ember_pci_cleanup(struct pci_access *access) {
+    EMBER_PCI_GUARDED(pci_cleanup(access));
+    return 0;
+}
+
 int ember_pci_open(int method, const char *parameter, const char *value, struct pci_access **access) {
     ember_pci_message[0] = 0;
     struct pci_access *created = pci_alloc();
@@ -70,7 +80,16 @@ int ember_pci_open(int method, const char *parameter, const char *value, struct 
         pci_cleanup(created);
         return EINVAL;
     }
-    EMBER_PCI_GUARDED(pci_init(created));
+    // A failed init (a dump file that cannot be opened) jumps out of pci_init before the handle
+    // is usable, but the handle itself is still allocated and must be released.
+    int result = ember_pci_init(created);
+    if (result != 0) {
+        char message[sizeof ember_pci_message];
+        memcpy(message, ember_pci_message, sizeof message);
+        ember_pci_cleanup(created);
+        memcpy(ember_pci_message, message, sizeof message);
+        return result;
+    }
     *access = created;
     return 0;
 }

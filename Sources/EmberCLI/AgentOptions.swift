@@ -176,7 +176,7 @@ struct AgentOptions {
     func duration(_ arguments: ParsedArguments, _ name: String, default fallback: Double) throws -> Double {
         guard let text = arguments.value(name) else { return fallback }
         guard let seconds = DurationParser.seconds(text), seconds > 0 else {
-            throw UsageError(message: "invalid --\(name) \(text): expected a positive duration such as 500ms, 1s, 5m")
+            throw UsageError(message: "invalid --\(name) \(text): expected a positive duration under 292 years, such as 500ms, 1s, 5m")
         }
         return seconds
     }

@@ -95,7 +95,7 @@ public struct CollectorOptions: Sendable {
         guard let text = values[flag] else { return defaultValue }
         guard let seconds = DurationParser.seconds(text), seconds > 0 else {
             throw CollectorOptionError(
-                message: "invalid --\(flag) \(text): expected a positive duration such as 30s, 5m, 1h")
+                message: "invalid --\(flag) \(text): expected a positive duration under 292 years, such as 30s, 5m, 1h")
         }
         return seconds
     }

@@ -4,7 +4,13 @@ public enum DurationParser {
         ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800),
     ]
 
-    /// Returns the duration in seconds, or nil when `text` is not a valid duration.
+    /// The maximum duration accepted: 2^63 - 1 nanoseconds (about 292 years), the range of Go's
+    /// `time.Duration`, which the flags of Prometheus exporters parse into. Callers convert durations
+    /// to `UInt64` or `Int64` nanoseconds, which traps beyond this.
+    public static let maxSeconds = Double(Int64.max) / 1e9
+
+    /// Returns the duration in seconds, or nil when `text` is not a valid duration or is longer than
+    /// ``maxSeconds``.
     public static func seconds(_ text: String) -> Double? {
         var rest = Substring(text)
         var total = 0.0
@@ -20,7 +26,8 @@ public enum DurationParser {
             rest = rest.dropFirst(unit.suffix.count)
             total += value * unit.seconds
         }
-        return total
+        // Double(Int64.max) rounds up to 2^63, so the bound itself is rejected too.
+        return total < maxSeconds ? total : nil
     }
 
     /// Formats seconds back for help text: `1s`, `500ms`, `15m`.

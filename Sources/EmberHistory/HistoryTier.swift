@@ -174,6 +174,9 @@ public final class HistoryTier {
             chunks: chunks)
         var entry = Series(kind: saved.kind, ring: ring)
         if let last = ring.lastTime {
+            // The file's chunk times are not checked against the chunk bytes, so a corrupt one can
+            // end at Int64.max, after which no bucket could ever be written.
+            guard last < Int64.max else { throw .invalid("chunk ends at bucket \(last), the largest Int64") }
             firstWritableBucket = max(firstWritableBucket, last + 1)
         }
         if let open = savedOpen {

@@ -195,3 +195,14 @@ final class AgentOptionsTests: XCTestCase {
         XCTAssertEqual(DurationParser.format(900), "15m")
     }
 }
+
+extension AgentOptionsTests {
+    /// A sample interval past 2^63 ns used to trap when the sampler converted it to UInt64 nanoseconds.
+    func testIntervalBeyondInt64NanosecondsIsRejected() {
+        XCTAssertThrowsError(try EmberMain.options(["--sample.interval=20000000000s"])) { error in
+            XCTAssertEqual(String(describing: error),
+                           "invalid --sample.interval 20000000000s: expected a positive duration under 292 years, "
+                               + "such as 500ms, 1s, 5m")
+        }
+    }
+}

@@ -14,8 +14,10 @@
 #   - least privilege (check-privileges.sh): no write outside the storage directory under strace,
 #     `systemd-analyze` of the unit, and the start-up report as user nobody with and without
 #     CAP_SYS_ADMIN;
+#   - every libFuzzer target for 3 s under AddressSanitizer (fuzz.sh, about 3 minutes with its build);
 #   - the QEMU test bed: `ember snapshot` on a real kernel with emulated devices (Tests/qemu).
-# Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling.
+# Takes about 5 minutes on a 2-core machine from a clean clone, most of it compiling, plus about 3
+# for the fuzz targets.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -111,6 +113,9 @@ check "no command exits 2, usage on stderr" bash -c \
 check "read deadline: snapshot and serve with a FIFO thermal zone" bash Tests/scripts/read-deadline.sh "$ember" "$fixtures"
 check "TLS and basic auth with curl and openssl s_client" bash Tests/scripts/tls-check.sh "$ember"
 check "release binary links no _StringProcessing" bash -c "! nm '$ember' | grep -q 17_StringProcessing"
+
+echo "== fuzzing"
+check "fuzz targets: 3 s each, no crash" bash Tests/scripts/fuzz.sh 3
 
 echo "== QEMU test bed"
 check "qemu: ember snapshot on a real kernel" bash Tests/qemu/run.sh --ember "$ember" \
