@@ -112,3 +112,13 @@ class Capture:
 def describe_difference(left, right):
     return ([f"only in the first: {sample}" for sample in sorted(left - right)]
             + [f"only in the second: {sample}" for sample in sorted(right - left)])
+
+
+def unset_limit(family, value):
+    """Whether Ember omits this series as a temperature limit meaning "no threshold".
+
+    Ember treats a limit below -200 °C or above 3000 °C as unset (drives report -273.15 and
+    65261.85 °C), and node_exporter and lm-sensors print it as a number.
+    """
+    is_limit = family.startswith("node_hwmon_temp_") and family != "node_hwmon_temp_celsius"
+    return is_limit and not -200 <= value <= 3000

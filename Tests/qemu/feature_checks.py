@@ -5,7 +5,7 @@ check skips, when no bundle was given.
 
 import re
 
-from capture import compare, describe_difference
+from capture import compare, describe_difference, unset_limit
 
 # Why a check fails when the feature it tests left nothing in the snapshot.
 NO_SMART = "the snapshot has no ember_nvme_* family"
@@ -126,6 +126,11 @@ def compare_with_sensors(snapshot, sensors_text):
             suffix = "" if attribute == "input" else f"_{attribute}"
             family = f"node_hwmon_{kind}{suffix}_{HWMON_UNITS[kind]}"
             actual = snapshot.value(family, chip=chip, sensor=sensor)
+            if unset_limit(family, value):
+                if actual is not None:
+                    problems.append(f"{family}{{chip={chip},sensor={sensor}}} is {actual}, expected no series "
+                                    f"for the unset limit {value}")
+                continue
             # sensors -u prints three decimals.
             if actual is None or abs(actual - value) > 0.0006:
                 problems.append(f"{family}{{chip={chip},sensor={sensor}}} is {actual}, sensors -u has {value}")
