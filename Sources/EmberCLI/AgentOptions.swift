@@ -63,10 +63,10 @@ struct AgentOptions {
         FlagSpec(name: "sample.timeout", defaultValue: "0.8 × --sample.interval (800ms)",
                  help: "How long a sample waits for its collectors; at most the interval. A collector still "
                     + "running then is reported failed and skipped until it returns."),
-        FlagSpec(name: "collector.read-timeout", defaultValue: "250ms, at most half of --sample.timeout",
+        FlagSpec(name: "collector.read-timeout", defaultValue: "250ms, or half of --sample.timeout if that is shorter",
                  help: "How long one open plus read of a source file, libsensors' and libpci's own reads "
                     + "included, may block before it is abandoned. The file is then skipped, and retried after "
-                    + "30s, then at doubling waits up to 5m."),
+                    + "30s, then at doubling waits up to 5m. Must be shorter than --sample.timeout."),
     ] + historyFlags + [
         FlagSpec(name: "collector.disable-defaults", defaultValue: "false",
                  help: "Start with every collector off; enable each with --collector.NAME.", isBoolean: true),
@@ -121,6 +121,7 @@ struct AgentOptions {
         timeoutSeconds = min(intervalSeconds, try duration(arguments, "sample.timeout", default: intervalSeconds * 0.8))
         readDeadline.timeoutSeconds = try duration(
             arguments, "collector.read-timeout", default: min(ReadDeadline.defaultTimeoutSeconds, timeoutSeconds / 2))
+        try checkReadTimeout()
         try applyHistoryFlags(arguments)
         if let value = arguments.value("log.level") {
             guard let level = LogLevel(name: value) else {
@@ -128,6 +129,19 @@ struct AgentOptions {
             }
             logLevel = level
         }
+    }
+
+    /// Rejects a per-read deadline that is not shorter than the sample timeout, because a blocking file
+    /// would then fail its whole collector's sample before its read is abandoned.
+    private func checkReadTimeout() throws {
+        guard readDeadline.timeoutSeconds >= timeoutSeconds else { return }
+
+        let readTimeout = DurationParser.format(readDeadline.timeoutSeconds)
+        let sampleTimeout = DurationParser.format(timeoutSeconds)
+        throw UsageError(
+            message: "invalid --collector.read-timeout \(readTimeout): must be shorter than --sample.timeout "
+                + "(\(sampleTimeout)), or one blocking file fails its whole collector. Lower it or raise "
+                + "--sample.timeout")
     }
 
     /// Applies `--collector.NAME`, `--no-collector.NAME` and `--collector.NAME.OPTION=VALUE`.

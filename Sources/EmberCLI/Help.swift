@@ -56,10 +56,15 @@ enum Help {
         var text = "Flags:\n"
         for flag in flags {
             let value = flag.isBoolean ? "" : "=VALUE"
-            text += "  --\(flag.name)\(value)\n      \(flag.help) Default: \(flag.defaultValue).\n"
+            text += "  --\(flag.name)\(value)\n      \(flag.help) Default: \(defaultText(flag.defaultValue)).\n"
         }
         text += "  --help\n      Print this text.\n"
         return text
+    }
+
+    /// Formats a flag's default, printing an empty one as "none" rather than as "Default: .".
+    private static func defaultText(_ value: String) -> String {
+        value.isEmpty ? "none" : value
     }
 
     private static func collectorHelp() -> String {
@@ -68,9 +73,7 @@ enum Help {
             let state = definition.enabledByDefault ? "on" : "off"
             text += "  \(definition.name) (default \(state))\n      \(definition.summary)\n"
             for option in definition.optionHelp {
-                // An empty default reads as none, as in the general flags, rather than as a quoted "".
-                let value = option.defaultValue.isEmpty ? "none" : option.defaultValue
-                text += "  --\(option.flag)=VALUE\n      \(option.help) Default: \(value).\n"
+                text += "  --\(option.flag)=VALUE\n      \(option.help) Default: \(defaultText(option.defaultValue)).\n"
             }
         }
         return text

@@ -32,6 +32,22 @@ final class ReadTimeoutOptionTests: XCTestCase {
         }
     }
 
+    /// A deadline at or past the sample timeout could never abandon a read before its collector fails.
+    func testTimeoutNotUnderSampleTimeoutIsRejected() {
+        for flags in [["--collector.read-timeout=5s"], ["--collector.read-timeout=800ms"],
+                      ["--sample.timeout=300ms", "--collector.read-timeout=300ms"]] {
+            XCTAssertThrowsError(try EmberMain.options(flags), "\(flags)") { error in
+                XCTAssertTrue("\(error)".contains("must be shorter than --sample.timeout"), "\(error)")
+            }
+        }
+    }
+
+    func testTimeoutUnderSampleTimeoutIsAccepted() throws {
+        let options = try EmberMain.options(["--sample.timeout=300ms", "--collector.read-timeout=299ms"])
+
+        XCTAssertEqual(options.readDeadline.timeoutSeconds, 0.299, accuracy: 1e-9)
+    }
+
     func testHelpListsFlag() {
         XCTAssertTrue(AgentOptions.flags.contains { $0.name == "collector.read-timeout" })
     }

@@ -97,4 +97,12 @@ final class WebConfigOptionsTests: XCTestCase {
     func testHelpListsFlag() throws {
         XCTAssertTrue(Help.command("serve")?.contains("--web.config.file") ?? false)
     }
+
+    /// The flag's default is empty (plain HTTP), which help must print as "none", not as "Default: .".
+    func testHelpShowsEmptyDefaultAsNone() throws {
+        let help = try XCTUnwrap(Help.command("serve"))
+
+        XCTAssertTrue(help.contains("enables TLS and basic auth. Default: none.\n"), help)
+        XCTAssertFalse(help.contains("Default: .\n"), help)
+    }
 }

@@ -143,6 +143,20 @@ final class TLSServerTests: XCTestCase {
         XCTAssertEqual(try curl(port).output, "hello\n")
     }
 
+    /// OpenSSL 3 at its default security level fails TLS 1.0 and 1.1 whatever `min_version` says, but
+    /// TLS 1.2 is rejected only by `min_version`, so this shows that the minimum is applied.
+    func testMinVersionTLS13RejectsTLS12() throws {
+        let port = try start(settings { $0.minVersion = .tls13 })
+
+        let old = try sClient(port, ["-tls1_2"])
+        XCTAssertNotEqual(old.status, 0, old.output)
+        XCTAssertTrue(old.output.contains("alert protocol version"), old.output)
+
+        let modern = try sClient(port, [])
+        XCTAssertEqual(modern.status, 0, modern.output)
+        XCTAssertTrue(modern.output.contains("New, TLSv1.3, Cipher is"), modern.output)
+    }
+
     func testMaxVersionTLS12() throws {
         let port = try start(settings { $0.maxVersion = .tls12 })
 
