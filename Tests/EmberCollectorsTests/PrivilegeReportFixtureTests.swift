@@ -34,8 +34,10 @@ final class PrivilegeReportFixtureTests: XCTestCase {
                 ProcessCredentials(
                     userID: 65534, groupID: 65534, supplementaryGroupIDs: [], capabilities: CapabilitySet(mask: 0))
             },
+            // Every other path, the checkout's ancestors included, is searchable by anyone, so the
+            // report does not depend on where the checkout lives (a mktemp directory is mode 0700).
             ownership: { path in
-                rootOnly.contains(path) ? FileOwnership(userID: 0, groupID: 0, mode: 0o400) : FileOwnership.lookUp(path)
+                FileOwnership(userID: 0, groupID: 0, mode: rootOnly.contains(path) ? 0o400 : 0o755)
             })
         return Sampler(
             collectors: [("cpufreq", CpufreqCollector(context: context))],

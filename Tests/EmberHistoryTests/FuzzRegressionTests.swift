@@ -14,16 +14,37 @@ final class StateFileFuzzRegressionTests: XCTestCase {
 
     /// The minute tier's energy chunk claims to end at bucket Int64.max, which used to trap on
     /// `last + 1` while the history was restored at start.
+    ///
+    /// The fuzzer found this in a format version 1 file. Loading version 1 re-encodes every chunk
+    /// from its points, which replaces the claimed end, so the claim is put back into the
+    /// current format here, as a corrupt version 2 file would carry it.
     func testChunkEndingAtInt64MaxIsSkipped() throws {
-        let state = try StateFileFormat.decode(try fuzzInput("state-chunk-ends-at-int64-max.state"))
+        let original = try StateFileFormat.decode(try fuzzInput("state-chunk-ends-at-int64-max.state"))
+        var state = original
+        state.tiers = original.tiers.map { tier in
+            guard tier.name == "minute" else { return tier }
+            return PersistedState.Tier(
+                name: tier.name, widthSeconds: tier.widthSeconds,
+                series: tier.series.map(claimingEndAtInt64Max(ifKey: "ember_cpu_energy_joules_total\u{1}big0")))
+        }
+        let reloaded = try StateFileFormat.decode(StateFileFormat.encode(state))
         let history = History(HistoryConfiguration())
 
-        let problems = history.restore(state.tiers)
+        let problems = history.restore(reloaded.tiers)
 
         XCTAssertEqual(problems.count, 1)
         XCTAssertTrue(problems.first?.contains("the largest Int64") ?? false, "\(problems)")
         XCTAssertEqual(history.minute.bucketCount(of: "ember_cpu_energy_joules_total\u{1}big0"), 0)
         XCTAssertGreaterThan(history.minute.bucketCount(of: "node_thermal_zone_temp\u{1}soc-thermal\u{1}0"), 0)
         XCTAssertGreaterThan(history.hour.bucketCount(of: "ember_cpu_energy_joules_total\u{1}big0"), 0)
+    }
+
+    private func claimingEndAtInt64Max(ifKey key: String) -> (PersistedState.Series) -> PersistedState.Series {
+        { series in
+            guard series.key == key, let last = series.chunks.last else { return series }
+            let claimed = SealedChunk(bytes: last.bytes, count: last.count, firstTime: last.firstTime, lastTime: .max)
+            return PersistedState.Series(
+                key: series.key, kind: series.kind, chunks: series.chunks.dropLast() + [claimed], open: series.open)
+        }
     }
 }
