@@ -62,8 +62,8 @@ let package = Package(
         .systemLibrary(name: "CPCI", providers: [.apt(["libpci-dev"])]),
         // OpenSSL for TLS and libxcrypt for bcrypt, both the system's own, so security updates of the
         // distribution apply without rebuilding the agent.
-        // NOTE: both are linked even without --web.config.file, which costs about 1.8 MB of RSS (0.45 MB
-        // of it private) on x86-64 Debian 12 (BENCHMARKS.md); dlopen on demand would avoid it.
+        // NOTE: both are linked even without --web.config.file. That costs about 1.8 MB of RSS (0.45 MB
+        // of it private) on x86-64 Debian 12 (BENCHMARKS.md), which dlopen on demand would avoid.
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         // C wrappers for what Swift cannot call: variadic functions and macro-built ioctl numbers.

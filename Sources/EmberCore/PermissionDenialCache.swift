@@ -10,7 +10,7 @@
 ///
 /// ``SourceReader`` puts every file system it is given behind one of these, so every collector
 /// follows this rule.
-public final class PermissionDenialCache: FileSystem {
+public final class PermissionDenialCache: ForwardingFileSystem {
     /// Five minutes, so a permission granted while the agent runs is picked up without a restart.
     public static let recheckNanoseconds: UInt64 = 300 * 1_000_000_000
 
@@ -34,27 +34,6 @@ public final class PermissionDenialCache: FileSystem {
 
     public func listDirectory(_ path: String) throws(FileError) -> [String] {
         try remembering(path) { () throws(FileError) in try base.listDirectory(path) }
-    }
-
-    public func readLink(_ path: String) throws(FileError) -> String {
-        try base.readLink(path)
-    }
-
-    public func resolvePath(_ path: String) throws(FileError) -> String {
-        try base.resolvePath(path)
-    }
-
-    public func fileKind(_ path: String) -> FileKind? {
-        base.fileKind(path)
-    }
-
-    public func isWriteOnly(_ path: String) -> Bool {
-        base.isWriteOnly(path)
-    }
-
-    /// Forwards to the base, so reads through libsensors and libpci keep the base's deadline.
-    public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
-        try base.withReadDeadline(reading: path, call)
     }
 
     /// Runs `read` on `path` unless a denial of `path` is remembered and no recheck is due, and

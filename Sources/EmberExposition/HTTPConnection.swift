@@ -164,7 +164,7 @@ extension HTTPConnection {
     /// parser then returns a request or an error for the buffered input, so the bytes left in the socket are
     /// read on the next call.
     /// Bytes a TLS session has already decrypted are read past the bound, because poll does not report
-    /// them; they are at most the rest of one record (16 KiB), as the session reads no records ahead.
+    /// them. They are at most the rest of one 16 KiB record, because OpenSSL's read-ahead is off.
     private func readAvailable(now: UInt64) {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         reading: while !isClosed, input.count <= context.parser.maxIncompleteBytes || transport.hasBufferedInput {

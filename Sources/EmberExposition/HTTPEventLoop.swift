@@ -143,9 +143,9 @@ final class HTTPEventLoop {
         context.statistics.recordOpenConnections(connections.count)
     }
 
-    /// Blocks SIGPIPE on the loop thread. OpenSSL writes to sockets with write(2), which raises SIGPIPE
-    /// on a connection the peer has reset; blocked, the signal stays pending and the write fails with EPIPE
-    /// instead of ending the process. Plain sockets use MSG_NOSIGNAL and do not need this.
+    /// Blocks SIGPIPE on the loop thread, because OpenSSL writes to sockets with write(2), which raises
+    /// SIGPIPE on a connection the peer has reset. Blocked, the signal stays pending and the write fails
+    /// with EPIPE instead of ending the process. Plain sockets use MSG_NOSIGNAL and do not need this.
     private static func blockBrokenPipeSignal() {
         var signals = sigset_t()
         sigemptyset(&signals)
@@ -192,7 +192,7 @@ extension HTTPEventLoop {
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             if let admitted = admit(descriptor, peer: Self.describe(address), now: now) {
                 // A client usually sends its request right after connecting, so it is often here already.
-                // Reading it now answers it before later accepts can close this connection to make room.
+                // Reading it now sends the response before later accepts can close this connection to make room.
                 admitted.handle(events: Int16(POLLIN), now: now)
             }
         }
@@ -230,7 +230,7 @@ extension HTTPEventLoop {
 
     /// Closes one connection for a new one, longest ``HTTPConnection/waitingSince`` first. Each candidate's
     /// pending input is read first, because a request may have arrived since the last poll. A candidate that
-    /// got a request answered that way is spared, and one that starts closing frees its slot by itself.
+    /// got a response that way is kept, and one that starts closing frees its slot by itself.
     /// Without a waiting connection, the one sending longest goes, if it has been sending for at least
     /// ``minimumSendingAgeToEvict``. Returns false when no connection can make room.
     private func makeRoom(limit: Int, now: UInt64) -> Bool {

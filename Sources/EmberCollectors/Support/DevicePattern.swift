@@ -36,7 +36,7 @@ public struct DevicePattern: Sendable {
 
 /// A pattern that ``DevicePattern`` cannot parse.
 public struct DevicePatternError: Error, CustomStringConvertible, Sendable {
-    /// What is wrong, and the 0-based position in the pattern, counted in Unicode scalars.
+    /// The problem and its 0-based position in the pattern, counted in Unicode scalars.
     public let description: String
 }
 

@@ -10,7 +10,7 @@ import Musl
 /// every sample. After a timeout the path fails at once with a skipped ``ReadTimeout`` until its
 /// retry is due. A retry that times out again doubles the wait, up to the maximum. A retry that
 /// returns in time, with content or with an error, ends the skipping and is logged once.
-public final class TimeoutSkippingFileSystem: FileSystem {
+public final class TimeoutSkippingFileSystem: ForwardingFileSystem {
     public let base: any FileSystem
     private let logger: Logger
     private let clock: any Clock
@@ -53,26 +53,6 @@ public final class TimeoutSkippingFileSystem: FileSystem {
         try withSkipping(path) { () throws(FileError) in try base.readFile(path, limit: limit) }
     }
 
-    public func listDirectory(_ path: String) throws(FileError) -> [String] {
-        try base.listDirectory(path)
-    }
-
-    public func readLink(_ path: String) throws(FileError) -> String {
-        try base.readLink(path)
-    }
-
-    public func resolvePath(_ path: String) throws(FileError) -> String {
-        try base.resolvePath(path)
-    }
-
-    public func fileKind(_ path: String) -> FileKind? {
-        base.fileKind(path)
-    }
-
-    public func isWriteOnly(_ path: String) -> Bool {
-        base.isWriteOnly(path)
-    }
-
     /// Runs `call` through the base's deadline, and skips `path` after a timeout as reads are.
     public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
         let entry = try entryDue(path)
@@ -103,7 +83,8 @@ public final class TimeoutSkippingFileSystem: FileSystem {
     /// Returns the skip entry of a path whose retry is due, or nil for a path that is not skipped.
     /// Throws a skipped ``ReadTimeout`` while the retry is not due yet.
     private func entryDue(_ path: String) throws(FileError) -> SkippedPath? {
-        guard let entry = skippedPaths[path] else { return nil }
+        // The common case, nothing skipped, costs one branch and no hashing of `path`.
+        guard !skippedPaths.isEmpty, let entry = skippedPaths[path] else { return nil }
 
         let now = clock.monotonicNanoseconds()
         if now < entry.retryAtNanoseconds {
