@@ -38,13 +38,17 @@ public struct CompressedRing: Sendable {
     /// header, so smaller chunks cost more header bytes and larger ones more dropped-late points.
     public var chunkPoints: Int { Int(chunkPointLimit) }
 
+    /// The most points any chunk holds, whatever the capacity. A saved chunk that claims more is
+    /// corrupt: a run code covers many points in a few bits, so its count alone sets the decoding time.
+    public static let maximumChunkPoints = 1024
+
     public init(capacity: Int, fieldCount: Int, layout: ChunkLayout = .independent) {
         precondition(capacity > 0, "ring capacity must be positive, got \(capacity)")
         precondition(fieldCount > 0 && fieldCount <= PointValues.maximumCount, "a point has 1...5 values")
         self.capacity = capacity
         storedFieldCount = UInt8(fieldCount)
         self.layout = layout
-        chunkPointLimit = Int32(min(1024, max(64, capacity / 4)))
+        chunkPointLimit = Int32(min(Self.maximumChunkPoints, max(64, capacity / 4)))
     }
 
     /// Rebuilds a ring from persisted chunks, oldest first. Throws when a chunk is empty or the chunks
@@ -56,7 +60,7 @@ public struct CompressedRing: Sendable {
         var previousTime: Int64?
         for chunk in chunks {
             guard chunk.count > 0, chunk.firstTime <= chunk.lastTime else { throw .invalid("empty chunk") }
-            guard chunk.count <= UInt32.max, chunk.bytes.count <= UInt32.max else {
+            guard chunk.count <= Self.maximumChunkPoints, chunk.bytes.count <= UInt32.max else {
                 throw .invalid("chunk of \(chunk.count) points in \(chunk.bytes.count) bytes is too large")
             }
             if let previousTime, chunk.firstTime <= previousTime {

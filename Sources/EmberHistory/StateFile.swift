@@ -110,12 +110,18 @@ public enum StateFileFormat {
             encode(tier, into: &payload)
         }
 
+        return wrap(payload: payload.bytes)
+    }
+
+    /// Returns a state file with `payload` behind a valid header: magic, version, payload length
+    /// and CRC-32.
+    static func wrap(payload: [UInt8]) -> [UInt8] {
         var file = ByteWriter()
         file.bytes = magic
         file.u32(version)
-        file.u64(UInt64(payload.bytes.count))
-        file.u32(CRC32.checksum(payload.bytes[...]))
-        file.bytes.append(contentsOf: payload.bytes)
+        file.u64(UInt64(payload.count))
+        file.u32(CRC32.checksum(payload[...]))
+        file.bytes.append(contentsOf: payload)
         return file.bytes
     }
 
@@ -217,6 +223,9 @@ public enum StateFileFormat {
             var chunks: [SealedChunk] = []
             for _ in 0..<(try reader.u32()) {
                 let count = Int(try reader.u32())
+                guard count <= CompressedRing.maximumChunkPoints else {
+                    throw .invalid("chunk of \(count) points, above the \(CompressedRing.maximumChunkPoints) a chunk holds")
+                }
                 let first = Int64(bitPattern: try reader.u64())
                 let last = Int64(bitPattern: try reader.u64())
                 chunks.append(SealedChunk(bytes: try reader.blob(), count: count, firstTime: first, lastTime: last))

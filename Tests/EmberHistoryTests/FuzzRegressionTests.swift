@@ -4,7 +4,8 @@ import XCTest
 
 @testable import EmberHistory
 
-/// State files that made the FuzzStateFile target (Fuzzing/) crash, kept in Tests/Fixtures/fuzz.
+/// State files that made the FuzzStateFile target (Fuzzing/) crash or time out, kept in
+/// Tests/Fixtures/fuzz.
 final class StateFileFuzzRegressionTests: XCTestCase {
     private func fuzzInput(_ name: String) throws -> [UInt8] {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -37,6 +38,30 @@ final class StateFileFuzzRegressionTests: XCTestCase {
         XCTAssertEqual(history.minute.bucketCount(of: "ember_cpu_energy_joules_total\u{1}big0"), 0)
         XCTAssertGreaterThan(history.minute.bucketCount(of: "node_thermal_zone_temp\u{1}soc-thermal\u{1}0"), 0)
         XCTAssertGreaterThan(history.hour.bucketCount(of: "ember_cpu_energy_joules_total\u{1}big0"), 0)
+    }
+
+    /// A chunk's point count is read from the file, and one run code encodes a run of any length in
+    /// a few bits. So a chunk claiming billions of points kept the decoder busy past the fuzzer's
+    /// 10 s timeout.
+    func testBillionPointChunkRejected() throws {
+        let file = StateFileFormat.wrap(payload: try fuzzInput("state-chunk-claims-billions-of-points.payload"))
+
+        XCTAssertThrowsError(try StateFileFormat.decode(file)) { error in
+            XCTAssertTrue("\(error)".contains("above the 1024 a chunk holds"), "\(error)")
+        }
+    }
+
+    /// The ring rejects such a chunk too, whatever its source.
+    func testRingRejectsOversizedChunk() throws {
+        var source = CompressedRing(capacity: 4096, fieldCount: 1)
+        for time in 0..<Int64(1100) {
+            source.append(time: time, values: PointValues([20]))
+        }
+        let sealed = try XCTUnwrap(source.chunks.first)
+        let inflated = SealedChunk(bytes: sealed.bytes, count: 1025, firstTime: sealed.firstTime, lastTime: sealed.lastTime)
+
+        XCTAssertThrowsError(try CompressedRing(capacity: 4096, fieldCount: 1, chunks: [inflated]))
+        XCTAssertNoThrow(try CompressedRing(capacity: 4096, fieldCount: 1, chunks: [sealed]))
     }
 
     private func claimingEndAtInt64Max(ifKey key: String) -> (PersistedState.Series) -> PersistedState.Series {

@@ -6,6 +6,9 @@
 #   bash Tests/scripts/fuzz.sh 600             # the long run: 10 minutes per target
 #   bash Tests/scripts/fuzz.sh 60 FuzzHTTPRequest FuzzQuery   # chosen targets only
 #
+# FUZZ_SEED=N fixes libFuzzer's random seed, so a short run explores the same inputs each time and
+# a failure it finds reproduces; without it each run draws a new seed, which its log records.
+#
 # Fails when a target crashes, leaks, runs over 10 s on one input or over 2 GiB of memory. The
 # input that did it is kept in .build/fuzz/crashes/TARGET/ (libFuzzer names it crash-*, leak-*,
 # timeout-* or oom-*); reproduce it with `Fuzzing/.build/release/TARGET FILE`. New inputs the
@@ -72,7 +75,9 @@ for target in "${targets[@]}"; do
     dictionary="Fuzzing/Dictionaries/$target.dict"
     [[ -f "$dictionary" ]] || dictionary="Fuzzing/Dictionaries/sysfs.dict"
 
-    "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    seed_option=()
+    [[ -n "${FUZZ_SEED:-}" ]] && seed_option=(-seed="$FUZZ_SEED")
+    "$binary" "${seed_option[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$crashes/" -dict="$dictionary" "$corpus" "Fuzzing/Corpus/$target" >"$log" 2>&1
     status=$?
     runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
