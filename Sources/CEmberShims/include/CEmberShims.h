@@ -76,4 +76,11 @@ int ember_malloc_in_use(uint64_t *bytes);
 /// which is variadic in C. Names longer than 15 bytes are truncated by the kernel.
 int ember_set_thread_name(const char *name);
 
+/// A function of a library loaded with dlopen: its name for dlsym and the offset of its pointer in
+/// the table of functions that the library's C target declares (COpenSSL, CCrypt).
+struct ember_symbol {
+    const char *name;
+    size_t offset;
+};
+
 #endif
