@@ -62,8 +62,8 @@ let package = Package(
         .systemLibrary(name: "CPCI", providers: [.apt(["libpci-dev"])]),
         // OpenSSL for TLS and libxcrypt for bcrypt, both the system's own, so security updates of the
         // distribution apply without rebuilding the agent. Neither is linked: EmberExposition loads them
-        // with dlopen when the web configuration needs them, which keeps about 1.7 MiB of libraries out
-        // of an agent without TLS (BENCHMARKS.md). Building needs their headers (libssl-dev, libcrypt-dev).
+        // with dlopen when the web configuration needs them, so an agent without a web config keeps
+        // 1.4-1.9 MiB less resident (BENCHMARKS.md). Building needs their headers (libssl-dev, libcrypt-dev).
         .target(name: "COpenSSL", dependencies: ["CEmberShims"]),
         .target(name: "CCrypt", dependencies: ["CEmberShims"]),
         // C wrappers for what Swift cannot call: variadic functions and macro-built ioctl numbers.
