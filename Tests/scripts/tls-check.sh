@@ -160,6 +160,11 @@ needed=$(readelf -d "$ember" | grep NEEDED || true)
 if grep -qE 'libssl|libcrypto|libcrypt' <<<"$needed"; then
     fail "the binary links OpenSSL or libxcrypt: $needed"
 fi
+# The executable exports its symbols, so one named like a library function would replace it inside
+# libssl and libcrypto too.
+exported=$(nm -D --defined-only "$ember" | awk '{print $3}' \
+    | grep -E '^(SSL|SSL_CTX|TLS|X509|ERR|BIO|EVP|PEM|ASN1|OPENSSL|GENERAL_NAMES|crypt)_' || true)
+[[ -z "$exported" ]] || fail "the binary exports symbols named like OpenSSL or libxcrypt functions: $exported"
 
 # serve_until_listening LOG ARGS... starts ember serve on the fixture and waits until it listens.
 serve_until_listening() {
@@ -169,7 +174,7 @@ serve_until_listening() {
         --path.procfs="$fixtures/proc" "$@" >"$log" 2>&1 &
     pid=$!
     for _ in $(seq 50); do
-        grep -q 'msg="HTTP server listening"' "$log" && return 0
+        grep -qs 'msg="HTTP server listening"' "$log" && return 0
         kill -0 "$pid" 2>/dev/null || fail "ember serve $* exited at start: $(cat "$log")"
         sleep 0.1
     done
