@@ -26,9 +26,8 @@ final class LibraryLoadingTests: XCTestCase {
         XCTAssertThrowsError(try OpenSSLLibrary.resolve(libssl: requirement(["libz.so.1"]),
                                                         libcrypto: OpenSSLLibrary.libcrypto)) { error in
             let message = (error as? LibraryLoadError)?.message ?? "\(error)"
-            XCTAssertTrue(message.hasPrefix("libz.so.1 has no function TLS_server_method, which TLS in "
-                                            + "--web.config.file needs: "), message)
-            XCTAssertTrue(message.hasSuffix(". Install the test package"), message)
+            XCTAssertEqual(message, "failed to load libz.so.1, which TLS in --web.config.file needs: libz.so.1 has "
+                           + "no function TLS_server_method. Install the test package")
         }
     }
 
@@ -37,7 +36,8 @@ final class LibraryLoadingTests: XCTestCase {
 
         XCTAssertThrowsError(try LibxcryptLibrary.resolve(zlib)) { error in
             let message = (error as? LibraryLoadError)?.message ?? "\(error)"
-            XCTAssertTrue(message.hasPrefix("libz.so.1 has no function crypt_rn, which basic_auth_users"), message)
+            XCTAssertEqual(message, "failed to load libz.so.1, which basic_auth_users in --web.config.file needs: "
+                           + "libz.so.1 has no function crypt_rn. Install the test package")
         }
     }
 
@@ -47,6 +47,25 @@ final class LibraryLoadingTests: XCTestCase {
         let symbols = try LibxcryptLibrary.resolve(fallback)
 
         XCTAssertEqual(symbols.count, 2)
+    }
+
+    func testLaterNameIsTriedWhenFirstLacksFunction() throws {
+        let fallback = requirement(["libz.so.1", "libcrypt.so.1"])
+
+        let symbols = try LibxcryptLibrary.resolve(fallback)
+
+        XCTAssertEqual(symbols.count, 2)
+    }
+
+    func testEveryFailedNameIsReported() {
+        let names = requirement(["libember-missing.so.1", "libz.so.1"], feature: "basic_auth_users")
+
+        XCTAssertThrowsError(try LibxcryptLibrary.resolve(names)) { error in
+            let message = (error as? LibraryLoadError)?.message ?? "\(error)"
+            XCTAssertTrue(message.hasPrefix("failed to load libember-missing.so.1 or libz.so.1, which basic_auth_users "
+                                            + "needs: libember-missing.so.1: cannot open shared object file"), message)
+            XCTAssertTrue(message.hasSuffix("; libz.so.1 has no function crypt_rn. Install the test package"), message)
+        }
     }
 
     func testDefaultNamesResolveEveryFunction() throws {

@@ -9,8 +9,9 @@ var libxcrypt: ember_crypt_functions { ember_crypt().pointee }
 ///
 /// libcrypt.so.1 is the soname of libxcrypt built with the glibc-compatible interface (Debian, Ubuntu,
 /// Fedora). libcrypt.so.2 is the soname of libxcrypt built without it (Arch Linux), and has the same
-/// crypt_rn and crypt_gensalt_rn. The libcrypt.so.1 of glibc 2.37 and older without libxcrypt has
-/// neither function, which the load reports as a missing function.
+/// crypt_rn and crypt_gensalt_rn. glibc's own libcrypt.so.1, which distributions shipped before
+/// libxcrypt, has neither function, so the load goes on to libcrypt.so.2 and reports both when that
+/// fails too.
 public enum LibxcryptLibrary {
     static let libcrypt = LibraryRequirement(
         names: ["libcrypt.so.1", "libcrypt.so.2"], feature: "basic_auth_users in --web.config.file",
@@ -33,14 +34,8 @@ public enum LibxcryptLibrary {
     public static var isLoaded: Bool { loaded.withLock { $0 } }
 
     /// Opens the library and looks up every function without touching the table, so a test can pass
-    /// names that fail. Closes the library when a function is missing.
+    /// names that fail.
     static func resolve(_ requirement: LibraryRequirement) throws(LibraryLoadError) -> [ResolvedSymbol] {
-        let library = try SharedLibrary.open(requirement)
-        do throws(LibraryLoadError) {
-            return try library.resolve(symbolList(ember_libcrypt_symbols), for: requirement)
-        } catch {
-            library.close()
-            throw error
-        }
+        try SharedLibrary.load(requirement, symbols: symbolList(ember_libcrypt_symbols)).symbols
     }
 }

@@ -36,20 +36,14 @@ public enum OpenSSLLibrary {
     public static var isLoaded: Bool { loaded.withLock { $0 } }
 
     /// Opens both libraries and looks up every function without touching the table, so a test can pass
-    /// names that fail. Closes what it opened when a library or function is missing.
+    /// names that fail. Closes libcrypto again when libssl fails to load.
     static func resolve(libssl: LibraryRequirement, libcrypto: LibraryRequirement)
         throws(LibraryLoadError) -> [ResolvedSymbol]
     {
-        let crypto = try SharedLibrary.open(libcrypto)
+        let crypto = try SharedLibrary.load(libcrypto, symbols: symbolList(ember_libcrypto_symbols))
         do throws(LibraryLoadError) {
-            let ssl = try SharedLibrary.open(libssl)
-            do throws(LibraryLoadError) {
-                return try crypto.resolve(symbolList(ember_libcrypto_symbols), for: libcrypto)
-                    + ssl.resolve(symbolList(ember_libssl_symbols), for: libssl)
-            } catch {
-                ssl.close()
-                throw error
-            }
+            let ssl = try SharedLibrary.load(libssl, symbols: symbolList(ember_libssl_symbols))
+            return crypto.symbols + ssl.symbols
         } catch {
             crypto.close()
             throw error

@@ -15,7 +15,7 @@ public struct LibraryLoadError: Error, Equatable, CustomStringConvertible {
 
 /// A library that a feature of the web configuration loads on demand, and how to name it in errors.
 struct LibraryRequirement: Sendable {
-    /// Sonames to try in order; the first that loads is used.
+    /// Sonames to try in order. The first that loads and exports every function is used.
     let names: [String]
     /// The feature that needs the library, such as "TLS in --web.config.file".
     let feature: String
@@ -23,55 +23,54 @@ struct LibraryRequirement: Sendable {
     let installHint: String
 }
 
-/// A library opened with dlopen. It stays open for the life of the process once its functions are in
-/// use, because nothing tracks which calls through the table are still running.
+/// A library opened with dlopen, with the address of every function the agent calls in it. It stays
+/// open for the life of the process once its functions are in use, because nothing tracks which calls
+/// through the table are still running.
 struct SharedLibrary {
     /// The soname that loaded.
     let name: String
     let handle: UnsafeMutableRawPointer
+    let symbols: [ResolvedSymbol]
 
-    /// Opens the first of the requirement's names that loads. RTLD_NOW resolves the library's own
-    /// references at once, so a broken installation fails here rather than in the first handshake.
-    static func open(_ requirement: LibraryRequirement) throws(LibraryLoadError) -> SharedLibrary {
-        var firstError = "no library names given"
-        for (index, name) in requirement.names.enumerated() {
-            if let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) {
-                return SharedLibrary(name: name, handle: handle)
+    /// Opens the first of the requirement's names that loads and exports every function in `symbols`.
+    /// A library that lacks one is closed and the next name tried, because an older library may own
+    /// the soname, such as glibc's own libcrypt.so.1 without crypt_rn. RTLD_NOW
+    /// resolves the library's own references at once, so a broken installation fails here rather
+    /// than in the first handshake.
+    static func load(_ requirement: LibraryRequirement, symbols: UnsafeBufferPointer<ember_symbol>)
+        throws(LibraryLoadError) -> SharedLibrary
+    {
+        var failures: [String] = []
+        for name in requirement.names {
+            guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
+                failures.append(dlerror().map { String(cString: $0) } ?? "\(name) could not be opened")
+                continue
             }
-            if index == 0 { firstError = lastDynamicLinkerError() }
+
+            let (resolved, missing) = resolve(symbols, in: handle)
+            guard let missing else { return SharedLibrary(name: name, handle: handle, symbols: resolved) }
+            dlclose(handle)
+            failures.append("\(name) has no function \(missing)")
         }
         let names = requirement.names.joined(separator: " or ")
-        throw LibraryLoadError(message: "failed to load \(names), which \(requirement.feature) needs: \(firstError). "
-                               + requirement.installHint)
+        throw LibraryLoadError(message: "failed to load \(names), which \(requirement.feature) needs: "
+                               + failures.joined(separator: "; ") + ". " + requirement.installHint)
     }
 
-    /// Looks up every symbol and returns its address with its offset in the table. Throws on the
-    /// first symbol the library does not export, such as a function an older major version lacks.
-    func resolve(_ symbols: UnsafeBufferPointer<ember_symbol>, for requirement: LibraryRequirement)
-        throws(LibraryLoadError) -> [ResolvedSymbol]
+    /// Returns the address of every function, or the name of the first one the library does not export.
+    private static func resolve(_ symbols: UnsafeBufferPointer<ember_symbol>, in handle: UnsafeMutableRawPointer)
+        -> (resolved: [ResolvedSymbol], missing: String?)
     {
         var resolved: [ResolvedSymbol] = []
         for symbol in symbols {
-            let symbolName = String(cString: symbol.name)
-            guard let address = dlsym(handle, symbol.name) else {
-                throw LibraryLoadError(message: "\(name) has no function \(symbolName), which \(requirement.feature) "
-                                       + "needs: \(lastDynamicLinkerError()). \(requirement.installHint)")
-            }
+            guard let address = dlsym(handle, symbol.name) else { return ([], String(cString: symbol.name)) }
             resolved.append(ResolvedSymbol(offset: symbol.offset, address: address))
         }
-        return resolved
+        return (resolved, nil)
     }
 
     func close() {
         dlclose(handle)
-    }
-
-    private static func lastDynamicLinkerError() -> String {
-        dlerror().map { String(cString: $0) } ?? "no error reported by the dynamic linker"
-    }
-
-    private func lastDynamicLinkerError() -> String {
-        Self.lastDynamicLinkerError()
     }
 }
 
