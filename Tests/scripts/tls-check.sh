@@ -213,3 +213,17 @@ set -e
 grep -q 'libssl.so.3 has no function TLS_server_method' fake.err \
     || fail "the missing function was not named: $(cat fake.err)"
 grep -q 'Install OpenSSL 3' fake.err || fail "the error did not say what to install: $(cat fake.err)"
+
+# The same for basic auth, when no soname of libxcrypt has its functions.
+mkdir fake-libxcrypt
+ln -s "$(readlink -f fake-openssl/libssl.so.3)" fake-libxcrypt/libcrypt.so.1
+ln -s "$(readlink -f fake-openssl/libssl.so.3)" fake-libxcrypt/libcrypt.so.2
+set +e
+LD_LIBRARY_PATH="$work/fake-libxcrypt" "$ember" serve --web.config.file="$work/auth-only.yml" \
+    --web.listen-address=127.0.0.1:0 --no-storage --log.level=error 2>fake-crypt.err
+code=$?
+set -e
+[[ $code -eq 2 ]] || fail "a libcrypt.so.1 without crypt_rn exited $code, expected 2: $(cat fake-crypt.err)"
+grep -q 'libcrypt.so.1 has no function crypt_rn; libcrypt.so.2 has no function crypt_rn' fake-crypt.err \
+    || fail "the missing function was not named for each soname: $(cat fake-crypt.err)"
+grep -q 'Install libxcrypt' fake-crypt.err || fail "the error did not say what to install: $(cat fake-crypt.err)"
