@@ -213,9 +213,7 @@ public struct CompressedRing: Sendable {
 
     private mutating func appendSealed(_ bytes: ArraySlice<UInt8>, count: Int, firstTime: Int64, lastTime: Int64) {
         let header = ChunkHeader(byteCount: bytes.count, count: count, firstTime: firstTime, lastTime: lastTime)
-        // Reserving the exact size keeps the arena from growing by doubling, which would leave up to
-        // half of it unused.
-        arena.reserveCapacity(arena.count + header.encodedSize + bytes.count)
+        reserveArena(adding: header.encodedSize + bytes.count)
         header.append(to: &arena)
         arena.append(contentsOf: bytes)
         storedCount += count
@@ -225,10 +223,25 @@ public struct CompressedRing: Sendable {
         guard let open else { return }
         let header = ChunkHeader(
             byteCount: open.byteCount, count: open.count, firstTime: open.firstTime, lastTime: open.lastTime)
-        arena.reserveCapacity(arena.count + header.encodedSize + header.byteCount)
+        reserveArena(adding: header.encodedSize + header.byteCount)
         header.append(to: &arena)
         open.appendBytes(to: &arena)
         self.open = nil
+    }
+
+    /// Makes room for `extra` more bytes, reallocating the arena at exactly its new size when it is
+    /// too small or would keep more than an eighth unused. Growing by doubling would leave up to half
+    /// of it unused, and an arena never shrunk would keep the size it had when its chunks were largest.
+    private mutating func reserveArena(adding extra: Int) {
+        let needed = arena.count + extra
+        let unused = arena.capacity - needed
+        // glibc malloc rounds a block up to a multiple of 16 bytes, so a small arena is not shrunk for that.
+        guard unused < 0 || unused > max(32, needed / 8) else { return }
+
+        var resized: [UInt8] = []
+        resized.reserveCapacity(needed)
+        resized.append(contentsOf: arena)
+        arena = resized
     }
 
     /// The oldest sealed chunk's header and the arena offset just past its bytes.

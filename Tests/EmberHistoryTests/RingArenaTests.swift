@@ -2,8 +2,8 @@ import XCTest
 
 @testable import EmberHistory
 
-/// The chunk headers that a ring keeps in its arena in front of each sealed chunk.
-final class ChunkHeaderTests: XCTestCase {
+/// A ring's byte arena: the chunk headers in front of each sealed chunk, and the arena's size.
+final class RingArenaTests: XCTestCase {
     func testHeaderRoundTripsEdgeValues() {
         let headers = [
             ChunkHeader(byteCount: 0, count: 1, firstTime: 0, lastTime: 0),
@@ -53,5 +53,22 @@ final class ChunkHeaderTests: XCTestCase {
         XCTAssertEqual(restored.chunks.map(\.lastTime), ring.chunks.map(\.lastTime))
         XCTAssertEqual(try restored.last()?.time, 999 * 7 - 3000)
         XCTAssertEqual(try restored.last()?.values[0], Double(999 % 13))
+    }
+
+    func testArenaShrinksAfterLargeChunksDrop() {
+        var ring = CompressedRing(capacity: 256, fieldCount: 1)
+        var generator = SystemRandomNumberGenerator()
+        for step in 0..<1000 {
+            ring.append(time: Int64(step), values: PointValues([Double.random(in: 0..<1, using: &generator)]))
+        }
+        let noisyAllocation = ring.sealedAllocationEstimate
+
+        for step in 1000..<2000 {
+            ring.append(time: Int64(step), values: PointValues([42]))
+        }
+
+        XCTAssertGreaterThan(noisyAllocation, 1500)
+        // The arena contains a few constant chunks of about a dozen bytes each, and 32 bytes of array header.
+        XCTAssertLessThan(ring.sealedAllocationEstimate, 160)
     }
 }
