@@ -9,8 +9,8 @@
 /// is `1`, the time's delta-of-delta in ``ResidualCode``, then each scaled field's residual in
 /// ``ResidualCode`` and each XOR field in Gorilla's XOR code.
 ///
-/// The stored properties are ordered and sized to keep the encoder small, because every series
-/// keeps one open encoder per tier. The field states are kept in front of the bits in the writer's
+/// The stored properties are ordered and sized so that the encoder takes 57 bytes, because every
+/// series keeps one open encoder per tier. The field states are kept in front of the bits in the writer's
 /// byte array, so an open chunk costs one allocation in place of two.
 struct ChunkEncoder {
 
@@ -47,12 +47,13 @@ struct ChunkEncoder {
     private let layout: ChunkLayout
     /// Whether fields are predicted from each other (see ``ChunkLayout``).
     private let predictsAcrossFields: Bool
-    /// Maximum number of points in the chunk, which ``CompressedRing`` chooses from its capacity.
-    private let pointLimit: Int32
-    private var pointCount: Int32 = 1
-    /// Points after the last written one that matched their predictions, not written yet.
-    private var pendingRun: UInt32 = 0
     private let storedFieldCount: UInt8
+    /// Maximum number of points in the chunk, which ``CompressedRing`` chooses from its capacity.
+    /// 16 bits each for it, the count and the run, because a ring's chunks hold at most 1024 points.
+    private let pointLimit: UInt16
+    private var pointCount: UInt16 = 1
+    /// Points after the last written one that matched their predictions, not written yet.
+    private var pendingRun: UInt16 = 0
     let firstTime: Int64
     private(set) var lastTime: Int64
     private var lastDelta: Int64 = 0
@@ -68,8 +69,8 @@ struct ChunkEncoder {
         time: Int64, values: PointValues, layout: ChunkLayout = .independent, maximumPoints: Int = 128,
         exponentHints: [Int?] = []
     ) {
-        precondition(maximumPoints > 0 && maximumPoints < Int32.max, "chunk size \(maximumPoints) out of range")
-        pointLimit = Int32(maximumPoints)
+        precondition(maximumPoints > 0 && maximumPoints <= UInt16.max, "chunk size \(maximumPoints) out of range")
+        pointLimit = UInt16(maximumPoints)
         self.layout = layout
         firstTime = time
         lastTime = time
@@ -216,7 +217,7 @@ struct ChunkEncoder {
     }
 
     /// Writes a run of `length` predicted points as `0` and the length, or nothing for no run.
-    private static func writeRun(_ length: UInt32, to writer: inout BitWriter) {
+    private static func writeRun(_ length: UInt16, to writer: inout BitWriter) {
         guard length > 0 else { return }
         writer.writeBit(false)
         GammaCode.write(UInt64(length), to: &writer)

@@ -12,8 +12,8 @@
 /// - the arena is a sequence of headers, each followed by its chunk's bytes, with nothing after the last;
 /// - the points after the oldest chunk are fewer than `capacity`.
 public struct CompressedRing: Sendable {
-    // The stored properties are ordered and sized to keep the ring at 104 bytes, because every
-    // series keeps one per tier.
+    // The stored properties are ordered and sized to keep the ring at 89 bytes (a stride of 96),
+    // because every series keeps one per tier.
 
     /// The sealed chunks, oldest first, each a header and then the chunk's bytes.
     private var arena: [UInt8] = []

@@ -30,6 +30,17 @@ struct SeriesTable<Value> {
         return nil
     }
 
+    /// Returns the stored copy of `key`, whose storage another table can share.
+    func storedKey(_ key: String) -> String? {
+        position(of: key).map { keys[$0] }
+    }
+
+    /// Makes room for `count` entries in all, exactly, unless there is room already.
+    mutating func reserveCapacity(_ count: Int) {
+        values.reserveCapacity(count)
+        keys.reserveCapacity(count)
+    }
+
     subscript(key: String) -> Value? {
         position(of: key).map { values[$0] }
     }
