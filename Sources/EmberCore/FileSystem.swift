@@ -162,14 +162,37 @@ public final class SystemFileSystem: FileSystem {
         return names
     }
 
+    /// Reads the target into a small stack buffer first, because sysfs link targets are a few dozen
+    /// bytes and a 4 KiB stack buffer would stay resident on every collector thread. A target that
+    /// fills it may be truncated, so it is read again into a heap buffer of `PATH_MAX` bytes.
     public func readLink(_ path: String) throws(FileError) -> String {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX)) { target throws(FileError) in
-            let count = path.withCString { readlink($0, target.baseAddress!, target.count) }
-            if count < 0 {
-                throw FileError(operation: "readlink", path: path, code: errno)
-            }
-            return String(decoding: UnsafeBufferPointer(rebasing: target[0..<count]), as: UTF8.self)
+        let shortTarget = try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) {
+            target throws(FileError) -> String? in
+            let count = try Self.readLink(path, into: target)
+            return count < target.count ? Self.decode(target, count: count) : nil
         }
+        if let shortTarget {
+            return shortTarget
+        }
+
+        let target = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Int(PATH_MAX))
+        defer { target.deallocate() }
+        return Self.decode(target, count: try Self.readLink(path, into: target))
+    }
+
+    /// Calls `readlink` into `target` and returns the number of bytes it wrote, at most `target.count`.
+    private static func readLink(
+        _ path: String, into target: UnsafeMutableBufferPointer<UInt8>
+    ) throws(FileError) -> Int {
+        let count = path.withCString { readlink($0, target.baseAddress!, target.count) }
+        if count < 0 {
+            throw FileError(operation: "readlink", path: path, code: errno)
+        }
+        return count
+    }
+
+    private static func decode(_ target: UnsafeMutableBufferPointer<UInt8>, count: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: target[0..<count]), as: UTF8.self)
     }
 
     public func resolvePath(_ path: String) throws(FileError) -> String {
