@@ -61,11 +61,12 @@ let package = Package(
         .systemLibrary(name: "CSensors", providers: [.apt(["libsensors-dev"])]),
         .systemLibrary(name: "CPCI", providers: [.apt(["libpci-dev"])]),
         // OpenSSL for TLS and libxcrypt for bcrypt, both the system's own, so security updates of the
-        // distribution apply without rebuilding the agent.
-        // NOTE: both are linked even without --web.config.file. That costs about 1.8 MB of RSS (0.45 MB
-        // of it private) on x86-64 Debian 12 (BENCHMARKS.md), which dlopen on demand would avoid.
-        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        // distribution apply without rebuilding the agent. Neither is linked: EmberExposition loads them
+        // with dlopen when the web configuration needs them. An agent without a web config keeps
+        // 1.4-1.9 MiB less resident, or about 0.9 MiB once it has released unused file pages
+        // (BENCHMARKS.md). Building needs their headers (libssl-dev, libcrypt-dev).
+        .target(name: "COpenSSL", dependencies: ["CEmberShims"]),
+        .target(name: "CCrypt", dependencies: ["CEmberShims"]),
         // C wrappers for what Swift cannot call: variadic functions and macro-built ioctl numbers.
         .target(name: "CEmberShims"),
 
@@ -78,7 +79,7 @@ let package = Package(
         .target(name: "EmberHistory", dependencies: ["EmberCore"], swiftSettings: sourceSwiftSettings),
         .target(
             name: "EmberExposition",
-            dependencies: ["EmberCore", "EmberHistory", "CZlib", "COpenSSL", "CCrypt"],
+            dependencies: ["EmberCore", "EmberHistory", "CZlib", "COpenSSL", "CCrypt", "CEmberShims"],
             swiftSettings: sourceSwiftSettings
         ),
         .target(

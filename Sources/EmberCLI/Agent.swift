@@ -17,13 +17,16 @@ final class Agent {
     let counters: CounterLedger
     let persistence: Persistence?
     private let windows: [TrailingWindow]
-    private var lastTrimNanoseconds: UInt64 = 0
+    /// Monotonic time of the next release of free memory, set by the first sample.
+    private var nextReleaseNanoseconds: UInt64?
+    private let logger: Logger
 
     /// Builds the collectors and the history. With `persistence`, the saved tiers and counters are
     /// loaded first, so collectors start from the saved totals.
     init(_ options: AgentOptions, logger: Logger, persistence: Persistence? = nil) throws {
         self.options = options
         self.persistence = persistence
+        self.logger = logger
         let tiers = History(options.history)
         let restored = persistence?.load(into: tiers) ?? [:]
         counters = CounterLedger(restored: restored, bootID: persistence?.bootID ?? "")
@@ -61,11 +64,18 @@ final class Agent {
             collectors: snapshot.collectors)
         history.publish(published)
         persistence?.saveIfDue(history: history, ledger: counters, nowNanoseconds: snapshot.monotonicNanoseconds)
-        if snapshot.monotonicNanoseconds &- lastTrimNanoseconds >= UInt64(FreeMemory.intervalSeconds * 1e9) {
-            lastTrimNanoseconds = snapshot.monotonicNanoseconds
-            FreeMemory.releaseInBackground()
-        }
+        releaseMemoryIfDue(atNanoseconds: snapshot.monotonicNanoseconds)
         return published
+    }
+
+    private func releaseMemoryIfDue(atNanoseconds now: UInt64) {
+        guard let due = nextReleaseNanoseconds else {
+            nextReleaseNanoseconds = now + UInt64(FreeMemory.warmUpSeconds * 1e9)
+            return
+        }
+        guard now >= due else { return }
+        nextReleaseNanoseconds = now + UInt64(FreeMemory.intervalSeconds * 1e9)
+        FreeMemory.releaseInBackground(logger: logger)
     }
 
     /// Saves the state now, for a clean stop.

@@ -31,11 +31,14 @@ enum Help {
         case "history-benchmark":
             return "Usage: ember history-benchmark [flags]\n\nTakes one sample for the series set, fills every "
                 + "history tier to its retention with changing synthetic values, then prints resident memory and "
-                + "compressed bytes per stored value. Nothing is saved.\n\n"
+                + "compressed bytes per stored value.\n\n"
                 + flagHelp(AgentOptions.flags.filter { !isStorageFlag($0.name) })
                 + "  \(HistoryBenchmarkCommand.pessimisticFlag)\n      Move every measured gauge (temperature, "
                 + "power, frequency, averages, ratios) by a random walk of up to 1 % per step, and grow "
                 + "counters by up to their sampled value per step, instead of the realistic feed. Default: false.\n"
+                + "  \(HistoryBenchmarkCommand.saveStateFlag)=DIR\n      Save the filled history in DIR as `ember serve "
+                + "--storage.path=DIR` saves it, so the agent can be started with full history. Default: nothing is "
+                + "saved.\n"
                 + collectorHelp()
         case "version":
             return "Usage: ember version\n\nPrints the version and the Swift compiler version.\n"

@@ -21,9 +21,16 @@ enum HistoryBenchmarkCommand {
     /// realistic feed.
     static let pessimisticFlag = "--pessimistic"
 
+    /// Flag that saves the filled history as a state file in a directory, so `ember serve
+    /// --storage.path=DIR` starts with full history and its resident memory can be measured.
+    static let saveStateFlag = "--save-state"
+
     static func run(_ arguments: [String]) throws -> Int32 {
         let model: FeedModel = arguments.contains(pessimisticFlag) ? .pessimistic : .realistic
-        let agentArguments = arguments.filter { !$0.hasPrefix("--no-storage") && $0 != pessimisticFlag }
+        let saveDirectory = arguments.last { $0.hasPrefix(saveStateFlag + "=") }.map { String($0.dropFirst(saveStateFlag.count + 1)) }
+        let agentArguments = arguments.filter {
+            !$0.hasPrefix("--no-storage") && $0 != pessimisticFlag && !$0.hasPrefix(saveStateFlag + "=")
+        }
         let options = try EmberMain.options(agentArguments + ["--no-storage"])
         let logger = Logger(level: options.logLevel)
         let agent = try Agent(options, logger: logger)
@@ -58,6 +65,19 @@ enum HistoryBenchmarkCommand {
             + "(anonymous \(ProcessStatus.format(ProcessStatus.kibibytes("RssAnon"))))")
         let breakdown = agent.history.withHistory { $0.storageBreakdown() }
         print(BreakdownTable(breakdown).text())
+        guard let saveDirectory else { return 0 }
+        return try save(agent, to: saveDirectory, agentArguments: agentArguments, logger: logger)
+    }
+
+    /// Saves `agent`'s history and counters into `directory` as `ember serve` would on a stop.
+    private static func save(_ agent: Agent, to directory: String, agentArguments: [String], logger: Logger) throws -> Int32 {
+        let options = try EmberMain.options(agentArguments + ["--storage.path=" + directory])
+        guard let persistence = StorageSetup.persistence(options, logger: logger) else {
+            print("failed to save the state: \(directory) is not a usable storage directory (see the log)")
+            return 1
+        }
+        persistence.saveNow(history: agent.history, ledger: agent.counters)
+        print("state saved in \(directory)")
         return 0
     }
 

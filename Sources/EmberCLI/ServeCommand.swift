@@ -96,10 +96,17 @@ enum ServeCommand {
         }
     }
 
-    /// Returns nil after printing the error when the TLS certificate or key cannot be loaded. That is a
-    /// configuration error, because serving plain HTTP instead would expose what the operator meant to protect.
+    /// Returns nil after printing the error when a library the web configuration needs, or the TLS
+    /// certificate or key, cannot be loaded. That is a configuration error, because serving plain HTTP or
+    /// no authentication instead would expose what the operator meant to protect.
     private static func serverConfiguration(_ options: AgentOptions, logger: Logger) -> HTTPServerConfiguration? {
         var configuration = HTTPServerConfiguration(listenAddresses: [options.listenAddress])
+        do {
+            try WebSecurity.loadLibraries(options.webConfig)
+        } catch {
+            EmberMain.printError("ember: \(error)")
+            return nil
+        }
         do {
             configuration.tls = try WebSecurity.tlsContext(options.webConfig, logger: logger)
         } catch {

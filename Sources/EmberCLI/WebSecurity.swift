@@ -4,6 +4,19 @@ import EmberExposition
 /// Applies `--web.config.file` to the HTTP server: the TLS context, basic auth in front of every route
 /// and the configured response headers.
 enum WebSecurity {
+    /// Loads the libraries the configuration needs, OpenSSL for `tls_server_config` and libxcrypt for
+    /// `basic_auth_users`, so a missing one stops start-up instead of failing the first handshake or login.
+    static func loadLibraries(_ config: WebConfig?) throws(LibraryLoadError) {
+        guard let config else { return }
+
+        if config.tls != nil {
+            try OpenSSLLibrary.load()
+        }
+        if !config.basicAuthUsers.isEmpty {
+            try LibxcryptLibrary.load()
+        }
+    }
+
     /// Loads the certificate and key; nil without `tls_server_config`.
     static func tlsContext(_ config: WebConfig?, logger: Logger) throws(TLSSetupError) -> TLSServerContext? {
         guard let settings = config?.tls else { return nil }

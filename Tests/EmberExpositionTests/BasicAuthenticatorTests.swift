@@ -12,6 +12,10 @@ final class BasicAuthenticatorTests: XCTestCase {
         return Bcrypt.compute(password: "s3cret:with colon", setting: setting)!
     }()
 
+    override func setUpWithError() throws {
+        try LibxcryptLibrary.load()
+    }
+
     private func request(authorization: String?) -> HTTPRequest {
         HTTPRequest(method: "GET", target: "/metrics",
                     headers: authorization.map { [HTTPHeader("Authorization", $0)] } ?? [])

@@ -281,6 +281,7 @@ final class WebConfigTests: XCTestCase {
         XCTAssertEqual(tls.minVersion, .tls12)
         XCTAssertEqual(config.headers.map(\.name), ["X-Content-Type-Options", "X-Frame-Options"])
         let hash = try XCTUnwrap(config.basicAuthUsers["prometheus"])
+        try LibxcryptLibrary.load()
         XCTAssertTrue(Bcrypt.verify(password: "change-me", hash: hash))
     }
 }

@@ -12,6 +12,7 @@ test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3
     acpica-tools gcc libc6-dev openssl)
 
 test_packages+=(strace systemd libcap2-bin)  # check-privileges.sh: strace, systemd-analyze, setcap
+test_packages+=(binutils)  # tls-check.sh: readelf and nm read the binary's dynamic section and symbols
 packages=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
     packages+=("${test_packages[@]}")

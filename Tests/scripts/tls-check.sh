@@ -3,8 +3,10 @@
 # the right password and 401 with a wrong or missing one. Plain HTTP to the TLS port gets 400 while
 # the agent keeps serving. `openssl s_client` negotiates TLS 1.3 and TLS 1.2 and fails with TLS 1.1.
 # A Prometheus server scrapes over TLS with basic auth, and a broken web config stops start-up with
-# exit status 2. Certificates and the bcrypt hash are made in a temporary directory that is removed
-# at exit.
+# exit status 2. OpenSSL and libxcrypt are loaded only when the web config needs them. The binary does
+# not link them, an agent without a web config maps neither, and one with basic auth alone maps only
+# libxcrypt. A library without the expected functions stops start-up with exit status 2.
+# Certificates and the bcrypt hash are made in a temporary directory that is removed at exit.
 # Usage: tls-check.sh EMBER_BINARY
 set -euo pipefail
 ember=${1:?usage: tls-check.sh EMBER_BINARY}
@@ -90,6 +92,9 @@ grep -q 'New, TLSv1.2, Cipher is' <<<"$session" || fail "s_client -tls1_2 did no
 session=$(openssl s_client -connect "$address" -CAfile ca.crt -tls1_1 </dev/null 2>&1) && fail "TLS 1.1 was accepted"
 grep -q 'alert protocol version' <<<"$session" || fail "TLS 1.1 failed without the server's protocol version alert: $session"
 kill -0 "$pid" 2>/dev/null || fail "ember serve exited during the checks"
+for library in libssl.so.3 libcrypto.so.3 libcrypt.so; do
+    grep -qF "/$library" "/proc/$pid/maps" || fail "ember serve with TLS and basic auth has not loaded $library"
+done
 
 # A real Prometheus scrapes over TLS with basic auth; a second job with a stale password must be down
 # with a 401.
@@ -149,3 +154,76 @@ code=$?
 set -e
 [[ $code -eq 2 ]] || fail "a web config naming a missing key exited $code, expected 2"
 grep -q 'failed to load key_file' broken.err || fail "the missing key was not named: $(cat broken.err)"
+
+# The libraries are loaded with dlopen, never linked.
+needed=$(readelf -d "$ember" | grep NEEDED || true)
+if grep -qE 'libssl|libcrypto|libcrypt' <<<"$needed"; then
+    fail "the binary links OpenSSL or libxcrypt: $needed"
+fi
+# The executable exports its symbols, so one named like a library function would replace it inside
+# libssl and libcrypto too.
+exported=$(nm -D --defined-only "$ember" | awk '{print $3}' \
+    | grep -E '^(SSL|SSL_CTX|TLS|X509|ERR|BIO|EVP|PEM|ASN1|OPENSSL|GENERAL_NAMES|crypt)_' || true)
+[[ -z "$exported" ]] || fail "the binary exports symbols named like OpenSSL or libxcrypt functions: $exported"
+
+# serve_until_listening LOG ARGS... starts ember serve on the fixture and waits until it listens.
+serve_until_listening() {
+    local log=$1
+    shift
+    "$ember" serve --web.listen-address=127.0.0.1:0 --no-storage --path.sysfs="$fixtures/sys" \
+        --path.procfs="$fixtures/proc" "$@" >"$log" 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do
+        grep -qs 'msg="HTTP server listening"' "$log" && return 0
+        kill -0 "$pid" 2>/dev/null || fail "ember serve $* exited at start: $(cat "$log")"
+        sleep 0.1
+    done
+    fail "ember serve $* did not report its address"
+}
+
+stop_serving() {
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    pid=""
+}
+
+serve_until_listening plain.log
+if grep -E 'libssl|libcrypto|libcrypt\.so' "/proc/$pid/maps"; then
+    fail "ember serve without --web.config.file mapped OpenSSL or libxcrypt"
+fi
+stop_serving
+
+printf "basic_auth_users:\n  prometheus: '%s'\n" "$hash" >auth-only.yml
+serve_until_listening auth-only.log --web.config.file="$work/auth-only.yml"
+grep -q '/libcrypt\.so' "/proc/$pid/maps" || fail "ember serve with basic auth has not loaded libxcrypt"
+if grep -E 'libssl|libcrypto' "/proc/$pid/maps"; then
+    fail "ember serve with basic auth and without TLS mapped OpenSSL"
+fi
+stop_serving
+
+# A library under the expected soname that lacks OpenSSL's functions (zlib here) stops start-up.
+mkdir fake-openssl
+ln -s "$(ldconfig -p | sed -n 's/.*libz\.so\.1 (libc6[^)]*) => //p' | head -1)" fake-openssl/libssl.so.3
+set +e
+LD_LIBRARY_PATH="$work/fake-openssl" "$ember" serve --web.config.file="$work/web.yml" \
+    --web.listen-address=127.0.0.1:0 --no-storage --log.level=error 2>fake.err
+code=$?
+set -e
+[[ $code -eq 2 ]] || fail "a libssl.so.3 without OpenSSL's functions exited $code, expected 2: $(cat fake.err)"
+grep -q 'libssl.so.3 has no function TLS_server_method' fake.err \
+    || fail "the missing function was not named: $(cat fake.err)"
+grep -q 'Install OpenSSL 3' fake.err || fail "the error did not say what to install: $(cat fake.err)"
+
+# The same for basic auth, when no soname of libxcrypt has its functions.
+mkdir fake-libxcrypt
+ln -s "$(readlink -f fake-openssl/libssl.so.3)" fake-libxcrypt/libcrypt.so.1
+ln -s "$(readlink -f fake-openssl/libssl.so.3)" fake-libxcrypt/libcrypt.so.2
+set +e
+LD_LIBRARY_PATH="$work/fake-libxcrypt" "$ember" serve --web.config.file="$work/auth-only.yml" \
+    --web.listen-address=127.0.0.1:0 --no-storage --log.level=error 2>fake-crypt.err
+code=$?
+set -e
+[[ $code -eq 2 ]] || fail "a libcrypt.so.1 without crypt_rn exited $code, expected 2: $(cat fake-crypt.err)"
+grep -q 'libcrypt.so.1 has no function crypt_rn; libcrypt.so.2 has no function crypt_rn' fake-crypt.err \
+    || fail "the missing function was not named for each soname: $(cat fake-crypt.err)"
+grep -q 'Install libxcrypt' fake-crypt.err || fail "the error did not say what to install: $(cat fake-crypt.err)"

@@ -72,8 +72,22 @@ int ember_malloc_trim(void);
 /// ENOSYS before glibc 2.33 and on other C libraries.
 int ember_malloc_in_use(uint64_t *bytes);
 
+/// Unmaps the pages of this process's private read-only file mappings (the binary's code, shared
+/// libraries) that were never written, with madvise(MADV_DONTNEED). The kernel maps each page again
+/// from the page cache when it is next used, so afterwards only code that runs stays resident.
+/// Stores the resident KiB of the mappings released. Returns 0 or an errno from reading
+/// /proc/self/smaps.
+int ember_release_file_pages(uint64_t *released_kib);
+
 /// Names the calling thread for `top -H` and `/proc/PID/task/TID/comm` through prctl(PR_SET_NAME),
 /// which is variadic in C. Names longer than 15 bytes are truncated by the kernel.
 int ember_set_thread_name(const char *name);
+
+/// A function of a library loaded with dlopen: its name for dlsym and the offset of its pointer in
+/// the table of functions that the library's C target declares (COpenSSL, CCrypt).
+struct ember_symbol {
+    const char *name;
+    size_t offset;
+};
 
 #endif

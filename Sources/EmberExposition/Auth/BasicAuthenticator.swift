@@ -1,4 +1,3 @@
-import COpenSSL
 import EmberCore
 import Synchronization
 
@@ -119,11 +118,7 @@ public final class BasicAuthenticator: Sendable {
     /// SHA-256 over the three fields, each followed by a NUL, which none of them can contain.
     static func cacheKey(user: String, password: String, hash: String) -> [UInt8] {
         let material = Array(user.utf8) + [0] + Array(password.utf8) + [0] + Array(hash.utf8) + [0]
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        material.withUnsafeBufferPointer { input in
-            _ = SHA256(input.baseAddress, input.count, &digest)
-        }
-        return digest
+        return SHA256.hash(material)
     }
 
     /// Splits `Basic base64(user:password)` (RFC 7617); the password may contain colons, the user may not.

@@ -6,7 +6,9 @@ import Musl
 import CCrypt
 
 /// bcrypt through the system's libxcrypt (`crypt_rn`), which accepts the `$2a$`, `$2b$` and `$2y$`
-/// prefixes that htpasswd and Go's bcrypt package write.
+/// prefixes that htpasswd and Go's bcrypt package write. Until ``LibxcryptLibrary/load()`` has
+/// succeeded, ``compute(password:setting:)`` and ``makeSetting(cost:)`` return nil, so every password
+/// is rejected.
 enum Bcrypt {
     /// Tells whether `text` has the shape of a bcrypt hash: a known prefix, a two-digit cost and 53
     /// characters of salt and digest.
@@ -24,9 +26,9 @@ enum Bcrypt {
     }
 
     /// Hashes `password` with the salt and cost of `setting` (a full hash or a salt from ``makeSetting(cost:)``).
-    /// Returns nil when libxcrypt rejects the setting or the password contains a NUL byte.
+    /// Returns nil when libxcrypt is not loaded or rejects the setting, or the password contains a NUL byte.
     static func compute(password: String, setting: String) -> String? {
-        guard !password.utf8.contains(0) else { return nil }
+        guard LibxcryptLibrary.isLoaded, !password.utf8.contains(0) else { return nil }
 
         // struct crypt_data is about 32 KiB, too big for the loop thread's stack frames to repeat.
         let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
@@ -37,7 +39,7 @@ enum Bcrypt {
         }
         memset(data, 0, MemoryLayout<crypt_data>.size)
 
-        guard let result = crypt_rn(password, setting, data, Int32(MemoryLayout<crypt_data>.size)) else {
+        guard let result = libxcrypt.crypt_rn(password, setting, data, Int32(MemoryLayout<crypt_data>.size)) else {
             return nil
         }
         return String(cString: result)
@@ -45,8 +47,12 @@ enum Bcrypt {
 
     /// Makes a `$2b$` setting with a random salt from libxcrypt's entropy source.
     static func makeSetting(cost: Int) -> String? {
+        guard LibxcryptLibrary.isLoaded else { return nil }
+
         var output = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
-        guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &output, Int32(output.count)) != nil else { return nil }
+        guard libxcrypt.crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &output, Int32(output.count)) != nil else {
+            return nil
+        }
         return output.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 

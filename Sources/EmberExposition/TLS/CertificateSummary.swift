@@ -23,16 +23,16 @@ struct CertificateSummary: Equatable {
 
     /// Reads the leaf certificate of `context`; nil when there is none or its dates are unreadable.
     init?(context: OpaquePointer) {
-        guard let certificate = SSL_CTX_get0_certificate(context),
-              let expiry = X509_get0_notAfter(certificate)
+        guard let certificate = openSSL.SSL_CTX_get0_certificate(context),
+              let expiry = openSSL.X509_get0_notAfter(certificate)
         else { return nil }
 
         var parts = tm()
-        guard ASN1_TIME_to_tm(expiry, &parts) == 1 else { return nil }
+        guard openSSL.ASN1_TIME_to_tm(expiry, &parts) == 1 else { return nil }
         notAfter = Int64(timegm(&parts))
 
         var text = [CChar](repeating: 0, count: 512)
-        X509_NAME_oneline(X509_get_subject_name(certificate), &text, Int32(text.count))
+        _ = openSSL.X509_NAME_oneline(openSSL.X509_get_subject_name(certificate), &text, Int32(text.count))
         subject = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 

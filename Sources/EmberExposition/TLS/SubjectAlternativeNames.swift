@@ -10,13 +10,15 @@ import COpenSSL
 /// form of Go's `net.IP.String` (dotted IPv4, compressed IPv6), which `inet_ntop` also produces.
 enum SubjectAlternativeNames {
     static func of(_ certificate: OpaquePointer) -> [String] {
-        guard let extensionData = X509_get_ext_d2i(certificate, NID_subject_alt_name, nil, nil) else { return [] }
+        guard let extensionData = openSSL.X509_get_ext_d2i(certificate, NID_subject_alt_name, nil, nil) else {
+            return []
+        }
         let stack = OpaquePointer(extensionData)
-        defer { GENERAL_NAMES_free(stack) }
+        defer { openSSL.GENERAL_NAMES_free(stack) }
 
         var names: [String] = []
-        for index in 0..<OPENSSL_sk_num(stack) {
-            guard let raw = OPENSSL_sk_value(stack, index) else { continue }
+        for index in 0..<openSSL.OPENSSL_sk_num(stack) {
+            guard let raw = openSSL.OPENSSL_sk_value(stack, index) else { continue }
             if let name = text(of: raw.assumingMemoryBound(to: GENERAL_NAME.self).pointee) {
                 names.append(name)
             }
@@ -35,14 +37,14 @@ enum SubjectAlternativeNames {
     }
 
     private static func string(_ value: UnsafeMutablePointer<ASN1_STRING>?) -> String? {
-        guard let value, let data = ASN1_STRING_get0_data(value) else { return nil }
-        let bytes = UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(value)))
+        guard let value, let data = openSSL.ASN1_STRING_get0_data(value) else { return nil }
+        let bytes = UnsafeBufferPointer(start: data, count: Int(openSSL.ASN1_STRING_length(value)))
         return String(validating: bytes, as: UTF8.self)
     }
 
     private static func address(_ value: UnsafeMutablePointer<ASN1_STRING>?) -> String? {
-        guard let value, let data = ASN1_STRING_get0_data(value) else { return nil }
-        let length = Int(ASN1_STRING_length(value))
+        guard let value, let data = openSSL.ASN1_STRING_get0_data(value) else { return nil }
+        let length = Int(openSSL.ASN1_STRING_length(value))
         let family: Int32
         switch length {
         case 4: family = AF_INET

@@ -3,8 +3,8 @@ import COpenSSL
 /// Builds an OpenSSL `SSL_CTX` from ``TLSSettings``; every failure names the setting and file involved.
 enum TLSContextBuilder {
     static func build(_ settings: TLSSettings) throws(TLSSetupError) -> OpaquePointer {
-        ERR_clear_error()
-        guard let context = SSL_CTX_new(TLS_server_method()) else {
+        openSSL.ERR_clear_error()
+        guard let context = openSSL.SSL_CTX_new(openSSL.TLS_server_method()) else {
             throw TLSSetupError(message: "failed to create a TLS context: \(openSSLErrors())")
         }
         do throws(TLSSetupError) {
@@ -13,7 +13,7 @@ enum TLSContextBuilder {
             try configureClientAuth(context, settings)
             return context
         } catch {
-            SSL_CTX_free(context)
+            openSSL.SSL_CTX_free(context)
             throw error
         }
     }
@@ -30,7 +30,7 @@ enum TLSContextBuilder {
         ember_ssl_ctx_set_server_options(context, settings.preferServerCipherSuites ? 1 : 0)
 
         if !settings.cipherSuites.isEmpty,
-           SSL_CTX_set_cipher_list(context, settings.cipherSuites.joined(separator: ":")) != 1 {
+           openSSL.SSL_CTX_set_cipher_list(context, settings.cipherSuites.joined(separator: ":")) != 1 {
             throw TLSSetupError(message: "OpenSSL supports none of cipher_suites: \(openSSLErrors())")
         }
         if !settings.curvePreferences.isEmpty,
@@ -50,20 +50,20 @@ enum TLSContextBuilder {
         } else {
             try loadKeyFile(context, settings)
         }
-        guard SSL_CTX_check_private_key(context) == 1 else {
+        guard openSSL.SSL_CTX_check_private_key(context) == 1 else {
             throw TLSSetupError(message: "the key does not match the certificate: \(openSSLErrors())")
         }
     }
 
     private static func loadCertificateFile(_ context: OpaquePointer, _ settings: TLSSettings) throws(TLSSetupError) {
-        guard SSL_CTX_use_certificate_chain_file(context, settings.certFile) == 1 else {
+        guard openSSL.SSL_CTX_use_certificate_chain_file(context, settings.certFile) == 1 else {
             throw TLSSetupError(message: "failed to load cert_file \(settings.certFile) as a PEM certificate "
                                 + "chain: \(openSSLErrors())")
         }
     }
 
     private static func loadKeyFile(_ context: OpaquePointer, _ settings: TLSSettings) throws(TLSSetupError) {
-        guard SSL_CTX_use_PrivateKey_file(context, settings.keyFile, SSL_FILETYPE_PEM) == 1 else {
+        guard openSSL.SSL_CTX_use_PrivateKey_file(context, settings.keyFile, SSL_FILETYPE_PEM) == 1 else {
             throw TLSSetupError(message: "failed to load key_file \(settings.keyFile) as the unencrypted PEM "
                                 + "private key of the certificate: \(openSSLErrors())")
         }
@@ -76,23 +76,23 @@ enum TLSContextBuilder {
         if let caText = settings.clientCAPEM {
             try InlinePEM.useClientCAs(caText, in: context)
         } else if let caFile = settings.clientCAFile {
-            guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1,
-                  let names = SSL_load_client_CA_file(caFile) else {
+            guard openSSL.SSL_CTX_load_verify_locations(context, caFile, nil) == 1,
+                  let names = openSSL.SSL_load_client_CA_file(caFile) else {
                 throw TLSSetupError(message: "failed to load client_ca_file \(caFile) as PEM CA certificates: "
                                     + openSSLErrors())
             }
-            SSL_CTX_set_client_CA_list(context, names)
+            openSSL.SSL_CTX_set_client_CA_list(context, names)
         }
 
         // Sessions resumed by a client must come from this server's context, which OpenSSL checks by this
         // ID whenever client certificates are requested.
         let sessionID = Array("ember".utf8)
-        _ = SSL_CTX_set_session_id_context(context, sessionID, UInt32(sessionID.count))
+        _ = openSSL.SSL_CTX_set_session_id_context(context, sessionID, UInt32(sessionID.count))
 
         var mode = SSL_VERIFY_PEER
         if type.requiresCertificate { mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT }
         // Without verification, Go's RequestClientCert and RequireAnyClientCert accept any certificate.
-        SSL_CTX_set_verify(context, mode, type.verifies ? nil : { _, _ in 1 })
+        openSSL.SSL_CTX_set_verify(context, mode, type.verifies ? nil : { _, _ in 1 })
     }
 
     private static func protocolVersion(_ version: TLSVersion) -> Int32 {
@@ -109,10 +109,10 @@ enum TLSContextBuilder {
 func openSSLErrors() -> String {
     var messages: [String] = []
     while true {
-        let code = ERR_get_error()
+        let code = openSSL.ERR_get_error()
         if code == 0 { break }
         var text = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &text, text.count)
+        openSSL.ERR_error_string_n(code, &text, text.count)
         messages.append(text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     }
     return messages.isEmpty ? "no OpenSSL error reported" : messages.joined(separator: "; ")

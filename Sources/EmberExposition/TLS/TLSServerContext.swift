@@ -36,8 +36,14 @@ public final class TLSServerContext: Sendable {
     private let state: Mutex<State>
     private let handshakeFailures = HandshakeFailureLog()
 
-    /// Loads the certificate, key and client CA, so every problem with them is a start-up error.
+    /// Loads OpenSSL if needed, then the certificate, key and client CA, so every problem with them is a
+    /// start-up error.
     public init(settings: TLSSettings, logger: Logger) throws(TLSSetupError) {
+        do {
+            try OpenSSLLibrary.load()
+        } catch {
+            throw TLSSetupError(message: error.message)
+        }
         self.settings = settings
         self.logger = logger
         let stamps = Self.stamps(settings)
@@ -47,7 +53,7 @@ public final class TLSServerContext: Sendable {
     }
 
     deinit {
-        state.withLock { SSL_CTX_free($0.context) }
+        state.withLock { openSSL.SSL_CTX_free($0.context) }
     }
 
     /// Starts a server-side TLS session on a connected socket; nil if OpenSSL cannot.
@@ -70,7 +76,7 @@ public final class TLSServerContext: Sendable {
             guard stamps != state.stamps else { return state.context }
             do throws(TLSSetupError) {
                 let context = try TLSContextBuilder.build(settings)
-                SSL_CTX_free(state.context)
+                openSSL.SSL_CTX_free(state.context)
                 state.context = context
                 state.stamps = stamps
                 logger.info("reloaded the TLS certificate and key", ("cert_file", settings.certFile))

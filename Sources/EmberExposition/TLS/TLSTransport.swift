@@ -34,12 +34,12 @@ final class TLSTransport: ConnectionTransport {
 
     init?(descriptor: Int32, context: OpaquePointer, allowedNames: [String] = [],
           reportHandshakeFailure: @escaping (String) -> Void = { _ in }) {
-        guard let session = SSL_new(context) else { return nil }
-        guard SSL_set_fd(session, descriptor) == 1 else {
-            SSL_free(session)
+        guard let session = openSSL.SSL_new(context) else { return nil }
+        guard openSSL.SSL_set_fd(session, descriptor) == 1 else {
+            openSSL.SSL_free(session)
             return nil
         }
-        SSL_set_accept_state(session)
+        openSSL.SSL_set_accept_state(session)
         self.descriptor = descriptor
         self.session = session
         self.allowedNames = allowedNames
@@ -47,13 +47,13 @@ final class TLSTransport: ConnectionTransport {
     }
 
     var isHandshaking: Bool { !handshakeDone }
-    var hasBufferedInput: Bool { SSL_pending(session) > 0 }
+    var hasBufferedInput: Bool { openSSL.SSL_pending(session) > 0 }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
         if let blocked = handshake(for: .receive) { return blocked }
 
         clearErrors()
-        let count = SSL_read(session, buffer.baseAddress, Int32(clamping: buffer.count))
+        let count = openSSL.SSL_read(session, buffer.baseAddress, Int32(clamping: buffer.count))
         if count > 0 {
             receiveBlockedOn = 0
             return .transferred(Int(count))
@@ -67,7 +67,7 @@ final class TLSTransport: ConnectionTransport {
         clearErrors()
         // `more` is ignored: each SSL_write makes records of its own, so a response head travels in a
         // small record ahead of its body, about 30 bytes of overhead per response.
-        let count = SSL_write(session, bytes.baseAddress, Int32(clamping: bytes.count))
+        let count = openSSL.SSL_write(session, bytes.baseAddress, Int32(clamping: bytes.count))
         if count > 0 {
             sendBlockedOn = 0
             return .transferred(Int(count))
@@ -81,13 +81,13 @@ final class TLSTransport: ConnectionTransport {
         if handshakeDone, !sentCloseNotify {
             sentCloseNotify = true
             clearErrors()
-            _ = SSL_shutdown(session)
+            _ = openSSL.SSL_shutdown(session)
         }
         shutdown(descriptor, Int32(SHUT_WR))
     }
 
     func close() {
-        SSL_free(session)
+        openSSL.SSL_free(session)
         Glibc.close(descriptor)
     }
 
@@ -105,15 +105,15 @@ final class TLSTransport: ConnectionTransport {
     private func advanceHandshake(for direction: Direction) -> TransportResult? {
 
         clearErrors()
-        let result = SSL_do_handshake(session)
+        let result = openSSL.SSL_do_handshake(session)
         if result == 1 {
             handshakeDone = true
             receiveBlockedOn = 0
             sendBlockedOn = 0
             return checkClientNames()
         }
-        let error = SSL_get_error(session, result)
-        if error == SSL_ERROR_SSL, ember_err_reason(ERR_peek_error()) == ember_ssl_reason_http_request() {
+        let error = openSSL.SSL_get_error(session, result)
+        if error == SSL_ERROR_SSL, ember_err_reason(openSSL.ERR_peek_error()) == ember_ssl_reason_http_request() {
             answerPlainHTTP()
             return .failed("TLS handshake failed: the client sent plain HTTP to the TLS port")
         }
@@ -124,7 +124,7 @@ final class TLSTransport: ConnectionTransport {
     private func checkClientNames() -> TransportResult? {
         guard !allowedNames.isEmpty else { return nil }
 
-        let names = SSL_get0_peer_certificate(session).map(SubjectAlternativeNames.of) ?? []
+        let names = openSSL.SSL_get0_peer_certificate(session).map(SubjectAlternativeNames.of) ?? []
         if names.contains(where: allowedNames.contains) { return nil }
         let listed = names.isEmpty ? "none" : names.joined(separator: ", ")
         return .failed("client certificate rejected: none of its subject alternative names (\(listed)) is in "
@@ -138,7 +138,7 @@ final class TLSTransport: ConnectionTransport {
 
     /// Maps a failed OpenSSL call to a result, noting which poll event a blocked call waits for.
     private func outcome(of result: Int32, operation: String, for direction: Direction) -> TransportResult {
-        switch SSL_get_error(session, result) {
+        switch openSSL.SSL_get_error(session, result) {
         case SSL_ERROR_WANT_READ:
             setBlocked(direction, on: Int16(POLLIN))
             return .wouldBlock
@@ -159,7 +159,7 @@ final class TLSTransport: ConnectionTransport {
     /// Empties OpenSSL's error queue and errno before a call, so that SSL_ERROR_SYSCALL with errno 0
     /// reliably means the peer closed the connection, not a value left by an earlier call.
     private func clearErrors() {
-        ERR_clear_error()
+        openSSL.ERR_clear_error()
         errno = 0
     }
 
