@@ -60,7 +60,7 @@ final class Agent {
         }
         let published = Snapshot(
             sequence: snapshot.sequence, wallTime: snapshot.wallTime,
-            monotonicNanoseconds: snapshot.monotonicNanoseconds, samples: snapshot.samples + windowSamples,
+            monotonicNanoseconds: snapshot.monotonicNanoseconds, samples: snapshot.samples.appending(windowSamples),
             collectors: snapshot.collectors)
         history.publish(published)
         persistence?.saveIfDue(history: history, ledger: counters, nowNanoseconds: snapshot.monotonicNanoseconds)
@@ -81,5 +81,18 @@ final class Agent {
     /// Saves the state now, for a clean stop.
     func saveState() {
         persistence?.saveNow(history: history, ledger: counters)
+    }
+}
+
+extension Array where Element == Sample {
+    /// Returns the samples followed by `more`, in an array of exactly that size. `+` on an array
+    /// that is shared, as a snapshot's samples are, allocates about twice the capacity needed, and
+    /// the published snapshot and the exposition keep their arrays for a whole cycle.
+    func appending(_ more: [Sample]) -> [Sample] {
+        var result: [Sample] = []
+        result.reserveCapacity(count + more.count)
+        result.append(contentsOf: self)
+        result.append(contentsOf: more)
+        return result
     }
 }

@@ -70,7 +70,7 @@ enum ServeCommand {
         DispatchQueue(label: "ember.sampler").async {
             sampling.agent.sampler.run { snapshot in
                 let published = sampling.agent.process(snapshot)
-                let report = cache.publish(samples: published.samples + server.statistics.samples(),
+                let report = cache.publish(samples: published.samples.appending(server.statistics.samples()),
                                            sequence: published.sequence, wallTime: published.wallTime)
                 if report.droppedSamples > 0, !sampling.loggedDrops {
                     sampling.loggedDrops = true

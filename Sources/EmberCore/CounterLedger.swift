@@ -83,10 +83,14 @@ public final class CounterLedger: Sendable {
 
 extension Sample {
     /// Returns the series key of a sample of `name` with `labelValues`, without building the sample.
+    /// The key is built in one allocation, because the history computes it for every sample of
+    /// every cycle.
     public static func seriesKey(name: String, labelValues: [String]) -> String {
         var key = name
+        key.reserveCapacity(labelValues.reduce(name.utf8.count) { $0 + 1 + $1.utf8.count })
         for value in labelValues {
-            key += "\u{1}" + value
+            key.append("\u{1}")
+            key.append(value)
         }
         return key
     }

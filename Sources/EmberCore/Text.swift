@@ -6,10 +6,12 @@ public enum Text {
     /// `model_name` ending in `C0 C0` gives one replacement character, not two.
     public static func decodeReplacingInvalid<Bytes: Collection>(_ bytes: Bytes) -> String
     where Bytes.Element == UInt8 {
-        let array = Array(bytes)
-        if let valid = String(validating: array, as: UTF8.self) {
+        // Validating in place spares a copy of every attribute read that is valid UTF-8.
+        if let valid = String(validating: bytes, as: UTF8.self) {
             return valid
         }
+
+        let array = Array(bytes)
 
         var output: [UInt8] = []
         output.reserveCapacity(array.count + 3)

@@ -42,9 +42,18 @@ public final class ExpositionCache: Sendable {
         let previousSize = current.withLock { $0?.textSize } ?? 0
         let rendered = RenderedExposition(plan: ExpositionPlan(samples: samples), sequence: sequence,
                                           wallTime: wallTime, publishedAt: clock.monotonicNanoseconds(),
-                                          capacity: previousSize)
+                                          capacity: Self.textCapacity(previousSize: previousSize))
         current.withLock { $0 = rendered }
         return rendered.status.report
+    }
+
+    /// Returns the capacity to reserve for the next text: the last size plus 1/32.
+    ///
+    /// Values change their number of digits between snapshots, so the text is often a few bytes
+    /// longer than the last one. Reserving the exact last size made the array double, with a copy,
+    /// in about a third of the cycles (valgrind's DHAT, RK3588 fixture, 121 KiB of text).
+    static func textCapacity(previousSize: Int) -> Int {
+        previousSize + previousSize / 32
     }
 
     @discardableResult

@@ -104,6 +104,8 @@ struct ShortestDecimal {
         var exponent = 0
         var exponentSign = 1
         var inExponent = false
+        // The text's length bounds the number of digits, so the array is allocated once.
+        digits.reserveCapacity(text.utf8.count)
 
         for byte in text.utf8 {
             switch byte {

@@ -22,6 +22,11 @@ final class HwmonAttributeNameTests: XCTestCase {
             ("1temp", nil),
             ("temp1_", nil),
             ("temp99999999999999999999999_input", nil),
+            ("temp9223372036854775807_input", HwmonAttributeName(type: "temp", index: Int.max, property: "input")),
+            ("temp9223372036854775808_input", nil),
+            // Non-ASCII names split at the same code points as Go's regexp splits them.
+            ("tempé1_input", HwmonAttributeName(type: "tempé", index: 1, property: "input")),
+            ("temp1_é", HwmonAttributeName(type: "temp", index: 1, property: "é")),
         ]
         for (fileName, expected) in cases {
             XCTAssertEqual(HwmonAttributeName(fileName), expected, fileName)
@@ -39,6 +44,16 @@ final class HwmonAttributeNameTests: XCTestCase {
         XCTAssertEqual(cleanHwmonName("coretemp.0"), "coretemp_0")
         XCTAssertEqual(cleanHwmonName("a:b"), "a:b")
         XCTAssertEqual(cleanHwmonName("...."), "")
+        XCTAssertEqual(cleanHwmonName(""), "")
+        XCTAssertEqual(cleanHwmonName("_"), "")
+        XCTAssertEqual(cleanHwmonName("CPU-Big_Core1 "), "cpu_big_core1")
+    }
+
+    func testCleanNameLowercasesNonASCII() {
+        XCTAssertEqual(cleanHwmonName("Température CPU"), "temp_rature_cpu")
+        XCTAssertEqual(cleanHwmonName("ÉTAT"), "tat")
+        // The Kelvin sign (U+212A) lower-cases to an ASCII `k`.
+        XCTAssertEqual(cleanHwmonName("\u{212A}elvin"), "kelvin")
     }
 }
 

@@ -81,8 +81,15 @@ final class PCIeParsingTests: XCTestCase {
         XCTAssertEqual(report.total, 3)
     }
 
+    func testAERFileAllowsExtraSpaces() throws {
+        let report = try AERDeviceReport.parse(
+            "  RxErr   2  \nTOTAL_ERR_COR 2\n", severity: .correctable, path: "p")
+        XCTAssertEqual(report.counts, [AERKindCount(kind: "RxErr", count: 2)])
+        XCTAssertEqual(report.total, 2)
+    }
+
     func testAERFileRejectsGarbage() {
-        for content in ["", "RxErr\n", "RxErr two\n", "RxErr -1\n", "RxErr 1 2\n"] {
+        for content in ["", "RxErr\n", "RxErr two\n", "RxErr -1\n", "RxErr 1 2\n", "RxErr \n", " 5\n", "RxErr 1x\n"] {
             XCTAssertThrowsError(try AERDeviceReport.parse(content, severity: .fatal, path: "p"), content)
         }
     }

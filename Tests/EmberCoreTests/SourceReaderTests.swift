@@ -77,6 +77,23 @@ final class SourceReaderTests: XCTestCase {
         XCTAssertThrowsError(try SystemFileSystem().readFile(path, limit: 1000))
     }
 
+    func testLinkTargetsOfAnyLength() throws {
+        let fileSystem = SystemFileSystem()
+        for length in [1, 255, 256, 257, 1000] {
+            let target = "../" + String(repeating: "d", count: length)
+            let link = directory + "/link\(length)"
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+
+            XCTAssertEqual(try fileSystem.readLink(link), target, "target of \(target.utf8.count) bytes")
+        }
+    }
+
+    func testMissingLinkIsNotFound() {
+        XCTAssertThrowsError(try SystemFileSystem().readLink(directory + "/absent")) { error in
+            XCTAssertEqual((error as? FileError)?.isNotFound, true)
+        }
+    }
+
     func testFileErrorDescriptionNamesPathAndErrno() {
         let error = FileError(operation: "read", path: "/sys/class/thermal/thermal_zone0/temp", code: EINVAL)
 

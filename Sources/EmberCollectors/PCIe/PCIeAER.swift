@@ -38,19 +38,31 @@ struct AERDeviceReport: Equatable, Sendable {
         }
 
         var counts: [AERKindCount] = []
+        counts.reserveCapacity(lines.count)
         var total: UInt64?
         for line in lines {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count == 2, let count = UInt64(fields[1]) else {
+            guard let (kind, count) = kindAndCount(line) else {
                 throw ParseError(path: path, expected: "lines of an error kind and a count", content: String(line))
             }
-            if fields[0].hasPrefix("TOTAL_ERR_") {
+            if kind.hasPrefix("TOTAL_ERR_") {
                 total = count
             } else {
-                counts.append(AERKindCount(kind: String(fields[0]), count: count))
+                counts.append(AERKindCount(kind: String(kind), count: count))
             }
         }
         return AERDeviceReport(severity: severity, counts: counts, total: total)
+    }
+
+    /// Splits a line of exactly two space-separated fields, the second an unsigned count. It builds
+    /// no array of fields, because the collector parses these lines for every device on each cycle.
+    private static func kindAndCount(_ line: Substring) -> (kind: Substring, count: UInt64)? {
+        let fields = line.drop(while: { $0 == " " })
+        guard let gap = fields.firstIndex(of: " ") else { return nil }
+
+        let rest = fields[gap...].drop(while: { $0 == " " })
+        let number = rest.prefix(while: { $0 != " " })
+        guard rest[number.endIndex...].allSatisfy({ $0 == " " }), let count = UInt64(number) else { return nil }
+        return (fields[..<gap], count)
     }
 }
 

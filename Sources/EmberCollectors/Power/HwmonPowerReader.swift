@@ -19,15 +19,20 @@ struct HwmonPowerReader {
         var alarms: [UndervoltageAlarm] = []
     }
 
-    /// One hwmon directory's attribute paths, `name` and chip label before collisions are resolved.
+    /// One hwmon directory's attribute files, `name` and chip label before collisions are resolved.
     private struct Chip {
         let directoryName: String
-        /// Full paths by file name, from `hwmonN/` and `hwmonN/device/`.
-        let paths: [String: String]
+        /// The directory of each file by file name: `hwmonN/` or `hwmonN/device/`. Full paths are
+        /// built only for the files read, because a chip lists far more files than it has readings.
+        let directories: [String: String]
         let name: String?
         let label: String
 
-        var files: [String] { Array(paths.keys) }
+        var files: [String] { Array(directories.keys) }
+
+        func path(_ file: String) -> String? {
+            directories[file].map { $0 + "/" + file }
+        }
     }
 
     /// Reads every chip. `knownNames` is the last `name` read from each hwmon directory, by full
@@ -53,16 +58,17 @@ struct HwmonPowerReader {
     private func readChip(
         _ directory: String, directoryName: String, knownNames: inout [String: String], sink: inout MetricSink
     ) -> Chip? {
-        guard let own = attributePaths(directory, sink: &sink) else { return nil }
-        var paths = own
+        guard let own = attributeDirectories(directory, sink: &sink) else { return nil }
+        var directories = own
         let device = directory + "/device"
         if reader.fileSystem.fileKind(device) == .directory {
-            paths.merge(attributePaths(device, sink: &sink) ?? [:]) { _, inDevice in inDevice }
+            directories.merge(attributeDirectories(device, sink: &sink) ?? [:]) { _, inDevice in inDevice }
         }
 
         // The chip's `name` is the hwmon one: an I2C device directory has a `name` file of its own.
         var name: String?
-        if let path = own["name"] {
+        if own["name"] != nil {
+            let path = directory + "/name"
             // A name that fails to read is bridged with the last one read, as in the hwmon
             // collector, and a chip without one is skipped, so no label falls back to `hwmonN`.
             if let text = reader.readOrRecord(path, into: &sink, reader.string) {
@@ -78,17 +84,17 @@ struct HwmonPowerReader {
             resolvedDevice: try? reader.fileSystem.resolvePath(device), nameFile: name,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         else { return nil }
-        return Chip(directoryName: directoryName, paths: paths, name: name, label: label)
+        return Chip(directoryName: directoryName, directories: directories, name: name, label: label)
     }
 
-    /// Returns the paths of the files in `directory` by name, or nil when listing it failed (recorded).
-    private func attributePaths(_ directory: String, sink: inout MetricSink) -> [String: String]? {
+    /// Returns `directory` by the name of each file in it, or nil when listing it failed (recorded).
+    private func attributeDirectories(_ directory: String, sink: inout MetricSink) -> [String: String]? {
         guard let files = sink.attempt({ try reader.entries(directory) }) else { return nil }
-        return Dictionary(files.map { ($0, directory + "/" + $0) }) { first, _ in first }
+        return Dictionary(files.map { ($0, directory) }) { first, _ in first }
     }
 
     private func readSensors(_ chip: Chip, label: String, into result: inout Result, sink: inout MetricSink) {
-        if chip.name == "rpi_volt", let path = chip.paths["in0_lcrit_alarm"],
+        if chip.name == "rpi_volt", let path = chip.path("in0_lcrit_alarm"),
            let value = reader.readOrRecord(path, into: &sink, reader.integer) {
             result.alarms.append(UndervoltageAlarm(chip: label, active: value != 0))
         }
@@ -103,7 +109,7 @@ struct HwmonPowerReader {
     private func powerReadings(_ chip: Chip, label: String, sink: inout MetricSink) -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
         for channel in channels(chip.files, type: "power", suffixes: ["_input", "_average"]) {
-            guard let path = chip.paths[channel + "_input"] ?? chip.paths[channel + "_average"] else { continue }
+            guard let path = chip.path(channel + "_input") ?? chip.path(channel + "_average") else { continue }
             // The magnitude, as for rails and supplies: a bidirectional meter reads negative power
             // while current flows backwards, and energy must not count down.
             if let microwatts = reader.readOrRecord(path, into: &sink, reader.integer) {
@@ -116,7 +122,7 @@ struct HwmonPowerReader {
     private func energyReadings(_ chip: Chip, label: String, sink: inout MetricSink) -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
         for channel in channels(chip.files, type: "energy", suffixes: ["_input"]) {
-            guard let path = chip.paths[channel + "_input"] else { continue }
+            guard let path = chip.path(channel + "_input") else { continue }
             if let microjoules = reader.readOrRecord(path, into: &sink, reader.unsigned) {
                 readings.append(reading(label, channel, .energyCounter(microjoules: microjoules, wrapsAt: nil)))
             }
@@ -130,9 +136,9 @@ struct HwmonPowerReader {
     ) -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
         for rail in rails {
-            guard let voltagePath = chip.paths[rail.voltage + "_input"],
-                  let currentPath = chip.paths[rail.current + "_input"],
-                  chip.paths[rail.power + "_input"] == nil, chip.paths[rail.power + "_average"] == nil,
+            guard let voltagePath = chip.path(rail.voltage + "_input"),
+                  let currentPath = chip.path(rail.current + "_input"),
+                  chip.directories[rail.power + "_input"] == nil, chip.directories[rail.power + "_average"] == nil,
                   let millivolts = reader.readOrRecord(voltagePath, into: &sink, reader.integer),
                   let milliamperes = reader.readOrRecord(currentPath, into: &sink, reader.integer)
             else { continue }

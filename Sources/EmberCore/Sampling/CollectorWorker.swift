@@ -75,6 +75,8 @@ final class CollectorWorker: Sendable {
     private func run(cycle: UInt64) -> RunResult {
         let start = clock.monotonicNanoseconds()
         var sink = MetricSink()
+        // Reserve the last run's count, because the result keeps its spare capacity for a whole cycle.
+        sink.reserveCapacity(state.withLock { $0.result?.samples.count ?? 0 })
         var failure: String?
         do {
             try collector.value.update(into: &sink)

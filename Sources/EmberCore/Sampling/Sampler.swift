@@ -39,6 +39,8 @@ public final class Sampler: @unchecked Sendable {
     private let startWallTime: Double
     private var sequence: UInt64 = 0
     private var lastCompleteWallTime: Double?
+    /// The number of samples in the last snapshot, reserved for the next one.
+    private var lastSampleCount = 0
     private let stopRequested = Atomic<Bool>(false)
 
     /// Creates a sampler over `collectors`, given as (name, instance) pairs in output order.
@@ -65,6 +67,7 @@ public final class Sampler: @unchecked Sendable {
 
         let statuses = runCollectors(cycle: sequence, startMonotonic: startMonotonic)
         var sink = MetricSink()
+        sink.reserveCapacity(lastSampleCount)
         for (worker, status) in zip(workers, statuses) {
             if let result = worker.result(of: sequence), status.outcome != .timedOut {
                 for sample in result.samples {
@@ -78,6 +81,7 @@ public final class Sampler: @unchecked Sendable {
             lastCompleteWallTime = startWall
         }
         appendAgentMetrics(to: &sink, statuses: statuses, startMonotonic: startMonotonic)
+        lastSampleCount = sink.samples.count
         return Snapshot(
             sequence: sequence, wallTime: startWall, monotonicNanoseconds: startMonotonic,
             samples: sink.samples, collectors: statuses)
