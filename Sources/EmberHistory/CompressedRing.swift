@@ -50,6 +50,7 @@ public struct CompressedRing: Sendable {
     ) throws(HistoryDecodingError) {
         self.init(capacity: capacity, fieldCount: fieldCount, layout: layout)
         var previousTime: Int64?
+        var arenaSize = 0
         for chunk in chunks {
             guard chunk.count > 0, chunk.firstTime <= chunk.lastTime else { throw .invalid("empty chunk") }
             guard chunk.count <= Self.maximumChunkPoints, chunk.bytes.count <= UInt32.max else {
@@ -59,6 +60,15 @@ public struct CompressedRing: Sendable {
                 throw .invalid("chunks out of time order")
             }
             previousTime = chunk.lastTime
+            arenaSize += chunk.bytes.count
+                + ChunkHeader(byteCount: chunk.bytes.count, count: chunk.count, firstTime: chunk.firstTime,
+                              lastTime: chunk.lastTime).encodedSize
+        }
+
+        // One allocation of the final size, because growing the arena chunk by chunk while thousands
+        // of rings are restored leaves freed blocks between them that malloc cannot return.
+        arena.reserveCapacity(arenaSize)
+        for chunk in chunks {
             appendSealed(chunk.bytes[...], count: chunk.count, firstTime: chunk.firstTime, lastTime: chunk.lastTime)
         }
         dropOldChunks()

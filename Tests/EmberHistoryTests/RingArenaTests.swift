@@ -71,4 +71,22 @@ final class RingArenaTests: XCTestCase {
         // The arena contains a few constant chunks of about a dozen bytes each, and 32 bytes of array header.
         XCTAssertLessThan(ring.sealedAllocationEstimate, 160)
     }
+
+    func testRestoredArenaHasExactSize() throws {
+        var ring = CompressedRing(capacity: 2048, fieldCount: 1)
+        for step in 0..<2000 {
+            ring.append(time: Int64(step), values: PointValues([Double(step % 97) / 10]))
+        }
+        let chunks = ring.chunks
+        let size = chunks.reduce(0) { total, chunk in
+            total + chunk.bytes.count + ChunkHeader(
+                byteCount: chunk.bytes.count, count: chunk.count, firstTime: chunk.firstTime,
+                lastTime: chunk.lastTime).encodedSize
+        }
+
+        let restored = try CompressedRing(capacity: 2048, fieldCount: 1, chunks: chunks)
+
+        XCTAssertEqual(restored.sealedAllocationEstimate, StorageBreakdown.arraySize(capacity: size, stride: 1))
+    }
 }
+
