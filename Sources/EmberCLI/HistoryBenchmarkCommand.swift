@@ -56,8 +56,10 @@ enum HistoryBenchmarkCommand {
         print(report.text())
         if let heapBefore, let heapAfter {
             // The fill runs on this thread, so its allocations are in the main arena that mallinfo2 counts.
+            // KiB as well, because steps that change the history's containers often move it by less than 0.1 MiB.
+            let growth = (heapAfter - heapBefore) / 1024
             print("heap in use, growth during the fill (the history's allocations): "
-                + ProcessStatus.format((heapAfter - heapBefore) / 1024))
+                + "\(ProcessStatus.format(growth)) (\(growth) KiB)")
         }
         // Freed memory that malloc keeps for reuse counts as resident, so trimming shows how much that is.
         _ = ember_malloc_trim()

@@ -1,17 +1,53 @@
 /// Appends bit fields, most significant bit first, to a growing byte array.
+///
+/// The array can start with a fixed prefix of bytes that are not part of the bit stream, so that the
+/// chunk encoder keeps its field states in the same allocation as its bits.
 struct BitWriter {
     private(set) var bytes: [UInt8] = []
     /// Bits used in the last byte, 0 when it is full or there is none.
     private var usedInLastByte = 0 as UInt8
+    /// Bytes at the start of `bytes` before the bit stream, at most 255.
+    private let prefixCount: UInt8
 
-    init() {}
+    /// Creates a writer whose bytes start with `prefixCount` zero bytes for the caller's own use, with
+    /// room for `streamCapacity` bytes of bits before it grows.
+    init(prefixCount: Int = 0, streamCapacity: Int = 16) {
+        precondition(prefixCount >= 0 && prefixCount <= Int(UInt8.max), "prefix of \(prefixCount) bytes")
+        self.prefixCount = UInt8(prefixCount)
+        bytes.reserveCapacity(prefixCount + streamCapacity)
+        bytes.append(contentsOf: repeatElement(0, count: prefixCount))
+    }
 
     var bitCount: Int {
-        usedInLastByte == 0 ? bytes.count * 8 : (bytes.count - 1) * 8 + Int(usedInLastByte)
+        let streamBytes = bytes.count - Int(prefixCount)
+        return usedInLastByte == 0 ? streamBytes * 8 : (streamBytes - 1) * 8 + Int(usedInLastByte)
+    }
+
+    /// The bit stream's bytes, without the prefix.
+    var stream: ArraySlice<UInt8> { bytes[Int(prefixCount)...] }
+
+    /// Returns the value of type `T` stored at `offset` in the prefix.
+    func loadPrefix<T: BitwiseCopyable>(as type: T.Type, at offset: Int) -> T {
+        precondition(offset >= 0 && offset + MemoryLayout<T>.size <= Int(prefixCount), "prefix offset \(offset)")
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: type) }
+    }
+
+    /// Stores `value` at `offset` in the prefix.
+    mutating func storePrefix<T: BitwiseCopyable>(_ value: T, at offset: Int) {
+        precondition(offset >= 0 && offset + MemoryLayout<T>.size <= Int(prefixCount), "prefix offset \(offset)")
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: T.self) }
     }
 
     mutating func writeBit(_ bit: Bool) {
         write(bit ? 1 : 0, bits: 1)
+    }
+
+    /// Doubles the room for the bit stream when it is full. Array's own growth would double the
+    /// prefix with it, which for a gauge's 120 bytes of field states wastes more than most chunks hold.
+    private mutating func growIfFull() {
+        guard bytes.count == bytes.capacity else { return }
+        let streamCapacity = bytes.capacity - Int(prefixCount)
+        bytes.reserveCapacity(Int(prefixCount) + max(16, streamCapacity * 2))
     }
 
     /// Appends the low `bits` bits of `value` (0...64).
@@ -19,6 +55,7 @@ struct BitWriter {
         var remaining = bits
         while remaining > 0 {
             if usedInLastByte == 0 {
+                growIfFull()
                 bytes.append(0)
             }
             let free = 8 - Int(usedInLastByte)

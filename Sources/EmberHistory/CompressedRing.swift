@@ -1,30 +1,22 @@
 /// The points of one series in one tier, compressed, keeping the newest `capacity` of them.
 ///
-/// Points go into an open ``ChunkEncoder``, and a full chunk is sealed: its bytes are appended to
-/// the ring's byte arena and a 24-byte entry to its chunk index. One arena per ring, in place of an
-/// array per chunk, saves an estimated 50 to 60 bytes of array header and malloc overhead per chunk.
+/// Points go into an open ``ChunkEncoder``, and a full chunk is sealed: a ``ChunkHeader`` and the
+/// chunk's bytes are appended to the ring's byte arena. The arena contains its own index, so a ring
+/// has no array per chunk and no index array, each of which cost an estimated 50 to 60 bytes of array
+/// header and malloc overhead. A header takes 6 to 10 bytes where an index entry took 24.
 /// The oldest sealed chunk is dropped once the points after it reach the capacity. Until then,
 /// reads skip its points beyond the capacity, so readers see exactly the newest `capacity` points.
 ///
 /// Invariants, checked after every mutation in debug builds:
 /// - `storedCount` is the sum of the chunk counts, and the chunks' times increase strictly;
-/// - the arena's size is the sum of the sealed chunks' byte counts;
+/// - the arena is a sequence of headers, each followed by its chunk's bytes, with nothing after the last;
 /// - the points after the oldest chunk are fewer than `capacity`.
 public struct CompressedRing: Sendable {
-    /// One sealed chunk in the arena. Its offset is the sum of the byte counts before it.
-    struct ChunkEntry: Sendable {
-        let byteCount: UInt32
-        let count: UInt32
-        let firstTime: Int64
-        let lastTime: Int64
-    }
+    // The stored properties are ordered and sized to keep the ring at 89 bytes (a stride of 96),
+    // because every series keeps one per tier.
 
-    // The stored properties are ordered and sized to keep the ring at 112 bytes, because every
-    // series keeps one per tier.
-
-    /// The sealed chunks' bytes, oldest first, back to back.
+    /// The sealed chunks, oldest first, each a header and then the chunk's bytes.
     private var arena: [UInt8] = []
-    private var entries: [ChunkEntry] = []
     public let capacity: Int
     private var storedCount = 0
     private let chunkPointLimit: Int32
@@ -79,7 +71,7 @@ public struct CompressedRing: Sendable {
     public var isEmpty: Bool { storedCount == 0 }
 
     /// The time of the newest point.
-    public var lastTime: Int64? { open?.lastTime ?? entries.last?.lastTime }
+    public var lastTime: Int64? { open?.lastTime ?? lastSealed?.header.lastTime }
 
     /// Appends a point. Returns false, storing nothing, when `time` is not after the newest point's.
     @discardableResult
@@ -107,10 +99,10 @@ public struct CompressedRing: Sendable {
     /// The sealed chunks, each copied out of the arena, for persistence.
     public var sealed: [SealedChunk] {
         var chunks: [SealedChunk] = []
-        chunks.reserveCapacity(entries.count)
-        forEachSealed { bytes, entry in
+        forEachSealed { header, bytes in
             chunks.append(SealedChunk(
-                bytes: Array(bytes), count: Int(entry.count), firstTime: entry.firstTime, lastTime: entry.lastTime))
+                bytes: Array(arena[bytes]), count: header.count, firstTime: header.firstTime,
+                lastTime: header.lastTime))
         }
         return chunks
     }
@@ -123,32 +115,38 @@ public struct CompressedRing: Sendable {
     /// Number of sealed chunks, and the first and last time they cover, which change only when a
     /// chunk is sealed or dropped.
     public var sealedSummary: (count: Int, firstTime: Int64?, lastTime: Int64?) {
-        (entries.count, entries.first?.firstTime, entries.last?.lastTime)
+        var count = 0
+        var firstTime: Int64?
+        var lastTime: Int64?
+        forEachSealed { header, _ in
+            count += 1
+            firstTime = firstTime ?? header.firstTime
+            lastTime = header.lastTime
+        }
+        return (count, firstTime, lastTime)
     }
 
     /// Number of chunks, the open one included.
-    var chunkCount: Int { entries.count + (open == nil ? 0 : 1) }
+    var chunkCount: Int { sealedSummary.count + (open == nil ? 0 : 1) }
 
-    /// Estimated bytes allocated for the arena and the chunk index (see ``StorageBreakdown``).
+    /// Estimated bytes allocated for the arena, chunk headers included (see ``StorageBreakdown``).
     var sealedAllocationEstimate: Int {
         StorageBreakdown.arraySize(capacity: arena.capacity, stride: 1)
-            + StorageBreakdown.arraySize(capacity: entries.capacity, stride: MemoryLayout<ChunkEntry>.stride)
     }
 
-    /// Bytes of compressed data stored, without the arrays' fixed overhead.
+    /// Bytes of compressed data stored, without the chunk headers and the arrays' fixed overhead.
     public var byteCount: Int {
-        arena.count + (open?.byteCount ?? 0)
+        var total = open?.byteCount ?? 0
+        forEachSealed { header, _ in total += header.byteCount }
+        return total
     }
 
     /// Calls `body` with each visible point with a time in `range`, oldest first.
     public func forEach(in range: ClosedRange<Int64>, _ body: (Int64, PointValues) -> Void) throws(HistoryDecodingError) {
         var skip = storedCount - count
-        var start = 0
-        for entry in entries {
-            let end = start + Int(entry.byteCount)
-            try visit(arena[start..<end], count: Int(entry.count), firstTime: entry.firstTime,
-                      lastTime: entry.lastTime, range: range, skip: &skip, body)
-            start = end
+        try forEachSealed { (header, bytes) throws(HistoryDecodingError) in
+            try visit(arena[bytes], count: header.count, firstTime: header.firstTime, lastTime: header.lastTime,
+                      range: range, skip: &skip, body)
         }
         if let open {
             let chunk = open.seal()
@@ -186,68 +184,95 @@ public struct CompressedRing: Sendable {
         }
         if let open {
             try ChunkDecoder.forEach(open.seal(), fieldCount: fieldCount, layout: layout, record)
-        } else if let entry = entries.last {
-            let bytes = arena[(arena.count - Int(entry.byteCount))...]
-            try ChunkDecoder.forEach(bytes: bytes, count: Int(entry.count), fieldCount: fieldCount, layout: layout,
+        } else if let (header, bytes) = lastSealed {
+            try ChunkDecoder.forEach(bytes: arena[bytes], count: header.count, fieldCount: fieldCount, layout: layout,
                                      record)
         }
         return newest
     }
 
-    /// Calls `body` with each sealed chunk's bytes, in place in the arena, and its entry.
-    private func forEachSealed(_ body: (ArraySlice<UInt8>, ChunkEntry) -> Void) {
+    /// The newest sealed chunk's header and the range of its bytes in the arena.
+    private var lastSealed: (header: ChunkHeader, bytes: Range<Int>)? {
+        var newest: (ChunkHeader, Range<Int>)?
+        forEachSealed { newest = ($0, $1) }
+        return newest
+    }
+
+    /// Calls `body` with each sealed chunk's header and the range of its bytes in the arena, oldest first.
+    private func forEachSealed<Failure: Error>(
+        _ body: (ChunkHeader, Range<Int>) throws(Failure) -> Void
+    ) throws(Failure) {
         var start = 0
-        for entry in entries {
-            let end = start + Int(entry.byteCount)
-            body(arena[start..<end], entry)
+        while start < arena.count {
+            let (header, bodyStart) = ChunkHeader.read(arena, at: start)
+            let end = bodyStart + header.byteCount
+            try body(header, bodyStart..<end)
             start = end
         }
     }
 
     private mutating func appendSealed(_ bytes: ArraySlice<UInt8>, count: Int, firstTime: Int64, lastTime: Int64) {
-        // Reserving the exact size keeps the arena from growing by doubling, which would leave up to
-        // half of it unused.
-        arena.reserveCapacity(arena.count + bytes.count)
+        let header = ChunkHeader(byteCount: bytes.count, count: count, firstTime: firstTime, lastTime: lastTime)
+        reserveArena(adding: header.encodedSize + bytes.count)
+        header.append(to: &arena)
         arena.append(contentsOf: bytes)
-        entries.reserveCapacity(entries.count + 1)
-        entries.append(ChunkEntry(
-            byteCount: UInt32(bytes.count), count: UInt32(count), firstTime: firstTime, lastTime: lastTime))
         storedCount += count
     }
 
     private mutating func sealOpenChunk() {
         guard let open else { return }
-        let before = arena.count
-        arena.reserveCapacity(arena.count + open.byteCount)
+        let header = ChunkHeader(
+            byteCount: open.byteCount, count: open.count, firstTime: open.firstTime, lastTime: open.lastTime)
+        reserveArena(adding: header.encodedSize + header.byteCount)
+        header.append(to: &arena)
         open.appendBytes(to: &arena)
-        entries.reserveCapacity(entries.count + 1)
-        entries.append(ChunkEntry(
-            byteCount: UInt32(arena.count - before), count: UInt32(open.count), firstTime: open.firstTime,
-            lastTime: open.lastTime))
         self.open = nil
     }
 
+    /// Makes room for `extra` more bytes, reallocating the arena at exactly its new size when it is
+    /// too small or would keep more than an eighth unused. Growing by doubling would leave up to half
+    /// of it unused, and an arena never shrunk would keep the size it had when its chunks were largest.
+    private mutating func reserveArena(adding extra: Int) {
+        let needed = arena.count + extra
+        let unused = arena.capacity - needed
+        // glibc malloc rounds a block up to a multiple of 16 bytes, so a small arena is not shrunk for that.
+        guard unused < 0 || unused > max(32, needed / 8) else { return }
+
+        var resized: [UInt8] = []
+        resized.reserveCapacity(needed)
+        resized.append(contentsOf: arena)
+        arena = resized
+    }
+
+    /// The oldest sealed chunk's header and the arena offset just past its bytes.
+    private var firstSealed: (header: ChunkHeader, end: Int)? {
+        guard !arena.isEmpty else { return nil }
+        let (header, bodyStart) = ChunkHeader.read(arena, at: 0)
+        return (header, bodyStart + header.byteCount)
+    }
+
     private mutating func dropOldChunks() {
-        while let oldest = entries.first, storedCount - Int(oldest.count) >= capacity {
-            arena.removeFirst(Int(oldest.byteCount))
-            entries.removeFirst()
-            storedCount -= Int(oldest.count)
+        while let (oldest, end) = firstSealed, storedCount - oldest.count >= capacity {
+            arena.removeFirst(end)
+            storedCount -= oldest.count
         }
     }
 
     func verifyInvariants() -> Bool {
-        let total = entries.reduce(0) { $0 + Int($1.count) } + (open?.count ?? 0)
-        guard total == storedCount, entries.reduce(0, { $0 + Int($1.byteCount) }) == arena.count else { return false }
-        var previous = Int64.min
-        for entry in entries {
-            guard entry.firstTime > previous || previous == .min, entry.lastTime >= entry.firstTime else {
-                return false
-            }
-            previous = entry.lastTime
+        var total = open?.count ?? 0
+        var previous: Int64?
+        var ordered = true
+        var end = 0
+        forEachSealed { header, bytes in
+            total += header.count
+            ordered = ordered && previous.map { header.firstTime > $0 } ?? true
+            previous = header.lastTime
+            end = bytes.upperBound
         }
-        if let open, !entries.isEmpty, open.firstTime <= previous {
+        guard total == storedCount, ordered, end == arena.count else { return false }
+        if let open, let previous, open.firstTime <= previous {
             return false
         }
-        return entries.isEmpty || storedCount - Int(entries[0].count) < capacity
+        return firstSealed.map { storedCount - $0.header.count < capacity } ?? true
     }
 }

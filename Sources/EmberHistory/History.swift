@@ -78,7 +78,10 @@ public final class History {
             anchor = (snapshot.wallTime, snapshot.monotonicNanoseconds)
         }
         // Building a key allocates, so each is built once for all tiers.
-        let keys = snapshot.samples.map(\.seriesKey)
+        var keys = snapshot.samples.map(\.seriesKey)
+        if raw.seriesCount == 0 {
+            keys = prepareFirstRecord(keys)
+        }
         raw.record(snapshot, keys: keys)
 
         let seconds = anchoredSeconds(snapshot.monotonicNanoseconds)
@@ -90,6 +93,17 @@ public final class History {
             minute.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: false)
             hour.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: long)
         }
+    }
+
+    /// Sizes the tiers' tables for the first snapshot's series, which are nearly all the series there
+    /// will be. Returns its keys with the storage of the restored keys, so that the tiers share one copy.
+    private func prepareFirstRecord(_ keys: [String]) -> [String] {
+        raw.reserveSeries(keys.count)
+        for tier in [minute, hour] where tier.seriesCount == 0 {
+            tier.reserveSeries(keys.count)
+        }
+        guard minute.seriesCount > 0 || hour.seriesCount > 0 else { return keys }
+        return keys.map { minute.storedKey($0) ?? hour.storedKey($0) ?? $0 }
     }
 
     private func isLongLived(_ descriptor: MetricDescriptor) -> Bool {
@@ -143,8 +157,14 @@ public final class History {
                 problems.append("unknown tier \(saved.name) with \(saved.widthSeconds) s buckets, skipped")
                 continue
             }
-            for series in saved.series {
-                let family = String(series.key.prefix { $0 != "\u{1}" })
+            if tier.seriesCount == 0 {
+                tier.reserveSeries(saved.series.count)
+            }
+            for loaded in saved.series {
+                let family = String(loaded.key.prefix { $0 != "\u{1}" })
+                // The other tier's copy of the key, when it has one, so that both share its storage.
+                let key = minute.storedKey(loaded.key) ?? hour.storedKey(loaded.key) ?? loaded.key
+                let series = PersistedState.Series(key: key, kind: loaded.kind, chunks: loaded.chunks, open: loaded.open)
                 do {
                     try tier.restore(series, long: History.isLongLived(family: family))
                 } catch {

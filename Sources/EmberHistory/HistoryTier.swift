@@ -6,9 +6,10 @@
 /// epoch divided by the width, taken from the history's anchored clock, so they never decrease
 /// within a run.
 public final class HistoryTier {
+    /// An entry takes 160 bytes because `kind` fits in the ring's tail padding, so it stays after the ring.
     struct Series {
-        let kind: SeriesKind
         var ring: CompressedRing
+        let kind: SeriesKind
         var open: BucketAccumulator?
         /// The previous value of a counter, to compute the increase of the next sample.
         var previousCounterValue: Double?
@@ -35,6 +36,16 @@ public final class HistoryTier {
     }
 
     public var seriesCount: Int { series.count }
+
+    /// Makes room for `count` series in all, so that a table filled at once is not an eighth too large.
+    func reserveSeries(_ count: Int) {
+        series.reserveCapacity(count)
+    }
+
+    /// Returns this tier's copy of `key`, so that other tiers can share its storage.
+    func storedKey(_ key: String) -> String? {
+        series.storedKey(key)
+    }
     public var seriesKeys: [String] { series.keys }
     public func kind(of key: String) -> SeriesKind? { series[key]?.kind }
 
@@ -70,7 +81,7 @@ public final class HistoryTier {
             return
         }
         let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount, layout: kind.layout)
-        var entry = Series(kind: kind, ring: ring)
+        var entry = Series(ring: ring, kind: kind)
         entry.add(value, bucket: bucket)
         series.set(entry, for: key)
     }
@@ -172,7 +183,7 @@ public final class HistoryTier {
         let ring = try CompressedRing(
             capacity: long ? longCapacity : capacity, fieldCount: saved.kind.fieldCount, layout: saved.kind.layout,
             chunks: chunks)
-        var entry = Series(kind: saved.kind, ring: ring)
+        var entry = Series(ring: ring, kind: saved.kind)
         if let last = ring.lastTime {
             // The file's chunk times are not checked against the chunk bytes, so a corrupt one can
             // end at Int64.max, after which no bucket could ever be written.

@@ -1,10 +1,14 @@
-/// Values by series key, stored densely: an array of values and a small index from key to position.
+/// Values by series key, stored densely: an array of values, an array of keys and a small hash index
+/// from key to position.
 ///
 /// A `Dictionary` keeps its values in a hash table of a power-of-two size filled to at most three
 /// quarters, so 1085 series of 260 bytes each take 2048 slots, about 560 KB. Here the values take
-/// their own size plus at most an eighth of growth room, and the index 20 bytes per slot.
+/// their own size plus at most an eighth of growth room. The index is open addressing with linear
+/// probing, filled to at most three quarters like a `Dictionary`, but each slot is a 4-byte position
+/// where a `[String: Int32]` slot takes 20 bytes, because the keys are already in `keys`.
 struct SeriesTable<Value> {
-    private var positions: [String: Int32] = [:]
+    /// Each slot is 0 when empty, or a position in `keys` plus one.
+    private var slots: [Int32] = []
     private(set) var keys: [String] = []
     private(set) var values: [Value] = []
 
@@ -12,7 +16,29 @@ struct SeriesTable<Value> {
     var isEmpty: Bool { values.isEmpty }
 
     func position(of key: String) -> Int? {
-        positions[key].map(Int.init)
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var slot = key.hashValue & mask
+        // The index is never more than three quarters full, so the probe ends at an empty slot.
+        while slots[slot] != 0 {
+            let position = Int(slots[slot]) - 1
+            if keys[position] == key {
+                return position
+            }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    /// Returns the stored copy of `key`, whose storage another table can share.
+    func storedKey(_ key: String) -> String? {
+        position(of: key).map { keys[$0] }
+    }
+
+    /// Makes room for `count` entries in all, exactly, unless there is room already.
+    mutating func reserveCapacity(_ count: Int) {
+        values.reserveCapacity(count)
+        keys.reserveCapacity(count)
     }
 
     subscript(key: String) -> Value? {
@@ -37,9 +63,13 @@ struct SeriesTable<Value> {
             values.reserveCapacity(values.count + room)
             keys.reserveCapacity(values.count + room)
         }
-        positions[key] = Int32(values.count)
         keys.append(key)
         values.append(value)
+        if values.count * 4 > slots.count * 3 {
+            rebuildIndex()
+        } else {
+            insertIntoIndex(position: values.count - 1)
+        }
         return values.count - 1
     }
 
@@ -51,21 +81,34 @@ struct SeriesTable<Value> {
         let drop = Set(removed)
         keys = keys.indices.filter { !drop.contains($0) }.map { keys[$0] }
         values = values.indices.filter { !drop.contains($0) }.map { values[$0] }
-        positions = [:]
-        for (position, key) in keys.enumerated() {
-            positions[key] = Int32(position)
+        rebuildIndex()
+    }
+
+    /// Rebuilds the index at the smallest power-of-two size that is at most three quarters full.
+    private mutating func rebuildIndex() {
+        var size = 16
+        while size * 3 < count * 4 {
+            size <<= 1
         }
+        slots = [Int32](repeating: 0, count: size)
+        for position in 0..<count {
+            insertIntoIndex(position: position)
+        }
+    }
+
+    private mutating func insertIntoIndex(position: Int) {
+        let mask = slots.count - 1
+        var slot = keys[position].hashValue & mask
+        while slots[slot] != 0 {
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(position + 1)
     }
 
     /// Estimated bytes allocated for the values, the keys and the index (see ``StorageBreakdown``).
     var allocatedByteEstimate: Int {
-        // A native dictionary has a power-of-two number of slots, at most three quarters used.
-        var slots = 1
-        while slots * 3 / 4 < positions.count {
-            slots <<= 1
-        }
-        return StorageBreakdown.arraySize(capacity: values.capacity, stride: MemoryLayout<Value>.stride)
+        StorageBreakdown.arraySize(capacity: values.capacity, stride: MemoryLayout<Value>.stride)
             + StorageBreakdown.arraySize(capacity: keys.capacity, stride: MemoryLayout<String>.stride)
-            + StorageBreakdown.mallocSize(slots * (MemoryLayout<String>.stride + MemoryLayout<Int32>.stride))
+            + StorageBreakdown.arraySize(capacity: slots.capacity, stride: MemoryLayout<Int32>.stride)
     }
 }

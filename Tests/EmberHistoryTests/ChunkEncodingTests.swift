@@ -54,6 +54,34 @@ final class ChunkEncodingTests: XCTestCase {
         XCTAssertLessThan(writer.bitCount, 100 * 14)
     }
 
+    func testWriterPrefixStaysOutOfStream() throws {
+        var writer = BitWriter(prefixCount: 24)
+        writer.storePrefix(UInt64(0xDEAD_BEEF), at: 16)
+        let values: [UInt64] = [1, 5, 1 << 40, UInt64.max]
+        values.forEach { GammaCode.write($0, to: &writer) }
+        var reader = BitReader(writer.stream, bitCount: writer.bitCount)
+
+        for value in values {
+            XCTAssertEqual(try GammaCode.read(from: &reader), value)
+        }
+        XCTAssertEqual(writer.bitCount, values.map(GammaCode.bitCount).reduce(0, +))
+        XCTAssertEqual(writer.loadPrefix(as: UInt64.self, at: 16), 0xDEAD_BEEF)
+        XCTAssertEqual(writer.bytes.count, 24 + (writer.bitCount + 7) / 8)
+    }
+
+    func testOpenChunkIsOneSmallAllocation() {
+        var ring = CompressedRing(capacity: 2400, fieldCount: 5)
+        for hour in 0..<300 {
+            ring.append(time: Int64(hour), values: PointValues([85, 85, 85 * 3600, 85, 3600]))
+        }
+
+        // The five field states (120 bytes) and room for 48 bytes of bits, which a constant chunk does
+        // not outgrow, in one array.
+        let open = ring.open?.allocatedByteEstimate ?? 0
+        XCTAssertGreaterThan(open, 0)
+        XCTAssertLessThanOrEqual(open, StorageBreakdown.arraySize(capacity: 120 + 48, stride: 1))
+    }
+
     func testGammaCodeRoundTrips() throws {
         let values: [UInt64] = [1, 2, 3, 7, 8, 1000, 1 << 40, UInt64.max]
         var writer = BitWriter()

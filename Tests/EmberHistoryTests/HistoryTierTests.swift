@@ -273,4 +273,23 @@ extension HistoryTierTests {
 
         XCTAssertEqual(try buckets(copy.minute, key).map(\.0), Array(30_000_000..<30_000_064))
     }
+
+    func testFirstSnapshotSizesTablesExactly() {
+        let history = History(HistoryConfiguration())
+        let descriptor = MetricDescriptor("node_thermal_zone_temp", "t", labels: ["zone"])
+        let samples = (0..<1103).map { Sample(descriptor, 40, labelValues: ["\($0)"]) }
+
+        history.record(Snapshot(sequence: 1, wallTime: 6000, monotonicNanoseconds: 1_000_000_000,
+                                samples: samples, collectors: []))
+
+        // Growth by an eighth would leave room for about 130 more. A table this large is a block of its
+        // own pages, so malloc rounds it up by less than a 4 KiB page.
+        let rawStride = MemoryLayout<CompressedRing>.stride
+        let tierStride = MemoryLayout<HistoryTier.Series>.stride
+        XCTAssertLessThanOrEqual(history.raw.seriesRings.values.capacity, 1103 + 4096 / rawStride)
+        XCTAssertLessThanOrEqual(history.minute.series.values.capacity, 1103 + 4096 / tierStride)
+        XCTAssertLessThanOrEqual(history.hour.series.values.capacity, 1103 + 4096 / tierStride)
+        XCTAssertEqual(history.hour.seriesCount, 1103)
+    }
 }
+

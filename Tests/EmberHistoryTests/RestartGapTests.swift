@@ -80,4 +80,26 @@ final class RestartGapTests: XCTestCase {
         XCTAssertEqual(counter.last?.1[1], 790)
         XCTAssertEqual(second.anchoredSeconds(20_000_000_000), start + 3750, "the new run's anchor")
     }
+
+    func testRestoredTiersShareKeyStorage() throws {
+        let first = History(HistoryConfiguration())
+        record(first, fromSecond: 0, count: 150, monotonicBase: 5_000_000_000) { Double($0 * 10) }
+
+        let second = try restart(first)
+        record(second, fromSecond: 3750, count: 2, monotonicBase: 3_755_000_000_000) { Double($0 * 10) }
+
+        // Both keys are longer than 15 bytes, so each copy of a key has storage of its own.
+        for key in [temperatureKey, receivedKey] {
+            let raw = try XCTUnwrap(second.raw.seriesRings.storedKey(key))
+            let minute = try XCTUnwrap(second.minute.storedKey(key))
+            let hour = try XCTUnwrap(second.hour.storedKey(key))
+            XCTAssertEqual(storageAddress(minute), storageAddress(hour), key)
+            XCTAssertEqual(storageAddress(raw), storageAddress(minute), key)
+        }
+    }
+
+    private func storageAddress(_ key: String) -> UnsafeRawPointer? {
+        key.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+    }
 }
+

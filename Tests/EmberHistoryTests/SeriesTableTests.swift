@@ -48,4 +48,30 @@ final class SeriesTableTests: XCTestCase {
 
         XCTAssertLessThanOrEqual(table.values.capacity, 1085 + 1085 / 8 + 32)
     }
+
+    func testIndexFindsEveryKeyAfterGrowth() {
+        var table = SeriesTable<Int>()
+        for number in 0..<1103 {
+            XCTAssertEqual(table.set(number, for: "node_cpu_seconds_total\u{1}\(number)"), number)
+        }
+
+        for number in 0..<1103 {
+            XCTAssertEqual(table["node_cpu_seconds_total\u{1}\(number)"], number)
+        }
+        XCTAssertNil(table["node_cpu_seconds_total\u{1}1103"])
+        XCTAssertNil(table[""])
+    }
+
+    func testIndexTakesFourBytesPerSlot() {
+        var table = SeriesTable<Int>()
+        for number in 0..<1103 {
+            table.set(number, for: "s\(number)")
+        }
+        let valuesAndKeys = StorageBreakdown.arraySize(capacity: table.values.capacity, stride: 8)
+            + StorageBreakdown.arraySize(capacity: table.keys.capacity, stride: 16)
+
+        // 2048 slots of 4 bytes, the smallest power of two at most three quarters full.
+        XCTAssertEqual(table.allocatedByteEstimate - valuesAndKeys, StorageBreakdown.arraySize(capacity: 2048, stride: 4))
+    }
 }
+
