@@ -110,6 +110,21 @@ final class CPUCollectorTests: XCTestCase {
         XCTAssertTrue(NetTest.family("ember_cpu_busy_ratio", in: sink).isEmpty)
     }
 
+    /// Found by the FuzzProcStat target: tick deltas whose sum exceeds UInt64 trapped on overflow.
+    /// The ratio is omitted and the seconds are still exported.
+    func testTicksSummingPastUInt64GiveNoRatio() throws {
+        let tree = try NetTestTree()
+        try tree.write("proc/stat", "cpu0 0 0 0 0 0 0 0 0\n")
+        let collector = CPUCollector(context: NetTest.context(tree.roots), ticksPerSecond: 100)
+        _ = try NetTest.run(collector)
+        try tree.write("proc/stat", "cpu0 18446744073709551615 5 0 0 0 0 0 0\n")
+
+        let sink = try NetTest.run(collector)
+
+        XCTAssertTrue(NetTest.family("ember_cpu_busy_ratio", in: sink).isEmpty)
+        XCTAssertEqual(NetTest.family("node_cpu_seconds_total", in: sink)["node_cpu_seconds_total{cpu=\"0\",mode=\"nice\"}"], 0.05)
+    }
+
     func testMissingStatAddsNothing() throws {
         let tree = try NetTestTree()
         let sink = try NetTest.run(CPUCollector(context: NetTest.context(tree.roots)))

@@ -65,8 +65,9 @@ public final class CPUCollector: Collector {
         }
     }
 
-    /// Returns busy time over total time between two samples, or nil when no tick passed or a
-    /// counter went backwards, which idle and iowait can do when a CPU goes offline and back.
+    /// Returns busy time over total time between two samples, or nil when no tick passed, a
+    /// counter went backwards (idle and iowait can when a CPU goes offline and back), or the ticks
+    /// passed add up beyond UInt64, which only a corrupt file gives.
     ///
     /// Idle and iowait count as idle time and every other mode, steal included, as busy. Guest
     /// time is left out of the total because the kernel already counts it in user and nice.
@@ -75,8 +76,11 @@ public final class CPUCollector: Collector {
         var idle: UInt64 = 0
         for (index, (before, after)) in zip(old.modes, new.modes).enumerated() {
             guard after >= before else { return nil }
-            total += after - before
+            let (sum, overflow) = total.addingReportingOverflow(after - before)
+            guard !overflow else { return nil }
+            total = sum
             if index == 3 || index == 4 {
+                // idle is part of total, so it cannot overflow when total did not.
                 idle += after - before
             }
         }
