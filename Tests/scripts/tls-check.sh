@@ -170,6 +170,8 @@ exported=$(nm -D --defined-only "$ember" | awk '{print $3}' \
 serve_until_listening() {
     local log=$1
     shift
+    # Stops the agent started before, whose pid cleanup would otherwise lose.
+    [[ -z "$pid" ]] || stop_serving
     "$ember" serve --web.listen-address=127.0.0.1:0 --no-storage --path.sysfs="$fixtures/sys" \
         --path.procfs="$fixtures/proc" "$@" >"$log" 2>&1 &
     pid=$!
