@@ -30,8 +30,8 @@ public struct CompressedRing: Sendable {
     /// header, so smaller chunks cost more header bytes and larger ones more dropped-late points.
     public var chunkPoints: Int { Int(chunkPointLimit) }
 
-    /// The most points any chunk holds, whatever the capacity. A saved chunk that claims more is
-    /// corrupt: a run code covers many points in a few bits, so its count alone sets the decoding time.
+    /// The maximum number of points in a chunk, whatever the capacity. A saved chunk that claims more
+    /// is corrupt. One run code covers many points in a few bits, so its count sets the decoding time.
     public static let maximumChunkPoints = 1024
 
     public init(capacity: Int, fieldCount: Int, layout: ChunkLayout = .independent) {

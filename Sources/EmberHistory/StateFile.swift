@@ -224,7 +224,7 @@ public enum StateFileFormat {
             for _ in 0..<(try reader.u32()) {
                 let count = Int(try reader.u32())
                 guard count <= CompressedRing.maximumChunkPoints else {
-                    throw .invalid("chunk of \(count) points, above the \(CompressedRing.maximumChunkPoints) a chunk holds")
+                    throw .invalid("invalid chunk of \(count) points, above the maximum of \(CompressedRing.maximumChunkPoints)")
                 }
                 let first = Int64(bitPattern: try reader.u64())
                 let last = Int64(bitPattern: try reader.u64())

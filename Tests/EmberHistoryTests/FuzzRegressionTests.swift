@@ -47,7 +47,7 @@ final class StateFileFuzzRegressionTests: XCTestCase {
         let file = StateFileFormat.wrap(payload: try fuzzInput("state-chunk-claims-billions-of-points.payload"))
 
         XCTAssertThrowsError(try StateFileFormat.decode(file)) { error in
-            XCTAssertTrue("\(error)".contains("above the 1024 a chunk holds"), "\(error)")
+            XCTAssertTrue("\(error)".contains("above the maximum of 1024"), "\(error)")
         }
     }
 

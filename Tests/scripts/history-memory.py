@@ -57,7 +57,7 @@ def fill(ember, fixture, state):
 
 
 def wait_ready(port, deadline):
-    """Waits until /metrics answers 200, which it does after the first sample and a restore."""
+    """Waits until /metrics returns 200, which it does after the first sample and the restore."""
     end = time.monotonic() + deadline
     while True:
         try:

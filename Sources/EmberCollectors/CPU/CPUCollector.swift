@@ -65,9 +65,9 @@ public final class CPUCollector: Collector {
         }
     }
 
-    /// Returns busy time over total time between two samples, or nil when no tick passed, a
-    /// counter went backwards (idle and iowait can when a CPU goes offline and back), or the ticks
-    /// passed add up beyond UInt64, which only a corrupt file gives.
+    /// Returns busy time over total time between two samples, or nil when no tick passed or a
+    /// counter went backwards, which idle and iowait can do when a CPU goes offline and back. It is
+    /// also nil when the ticks passed add up beyond UInt64, which only a corrupt file gives.
     ///
     /// Idle and iowait count as idle time and every other mode, steal included, as busy. Guest
     /// time is left out of the total because the kernel already counts it in user and nice.
