@@ -1,5 +1,7 @@
 import Dispatch
 import EmberCore
+import Glibc
+import Synchronization
 import EmberTestSupport
 import XCTest
 
@@ -25,6 +27,17 @@ private final class FailingCollector: Collector {
     func update(into sink: inout MetricSink) throws {
         sink.add(ConstantCollector.family, 1, "partial")
         throw ScriptedFailure()
+    }
+}
+
+/// Records the thread each run happens on.
+private final class ThreadRecordingCollector: Collector {
+    static let threads = Mutex<Set<UInt>>([])
+
+    func update(into sink: inout MetricSink) throws {
+        // pthread_t is an unsigned long in glibc.
+        _ = Self.threads.withLock { $0.insert(UInt(pthread_self())) }
+        sink.add(ConstantCollector.family, 1, "thread")
     }
 }
 
@@ -114,8 +127,8 @@ final class SamplerTests: XCTestCase {
         XCTAssertNil(value(second, "ember_last_sample_timestamp_seconds", []))
     }
 
-    /// Collectors run on serial queues that share libdispatch's thread pool, by estimate about one
-    /// thread per core. More stuck collectors than cores must still leave a thread for the others.
+    /// Collectors start on two lanes, and a lane is added while collectors wait behind stuck ones.
+    /// More stuck collectors than lanes must still leave a thread for the others.
     func testManyBlockingCollectorsDoNotDelayOthers() {
         let log = RecordingLogSink()
         let blocking = (0..<6).map { _ in BlockingCollector() }
@@ -131,6 +144,24 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(value(first, "ember_collector_success", ["ok"]), 1)
         XCTAssertEqual(value(second, "ember_collector_success", ["ok"]), 1)
         XCTAssertEqual(value(second, "ember_collector_success", ["stuck5"]), 0)
+    }
+
+    /// Collectors that return at once share the two lanes a cycle starts with, rather than a
+    /// thread each, which kept about 20 idle threads for the RK3588 fixture's collectors.
+    func testQuickCollectorsShareTwoLanes() {
+        let collectors = (0..<16).map { (name: "quick\($0)", collector: ThreadRecordingCollector() as any Collector) }
+        let sampler = makeSampler(collectors, timeout: 1, sink: RecordingLogSink())
+
+        var largest = 0
+        for _ in 0..<5 {
+            ThreadRecordingCollector.threads.withLock { $0.removeAll() }
+            let snapshot = sampler.sampleOnce()
+            XCTAssertEqual(snapshot.collectors.filter { $0.outcome == .success }.count, 16)
+            largest = max(largest, ThreadRecordingCollector.threads.withLock { $0.count })
+        }
+
+        // One more than two allows for a lane added while the test machine paused a lane for 50 ms.
+        XCTAssertLessThanOrEqual(largest, 3)
     }
 
     func testStuckCollectorRecoversWhenReleased() {

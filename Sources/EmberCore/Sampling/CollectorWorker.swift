@@ -1,9 +1,9 @@
 import Dispatch
 import Synchronization
 
-/// Runs one collector on its own serial queue, so a collector stuck in a blocking read delays
-/// no other collector: the sampler stops waiting at the cycle deadline and does not queue another run until
-/// the stuck one returns.
+/// One collector and the result of its last run. A run is claimed before it starts, so a run
+/// stuck in a blocking read is never started again before it returns: the sampler stops waiting
+/// for it at the cycle deadline and skips it in later cycles.
 final class CollectorWorker: Sendable {
     /// The output of one finished run, tagged with the cycle that started it.
     struct RunResult: Sendable {
@@ -16,7 +16,6 @@ final class CollectorWorker: Sendable {
     }
 
     let name: String
-    private let queue: DispatchQueue
     private let collector: CollectorBox
     private let clock: any Clock
     private let state = Mutex(State())
@@ -29,32 +28,29 @@ final class CollectorWorker: Sendable {
 
     init(name: String, collector: any Collector, clock: any Clock) {
         self.name = name
-        self.queue = DispatchQueue(label: "ember.collector.\(name)")
         self.collector = CollectorBox(collector)
         self.clock = clock
     }
 
-    /// Starts a run for `cycle` unless the previous run has not returned yet.
+    /// Marks a run as started unless the previous run has not returned yet.
     /// - Returns: false when the worker is still busy with an earlier cycle.
-    func start(cycle: UInt64, group: DispatchGroup) -> Bool {
-        let started = state.withLock { state -> Bool in
+    func claim() -> Bool {
+        state.withLock { state -> Bool in
             if state.running { return false }
             state.running = true
             state.runningSince = clock.monotonicNanoseconds()
             return true
         }
-        guard started else { return false }
+    }
 
-        group.enter()
-        queue.async { [self] in
-            let result = run(cycle: cycle)
-            state.withLock { state in
-                state.running = false
-                state.result = result
-            }
-            group.leave()
+    /// Runs the collector for `cycle` on the calling thread and keeps the result. Call only after
+    /// ``claim()`` returned true.
+    func run(cycle: UInt64) {
+        let result = collect(cycle: cycle)
+        state.withLock { state in
+            state.running = false
+            state.result = result
         }
-        return true
     }
 
     /// Returns the result of `cycle`, if that run has finished.
@@ -72,7 +68,7 @@ final class CollectorWorker: Sendable {
         }
     }
 
-    private func run(cycle: UInt64) -> RunResult {
+    private func collect(cycle: UInt64) -> RunResult {
         let start = clock.monotonicNanoseconds()
         var sink = MetricSink()
         // Reserve the last run's count, because the result keeps its spare capacity for a whole cycle.
@@ -91,7 +87,7 @@ final class CollectorWorker: Sendable {
     }
 }
 
-/// Hands a collector to its serial queue; only that queue ever touches it.
+/// Hands a collector to the thread that runs it; ``CollectorWorker/claim()`` lets one run at a time.
 private final class CollectorBox: @unchecked Sendable {
     let value: any Collector
 

@@ -9,10 +9,11 @@ import Synchronization
 /// Samples every enabled collector on a fixed cadence and assembles one immutable ``Snapshot``
 /// per cycle.
 ///
-/// Collectors run in parallel, each on its own worker. A cycle waits for them until its deadline
-/// (``Configuration/timeoutSeconds`` after the cycle start). A collector that has not returned
-/// by then is reported with `ember_collector_success 0` and skipped in later cycles until its
-/// stuck run returns, so one blocking read never delays the other collectors or the server.
+/// Collectors run in parallel on a few threads (``CollectorLanes``). A cycle waits for them until
+/// its deadline (``Configuration/timeoutSeconds`` after the cycle start). A collector that has not
+/// returned by then is reported with `ember_collector_success 0` and skipped in later cycles until
+/// its stuck run returns, so one blocking read delays the other collectors by 50 ms at most and
+/// never delays the server.
 public final class Sampler: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// Time between cycle starts, in seconds.
@@ -31,6 +32,7 @@ public final class Sampler: @unchecked Sendable {
 
     private let configuration: Configuration
     private let workers: [CollectorWorker]
+    private let lanes = CollectorLanes()
     private let clock: any Clock
     private let logger: Logger
     private let health: CollectorHealth
@@ -117,10 +119,10 @@ public final class Sampler: @unchecked Sendable {
     }
 
     private func runCollectors(cycle: UInt64, startMonotonic: UInt64) -> [CollectorStatus] {
-        let group = DispatchGroup()
-        let started = workers.map { $0.start(cycle: cycle, group: group) }
+        let started = workers.map { $0.claim() }
         let timeout = UInt64(configuration.timeoutSeconds * 1e9)
-        _ = group.wait(timeout: DispatchTime(uptimeNanoseconds: DispatchTime.now().uptimeNanoseconds + timeout))
+        let claimed = zip(workers, started).filter(\.1).map(\.0)
+        lanes.run(claimed, cycle: cycle, deadlineNanoseconds: DispatchTime.now().uptimeNanoseconds + timeout)
 
         var statuses: [CollectorStatus] = []
         for (worker, didStart) in zip(workers, started) {
