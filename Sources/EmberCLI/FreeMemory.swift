@@ -42,14 +42,19 @@ enum FreeMemory {
     /// file pages from 8.1 to 4.5 MiB at a sample and a scrape a second (BENCHMARKS.md).
     static func releaseInBackground(logger: Logger) {
         DispatchQueue.global(qos: .utility).async {
-            _ = ember_malloc_trim()
-            var releasedKiB: UInt64 = 0
-            let status = ember_release_file_pages(&releasedKiB)
-            guard status == 0 else {
-                logger.debug("failed to release unused code pages", ("error", Errno.message(of: status)))
-                return
-            }
-            logger.debug("released unused code pages", ("kib", String(releasedKiB)))
+            release(logger: logger)
         }
+    }
+
+    /// Trims the heap and releases unused code pages on the calling thread.
+    static func release(logger: Logger) {
+        _ = ember_malloc_trim()
+        var releasedKiB: UInt64 = 0
+        let status = ember_release_file_pages(&releasedKiB)
+        guard status == 0 else {
+            logger.debug("failed to release unused code pages", ("error", Errno.message(of: status)))
+            return
+        }
+        logger.debug("released unused code pages", ("kib", String(releasedKiB)))
     }
 }

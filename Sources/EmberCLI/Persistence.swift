@@ -150,6 +150,10 @@ final class Persistence: Sendable {
         guard due else { return }
         let files = encode(history: history, ledger: ledger, forceHours: false)
         queue.async { files.forEach(self.write) }
+        // Encoding leaves the files' bytes and many small freed blocks in the heap, about 1.8 MiB
+        // with full history on the RK3588 fixture, until the next periodic trim. The bytes are
+        // freed when the block above is released, so the trim runs in a block of its own.
+        queue.async { FreeMemory.release(logger: self.logger) }
     }
 
     /// Saves both files now and waits for every pending save, for a clean stop.
