@@ -16,8 +16,9 @@ import Synchronization
 /// hour has closed since its last save. `ember-minute-chunks.state` and `ember-hour-chunks.state`
 /// contain the sealed chunks and are saved only when a chunk was sealed or dropped, so a flush
 /// rewrites little more than what changed. Everything is saved at stop. The sampling thread
-/// encodes the state under the history lock (a copy of compressed chunks), and a serial queue
-/// writes it, so a slow write does not delay the next sample.
+/// takes the state under the history lock (a copy of compressed chunks), and a serial queue
+/// encodes it into the files through a small buffer, so a slow write does not delay the next
+/// sample.
 ///
 /// NOTE: after a crash, the hour tier's open part is the one of the last hourly save, so up to an
 /// hour of samples is missing from the hour tier (the minute tier still has them).
@@ -150,9 +151,9 @@ final class Persistence: Sendable {
         guard due else { return }
         let files = encode(history: history, ledger: ledger, forceHours: false)
         queue.async { files.forEach(self.write) }
-        // Encoding leaves the files' bytes and many small freed blocks in the heap, about 1.8 MiB
-        // with full history on the RK3588 fixture, until the next periodic trim. The bytes are
-        // freed when the block above is released, so the trim runs in a block of its own.
+        // The copied chunks leave many small freed blocks in the heap, about 1.8 MiB with full
+        // history on the RK3588 fixture, until the next periodic trim. They are freed when the
+        // block above is released, so the trim runs in a block of its own.
         queue.async { FreeMemory.release(logger: self.logger) }
     }
 
@@ -172,7 +173,7 @@ final class Persistence: Sendable {
     /// open parts that follow them (see ``HistoryTier/restore(_:long:)`` for a crash in between).
     private func encode(
         history: SharedHistory, ledger: CounterLedger, forceHours: Bool
-    ) -> [(store: StateStore, bytes: [UInt8])] {
+    ) -> [(store: StateStore, state: PersistedState)] {
         let (families, tiers) = history.withHistory { history in
             var tiers: [(StateStore, PersistedState.Tier)] = []
             for (file, tier) in [(minuteChunksStore, history.minute), (hourChunksStore, history.hour)]
@@ -192,7 +193,7 @@ final class Persistence: Sendable {
                 machineID: machineID, bootID: bootID, savedAtSeconds: now,
                 counters: file.fileName == StateStore.fileName ? ledger.snapshot : [:], families: families,
                 tiers: [tier])
-            return (file, StateFileFormat.encode(state))
+            return (file, state)
         }
     }
 
@@ -214,12 +215,15 @@ final class Persistence: Sendable {
         }
     }
 
-    private func write(_ file: (store: StateStore, bytes: [UInt8])) {
+    /// Encodes one file straight into its temporary file, so no encoded copy is held in memory.
+    private func write(_ file: (store: StateStore, state: PersistedState)) {
         let path = file.store.path
         do {
-            try file.store.save(file.bytes)
+            try file.store.save { descriptor, temporary throws(FileError) in
+                try StateFileFormat.write(file.state, to: descriptor, path: temporary)
+            }
             lastErrors.withLock { $0[path] = nil }
-            logger.debug("saved state", ("path", path), ("bytes", String(file.bytes.count)))
+            logger.debug("saved state", ("path", path))
         } catch {
             let message = error.description
             let isRepeat = lastErrors.withLock { errors -> Bool in

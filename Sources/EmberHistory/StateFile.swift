@@ -86,8 +86,25 @@ public enum StateFileFormat {
     public static let version: UInt32 = 2
     private static let headerSize = 8 + 4 + 8 + 4
 
+    /// Returns `state` as a state file.
     public static func encode(_ state: PersistedState) -> [UInt8] {
         var payload = ByteWriter()
+        encodePayload(state, into: &payload)
+        return wrap(payload: payload.bytes)
+    }
+
+    /// Writes `state` as a state file to the start of `descriptor`, an empty file open for
+    /// writing, through a small buffer. The payload goes first, behind room for the header, and the
+    /// header follows once the payload's length and checksum are known.
+    public static func write(_ state: PersistedState, to descriptor: Int32, path: String) throws(FileError) {
+        var sink = FileByteSink(descriptor: descriptor, path: path, offset: headerSize)
+        encodePayload(state, into: &sink)
+        let payload = try sink.finish()
+        try FileByteSink.write(header(payloadCount: payload.count, checksum: payload.checksum),
+                               to: descriptor, at: 0, path: path)
+    }
+
+    private static func encodePayload(_ state: PersistedState, into payload: inout some ByteSink) {
         payload.string(state.machineID)
         payload.string(state.bootID)
         payload.u64(state.savedAtSeconds.bitPattern)
@@ -109,23 +126,24 @@ public enum StateFileFormat {
         for tier in state.tiers {
             encode(tier, into: &payload)
         }
-
-        return wrap(payload: payload.bytes)
     }
 
-    /// Returns a state file with `payload` behind a valid header: magic, version, payload length
-    /// and CRC-32.
+    /// Returns a state file with `payload` behind a valid header.
     static func wrap(payload: [UInt8]) -> [UInt8] {
+        header(payloadCount: UInt64(payload.count), checksum: CRC32.checksum(payload[...])) + payload
+    }
+
+    /// Returns the header: magic, version, payload length and the payload's CRC-32.
+    private static func header(payloadCount: UInt64, checksum: UInt32) -> [UInt8] {
         var file = ByteWriter()
         file.bytes = magic
         file.u32(version)
-        file.u64(UInt64(payload.count))
-        file.u32(CRC32.checksum(payload[...]))
-        file.bytes.append(contentsOf: payload)
+        file.u64(payloadCount)
+        file.u32(checksum)
         return file.bytes
     }
 
-    private static func encode(_ tier: PersistedState.Tier, into payload: inout ByteWriter) {
+    private static func encode(_ tier: PersistedState.Tier, into payload: inout some ByteSink) {
         payload.string(tier.name)
         payload.u64(UInt64(bitPattern: tier.widthSeconds))
         payload.u32(UInt32(tier.series.count))
