@@ -12,9 +12,10 @@ import Synchronization
 ///
 /// Each tier is split into its sealed chunks, which never change, and its open chunks and buckets.
 /// `ember.state` contains the accumulated counters and the minute tier's open part and is saved
-/// every flush interval. `ember-hours.state` contains the hour tier's open part and is saved when an
-/// hour has closed since its last save. `ember-minute-chunks.state` and `ember-hour-chunks.state`
-/// contain the sealed chunks and are saved only when a chunk was sealed or dropped, so a flush
+/// every flush interval. `ember-hours.state` contains the open part of the hour tier and of the
+/// temperatures' hourly maxima and is saved when an hour has closed since its last save.
+/// `ember-minute-chunks.state` and `ember-hour-chunks.state` contain the sealed chunks (the latter
+/// those of both hourly tiers) and are saved only when a chunk was sealed or dropped, so a flush
 /// rewrites little more than what changed. Everything is saved at stop. The sampling thread
 /// encodes the state under the history lock (a copy of compressed chunks), and a serial queue
 /// writes it, so a slow write does not delay the next sample.
@@ -68,8 +69,8 @@ final class Persistence: Sendable {
 
         lastSavedHour.withLock { $0 = history.hour.currentBucket }
         let signatures = [
-            StateStore.minuteChunksFileName: history.minute.sealedSignature,
-            StateStore.hourChunksFileName: history.hour.sealedSignature,
+            StateStore.minuteChunksFileName: Persistence.sealedSignature([history.minute]),
+            StateStore.hourChunksFileName: Persistence.sealedSignature([history.hour, history.hourMaximum]),
         ]
         lastSignatures.withLock { $0 = signatures }
         return counters
@@ -169,36 +170,44 @@ final class Persistence: Sendable {
     private func encode(
         history: SharedHistory, ledger: CounterLedger, forceHours: Bool
     ) -> [(store: StateStore, bytes: [UInt8])] {
-        let (families, tiers) = history.withHistory { history in
-            var tiers: [(StateStore, PersistedState.Tier)] = []
-            for (file, tier) in [(minuteChunksStore, history.minute), (hourChunksStore, history.hour)]
-            where forceHours || sealedChunksChanged(file, tier) {
-                tiers.append((file, history.persisted(tier, sealed: true)))
+        let (families, files) = history.withHistory { history in
+            var files: [(StateStore, [PersistedState.Tier])] = []
+            let hourTiers = [history.hour, history.hourMaximum]
+            for (file, tiers) in [(minuteChunksStore, [history.minute]), (hourChunksStore, hourTiers)]
+            where forceHours || sealedChunksChanged(file, tiers) {
+                files.append((file, tiers.map { history.persisted($0, sealed: true) }))
             }
-            tiers.append((store, history.persisted(history.minute, sealed: false)))
+            files.append((store, [history.persisted(history.minute, sealed: false)]))
             if forceHours || hourClosed(history.hour) {
-                tiers.append((hourStore, history.persisted(history.hour, sealed: false)))
+                files.append((hourStore, hourTiers.map { history.persisted($0, sealed: false) }))
             }
-            return (history.persistedFamilies, tiers)
+            return (history.persistedFamilies, files)
         }
 
         let now = WallClock.now()
-        return tiers.map { file, tier in
+        return files.map { file, tiers in
             let state = PersistedState(
                 machineID: machineID, bootID: bootID, savedAtSeconds: now,
                 counters: file.fileName == StateStore.fileName ? ledger.snapshot : [:], families: families,
-                tiers: [tier])
+                tiers: tiers)
             return (file, StateFileFormat.encode(state))
         }
     }
 
-    /// Returns whether `tier` sealed or dropped a chunk since `file` was last saved, and records it.
-    private func sealedChunksChanged(_ file: StateStore, _ tier: HistoryTier) -> Bool {
-        let signature = tier.sealedSignature
+    /// Returns whether `tiers` sealed or dropped a chunk since `file` was last saved, and records it.
+    private func sealedChunksChanged(_ file: StateStore, _ tiers: [HistoryTier]) -> Bool {
+        let signature = Persistence.sealedSignature(tiers)
         return lastSignatures.withLock { saved in
             defer { saved[file.fileName] = signature }
             return saved[file.fileName] != signature
         }
+    }
+
+    /// Returns one value that changes when any of `tiers`' ``HistoryTier/sealedSignature`` does.
+    private static func sealedSignature(_ tiers: [HistoryTier]) -> Int {
+        var hasher = Hasher()
+        tiers.forEach { hasher.combine($0.sealedSignature) }
+        return hasher.finalize()
     }
 
     /// Returns whether an hour closed since the hour tier was last saved, and records it.

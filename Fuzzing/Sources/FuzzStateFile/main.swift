@@ -44,7 +44,7 @@ runFuzzer { input in
     let history = History(HistoryConfiguration())
     history.restore(state.families)
     _ = history.restore(state.tiers)
-    for tier in [history.minute, history.hour] {
+    for tier in [history.minute, history.hour, history.hourMaximum] {
         for key in tier.seriesKeys {
             try? tier.forEachBucket(of: key, in: Int64.min...Int64.max, includeOpen: true) { _, _ in }
         }
