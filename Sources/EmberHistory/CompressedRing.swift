@@ -64,8 +64,8 @@ public struct CompressedRing: Sendable {
         // Chunks that ``dropOldChunks()`` would drop at once are never copied, so a ring restored
         // with a shorter capacity than it was saved with (400 days of hours into 30) is not
         // allocated at its saved size.
-        let kept = chunks[Self.firstKeptChunk(chunks, capacity: capacity)...]
-        let arenaSize = kept.reduce(0) { size, chunk in
+        let keptChunks = chunks[Self.firstKeptChunk(chunks, capacity: capacity)...]
+        let arenaSize = keptChunks.reduce(0) { size, chunk in
             size + chunk.bytes.count + ChunkHeader(
                 byteCount: chunk.bytes.count, count: chunk.count, firstTime: chunk.firstTime,
                 lastTime: chunk.lastTime).encodedSize
@@ -74,14 +74,14 @@ public struct CompressedRing: Sendable {
         // One allocation of the final size, because growing the arena chunk by chunk while thousands
         // of rings are restored leaves freed blocks between them that malloc cannot return.
         arena.reserveCapacity(arenaSize)
-        for chunk in kept {
+        for chunk in keptChunks {
             appendSealed(chunk.bytes[...], count: chunk.count, firstTime: chunk.firstTime, lastTime: chunk.lastTime)
         }
         dropOldChunks()
         assert(verifyInvariants())
     }
 
-    /// Returns the index of the oldest chunk that the newest `capacity` points need: the chunks
+    /// Returns the index of the oldest chunk that the newest `capacity` points need. The chunks
     /// before it are the ones that ``dropOldChunks()`` drops.
     private static func firstKeptChunk(_ chunks: [SealedChunk], capacity: Int) -> Int {
         var remaining = chunks.reduce(0) { $0 + $1.count }

@@ -43,8 +43,8 @@ public final class History {
     public let minute: HistoryTier
     public let hour: HistoryTier
     /// The hourly maximum of each temperature for ``HistoryConfiguration/longHourBuckets``. Its
-    /// newest hours repeat the maxima of ``hour``'s full buckets, which cost about one bit each
-    /// for a temperature that stays on its grid, so the two tiers need no handover.
+    /// newest hours repeat the maxima of ``hour``'s full buckets (720 of 9600 hours by default),
+    /// so no bucket moves from one tier to the other.
     public let hourMaximum: HistoryTier
     private var anchor: (wallSeconds: Double, monotonicNanoseconds: UInt64)?
     /// Family name → how long its series stay in the hour tiers.
@@ -80,10 +80,10 @@ public final class History {
             || name.hasSuffix("_joules_total") || name.hasSuffix("_joule_total")
     }
 
-    /// Returns whether a family is a temperature, of which a health check needs only the hourly
-    /// maximum beyond the hour retention: a `_celsius` family or node_exporter's thermal zone
-    /// gauge, in °C. This includes the NVMe composite temperature and the constant trip points and
-    /// limits, whose maximum is their value. NVMe spare, wear and error gauges are not temperatures.
+    /// Returns whether a family is a temperature in °C: a `_celsius` family or node_exporter's
+    /// thermal zone gauge. Beyond the hour retention a health check needs only its hourly maximum.
+    /// Temperatures include the NVMe composite temperature, and the constant trip points and limits,
+    /// whose maximum is their value. NVMe spare, wear and error gauges are not temperatures.
     public static func isTemperature(family name: String) -> Bool {
         name.hasSuffix("_celsius") || name == "node_thermal_zone_temp"
     }
@@ -145,7 +145,7 @@ public final class History {
             tier.reserveSeries(keys.count)
         }
         if hourMaximum.seriesCount == 0 {
-            // Counters never named `_celsius`, so this counts the temperature gauges.
+            // No counter family is named `_celsius`, so this counts the temperature gauges.
             hourMaximum.reserveSeries(keys.count { History.isTemperature(family: History.family(ofKey: $0)) })
         }
         guard minute.seriesCount > 0 || hour.seriesCount > 0 || hourMaximum.seriesCount > 0 else { return keys }

@@ -103,7 +103,7 @@ public final class HistoryTier {
     public func oldestBucket(of key: String) throws(HistoryDecodingError) -> Int64? {
         guard let entry = series[key] else { return nil }
         var oldest: Int64?
-        // NOTE: this decodes every closed bucket, which for an hour ring of 720 is a few microseconds.
+        // This decodes every closed bucket, 720 for an hour ring of the default retention.
         try entry.ring.forEach(in: Int64.min...Int64.max) { bucket, _ in
             oldest = oldest ?? bucket
         }

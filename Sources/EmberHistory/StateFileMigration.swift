@@ -1,4 +1,4 @@
-/// The migration from state file version 2, whose hour tier kept every aggregate of a temperature
+/// The migration from state file versions 1 and 2, whose hour tier kept every aggregate of a temperature
 /// for the long retention, to version 3, which keeps only the hourly maxima beyond the hour
 /// retention in a tier of their own.
 extension StateFileFormat {

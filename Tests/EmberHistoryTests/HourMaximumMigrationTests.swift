@@ -46,7 +46,7 @@ final class HourMaximumMigrationTests: XCTestCase {
         return result
     }
 
-    func testVersionTwoFilesKeepMaximaAndNewestFullHours() throws {
+    func testVersionTwoKeepsMaximaAndFullHours() throws {
         let old = versionTwoHourTier()
         // The hour tier's two files, as the version 2 agent saved them.
         let sealed = PersistedState.Tier(name: "hour", widthSeconds: 3600, series: old.persistedSealed)

@@ -4,7 +4,7 @@ import XCTest
 @testable import EmberHistory
 
 /// Temperatures keep full hour buckets for the hour retention and only each hour's maximum beyond
-/// it; other long-lived series keep full buckets for the long retention.
+/// it. Other long-lived series keep full buckets for the long retention.
 final class HourMaximumTests: XCTestCase {
     private static let start = 1_800_000_000.0
     /// Feed length: 12 days, longer than the 10-day long retention below.
@@ -98,7 +98,6 @@ final class HourMaximumTests: XCTestCase {
         XCTAssertEqual(try buckets(history.hour, energyKey, includeOpen: false).map(\.0), Array((newest - 240)..<newest))
         XCTAssertEqual(history.hour.kind(of: wearKey), .gauge)
         XCTAssertEqual(history.hour.kind(of: energyKey), .counter)
-        // An hour of energy: 3600 s at 2.5 J/s, in 120 samples.
         // The newest closed hour of energy: 120 samples 30 s apart at 2.5 J/s.
         let lastJoules = 2.5 * 3600 * Double(newest - 500_000) - 75
         XCTAssertEqual(try buckets(history.hour, energyKey, includeOpen: false).last?.1, [9000, lastJoules, 120])
