@@ -212,7 +212,7 @@ public enum StateFileFormat {
         guard reader.isAtEnd else { throw .invalid("bytes after the last tier") }
         if version < 3 {
             for tier in tiers {
-                if let maxima = try hourMaximaTier(from: tier) {
+                if let maxima = hourMaximaTier(from: tier) {
                     tiers.append(maxima)
                 }
             }

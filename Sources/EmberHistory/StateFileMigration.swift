@@ -8,13 +8,19 @@ extension StateFileFormat {
     ///
     /// The hour tier itself is loaded as it was saved, and loading it into a ring of the hour
     /// retention keeps only its newest buckets (see ``CompressedRing/init(capacity:fieldCount:layout:chunks:)``).
-    static func hourMaximaTier(from tier: PersistedState.Tier) throws(HistoryDecodingError) -> PersistedState.Tier? {
+    static func hourMaximaTier(from tier: PersistedState.Tier) -> PersistedState.Tier? {
         guard tier.name == "hour", tier.widthSeconds == 3600 else { return nil }
         var maxima: [PersistedState.Series] = []
         for series in tier.series where series.kind == .gauge {
             guard History.isTemperature(family: History.family(ofKey: series.key)) else { continue }
-            let open = series.open.map { open in (bucket: open.bucket, values: PointValues([open.values[1]])) }
-            let chunks = try maximumChunks(series.chunks)
+            // An open bucket of the wrong width is left to the hour tier's restore, which rejects it.
+            let open = series.open.flatMap { open in
+                open.values.count == SeriesKind.gauge.fieldCount
+                    ? (bucket: open.bucket, values: PointValues([open.values[1]])) : nil
+            }
+            // A chunk that fails to decode loses this series' maxima only. The hour tier keeps the
+            // chunk, and a query of it reports the error.
+            guard let chunks = try? maximumChunks(series.chunks) else { continue }
             guard !chunks.isEmpty || open != nil else { continue }
             maxima.append(PersistedState.Series(key: series.key, kind: .maximum, chunks: chunks, open: open))
         }

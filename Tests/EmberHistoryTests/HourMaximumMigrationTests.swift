@@ -96,6 +96,35 @@ final class HourMaximumMigrationTests: XCTestCase {
         XCTAssertEqual(try buckets(history.hour, temperatureKey).suffix(2).map { $0.1[1] }, expected)
     }
 
+    func testUndecodableChunkLosesOnlyItsMaxima() throws {
+        let old = versionTwoHourTier()
+        var series = old.persistedSeries
+        let index = try XCTUnwrap(series.firstIndex { $0.key == temperatureKey })
+        let chunk = series[index].chunks[0]
+        // Half of the first chunk's bytes: decoding its points runs out of bits.
+        let cut = SealedChunk(bytes: Array(chunk.bytes.prefix(chunk.bytes.count / 2)), count: chunk.count,
+                              firstTime: chunk.firstTime, lastTime: chunk.lastTime)
+        series[index] = PersistedState.Series(key: temperatureKey, kind: .gauge,
+                                              chunks: [cut] + series[index].chunks.dropFirst(), open: nil)
+
+        let state = try StateFileFormat.decode(versionTwoFile([PersistedState.Tier(
+            name: "hour", widthSeconds: 3600, series: series)]))
+
+        XCTAssertEqual(state.tiers.map(\.name), ["hour"], "no temperature left to take maxima from")
+        XCTAssertEqual(state.tiers[0].series.count, 2)
+    }
+
+    func testOpenBucketOfWrongWidthIsNotMigrated() throws {
+        let open = PersistedState.Series(key: temperatureKey, kind: .gauge, chunks: [],
+                                         open: (bucket: 500_000, values: PointValues([41])))
+
+        let state = try StateFileFormat.decode(versionTwoFile([PersistedState.Tier(
+            name: "hour", widthSeconds: 3600, series: [open])]))
+
+        XCTAssertEqual(state.tiers.map(\.name), ["hour"])
+        XCTAssertEqual(History(configuration).restore(state.tiers).count, 1, "the hour tier rejects the bucket")
+    }
+
     func testFutureVersionFourIsRejected() {
         var bytes = versionTwoFile([])
         bytes[8] = 4
