@@ -1,6 +1,6 @@
-/// The migration from state file versions 1 and 2, whose hour tier kept every aggregate of a temperature
-/// for the long retention, to version 3, which keeps only the hourly maxima beyond the hour
-/// retention in a tier of their own.
+/// The migration from state file versions 1 and 2 to version 3. Versions 1 and 2 kept every
+/// aggregate of a temperature in the hour tier for the long retention. Version 3 keeps only the
+/// hourly maxima beyond the hour retention, in a tier of their own.
 extension StateFileFormat {
     /// Returns the `hour-max` tier that a version 1 or 2 hour tier implies: the maximum field of each
     /// bucket of each temperature gauge, closed buckets and open bucket. Returns nil for any other
