@@ -25,7 +25,8 @@ extension AgentOptions {
                     + "temperatures included."),
         FlagSpec(name: "history.long-retention", defaultValue: "400d",
                  help: "How long per-hour aggregates are kept for NVMe and eMMC health, storage errors and "
-                    + "energy counters, and per-hour maxima for temperatures. Must be at least --history.hour-retention."),
+                    + "energy counters, and per-hour maxima for temperatures. "
+                    + "Must be at least --history.hour-retention."),
         FlagSpec(name: "history.window", defaultValue: "1m,15m",
                  help: "Comma-separated trailing windows of the ember_*_window_{max,min,avg}_* families for "
                     + "temperature, power and frequency series. Each must be at most --history.raw-retention."),

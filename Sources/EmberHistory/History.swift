@@ -231,11 +231,20 @@ public final class History {
     }
 
     /// Returns the number of hours in ``maximumOnlyHours(of:)``, or 0 when they cannot be decoded.
+    /// It counts the newer maxima and subtracts them, because reading a ring's newest hours decodes
+    /// only its newest chunks.
     private func maximumOnlyHourCount(of key: String) -> Int {
-        guard let hours = try? maximumOnlyHours(of: key) else { return 0 }
-        var count = 0
-        try? hourMaximum.forEachBucket(of: key, in: hours, includeOpen: true) { _, _ in count += 1 }
-        return count
+        do {
+            guard let hours = try maximumOnlyHours(of: key) else { return 0 }
+            var newer = 0
+            if hours.upperBound < Int64.max {
+                let newerHours = (hours.upperBound + 1)...Int64.max
+                try hourMaximum.forEachBucket(of: key, in: newerHours, includeOpen: true) { _, _ in newer += 1 }
+            }
+            return hourMaximum.bucketCount(of: key) - newer
+        } catch {
+            return 0
+        }
     }
 
     /// Returns the family name and label values of a series key (see ``Sample/seriesKey``).

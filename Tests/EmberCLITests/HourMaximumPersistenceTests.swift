@@ -26,8 +26,10 @@ final class HourMaximumPersistenceTests: XCTestCase {
         let persistence = Persistence(store: store, machineID: "machine-a", bootID: "boot-1", flushIntervalSeconds: 300,
                                       logger: Logger(level: .debug, sink: log))
         let roots = Fixtures.roots("rk3588/opi5plus-mainline")
+        // Long timeouts, so that a collector on a loaded test machine is not cut off.
         let options = try EmberMain.options([
             "--path.sysfs=\(roots.sysfs)", "--path.procfs=\(roots.procfs)", "--path.debugfs=\(roots.debugfs)",
+            "--sample.interval=10s", "--collector.read-timeout=4s",
         ])
         return try Agent(options, logger: Logger(level: .error, sink: log), persistence: persistence)
     }
@@ -45,7 +47,9 @@ final class HourMaximumPersistenceTests: XCTestCase {
 
         let second = try agent()
 
-        let (maxima, kind) = second.history.withHistory { ($0.hourMaximum.bucketCount(of: key), $0.hourMaximum.kind(of: key)) }
+        let (maxima, kind) = second.history.withHistory {
+            ($0.hourMaximum.bucketCount(of: key), $0.hourMaximum.kind(of: key))
+        }
         XCTAssertEqual(maxima, 1, "the open hour's maximum is saved and resumed")
         XCTAssertEqual(kind, .maximum)
         XCTAssertEqual(log.lines(containing: "part of the saved history was not loaded"), [])

@@ -33,7 +33,8 @@ final class HourMaximumQueryTests: XCTestCase {
                 monotonicNanoseconds: UInt64(step + 1) * 600_000_000_000,
                 samples: [
                     // Hour h has the maximum 40 + h + 0.5, at its last sample.
-                    Sample(temperature, 40 + Double(step / 6) + Double(step % 6) / 10, labelValues: ["soc-thermal", "0"]),
+                    Sample(temperature, 40 + Double(step / 6) + Double(step % 6) / 10,
+                           labelValues: ["soc-thermal", "0"]),
                     Sample(wear, 0.25, labelValues: ["nvme0"]),
                 ],
                 collectors: [])
@@ -53,8 +54,10 @@ final class HourMaximumQueryTests: XCTestCase {
     private func hourQuery(from: Double) -> String {
         var components = URLComponents()
         components.path = "/api/v1/query"
-        components.queryItems = [URLQueryItem(name: "series", value: temperatureID), URLQueryItem(name: "tier", value: "hour"),
-                                 URLQueryItem(name: "from", value: String(Int(from)))]
+        components.queryItems = [
+            URLQueryItem(name: "series", value: temperatureID), URLQueryItem(name: "tier", value: "hour"),
+            URLQueryItem(name: "from", value: String(Int(from))),
+        ]
         return components.string!
     }
 

@@ -82,9 +82,9 @@ final class HourMaximumMigrationTests: XCTestCase {
         let descriptor = MetricDescriptor("node_hwmon_temp_celsius", "t", labels: ["chip", "sensor"])
         for minute in [60, 90, 121] {
             let seconds = Double(lastHour * 3600 + Int64(minute) * 60)
+            let sample = Sample(descriptor, 90 + Double(minute) / 10, labelValues: ["soc", "temp1"])
             history.record(Snapshot(sequence: UInt64(minute), wallTime: seconds,
-                                    monotonicNanoseconds: UInt64(minute) * 60_000_000_000,
-                                    samples: [Sample(descriptor, 90 + Double(minute) / 10, labelValues: ["soc", "temp1"])],
+                                    monotonicNanoseconds: UInt64(minute) * 60_000_000_000, samples: [sample],
                                     collectors: []))
         }
         let saved = StateFileFormat.encode(PersistedState(

@@ -94,8 +94,9 @@ final class HourMaximumTests: XCTestCase {
         let (history, expected) = filledHistory()
         let newest = expected.keys.max()!
 
-        XCTAssertEqual(try buckets(history.hour, wearKey, includeOpen: false).map(\.0), Array((newest - 240)..<newest))
-        XCTAssertEqual(try buckets(history.hour, energyKey, includeOpen: false).map(\.0), Array((newest - 240)..<newest))
+        let longHours = Array((newest - 240)..<newest)
+        XCTAssertEqual(try buckets(history.hour, wearKey, includeOpen: false).map(\.0), longHours)
+        XCTAssertEqual(try buckets(history.hour, energyKey, includeOpen: false).map(\.0), longHours)
         XCTAssertEqual(history.hour.kind(of: wearKey), .gauge)
         XCTAssertEqual(history.hour.kind(of: energyKey), .counter)
         // The newest closed hour of energy: 120 samples 30 s apart at 2.5 J/s.
