@@ -81,9 +81,12 @@ public enum StateFileError: Error, Equatable, CustomStringConvertible {
 ///
 /// Version 2 changed the chunk code (see ``ChunkEncoder``). A version 1 file is read with
 /// ``ChunkDecoderVersion1`` and its chunks are encoded again, so an upgrade keeps the saved history.
+/// Version 3 added the `hour-max` tier of series kind 2 (``SeriesKind/maximum``), where
+/// temperatures keep their hourly maxima beyond the hour retention. A version 1 or 2 file gets
+/// that tier from its hour tier's temperatures (see ``hourMaximaTier(from:)``).
 public enum StateFileFormat {
     static let magic: [UInt8] = Array("EMBERST".utf8) + [0]
-    public static let version: UInt32 = 2
+    public static let version: UInt32 = 3
     private static let headerSize = 8 + 4 + 8 + 4
 
     /// Returns `state` as a state file.
@@ -225,6 +228,13 @@ public enum StateFileFormat {
             tiers.append(try decodeTier(&reader, version: version))
         }
         guard reader.isAtEnd else { throw .invalid("bytes after the last tier") }
+        if version < 3 {
+            for tier in tiers {
+                if let maxima = hourMaximaTier(from: tier) {
+                    tiers.append(maxima)
+                }
+            }
+        }
         return PersistedState(machineID: machineID, bootID: bootID, savedAtSeconds: savedAt, counters: counters,
                               families: families, tiers: tiers)
     }
