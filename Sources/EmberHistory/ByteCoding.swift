@@ -79,10 +79,15 @@ struct ByteReader {
     }
 
     mutating func blob() throws(HistoryDecodingError) -> [UInt8] {
+        Array(try blobSlice())
+    }
+
+    /// Reads a blob as a slice of the bytes being read, which it keeps alive, without copying it.
+    mutating func blobSlice() throws(HistoryDecodingError) -> ArraySlice<UInt8> {
         let count = Int(try u32())
         guard count <= bytes.count - offset else { throw .truncated }
         offset += count
-        return Array(bytes[(offset - count)..<offset])
+        return bytes[(offset - count)..<offset]
     }
 
     private mutating func little(_ width: Int) throws(HistoryDecodingError) -> UInt64 {

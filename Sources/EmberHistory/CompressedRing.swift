@@ -124,12 +124,13 @@ public struct CompressedRing: Sendable {
     /// The open chunk, sealed as it is now.
     public var openChunk: SealedChunk? { open?.seal() }
 
-    /// The sealed chunks, each copied out of the arena, for persistence.
+    /// The sealed chunks, for persistence. Each shares the arena's storage, so taking them copies
+    /// nothing. A ring that seals a chunk while a save still holds them copies its arena first.
     public var sealed: [SealedChunk] {
         var chunks: [SealedChunk] = []
         forEachSealed { header, bytes in
             chunks.append(SealedChunk(
-                bytes: Array(arena[bytes]), count: header.count, firstTime: header.firstTime,
+                bytes: arena[bytes], count: header.count, firstTime: header.firstTime,
                 lastTime: header.lastTime))
         }
         return chunks

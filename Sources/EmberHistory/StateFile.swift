@@ -256,7 +256,7 @@ public enum StateFileFormat {
                 }
                 let first = Int64(bitPattern: try reader.u64())
                 let last = Int64(bitPattern: try reader.u64())
-                chunks.append(SealedChunk(bytes: try reader.blob(), count: count, firstTime: first, lastTime: last))
+                chunks.append(SealedChunk(bytes: try reader.blobSlice(), count: count, firstTime: first, lastTime: last))
             }
             if version == 1 {
                 chunks = try migrated(chunks, kind: kind)

@@ -102,7 +102,7 @@ final class HourMaximumMigrationTests: XCTestCase {
         let index = try XCTUnwrap(series.firstIndex { $0.key == temperatureKey })
         let chunk = series[index].chunks[0]
         // Half of the first chunk's bytes: decoding its points runs out of bits.
-        let cut = SealedChunk(bytes: Array(chunk.bytes.prefix(chunk.bytes.count / 2)), count: chunk.count,
+        let cut = SealedChunk(bytes: chunk.bytes.prefix(chunk.bytes.count / 2), count: chunk.count,
                               firstTime: chunk.firstTime, lastTime: chunk.lastTime)
         series[index] = PersistedState.Series(key: temperatureKey, kind: .gauge,
                                               chunks: [cut] + series[index].chunks.dropFirst(), open: nil)

@@ -14,7 +14,7 @@ final class StateFileStreamingTests: XCTestCase {
                 SavedCounter(total: UInt64(index) * 1_000_003, raw: UInt64(index), bootID: "boot-1")
         }
         let bigChunk = SealedChunk(
-            bytes: (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }, count: 900, firstTime: 10, lastTime: 909)
+            bytes: (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }[...], count: 900, firstTime: 10, lastTime: 909)
         let smallChunk = SealedChunk(bytes: [1, 2, 3, 4, 5], count: 3, firstTime: 910, lastTime: 912)
         let series = PersistedState.Series(
             key: "node_thermal_zone_temp\u{1}soc\u{1}0", kind: .gauge, chunks: [bigChunk, smallChunk],
