@@ -67,6 +67,43 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         }
     }
 
+    static let timeInState = """
+        408000 1245
+        600000\t12
+        816000 0
+
+        1008000 18446744073709551615
+        """
+
+    func testTimeInStateMatchesCharacterParser() {
+        forEachVariant(of: Self.timeInState) { text in
+            let fast = Result { try CpufreqParser.parseTimeInState(text, path: "time_in_state") }
+            let reference = Result { try CpufreqParser.parseTimeInStateCharacters(text, path: "time_in_state") }
+            switch (fast, reference) {
+            case (.success(let fastRows), .success(let referenceRows)):
+                XCTAssertEqual(fastRows, referenceRows, "input: \(text.debugDescription)")
+            case (.failure(let fastError), .failure(let referenceError)):
+                XCTAssertEqual(fastError as? ParseError, referenceError as? ParseError, "input: \(text.debugDescription)")
+            default:
+                XCTFail("one parser failed and the other did not, input: \(text.debugDescription)")
+            }
+        }
+    }
+
+    func testListMatchesCharacterSplit() {
+        forEachVariant(of: "performance powersave \tschedutil\u{0B}ondemand \n") { text in
+            let reference = text.split(whereSeparator: \.isWhitespace).map(String.init)
+            XCTAssertEqual(CpufreqParser.parseList(text), reference, "input: \(text.debugDescription)")
+        }
+    }
+
+    func testLastPathComponentMatchesSplit() {
+        forEachVariant(of: "/sys/devices/system/cpu/cpu0/cpuidle/state1") { path in
+            let reference = path.split(separator: "/").last
+            XCTAssertEqual(lastPathComponent(path), reference, "input: \(path.debugDescription)")
+        }
+    }
+
     func testFastPathSkipsNonASCIIText() {
         XCTAssertNil(ASCIILines.parse("cpu0 1\u{301} 2", { _ in true }))
         XCTAssertNil(ASCIILines.parse("cpu0 1\r\n", { _ in true }))
@@ -78,7 +115,7 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
     private func forEachVariant(of text: String, _ body: (String) -> Void) {
         body(text)
         body("")
-        let alphabet = Array(" \t\n\u{0B}\u{0C}\r0129+-:|cpuTOTAL_ERR_xé\u{301}".unicodeScalars)
+        let alphabet = Array(" \t\n\u{0B}\u{0C}\r0129+-:/|cpuTOTAL_ERR_xé\u{301}".unicodeScalars)
         var generator = SplitMix64(seed: 0x5EED)
         for _ in 0..<3000 {
             var scalars = Array(text.unicodeScalars)

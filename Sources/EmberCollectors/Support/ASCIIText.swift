@@ -78,3 +78,18 @@ struct ASCIIFields: IteratorProtocol {
         return field.isEmpty ? nil : value
     }
 }
+
+/// Returns the last non-empty `/`-separated component of `path`, as `path.split(separator: "/").last`
+/// does, searching an ASCII path from its end instead of splitting all of it.
+func lastPathComponent(_ path: String) -> Substring? {
+    guard path.utf8.allSatisfy({ $0 < 0x80 }) else {
+        // A combining mark after `/` makes one character that is not a separator.
+        return path.split(separator: "/").last
+    }
+
+    let slash = UInt8(ascii: "/")
+    let utf8 = path.utf8
+    guard let lastByte = utf8.lastIndex(where: { $0 != slash }) else { return nil }
+    let start = utf8[..<lastByte].lastIndex(of: slash).map { utf8.index(after: $0) } ?? utf8.startIndex
+    return path[start...lastByte]
+}
