@@ -20,7 +20,7 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         """
     static let netDev = """
         Inter-|   Receive                                                |  Transmit
-         face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+         face |bytes packets errs drop fifo frame compressed multicast|bytes packets errs drop fifo colls
             lo: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16
         eth0:123456789012 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16
           wlan0 : 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15
@@ -56,14 +56,7 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         forEachVariant(of: Self.aer) { text in
             let fast = Result { try AERDeviceReport.parse(text, severity: .correctable, path: "aer") }
             let reference = Result { try AERDeviceReport.parseCharacters(text, severity: .correctable, path: "aer") }
-            switch (fast, reference) {
-            case (.success(let fastReport), .success(let referenceReport)):
-                XCTAssertEqual(fastReport, referenceReport, "input: \(text.debugDescription)")
-            case (.failure(let fastError), .failure(let referenceError)):
-                XCTAssertEqual(fastError as? ParseError, referenceError as? ParseError, "input: \(text.debugDescription)")
-            default:
-                XCTFail("one parser failed and the other did not, input: \(text.debugDescription)")
-            }
+            assertSameOutcome(fast, reference, input: text)
         }
     }
 
@@ -79,14 +72,7 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         forEachVariant(of: Self.timeInState) { text in
             let fast = Result { try CpufreqParser.parseTimeInState(text, path: "time_in_state") }
             let reference = Result { try CpufreqParser.parseTimeInStateCharacters(text, path: "time_in_state") }
-            switch (fast, reference) {
-            case (.success(let fastRows), .success(let referenceRows)):
-                XCTAssertEqual(fastRows, referenceRows, "input: \(text.debugDescription)")
-            case (.failure(let fastError), .failure(let referenceError)):
-                XCTAssertEqual(fastError as? ParseError, referenceError as? ParseError, "input: \(text.debugDescription)")
-            default:
-                XCTFail("one parser failed and the other did not, input: \(text.debugDescription)")
-            }
+            assertSameOutcome(fast, reference, input: text)
         }
     }
 
@@ -104,10 +90,43 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         }
     }
 
+    static let transitionTable = """
+             From  :   To
+                   : 300000000 600000000   Time(ms)
+        * 300000000:         0         5      1200
+          600000000:         4         0 123456789012
+        Total transition : 9
+
+        """
+
+    func testTransitionTableMatchesCharacterParser() {
+        forEachVariant(of: Self.transitionTable) { text in
+            let fast = Result { try DevfreqTransitionStats.parse(text, path: "trans_stat") }
+            let reference = Result { try DevfreqTransitionStats.parseCharacters(text, path: "trans_stat") }
+            assertSameOutcome(fast, reference, input: text)
+        }
+        XCTAssertNil(try DevfreqTransitionStats.parse(" Not Supported.\n", path: "trans_stat"))
+        XCTAssertEqual(try DevfreqTransitionStats.parse(Self.transitionTable, path: "trans_stat")?.states.count, 2)
+    }
+
     func testFastPathSkipsNonASCIIText() {
         XCTAssertNil(ASCIILines.parse("cpu0 1\u{301} 2", { _ in true }))
         XCTAssertNil(ASCIILines.parse("cpu0 1\r\n", { _ in true }))
         XCTAssertEqual(ASCIILines.parse("cpu0 1\n", { $0.count }), 7)
+    }
+
+    /// Asserts that both parsers returned equal values or threw equal ``ParseError``s.
+    private func assertSameOutcome<Value: Equatable>(
+        _ fast: Result<Value, any Error>, _ reference: Result<Value, any Error>, input: String
+    ) {
+        switch (fast, reference) {
+        case (.success(let fastValue), .success(let referenceValue)):
+            XCTAssertEqual(fastValue, referenceValue, "input: \(input.debugDescription)")
+        case (.failure(let fastError), .failure(let referenceError)):
+            XCTAssertEqual(fastError as? ParseError, referenceError as? ParseError, "input: \(input.debugDescription)")
+        default:
+            XCTFail("one parser failed and the other did not, input: \(input.debugDescription)")
+        }
     }
 
     /// Calls `body` with `text`, and then with 3000 seeded mutations: bytes replaced, inserted or

@@ -25,41 +25,14 @@ enum HwmonChipLabel {
     /// `<parent>_<device>` from the last two components of a device path, each cleaned, or the
     /// device component alone when the parent cleans to nothing.
     static func fromDevicePath(_ path: String) -> String? {
-        guard let (parent, last) = lastTwoComponents(path) else { return nil }
+        guard let (parent, last) = lastTwoPathComponents(path) else { return nil }
 
-        let device = cleanHwmonName(last)
+        let device = cleanHwmonName(String(last))
         if device.isEmpty {
             return nil
         }
-        let cleanedParent = parent.map(cleanHwmonName) ?? ""
+        let cleanedParent = parent.map { cleanHwmonName(String($0)) } ?? ""
         return cleanedParent.isEmpty ? device : cleanedParent + "_" + device
-    }
-
-    /// Returns the last two non-empty components of `path`, as `split(separator: "/")` gives them.
-    ///
-    /// Runs on every sample for every chip, so ASCII paths are searched by byte from the end
-    /// instead of splitting the whole path. A path with other bytes is split by `Character`, where
-    /// a combining mark after `/` makes one character that is not a separator.
-    private static func lastTwoComponents(_ path: String) -> (parent: String?, last: String)? {
-        guard path.utf8.allSatisfy({ $0 < 0x80 }) else {
-            let components = path.split(separator: "/")
-            guard let last = components.last else { return nil }
-            return (components.count >= 2 ? String(components[components.count - 2]) : nil, String(last))
-        }
-
-        let bytes = Array(path.utf8)
-        guard let last = componentBefore(bytes.count, in: bytes) else { return nil }
-        let parent = componentBefore(last.lowerBound, in: bytes)
-        let text = { (range: Range<Int>) in String(decoding: bytes[range], as: UTF8.self) }
-        return (parent.map(text), text(last))
-    }
-
-    /// Returns the range of the last non-empty `/`-separated component that ends at or before `end`.
-    private static func componentBefore(_ end: Int, in bytes: [UInt8]) -> Range<Int>? {
-        let slash = UInt8(ascii: "/")
-        guard let lastByte = bytes[..<end].lastIndex(where: { $0 != slash }) else { return nil }
-        let start = bytes[..<lastByte].lastIndex(of: slash).map { $0 + 1 } ?? 0
-        return start..<(lastByte + 1)
     }
 
     /// Makes labels unique: every chip whose label another chip shares gets its hwmon directory

@@ -80,16 +80,31 @@ struct ASCIIFields: IteratorProtocol {
 }
 
 /// Returns the last non-empty `/`-separated component of `path`, as `path.split(separator: "/").last`
-/// does, searching an ASCII path from its end instead of splitting all of it.
+/// does.
 func lastPathComponent(_ path: String) -> Substring? {
+    lastTwoPathComponents(path)?.last
+}
+
+/// Returns the last two non-empty `/`-separated components of `path`, as `split(separator: "/")`
+/// gives them. An ASCII path is searched from its end instead of being split whole, because
+/// collectors call this for every device on every sample.
+func lastTwoPathComponents(_ path: String) -> (parent: Substring?, last: Substring)? {
     guard path.utf8.allSatisfy({ $0 < 0x80 }) else {
         // A combining mark after `/` makes one character that is not a separator.
-        return path.split(separator: "/").last
+        let components = path.split(separator: "/")
+        guard let last = components.last else { return nil }
+        return (components.count >= 2 ? components[components.count - 2] : nil, last)
     }
 
+    guard let last = pathComponent(before: path.utf8.endIndex, in: path) else { return nil }
+    return (pathComponent(before: last.startIndex, in: path), last)
+}
+
+/// Returns the last non-empty component of ASCII `path` that ends at or before `end`.
+private func pathComponent(before end: String.Index, in path: String) -> Substring? {
     let slash = UInt8(ascii: "/")
     let utf8 = path.utf8
-    guard let lastByte = utf8.lastIndex(where: { $0 != slash }) else { return nil }
+    guard let lastByte = utf8[..<end].lastIndex(where: { $0 != slash }) else { return nil }
     let start = utf8[..<lastByte].lastIndex(of: slash).map { utf8.index(after: $0) } ?? utf8.startIndex
     return path[start...lastByte]
 }
