@@ -173,9 +173,9 @@ struct HwmonPowerReader {
 
 /// The files of each hwmon chip by name, kept while the listings of its directories stay the same.
 ///
-/// Building the map from every listing cost more per sample than the few power files read. A
+/// Building the map from every listing was most of the cost of reading a chip on each sample. A
 /// file that appears or goes away changes a listing, which builds the map again. An entry costs
-/// about 100 bytes per file of the chip (a few KiB per chip).
+/// an estimated 100 bytes per file of the chip (a few KiB per chip).
 struct HwmonFileIndex {
     struct Files {
         /// The directory of each file by file name: `hwmonN` or `hwmonN/device`, where a file in
