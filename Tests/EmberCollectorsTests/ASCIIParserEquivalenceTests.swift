@@ -109,6 +109,12 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         XCTAssertEqual(try DevfreqTransitionStats.parse(Self.transitionTable, path: "trans_stat")?.states.count, 2)
     }
 
+    func testASCIICheckMatchesBytes() {
+        for text in ["", "/sys/class/hwmon", "é", "a\u{301}", String(repeating: "x", count: 40) + "\u{7F}", "\u{80}"] {
+            XCTAssertEqual(isASCII(text), text.utf8.allSatisfy { $0 < 0x80 }, text.debugDescription)
+        }
+    }
+
     func testFastPathSkipsNonASCIIText() {
         XCTAssertNil(ASCIILines.parse("cpu0 1\u{301} 2", { _ in true }))
         XCTAssertNil(ASCIILines.parse("cpu0 1\r\n", { _ in true }))

@@ -89,7 +89,7 @@ func lastPathComponent(_ path: String) -> Substring? {
 /// gives them. An ASCII path is searched from its end instead of being split whole, because
 /// collectors call this for every device on every sample.
 func lastTwoPathComponents(_ path: String) -> (parent: Substring?, last: Substring)? {
-    guard path.utf8.allSatisfy({ $0 < 0x80 }) else {
+    guard isASCII(path) else {
         // A combining mark after `/` makes one character that is not a separator.
         let components = path.split(separator: "/")
         guard let last = components.last else { return nil }
@@ -98,6 +98,19 @@ func lastTwoPathComponents(_ path: String) -> (parent: Substring?, last: Substri
 
     guard let last = pathComponent(before: path.utf8.endIndex, in: path) else { return nil }
     return (pathComponent(before: last.startIndex, in: path), last)
+}
+
+/// Returns whether every byte of `text` is ASCII, checking contiguous bytes in a plain loop because
+/// `utf8.allSatisfy` goes through the generic iterator byte by byte.
+func isASCII(_ text: String) -> Bool {
+    let checked = text.utf8.withContiguousStorageIfAvailable { bytes in
+        var combined: UInt8 = 0
+        for byte in bytes {
+            combined |= byte
+        }
+        return combined < 0x80
+    }
+    return checked ?? text.utf8.allSatisfy { $0 < 0x80 }
 }
 
 /// Returns the last non-empty component of ASCII `path` that ends at or before `end`.
