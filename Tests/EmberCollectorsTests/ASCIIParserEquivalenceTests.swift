@@ -2,9 +2,9 @@
 import EmberCore
 import XCTest
 
-/// The byte parsers of `/proc/stat`, `/proc/net/dev` and `aer_dev_*` must give exactly what the
-/// `Character` parsers give, errors included. These tests compare both on the kernel's formats and
-/// on many seeded mutations of them.
+/// The byte parsers of `/proc/stat`, `/proc/net/dev`, `aer_dev_*`, `time_in_state`, cpufreq lists
+/// and devfreq `trans_stat` must give exactly what the `Character` parsers give, errors included.
+/// These tests compare both on the kernel's formats and on many seeded mutations of them.
 final class ASCIIParserEquivalenceTests: XCTestCase {
     static let procStat = """
         cpu  301854 612 111922 8979004 3552 2 3944 0 44 36
@@ -135,8 +135,8 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         }
     }
 
-    /// Calls `body` with `text`, and then with 3000 seeded mutations: bytes replaced, inserted or
-    /// removed, drawn from the characters these formats use and a few that break them.
+    /// Calls `body` with `text`, and then with 3000 seeded mutations: Unicode scalars replaced,
+    /// inserted or removed, drawn from the characters these formats use and a few that break them.
     private func forEachVariant(of text: String, _ body: (String) -> Void) {
         body(text)
         body("")
