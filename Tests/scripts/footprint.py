@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Footprint of Ember against the pread floor and against collectd, node_exporter and netdata.
+
+Measures in one run and prints ratios:
+
+  1. floor: CPU ms and system calls per sample cycle of `ember serve --sample.interval=100ms`
+     (no scrapes) against Tests/bench/pread-floor.c, which does one pread per attribute file Ember
+     reads, on the RK3588 mainline fixture, node_exporter's fixture and this machine's /proc and /sys;
+  2. peers: CPU % of one core and resident memory at one sample and one scrape a second, Ember
+     against the installed peers in private network and mount namespaces on node_exporter's
+     fixture, alternating (footprint_peers.py describes the method);
+  3. start-up: time from exec to the first 200 from /metrics, median of 5 starts;
+  4. history: the lines of `ember history-benchmark` (memory and bytes per stored value after a
+     fast-forwarded fill). history-memory.py measures a running agent with full history.
+
+--quick is the CI smoke run (under 2 minutes): short windows, the floor on node_exporter's
+fixture only, the installed peers for 10 s each, no history. It asserts only that every part
+produced numbers, never a threshold, because CI machines are noisy.
+
+Usage: footprint.py [--quick] [--peers collectd,node_exporter,netdata] [--window 120] [--warmup 60]
+                    [--rounds 1] [--ember PATH] [--markdown BENCHMARKS.md]
+Needs root (unshare, mount), strace, cc and curl; perf is used for system call counts where it
+works. Loopback and namespaces only; every daemon is started and stopped by this script by its pid.
+"""
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchmark import REPO, free_port, scrape  # noqa: E402
+import footprint_floor  # noqa: E402
+import footprint_peers  # noqa: E402
+
+FIXTURES = os.path.join(REPO, "Tests", "Fixtures")
+TREES = {
+    "rk3588 mainline fixture": os.path.join(FIXTURES, "rk3588", "opi5plus-mainline"),
+    "node_exporter fixture": os.path.join(FIXTURES, "node-exporter"),
+    "this machine": None,
+}
+
+
+def floor_section(ember, quick, window):
+    names = ["node_exporter fixture"] if quick else list(TREES)
+    rows = []
+    for name in names:
+        root = TREES[name]
+        sysfs, procfs = (os.path.join(root, "sys"), os.path.join(root, "proc")) if root else ("/sys", "/proc")
+        rows.append(footprint_floor.measure_tree(ember, name, sysfs, procfs, window, 100, 2000))
+    lines = ["| tree | attribute files | floor CPU ms/cycle | Ember CPU ms/cycle | Ember / floor | "
+             "floor syscalls/cycle | Ember syscalls/cycle | Ember / floor | Ember sample wall ms |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        lines.append(f"| {r['tree']} | {r['files']} | {r['floor_cpu_ms']:.3f} | {r['ember_cpu_ms']:.2f} | "
+                     f"{r['cpu_ratio']:.1f} | {r['floor_syscalls']:.0f} | {r['ember_syscalls']:.0f} | "
+                     f"{r['syscall_ratio']:.1f} | {r['sample_duration_ms']:.2f} |")
+    note = (f"System calls counted with {rows[0]['syscall_tool']}; Ember's cycles are window / 100 ms "
+            f"({rows[0]['cycles']:.0f} in the CPU window), CPU from utime+stime in clock ticks.")
+    return rows, "\n".join(lines), note
+
+
+def peers_section(ember, peers, rounds, warmup, window):
+    """Measures Ember and each installed peer `rounds` times, alternating; returns rows and a table."""
+    if os.geteuid() != 0:
+        return {}, "Peers skipped: unshare --net --mount and the bind mount over /sys need root."
+    installed = [peer for peer in peers if footprint_peers.installed(peer, ember)]
+    results = {peer: [] for peer in ["ember", *installed]}
+    for round_index in range(rounds):
+        for peer in results:
+            result = footprint_peers.measure_peer(peer, ember, warmup, window)
+            results[peer].append(result)
+            print(f"round {round_index + 1} {peer}: " + " ".join(f"{k}={v}" for k, v in result.items()),
+                  flush=True)
+
+    ember_cpu = statistics.median(r["cpu_pct"] for r in results["ember"])
+    ember_rss = statistics.median(r["rss_median_mib"] for r in results["ember"])
+    lines = ["| daemon | CPU % of a core | RSS median MiB | RSS peak MiB | series | processes | "
+             "Ember / daemon CPU | Ember / daemon RSS |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for peer, runs in results.items():
+        cpu = statistics.median(r["cpu_pct"] for r in runs)
+        rss = statistics.median(r["rss_median_mib"] for r in runs)
+        peak = max(r["rss_peak_mib"] for r in runs)
+        lines.append(f"| {peer} | {cpu:.3f} | {rss:.1f} | {peak:.1f} | {runs[-1]['series']} | "
+                     f"{runs[-1]['processes']} | {ember_cpu / cpu:.2f} | {ember_rss / rss:.2f} |")
+    for peer in peers:
+        if peer not in installed:
+            lines.append(f"| {peer} | not installed | | | | | | |")
+    return results, "\n".join(lines)
+
+
+def time_to_first_scrape(command, port, timeout=30):
+    """Starts `command` and returns the seconds from exec to the first 200 from /metrics."""
+    start = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.monotonic() - start < timeout:
+            try:
+                scrape(port)
+                return time.monotonic() - start
+            except (OSError, RuntimeError):
+                time.sleep(0.002)
+        raise RuntimeError(f"{command[0]} served no /metrics within {timeout} s")
+    finally:
+        footprint_floor.stop(process)
+
+
+def startup_section(ember, starts):
+    fixture = TREES["node_exporter fixture"]
+    sysfs, procfs = os.path.join(fixture, "sys"), os.path.join(fixture, "proc")
+    lines = ["| daemon | tree | exec to first 200 from /metrics, median ms | min ms | max ms |",
+             "| --- | --- | --- | --- | --- |"]
+    medians = {}
+    for name, tree in (("ember", (sysfs, procfs)), ("ember", ("/sys", "/proc"))):
+        times = []
+        for _ in range(starts):
+            port = free_port()
+            command = footprint_floor.serve_command(ember, tree[0], tree[1], port, 1000)
+            times.append(time_to_first_scrape(command, port) * 1000)
+        where = "node_exporter fixture" if tree[0] == sysfs else "this machine"
+        medians[where] = statistics.median(times)
+        lines.append(f"| {name} | {where} | {medians[where]:.0f} | {min(times):.0f} | {max(times):.0f} |")
+    return medians, "\n".join(lines)
+
+
+def history_section(ember):
+    """Runs `ember history-benchmark` on the RK3588 mainline fixture, the series set of a board."""
+    tree = TREES["rk3588 mainline fixture"]
+    command = [ember, "history-benchmark", f"--path.sysfs={tree}/sys", f"--path.procfs={tree}/proc",
+               "--log.level=warn"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True)
+    return "```\n" + output.stdout.strip() + "\n```"
+
+
+def machine_description():
+    with open("/proc/cpuinfo") as f:
+        models = {line.split(":", 1)[1].strip() for line in f if line.startswith(("model name", "Model"))}
+    return (f"{platform.machine()}, {os.cpu_count()} CPUs ({', '.join(sorted(models)) or 'model unknown'}), "
+            f"Linux {platform.release()}, load average {os.getloadavg()[0]:.2f} at the start")
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="CI smoke run, under 2 minutes, no thresholds")
+    parser.add_argument("--peers", default="collectd,node_exporter,netdata",
+                        help="comma-separated peers to compare when installed")
+    parser.add_argument("--window", type=int, default=120, help="seconds of 1 Hz scraping measured per daemon")
+    parser.add_argument("--warmup", type=int, default=60, help="seconds of 1 Hz scraping before the window")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds over Ember and the peers")
+    parser.add_argument("--floor-window", type=int, default=20,
+                        help="seconds of `ember serve` at 100 ms per tree for CPU per cycle")
+    parser.add_argument("--ember", default=os.path.join(REPO, ".build", "release", "ember"))
+    parser.add_argument("--markdown", help="append the results, the command and the machine to this file")
+    args = parser.parse_args()
+    if args.quick:
+        args.window, args.warmup, args.rounds, args.floor_window = 10, 2, 1, 4
+    return args
+
+
+def main():
+    args = parse_arguments()
+    peers = [peer for peer in args.peers.split(",") if peer]
+    unknown = [peer for peer in peers if peer not in footprint_peers.PEER_BINARIES]
+    if unknown:
+        print(f"footprint: unknown peer {','.join(unknown)}; expected some of "
+              f"{','.join(footprint_peers.PEER_BINARIES)}", file=sys.stderr)
+        return 2
+    if not os.access(args.ember, os.X_OK):
+        print(f"footprint: no Ember binary at {args.ember}; build it with `swift build -c release` "
+              "or pass --ember", file=sys.stderr)
+        return 2
+
+    command = " ".join(["python3", "Tests/scripts/footprint.py", *sys.argv[1:]])
+    sections = [f"Machine: {machine_description()}.", f"Command: `{command}`."]
+
+    floor_rows, table, note = floor_section(args.ember, args.quick, args.floor_window)
+    sections += ["Sample cycle against the pread floor:", table, note]
+    print(table, note, sep="\n", flush=True)
+
+    _, table = startup_section(args.ember, 2 if args.quick else 5)
+    sections += ["Start-up:", table]
+    print(table, flush=True)
+
+    peer_results, table = peers_section(args.ember, peers, args.rounds, args.warmup, args.window)
+    sections += [f"One sample and one scrape a second, {args.window} s window after {args.warmup} s warm-up, "
+                 f"{args.rounds} round(s):", table]
+    print(table, flush=True)
+
+    if not args.quick:
+        table = history_section(args.ember)
+        sections += ["`ember history-benchmark`:", table]
+        print(table, flush=True)
+
+    if args.markdown:
+        with open(args.markdown, "a") as f:
+            f.write("\n" + "\n\n".join(sections) + "\n")
+
+    problems = smoke_problems(floor_rows, peer_results)
+    for problem in problems:
+        print(f"footprint: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def smoke_problems(floor_rows, peer_results):
+    """Lists the parts that produced no usable number; no threshold on the numbers themselves."""
+    problems = []
+    for row in floor_rows:
+        if row["files"] == 0 or not row["floor_cpu_ms"] > 0 or not row["ember_cpu_ms"] > 0:
+            problems.append(f"floor on {row['tree']}: no attribute files or no CPU time measured")
+        if not row["ember_syscalls"] > 0:
+            problems.append(f"floor on {row['tree']}: no system calls counted for Ember")
+    for peer, runs in peer_results.items():
+        for run in runs:
+            if run["series"] == 0 or run["failed_scrapes"] > 0:
+                problems.append(f"{peer}: {run['failed_scrapes']} failed scrapes, {run['series']} series")
+    return problems
+
+
+if __name__ == "__main__":
+    sys.exit(main())
