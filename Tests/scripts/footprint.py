@@ -70,26 +70,44 @@ def peers_section(ember, peers, rounds, warmup, window):
     results = {peer: [] for peer in ["ember", *installed]}
     for round_index in range(rounds):
         for peer in results:
-            result = footprint_peers.measure_peer(peer, ember, warmup, window)
+            try:
+                result = footprint_peers.measure_peer(peer, ember, warmup, window)
+            except RuntimeError as error:
+                print(f"footprint: {error}", file=sys.stderr)
+                result = {"peer": peer, "failed": str(error), "failed_scrapes": window, "series": 0}
             results[peer].append(result)
             print(f"round {round_index + 1} {peer}: " + " ".join(f"{k}={v}" for k, v in result.items()),
                   flush=True)
 
-    ember_cpu = statistics.median(r["cpu_pct"] for r in results["ember"])
-    ember_rss = statistics.median(r["rss_median_mib"] for r in results["ember"])
+    return results, peer_table(results, peers)
+
+
+def peer_table(results, peers):
+    """Formats the median of the successful runs of each daemon, with ratios of Ember to it."""
+    good = {peer: [r for r in runs if "failed" not in r] for peer, runs in results.items()}
+    medians = {peer: (statistics.median(r["cpu_pct"] for r in runs), statistics.median(r["rss_median_mib"] for r in runs))
+               for peer, runs in good.items() if runs}
+    ember_cpu, ember_rss = medians.get("ember", (float("nan"), float("nan")))
     lines = ["| daemon | CPU % of a core | RSS median MiB | RSS peak MiB | series | processes | "
              "Ember / daemon CPU | Ember / daemon RSS |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for peer, runs in results.items():
-        cpu = statistics.median(r["cpu_pct"] for r in runs)
-        rss = statistics.median(r["rss_median_mib"] for r in runs)
-        peak = max(r["rss_peak_mib"] for r in runs)
-        lines.append(f"| {peer} | {cpu:.3f} | {rss:.1f} | {peak:.1f} | {runs[-1]['series']} | "
-                     f"{runs[-1]['processes']} | {ember_cpu / cpu:.2f} | {ember_rss / rss:.2f} |")
-    for peer in peers:
-        if peer not in installed:
+    for peer in ["ember", *peers]:
+        if peer not in results:
             lines.append(f"| {peer} | not installed | | | | | | |")
-    return results, "\n".join(lines)
+        elif peer not in medians:
+            lines.append(f"| {peer} | failed: {results[peer][-1]['failed']} | | | | | | |")
+        else:
+            cpu, rss = medians[peer]
+            runs = good[peer]
+            peak = max(r["rss_peak_mib"] for r in runs)
+            lines.append(f"| {peer} | {cpu:.3f} | {rss:.1f} | {peak:.1f} | {runs[-1]['series']} | "
+                         f"{runs[-1]['processes']} | {ratio(ember_cpu, cpu)} | {ratio(ember_rss, rss)} |")
+    return "\n".join(lines)
+
+
+def ratio(numerator, denominator):
+    """Formats numerator / denominator; a CPU time under one clock tick in the window reads as 0."""
+    return f"{numerator / denominator:.2f}" if denominator > 0 else "n/a (under one tick)"
 
 
 def time_to_first_scrape(command, port, timeout=30):

@@ -210,6 +210,11 @@ def measure_peer(peer, ember, warmup, window):
                                    stdout=log, stderr=log, env=environment)
         try:
             return scrape_and_sample(peer, process, path, warmup, window)
+        except RuntimeError as error:
+            log.flush()
+            with open(log.name) as f:
+                tail = f.read().strip().splitlines()[-3:]
+            raise RuntimeError(f"{peer}: {error}; last lines of its log: {' | '.join(tail)}") from error
         finally:
             stop_daemon(process)
             log.close()
