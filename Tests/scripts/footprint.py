@@ -19,8 +19,8 @@ produced numbers, never a threshold, because CI machines are noisy.
 
 Usage: footprint.py [--quick] [--peers collectd,node_exporter,netdata] [--window 120] [--warmup 60]
                     [--rounds 1] [--ember PATH] [--markdown BENCHMARKS.md]
-Needs root (unshare, mount), strace, cc and curl; perf is used for system call counts where it
-works. Loopback and namespaces only; every daemon is started and stopped by this script by its pid.
+Needs root (unshare, mount), strace, cc and curl. perf counts the system calls where it works,
+strace -c otherwise. Loopback and namespaces only; every daemon is started and stopped by this script by its pid.
 """
 import argparse
 import os
@@ -63,7 +63,7 @@ def floor_section(ember, quick, window):
 
 
 def peers_section(ember, peers, rounds, warmup, window):
-    """Measures Ember and each installed peer `rounds` times, alternating; returns rows and a table."""
+    """Measures Ember and each installed peer `rounds` times, alternating, and returns the runs and a table."""
     if os.geteuid() != 0:
         return {}, "Peers skipped: unshare --net --mount and the bind mount over /sys need root."
     installed = [peer for peer in peers if footprint_peers.installed(peer, ember)]
@@ -85,8 +85,11 @@ def peers_section(ember, peers, rounds, warmup, window):
 def peer_table(results, peers):
     """Formats the median of the successful runs of each daemon, with ratios of Ember to it."""
     good = {peer: [r for r in runs if "failed" not in r] for peer, runs in results.items()}
-    medians = {peer: (statistics.median(r["cpu_pct"] for r in runs), statistics.median(r["rss_median_mib"] for r in runs))
-               for peer, runs in good.items() if runs}
+    medians = {}
+    for peer, runs in good.items():
+        if runs:
+            medians[peer] = (statistics.median(r["cpu_pct"] for r in runs),
+                             statistics.median(r["rss_median_mib"] for r in runs))
     ember_cpu, ember_rss = medians.get("ember", (float("nan"), float("nan")))
     lines = ["| daemon | CPU % of a core | RSS median MiB | RSS peak MiB | series | processes | "
              "Ember / daemon CPU | Ember / daemon RSS |",
@@ -106,7 +109,7 @@ def peer_table(results, peers):
 
 
 def ratio(numerator, denominator):
-    """Formats numerator / denominator; a CPU time under one clock tick in the window reads as 0."""
+    """Formats numerator / denominator, or n/a for a denominator of 0: a CPU time under one clock tick."""
     return f"{numerator / denominator:.2f}" if denominator > 0 else "n/a (under one tick)"
 
 
@@ -223,7 +226,7 @@ def main():
 
 
 def smoke_problems(floor_rows, peer_results):
-    """Lists the parts that produced no usable number; no threshold on the numbers themselves."""
+    """Lists the parts that produced no usable number. The numbers themselves meet no threshold."""
     problems = []
     for row in floor_rows:
         if row["files"] == 0 or not row["floor_cpu_ms"] > 0 or not row["ember_cpu_ms"] > 0:

@@ -91,7 +91,7 @@ def sample_duration_ms(port):
 
 
 def count_syscalls(pid, seconds, work):
-    """Counts the system calls of every thread of `pid` over `seconds`; returns (count, tool name).
+    """Counts the system calls of every thread of `pid` over `seconds`, and names the tool used.
 
     perf stat on the raw_syscalls:sys_enter tracepoint when it works here, else strace -c -f.
     """
@@ -116,8 +116,8 @@ def count_syscalls(pid, seconds, work):
 def measure_ember(ember, sysfs, procfs, window, interval_ms, work):
     """Runs `ember serve` at `interval_ms` without scrapes; returns CPU ms and system calls per cycle.
 
-    Cycles are counted as window / interval, which holds while a sample takes less than the
-    interval; the last sample's duration is returned so the caller can check that.
+    Cycles are counted as window / interval, which is exact while a sample takes less than the
+    interval. The last sample's duration is returned so the caller can check that.
     """
     port = free_port()
     process = subprocess.Popen(serve_command(ember, sysfs, procfs, port, interval_ms),
