@@ -31,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmark import REPO, free_port, scrape  # noqa: E402
+from benchmark import REPO, command_for, free_port, scrape  # noqa: E402
 import footprint_floor  # noqa: E402
 import footprint_peers  # noqa: E402
 
@@ -129,22 +129,36 @@ def time_to_first_scrape(command, port, timeout=30):
         footprint_floor.stop(process)
 
 
-def startup_section(ember, starts):
+def startup_commands(ember):
+    """Returns (daemon, tree, command for a port) for each start-up measured."""
     fixture = TREES["node_exporter fixture"]
     sysfs, procfs = os.path.join(fixture, "sys"), os.path.join(fixture, "proc")
+    commands = [
+        ("ember", "node_exporter fixture",
+         lambda port: footprint_floor.serve_command(ember, sysfs, procfs, port, 1000)),
+        ("ember", "this machine",
+         lambda port: footprint_floor.serve_command(ember, "/sys", "/proc", port, 1000)),
+    ]
+    node_exporter = footprint_peers.PEER_BINARIES["node_exporter"]
+    if os.access(node_exporter, os.X_OK):
+        # The six collectors of benchmark.py, on the same fixture.
+        commands.append(("node_exporter", "node_exporter fixture",
+                         lambda port: command_for("node_exporter", node_exporter, port)))
+    return commands
+
+
+def startup_section(ember, starts):
+    """Times `starts` starts of each daemon from exec to its first 200 and returns a table of medians."""
     lines = ["| daemon | tree | exec to first 200 from /metrics, median ms | min ms | max ms |",
              "| --- | --- | --- | --- | --- |"]
-    medians = {}
-    for name, tree in (("ember", (sysfs, procfs)), ("ember", ("/sys", "/proc"))):
+    for daemon, where, command in startup_commands(ember):
         times = []
         for _ in range(starts):
             port = free_port()
-            command = footprint_floor.serve_command(ember, tree[0], tree[1], port, 1000)
-            times.append(time_to_first_scrape(command, port) * 1000)
-        where = "node_exporter fixture" if tree[0] == sysfs else "this machine"
-        medians[where] = statistics.median(times)
-        lines.append(f"| {name} | {where} | {medians[where]:.0f} | {min(times):.0f} | {max(times):.0f} |")
-    return medians, "\n".join(lines)
+            times.append(time_to_first_scrape(command(port), port) * 1000)
+        lines.append(f"| {daemon} | {where} | {statistics.median(times):.0f} | {min(times):.0f} | "
+                     f"{max(times):.0f} |")
+    return "\n".join(lines)
 
 
 def history_section(ember):
@@ -201,7 +215,7 @@ def main():
     sections += ["Sample cycle against the pread floor:", table, note]
     print(table, note, sep="\n", flush=True)
 
-    _, table = startup_section(args.ember, 2 if args.quick else 5)
+    table = startup_section(args.ember, 2 if args.quick else 5)
     sections += ["Start-up:", table]
     print(table, flush=True)
 
