@@ -1,9 +1,9 @@
 /*
  * pread-floor: the kernel's share of one sample cycle, as a lower bound for Ember's own cost.
  *
- * Reads a list of attribute file paths (one per line) from standard input, opens each once, then
- * for CYCLES cycles does exactly one pread(fd, buf, 4096, 0) per file: the fewest system calls
- * an agent can make to re-read those files. A file that cannot be opened is skipped and counted.
+ * Reads a list of attribute file paths (one per line) from standard input and opens each once.
+ * Then, for CYCLES cycles, it does exactly one pread(fd, buf, 4096, 0) per file, the fewest
+ * system calls an agent can make to re-read those files. A file that cannot be opened is skipped and counted.
  *
  * Prints one line of key=value pairs: files, skipped, cycles, cpu_us_per_cycle (user plus system
  * time of the read loop alone, from CLOCK_PROCESS_CPUTIME_ID) and syscalls_per_cycle.
@@ -36,7 +36,7 @@ static int open_listed_files(int *skipped) {
         }
         int fd = open(line, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            fprintf(stderr, "pread-floor: cannot open %s: %s\n", line, strerror(errno));
+            fprintf(stderr, "pread-floor: failed to open %s, skipped: %s\n", line, strerror(errno));
             (*skipped)++;
             continue;
         }
@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
     int skipped = 0;
     int files = open_listed_files(&skipped);
     if (files == 0) {
-        fprintf(stderr, "pread-floor: no file could be opened\n");
+        fprintf(stderr, "pread-floor: none of the listed files could be opened; check the paths on standard input\n");
         return 1;
     }
 

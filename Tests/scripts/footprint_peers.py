@@ -16,6 +16,7 @@ statfs type is not sysfs, as a bind mount's is.
 """
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -181,20 +182,33 @@ def series_count(body):
     return sum(1 for line in body.splitlines() if line and not line.startswith("#"))
 
 
+def start_time(pid):
+    """Returns the start time of `pid` in clock ticks since boot, or None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except OSError:
+        return None
+
+
 def stop_daemon(process):
-    """Sends SIGTERM, waits up to 20 s, then SIGKILL; helpers left behind are ended by pid too."""
-    helpers = [pid for pid in process_tree(process.pid) if pid != process.pid]
+    """Sends SIGTERM and waits up to 20 s, then SIGKILL.
+
+    Helpers the daemon started (netdata's plugins) and that outlive it get SIGKILL too, each by
+    pid and only while its start time shows the pid was not reused.
+    """
+    helpers = {pid: start_time(pid) for pid in process_tree(process.pid) if pid != process.pid}
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    for pid in helpers:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
+
+    time.sleep(1)
+    for pid, started in helpers.items():
+        if started is not None and start_time(pid) == started:
+            os.kill(pid, signal.SIGKILL)
 
 
 def measure_peer(peer, ember, warmup, window):
@@ -228,7 +242,7 @@ def wait_first_scrape(process, path, timeout=60):
         if scrape_in_namespace(process.pid, path) is not None:
             return
         time.sleep(0.2)
-    raise RuntimeError(f"no answer on {path} within {timeout} s")
+    raise RuntimeError(f"timed out after {timeout} s waiting for a 200 on {path}")
 
 
 def scrape_and_sample(peer, process, path, warmup, window):
