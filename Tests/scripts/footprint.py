@@ -18,7 +18,8 @@ fixture only, the installed peers for 10 s each, no history. It asserts only tha
 produced numbers, never a threshold, because CI machines are noisy.
 
 Usage: footprint.py [--quick] [--peers collectd,node_exporter,netdata] [--window 120] [--warmup 60]
-                    [--rounds 1] [--ember PATH] [--markdown BENCHMARKS.md]
+                    [--rounds 1] [--parts floor,startup,peers,history] [--ember PATH]
+                    [--markdown BENCHMARKS.md]
 Needs root (unshare, mount), strace, cc and curl. perf counts the system calls where it works,
 strace -c otherwise. Loopback and namespaces only; every daemon is started and stopped by this script by its pid.
 """
@@ -187,6 +188,8 @@ def parse_arguments():
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds over Ember and the peers")
     parser.add_argument("--floor-window", type=int, default=20,
                         help="seconds of `ember serve` at 100 ms per tree for CPU per cycle")
+    parser.add_argument("--parts", default="floor,startup,peers,history",
+                        help="comma-separated parts to run: floor, startup, peers, history (not with --quick)")
     parser.add_argument("--ember", default=os.path.join(REPO, ".build", "release", "ember"))
     parser.add_argument("--markdown", help="append the results, the command and the machine to this file")
     args = parser.parse_args()
@@ -198,6 +201,11 @@ def parse_arguments():
 def main():
     args = parse_arguments()
     peers = [peer for peer in args.peers.split(",") if peer]
+    unknown_parts = set(args.parts.split(",")) - {"floor", "startup", "peers", "history"}
+    if unknown_parts:
+        print(f"footprint: unknown part {','.join(sorted(unknown_parts))}; expected some of "
+              "floor,startup,peers,history", file=sys.stderr)
+        return 2
     unknown = [peer for peer in peers if peer not in footprint_peers.PEER_BINARIES]
     if unknown:
         print(f"footprint: unknown peer {','.join(unknown)}; expected some of "
@@ -210,25 +218,7 @@ def main():
 
     command = " ".join(["python3", "Tests/scripts/footprint.py", *sys.argv[1:]])
     sections = [f"Machine: {machine_description()}.", f"Command: `{command}`."]
-
-    floor_rows, table, note = floor_section(args.ember, args.quick, args.floor_window)
-    sections += ["Sample cycle against the pread floor:", table, note]
-    print(table, note, sep="\n", flush=True)
-
-    table = startup_section(args.ember, 2 if args.quick else 5)
-    sections += ["Start-up:", table]
-    print(table, flush=True)
-
-    peer_results, table = peers_section(args.ember, peers, args.rounds, args.warmup, args.window)
-    sections += [f"One sample and one scrape a second, {args.window} s window after {args.warmup} s warm-up, "
-                 f"{args.rounds} round(s):", table]
-    print(table, flush=True)
-
-    if not args.quick:
-        table = history_section(args.ember)
-        sections += ["`ember history-benchmark`:", table]
-        print(table, flush=True)
-
+    floor_rows, peer_results = run_parts(args, peers, sections)
     if args.markdown:
         with open(args.markdown, "a") as f:
             f.write("\n" + "\n\n".join(sections) + "\n")
@@ -237,6 +227,33 @@ def main():
     for problem in problems:
         print(f"footprint: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def run_parts(args, peers, sections):
+    """Runs the parts named in --parts in order, printing each table and appending it to `sections`."""
+    parts = args.parts.split(",")
+    floor_rows, peer_results = [], {}
+    if "floor" in parts:
+        floor_rows, table, note = floor_section(args.ember, args.quick, args.floor_window)
+        sections += ["Sample cycle against the pread floor:", table, note]
+        print(table, note, sep="\n", flush=True)
+
+    if "startup" in parts:
+        table = startup_section(args.ember, 2 if args.quick else 5)
+        sections += ["Start-up:", table]
+        print(table, flush=True)
+
+    if "peers" in parts:
+        peer_results, table = peers_section(args.ember, peers, args.rounds, args.warmup, args.window)
+        sections += [f"One sample and one scrape a second, {args.window} s window after {args.warmup} s "
+                     f"warm-up, {args.rounds} round(s):", table]
+        print(table, flush=True)
+
+    if "history" in parts and not args.quick:
+        table = history_section(args.ember)
+        sections += ["`ember history-benchmark`:", table]
+        print(table, flush=True)
+    return floor_rows, peer_results
 
 
 def smoke_problems(floor_rows, peer_results):
