@@ -3,7 +3,8 @@
 # otherwise also the real components the tests start (Prometheus, promtool, node_exporter, tmux,
 # curl) and the QEMU test bed's tools (QEMU, busybox, the guest's nvme-cli, lm-sensors and pciutils,
 # iasl for the ACPI table, gcc for its static helpers). Idempotent: packages already installed are
-# skipped, so a second run makes no network call.
+# skipped, so a second run makes no network call. With --peers, also collectd and netdata, the peers
+# Tests/scripts/footprint.py compares Ember with; the tests never install them.
 set -euo pipefail
 
 build_packages=(zlib1g-dev libsensors-dev libpci-dev pci.ids libssl-dev libcrypt-dev)
@@ -13,9 +14,14 @@ test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3
 
 test_packages+=(strace systemd libcap2-bin)  # check-privileges.sh: strace, systemd-analyze, setcap
 test_packages+=(binutils)  # tls-check.sh: readelf and nm read the binary's dynamic section and symbols
+# The peers footprint.py compares against; only with --peers, because the tests never need them.
+peer_packages=(collectd netdata libprotobuf-c1 libmicrohttpd12)  # the last two: collectd's write_prometheus
 packages=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
     packages+=("${test_packages[@]}")
+fi
+if [[ "${1:-}" == "--peers" ]]; then
+    packages+=("${peer_packages[@]}")
 fi
 
 missing=()

@@ -113,6 +113,7 @@ check "no command exits 2, usage on stderr" bash -c \
 
 check "read deadline: snapshot and serve with a FIFO thermal zone" bash Tests/scripts/read-deadline.sh "$ember" "$fixtures"
 check "TLS and basic auth with curl and openssl s_client" bash Tests/scripts/tls-check.sh "$ember"
+check "footprint benchmark smoke run" python3 Tests/scripts/footprint.py --quick --ember "$ember"
 check "release binary links no _StringProcessing" bash -c "! nm '$ember' | grep -q 17_StringProcessing"
 
 echo "== fuzzing"

@@ -1,0 +1,172 @@
+"""Ember's CPU and system calls per sample cycle against the pread floor on one tree.
+
+The floor is Tests/bench/pread-floor.c: it opens every attribute file Ember reads in a sample
+cycle once and then does one pread per file per cycle, which is the kernel's own cost of the
+sample. The file list comes from `strace -f -e trace=openat,open` on `ember snapshot`, which
+takes two samples: a regular file opened in both is read every cycle, a file opened once is
+read only at start (labels, discovery) and is left out.
+"""
+import collections
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+from benchmark import REPO, TICKS, free_port, scrape, cpu_seconds
+
+FLOOR_SOURCE = os.path.join(REPO, "Tests", "bench", "pread-floor.c")
+OPEN_PATTERN = re.compile(r'\bopen(?:at)?\((?:AT_FDCWD, )?"([^"]+)", ([A-Z_|]+)')
+
+
+def build_floor(work):
+    """Compiles pread-floor.c with cc -O2 into `work` and returns the binary's path."""
+    binary = os.path.join(work, "pread-floor")
+    subprocess.run(["cc", "-O2", "-o", binary, FLOOR_SOURCE], check=True)
+    return binary
+
+
+def attribute_files(ember, sysfs, procfs, work):
+    """Returns the sorted regular files under `sysfs` or `procfs` that both samples of a snapshot open.
+
+    The interval is 2 s because strace slows Ember down several times, and a sample abandons the
+    collectors still running at 0.8 × the interval, which would drop their files from the list.
+    """
+    trace = os.path.join(work, "snapshot.strace")
+    command = ["strace", "-f", "-qq", "-o", trace, "-e", "trace=openat,open", ember, "snapshot",
+               f"--path.sysfs={sysfs}", f"--path.procfs={procfs}", "--sample.interval=2s",
+               "--log.level=error"]
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+
+    opens = collections.Counter()
+    roots = tuple(os.path.join(root, "") for root in (sysfs, procfs))
+    with open(trace) as f:
+        for line in f:
+            match = OPEN_PATTERN.search(line)
+            if match and "O_DIRECTORY" not in match.group(2) and match.group(1).startswith(roots):
+                opens[match.group(1)] += 1
+    return sorted(path for path, count in opens.items() if count >= 2 and os.path.isfile(path))
+
+
+def run_floor(binary, files, cycles, work):
+    """Runs pread-floor over `files` for `cycles` cycles and returns its key=value output as a dict."""
+    listing = os.path.join(work, "attribute-files.txt")
+    with open(listing, "w") as f:
+        f.write("\n".join(files) + "\n")
+    with open(listing) as f:
+        output = subprocess.run([binary, str(cycles)], stdin=f, capture_output=True, text=True, check=True)
+    return {key: float(value) for key, value in (pair.split("=") for pair in output.stdout.split())}
+
+
+def serve_command(ember, sysfs, procfs, port, interval_ms):
+    return [ember, "serve", f"--web.listen-address=127.0.0.1:{port}", f"--path.sysfs={sysfs}",
+            f"--path.procfs={procfs}", f"--sample.interval={interval_ms}ms", "--no-storage", "--log.level=warn"]
+
+
+def wait_for_metrics(port, timeout=20):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            scrape(port)
+            return
+        except (OSError, RuntimeError):
+            time.sleep(0.05)
+    raise RuntimeError(f"ember on port {port} served no /metrics within {timeout} s")
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def sample_duration_ms(port):
+    """Reads ember_sample_duration_seconds (the last sample's wall time) from /metrics, in ms."""
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("ember_sample_duration_seconds "):
+                return float(line.split()[1]) * 1000
+    return float("nan")
+
+
+def count_syscalls(pid, seconds, work):
+    """Counts the system calls of every thread of `pid` over `seconds`, and names the tool used.
+
+    perf stat on the raw_syscalls:sys_enter tracepoint when it works here, else strace -c -f.
+    """
+    if shutil.which("perf"):
+        output = subprocess.run(["perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "-p", str(pid),
+                                 "--", "sleep", str(seconds)], capture_output=True, text=True)
+        for line in output.stderr.splitlines():
+            fields = line.split(",")
+            if len(fields) > 2 and fields[2] == "raw_syscalls:sys_enter" and fields[0].isdigit():
+                return int(fields[0]), "perf stat -e raw_syscalls:sys_enter"
+
+    summary = os.path.join(work, "serve.strace-c")
+    tracer = subprocess.Popen(["strace", "-c", "-f", "-qq", "-o", summary, "-p", str(pid)])
+    time.sleep(seconds)
+    tracer.terminate()
+    tracer.wait(timeout=10)
+    with open(summary) as f:
+        total = [line for line in f if line.rstrip().endswith("total")]
+    return int(total[0].split()[3]), "strace -c -f"
+
+
+def measure_ember(ember, sysfs, procfs, window, interval_ms, work):
+    """Runs `ember serve` at `interval_ms` without scrapes; returns CPU ms and system calls per cycle.
+
+    Cycles are counted as window / interval, which is exact while a sample takes less than the
+    interval. The last sample's duration is returned so the caller can check that.
+    """
+    port = free_port()
+    process = subprocess.Popen(serve_command(ember, sysfs, procfs, port, interval_ms),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_metrics(port)
+        time.sleep(2)
+        before, start = cpu_seconds(process.pid), time.monotonic()
+        time.sleep(window)
+        cpu = cpu_seconds(process.pid) - before
+        cycles = (time.monotonic() - start) * 1000 / interval_ms
+        duration = sample_duration_ms(port)
+
+        syscall_window = max(2, window // 2)
+        syscalls, tool = count_syscalls(process.pid, syscall_window, work)
+        return {
+            "cpu_ms_per_cycle": cpu * 1000 / cycles,
+            "cpu_tick_ms": 1000 / TICKS,
+            "cycles": cycles,
+            "syscalls_per_cycle": syscalls / (syscall_window * 1000 / interval_ms),
+            "syscall_tool": tool,
+            "sample_duration_ms": duration,
+        }
+    finally:
+        stop(process)
+
+
+def measure_tree(ember, name, sysfs, procfs, window, interval_ms, floor_cycles):
+    """Measures Ember and the floor on one tree and returns one result row."""
+    with tempfile.TemporaryDirectory(prefix="ember-floor-") as work:
+        files = attribute_files(ember, sysfs, procfs, work)
+        floor = run_floor(build_floor(work), files, floor_cycles, work)
+        agent = measure_ember(ember, sysfs, procfs, window, interval_ms, work)
+    floor_ms = floor["cpu_us_per_cycle"] / 1000
+    return {
+        "tree": name,
+        "files": int(floor["files"]),
+        "skipped": int(floor["skipped"]),
+        "floor_cpu_ms": floor_ms,
+        "ember_cpu_ms": agent["cpu_ms_per_cycle"],
+        "cpu_ratio": agent["cpu_ms_per_cycle"] / floor_ms,
+        "floor_syscalls": floor["syscalls_per_cycle"],
+        "ember_syscalls": agent["syscalls_per_cycle"],
+        "syscall_ratio": agent["syscalls_per_cycle"] / floor["syscalls_per_cycle"],
+        "sample_duration_ms": agent["sample_duration_ms"],
+        "cycles": agent["cycles"],
+        "syscall_tool": agent["syscall_tool"],
+    }
