@@ -55,7 +55,10 @@ def scrape(port):
 
 
 def fetch(port, path):
-    """One GET of `path` on a fresh connection; returns (seconds, body). Raises RuntimeError unless the status is 200."""
+    """Sends one GET of `path` on a fresh connection and returns (seconds, body).
+
+    Raises RuntimeError unless the status is 200.
+    """
     start = time.perf_counter()
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())

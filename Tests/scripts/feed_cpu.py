@@ -225,7 +225,10 @@ def opp_tables(device_tree):
 
 
 def cpu_nodes(device_tree):
-    """Returns the `cpus/cpu@` nodes in `reg` order, which is logical CPU order on arm64 when the boot CPU has the lowest `reg`."""
+    """Returns the `cpus/cpu@` nodes in `reg` order.
+
+    That is logical CPU order on arm64 when the boot CPU has the lowest `reg`, as on the RK3588.
+    """
     nodes = glob.glob(os.path.join(device_tree, "cpus", "cpu@*"))
     return sorted(nodes, key=lambda node: cells(os.path.join(node, "reg")))
 

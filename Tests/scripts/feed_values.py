@@ -92,7 +92,7 @@ class Counter:
 
 
 class CounterFile:
-    """A file that holds one `Counter`, such as an hwmon `energy*_input` in µJ."""
+    """A file whose content is one `Counter`, such as an hwmon `energy*_input` in µJ."""
 
     def __init__(self, path, value, uptime_seconds):
         self.path = path

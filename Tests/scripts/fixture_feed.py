@@ -9,8 +9,8 @@ the fixture has them, as they mostly do on a board. The value models are in feed
 
 Every write goes to a staging file outside the tree that is then renamed over the target. The
 agent opens and reads each file anew at every sample, so it reads either the old or the new
-content; truncating the file in place would let a read fall between the truncation and the
-write and see an empty file.
+content. Truncating the file in place would let a read fall between the truncation and the
+write and see an empty file, which the agent records as a read error.
 """
 import glob
 import os
@@ -202,7 +202,7 @@ class FeedLoop:
             while not self.stopping.wait(max(0.0, next_step - time.monotonic())):
                 self.feed.step()
                 next_step += 1
-        except OSError as error:
+        except Exception as error:  # Re-raised by stop(), so a broken feed cannot pass for a static tree.
             self.error = error
 
     def stop(self):

@@ -4,7 +4,7 @@ import re
 SAMPLE_LINE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 OWN_PREFIXES = ("ember_collector_", "ember_sample_", "ember_last_sample_", "ember_process_", "ember_read_timeouts")
-"""Families that measure the agent itself, so they change whatever the fixture holds."""
+"""Families that measure the agent itself, so they change whatever the fixture contains."""
 
 
 def unescape(value):
@@ -25,7 +25,10 @@ def parse_samples(text):
 
 
 def changed_series(first, last, stored):
-    """Returns (changed, of which the agent's own, stored) over the series of /api/v1/series present in both scrapes."""
+    """Returns (changed, of which the agent's own, compared) over the stored series present in both scrapes.
+
+    `stored` is the `series` list of /api/v1/series.
+    """
     before, after = parse_samples(first), parse_samples(last)
     changed = own = count = 0
     for series in stored:
@@ -41,4 +44,5 @@ def changed_series(first, last, stored):
 
 def read_errors(text):
     """Returns the sum of `ember_collector_errors_total` over all collectors in a scrape."""
-    return sum(float(value) for (name, _), value in parse_samples(text).items() if name == "ember_collector_errors_total")
+    samples = parse_samples(text)
+    return sum(float(value) for (name, _), value in samples.items() if name == "ember_collector_errors_total")
