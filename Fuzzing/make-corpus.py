@@ -5,7 +5,7 @@ Collector targets take `PATH\\nCONTENT` inputs (see Sources/FuzzSupport/Collecto
 their seeds are a fixture path under Tests/Fixtures, a newline and that file's bytes. The other
 targets take a file's bytes as they are. Seeds are cut to MAX_SEED_BYTES, so each corpus stays a few
 KiB; the fuzzer grows its own working corpus from them. FuzzStateFile's seeds are a state file of a
-small history and its payload, which only the Swift encoder can write, so the script runs the built
+small history, its payload and the same history as a version 2 file, which only the Swift encoder can write, so the script runs the built
 target to write them (build it first with Tests/scripts/fuzz.sh). Rerun after changing a fixture or a target:
 
     python3 Fuzzing/make-corpus.py

@@ -29,6 +29,11 @@ final class Agent {
         self.logger = logger
         let tiers = History(options.history)
         let restored = persistence?.load(into: tiers) ?? [:]
+        if persistence != nil {
+            // Decoding the state files leaves their bytes freed in the heap and their code mapped.
+            // Released now, they do not add to what discovery and the first cycle bring in.
+            FreeMemory.release(logger: logger)
+        }
         counters = CounterLedger(restored: restored, bootID: persistence?.bootID ?? "")
         history = SharedHistory(tiers)
 
@@ -70,7 +75,10 @@ final class Agent {
 
     private func releaseMemoryIfDue(atNanoseconds now: UInt64) {
         guard let due = nextReleaseNanoseconds else {
+            // Discovery and the first cycle are done. Their start-up code goes now, and the rest,
+            // such as the first scrapes' code, at the end of the warm-up.
             nextReleaseNanoseconds = now + UInt64(FreeMemory.warmUpSeconds * 1e9)
+            FreeMemory.releaseInBackground(logger: logger)
             return
         }
         guard now >= due else { return }

@@ -14,7 +14,7 @@ struct BreakdownTable {
                 + "| allocated bytes (estimate) |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
-        for tier in ["raw", "minute", "hour"] {
+        for tier in ["raw", "minute", "hour", History.hourMaximumTierName] {
             guard let rows = breakdown.rows[tier] else { continue }
             for (seriesClass, row) in rows.sorted(by: { $0.key < $1.key }) {
                 lines.append(line(tier, seriesClass, row))

@@ -21,10 +21,12 @@ extension AgentOptions {
         FlagSpec(name: "history.minute-retention", defaultValue: "24h",
                  help: "How long per-minute aggregates (min, max, average, last, count) are kept for every series."),
         FlagSpec(name: "history.hour-retention", defaultValue: "30d",
-                 help: "How long per-hour aggregates are kept for series without the long retention."),
+                 help: "How long per-hour aggregates are kept for series without the long retention, "
+                    + "temperatures included."),
         FlagSpec(name: "history.long-retention", defaultValue: "400d",
-                 help: "How long per-hour aggregates are kept for temperatures, NVMe and eMMC health, "
-                    + "storage errors and energy counters. Must be at least --history.hour-retention."),
+                 help: "How long per-hour aggregates are kept for NVMe and eMMC health, storage errors and "
+                    + "energy counters, and per-hour maxima for temperatures. "
+                    + "Must be at least --history.hour-retention."),
         FlagSpec(name: "history.window", defaultValue: "1m,15m",
                  help: "Comma-separated trailing windows of the ember_*_window_{max,min,avg}_* families for "
                     + "temperature, power and frequency series. Each must be at most --history.raw-retention."),

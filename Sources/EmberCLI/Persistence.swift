@@ -12,12 +12,14 @@ import Synchronization
 ///
 /// Each tier is split into its sealed chunks, which never change, and its open chunks and buckets.
 /// `ember.state` contains the accumulated counters and the minute tier's open part and is saved
-/// every flush interval. `ember-hours.state` contains the hour tier's open part and is saved when an
-/// hour has closed since its last save. `ember-minute-chunks.state` and `ember-hour-chunks.state`
-/// contain the sealed chunks and are saved only when a chunk was sealed or dropped, so a flush
+/// every flush interval. `ember-hours.state` contains the open part of the hour tier and of the
+/// temperatures' hourly maxima and is saved when an hour has closed since its last save.
+/// `ember-minute-chunks.state` and `ember-hour-chunks.state` contain the sealed chunks (the latter
+/// those of both hourly tiers) and are saved only when a chunk was sealed or dropped, so a flush
 /// rewrites little more than what changed. Everything is saved at stop. The sampling thread
-/// encodes the state under the history lock (a copy of compressed chunks), and a serial queue
-/// writes it, so a slow write does not delay the next sample.
+/// takes the state under the history lock (a copy of compressed chunks), and a serial queue
+/// encodes it into the files through a small buffer, so a slow write does not delay the next
+/// sample.
 ///
 /// NOTE: after a crash, the hour tier's open part is the one of the last hourly save, so up to an
 /// hour of samples is missing from the hour tier (the minute tier still has them).
@@ -68,8 +70,8 @@ final class Persistence: Sendable {
 
         lastSavedHour.withLock { $0 = history.hour.currentBucket }
         let signatures = [
-            StateStore.minuteChunksFileName: history.minute.sealedSignature,
-            StateStore.hourChunksFileName: history.hour.sealedSignature,
+            StateStore.minuteChunksFileName: Persistence.sealedSignature([history.minute]),
+            StateStore.hourChunksFileName: Persistence.sealedSignature([history.hour, history.hourMaximum]),
         ]
         lastSignatures.withLock { $0 = signatures }
         return counters
@@ -148,17 +150,17 @@ final class Persistence: Sendable {
             return true
         }
         guard due else { return }
-        let files = encode(history: history, ledger: ledger, forceHours: false)
+        let files = statesToSave(history: history, ledger: ledger, forceHours: false)
         queue.async { files.forEach(self.write) }
-        // Encoding leaves the files' bytes and many small freed blocks in the heap, about 1.8 MiB
-        // with full history on the RK3588 fixture, until the next periodic trim. The bytes are
-        // freed when the block above is released, so the trim runs in a block of its own.
+        // The copied chunks leave many small freed blocks in the heap, about 1.8 MiB with full
+        // history on the RK3588 fixture, until the next periodic trim. They are freed when the
+        // block above is released, so the trim runs in a block of its own.
         queue.async { FreeMemory.release(logger: self.logger) }
     }
 
     /// Saves both files now and waits for every pending save, for a clean stop.
     func saveNow(history: SharedHistory, ledger: CounterLedger) {
-        let files = encode(history: history, ledger: ledger, forceHours: true)
+        let files = statesToSave(history: history, ledger: ledger, forceHours: true)
         queue.sync { files.forEach(self.write) }
     }
 
@@ -167,42 +169,50 @@ final class Persistence: Sendable {
         queue.sync {}
     }
 
-    /// Encodes the main file and each other file that changed since its last save, or every file
-    /// when `forceHours` is true. Sealed chunks come first in the result, so they are written before the
+    /// Returns the state of the main file and of each other file that changed since its last save, or
+    /// of every file when `forceHours` is true. Sealed chunks come first in the result, so they are written before the
     /// open parts that follow them (see ``HistoryTier/restore(_:long:)`` for a crash in between).
-    private func encode(
+    private func statesToSave(
         history: SharedHistory, ledger: CounterLedger, forceHours: Bool
-    ) -> [(store: StateStore, bytes: [UInt8])] {
-        let (families, tiers) = history.withHistory { history in
-            var tiers: [(StateStore, PersistedState.Tier)] = []
-            for (file, tier) in [(minuteChunksStore, history.minute), (hourChunksStore, history.hour)]
-            where forceHours || sealedChunksChanged(file, tier) {
-                tiers.append((file, history.persisted(tier, sealed: true)))
+    ) -> [(store: StateStore, state: PersistedState)] {
+        let (families, files) = history.withHistory { history in
+            var files: [(StateStore, [PersistedState.Tier])] = []
+            let hourTiers = [history.hour, history.hourMaximum]
+            for (file, tiers) in [(minuteChunksStore, [history.minute]), (hourChunksStore, hourTiers)]
+            where forceHours || sealedChunksChanged(file, tiers) {
+                files.append((file, tiers.map { history.persisted($0, sealed: true) }))
             }
-            tiers.append((store, history.persisted(history.minute, sealed: false)))
+            files.append((store, [history.persisted(history.minute, sealed: false)]))
             if forceHours || hourClosed(history.hour) {
-                tiers.append((hourStore, history.persisted(history.hour, sealed: false)))
+                files.append((hourStore, hourTiers.map { history.persisted($0, sealed: false) }))
             }
-            return (history.persistedFamilies, tiers)
+            return (history.persistedFamilies, files)
         }
 
         let now = WallClock.now()
-        return tiers.map { file, tier in
+        return files.map { file, tiers in
             let state = PersistedState(
                 machineID: machineID, bootID: bootID, savedAtSeconds: now,
                 counters: file.fileName == StateStore.fileName ? ledger.snapshot : [:], families: families,
-                tiers: [tier])
-            return (file, StateFileFormat.encode(state))
+                tiers: tiers)
+            return (file, state)
         }
     }
 
-    /// Returns whether `tier` sealed or dropped a chunk since `file` was last saved, and records it.
-    private func sealedChunksChanged(_ file: StateStore, _ tier: HistoryTier) -> Bool {
-        let signature = tier.sealedSignature
+    /// Returns whether `tiers` sealed or dropped a chunk since `file` was last saved, and records it.
+    private func sealedChunksChanged(_ file: StateStore, _ tiers: [HistoryTier]) -> Bool {
+        let signature = Persistence.sealedSignature(tiers)
         return lastSignatures.withLock { saved in
             defer { saved[file.fileName] = signature }
             return saved[file.fileName] != signature
         }
+    }
+
+    /// Returns one value that changes when any of `tiers`' ``HistoryTier/sealedSignature`` does.
+    private static func sealedSignature(_ tiers: [HistoryTier]) -> Int {
+        var hasher = Hasher()
+        tiers.forEach { hasher.combine($0.sealedSignature) }
+        return hasher.finalize()
     }
 
     /// Returns whether an hour closed since the hour tier was last saved, and records it.
@@ -214,12 +224,15 @@ final class Persistence: Sendable {
         }
     }
 
-    private func write(_ file: (store: StateStore, bytes: [UInt8])) {
+    /// Encodes one file straight into its temporary file, so no encoded copy is held in memory.
+    private func write(_ file: (store: StateStore, state: PersistedState)) {
         let path = file.store.path
         do {
-            try file.store.save(file.bytes)
+            try file.store.save { descriptor, temporary throws(FileError) in
+                try StateFileFormat.write(file.state, to: descriptor, path: temporary)
+            }
             lastErrors.withLock { $0[path] = nil }
-            logger.debug("saved state", ("path", path), ("bytes", String(file.bytes.count)))
+            logger.debug("saved state", ("path", path))
         } catch {
             let message = error.description
             let isRepeat = lastErrors.withLock { errors -> Bool in

@@ -39,12 +39,23 @@ public final class SourceReader {
 
     /// Reads an attribute as text without its trailing newline; invalid UTF-8 becomes U+FFFD.
     public func string(_ path: String) throws -> String {
-        Text.attributeString(try fileSystem.readAttribute(path))
+        let bytes = try fileSystem.readAttribute(path)
+        // Validating in place is the fast path for the valid UTF-8 that nearly every attribute is.
+        let end = AttributeDigits.contentEnd(bytes)
+        let valid = bytes.withUnsafeBufferPointer { buffer in
+            String(validating: UnsafeBufferPointer(rebasing: buffer[0..<end]), as: UTF8.self)
+        }
+        return valid ?? Text.attributeString(bytes)
     }
 
     /// Reads a decimal integer attribute such as `temp1_input` or `speed`.
     public func integer(_ path: String) throws -> Int64 {
-        let text = try string(path)
+        let bytes = try fileSystem.readAttribute(path)
+        if let value = AttributeDigits.integer(bytes) {
+            return value
+        }
+
+        let text = Text.attributeString(bytes)
         guard let value = Int64(text) else {
             throw ParseError(path: path, expected: "an integer", content: text)
         }
@@ -53,7 +64,12 @@ public final class SourceReader {
 
     /// Reads an unsigned decimal attribute, such as a 64-bit counter in `statistics/`.
     public func unsigned(_ path: String) throws -> UInt64 {
-        let text = try string(path)
+        let bytes = try fileSystem.readAttribute(path)
+        if let value = AttributeDigits.unsigned(bytes) {
+            return value
+        }
+
+        let text = Text.attributeString(bytes)
         guard let value = UInt64(text) else {
             throw ParseError(path: path, expected: "an unsigned integer", content: text)
         }
@@ -107,5 +123,58 @@ public final class SourceReader {
     /// Returns whether something exists at `path`.
     public func exists(_ path: String) -> Bool {
         fileSystem.fileKind(path) != nil
+    }
+}
+
+/// Decimal attributes parsed straight from the bytes read, without making a `String` first.
+///
+/// Only plain digits, with a leading `-` for signed values, take this path. Anything else,
+/// including a value out of range, returns nil so the caller parses the text as before and
+/// reports the same error.
+enum AttributeDigits {
+    /// Returns the length of `bytes` without the trailing bytes that ``Text/attributeString(_:)``
+    /// drops: newline, space, tab, carriage return and NUL.
+    static func contentEnd(_ bytes: [UInt8]) -> Int {
+        var end = bytes.count
+        while end > 0 {
+            switch bytes[end - 1] {
+            case 0x0A, 0x20, 0x09, 0x0D, 0x00: end -= 1
+            default: return end
+            }
+        }
+        return end
+    }
+
+    static func unsigned(_ bytes: [UInt8]) -> UInt64? {
+        let end = contentEnd(bytes)
+        guard end > 0 else { return nil }
+        return magnitude(bytes[0..<end])
+    }
+
+    static func integer(_ bytes: [UInt8]) -> Int64? {
+        let end = contentEnd(bytes)
+        let isNegative = end > 1 && bytes[0] == UInt8(ascii: "-")
+        let digits = bytes[(isNegative ? 1 : 0)..<end]
+        guard !digits.isEmpty, let magnitude = magnitude(digits) else { return nil }
+
+        if isNegative {
+            return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil
+        }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
+    }
+
+    /// Returns the value of a run of ASCII digits, or nil for any other byte or on overflow.
+    private static func magnitude(_ digits: ArraySlice<UInt8>) -> UInt64? {
+        var value: UInt64 = 0
+        for byte in digits {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+
+            let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = product.addingReportingOverflow(UInt64(digit))
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return value
     }
 }

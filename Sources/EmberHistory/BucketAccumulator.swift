@@ -1,18 +1,40 @@
-/// Whether a series is aggregated by value or by increase.
+/// Whether a series is aggregated by value or by increase, or keeps only each bucket's maximum.
 public enum SeriesKind: UInt8, Sendable {
     case gauge = 0
     case counter = 1
+    /// A gauge of which only the maximum of each bucket is stored: the hour maxima that temperatures
+    /// keep beyond the hour tier's retention (see ``History/hourMaximum``).
+    case maximum = 2
 
-    /// Number of values stored per bucket: minimum, maximum, sum, last and count for a gauge, and
-    /// increase, last and count for a counter.
-    public var fieldCount: Int { self == .gauge ? 5 : 3 }
+    /// Number of values stored per bucket: minimum, maximum, sum, last and count for a gauge,
+    /// increase, last and count for a counter, and the maximum alone.
+    public var fieldCount: Int {
+        switch self {
+        case .gauge: 5
+        case .counter: 3
+        case .maximum: 1
+        }
+    }
 
-    var layout: ChunkLayout { self == .gauge ? .gauge : .counter }
+    var layout: ChunkLayout {
+        switch self {
+        case .gauge: .gauge
+        case .counter: .counter
+        case .maximum: .independent
+        }
+    }
 
     /// Names of the stored fields, in order, as the JSON API shows them.
     public var fieldNames: [String] {
-        self == .gauge ? ["min", "max", "sum", "last", "count"] : ["increase", "last", "count"]
+        switch self {
+        case .gauge: ["min", "max", "sum", "last", "count"]
+        case .counter: ["increase", "last", "count"]
+        case .maximum: ["max"]
+        }
     }
+
+    /// Whether the last field is the bucket's sample count, which restoring an open bucket checks.
+    var hasCount: Bool { self != .maximum }
 }
 
 /// The aggregates of one series' samples within one bucket, while the bucket is open.
@@ -49,6 +71,13 @@ struct BucketAccumulator {
             maximum = saved[1]
             last = saved[1]
             count = Int32(saved[2])
+        case .maximum:
+            // Only the maximum is kept, so the other aggregates restart from it.
+            minimum = saved[0]
+            maximum = saved[0]
+            sum = saved[0]
+            last = saved[0]
+            count = 1
         }
         for index in 0..<saved.count {
             exponent = exponent.flatMap { known in FieldMode.exponent(for: saved[index]).map { max(Int8($0), known) } }
@@ -95,6 +124,8 @@ struct BucketAccumulator {
             values[0] = rounded
             values[1] = last
             values[2] = Double(count)
+        case .maximum:
+            values[0] = maximum
         }
         return values
     }

@@ -1,30 +1,48 @@
-/// Appends little-endian integers and length-prefixed strings, for the state file.
-struct ByteWriter {
-    var bytes: [UInt8] = []
+/// A destination for the state file's bytes: an array in memory (``ByteWriter``) or a file
+/// written through a fixed buffer (``FileByteSink``).
+protocol ByteSink {
+    mutating func append(_ byte: UInt8)
+    mutating func append<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes)
+}
 
+/// Little-endian integers and length-prefixed strings and blobs, the state file's encoding.
+extension ByteSink {
     mutating func u8(_ value: UInt8) {
-        bytes.append(value)
+        append(value)
     }
 
     mutating func u32(_ value: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+            append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
         }
     }
 
     mutating func u64(_ value: UInt64) {
         for shift in stride(from: 0, to: 64, by: 8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+            append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
         }
     }
 
     mutating func string(_ value: String) {
-        blob(Array(value.utf8))
+        blob(value.utf8)
     }
 
-    mutating func blob(_ value: [UInt8]) {
+    mutating func blob<Bytes: Collection<UInt8>>(_ value: Bytes) {
         u32(UInt32(value.count))
-        bytes.append(contentsOf: value)
+        append(contentsOf: value)
+    }
+}
+
+/// Collects the state file's bytes in memory.
+struct ByteWriter: ByteSink {
+    var bytes: [UInt8] = []
+
+    mutating func append(_ byte: UInt8) {
+        bytes.append(byte)
+    }
+
+    mutating func append<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) {
+        self.bytes.append(contentsOf: bytes)
     }
 }
 
@@ -61,10 +79,15 @@ struct ByteReader {
     }
 
     mutating func blob() throws(HistoryDecodingError) -> [UInt8] {
+        Array(try blobSlice())
+    }
+
+    /// Reads a blob as a slice of the bytes being read, which it keeps alive, without copying it.
+    mutating func blobSlice() throws(HistoryDecodingError) -> ArraySlice<UInt8> {
         let count = Int(try u32())
         guard count <= bytes.count - offset else { throw .truncated }
         offset += count
-        return Array(bytes[(offset - count)..<offset])
+        return bytes[(offset - count)..<offset]
     }
 
     private mutating func little(_ width: Int) throws(HistoryDecodingError) -> UInt64 {
@@ -89,10 +112,23 @@ enum CRC32 {
     }
 
     static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
+        finish(update(start, with: bytes))
+    }
+
+    /// The running value before the first byte.
+    static let start: UInt32 = 0xFFFF_FFFF
+
+    /// Returns the running value `crc` after `bytes`, so a checksum can be computed piece by piece.
+    static func update(_ crc: UInt32, with bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc = crc
         for byte in bytes {
             crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
         }
-        return crc ^ 0xFFFF_FFFF
+        return crc
+    }
+
+    /// Returns the checksum of the bytes that gave the running value `crc`.
+    static func finish(_ crc: UInt32) -> UInt32 {
+        crc ^ 0xFFFF_FFFF
     }
 }

@@ -11,7 +11,8 @@
 ///
 /// ``ChunkEncoder`` describes the bit layout.
 public struct SealedChunk: Sendable {
-    public let bytes: [UInt8]
+    /// A slice, so a chunk taken from a ring's arena or read from a state file is not copied.
+    public let bytes: ArraySlice<UInt8>
     public let count: Int
     public let firstTime: Int64
     public let lastTime: Int64

@@ -257,7 +257,7 @@ struct ChunkEncoder {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(byteCount)
         appendBytes(to: &bytes)
-        return SealedChunk(bytes: bytes, count: count, firstTime: firstTime, lastTime: lastTime)
+        return SealedChunk(bytes: bytes[...], count: count, firstTime: firstTime, lastTime: lastTime)
     }
 
     /// Appends the chunk's bytes, the pending run included, to `arena`.

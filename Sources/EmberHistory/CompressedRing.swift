@@ -50,7 +50,6 @@ public struct CompressedRing: Sendable {
     ) throws(HistoryDecodingError) {
         self.init(capacity: capacity, fieldCount: fieldCount, layout: layout)
         var previousTime: Int64?
-        var arenaSize = 0
         for chunk in chunks {
             guard chunk.count > 0, chunk.firstTime <= chunk.lastTime else { throw .invalid("empty chunk") }
             guard chunk.count <= Self.maximumChunkPoints, chunk.bytes.count <= UInt32.max else {
@@ -60,19 +59,38 @@ public struct CompressedRing: Sendable {
                 throw .invalid("chunks out of time order")
             }
             previousTime = chunk.lastTime
-            arenaSize += chunk.bytes.count
-                + ChunkHeader(byteCount: chunk.bytes.count, count: chunk.count, firstTime: chunk.firstTime,
-                              lastTime: chunk.lastTime).encodedSize
+        }
+
+        // Chunks that ``dropOldChunks()`` would drop at once are never copied, so a ring restored
+        // with a shorter capacity than it was saved with (400 days of hours into 30) is not
+        // allocated at its saved size.
+        let keptChunks = chunks[Self.firstKeptChunk(chunks, capacity: capacity)...]
+        let arenaSize = keptChunks.reduce(0) { size, chunk in
+            size + chunk.bytes.count + ChunkHeader(
+                byteCount: chunk.bytes.count, count: chunk.count, firstTime: chunk.firstTime,
+                lastTime: chunk.lastTime).encodedSize
         }
 
         // One allocation of the final size, because growing the arena chunk by chunk while thousands
         // of rings are restored leaves freed blocks between them that malloc cannot return.
         arena.reserveCapacity(arenaSize)
-        for chunk in chunks {
+        for chunk in keptChunks {
             appendSealed(chunk.bytes[...], count: chunk.count, firstTime: chunk.firstTime, lastTime: chunk.lastTime)
         }
         dropOldChunks()
         assert(verifyInvariants())
+    }
+
+    /// Returns the index of the oldest chunk that the newest `capacity` points need. The chunks
+    /// before it are the ones that ``dropOldChunks()`` drops.
+    private static func firstKeptChunk(_ chunks: [SealedChunk], capacity: Int) -> Int {
+        var remaining = chunks.reduce(0) { $0 + $1.count }
+        var first = 0
+        while first < chunks.count, remaining - chunks[first].count >= capacity {
+            remaining -= chunks[first].count
+            first += 1
+        }
+        return first
     }
 
     /// The number of points readers see.
@@ -106,12 +124,13 @@ public struct CompressedRing: Sendable {
     /// The open chunk, sealed as it is now.
     public var openChunk: SealedChunk? { open?.seal() }
 
-    /// The sealed chunks, each copied out of the arena, for persistence.
+    /// The sealed chunks, for persistence. Each shares the arena's storage, so taking them copies
+    /// nothing. A ring that seals a chunk while a save still holds them copies its arena first.
     public var sealed: [SealedChunk] {
         var chunks: [SealedChunk] = []
         forEachSealed { header, bytes in
             chunks.append(SealedChunk(
-                bytes: Array(arena[bytes]), count: header.count, firstTime: header.firstTime,
+                bytes: arena[bytes], count: header.count, firstTime: header.firstTime,
                 lastTime: header.lastTime))
         }
         return chunks

@@ -10,9 +10,21 @@ public struct HistoryConfiguration: Sendable {
     /// Hours kept in the hour tier for series that are not long-lived, 30 days by default.
     public var hourBuckets = 720
     /// Hours kept for the series that ``History/isLongLived(family:)`` selects, 400 days by default.
+    /// Temperatures keep only each hour's maximum for this long (see ``History/hourMaximum``).
     public var longHourBuckets = 9600
 
     public init() {}
+}
+
+/// How long a family's series stay in the hour tiers.
+public enum HourRetention: Sendable {
+    /// Full buckets for ``HistoryConfiguration/hourBuckets``.
+    case standard
+    /// Full buckets for ``HistoryConfiguration/longHourBuckets``.
+    case long
+    /// Full buckets for ``HistoryConfiguration/hourBuckets``, and each hour's maximum alone for
+    /// ``HistoryConfiguration/longHourBuckets`` in ``History/hourMaximum``.
+    case longMaximum
 }
 
 /// All history tiers: raw samples, per-minute and per-hour aggregates.
@@ -30,9 +42,13 @@ public final class History {
     public let raw: RawHistory
     public let minute: HistoryTier
     public let hour: HistoryTier
+    /// The hourly maximum of each temperature for ``HistoryConfiguration/longHourBuckets``. Its
+    /// newest hours repeat the maxima of ``hour``'s full buckets (720 of 9600 hours by default),
+    /// so no bucket moves from one tier to the other.
+    public let hourMaximum: HistoryTier
     private var anchor: (wallSeconds: Double, monotonicNanoseconds: UInt64)?
-    /// Family name → whether its series keep the long hour retention.
-    private var longLivedFamilies: [String: Bool] = [:]
+    /// Family name → how long its series stay in the hour tiers.
+    private var hourRetentions: [String: HourRetention] = [:]
     /// Family name → its metadata, from the first snapshot of this run that contained the family.
     /// Families loaded only from the state file have label names but an empty help text.
     public private(set) var families: [String: MetricDescriptor] = [:]
@@ -47,15 +63,37 @@ public final class History {
         minute = HistoryTier(name: "minute", widthSeconds: 60, capacity: configuration.minuteBuckets)
         hour = HistoryTier(name: "hour", widthSeconds: 3600, capacity: configuration.hourBuckets,
                            longCapacity: configuration.longHourBuckets)
+        hourMaximum = HistoryTier(name: History.hourMaximumTierName, widthSeconds: 3600,
+                                  capacity: configuration.longHourBuckets)
     }
 
-    /// Returns whether a family's hour tier keeps the long retention. Health checks look at trends
-    /// over months in temperatures, NVMe and eMMC/SD health, storage errors and energy counters.
+    /// Name of the ``hourMaximum`` tier in the state file.
+    public static let hourMaximumTierName = "hour-max"
+
+    /// Returns whether a family keeps hourly data for the long retention, in full or as maxima.
+    /// Health checks look at trends over months in temperatures, NVMe and eMMC/SD health, storage
+    /// errors and energy counters.
     public static func isLongLived(family name: String) -> Bool {
         name.hasSuffix("_celsius") || name == "node_thermal_zone_temp"
             || name.hasPrefix("ember_nvme_") || name.hasPrefix("ember_mmc_")
             || storageHealthFamilies.contains(name)
             || name.hasSuffix("_joules_total") || name.hasSuffix("_joule_total")
+    }
+
+    /// Returns whether a family is a temperature in °C: a `_celsius` family or node_exporter's
+    /// thermal zone gauge. Beyond the hour retention a health check needs only its hourly maximum.
+    /// Temperatures include the NVMe composite temperature, and the constant trip points and limits,
+    /// whose maximum is their value. NVMe spare, wear and error gauges are not temperatures.
+    public static func isTemperature(family name: String) -> Bool {
+        name.hasSuffix("_celsius") || name == "node_thermal_zone_temp"
+    }
+
+    /// Returns how long a family's series of `kind` stay in the hour tiers. Only a gauge keeps maxima.
+    public static func hourRetention(family name: String, kind: SeriesKind) -> HourRetention {
+        if kind == .gauge, isTemperature(family: name) {
+            return .longMaximum
+        }
+        return isLongLived(family: name) ? .long : .standard
     }
 
     /// Block-device and file-system error families: a slow rise over weeks is the early sign of a
@@ -87,11 +125,15 @@ public final class History {
         let seconds = anchoredSeconds(snapshot.monotonicNanoseconds)
         minute.advance(toSeconds: seconds)
         hour.advance(toSeconds: seconds)
+        hourMaximum.advance(toSeconds: seconds)
         for (sample, key) in zip(snapshot.samples, keys) {
             let kind: SeriesKind = sample.descriptor.type == .counter ? .counter : .gauge
-            let long = isLongLived(sample.descriptor)
+            let retention = hourRetention(sample.descriptor, kind: kind)
             minute.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: false)
-            hour.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: long)
+            hour.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: retention == .long)
+            if retention == .longMaximum {
+                hourMaximum.add(key, kind: .maximum, value: sample.value, atSeconds: seconds, long: false)
+            }
         }
     }
 
@@ -102,35 +144,32 @@ public final class History {
         for tier in [minute, hour] where tier.seriesCount == 0 {
             tier.reserveSeries(keys.count)
         }
-        guard minute.seriesCount > 0 || hour.seriesCount > 0 else { return keys }
-        return keys.map { minute.storedKey($0) ?? hour.storedKey($0) ?? $0 }
+        if hourMaximum.seriesCount == 0 {
+            // No counter family is named `_celsius`, so this counts the temperature gauges.
+            hourMaximum.reserveSeries(keys.count { History.isTemperature(family: History.family(ofKey: $0)) })
+        }
+        guard minute.seriesCount > 0 || hour.seriesCount > 0 || hourMaximum.seriesCount > 0 else { return keys }
+        return keys.map(storedKey)
     }
 
-    private func isLongLived(_ descriptor: MetricDescriptor) -> Bool {
-        if let known = longLivedFamilies[descriptor.name] {
+    /// Returns a tier's copy of `key`, so that all tiers share its storage, or `key` when no tier has one.
+    func storedKey(_ key: String) -> String {
+        minute.storedKey(key) ?? hour.storedKey(key) ?? hourMaximum.storedKey(key) ?? key
+    }
+
+    /// Returns the family name of a series key (see ``Sample/seriesKey``).
+    static func family(ofKey key: String) -> String {
+        String(key.prefix { $0 != "\u{1}" })
+    }
+
+    private func hourRetention(_ descriptor: MetricDescriptor, kind: SeriesKind) -> HourRetention {
+        if let known = hourRetentions[descriptor.name] {
             return known
         }
         families[descriptor.name] = descriptor
-        let long = History.isLongLived(family: descriptor.name)
-        longLivedFamilies[descriptor.name] = long
-        return long
-    }
-
-    /// The minute and hour tiers' buckets, for the state file.
-    public var persistedTiers: [PersistedState.Tier] {
-        [persisted(minute), persisted(hour)]
-    }
-
-    /// Returns one tier's buckets for the state file.
-    public func persisted(_ tier: HistoryTier) -> PersistedState.Tier {
-        PersistedState.Tier(name: tier.name, widthSeconds: tier.widthSeconds, series: tier.persistedSeries)
-    }
-
-    /// Returns one tier's sealed chunks (when `sealed` is true) or its open chunks and buckets, for
-    /// the state files.
-    public func persisted(_ tier: HistoryTier, sealed: Bool) -> PersistedState.Tier {
-        PersistedState.Tier(
-            name: tier.name, widthSeconds: tier.widthSeconds, series: sealed ? tier.persistedSealed : tier.persistedOpen)
+        let retention = History.hourRetention(family: descriptor.name, kind: kind)
+        hourRetentions[descriptor.name] = retention
+        return retention
     }
 
     /// Label names and types of every family, for the state file, so restored series can be shown
@@ -146,42 +185,13 @@ public final class History {
         }
     }
 
-    /// Loads saved tiers into this empty history, skipping any tier or series that does not fit.
-    /// Returns one message per skipped tier or series for the caller to log.
-    public func restore(_ tiers: [PersistedState.Tier]) -> [String] {
-        var problems: [String] = []
-        for saved in tiers {
-            guard let tier = [minute, hour].first(where: { $0.name == saved.name }),
-                  tier.widthSeconds == saved.widthSeconds
-            else {
-                problems.append("unknown tier \(saved.name) with \(saved.widthSeconds) s buckets, skipped")
-                continue
-            }
-            if tier.seriesCount == 0 {
-                tier.reserveSeries(saved.series.count)
-            }
-            for loaded in saved.series {
-                let family = String(loaded.key.prefix { $0 != "\u{1}" })
-                // The other tier's copy of the key, when it has one, so that both share its storage.
-                let key = minute.storedKey(loaded.key) ?? hour.storedKey(loaded.key) ?? loaded.key
-                let series = PersistedState.Series(key: key, kind: loaded.kind, chunks: loaded.chunks, open: loaded.open)
-                do {
-                    try tier.restore(series, long: History.isLongLived(family: family))
-                } catch {
-                    problems.append("invalid \(tier.name) tier of \(family), skipped: \(error)")
-                }
-            }
-        }
-        return problems
-    }
-
     /// Bytes of compressed data in all tiers.
-    public var byteCount: Int { raw.byteCount + minute.byteCount + hour.byteCount }
+    public var byteCount: Int { raw.byteCount + minute.byteCount + hour.byteCount + hourMaximum.byteCount }
 
     /// Number of values stored in all tiers: one per raw point and one per aggregate of a bucket.
     public var storedValueCount: Int {
         var count = raw.storedValueCount
-        for tier in [minute, hour] {
+        for tier in [minute, hour, hourMaximum] {
             for entry in tier.series.values {
                 count += entry.ring.count * entry.kind.fieldCount
             }
@@ -194,15 +204,46 @@ public final class History {
         public let key: String
         public let rawPoints: Int
         public let minuteBuckets: Int
+        /// Hours an hour query returns: full buckets, and for a temperature the older maxima.
         public let hourBuckets: Int
+        /// Of ``hourBuckets``, the hours of which only the maximum is kept.
+        public let hourMaximumOnlyBuckets: Int
     }
 
     /// Returns every series that any tier contains, sorted by key.
     public func seriesSummaries() -> [SeriesSummary] {
-        let keys = Set(raw.seriesKeys).union(minute.seriesKeys).union(hour.seriesKeys)
+        let keys = Set(raw.seriesKeys).union(minute.seriesKeys).union(hour.seriesKeys).union(hourMaximum.seriesKeys)
         return keys.sorted().map { key in
-            SeriesSummary(key: key, rawPoints: raw.pointCount(forSeries: key),
-                          minuteBuckets: minute.bucketCount(of: key), hourBuckets: hour.bucketCount(of: key))
+            let maximumOnly = maximumOnlyHourCount(of: key)
+            return SeriesSummary(
+                key: key, rawPoints: raw.pointCount(forSeries: key), minuteBuckets: minute.bucketCount(of: key),
+                hourBuckets: hour.bucketCount(of: key) + maximumOnly, hourMaximumOnlyBuckets: maximumOnly)
+        }
+    }
+
+    /// Returns the range of hours for which ``hourMaximum`` alone has data on `key`: every hour
+    /// before the oldest full bucket in ``hour``, or every hour when ``hour`` has none. Returns nil
+    /// when there are no such hours, such as for a series that is not a temperature.
+    public func maximumOnlyHours(of key: String) throws(HistoryDecodingError) -> ClosedRange<Int64>? {
+        guard hourMaximum.kind(of: key) != nil else { return nil }
+        guard let oldestFull = try hour.oldestBucket(of: key) else { return Int64.min...Int64.max }
+        return oldestFull > Int64.min ? Int64.min...(oldestFull - 1) : nil
+    }
+
+    /// Returns the number of hours in ``maximumOnlyHours(of:)``, or 0 when they cannot be decoded.
+    /// It counts the newer maxima and subtracts them, because reading a ring's newest hours decodes
+    /// only its newest chunks.
+    private func maximumOnlyHourCount(of key: String) -> Int {
+        do {
+            guard let hours = try maximumOnlyHours(of: key) else { return 0 }
+            var newer = 0
+            if hours.upperBound < Int64.max {
+                let newerHours = (hours.upperBound + 1)...Int64.max
+                try hourMaximum.forEachBucket(of: key, in: newerHours, includeOpen: true) { _, _ in newer += 1 }
+            }
+            return hourMaximum.bucketCount(of: key) - newer
+        } catch {
+            return 0
         }
     }
 

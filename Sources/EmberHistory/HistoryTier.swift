@@ -98,6 +98,18 @@ public final class HistoryTier {
         }
     }
 
+    /// Returns the oldest bucket number of `key` that readers see, the open bucket included, or nil
+    /// when the tier has no bucket of it.
+    public func oldestBucket(of key: String) throws(HistoryDecodingError) -> Int64? {
+        guard let entry = series[key] else { return nil }
+        var oldest: Int64?
+        // This decodes every closed bucket, 720 for an hour ring of the default retention.
+        try entry.ring.forEach(in: Int64.min...Int64.max) { bucket, _ in
+            oldest = oldest ?? bucket
+        }
+        return oldest ?? entry.open?.bucket
+    }
+
     /// Drops series whose newest bucket left their retention, so vanished devices do not stay forever.
     private func dropExpired() {
         series.removeAll { _, entry in
@@ -194,7 +206,7 @@ public final class HistoryTier {
             guard open.values.count == saved.kind.fieldCount, open.bucket > (ring.lastTime ?? .min) else {
                 throw .invalid("open bucket \(open.bucket) overlaps the closed ones or has the wrong width")
             }
-            let count = open.values[saved.kind.fieldCount - 1]
+            let count = saved.kind.hasCount ? open.values[saved.kind.fieldCount - 1] : 1
             guard count >= 1, count < Double(Int32.max), count == count.rounded() else {
                 throw .invalid("open bucket \(open.bucket) has a sample count of \(count)")
             }
@@ -219,7 +231,7 @@ extension HistoryTier.Series {
             open = BucketAccumulator(bucket: bucket)
         }
         switch kind {
-        case .gauge:
+        case .gauge, .maximum:
             open!.addGauge(value)
         case .counter:
             // The first sample after a start or a gap adds the increase since the last one stored,

@@ -81,13 +81,33 @@ public enum StateFileError: Error, Equatable, CustomStringConvertible {
 ///
 /// Version 2 changed the chunk code (see ``ChunkEncoder``). A version 1 file is read with
 /// ``ChunkDecoderVersion1`` and its chunks are encoded again, so an upgrade keeps the saved history.
+/// Version 3 added the `hour-max` tier of series kind 2 (``SeriesKind/maximum``), where
+/// temperatures keep their hourly maxima beyond the hour retention. A version 1 or 2 file gets
+/// that tier from its hour tier's temperatures (see ``hourMaximaTier(from:)``).
 public enum StateFileFormat {
     static let magic: [UInt8] = Array("EMBERST".utf8) + [0]
-    public static let version: UInt32 = 2
+    public static let version: UInt32 = 3
     private static let headerSize = 8 + 4 + 8 + 4
 
+    /// Returns `state` as a state file.
     public static func encode(_ state: PersistedState) -> [UInt8] {
         var payload = ByteWriter()
+        encodePayload(state, into: &payload)
+        return wrap(payload: payload.bytes)
+    }
+
+    /// Writes `state` as a state file to the start of `descriptor`, an empty file open for
+    /// writing, through a small buffer. The payload goes first, behind room for the header, and the
+    /// header follows once the payload's length and checksum are known.
+    public static func write(_ state: PersistedState, to descriptor: Int32, path: String) throws(FileError) {
+        var sink = FileByteSink(descriptor: descriptor, path: path, offset: headerSize)
+        encodePayload(state, into: &sink)
+        let payload = try sink.finish()
+        try FileByteSink.write(header(payloadCount: payload.count, checksum: payload.checksum),
+                               to: descriptor, at: 0, path: path)
+    }
+
+    private static func encodePayload(_ state: PersistedState, into payload: inout some ByteSink) {
         payload.string(state.machineID)
         payload.string(state.bootID)
         payload.u64(state.savedAtSeconds.bitPattern)
@@ -109,23 +129,24 @@ public enum StateFileFormat {
         for tier in state.tiers {
             encode(tier, into: &payload)
         }
-
-        return wrap(payload: payload.bytes)
     }
 
-    /// Returns a state file with `payload` behind a valid header: magic, version, payload length
-    /// and CRC-32.
+    /// Returns a state file with `payload` behind a valid header.
     static func wrap(payload: [UInt8]) -> [UInt8] {
+        header(payloadCount: UInt64(payload.count), checksum: CRC32.checksum(payload[...])) + payload
+    }
+
+    /// Returns the header: magic, version, payload length and the payload's CRC-32.
+    private static func header(payloadCount: UInt64, checksum: UInt32) -> [UInt8] {
         var file = ByteWriter()
         file.bytes = magic
         file.u32(version)
-        file.u64(UInt64(payload.count))
-        file.u32(CRC32.checksum(payload[...]))
-        file.bytes.append(contentsOf: payload)
+        file.u64(payloadCount)
+        file.u32(checksum)
         return file.bytes
     }
 
-    private static func encode(_ tier: PersistedState.Tier, into payload: inout ByteWriter) {
+    private static func encode(_ tier: PersistedState.Tier, into payload: inout some ByteSink) {
         payload.string(tier.name)
         payload.u64(UInt64(bitPattern: tier.widthSeconds))
         payload.u32(UInt32(tier.series.count))
@@ -207,6 +228,13 @@ public enum StateFileFormat {
             tiers.append(try decodeTier(&reader, version: version))
         }
         guard reader.isAtEnd else { throw .invalid("bytes after the last tier") }
+        if version < 3 {
+            for tier in tiers {
+                if let maxima = hourMaximaTier(from: tier) {
+                    tiers.append(maxima)
+                }
+            }
+        }
         return PersistedState(machineID: machineID, bootID: bootID, savedAtSeconds: savedAt, counters: counters,
                               families: families, tiers: tiers)
     }
@@ -228,7 +256,7 @@ public enum StateFileFormat {
                 }
                 let first = Int64(bitPattern: try reader.u64())
                 let last = Int64(bitPattern: try reader.u64())
-                chunks.append(SealedChunk(bytes: try reader.blob(), count: count, firstTime: first, lastTime: last))
+                chunks.append(SealedChunk(bytes: try reader.blobSlice(), count: count, firstTime: first, lastTime: last))
             }
             if version == 1 {
                 chunks = try migrated(chunks, kind: kind)

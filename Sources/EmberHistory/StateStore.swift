@@ -97,12 +97,20 @@ public struct StateStore: Sendable {
 
     /// Replaces the state file with `bytes` atomically and durably.
     public func save(_ bytes: [UInt8]) throws(FileError) {
+        try save { descriptor, temporary throws(FileError) in
+            try FileByteSink.write(bytes, to: descriptor, at: 0, path: temporary)
+        }
+    }
+
+    /// Replaces the state file atomically and durably with what `body` writes to the descriptor
+    /// of a new temporary file, whose path it also gets for error messages.
+    public func save(writing body: (_ descriptor: Int32, _ path: String) throws(FileError) -> Void) throws(FileError) {
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw FileError(operation: "open", path: temporary, code: errno) }
 
         do throws(FileError) {
-            try writeAll(bytes, to: descriptor, path: temporary)
+            try body(descriptor, temporary)
             guard fsync(descriptor) == 0 else { throw FileError(operation: "fsync", path: temporary, code: errno) }
         } catch {
             close(descriptor)
@@ -146,18 +154,6 @@ public struct StateStore: Sendable {
 
         for copy in copies.sorted(by: { $0.seconds > $1.seconds }).dropFirst(StateStore.movedAsideLimit) {
             unlink(directory + "/" + copy.name)
-        }
-    }
-
-    private func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(FileError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FileError(operation: "write", path: path, code: errno)
-            }
-            offset += written
         }
     }
 

@@ -126,6 +126,7 @@ extension History {
         let constantKeys = Set(zip(raw.seriesRings.keys, raw.seriesRings.values).filter { $0.1.isConstant() }.map(\.0))
         minute.addBreakdown(to: &breakdown, constantKeys: constantKeys)
         hour.addBreakdown(to: &breakdown, constantKeys: constantKeys)
+        hourMaximum.addBreakdown(to: &breakdown, constantKeys: constantKeys)
         return breakdown
     }
 }

@@ -258,6 +258,25 @@ final class MMCHostErrorTests: XCTestCase {
         XCTAssertTrue(sink.unavailableSources.isEmpty)
     }
 
+    func testChangedErrorStatsAreParsedAgain() throws {
+        let tree = try makeTree(errorStats: "# Data CRC Errors Occurred:\t 3\n")
+        let collector = MMCCollector(context: HardwareHarness.context(tree.roots))
+        var first = MetricSink()
+        try collector.update(into: &first)
+        XCTAssertEqual(errorValues(first), [key("data_crc"): 3])
+
+        try tree.write(errorStats, "# Data CRC Errors Occurred:\t 4\n# Tuning Error Occurred:\t 1\n")
+        var second = MetricSink()
+        try collector.update(into: &second)
+        XCTAssertEqual(errorValues(second), [key("data_crc"): 4, key("tuning"): 1])
+
+        try tree.write(errorStats, "# Data CRC Errors Occurred:\t three\n")
+        var third = MetricSink()
+        try collector.update(into: &third)
+        XCTAssertTrue(errorValues(third).isEmpty)
+        XCTAssertEqual(HardwareHarness.errorPaths(third), [tree.path(errorStats)])
+    }
+
     func testNegativeCountIsUnsigned() throws {
         let tree = try makeTree(errorStats: "# Data CRC Errors Occurred:\t -2147483648\n# ADMA Error Occurred:\t -1\n")
 

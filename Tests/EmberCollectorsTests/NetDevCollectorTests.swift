@@ -103,6 +103,21 @@ final class NetDevCollectorTests: XCTestCase {
         XCTAssertEqual(values["ember_network_receive_bytes_total{device=\"eth0\"}"], 4_294_970_000)
     }
 
+    func testRenamedInterfaceGetsItsOwnSeries() throws {
+        let tree = try NetTestTree()
+        try tree.write("proc/net/dev", Self.header + Self.line("eth0", rxBytes: 5000))
+        let collector = try NetDevCollector(context: NetTest.context(tree.roots))
+        _ = try NetTest.run(collector)
+
+        try tree.write("proc/net/dev", Self.header + Self.line("end0", rxBytes: 300))
+        let values = NetTest.values(try NetTest.run(collector))
+
+        XCTAssertEqual(values["node_network_receive_bytes_total{device=\"end0\"}"], 300)
+        XCTAssertEqual(values["ember_network_receive_bytes_total{device=\"end0\"}"], 300)
+        XCTAssertNil(values["ember_network_receive_bytes_total{device=\"eth0\"}"])
+        XCTAssertEqual(values.count, 16 + 4)
+    }
+
     func testSixtyFourBitDecreaseIsAReset() throws {
         let tree = try NetTestTree()
         try tree.write("proc/net/dev", Self.header + Self.line("eth0", rxBytes: 10_000_000_000, txBytes: 7))

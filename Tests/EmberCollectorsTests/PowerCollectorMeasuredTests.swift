@@ -1,6 +1,7 @@
 @testable import EmberCollectors
 import EmberCore
 import EmberTestSupport
+import Foundation
 import Glibc
 import XCTest
 
@@ -59,6 +60,25 @@ final class PowerCollectorMeasuredTests: XCTestCase {
         XCTAssertEqual(powerWatts(sink, "ina226_hwmon1/power1", "hwmon"), 1)
         XCTAssertNil(powerWatts(sink, "ina226/power1", "hwmon"))
         XCTAssertEqual(HardwareHarness.errorCodes(sink), [EAGAIN])
+    }
+
+    func testChipFilesChangeBetweenRuns() throws {
+        let tree = try HardwareTree()
+        try tree.write("class/hwmon/hwmon0/name", "ina226\n")
+        try tree.write("class/hwmon/hwmon0/power1_input", "1000000\n")
+        let harness = try PowerHarness(roots: tree.roots)
+        _ = try harness.run()
+
+        try tree.write("class/hwmon/hwmon0/power2_input", "2000000\n")
+        let added = try harness.run()
+        XCTAssertEqual(powerWatts(added, "ina226/power1", "hwmon"), 1)
+        XCTAssertEqual(powerWatts(added, "ina226/power2", "hwmon"), 2)
+
+        try FileManager.default.removeItem(atPath: tree.path("class/hwmon/hwmon0/power1_input"))
+        let removed = try harness.run()
+        XCTAssertNil(powerWatts(removed, "ina226/power1", "hwmon"))
+        XCTAssertEqual(powerWatts(removed, "ina226/power2", "hwmon"), 2)
+        XCTAssertTrue(removed.errors.isEmpty, "\(removed.errors)")
     }
 
     func testAttributesInDeviceDirectory() throws {

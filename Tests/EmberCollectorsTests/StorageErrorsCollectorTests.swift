@@ -143,6 +143,53 @@ final class StorageErrorsCollectorTests: XCTestCase {
         XCTAssertEqual(entry?.isForcedReadOnly, true)
     }
 
+    func testForcedRemountShowsInNextSample() throws {
+        let tree = try makeTree()
+        let collector = StorageErrorsCollector(context: HardwareHarness.context(tree.roots))
+        var first = MetricSink()
+        try collector.update(into: &first)
+        let key = #"ember_filesystem_forced_readonly{device="/dev/mmcblk0p2",fstype="ext4",mountpoint="/"}"#
+        XCTAssertEqual(HardwareHarness.values(first)[key], 0)
+
+        let remounted = Self.mountInfo.replacingOccurrences(
+            of: "ext4 /dev/mmcblk0p2 rw,errors=remount-ro", with: "ext4 /dev/mmcblk0p2 ro,errors=remount-ro")
+        try writeMountInfo(tree, remounted)
+        var second = MetricSink()
+        try collector.update(into: &second)
+
+        XCTAssertEqual(HardwareHarness.values(second)[key], 1)
+    }
+
+    func testUnchangedTableKeepsSeriesAndErrors() throws {
+        let tree = try makeTree()
+        try writeMountInfo(tree, Self.mountInfo + "99 22 8:9 / /broken rw,relatime ext4 /dev/sdz1 rw\n")
+        let collector = StorageErrorsCollector(context: HardwareHarness.context(tree.roots))
+        var first = MetricSink()
+        try collector.update(into: &first)
+        var second = MetricSink()
+        try collector.update(into: &second)
+
+        XCTAssertEqual(HardwareHarness.values(second), HardwareHarness.values(first))
+        XCTAssertEqual(HardwareHarness.errorPaths(second), [tree.root + "/proc/1/mountinfo"])
+    }
+
+    func testFallbackTableIsParsedAgain() throws {
+        let tree = try makeTree()
+        let collector = StorageErrorsCollector(context: HardwareHarness.context(tree.roots))
+        var first = MetricSink()
+        try collector.update(into: &first)
+
+        try FileManager.default.removeItem(atPath: tree.root + "/proc/1/mountinfo")
+        try writeMountInfo(tree, "22 1 8:5 / /other rw,relatime - ext4 /dev/sdc1 ro\n", process: "self")
+        var second = MetricSink()
+        try collector.update(into: &second)
+
+        let series = HardwareHarness.values(second).filter { $0.key.hasPrefix("ember_filesystem_forced_readonly") }
+        XCTAssertEqual(series, [
+            #"ember_filesystem_forced_readonly{device="/dev/sdc1",fstype="ext4",mountpoint="/other"}"#: 1,
+        ])
+    }
+
     func testMalformedMountLineIsRecorded() throws {
         let tree = try makeTree()
         try writeMountInfo(tree, Self.mountInfo + "99 22 8:9 / /broken rw,relatime ext4 /dev/sdz1 rw\n")

@@ -40,6 +40,16 @@ final class GzipTests: XCTestCase {
         XCTAssertEqual(try inflateGzip(compressed, expectedSize: input.count), input)
     }
 
+    /// The cache keeps a compressed body for a whole sample interval, so it must not keep the
+    /// worst-case buffer, which is as large as the input.
+    func testResultKeepsNoScratchCapacity() throws {
+        let input = try sampleInput()
+
+        let compressed = try Gzip.compress(input)
+
+        XCTAssertLessThan(compressed.capacity, input.count / 2)
+    }
+
     func testEmptyAndIncompressibleInput() throws {
         XCTAssertEqual(try inflateGzip(try Gzip.compress([]), expectedSize: 0), [])
 

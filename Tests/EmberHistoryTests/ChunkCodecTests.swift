@@ -120,7 +120,7 @@ final class ChunkCodecTests: XCTestCase {
             ring.append(time: Int64(time), values: PointValues([Double(time) / 3]))
         }
         let chunk = ring.chunks[0]
-        let cut = SealedChunk(bytes: Array(chunk.bytes.prefix(chunk.bytes.count / 2)), count: chunk.count,
+        let cut = SealedChunk(bytes: chunk.bytes.prefix(chunk.bytes.count / 2), count: chunk.count,
                               firstTime: chunk.firstTime, lastTime: chunk.lastTime)
 
         XCTAssertThrowsError(try ChunkDecoder.forEach(cut, fieldCount: 1) { _, _ in true }) { error in

@@ -96,6 +96,18 @@ final class RestartGapTests: XCTestCase {
             XCTAssertEqual(storageAddress(minute), storageAddress(hour), key)
             XCTAssertEqual(storageAddress(raw), storageAddress(minute), key)
         }
+        let maximum = try XCTUnwrap(second.hourMaximum.storedKey(temperatureKey))
+        XCTAssertEqual(storageAddress(maximum), storageAddress(try XCTUnwrap(second.hour.storedKey(temperatureKey))))
+    }
+
+    func testFirstRunTiersShareKeyStorage() throws {
+        let history = History(HistoryConfiguration())
+        record(history, fromSecond: 0, count: 2, monotonicBase: 5_000_000_000) { Double($0 * 10) }
+
+        let hour = try XCTUnwrap(history.hour.storedKey(temperatureKey))
+        let maximum = try XCTUnwrap(history.hourMaximum.storedKey(temperatureKey))
+        XCTAssertEqual(storageAddress(maximum), storageAddress(hour))
+        XCTAssertEqual(history.hourMaximum.seriesKeys, [temperatureKey])
     }
 
     private func storageAddress(_ key: String) -> UnsafeRawPointer? {

@@ -33,7 +33,7 @@ final class StateFileTests: XCTestCase {
         XCTAssertEqual(decoded.savedAtSeconds, state.savedAtSeconds)
         XCTAssertEqual(decoded.counters, state.counters)
         XCTAssertEqual(decoded.families.map(\.name).sorted(), state.families.map(\.name).sorted())
-        XCTAssertEqual(decoded.tiers.map(\.name), ["minute", "hour"])
+        XCTAssertEqual(decoded.tiers.map(\.name), ["minute", "hour", "hour-max"])
         let restored = History(HistoryConfiguration())
         restored.restore(decoded.families)
         XCTAssertEqual(restored.restore(decoded.tiers), [])

@@ -27,7 +27,7 @@ final class StateMigrationTests: XCTestCase {
             }
         }
         return SealedChunk(
-            bytes: writer.bytes, count: points.count, firstTime: points[0].0, lastTime: points.last!.0)
+            bytes: writer.bytes[...], count: points.count, firstTime: points[0].0, lastTime: points.last!.0)
     }
 
     private func versionOneFile(_ series: [PersistedState.Series]) -> [UInt8] {
@@ -87,7 +87,7 @@ final class StateMigrationTests: XCTestCase {
     func testTruncatedVersionOneChunkIsCorrupt() {
         let points: [(Int64, [Double])] = (0..<50).map { (Int64($0), [Double($0 * 37 % 11)]) }
         var chunk = versionOneChunk(points)
-        chunk = SealedChunk(bytes: Array(chunk.bytes.prefix(12)), count: chunk.count, firstTime: chunk.firstTime,
+        chunk = SealedChunk(bytes: chunk.bytes.prefix(12), count: chunk.count, firstTime: chunk.firstTime,
                             lastTime: chunk.lastTime)
         let file = versionOneFile([PersistedState.Series(key: "t", kind: .gauge, chunks: [chunk], open: nil)])
 

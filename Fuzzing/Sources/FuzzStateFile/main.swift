@@ -4,7 +4,8 @@
 // A mutated file passes the length and CRC-32 checks only by chance. So an input that does not start
 // with the file's magic is taken as the payload alone and gets a valid header, and the fuzzer reaches
 // the payload and chunk decoders. With EMBER_FUZZ_WRITE_SEEDS=DIR set, the target writes a state
-// file of a small history and its payload into DIR as seeds and exits.
+// file of a small history, its payload and the same history as a version 2 file into DIR as seeds
+// and exits.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -34,6 +35,12 @@ if let directory = getenv("EMBER_FUZZ_WRITE_SEEDS").map({ String(cString: $0) })
     let file = StateFileFormat.encode(state)
     write(file, to: directory + "/state-file")
     write(Array(file.dropFirst(24)), to: directory + "/state-payload")
+    // A version 2 file has no hour-max tier, and its version byte makes the decoder derive one.
+    var versionTwo = state
+    versionTwo.tiers.removeAll { $0.name == History.hourMaximumTierName }
+    var versionTwoFile = StateFileFormat.encode(versionTwo)
+    versionTwoFile[8] = 2
+    write(versionTwoFile, to: directory + "/state-file-v2")
     exit(0)
 }
 
@@ -44,7 +51,7 @@ runFuzzer { input in
     let history = History(HistoryConfiguration())
     history.restore(state.families)
     _ = history.restore(state.tiers)
-    for tier in [history.minute, history.hour] {
+    for tier in [history.minute, history.hour, history.hourMaximum] {
         for key in tier.seriesKeys {
             try? tier.forEachBucket(of: key, in: Int64.min...Int64.max, includeOpen: true) { _, _ in }
         }

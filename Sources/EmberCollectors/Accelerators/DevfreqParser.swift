@@ -89,6 +89,15 @@ public struct DevfreqTransitionStats: Equatable, Sendable {
     /// (the kernel failed to update the statistics). The header is not used: ten-digit frequencies
     /// fill their fields and run together there, so the frequencies come from the rows.
     public static func parse(_ text: String, path: String) throws -> DevfreqTransitionStats? {
+        if let result = ASCIILines.parse(text, { ASCIITransitionTable.parse($0, text: text, path: path) }) {
+            return try result.get()
+        }
+        return try parseCharacters(text, path: path)
+    }
+
+    /// Parses by `Character`, the reference behaviour for text with non-ASCII bytes or a carriage
+    /// return. ``ASCIITransitionTable`` gives the same result for other text.
+    static func parseCharacters(_ text: String, path: String) throws -> DevfreqTransitionStats? {
         let content = SysfsClass.trimSpace(text)
         if content.isEmpty || content == "Not Supported." {
             return nil

@@ -23,6 +23,15 @@ public enum CpufreqParser {
     /// the 2005 commit "cpufreq-stats driver updates" changed the output "from HZ to clock_t". Both
     /// agree where USER_HZ is 100, which holds on arm64 and x86.
     public static func parseTimeInState(_ text: String, path: String) throws -> [FrequencyResidency] {
+        if let result = ASCIILines.parse(text, { parseTimeInStateASCII($0, text: text, path: path) }) {
+            return try result.get()
+        }
+        return try parseTimeInStateCharacters(text, path: path)
+    }
+
+    /// Parses by `Character`, the reference behaviour for text with non-ASCII bytes or a carriage
+    /// return. ``parseTimeInStateASCII(_:text:path:)`` gives the same result for other text.
+    static func parseTimeInStateCharacters(_ text: String, path: String) throws -> [FrequencyResidency] {
         var rows: [FrequencyResidency] = []
         for line in text.split(separator: "\n") {
             let fields = Text.fields(line)
@@ -40,10 +49,50 @@ public enum CpufreqParser {
         return rows
     }
 
+    /// Parses ASCII text byte by byte, the per-sample path of `time_in_state`.
+    private static func parseTimeInStateASCII(
+        _ bytes: UnsafeBufferPointer<UInt8>, text: String, path: String
+    ) -> Result<[FrequencyResidency], ParseError> {
+        let expected = "\"<frequency kHz> <time>\" per line"
+        var rows: [FrequencyResidency] = []
+        var malformed: String?
+        ASCIILines.forEachLine(bytes) { line in
+            var fields = ASCIIFields(line)
+            guard let first = fields.next() else { return true }
+
+            guard let second = fields.next(), fields.next() == nil,
+                  let frequency = ASCIIFields.unsigned(first), let ticks = ASCIIFields.unsigned(second)
+            else {
+                malformed = String(decoding: line, as: UTF8.self)
+                return false
+            }
+            rows.append(FrequencyResidency(frequencyKilohertz: frequency, ticks: ticks))
+            return true
+        }
+
+        if let malformed {
+            return .failure(ParseError(path: path, expected: expected, content: malformed))
+        }
+        if rows.isEmpty {
+            return .failure(ParseError(path: path, expected: expected, content: text))
+        }
+        return .success(rows)
+    }
+
     /// Parses a space-separated list such as `scaling_available_governors` or
     /// `scaling_available_frequencies`, which the kernel prints with a trailing space.
     public static func parseList(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isWhitespace).map(String.init)
+        // ASCII whitespace is tab through carriage return and space, which is what
+        // `Character.isWhitespace` accepts below 0x80.
+        let words = ASCIILines.parse(text) { bytes in
+            var words: [String] = []
+            ASCIILines.forEachLine(bytes, separatedBy: { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }) { word in
+                words.append(String(decoding: word, as: UTF8.self))
+                return true
+            }
+            return words
+        }
+        return words ?? text.split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
     /// Parses `scaling_available_frequencies` into kHz values.

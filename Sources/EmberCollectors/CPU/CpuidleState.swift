@@ -36,7 +36,7 @@ public struct CpuidleStateReading: Equatable, Sendable {
     public static func read(_ path: String, reader: SourceReader, into sink: inout MetricSink) -> CpuidleStateReading? {
         guard let name = reader.readOrRecord(path + "/name", into: &sink, reader.string) else { return nil }
 
-        var state = CpuidleStateReading(directory: String(path.split(separator: "/").last ?? ""), name: name)
+        var state = CpuidleStateReading(directory: String(lastPathComponent(path) ?? ""), name: name)
         let number = { (file: String, sink: inout MetricSink) in
             reader.readOrRecord(path + "/" + file, into: &sink, reader.unsigned)
         }

@@ -28,6 +28,15 @@ public enum ProcStatParser {
     /// The aggregate `cpu` line is skipped, as node_exporter's per-CPU families do. A line needs
     /// at least the eight columns through `steal` (Linux 2.6.11 and later) to count.
     public static func parse(_ text: String, path: String) -> (cpus: [CPUTimes], errors: [ParseError]) {
+        if let parsed = ASCIILines.parse(text, { parseASCII($0, path: path) }) {
+            return parsed
+        }
+        return parseCharacters(text, path: path)
+    }
+
+    /// Parses by `Character`, the reference behaviour that ``parseASCII(_:path:)`` reproduces for
+    /// ASCII text. Only text with non-ASCII bytes or a carriage return comes here.
+    static func parseCharacters(_ text: String, path: String) -> (cpus: [CPUTimes], errors: [ParseError]) {
         var cpus: [CPUTimes] = []
         var errors: [ParseError] = []
         for line in text.split(separator: "\n") where isPerCPULine(line) {
@@ -39,6 +48,51 @@ public enum ProcStatParser {
             }
         }
         return (cpus, errors)
+    }
+
+    /// Parses ASCII text without a carriage return byte by byte, without a `String` per line or
+    /// field. This is the per-sample path, because `/proc/stat` is ASCII.
+    private static func parseASCII(
+        _ bytes: UnsafeBufferPointer<UInt8>, path: String
+    ) -> (cpus: [CPUTimes], errors: [ParseError]) {
+        var cpus: [CPUTimes] = []
+        var errors: [ParseError] = []
+        ASCIILines.forEachLine(bytes) { line in
+            guard isPerCPULine(line) else { return true }
+            if let times = parseLine(line) {
+                cpus.append(times)
+            } else {
+                errors.append(ParseError(
+                    path: path, expected: "cpuN followed by at least 8 unsigned tick counts",
+                    content: String(decoding: line, as: UTF8.self)))
+            }
+            return true
+        }
+        return (cpus, errors)
+    }
+
+    private static func isPerCPULine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        line.count > 3 && line[0] == UInt8(ascii: "c") && line[1] == UInt8(ascii: "p") && line[2] == UInt8(ascii: "u")
+            && !ASCIILines.isBlank(line[3])
+    }
+
+    private static func parseLine(_ line: UnsafeBufferPointer<UInt8>) -> CPUTimes? {
+        var fields = ASCIIFields(line)
+        guard let name = fields.next(), name.count > 3,
+              name.dropFirst(3).allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+
+        var values: [UInt64] = []
+        values.reserveCapacity(10)
+        while let field = fields.next() {
+            guard let value = ASCIIFields.unsigned(field) else { return nil }
+            values.append(value)
+        }
+        guard values.count >= 8 else { return nil }
+        let cpu = String(decoding: UnsafeBufferPointer(rebasing: name.dropFirst(3)), as: UTF8.self)
+        return CPUTimes(
+            cpu: cpu, modes: Array(values.prefix(8)),
+            guest: values.count > 8 ? values[8] : nil, guestNice: values.count > 9 ? values[9] : nil)
     }
 
     private static func isPerCPULine(_ line: Substring) -> Bool {

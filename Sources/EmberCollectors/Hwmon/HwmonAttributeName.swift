@@ -92,7 +92,7 @@ struct HwmonAttributeName: Equatable, Sendable {
 /// node_exporter's `cleanMetricName`: lower-cased, every character outside `[a-z0-9:_]` replaced
 /// by `_`, and leading and trailing `_` removed. Used for chip labels and family name parts.
 func cleanHwmonName(_ text: String) -> String {
-    guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+    guard isASCII(text) else {
         return cleanNonASCIIHwmonName(text)
     }
 

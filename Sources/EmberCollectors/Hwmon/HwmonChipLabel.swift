@@ -25,15 +25,14 @@ enum HwmonChipLabel {
     /// `<parent>_<device>` from the last two components of a device path, each cleaned, or the
     /// device component alone when the parent cleans to nothing.
     static func fromDevicePath(_ path: String) -> String? {
-        let components = path.split(separator: "/")
-        guard let last = components.last else { return nil }
+        guard let (parent, last) = lastTwoPathComponents(path) else { return nil }
 
         let device = cleanHwmonName(String(last))
-        let parent = components.count >= 2 ? cleanHwmonName(String(components[components.count - 2])) : ""
         if device.isEmpty {
             return nil
         }
-        return parent.isEmpty ? device : parent + "_" + device
+        let cleanedParent = parent.map { cleanHwmonName(String($0)) } ?? ""
+        return cleanedParent.isEmpty ? device : cleanedParent + "_" + device
     }
 
     /// Makes labels unique: every chip whose label another chip shares gets its hwmon directory

@@ -11,7 +11,7 @@ public final class HwmonCollector: Collector {
     public static let libsensorsFlag = "collector.hwmon.libsensors"
 
     private let source: any HwmonSource
-    private var descriptors = DescriptorCache()
+    private var families = HwmonFamilyMemo()
 
     static let chipNames = MetricDescriptor(
         "node_hwmon_chip_names", "Human-readable name of a hwmon chip, from its `name` file; value 1.",
@@ -59,7 +59,7 @@ public final class HwmonCollector: Collector {
     ) {
         let hasBareValue = reading.values[""] != nil
         for property in reading.values.keys.sorted() {
-            guard let family = HwmonFamilies.family(
+            guard let (family, descriptor) = families.family(
                 sensorType: reading.type, property: property, hasBareValue: hasBareValue)
             else { continue }
 
@@ -84,7 +84,7 @@ public final class HwmonCollector: Collector {
                 // node_exporter exports 1 only for the text "1" and 0 for any other value.
                 number = raw == 1 ? 1 : 0
             }
-            sink.add(descriptor(for: family), number, chipLabel, sensorLabel)
+            sink.add(descriptor, number, chipLabel, sensorLabel)
         }
     }
 
@@ -115,12 +115,4 @@ public final class HwmonCollector: Collector {
         "min", "max", "crit", "lcrit", "emergency", "min_hyst", "max_hyst", "crit_hyst", "lcrit_hyst",
         "emergency_hyst", "rated_min", "rated_max",
     ]
-
-    private func descriptor(for family: HwmonFamily) -> MetricDescriptor {
-        descriptors.descriptor(family.name) {
-            MetricDescriptor(
-                family.name, family.help, type: family.type, labels: ["chip", "sensor"],
-                windowUnit: family.windowUnit)
-        }
-    }
 }

@@ -21,6 +21,7 @@ final class SysfsHwmonSource: HwmonSource {
     /// The last `name` read from each hwmon directory, by its full path. A chip's name does not
     /// change while its hwmon device exists, so a failed read of it is bridged with this one.
     private var knownNames: [String: String] = [:]
+    private var plans = HwmonDirectoryPlans()
 
     init(reader: SourceReader, logger: Logger) {
         self.reader = reader
@@ -48,6 +49,7 @@ final class SysfsHwmonSource: HwmonSource {
         }
         // A directory that went away may come back as another chip under the same hwmonN.
         knownNames = knownNames.filter { present.contains($0.key) }
+        plans.removeUnused()
         return chips
     }
 
@@ -100,17 +102,15 @@ final class SysfsHwmonSource: HwmonSource {
         in directory: String, into chip: inout HwmonChipReading, skipping skipped: Set<String>,
         sink: inout MetricSink
     ) {
-        guard let fileNames = sink.attempt({ try reader.entries(directory) }) else { return }
+        guard let listing = sink.attempt({ try reader.fileSystem.listDirectory(directory) }) else { return }
 
-        for fileName in fileNames where !skipped.contains(fileName) {
-            guard let attribute = HwmonAttributeName(fileName),
-                  HwmonAttributeName.sensorTypes.contains(attribute.type)
-            else { continue }
-
-            let path = directory + "/" + fileName
-            guard let text = readValue(path, sink: &sink) else { continue }
+        for attribute in plans.attributes(in: directory, listing: listing) {
+            if !skipped.isEmpty, skipped.contains(attribute.fileName) {
+                continue
+            }
+            guard let text = readValue(attribute.path, sink: &sink) else { continue }
             chip.sensors[attribute.sensor, default: HwmonSensorReading(type: attribute.type)]
-                .values[attribute.property] = HwmonAttributeValue(text: text, path: path)
+                .values[attribute.property] = HwmonAttributeValue(text: text, path: attribute.path)
         }
     }
 
@@ -123,7 +123,11 @@ final class SysfsHwmonSource: HwmonSource {
             var end = bytes.endIndex
             while start < end, bytes[start] == 0x0A { start += 1 }
             while end > start, bytes[end - 1] == 0x0A { end -= 1 }
-            return Text.decodeReplacingInvalid(bytes[start..<end])
+            // Validating the bytes in place is the fast path. Only invalid UTF-8 is copied to be repaired.
+            let valid = bytes.withUnsafeBufferPointer { buffer in
+                String(validating: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self)
+            }
+            return valid ?? Text.decodeReplacingInvalid(bytes[start..<end])
         } catch where error.code == EISDIR {
             // A subdirectory whose name looks like an attribute, such as `device/power/`.
             return nil

@@ -31,6 +31,15 @@ public enum NetDevParser {
     /// The two header lines contain `|` and are skipped. The name ends at the first `:` because
     /// the kernel rejects `:` in interface names, and a large counter may follow it without a space.
     public static func parse(_ text: String, path: String) -> (devices: [NetDevCounters], errors: [ParseError]) {
+        if let parsed = ASCIILines.parse(text, { parseASCII($0, path: path) }) {
+            return parsed
+        }
+        return parseCharacters(text, path: path)
+    }
+
+    /// Parses by `Character`, the reference behaviour that ``parseASCII(_:path:)`` reproduces for
+    /// ASCII text. Only text with non-ASCII bytes or a carriage return comes here.
+    static func parseCharacters(_ text: String, path: String) -> (devices: [NetDevCounters], errors: [ParseError]) {
         var devices: [NetDevCounters] = []
         var errors: [ParseError] = []
         for line in text.split(separator: "\n") where !line.contains("|") {
@@ -42,6 +51,53 @@ public enum NetDevParser {
             }
         }
         return (devices, errors)
+    }
+
+    /// Parses ASCII text without a carriage return byte by byte, the per-sample path.
+    private static func parseASCII(
+        _ bytes: UnsafeBufferPointer<UInt8>, path: String
+    ) -> (devices: [NetDevCounters], errors: [ParseError]) {
+        var devices: [NetDevCounters] = []
+        var errors: [ParseError] = []
+        ASCIILines.forEachLine(bytes) { line in
+            guard !line.contains(UInt8(ascii: "|")) else { return true }
+            if let counters = parseLine(line) {
+                devices.append(counters)
+            } else if !line.allSatisfy(isASCIIWhitespace) {
+                errors.append(ParseError(
+                    path: path, expected: "\"<interface>: \" followed by 16 unsigned counters",
+                    content: String(decoding: line, as: UTF8.self)))
+            }
+            return true
+        }
+        return (devices, errors)
+    }
+
+    private static func parseLine(_ line: UnsafeBufferPointer<UInt8>) -> NetDevCounters? {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        var nameStart = 0
+        var nameEnd = colon
+        while nameStart < nameEnd, ASCIILines.isBlank(line[nameStart]) { nameStart += 1 }
+        while nameEnd > nameStart, ASCIILines.isBlank(line[nameEnd - 1]) { nameEnd -= 1 }
+        guard nameStart < nameEnd else { return nil }
+
+        var fields = ASCIIFields(UnsafeBufferPointer(rebasing: line[(colon + 1)...]))
+        var values: [UInt64] = []
+        values.reserveCapacity(NetDevCounters.fieldNames.count)
+        while let field = fields.next() {
+            guard values.count < NetDevCounters.fieldNames.count, let value = ASCIIFields.unsigned(field) else {
+                return nil
+            }
+            values.append(value)
+        }
+        guard values.count == NetDevCounters.fieldNames.count else { return nil }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: line[nameStart..<nameEnd]), as: UTF8.self)
+        return NetDevCounters(device: name, values: values)
+    }
+
+    /// The ASCII bytes that `Character.isWhitespace` accepts: tab through carriage return, and space.
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || (byte >= 0x09 && byte <= 0x0D)
     }
 
     private static func parseLine(_ line: Substring) -> NetDevCounters? {

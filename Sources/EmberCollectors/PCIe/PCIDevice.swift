@@ -14,6 +14,10 @@ struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Parses `0000:01:00.0`; nil for anything else, such as the `pci0000:00` bus directories.
     init?(_ text: String) {
+        // Most names passed here are other sysfs entries of a device directory, which have no colon.
+        // Rejecting those first spares splitting them.
+        guard text.utf8.contains(UInt8(ascii: ":")) else { return nil }
+
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
 

@@ -105,10 +105,10 @@ final class SysfsPCIDevices {
 
     /// The bridge above the function: the previous component of its resolved device path.
     private func parentAddress(_ path: String) -> PCIAddress? {
-        guard let resolved = try? reader.fileSystem.resolvePath(path) else { return nil }
-        let components = resolved.split(separator: "/")
-        guard components.count >= 2 else { return nil }
-        return PCIAddress(String(components[components.count - 2]))
+        guard let resolved = try? reader.fileSystem.resolvePath(path),
+              let parent = lastTwoPathComponents(resolved)?.parent
+        else { return nil }
+        return PCIAddress(String(parent))
     }
 
     private func readLink(_ path: String, sink: inout MetricSink) -> PCIeLink {

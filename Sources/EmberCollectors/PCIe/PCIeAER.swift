@@ -32,6 +32,15 @@ struct AERDeviceReport: Equatable, Sendable {
     /// Throws ``ParseError`` on any line that is not a name and an unsigned count, because a
     /// file that does not parse entirely may be truncated and its counts cannot be trusted.
     static func parse(_ text: String, severity: AERSeverity, path: String) throws -> AERDeviceReport {
+        if let result = ASCIILines.parse(text, { parseASCII($0, severity: severity, path: path) }) {
+            return try result.get()
+        }
+        return try parseCharacters(text, severity: severity, path: path)
+    }
+
+    /// Parses by `Character`, the reference behaviour that ``parseASCII(_:severity:path:)``
+    /// reproduces for ASCII text. Only text with non-ASCII bytes or a carriage return comes here.
+    static func parseCharacters(_ text: String, severity: AERSeverity, path: String) throws -> AERDeviceReport {
         let lines = text.split(whereSeparator: \.isNewline)
         guard !lines.isEmpty else {
             throw ParseError(path: path, expected: "lines of an error kind and a count", content: "")
@@ -51,6 +60,55 @@ struct AERDeviceReport: Equatable, Sendable {
             }
         }
         return AERDeviceReport(severity: severity, counts: counts, total: total)
+    }
+
+    /// Parses ASCII text byte by byte, the per-sample path. Lines end at the ASCII bytes that
+    /// `Character.isNewline` accepts: line feed, vertical tab and form feed (a carriage return
+    /// never reaches this path).
+    private static func parseASCII(
+        _ bytes: UnsafeBufferPointer<UInt8>, severity: AERSeverity, path: String
+    ) -> Result<AERDeviceReport, ParseError> {
+        var counts: [AERKindCount] = []
+        var total: UInt64?
+        var malformed: String?
+        var sawLine = false
+        ASCIILines.forEachLine(bytes, separatedBy: { $0 >= 0x0A && $0 <= 0x0C }) { line in
+            sawLine = true
+            guard let (kind, count) = kindAndCount(line) else {
+                malformed = String(decoding: line, as: UTF8.self)
+                return false
+            }
+            if kind.starts(with: "TOTAL_ERR_".utf8) {
+                total = count
+            } else {
+                counts.append(AERKindCount(kind: String(decoding: kind, as: UTF8.self), count: count))
+            }
+            return true
+        }
+
+        let expected = "lines of an error kind and a count"
+        guard sawLine else { return .failure(ParseError(path: path, expected: expected, content: "")) }
+        if let malformed {
+            return .failure(ParseError(path: path, expected: expected, content: malformed))
+        }
+        return .success(AERDeviceReport(severity: severity, counts: counts, total: total))
+    }
+
+    /// The byte version of ``kindAndCount(_:)-swift.method``, with the same rules.
+    private static func kindAndCount(
+        _ line: UnsafeBufferPointer<UInt8>
+    ) -> (kind: Slice<UnsafeBufferPointer<UInt8>>, count: UInt64)? {
+        let space = UInt8(ascii: " ")
+        guard let start = line.firstIndex(where: { $0 != space }),
+              let gap = line[start...].firstIndex(of: space),
+              let numberStart = line[gap...].firstIndex(where: { $0 != space })
+        else { return nil }
+
+        let numberEnd = line[numberStart...].firstIndex(of: space) ?? line.endIndex
+        guard line[numberEnd...].allSatisfy({ $0 == space }) else { return nil }
+        let number = line[numberStart..<numberEnd]
+        guard let count = ASCIIFields.unsigned(number) else { return nil }
+        return (line[start..<gap], count)
     }
 
     /// Splits a line of exactly two space-separated fields, the second an unsigned count. It builds

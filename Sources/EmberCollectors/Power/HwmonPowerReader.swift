@@ -37,15 +37,21 @@ struct HwmonPowerReader {
 
     /// Reads every chip. `knownNames` is the last `name` read from each hwmon directory, by full
     /// path, which the caller keeps between runs so a failed name read does not change a label.
-    func read(knownNames: inout [String: String], sink: inout MetricSink) -> Result {
+    ///
+    /// The caller keeps `fileIndex` between runs, so a chip's file map is built again only when its
+    /// directories change.
+    func read(knownNames: inout [String: String], fileIndex: inout HwmonFileIndex, sink: inout MetricSink) -> Result {
         let classPath = reader.roots.sys("class/hwmon")
         let entries = sink.attempt({ try reader.optionalEntries(classPath) }) ?? []
         let chips = entries.compactMap { entry in
-            readChip(classPath + "/" + entry, directoryName: entry, knownNames: &knownNames, sink: &sink)
+            readChip(
+                classPath + "/" + entry, directoryName: entry, knownNames: &knownNames, fileIndex: &fileIndex,
+                sink: &sink)
         }
         // A directory that went away may come back as another chip under the same hwmonN.
         let present = Set(entries.map { classPath + "/" + $0 })
         knownNames = knownNames.filter { present.contains($0.key) }
+        fileIndex.removeUnused()
         let labels = HwmonChipLabel.makeUnique(chips.map { ($0.label, $0.directoryName) })
 
         var result = Result()
@@ -56,18 +62,21 @@ struct HwmonPowerReader {
     }
 
     private func readChip(
-        _ directory: String, directoryName: String, knownNames: inout [String: String], sink: inout MetricSink
+        _ directory: String, directoryName: String, knownNames: inout [String: String],
+        fileIndex: inout HwmonFileIndex, sink: inout MetricSink
     ) -> Chip? {
-        guard let own = attributeDirectories(directory, sink: &sink) else { return nil }
-        var directories = own
+        guard let own = sink.attempt({ try reader.fileSystem.listDirectory(directory) }) else { return nil }
         let device = directory + "/device"
+        var inDevice: [String]?
         if reader.fileSystem.fileKind(device) == .directory {
-            directories.merge(attributeDirectories(device, sink: &sink) ?? [:]) { _, inDevice in inDevice }
+            // A failed listing is recorded, and the chip keeps the files of its own directory.
+            inDevice = sink.attempt({ try reader.fileSystem.listDirectory(device) }) ?? []
         }
+        let files = fileIndex.files(chip: directory, own: own, inDevice: inDevice)
 
         // The chip's `name` is the hwmon one: an I2C device directory has a `name` file of its own.
         var name: String?
-        if own["name"] != nil {
+        if files.ownHasName {
             let path = directory + "/name"
             // A name that fails to read is bridged with the last one read, as in the hwmon
             // collector, and a chip without one is skipped, so no label falls back to `hwmonN`.
@@ -84,13 +93,7 @@ struct HwmonPowerReader {
             resolvedDevice: try? reader.fileSystem.resolvePath(device), nameFile: name,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         else { return nil }
-        return Chip(directoryName: directoryName, directories: directories, name: name, label: label)
-    }
-
-    /// Returns `directory` by the name of each file in it, or nil when listing it failed (recorded).
-    private func attributeDirectories(_ directory: String, sink: inout MetricSink) -> [String: String]? {
-        guard let files = sink.attempt({ try reader.entries(directory) }) else { return nil }
-        return Dictionary(files.map { ($0, directory) }) { first, _ in first }
+        return Chip(directoryName: directoryName, directories: files.directories, name: name, label: label)
     }
 
     private func readSensors(_ chip: Chip, label: String, into result: inout Result, sink: inout MetricSink) {
@@ -165,5 +168,47 @@ struct HwmonPowerReader {
 
     private func reading(_ chip: String, _ channel: String, _ value: MeasuredValue) -> MeasuredReading {
         MeasuredReading(series: PowerSeries(domain: chip + "/" + channel, source: .hwmon), value: value)
+    }
+}
+
+/// The files of each hwmon chip by name, kept while the listings of its directories stay the same.
+///
+/// Building the map from every listing was most of the cost of reading a chip on each sample. A
+/// file that appears or goes away changes a listing, which builds the map again. An entry costs
+/// an estimated 100 bytes per file of the chip (a few KiB per chip).
+struct HwmonFileIndex {
+    struct Files {
+        /// The directory of each file by file name: `hwmonN` or `hwmonN/device`, where a file in
+        /// `device/` wins.
+        let directories: [String: String]
+        let ownHasName: Bool
+    }
+
+    private var chips: [String: (own: [String], inDevice: [String]?, files: Files)] = [:]
+    private var used: Set<String> = []
+
+    /// Returns the files of the chip in `chip`, given the unsorted listings of it and its `device/`.
+    mutating func files(chip: String, own: [String], inDevice: [String]?) -> Files {
+        used.insert(chip)
+        if let cached = chips[chip], cached.own == own, cached.inDevice == inDevice {
+            return cached.files
+        }
+
+        var directories = Dictionary(own.map { ($0, chip) }) { first, _ in first }
+        if let inDevice {
+            let device = chip + "/device"
+            directories.merge(inDevice.map { ($0, device) }) { _, inDevice in inDevice }
+        }
+        let files = Files(directories: directories, ownHasName: own.contains("name"))
+        chips[chip] = (own, inDevice, files)
+        return files
+    }
+
+    /// Forgets chips not asked for since the last call.
+    mutating func removeUnused() {
+        if chips.count != used.count {
+            chips = chips.filter { used.contains($0.key) }
+        }
+        used.removeAll(keepingCapacity: true)
     }
 }

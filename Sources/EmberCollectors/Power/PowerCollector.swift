@@ -20,6 +20,7 @@ public final class PowerCollector: Collector {
     private var counters: [PowerSeries: (counter: EnergyCounter, nanoseconds: UInt64)] = [:]
     /// The last `name` of each hwmon directory, for ``HwmonPowerReader``.
     private var hwmonNames: [String: String] = [:]
+    private var hwmonFiles = HwmonFileIndex()
     private var energy: EnergyAccumulator
     private var carbon: [PowerSeries: CarbonAccumulator]
     private var carbonIntensity: CarbonIntensitySource
@@ -83,7 +84,7 @@ public final class PowerCollector: Collector {
     // MARK: Measured
 
     private func readMeasured(sink: inout MetricSink) -> [MeasuredReading] {
-        let hwmon = HwmonPowerReader(reader: reader).read(knownNames: &hwmonNames, sink: &sink)
+        let hwmon = HwmonPowerReader(reader: reader).read(knownNames: &hwmonNames, fileIndex: &hwmonFiles, sink: &sink)
         let supplies = PowerSupplyReader(reader: reader).read(sink: &sink)
         addAlarms(hwmon.alarms, into: &sink)
         addContracts(supplies.contracts, into: &sink)

@@ -9,6 +9,9 @@ import EmberCore
 public final class MMCCollector: Collector {
     private let reader: SourceReader
     private var absence: AbsenceLog
+    /// The last `err_stats` text of each host that parsed, with its counts, so unchanged text is
+    /// not parsed again. One host's entry is under 2 KiB.
+    private var errorStats: [String: (text: String, counts: [(kind: String, count: UInt64)])] = [:]
 
     static let info = MetricDescriptor(
         "ember_mmc_info",
@@ -42,12 +45,17 @@ public final class MMCCollector: Collector {
 
     public func update(into sink: inout MetricSink) throws {
         let busPath = reader.roots.sys("bus/mmc/devices")
+        var statsPaths: Set<String> = []
         for device in try SysfsClass.listDevices(busPath, reader: reader, sink: &sink, absence: &absence) {
             let directory = busPath + "/" + device
             collectInfo(directory, device: device, into: &sink)
             collectLifeTime(directory, device: device, into: &sink)
             collectPreEOL(directory, device: device, into: &sink)
-            collectHostErrors(device: device, into: &sink)
+            collectHostErrors(device: device, statsPaths: &statsPaths, into: &sink)
+        }
+        // Forgets hosts whose card went away.
+        if errorStats.count > statsPaths.count {
+            errorStats = errorStats.filter { statsPaths.contains($0.key) }
         }
     }
 
@@ -71,10 +79,11 @@ public final class MMCCollector: Collector {
     /// per host, and a host serves one card, so they are exported under the card's name.
     ///
     /// NOTE: only host drivers that count errors fill the file, as SDHCI does, and the others print zeros.
-    private func collectHostErrors(device: String, into sink: inout MetricSink) {
+    private func collectHostErrors(device: String, statsPaths: inout Set<String>, into sink: inout MetricSink) {
         let path = reader.roots.debug(device.prefix { $0 != ":" } + "/err_stats")
+        statsPaths.insert(path)
         do {
-            for entry in try MMCHealth.parseErrorStats(try reader.table(path), path: path) {
+            for entry in try parseErrorStats(try reader.table(path), path: path) {
                 sink.add(Self.hostErrors, Double(entry.count), device, entry.kind)
             }
         } catch let error as FileError where error.isNotFound {
@@ -83,6 +92,16 @@ public final class MMCCollector: Collector {
         } catch {
             sink.record(error, grantedBy: "root")
         }
+    }
+
+    /// Returns the counts of `text`, parsed only when it differs from the last text of `path`.
+    private func parseErrorStats(_ text: String, path: String) throws -> [(kind: String, count: UInt64)] {
+        if let cached = errorStats[path], cached.text == text {
+            return cached.counts
+        }
+        let counts = try MMCHealth.parseErrorStats(text, path: path)
+        errorStats[path] = (text, counts)
+        return counts
     }
 
     private func collectLifeTime(_ directory: String, device: String, into sink: inout MetricSink) {

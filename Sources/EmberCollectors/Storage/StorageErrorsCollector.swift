@@ -10,6 +10,9 @@ import EmberCore
 public final class StorageErrorsCollector: Collector {
     private let reader: SourceReader
     private var absence: AbsenceLog
+    /// The last mount table read and what it gave, so an unchanged table is not parsed again. A
+    /// table is a few KiB on a typical system, and this keeps one copy of it.
+    private var lastMountTable: (path: String, text: String, result: ForcedReadOnlyTable)?
 
     /// The SCSI device counters under `/sys/block/sdX/device/`, printed by the kernel as `0x%llx`.
     static let scsiCounters: [(file: String, descriptor: MetricDescriptor)] = [
@@ -89,21 +92,22 @@ public final class StorageErrorsCollector: Collector {
     private func collectForcedReadOnly(into sink: inout MetricSink) {
         guard let (path, text) = readMountTable(into: &sink) else { return }
 
-        let (entries, malformed) = MountInfoParser.parse(text)
-        for line in malformed {
+        // The table is read on every sample, so a forced remount shows in the next sample, but it
+        // is parsed only when its text changed.
+        let table: ForcedReadOnlyTable
+        if let last = lastMountTable, last.path == path, last.text == text {
+            table = last.result
+        } else {
+            table = ForcedReadOnlyTable(parsing: text)
+            lastMountTable = (path, text, table)
+        }
+
+        for line in table.malformed {
             sink.record(ParseError(path: path, expected: "a mountinfo line with a \" - \" separator", content: line))
         }
-        var visible: [String: MountInfoEntry] = [:]
-        var order: [String] = []
-        for entry in entries where entry.source.hasPrefix("/dev/") {
-            if visible.updateValue(entry, forKey: entry.mountPoint) == nil {
-                order.append(entry.mountPoint)
-            }
-        }
-        for mountPoint in order {
-            guard let entry = visible[mountPoint] else { continue }
+        for entry in table.visible {
             let value: Double = entry.isForcedReadOnly ? 1 : 0
-            sink.add(Self.forcedReadOnly, value, entry.source, mountPoint, entry.fileSystemType)
+            sink.add(Self.forcedReadOnly, value, entry.source, entry.mountPoint, entry.fileSystemType)
         }
     }
 
@@ -166,5 +170,26 @@ public final class StorageErrorsCollector: Collector {
 
     private static func counter(_ name: String, _ help: String) -> MetricDescriptor {
         MetricDescriptor(name, help, type: .counter, labels: ["device"])
+    }
+}
+
+/// The mounts of block devices in a mount table, one per mount point, and its malformed lines.
+struct ForcedReadOnlyTable {
+    /// Mounts whose source is under `/dev/`, in the order of their mount points' first appearance.
+    /// Of mounts stacked on one mount point, the last entry wins because it is the visible one.
+    let visible: [MountInfoEntry]
+    let malformed: [String]
+
+    init(parsing text: String) {
+        let (entries, malformed) = MountInfoParser.parse(text)
+        var visible: [String: MountInfoEntry] = [:]
+        var order: [String] = []
+        for entry in entries where entry.source.hasPrefix("/dev/") {
+            if visible.updateValue(entry, forKey: entry.mountPoint) == nil {
+                order.append(entry.mountPoint)
+            }
+        }
+        self.visible = order.compactMap { visible[$0] }
+        self.malformed = malformed
     }
 }

@@ -61,6 +61,10 @@ public struct HistoryAPI: Sendable {
             writer.integer(summary.minuteBuckets)
             writer.key("hour")
             writer.integer(summary.hourBuckets)
+            if summary.hourMaximumOnlyBuckets > 0 {
+                writer.key("hour_max_only")
+                writer.integer(summary.hourMaximumOnlyBuckets)
+            }
             writer.endObject()
             writer.endObject()
         }

@@ -131,14 +131,24 @@ struct QueryRequest {
         }
 
         let store = tier == .minute ? history.minute : history.hour
-        guard let kind = store.kind(of: key) else { return false }
+        // A temperature's hours older than its full hour buckets have only their maximum.
+        let maximumOnly = tier == .hour ? try history.maximumOnlyHours(of: key) : nil
+        let kind = store.kind(of: key)
+        guard kind != nil || maximumOnly != nil else { return false }
         let width = Double(store.widthSeconds)
         writer.field("step_seconds", width)
         writer.key("points")
         writer.beginArray()
         let buckets = Int64((from / width).rounded(.down))...Int64((to / width).rounded(.down))
-        try store.forEachBucket(of: key, in: buckets, includeOpen: true) { bucket, values in
-            QueryRequest.writeBucket(start: Double(bucket) * width, kind: kind, values: values, into: &writer)
+        if let maximumOnly, buckets.overlaps(maximumOnly) {
+            try history.hourMaximum.forEachBucket(of: key, in: buckets.clamped(to: maximumOnly), includeOpen: true) {
+                QueryRequest.writeBucket(start: Double($0) * width, kind: .maximum, values: $1, into: &writer)
+            }
+        }
+        if let kind {
+            try store.forEachBucket(of: key, in: buckets, includeOpen: true) { bucket, values in
+                QueryRequest.writeBucket(start: Double(bucket) * width, kind: kind, values: values, into: &writer)
+            }
         }
         writer.endArray()
         return true
@@ -146,6 +156,7 @@ struct QueryRequest {
 
     /// Writes one bucket with `t`, its start. A gauge has min, max, avg, last and count. A counter
     /// has its increase (with resets handled as Prometheus' `increase()` does), last value and count.
+    /// An hour of which only the maximum is kept has max alone.
     private static func writeBucket(start: Double, kind: SeriesKind, values: PointValues, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.field("t", start)
@@ -160,6 +171,8 @@ struct QueryRequest {
             writer.field("increase", values[0])
             writer.field("last", values[1])
             writer.field("count", values[2])
+        case .maximum:
+            writer.field("max", values[0])
         }
         writer.endObject()
     }
