@@ -20,10 +20,9 @@ changing values, which compress less than the static fixture's.
 For each run it reads VmRSS, RssAnon and RssFile (/proc/PID/status) every second and prints them
 at checkpoints, the start-up peak, the maximum from 45 s on and the final value. The start-up
 line adds VmHWM, which also counts peaks between two readings but which the kernel updates lazily,
-so it can be a little below a reading. The agent
-releases start-up code pages 30 s after its first sample, so 45 s is where the steady state
-starts. It also prints how many stored series changed between the first and the last scrape and
-the read errors the agent counted. The raw tier fills in 900 s and the agent saves its state
+so it can be a little below a reading. The agent releases start-up code pages 30 s after its
+first sample, so 45 s is where the steady state starts. It also prints how many stored series
+changed between the scrape at 5 s and the last one, and the read errors the agent counted. The raw tier fills in 900 s and the agent saves its state
 every 300 s, so the default window of 960 s covers a full raw tier and three saves.
 
 NOTE: the fill samples the copy once, before the feed starts, so the series that exist only while
@@ -64,7 +63,7 @@ FIRST_COMPARED_SECOND = 5
 
 
 def status_kib(pid):
-    """Returns VmRSS, RssAnon, RssFile and VmHWM (the largest VmRSS so far) of `pid` in KiB."""
+    """Returns VmRSS, RssAnon, RssFile and VmHWM (the kernel's peak resident size) of `pid` in KiB."""
     values = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -169,7 +168,7 @@ def print_run(title, run):
 
 
 def print_feed_check(run):
-    """Prints how many stored series changed between the first and last scrape, and the read errors."""
+    """Prints how many stored series changed between the first compared and the last scrape, and the read errors."""
     changed, own, compared = changed_series(run.first[1], run.last[1], run.series)
     points = {tier: sum(series["points"].get(tier, 0) for series in run.series) for tier in ("raw", "minute", "hour")}
     print(f"stored series changed between the scrapes at {run.first[0]} s and {run.last[0]} s: {changed} of "
