@@ -22,8 +22,9 @@ at checkpoints, the start-up peak, the maximum from 45 s on and the final value.
 line adds VmHWM, which also counts peaks between two readings but which the kernel updates lazily,
 so it can be a little below a reading. The agent releases start-up code pages 30 s after its
 first sample, so 45 s is where the steady state starts. It also prints how many stored series
-changed between the scrape at 5 s and the last one, and the read errors the agent counted. The raw tier fills in 900 s and the agent saves its state
-every 300 s, so the default window of 960 s covers a full raw tier and three saves.
+changed between the scrape at 5 s and the last one, and the read errors the agent counted. The
+raw tier fills in 900 s and the agent saves its state every 300 s, so the default window of
+960 s covers a full raw tier and three saves.
 
 NOTE: the fill samples the copy once, before the feed starts, so the series that exist only while
 counters move (busy ratios, average frequencies, modelled power and energy: 23 of 1126 on the
