@@ -50,19 +50,28 @@ def command_for(peer, binary, port):
 
 def scrape(port):
     """One GET /metrics on a fresh connection; returns (seconds, body bytes)."""
+    seconds, body = fetch(port, "/metrics")
+    return seconds, len(body)
+
+
+def fetch(port, path):
+    """Sends one GET of `path` on a fresh connection and returns (seconds, body).
+
+    Raises RuntimeError unless the status is 200.
+    """
     start = time.perf_counter()
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
         chunks = []
         while True:
             data = s.recv(65536)
             if not data:
                 break
             chunks.append(data)
-    body = b"".join(chunks)
-    if b" 200 " not in body[:16]:
-        raise RuntimeError(f"scrape failed: {body[:80]!r}")
-    return time.perf_counter() - start, len(body)
+    response = b"".join(chunks)
+    if b" 200 " not in response[:16]:
+        raise RuntimeError(f"GET {path} failed: {response[:80]!r}")
+    return time.perf_counter() - start, response.partition(b"\r\n\r\n")[2]
 
 
 def cpu_seconds(pid):
