@@ -54,14 +54,16 @@ def scrape(port):
     return seconds, len(body)
 
 
-def fetch(port, path):
+def fetch(port, path, accept_encoding=None):
     """Sends one GET of `path` on a fresh connection and returns (seconds, body).
 
-    Raises RuntimeError unless the status is 200.
+    With `accept_encoding` the request carries that Accept-Encoding header, and the body is
+    returned as sent. Raises RuntimeError unless the status is 200.
     """
     start = time.perf_counter()
+    encoding = f"Accept-Encoding: {accept_encoding}\r\n" if accept_encoding else ""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\n{encoding}Connection: close\r\n\r\n".encode())
         chunks = []
         while True:
             data = s.recv(65536)

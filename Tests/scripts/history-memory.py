@@ -41,6 +41,7 @@ Usage: history-memory.py [--window 960] [--skip-empty] [--seed 1] [--static] [--
 Loopback only; each agent is started and stopped by this script by its own pid.
 """
 import argparse
+import gzip
 import json
 import os
 import subprocess
@@ -123,9 +124,13 @@ def run_agent(ember, tree, state, window):
 
 
 def scrape_once(run, port, second):
-    """Scrapes /metrics and keeps the first compared and the last body. A failure raises only after `READY_SECONDS`."""
+    """Scrapes /metrics and keeps the first compared and the last body. A failure raises only after `READY_SECONDS`.
+
+    It asks for gzip, as Prometheus does, so the agent's compression counts in its memory.
+    """
     try:
-        body = fetch(port, "/metrics")[1].decode()
+        body = fetch(port, "/metrics", accept_encoding="gzip")[1]
+        body = (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body).decode()
     except (OSError, RuntimeError):
         if run.last is not None or second > READY_SECONDS:
             raise
