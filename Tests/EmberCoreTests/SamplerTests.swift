@@ -164,6 +164,23 @@ final class SamplerTests: XCTestCase {
         XCTAssertLessThanOrEqual(largest, 3)
     }
 
+    /// With both starting lanes stuck and a deadline shorter than the wait before a third lane, the
+    /// collector behind them never starts. It must be free again in the next cycle, not stay
+    /// claimed behind lanes that may never return.
+    func testCollectorNotStartedByDeadlineRunsNextCycle() {
+        let blocking = [BlockingCollector(), BlockingCollector()]
+        let stuck: [(name: String, collector: any Collector)] = [("stuck0", blocking[0]), ("stuck1", blocking[1])]
+        let sampler = makeSampler(stuck + [("ok", ConstantCollector(name: "ok"))], timeout: 0.02, sink: RecordingLogSink())
+        defer { blocking.forEach { $0.release.signal() } }
+
+        let first = sampler.sampleOnce()
+        let second = sampler.sampleOnce()
+
+        XCTAssertEqual(value(first, "ember_collector_success", ["ok"]), 0)
+        XCTAssertEqual(value(second, "ember_collector_success", ["ok"]), 1)
+        XCTAssertEqual(value(second, "test_value", ["ok"]), 42)
+    }
+
     func testStuckCollectorRecoversWhenReleased() {
         let log = RecordingLogSink()
         let blocking = BlockingCollector()

@@ -34,7 +34,15 @@ final class CollectorLanes: Sendable {
 
         while true {
             let now = DispatchTime.now().uptimeNanoseconds
-            guard now < deadlineNanoseconds else { return }
+            guard now < deadlineNanoseconds else {
+                // Collectors that no lane took by the deadline did not run, so they are free for the
+                // next cycle rather than left to a lane that may stay stuck.
+                for worker in waiting.takeRest() {
+                    worker.unclaim()
+                    group.leave()
+                }
+                return
+            }
             let wake = DispatchTime(uptimeNanoseconds: min(deadlineNanoseconds, now + CollectorLanes.stallNanoseconds))
             if group.wait(timeout: wake) == .success { return }
             if waiting.any, lanes < workers.count {
@@ -70,6 +78,12 @@ private final class WaitingRuns: Sendable {
     func next() -> CollectorWorker? {
         let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
         return index < workers.count ? workers[index] : nil
+    }
+
+    /// Takes every collector that is still waiting, so that no lane starts them.
+    func takeRest() -> ArraySlice<CollectorWorker> {
+        let first = nextIndex.exchange(workers.count, ordering: .relaxed)
+        return workers[min(first, workers.count)...]
     }
 
     /// Whether a collector is still waiting for a lane.

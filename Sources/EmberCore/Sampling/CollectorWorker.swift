@@ -43,6 +43,11 @@ final class CollectorWorker: Sendable {
         }
     }
 
+    /// Gives back a claim whose run never started.
+    func unclaim() {
+        state.withLock { $0.running = false }
+    }
+
     /// Runs the collector for `cycle` on the calling thread and keeps the result. Call only after
     /// ``claim()`` returned true.
     func run(cycle: UInt64) {
