@@ -96,3 +96,20 @@ public struct Sample: Sendable {
         Sample.seriesKey(name: descriptor.name, labelValues: labelValues)
     }
 }
+
+extension Array where Element == Sample {
+    /// Returns true when both arrays list the same series in the same order: at each index, equal label
+    /// values and descriptors of the same definition (see ``MetricDescriptor/hasSameDefinition(as:)``).
+    /// Values may differ. Collectors list their series in the same order every cycle, so per-series work
+    /// that depends only on descriptors and labels can be kept while this holds.
+    public func listsSameSeries(as other: [Sample]) -> Bool {
+        guard count == other.count else { return false }
+
+        for (sample, otherSample) in zip(self, other) {
+            guard sample.labelValues == otherSample.labelValues,
+                sample.descriptor.hasSameDefinition(as: otherSample.descriptor)
+            else { return false }
+        }
+        return true
+    }
+}

@@ -101,13 +101,8 @@ public struct ExpositionPlan: Sendable {
     /// Collectors list their series in the same order every cycle, so a cycle usually skips grouping and
     /// sorting and pays one comparison per sample.
     func reused(for newSamples: [Sample]) -> ExpositionPlan? {
-        guard newSamples.count == samples.count else { return nil }
+        guard newSamples.listsSameSeries(as: samples) else { return nil }
 
-        for (old, new) in zip(samples, newSamples) {
-            guard old.labelValues == new.labelValues, old.descriptor.hasSameDefinition(as: new.descriptor) else {
-                return nil
-            }
-        }
         return ExpositionPlan(samples: newSamples, families: families, report: report)
     }
 
