@@ -86,8 +86,9 @@ extension Sample {
     /// The key is built in one allocation, because the history computes it for every sample of
     /// every cycle.
     ///
-    /// The bytes are copied into the new string's storage directly: `String.append` checks and
-    /// grows its storage on every call, which cost about twice as many instructions (callgrind).
+    /// The bytes are copied into the new string's storage directly, because `String.append` checks
+    /// and grows its storage on every call. Appending took 1.8 times the instructions (callgrind,
+    /// `ember serve` on the RK3588 fixture tree).
     public static func seriesKey(name: String, labelValues: [String]) -> String {
         var length = name.utf8.count
         for value in labelValues {

@@ -53,8 +53,8 @@ public struct MetricDescriptor: Sendable {
 
 extension MetricDescriptor {
     /// Returns true when both descriptors have the same name, help, type, label names and window unit.
-    /// Unlike `==`, which compares names only, this tells whether anything exposed about the family
-    /// differs. A collector reuses one descriptor value across cycles, so the identity check usually
+    /// Unlike `==`, which compares names only, this detects a change in anything exposed about the
+    /// family. A collector reuses one descriptor value across cycles, so the identity check usually
     /// decides without comparing strings.
     public func hasSameDefinition(as other: MetricDescriptor) -> Bool {
         if storage === other.storage { return true }

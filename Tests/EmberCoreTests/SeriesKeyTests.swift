@@ -2,7 +2,8 @@ import EmberCore
 import XCTest
 
 final class SeriesKeyTests: XCTestCase {
-    /// The key as it was built before the byte copy: name, then a 0x01 byte before each label value.
+    /// Builds the key by appending, as it was built before the byte copy: the name, then a 0x01 byte before
+    /// each label value.
     private func appendedKey(_ name: String, _ values: [String]) -> String {
         var key = name
         for value in values {

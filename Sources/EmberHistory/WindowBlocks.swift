@@ -1,0 +1,86 @@
+/// Minimum, maximum, sum and count of one windowed series' raw values per block of 64 cycles, so that a
+/// trailing window decodes only the points before its first whole block instead of every point.
+///
+/// Block `k` covers cycles `64k ..< 64(k+1)`. The blocks are a ring of slots, each tagged with its block
+/// number, so a slot left from an older block reads as empty. Each block takes 32 bytes, and a ring for a
+/// 900-cycle raw tier has 17 of them (544 bytes).
+struct WindowBlocks {
+    static let cyclesPerBlock: Int64 = 64
+
+    /// Aggregates over some points; `count` is zero for none.
+    struct Summary {
+        var minimum = Double.infinity
+        var maximum = -Double.infinity
+        var sum = 0.0
+        var count: Int32 = 0
+
+        mutating func add(_ value: Double) {
+            minimum = min(minimum, value)
+            maximum = max(maximum, value)
+            sum += value
+            count += 1
+        }
+
+        mutating func merge(_ other: Summary) {
+            minimum = min(minimum, other.minimum)
+            maximum = max(maximum, other.maximum)
+            sum += other.sum
+            count += other.count
+        }
+    }
+
+    private struct Block {
+        var number: Int32
+        var summary: Summary
+    }
+
+    private var slots: [Block]
+    /// The first cycle whose point is in a block; blocks before the block of this cycle are not complete.
+    let trackedSince: Int64
+
+    /// Creates blocks for the points from `cycle` on, enough to cover `cycleCapacity` cycles and the
+    /// partly filled blocks at both ends.
+    init(cycleCapacity: Int, startingAt cycle: Int64) {
+        let count = (cycleCapacity + Int(Self.cyclesPerBlock) - 1) / Int(Self.cyclesPerBlock) + 2
+        slots = Array(repeating: Block(number: -1, summary: Summary()), count: count)
+        trackedSince = cycle
+    }
+
+    /// Adds the value of `cycle`; NaN values are left out, as the window aggregates leave them out.
+    mutating func add(_ value: Double, atCycle cycle: Int64) {
+        guard !value.isNaN else { return }
+
+        let number = Int32(truncatingIfNeeded: cycle / Self.cyclesPerBlock)
+        let slot = Int(cycle / Self.cyclesPerBlock) % slots.count
+        if slots[slot].number != number {
+            slots[slot] = Block(number: number, summary: Summary())
+        }
+        slots[slot].summary.add(value)
+    }
+
+    /// Returns the first cycle of the first whole block at or after `cycle`.
+    static func blockStart(atOrAfter cycle: Int64) -> Int64 {
+        (cycle + cyclesPerBlock - 1) / cyclesPerBlock * cyclesPerBlock
+    }
+
+    /// Returns true when the blocks from the one starting at `start` through the block of `lastCycle`
+    /// hold every point of those cycles: `start` is a block start, tracking had begun by then, and the
+    /// ring still has all those blocks.
+    func covers(from start: Int64, through lastCycle: Int64) -> Bool {
+        guard start % Self.cyclesPerBlock == 0, start >= trackedSince, start <= lastCycle else { return false }
+        return lastCycle / Self.cyclesPerBlock - start / Self.cyclesPerBlock < Int64(slots.count)
+    }
+
+    /// Merges the blocks from the one starting at `start` through the block of `lastCycle` into `summary`,
+    /// oldest first. Check ``covers(from:through:)`` first.
+    func merge(from start: Int64, through lastCycle: Int64, into summary: inout Summary) {
+        var number = start / Self.cyclesPerBlock
+        while number <= lastCycle / Self.cyclesPerBlock {
+            let block = slots[Int(number) % slots.count]
+            if block.number == Int32(truncatingIfNeeded: number) {
+                summary.merge(block.summary)
+            }
+            number += 1
+        }
+    }
+}
