@@ -160,8 +160,9 @@ public final class RawHistory {
 
     /// Aggregates the values of `key` from cycle `first` on; NaN values are left out.
     ///
-    /// For a series with window blocks, only the points before the first whole block are decoded. The sum
-    /// then adds block sums, so the average can differ from a sum over single points in the last bits.
+    /// For a series with window blocks, a window of up to 64 cycles reads the newest values kept in memory.
+    /// A longer one decodes only the points before its first whole block, and its sum adds block sums, so
+    /// the average can differ from a sum over single points in the last bits.
     func aggregate(forSeries key: String, sinceCycle first: Int64) -> WindowAggregate? {
         guard let position = series.position(of: key), first <= cycle else { return nil }
 
@@ -169,7 +170,9 @@ public final class RawHistory {
         let wholeBlocks = WindowBlocks.blockStart(atOrAfter: start)
         let blockIndex = Int(blockIndexes[position])
         var summary = WindowBlocks.Summary()
-        if blockIndex >= 0, windowBlocks[blockIndex].covers(from: wholeBlocks, through: cycle) {
+        if blockIndex >= 0, let recent = windowBlocks[blockIndex].recentSummary(from: start, through: cycle) {
+            summary = recent
+        } else if blockIndex >= 0, windowBlocks[blockIndex].covers(from: wholeBlocks, through: cycle) {
             if start < wholeBlocks {
                 addPoints(of: key, position: position, in: start...(wholeBlocks - 1), to: &summary)
             }

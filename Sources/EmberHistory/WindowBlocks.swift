@@ -3,11 +3,12 @@
 ///
 /// Block `k` covers cycles `64k ..< 64(k+1)`. The blocks are a ring of slots, each tagged with its block
 /// number, so a slot left from an older block reads as empty. Each block takes 32 bytes, and a ring for a
-/// 900-cycle raw tier has 17 of them (544 bytes).
+/// 900-cycle raw tier has 17 of them (544 bytes). The newest 64 values take 512 bytes more, so that a
+/// window of up to 64 cycles, such as the 1 m window, decodes nothing and sums exactly as before.
 struct WindowBlocks {
     static let cyclesPerBlock: Int64 = 64
 
-    /// Aggregates over some points; `count` is zero for none.
+    /// Aggregates over some points, with `count` zero for none.
     struct Summary {
         var minimum = Double.infinity
         var maximum = -Double.infinity
@@ -37,6 +38,8 @@ struct WindowBlocks {
     private var slots: [Block]
     /// The first cycle whose point is in a block; blocks before the block of this cycle are not complete.
     let trackedSince: Int64
+    /// The values of the newest 64 cycles, so that a window of up to 64 cycles decodes nothing.
+    private var recent: RecentValues
 
     /// Creates blocks for the points from `cycle` on, enough to cover `cycleCapacity` cycles and the
     /// partly filled blocks at both ends.
@@ -44,10 +47,12 @@ struct WindowBlocks {
         let count = (cycleCapacity + Int(Self.cyclesPerBlock) - 1) / Int(Self.cyclesPerBlock) + 2
         slots = Array(repeating: Block(number: -1, summary: Summary()), count: count)
         trackedSince = cycle
+        recent = RecentValues()
     }
 
-    /// Adds the value of `cycle`; NaN values are left out, as the window aggregates leave them out.
+    /// Adds the value of `cycle`. Blocks leave NaN out, as the window aggregates do.
     mutating func add(_ value: Double, atCycle cycle: Int64) {
+        recent.add(value, atCycle: cycle)
         guard !value.isNaN else { return }
 
         let number = Int32(truncatingIfNeeded: cycle / Self.cyclesPerBlock)
@@ -56,6 +61,13 @@ struct WindowBlocks {
             slots[slot] = Block(number: number, summary: Summary())
         }
         slots[slot].summary.add(value)
+    }
+
+    /// Returns the aggregates of the cycles `start...lastCycle` from the newest values, oldest first as
+    /// the points are stored, or nil when those cycles are not all among them.
+    func recentSummary(from start: Int64, through lastCycle: Int64) -> Summary? {
+        guard start >= trackedSince else { return nil }
+        return recent.summary(from: start, through: lastCycle)
     }
 
     /// Returns the first cycle of the first whole block at or after `cycle`.
@@ -82,5 +94,44 @@ struct WindowBlocks {
             }
             number += 1
         }
+    }
+}
+
+/// The values of the newest 64 cycles of one series, with a bit per cycle for whether it has one.
+struct RecentValues {
+    static let capacity: Int64 = 64
+
+    private var values = [Double](repeating: 0, count: Int(RecentValues.capacity))
+    /// Bit `i` is set when cycle `newestCycle - i` has a value.
+    private var present: UInt64 = 0
+    private var newestCycle: Int64 = -1
+
+    /// Stores the value of `cycle`, which is after every cycle stored before. NaN is stored too.
+    mutating func add(_ value: Double, atCycle cycle: Int64) {
+        let shift = cycle - newestCycle
+        present = shift >= Self.capacity ? 0 : present << UInt64(shift)
+        present |= 1
+        newestCycle = cycle
+        values[Int(cycle % Self.capacity)] = value
+    }
+
+    /// Returns the aggregates of the non-NaN values of cycles `start...lastCycle`, oldest first, or nil
+    /// when `start` is more than 63 cycles before `lastCycle`.
+    func summary(from start: Int64, through lastCycle: Int64) -> WindowBlocks.Summary? {
+        guard lastCycle - start < Self.capacity, newestCycle <= lastCycle else { return nil }
+
+        var summary = WindowBlocks.Summary()
+        var cycle = start
+        while cycle <= newestCycle {
+            let age = newestCycle - cycle
+            if age < Self.capacity, present & (1 << UInt64(age)) != 0 {
+                let value = values[Int(cycle % Self.capacity)]
+                if !value.isNaN {
+                    summary.add(value)
+                }
+            }
+            cycle += 1
+        }
+        return summary
     }
 }

@@ -32,8 +32,13 @@ final class WindowBlocksTests: XCTestCase {
             XCTAssertEqual(actual?.minimum, reference?.minimum, "window \(window)", file: file, line: line)
             XCTAssertEqual(actual?.maximum, reference?.maximum, "window \(window)", file: file, line: line)
             XCTAssertEqual(actual?.count, reference?.count, "window \(window)", file: file, line: line)
-            XCTAssertEqual(actual?.average ?? 0, reference?.average ?? 0, accuracy: 1e-9, "window \(window)",
-                           file: file, line: line)
+            if window <= 64 {
+                // Windows of up to 64 cycles sum the newest values in point order, exactly as the points.
+                XCTAssertEqual(actual?.average, reference?.average, "window \(window)", file: file, line: line)
+            } else {
+                XCTAssertEqual(actual?.average ?? 0, reference?.average ?? 0, accuracy: 1e-9, "window \(window)",
+                               file: file, line: line)
+            }
         }
     }
 
