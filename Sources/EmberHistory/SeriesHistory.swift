@@ -127,7 +127,7 @@ public final class RawHistory {
 
         if blockIndexes[position] < 0 {
             blockIndexes[position] = Int32(windowBlocks.count)
-            windowBlocks.append(WindowBlocks(cycleCapacity: timestamps.storageCapacity, startingAt: cycle))
+            windowBlocks.append(WindowBlocks(cycleCapacity: timestamps.capacity, startingAt: cycle))
         }
         windowBlocks[Int(blockIndexes[position])].add(sample.value, atCycle: cycle)
     }
@@ -167,23 +167,52 @@ public final class RawHistory {
         guard let position = series.position(of: key), first <= cycle else { return nil }
 
         let start = max(first, oldestTimestampedCycle)
-        let wholeBlocks = WindowBlocks.blockStart(atOrAfter: start)
-        let blockIndex = Int(blockIndexes[position])
         var summary = WindowBlocks.Summary()
-        if blockIndex >= 0, let recent = windowBlocks[blockIndex].recentSummary(from: start, through: cycle) {
+        switch windowSource(position: position, start: start) {
+        case .recentValues(let recent):
             summary = recent
-        } else if blockIndex >= 0, windowBlocks[blockIndex].covers(from: wholeBlocks, through: cycle) {
+        case .blocks(let blocks, let wholeBlocks):
             if start < wholeBlocks {
                 addPoints(of: key, position: position, in: start...(wholeBlocks - 1), to: &summary)
             }
-            windowBlocks[blockIndex].merge(from: wholeBlocks, through: cycle, into: &summary)
-        } else {
+            blocks.merge(from: wholeBlocks, through: cycle, into: &summary)
+        case .points:
             addPoints(of: key, position: position, in: start...cycle, to: &summary)
         }
 
         guard summary.count > 0 else { return nil }
         return WindowAggregate(minimum: summary.minimum, maximum: summary.maximum,
                                average: summary.sum / Double(summary.count), count: Int(summary.count))
+    }
+
+    /// Where a window's aggregates come from, cheapest first.
+    enum WindowSource {
+        /// The newest values kept in memory, already aggregated.
+        case recentValues(WindowBlocks.Summary)
+        /// The points before the first whole block, which starts at the given cycle, then the blocks.
+        case blocks(WindowBlocks, Int64)
+        /// Every stored point of the window.
+        case points
+    }
+
+    /// Returns where the aggregates of the series at `position` from cycle `start` on come from.
+    func windowSource(position: Int, start: Int64) -> WindowSource {
+        let blockIndex = Int(blockIndexes[position])
+        guard blockIndex >= 0 else { return .points }
+
+        let blocks = windowBlocks[blockIndex]
+        if let recent = blocks.recentSummary(from: start, through: cycle) {
+            return .recentValues(recent)
+        }
+        let wholeBlocks = WindowBlocks.blockStart(atOrAfter: start)
+        return blocks.covers(from: wholeBlocks, through: cycle) ? .blocks(blocks, wholeBlocks) : .points
+    }
+
+    /// Returns where the window of `windowSeconds` before `now` of `key` takes its aggregates from.
+    func windowSource(forSeries key: String, windowSeconds: Double, now: UInt64) -> WindowSource? {
+        guard let position = series.position(of: key) else { return nil }
+        let first = firstCycle(windowSeconds: windowSeconds, now: now)
+        return windowSource(position: position, start: max(first, oldestTimestampedCycle))
     }
 
     private func addPoints(

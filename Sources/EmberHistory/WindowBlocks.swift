@@ -2,8 +2,8 @@
 /// trailing window decodes only the points before its first whole block instead of every point.
 ///
 /// Block `k` covers cycles `64k ..< 64(k+1)`. The blocks are a ring of slots, each tagged with its block
-/// number, so a slot left from an older block reads as empty. Each block takes 32 bytes, and a ring for a
-/// 900-cycle raw tier has 17 of them (544 bytes). The newest 64 values take 512 bytes more, so that a
+/// number, so a slot left from an older block reads as empty. Each block takes 32 bytes, and the ring for
+/// the default raw tier, whose timestamps span 1024 cycles, has 18 of them (576 bytes). The newest 64 values take 512 bytes more, so that a
 /// window of up to 64 cycles, such as the 1 m window, decodes nothing and sums exactly as before.
 struct WindowBlocks {
     static let cyclesPerBlock: Int64 = 64

@@ -92,4 +92,25 @@ final class WindowBlocksTests: XCTestCase {
         }
         XCTAssertEqual(history.seriesCount, 1)
     }
+
+    func testLongRunUsesBlocksAndRecentValues() throws {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let key = Sample(windowed, 0, labelValues: ["soc"]).seriesKey
+        let plainKey = Sample(plain, 0, labelValues: ["gpu"]).seriesKey
+        var now: UInt64 = 0
+        for cycle in 1...1000 {
+            let current = snapshot(cycle, [Sample(windowed, Double(cycle), labelValues: ["soc"]),
+                                           Sample(plain, 1, labelValues: ["gpu"])])
+            history.record(current)
+            now = current.monotonicNanoseconds
+        }
+
+        let long = try XCTUnwrap(history.windowSource(forSeries: key, windowSeconds: 900, now: now))
+        let short = try XCTUnwrap(history.windowSource(forSeries: key, windowSeconds: 60, now: now))
+        let unwindowed = try XCTUnwrap(history.windowSource(forSeries: plainKey, windowSeconds: 900, now: now))
+
+        guard case .blocks = long else { return XCTFail("15 m window decodes every point: \(long)") }
+        guard case .recentValues = short else { return XCTFail("1 m window decodes points: \(short)") }
+        guard case .points = unwindowed else { return XCTFail("series without window unit: \(unwindowed)") }
+    }
 }
