@@ -173,7 +173,8 @@ public final class RawHistory {
             summary = recent
         case .blocks(let blocks, let wholeBlocks):
             if start < wholeBlocks {
-                addPoints(of: key, position: position, in: start...(wholeBlocks - 1), to: &summary)
+                startBlock(of: key, position: position, number: wholeBlocks / WindowBlocks.cyclesPerBlock - 1)
+                    .add(from: start, to: wholeBlocks, into: &summary)
             }
             blocks.merge(from: wholeBlocks, through: cycle, into: &summary)
         case .points:
@@ -185,7 +186,7 @@ public final class RawHistory {
                                average: summary.sum / Double(summary.count), count: Int(summary.count))
     }
 
-    /// Where a window's aggregates come from, cheapest first.
+    /// The source of a window's aggregates, cheapest first.
     enum WindowSource {
         /// The newest values kept in memory, already aggregated.
         case recentValues(WindowBlocks.Summary)
@@ -215,14 +216,40 @@ public final class RawHistory {
         return windowSource(position: position, start: max(first, oldestTimestampedCycle))
     }
 
+    /// Returns the values of block `number` of the series at `position`, decoding it when they are not
+    /// kept yet. The block is in the past, so its points no longer change.
+    private func startBlock(of key: String, position: Int, number: Int64) -> BlockValues {
+        let blockIndex = Int(blockIndexes[position])
+        if let kept = windowBlocks[blockIndex].startBlock(number) {
+            return kept
+        }
+
+        var values = BlockValues(number: number)
+        let first = number * WindowBlocks.cyclesPerBlock
+        forEachValue(of: key, position: position, in: first...(first + WindowBlocks.cyclesPerBlock - 1)) {
+            values.set($1, atCycle: $0)
+        }
+        windowBlocks[blockIndex].keepStartBlock(values)
+        return values
+    }
+
     private func addPoints(
         of key: String, position: Int, in cycles: ClosedRange<Int64>, to summary: inout WindowBlocks.Summary
     ) {
+        forEachValue(of: key, position: position, in: cycles) { _, value in
+            if !value.isNaN {
+                summary.add(value)
+            }
+        }
+    }
+
+    /// Calls `body` with the cycle and value of each point of the series at `position` within `cycles`.
+    private func forEachValue(
+        of key: String, position: Int, in cycles: ClosedRange<Int64>, _ body: (Int64, Double) -> Void
+    ) {
         do {
-            try series[position: position].forEach(in: cycles) { _, values in
-                if !values[0].isNaN {
-                    summary.add(values[0])
-                }
+            try series[position: position].forEach(in: cycles) { time, values in
+                body(time, values[0])
             }
         } catch {
             // The ring decodes only what this process encoded, so a failure is a bug in the codec.

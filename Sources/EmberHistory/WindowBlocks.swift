@@ -4,7 +4,8 @@
 /// Block `k` covers cycles `64k ..< 64(k+1)`. The blocks are a ring of slots, each tagged with its block
 /// number, so a slot left from an older block reads as empty. Each block takes 32 bytes, and the ring for
 /// the default raw tier, whose timestamps span 1024 cycles, has 18 of them (576 bytes). The newest 64 values take 512 bytes more, so that a
-/// window of up to 64 cycles, such as the 1 m window, decodes nothing and sums exactly as before.
+/// window of up to 64 cycles, such as the 1 m window, decodes nothing and sums exactly as before. A longer
+/// window keeps the decoded values of the block it starts in (512 bytes more for each such window).
 struct WindowBlocks {
     static let cyclesPerBlock: Int64 = 64
 
@@ -40,6 +41,12 @@ struct WindowBlocks {
     let trackedSince: Int64
     /// The values of the newest 64 cycles, so that a window of up to 64 cycles decodes nothing.
     private var recent: RecentValues
+    /// The decoded values of the block where a longer window starts, one entry per window length seen
+    /// last, so that the window decodes that block once in 64 cycles instead of every cycle.
+    private var startBlocks: [BlockValues] = []
+    /// The number of start blocks kept, one per window longer than 64 cycles. The default windows
+    /// (1 m and 15 m) have one such window.
+    static let startBlockLimit = 2
 
     /// Creates blocks for the points from `cycle` on, enough to cover `cycleCapacity` cycles and the
     /// partly filled blocks at both ends.
@@ -68,6 +75,21 @@ struct WindowBlocks {
     func recentSummary(from start: Int64, through lastCycle: Int64) -> Summary? {
         guard start >= trackedSince else { return nil }
         return recent.summary(from: start, through: lastCycle)
+    }
+
+    /// Returns the decoded values of block `number`, or nil when they are not kept.
+    func startBlock(_ number: Int64) -> BlockValues? {
+        startBlocks.first { $0.number == number }
+    }
+
+    /// Keeps `values`, a block that no longer changes, in place of the kept block with the lowest number.
+    mutating func keepStartBlock(_ values: BlockValues) {
+        if startBlocks.count < Self.startBlockLimit {
+            startBlocks.append(values)
+            return
+        }
+        let oldest = startBlocks.indices.min { startBlocks[$0].number < startBlocks[$1].number }!
+        startBlocks[oldest] = values
     }
 
     /// Returns the first cycle of the first whole block at or after `cycle`.
@@ -133,5 +155,35 @@ struct RecentValues {
             cycle += 1
         }
         return summary
+    }
+}
+
+/// The values of one past block of 64 cycles, with a bit per cycle for whether it has one.
+struct BlockValues {
+    let number: Int64
+    private var values = [Double](repeating: .nan, count: Int(WindowBlocks.cyclesPerBlock))
+    private var present: UInt64 = 0
+
+    init(number: Int64) {
+        self.number = number
+    }
+
+    /// Stores the value of `cycle`, which must be in this block.
+    mutating func set(_ value: Double, atCycle cycle: Int64) {
+        let offset = Int(cycle - number * WindowBlocks.cyclesPerBlock)
+        values[offset] = value
+        present |= 1 << UInt64(offset)
+    }
+
+    /// Adds the non-NaN values of cycles `start..<end`, which must be in this block, oldest first.
+    func add(from start: Int64, to end: Int64, into summary: inout WindowBlocks.Summary) {
+        var offset = Int(start - number * WindowBlocks.cyclesPerBlock)
+        let endOffset = Int(end - number * WindowBlocks.cyclesPerBlock)
+        while offset < endOffset {
+            if present & (1 << UInt64(offset)) != 0, !values[offset].isNaN {
+                summary.add(values[offset])
+            }
+            offset += 1
+        }
     }
 }
