@@ -161,8 +161,8 @@ public final class RawHistory {
     /// Aggregates the values of `key` from cycle `first` on; NaN values are left out.
     ///
     /// For a series with window blocks, a window of up to 64 cycles reads the newest values kept in memory.
-    /// A longer one decodes only the points before its first whole block, and its sum adds block sums, so
-    /// the average can differ from a sum over single points in the last bits.
+    /// A longer one reads the block it starts in, decoded once and kept, then the whole blocks. Its sum
+    /// adds block sums, so the average can differ from a sum over single points in the last bits.
     func aggregate(forSeries key: String, sinceCycle first: Int64) -> WindowAggregate? {
         guard let position = series.position(of: key), first <= cycle else { return nil }
 

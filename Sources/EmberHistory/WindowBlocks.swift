@@ -1,11 +1,12 @@
 /// Minimum, maximum, sum and count of one windowed series' raw values per block of 64 cycles, so that a
-/// trailing window decodes only the points before its first whole block instead of every point.
+/// trailing window decodes at most the block it starts in, once in 64 cycles, instead of every point.
 ///
 /// Block `k` covers cycles `64k ..< 64(k+1)`. The blocks are a ring of slots, each tagged with its block
 /// number, so a slot left from an older block reads as empty. Each block takes 32 bytes, and the ring for
-/// the default raw tier, whose timestamps span 1024 cycles, has 18 of them (576 bytes). The newest 64 values take 512 bytes more, so that a
-/// window of up to 64 cycles, such as the 1 m window, decodes nothing and sums exactly as before. A longer
-/// window keeps the decoded values of the block it starts in (512 bytes more for each such window).
+/// the default raw tier, whose timestamps span 1024 cycles, has 18 of them (576 bytes). The newest 64
+/// values take 512 bytes more, so that a window of up to 64 cycles, such as the 1 m window, decodes
+/// nothing and sums exactly as before. A longer window keeps the decoded values of the block it starts
+/// in (512 bytes more for each such window).
 struct WindowBlocks {
     static let cyclesPerBlock: Int64 = 64
 
