@@ -85,13 +85,40 @@ extension Sample {
     /// Returns the series key of a sample of `name` with `labelValues`, without building the sample.
     /// The key is built in one allocation, because the history computes it for every sample of
     /// every cycle.
+    ///
+    /// The bytes are copied into the new string's storage directly, because `String.append` checks
+    /// and grows its storage on every call. Appending took 1.8 times the instructions (callgrind,
+    /// `ember serve` on the RK3588 fixture tree).
     public static func seriesKey(name: String, labelValues: [String]) -> String {
-        var key = name
-        key.reserveCapacity(labelValues.reduce(name.utf8.count) { $0 + 1 + $1.utf8.count })
+        var length = name.utf8.count
         for value in labelValues {
-            key.append("\u{1}")
-            key.append(value)
+            length += 1 + value.utf8.count
         }
-        return key
+
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var offset = copyUTF8(name, into: buffer, at: 0)
+            for value in labelValues {
+                buffer[offset] = 1
+                offset = copyUTF8(value, into: buffer, at: offset + 1)
+            }
+            return offset
+        }
+    }
+
+    /// Copies the UTF-8 bytes of `text` into `buffer` at `offset` and returns the offset after them.
+    private static func copyUTF8(_ text: String, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes in
+            UnsafeMutableBufferPointer(rebasing: buffer[offset...]).initialize(fromContentsOf: bytes)
+        }
+        if let copied {
+            return offset + copied
+        }
+
+        var end = offset
+        for byte in text.utf8 {
+            buffer[end] = byte
+            end += 1
+        }
+        return end
     }
 }

@@ -51,6 +51,18 @@ public struct MetricDescriptor: Sendable {
     }
 }
 
+extension MetricDescriptor {
+    /// Returns true when both descriptors have the same name, help, type, label names and window unit.
+    /// Unlike `==`, which compares names only, this detects a change in anything exposed about the
+    /// family. A collector reuses one descriptor value across cycles, so the identity check usually
+    /// decides without comparing strings.
+    public func hasSameDefinition(as other: MetricDescriptor) -> Bool {
+        if storage === other.storage { return true }
+        return name == other.name && help == other.help && type == other.type && labelNames == other.labelNames
+            && windowUnit == other.windowUnit
+    }
+}
+
 extension MetricDescriptor: Hashable {
     public static func == (lhs: MetricDescriptor, rhs: MetricDescriptor) -> Bool {
         lhs.name == rhs.name
@@ -82,5 +94,22 @@ public struct Sample: Sendable {
     /// cannot occur in a metric name.
     public var seriesKey: String {
         Sample.seriesKey(name: descriptor.name, labelValues: labelValues)
+    }
+}
+
+extension Array where Element == Sample {
+    /// Returns true when both arrays list the same series in the same order: at each index, equal label
+    /// values and descriptors of the same definition (see ``MetricDescriptor/hasSameDefinition(as:)``).
+    /// Values may differ. Collectors list their series in the same order every cycle, so per-series work
+    /// that depends only on descriptors and labels can be kept while this holds.
+    public func listsSameSeries(as other: [Sample]) -> Bool {
+        guard count == other.count else { return false }
+
+        for (sample, otherSample) in zip(self, other) {
+            guard sample.labelValues == otherSample.labelValues,
+                sample.descriptor.hasSameDefinition(as: otherSample.descriptor)
+            else { return false }
+        }
+        return true
     }
 }

@@ -39,10 +39,20 @@ public final class ExpositionCache: Sendable {
     /// Returns the samples dropped as duplicates, conflicts or invalid names, for the caller to log.
     @discardableResult
     public func publish(samples: [Sample], sequence: UInt64, wallTime: Double) -> EncodingReport {
-        let previousSize = current.withLock { $0?.textSize } ?? 0
-        let rendered = RenderedExposition(plan: ExpositionPlan(samples: samples), sequence: sequence,
-                                          wallTime: wallTime, publishedAt: clock.monotonicNanoseconds(),
-                                          capacity: Self.textCapacity(previousSize: previousSize))
+        let previous = current.withLock { $0 }
+        let capacity = Self.textCapacity(previousSize: previous?.textSize ?? 0)
+        let plan: ExpositionPlan
+        let text: RenderedText
+        if let previous, let reused = previous.plan.reused(for: samples) {
+            plan = reused
+            text = previous.text.patched(to: plan, previousSamples: previous.plan.samples, capacity: capacity)
+        } else {
+            plan = ExpositionPlan(samples: samples)
+            text = RenderedText(encoding: plan, capacity: capacity)
+        }
+
+        let rendered = RenderedExposition(plan: plan, text: text, sequence: sequence, wallTime: wallTime,
+                                          publishedAt: clock.monotonicNanoseconds())
         current.withLock { $0 = rendered }
         return rendered.status.report
     }
@@ -82,17 +92,15 @@ final class RenderedExposition: Sendable {
     }
 
     let status: ExpositionCache.Status
-    private let plan: ExpositionPlan
-    private let text: [UInt8]
+    /// The grouping and order the next snapshot reuses when it has the same series.
+    let plan: ExpositionPlan
+    /// The text body, and where its values are, for the next snapshot to patch.
+    let text: RenderedText
     private let variants = Mutex<[Variant: [UInt8]]>([:])
 
-    var textSize: Int { text.count }
+    var textSize: Int { text.bytes.count }
 
-    init(plan: ExpositionPlan, sequence: UInt64, wallTime: Double, publishedAt: UInt64, capacity: Int) {
-        var text: [UInt8] = []
-        text.reserveCapacity(capacity)
-        PrometheusTextEncoder.encode(plan, into: &text)
-
+    init(plan: ExpositionPlan, text: RenderedText, sequence: UInt64, wallTime: Double, publishedAt: UInt64) {
         self.plan = plan
         self.text = text
         self.status = ExpositionCache.Status(sequence: sequence, wallTime: wallTime,
@@ -109,12 +117,12 @@ final class RenderedExposition: Sendable {
     }
 
     private func bytes(for format: ExpositionFormat) -> [UInt8] {
-        guard format == .openMetrics else { return text }
+        guard format == .openMetrics else { return text.bytes }
 
         return variants.withLock { variants in
             if let cached = variants[.openMetrics] { return cached }
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(text.count + text.count / 8)
+            bytes.reserveCapacity(textSize + textSize / 8)
             // NOTE: counter families dropped only in OpenMetrics (name without `_total` taken by a gauge) are
             // not in `status.report`, because this runs after publish returned.
             OpenMetricsEncoder.encode(plan, into: &bytes)

@@ -86,6 +86,26 @@ public struct ExpositionPlan: Sendable {
         self.report = report
     }
 
+    private init(samples: [Sample], families: [PlannedFamily], report: EncodingReport) {
+        self.samples = samples
+        self.families = families
+        self.report = report
+    }
+
+    /// Returns this plan's grouping and order applied to `newSamples`, or nil when `newSamples` do not
+    /// list the same series in the same order: each sample must have the descriptor definition and label
+    /// values of the sample at its index here.
+    ///
+    /// Grouping, order and every dropped sample depend only on descriptors, label values and input
+    /// order, never on values, so a plan that passes this check is the one `init(samples:)` would build.
+    /// Collectors list their series in the same order every cycle, so a cycle usually skips grouping and
+    /// sorting and pays one comparison per sample.
+    func reused(for newSamples: [Sample]) -> ExpositionPlan? {
+        guard newSamples.listsSameSeries(as: samples) else { return nil }
+
+        return ExpositionPlan(samples: newSamples, families: families, report: report)
+    }
+
     /// Series exposed, after duplicates and conflicts were dropped.
     public var seriesCount: Int {
         families.reduce(0) { $0 + $1.entries.count }

@@ -21,6 +21,16 @@ enum ExpositionWriter {
     static func appendSample(
         _ sample: Sample, labels: PlannedFamily.LabelSet, suffix: String = "", to buffer: inout [UInt8]
     ) {
+        appendSeries(sample, labels: labels, suffix: suffix, to: &buffer)
+        GoFloatFormat.append(sample.value, to: &buffer)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    /// Writes the start of a sample line: name, labels in byte order of their names and the space
+    /// before the value.
+    static func appendSeries(
+        _ sample: Sample, labels: PlannedFamily.LabelSet, suffix: String = "", to buffer: inout [UInt8]
+    ) {
         buffer.append(contentsOf: sample.descriptor.name.utf8)
         buffer.append(contentsOf: suffix.utf8)
 
@@ -39,8 +49,6 @@ enum ExpositionWriter {
         }
 
         buffer.append(UInt8(ascii: " "))
-        GoFloatFormat.append(sample.value, to: &buffer)
-        buffer.append(UInt8(ascii: "\n"))
     }
 
     /// Escapes `\` as `\\` and a line feed as `\n`, plus `"` as `\"` in label values and OpenMetrics HELP.

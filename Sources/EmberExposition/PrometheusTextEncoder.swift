@@ -6,6 +6,12 @@ public enum PrometheusTextEncoder {
 
     /// Appends the exposition of every planned family to `buffer`, with `# HELP` and `# TYPE` lines.
     public static func encode(_ plan: ExpositionPlan, into buffer: inout [UInt8]) {
+        encode(plan, into: &buffer) { _, _ in }
+    }
+
+    /// Appends the exposition and calls `valueWritten` with the start and end offsets of each value in
+    /// `buffer`, in the order the series are written.
+    static func encode(_ plan: ExpositionPlan, into buffer: inout [UInt8], valueWritten: (Int, Int) -> Void) {
         for family in plan.families {
             let descriptor = family.descriptor
             ExpositionWriter.appendMetadata("HELP", name: descriptor.name, text: descriptor.help, escapeQuotes: false,
@@ -13,8 +19,12 @@ public enum PrometheusTextEncoder {
             ExpositionWriter.appendMetadata("TYPE", name: descriptor.name, text: descriptor.type.rawValue,
                                             escapeQuotes: false, to: &buffer)
             for entry in family.entries {
-                ExpositionWriter.appendSample(plan.samples[entry.sample], labels: family.labelSets[entry.labelSet],
-                                              to: &buffer)
+                let sample = plan.samples[entry.sample]
+                ExpositionWriter.appendSeries(sample, labels: family.labelSets[entry.labelSet], to: &buffer)
+                let start = buffer.count
+                GoFloatFormat.append(sample.value, to: &buffer)
+                valueWritten(start, buffer.count)
+                buffer.append(UInt8(ascii: "\n"))
             }
         }
     }

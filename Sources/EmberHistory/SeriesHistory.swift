@@ -36,6 +36,15 @@ public final class RawHistory {
     private let capacity: Int
     private let retentionNanoseconds: UInt64
     private var lastSweepNanoseconds: UInt64 = 0
+    /// The table position of each sample of the last recorded snapshot, in sample order (4 bytes a
+    /// series). A snapshot usually lists the same series in the same order, so the key stored at the
+    /// hinted position is compared instead of hashing the key. A stale hint fails that comparison.
+    private var positionHints: [Int32] = []
+    /// For each table position, the index of its blocks in ``windowBlocks``, or -1 for a series that
+    /// gets no trailing window.
+    private var blockIndexes: [Int32] = []
+    /// Block aggregates of the series that get trailing windows (see ``MetricDescriptor/windowUnit``).
+    private var windowBlocks: [WindowBlocks] = []
 
     /// How often vanished series are looked for; sweeping every cycle would copy the table each second.
     private static let sweepIntervalNanoseconds: UInt64 = 60_000_000_000
@@ -78,14 +87,49 @@ public final class RawHistory {
     func record(_ snapshot: Snapshot, keys: [String]) {
         cycle += 1
         timestamps.append(snapshot.monotonicNanoseconds)
-        for (sample, key) in zip(snapshot.samples, keys) {
+        var hints: [Int32] = []
+        swap(&hints, &positionHints)
+        if hints.count != keys.count {
+            hints = [Int32](repeating: -1, count: keys.count)
+        }
+        for (index, (sample, key)) in zip(snapshot.samples, keys).enumerated() {
             var values = PointValues(count: 1)
             values[0] = sample.value
-            let position = series.position(of: key)
-                ?? series.set(CompressedRing(capacity: capacity, fieldCount: 1), for: key)
-            series[position: position].append(time: cycle, values: values)
+            let position = position(of: key, hint: Int(hints[index]))
+            hints[index] = Int32(truncatingIfNeeded: position)
+            if series[position: position].append(time: cycle, values: values) {
+                addToBlocks(sample, position: position)
+            }
         }
+        positionHints = hints
         dropExpired(before: snapshot.monotonicNanoseconds)
+    }
+
+    /// Returns the table position of `key`, adding an empty ring when the series is new.
+    private func position(of key: String, hint: Int) -> Int {
+        if hint >= 0, hint < series.count, series.keys[hint] == key {
+            return hint
+        }
+        if let known = series.position(of: key) {
+            return known
+        }
+        blockIndexes.append(-1)
+        return series.set(CompressedRing(capacity: capacity, fieldCount: 1), for: key)
+    }
+
+    /// Adds a stored point to the window blocks of its series. A series whose descriptor loses its window
+    /// unit loses its blocks, because later points would be missing from them.
+    private func addToBlocks(_ sample: Sample, position: Int) {
+        guard sample.descriptor.windowUnit != nil else {
+            blockIndexes[position] = -1
+            return
+        }
+
+        if blockIndexes[position] < 0 {
+            blockIndexes[position] = Int32(windowBlocks.count)
+            windowBlocks.append(WindowBlocks(cycleCapacity: timestamps.capacity, startingAt: cycle))
+        }
+        windowBlocks[Int(blockIndexes[position])].add(sample.value, atCycle: cycle)
     }
 
     /// Returns the stored points of one series, oldest first.
@@ -104,22 +148,113 @@ public final class RawHistory {
 
     /// Aggregates the values of `key` taken within `windowSeconds` before `now`, the newest included.
     public func aggregate(forSeries key: String, windowSeconds: Double, now: UInt64) -> WindowAggregate? {
+        aggregate(forSeries: key, sinceCycle: firstCycle(windowSeconds: windowSeconds, now: now))
+    }
+
+    /// Returns the first cycle within `windowSeconds` before `now`, which is the same for every series.
+    func firstCycle(windowSeconds: Double, now: UInt64) -> Int64 {
         let span = UInt64(windowSeconds * 1e9)
         // A point exactly `span` old is outside the window.
-        let start = now >= span ? now - span + 1 : 0
-        var minimum = Double.infinity
-        var maximum = -Double.infinity
-        var sum = 0.0
-        var count = 0
-        forEachPoint(of: key, sinceCycle: firstCycle(since: start)) { point in
-            guard !point.value.isNaN else { return }
-            minimum = min(minimum, point.value)
-            maximum = max(maximum, point.value)
-            sum += point.value
-            count += 1
+        return firstCycle(since: now >= span ? now - span + 1 : 0)
+    }
+
+    /// Aggregates the values of `key` from cycle `first` on; NaN values are left out.
+    ///
+    /// For a series with window blocks, a window of up to 64 cycles reads the newest values kept in memory.
+    /// A longer one reads the block it starts in, decoded once and kept, then the whole blocks. Its sum
+    /// adds block sums, so the average can differ from a sum over single points in the last bits.
+    func aggregate(forSeries key: String, sinceCycle first: Int64) -> WindowAggregate? {
+        guard let position = series.position(of: key), first <= cycle else { return nil }
+
+        let start = max(first, oldestTimestampedCycle)
+        var summary = WindowBlocks.Summary()
+        switch windowSource(position: position, start: start) {
+        case .recentValues(let recent):
+            summary = recent
+        case .blocks(let blocks, let wholeBlocks):
+            if start < wholeBlocks {
+                startBlock(of: key, position: position, number: wholeBlocks / WindowBlocks.cyclesPerBlock - 1)
+                    .add(from: start, to: wholeBlocks, into: &summary)
+            }
+            blocks.merge(from: wholeBlocks, through: cycle, into: &summary)
+        case .points:
+            addPoints(of: key, position: position, in: start...cycle, to: &summary)
         }
-        guard count > 0 else { return nil }
-        return WindowAggregate(minimum: minimum, maximum: maximum, average: sum / Double(count), count: count)
+
+        guard summary.count > 0 else { return nil }
+        return WindowAggregate(minimum: summary.minimum, maximum: summary.maximum,
+                               average: summary.sum / Double(summary.count), count: Int(summary.count))
+    }
+
+    /// The source of a window's aggregates, cheapest first.
+    enum WindowSource {
+        /// The newest values kept in memory, already aggregated.
+        case recentValues(WindowBlocks.Summary)
+        /// The points before the first whole block, which starts at the given cycle, then the blocks.
+        case blocks(WindowBlocks, Int64)
+        /// Every stored point of the window.
+        case points
+    }
+
+    /// Returns where the aggregates of the series at `position` from cycle `start` on come from.
+    func windowSource(position: Int, start: Int64) -> WindowSource {
+        let blockIndex = Int(blockIndexes[position])
+        guard blockIndex >= 0 else { return .points }
+
+        let blocks = windowBlocks[blockIndex]
+        if let recent = blocks.recentSummary(from: start, through: cycle) {
+            return .recentValues(recent)
+        }
+        let wholeBlocks = WindowBlocks.blockStart(atOrAfter: start)
+        return blocks.covers(from: wholeBlocks, through: cycle) ? .blocks(blocks, wholeBlocks) : .points
+    }
+
+    /// Returns where the window of `windowSeconds` before `now` of `key` takes its aggregates from.
+    func windowSource(forSeries key: String, windowSeconds: Double, now: UInt64) -> WindowSource? {
+        guard let position = series.position(of: key) else { return nil }
+        let first = firstCycle(windowSeconds: windowSeconds, now: now)
+        return windowSource(position: position, start: max(first, oldestTimestampedCycle))
+    }
+
+    /// Returns the values of block `number` of the series at `position`, decoding it when they are not
+    /// kept yet. The block is in the past, so its points no longer change.
+    private func startBlock(of key: String, position: Int, number: Int64) -> BlockValues {
+        let blockIndex = Int(blockIndexes[position])
+        if let kept = windowBlocks[blockIndex].startBlock(number) {
+            return kept
+        }
+
+        var values = BlockValues(number: number)
+        let first = number * WindowBlocks.cyclesPerBlock
+        forEachValue(of: key, position: position, in: first...(first + WindowBlocks.cyclesPerBlock - 1)) {
+            values.set($1, atCycle: $0)
+        }
+        windowBlocks[blockIndex].keepStartBlock(values)
+        return values
+    }
+
+    private func addPoints(
+        of key: String, position: Int, in cycles: ClosedRange<Int64>, to summary: inout WindowBlocks.Summary
+    ) {
+        forEachValue(of: key, position: position, in: cycles) { _, value in
+            if !value.isNaN {
+                summary.add(value)
+            }
+        }
+    }
+
+    /// Calls `body` with the cycle and value of each point of the series at `position` within `cycles`.
+    private func forEachValue(
+        of key: String, position: Int, in cycles: ClosedRange<Int64>, _ body: (Int64, Double) -> Void
+    ) {
+        do {
+            try series[position: position].forEach(in: cycles) { time, values in
+                body(time, values[0])
+            }
+        } catch {
+            // The ring decodes only what this process encoded, so a failure is a bug in the codec.
+            assertionFailure("raw history of \(key) failed to decode: \(error)")
+        }
     }
 
     /// Returns the oldest cycle still timestamped whose time is at or after `monotonicNanoseconds`.
@@ -152,11 +287,34 @@ public final class RawHistory {
         }
         lastSweepNanoseconds = now
         let oldest = oldestTimestampedCycle
-        series.removeAll { _, ring in
+        let keysBefore = series.keys
+        var expired = Set<String>()
+        series.removeAll { key, ring in
             // A series whose newest cycle has left the timestamp ring is older than the retention too.
-            guard let last = ring.lastTime, last >= oldest else { return true }
+            guard let last = ring.lastTime, last >= oldest else { return expired.insert(key).inserted }
             let newest = timestamps[Int(last - oldest)]
-            return newest < now && now - newest >= retentionNanoseconds
+            return newest < now && now - newest >= retentionNanoseconds && expired.insert(key).inserted
         }
+        guard !expired.isEmpty else { return }
+
+        dropBlocks(keptPositions: keysBefore.indices.filter { !expired.contains(keysBefore[$0]) })
+    }
+
+    /// Keeps the window blocks of the series at `keptPositions`, which the table kept in that order.
+    private func dropBlocks(keptPositions: [Int]) {
+        var indexes: [Int32] = []
+        var blocks: [WindowBlocks] = []
+        indexes.reserveCapacity(keptPositions.count)
+        for position in keptPositions {
+            let index = blockIndexes[position]
+            guard index >= 0 else {
+                indexes.append(-1)
+                continue
+            }
+            indexes.append(Int32(blocks.count))
+            blocks.append(windowBlocks[Int(index)])
+        }
+        blockIndexes = indexes
+        windowBlocks = blocks
     }
 }

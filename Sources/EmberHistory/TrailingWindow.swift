@@ -11,13 +11,26 @@ public final class TrailingWindow {
     public let windowSeconds: Double
     private let windowLabel: String
     private var derived: [String: DerivedFamilies] = [:]
-    /// The newest sample of every windowed series seen within the window, by series key.
-    private var recent: [String: Sample] = [:]
+    /// Every windowed series seen within the window, by series key.
+    private var recent: [String: TrackedSeries] = [:]
+    /// The windowed samples of the last snapshot, in snapshot order. While a snapshot lists the same
+    /// series, ``recent`` already contains each of them and no key is built.
+    private var lastWindowed: [Sample] = []
+    /// Whether a series left ``recent`` since ``lastWindowed`` was taken, so the next snapshot must
+    /// add its series again even when they match.
+    private var removedSince = false
 
     struct DerivedFamilies {
         let maximum: MetricDescriptor
         let minimum: MetricDescriptor
         let average: MetricDescriptor
+    }
+
+    /// A windowed series and the labels of its window samples: the source's labels plus `window`.
+    private struct TrackedSeries {
+        let source: Sample
+        let families: DerivedFamilies
+        let labelValues: [String]
     }
 
     public init(windowSeconds: Double) {
@@ -32,26 +45,47 @@ public final class TrailingWindow {
     /// the peak before the failure is what the window is for. It disappears once the window
     /// has passed.
     public func samples(for snapshot: Snapshot, history: RawHistory) -> [Sample] {
-        for sample in snapshot.samples where sample.descriptor.windowUnit != nil {
-            recent[sample.seriesKey] = sample
-        }
+        track(snapshot)
 
+        let first = history.firstCycle(windowSeconds: windowSeconds, now: snapshot.monotonicNanoseconds)
         var output: [Sample] = []
-        for (key, sample) in recent {
-            guard let aggregate = history.aggregate(
-                forSeries: key, windowSeconds: windowSeconds, now: snapshot.monotonicNanoseconds)
-            else {
+        output.reserveCapacity(recent.count * 3)
+        for (key, series) in recent {
+            guard let aggregate = history.aggregate(forSeries: key, sinceCycle: first) else {
                 recent[key] = nil
+                removedSince = true
                 continue
             }
 
-            let families = derivedFamilies(for: sample.descriptor, unit: sample.descriptor.windowUnit!)
-            let labels = sample.labelValues + [windowLabel]
-            output.append(Sample(families.maximum, aggregate.maximum, labelValues: labels))
-            output.append(Sample(families.minimum, aggregate.minimum, labelValues: labels))
-            output.append(Sample(families.average, aggregate.average, labelValues: labels))
+            output.append(Sample(series.families.maximum, aggregate.maximum, labelValues: series.labelValues))
+            output.append(Sample(series.families.minimum, aggregate.minimum, labelValues: series.labelValues))
+            output.append(Sample(series.families.average, aggregate.average, labelValues: series.labelValues))
         }
         return output
+    }
+
+    /// Adds the windowed series of `snapshot` to ``recent``, unless they are the last snapshot's.
+    private func track(_ snapshot: Snapshot) {
+        var windowed: [Sample] = []
+        windowed.reserveCapacity(lastWindowed.count)
+        for sample in snapshot.samples where sample.descriptor.windowUnit != nil {
+            windowed.append(sample)
+        }
+        if !removedSince, windowed.listsSameSeries(as: lastWindowed) {
+            return
+        }
+
+        for sample in windowed {
+            let key = sample.seriesKey
+            if let known = recent[key], known.source.descriptor.hasSameDefinition(as: sample.descriptor) {
+                continue
+            }
+            let families = derivedFamilies(for: sample.descriptor, unit: sample.descriptor.windowUnit!)
+            recent[key] = TrackedSeries(source: sample, families: families,
+                                        labelValues: sample.labelValues + [windowLabel])
+        }
+        lastWindowed = windowed
+        removedSince = false
     }
 
     private func derivedFamilies(for source: MetricDescriptor, unit: String) -> DerivedFamilies {

@@ -120,4 +120,83 @@ final class TrailingWindowTests: XCTestCase {
         history.record(later)
         XCTAssertTrue(window.samples(for: later, history: history).isEmpty)
     }
+
+    private func maximum(_ samples: [Sample], chip: String) -> Double? {
+        samples.first {
+            $0.descriptor.name == "ember_hwmon_temp_window_max_celsius" && $0.labelValues.first == chip
+        }?.value
+    }
+
+    func testRepeatedSeriesFollowNewValues() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let window = TrailingWindow(windowSeconds: 5)
+
+        for second in 0..<20 {
+            let current = snapshot(UInt64(second + 1), seconds: UInt64(100 + second), [temp(Double(second))])
+            history.record(current)
+            let derived = window.samples(for: current, history: history)
+
+            XCTAssertEqual(maximum(derived, chip: "soc_thermal"), Double(second), "second \(second)")
+            XCTAssertEqual(derived.count, 3, "second \(second)")
+        }
+    }
+
+    func testNewLabelValueGetsWindow() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let window = TrailingWindow(windowSeconds: 60)
+        let first = snapshot(1, seconds: 100, [temp(50)])
+        history.record(first)
+        _ = window.samples(for: first, history: history)
+
+        let renamed = snapshot(2, seconds: 101, [Sample(temperature, 70, labelValues: ["gpu_thermal", "temp1"])])
+        history.record(renamed)
+        let derived = window.samples(for: renamed, history: history)
+
+        XCTAssertEqual(maximum(derived, chip: "gpu_thermal"), 70)
+        XCTAssertEqual(maximum(derived, chip: "soc_thermal"), 50, "the old series keeps its window")
+    }
+
+    func testSeriesReturnsAfterNaNWindow() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let window = TrailingWindow(windowSeconds: 2)
+        let values = [40, Double.nan, .nan, .nan, 45]
+        var maxima: [Double?] = []
+
+        for (second, value) in values.enumerated() {
+            let current = snapshot(UInt64(second + 1), seconds: UInt64(100 + second), [temp(value)])
+            history.record(current)
+            maxima.append(maximum(window.samples(for: current, history: history), chip: "soc_thermal"))
+        }
+
+        XCTAssertEqual(maxima, [40, 40, nil, nil, 45])
+    }
+
+    func testReorderedSeriesKeepTheirPoints() {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let first = Sample(temperature, 1, labelValues: ["a", "temp1"])
+        let second = Sample(temperature, 2, labelValues: ["b", "temp1"])
+        history.record(snapshot(1, seconds: 10, [first, second]))
+        history.record(snapshot(2, seconds: 11, [Sample(temperature, 12, labelValues: ["b", "temp1"]),
+                                                 Sample(temperature, 11, labelValues: ["a", "temp1"])]))
+        history.record(snapshot(3, seconds: 12, [Sample(temperature, 21, labelValues: ["a", "temp1"])]))
+
+        XCTAssertEqual(history.points(forSeries: first.seriesKey).map(\.value), [1, 11, 21])
+        XCTAssertEqual(history.points(forSeries: second.seriesKey).map(\.value), [2, 12])
+    }
+
+    func testSweptSeriesShiftPositions() {
+        let history = RawHistory(retentionSeconds: 60, intervalSeconds: 1)
+        let names = ["a", "b", "c"]
+        let all = names.map { Sample(temperature, 1, labelValues: [$0, "temp1"]) }
+        history.record(snapshot(1, seconds: 100, all))
+        history.record(snapshot(2, seconds: 200, [Sample(temperature, 2, labelValues: ["c", "temp1"])]))
+        XCTAssertEqual(history.seriesCount, 1, "a and b are swept, so c moves to the first position")
+
+        history.record(snapshot(3, seconds: 201, [Sample(temperature, 3, labelValues: ["b", "temp1"]),
+                                                  Sample(temperature, 4, labelValues: ["c", "temp1"])]))
+
+        XCTAssertEqual(history.points(forSeries: all[1].seriesKey).map(\.value), [3])
+        XCTAssertEqual(history.points(forSeries: all[2].seriesKey).map(\.value), [1, 2, 4])
+        XCTAssertEqual(history.points(forSeries: all[0].seriesKey).map(\.value), [])
+    }
 }
