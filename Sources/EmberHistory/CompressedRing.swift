@@ -75,7 +75,8 @@ public struct CompressedRing: Sendable {
         // of rings are restored leaves freed blocks between them that malloc cannot return.
         arena.reserveCapacity(arenaSize)
         for chunk in keptChunks {
-            appendSealed(chunk.bytes[...], count: chunk.count, firstTime: chunk.firstTime, lastTime: chunk.lastTime)
+            appendSealed(chunk.bytes[...], count: chunk.count, firstTime: chunk.firstTime, lastTime: chunk.lastTime,
+                         resizing: false)
         }
         dropOldChunks()
         assert(verifyInvariants())
@@ -159,6 +160,9 @@ public struct CompressedRing: Sendable {
     var chunkCount: Int { sealedSummary.count + (open == nil ? 0 : 1) }
 
     /// Estimated bytes allocated for the arena, chunk headers included (see ``StorageBreakdown``).
+    /// Bytes the arena can hold without reallocating, for tests.
+    var arenaCapacity: Int { arena.capacity }
+
     var sealedAllocationEstimate: Int {
         StorageBreakdown.arraySize(capacity: arena.capacity, stride: 1)
     }
@@ -240,9 +244,16 @@ public struct CompressedRing: Sendable {
         }
     }
 
-    private mutating func appendSealed(_ bytes: ArraySlice<UInt8>, count: Int, firstTime: Int64, lastTime: Int64) {
+    /// Appends a sealed chunk. With `resizing` false the arena keeps its capacity, which a restore
+    /// reserved for all its chunks: ``reserveArena(adding:)`` would shrink it to the first chunk and
+    /// then grow it once per chunk.
+    private mutating func appendSealed(
+        _ bytes: ArraySlice<UInt8>, count: Int, firstTime: Int64, lastTime: Int64, resizing: Bool = true
+    ) {
         let header = ChunkHeader(byteCount: bytes.count, count: count, firstTime: firstTime, lastTime: lastTime)
-        reserveArena(adding: header.encodedSize + bytes.count)
+        if resizing {
+            reserveArena(adding: header.encodedSize + bytes.count)
+        }
         header.append(to: &arena)
         arena.append(contentsOf: bytes)
         storedCount += count

@@ -86,7 +86,10 @@ final class RingArenaTests: XCTestCase {
 
         let restored = try CompressedRing(capacity: 2048, fieldCount: 1, chunks: chunks)
 
-        XCTAssertEqual(restored.sealedAllocationEstimate, StorageBreakdown.arraySize(capacity: size, stride: 1))
+        // Array takes malloc's usable size as its capacity. glibc may return a free block up to
+        // 31 bytes larger than asked, plus its 16-byte rounding, depending on what the heap holds.
+        XCTAssertGreaterThanOrEqual(restored.arenaCapacity, size)
+        XCTAssertLessThan(restored.arenaCapacity, size + 48)
     }
 }
 

@@ -45,7 +45,9 @@ final class CollectorLanes: Sendable {
             }
             let wake = DispatchTime(uptimeNanoseconds: min(deadlineNanoseconds, now + CollectorLanes.stallNanoseconds))
             if group.wait(timeout: wake) == .success { return }
-            if waiting.any, lanes < workers.count {
+            // The deadline is handled at the top of the loop: a lane started now would take a
+            // collector that the cycle no longer waits for.
+            if waiting.any, lanes < workers.count, DispatchTime.now().uptimeNanoseconds < deadlineNanoseconds {
                 startLane(waiting, cycle: cycle, group: group)
                 lanes += 1
             }
