@@ -126,7 +126,7 @@ public struct CompressedRing: Sendable {
     public var openChunk: SealedChunk? { open?.seal() }
 
     /// The sealed chunks, for persistence. Each shares the arena's storage, so taking them copies
-    /// nothing. A ring that seals a chunk while a save still holds them copies its arena first.
+    /// nothing. A ring that seals a chunk while a save still uses them copies its arena first.
     public var sealed: [SealedChunk] {
         var chunks: [SealedChunk] = []
         forEachSealed { header, bytes in
