@@ -76,7 +76,7 @@ final class WindowBlocksTests: XCTestCase {
 
     func testSweepKeepsOtherSeriesBlocks() {
         let history = RawHistory(retentionSeconds: 60, intervalSeconds: 1)
-        let kept = Sample(windowed, 0, labelValues: ["kept"]).seriesKey
+        let remainingKey = Sample(windowed, 0, labelValues: ["kept"]).seriesKey
 
         for cycle in 1...300 {
             var samples = [Sample(windowed, Double(cycle), labelValues: ["kept"])]
@@ -86,7 +86,8 @@ final class WindowBlocksTests: XCTestCase {
             let current = snapshot(cycle, samples)
             history.record(current)
 
-            let aggregate = history.aggregate(forSeries: kept, windowSeconds: 60, now: current.monotonicNanoseconds)
+            let aggregate = history.aggregate(
+                forSeries: remainingKey, windowSeconds: 60, now: current.monotonicNanoseconds)
             XCTAssertEqual(aggregate?.maximum, Double(cycle), "cycle \(cycle)")
             XCTAssertEqual(aggregate?.minimum, Double(max(1, cycle - 59)), "cycle \(cycle)")
         }

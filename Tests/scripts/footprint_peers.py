@@ -1,9 +1,9 @@
 """Ember against collectd, node_exporter and netdata at one sample and one scrape a second.
 
-Each daemon runs in `unshare --net --mount --propagation private`, where a small init script
-brings up loopback (127.0.0.1 plus 127.0.0.2, because collectd's write_prometheus resolves its
-listen address with AI_ADDRCONFIG and glibc treats a namespace whose only IPv4 address is
-127.0.0.1 as having none), adds one dummy (or ifb) interface per directory in the fixture's
+Each daemon runs in `unshare --net --mount --propagation private`. Loopback there gets 127.0.0.2
+besides 127.0.0.1, because collectd's write_prometheus resolves its listen address with
+AI_ADDRCONFIG and glibc treats a namespace whose only IPv4 address is 127.0.0.1 as having none.
+A small init script brings up loopback, adds one dummy (or ifb) interface per directory in the fixture's
 class/net so /proc/net/dev lists the fixture's interface names, bind-mounts the fixture's sys
 read-only over /sys and then execs the daemon, which keeps the pid. /proc is the real procfs of
 the namespace. The script scrapes once a second with `nsenter --net=/proc/PID/ns/net curl` on a

@@ -126,7 +126,7 @@ def run_agent(ember, tree, state, window):
 def scrape_once(run, port, second):
     """Scrapes /metrics and keeps the first compared and the last body. A failure raises only after `READY_SECONDS`.
 
-    It asks for gzip, as Prometheus does, so the agent's compression counts in its memory.
+    It requests gzip, as Prometheus does, so the agent's compression counts in its memory.
     """
     try:
         body = fetch(port, "/metrics", accept_encoding="gzip")[1]

@@ -37,9 +37,8 @@ struct HwmonPowerReader {
 
     /// Reads every chip. `knownNames` is the last `name` read from each hwmon directory, by full
     /// path, which the caller keeps between runs so a failed name read does not change a label.
-    ///
-    /// The caller keeps `fileIndex` between runs, so a chip's file map is built again only when its
-    /// directories change.
+    /// `fileIndex` is kept by the caller between runs too, so a chip's file map is built again only
+    /// when its directories change.
     func read(knownNames: inout [String: String], fileIndex: inout HwmonFileIndex, sink: inout MetricSink) -> Result {
         let classPath = reader.roots.sys("class/hwmon")
         let entries = sink.attempt({ try reader.optionalEntries(classPath) }) ?? []
