@@ -1,5 +1,6 @@
 import EmberCollectors
 import EmberCore
+import EmberExposition
 import EmberHistory
 
 /// The sampling side of the agent: collectors, sampler, history tiers, trailing windows and the
@@ -37,11 +38,12 @@ final class Agent {
         counters = CounterLedger(restored: restored, bootID: persistence?.bootID ?? "")
         history = SharedHistory(tiers)
 
+        let files = Self.fileReuse(options)
         var collectors: [(name: String, collector: any Collector)] = []
         for name in options.enabledCollectors {
             guard let definition = CollectorRegistry.definition(named: name) else { continue }
             let collectorLogger = logger.with("collector", name)
-            let fileSystem = options.readDeadline.makeFileSystem(logger: collectorLogger)
+            let fileSystem = options.readDeadline.makeFileSystem(logger: collectorLogger, files: files)
             let context = CollectorContext(
                 reader: SourceReader(roots: options.roots, fileSystem: fileSystem), logger: collectorLogger,
                 options: options.collectorOptions, counters: counters)
@@ -55,6 +57,17 @@ final class Agent {
                 version: Agent.version),
             logger: logger, privileges: PrivilegeInspection(debugfsRoot: options.roots.debugfs))
         windows = options.windowSeconds.map { TrailingWindow(windowSeconds: $0) }
+    }
+
+    /// Returns what the collectors keep between samples: nothing with `--collector.rescan-interval=0s`,
+    /// else the tree's layout until the next rescan and as many open files as the open-file limit
+    /// leaves beside the HTTP server's connections.
+    private static func fileReuse(_ options: AgentOptions) -> FileReuse {
+        guard options.rescanSeconds > 0 else { return .none }
+
+        let limit = DescriptorBudget.keptSourceFileLimit(
+            openFileLimit: DescriptorBudget.softLimit(), connections: options.maxConnections)
+        return FileReuse(rescanSeconds: options.rescanSeconds, allowance: DescriptorAllowance(limit: limit))
     }
 
     /// Records `snapshot` and returns it with the trailing-window families added.

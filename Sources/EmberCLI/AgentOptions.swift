@@ -18,6 +18,8 @@ struct AgentOptions {
     var intervalSeconds = 1.0
     var timeoutSeconds = 0.8
     var readDeadline = ReadDeadline()
+    /// Seconds between rescans of the source tree's layout; 0 lists, resolves and opens at every sample.
+    var rescanSeconds = 10.0
     var history = HistoryConfiguration()
     var windowSeconds: [Double] = [60, 900]
     var storage = StorageOptions()
@@ -67,6 +69,11 @@ struct AgentOptions {
                  help: "How long one open plus read of a source file, libsensors' and libpci's own reads "
                     + "included, may block before it is abandoned. The file is then skipped, and retried after "
                     + "30s, then at doubling waits up to 5m. Must be shorter than --sample.timeout."),
+        FlagSpec(name: "collector.rescan-interval", defaultValue: "10s",
+                 help: "How often collectors list directories and resolve links again to find devices "
+                    + "added or removed. Between rescans, source files stay open and each sample re-reads "
+                    + "them (files outside sysfs and procfs are reopened at each rescan). A device that "
+                    + "disappears is noticed at its next read. 0s lists, opens and closes at every sample."),
     ] + historyFlags + [
         FlagSpec(name: "collector.disable-defaults", defaultValue: "false",
                  help: "Start with every collector off; enable each with --collector.NAME.", isBoolean: true),
@@ -122,6 +129,7 @@ struct AgentOptions {
         readDeadline.timeoutSeconds = try duration(
             arguments, "collector.read-timeout", default: min(ReadDeadline.defaultTimeoutSeconds, timeoutSeconds / 2))
         try checkReadTimeout()
+        rescanSeconds = try rescanInterval(arguments)
         try applyHistoryFlags(arguments)
         if let value = arguments.value("log.level") {
             guard let level = LogLevel(name: value) else {
@@ -191,6 +199,16 @@ struct AgentOptions {
         guard let text = arguments.value(name) else { return fallback }
         guard let seconds = DurationParser.seconds(text), seconds > 0 else {
             throw UsageError(message: "invalid --\(name) \(text): expected a positive duration under 292 years, such as 500ms, 1s, 5m")
+        }
+        return seconds
+    }
+
+    /// Parses `--collector.rescan-interval`, which unlike other durations may be 0.
+    private func rescanInterval(_ arguments: ParsedArguments) throws -> Double {
+        guard let text = arguments.value("collector.rescan-interval") else { return rescanSeconds }
+        guard let seconds = DurationParser.seconds(text), seconds >= 0 else {
+            throw UsageError(message: "invalid --collector.rescan-interval \(text): expected a duration such as "
+                + "10s or 1m, or 0s to rescan at every sample")
         }
         return seconds
     }

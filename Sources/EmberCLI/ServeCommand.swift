@@ -28,8 +28,9 @@ enum ServeCommand {
         signal(SIGPIPE, SIG_IGN)
 
         let persistence = StorageSetup.persistence(options, logger: logger.with("component", "storage"))
-        let agent = try Agent(options, logger: logger, persistence: persistence)
+        // Raised before the agent sizes how many source files it keeps open from the limit.
         raiseOpenFileLimit(logger: logger)
+        let agent = try Agent(options, logger: logger, persistence: persistence)
         let cache = ExpositionCache()
         let router = Routes.router(cache: cache, history: agent.history, options: options)
         let handler = WebSecurity.handler(router.handle, config: options.webConfig, logger: httpLogger)

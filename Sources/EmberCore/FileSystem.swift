@@ -44,6 +44,10 @@ public protocol FileSystem: AnyObject {
     /// A call in an uninterruptible sleep returns only when the kernel ends it, and then counts as
     /// timed out too. `call` must not read through this file system itself.
     func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value
+
+    /// Forgets what this layer remembers of the tree between calls, such as directory listings or
+    /// open descriptors of ordinary files, so later calls see files added, removed or replaced since.
+    func rescan()
 }
 
 extension FileSystem {
@@ -51,6 +55,9 @@ extension FileSystem {
     public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
         try call()
     }
+
+    /// Does nothing, for file systems that remember nothing between calls.
+    public func rescan() {}
 
     public func isWriteOnly(_ path: String) -> Bool {
         var info = stat()
@@ -80,19 +87,29 @@ public final class SystemFileSystem: FileSystem {
     /// (18 on the RK3588 fixture), although most attributes are a few bytes long.
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: attributeLimit, alignment: 16)
     private let readGuard: ReadGuard?
+    /// Files kept open between calls, when the reader was given an allowance.
+    private let kept: KeptDescriptors?
 
-    /// Creates a reader whose calls wait as long as the kernel takes.
+    /// Creates a reader whose calls wait as long as the kernel takes, and that closes every file
+    /// it opens before returning.
     public init() {
         readGuard = nil
+        kept = nil
     }
 
     /// Creates a reader that abandons an `open` plus `read` sequence still blocked after
     /// `readTimeoutSeconds`, and throws a ``FileError`` with ETIMEDOUT and a ``ReadTimeout``.
     ///
+    /// With `keepingFilesOpen`, a regular file read without error stays open while the allowance
+    /// lasts, and later reads of the same path are one `pread` at offset 0 each. A read through a
+    /// kept descriptor that fails closes it, so the next call opens the path again. Descriptors of
+    /// files outside sysfs, procfs and debugfs are also closed at every ``rescan()``.
+    ///
     /// NOTE: `opendir`, `readdir`, `readlink` and `realpath` are not guarded, because sysfs and
     /// procfs serve them from the kernel's own tables without calling into a driver.
-    public init(readTimeoutSeconds: Double) {
+    public init(readTimeoutSeconds: Double, keepingFilesOpen allowance: DescriptorAllowance? = nil) {
         readGuard = ReadGuard(timeoutSeconds: readTimeoutSeconds)
+        kept = allowance.map(KeptDescriptors.init)
     }
 
     deinit {
@@ -100,42 +117,85 @@ public final class SystemFileSystem: FileSystem {
         readGuard?.unregister()
     }
 
+    /// The number of files this reader keeps open now.
+    public var keptOpenFiles: Int {
+        kept?.count ?? 0
+    }
+
+    public func rescan() {
+        kept?.closePlainFiles()
+    }
+
     public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
         try guarded { () throws(FileError) -> [UInt8] in
-            let fd = try openGuarded(path)
-            defer { close(fd) }
-
-            var count = try readGuarded(fd, path: path, at: 0)
-            // One read returns a whole sysfs attribute, and sysfs ends values with a newline. A
-            // value without one may be the start of a short read (a pipe, FUSE, 9p), so reading
-            // goes on until end of file. NOTE: a short read that stops right after a newline of a
-            // multi-line attribute is taken as the whole value.
-            while count > 0, count < buffer.count, buffer[count - 1] != UInt8(ascii: "\n") {
-                let more = try readGuarded(fd, path: path, at: count)
-                if more == 0 { break }
-                count += more
-            }
+            let count = try withDescriptor(path) { fd throws(FileError) in try readAttribute(fd, path: path) }
             return Array(buffer[0..<count])
         }
     }
 
     public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
         try guarded { () throws(FileError) -> [UInt8] in
-            let fd = try openGuarded(path)
-            defer { close(fd) }
+            try withDescriptor(path) { fd throws(FileError) in try readFile(fd, path: path, limit: limit) }
+        }
+    }
 
-            var content: [UInt8] = []
-            while true {
-                let count = try readGuarded(fd, path: path, at: 0)
-                if count == 0 {
-                    return content
-                }
-                content.append(contentsOf: buffer[0..<count])
-                if content.count > limit {
-                    throw FileError(operation: "read", path: path, code: 0)
-                }
+    /// Reads an attribute into `buffer` from offset 0 and returns its length.
+    private func readAttribute(_ fd: Int32, path: String) throws(FileError) -> Int {
+        var count = try readGuarded(fd, path: path, at: 0)
+        // One read returns a whole sysfs attribute, and sysfs ends values with a newline. A
+        // value without one may be the start of a short read (a pipe, FUSE, 9p), so reading
+        // goes on until end of file. NOTE: a short read that stops right after a newline of a
+        // multi-line attribute is taken as the whole value.
+        while count > 0, count < buffer.count, buffer[count - 1] != UInt8(ascii: "\n") {
+            let more = try readGuarded(fd, path: path, at: count)
+            if more == 0 { break }
+            count += more
+        }
+        return count
+    }
+
+    private func readFile(_ fd: Int32, path: String, limit: Int) throws(FileError) -> [UInt8] {
+        var content: [UInt8] = []
+        while true {
+            let count = try readGuarded(fd, path: path, at: content.count, into: 0)
+            if count == 0 {
+                return content
+            }
+            content.append(contentsOf: buffer[0..<count])
+            if content.count > limit {
+                throw FileError(operation: "read", path: path, code: 0)
             }
         }
+    }
+
+    /// Runs `read` on the kept descriptor of `path`, or on a new one that is kept afterwards when
+    /// `read` succeeds and the allowance has room. Any failure closes a kept descriptor, so a
+    /// removed device's attribute (ENODEV) or a driver error is opened afresh next time, and a
+    /// failing file still costs one read per call.
+    private func withDescriptor<Value>(
+        _ path: String, _ read: (Int32) throws(FileError) -> Value
+    ) throws(FileError) -> Value {
+        if let kept, let fd = kept.descriptor(for: path) {
+            do {
+                return try read(fd)
+            } catch {
+                kept.close(path)
+                throw error
+            }
+        }
+
+        let fd = try openGuarded(path)
+        let value: Value
+        do {
+            value = try read(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+        if kept?.keep(fd, for: path) != true {
+            close(fd)
+        }
+        return value
     }
 
     public func listDirectory(_ path: String) throws(FileError) -> [String] {
@@ -247,13 +307,28 @@ public final class SystemFileSystem: FileSystem {
         }
     }
 
-    /// Calls `read` once into `buffer` at `offset`, and again only when a signal other than the
-    /// read guard's interrupted it before any byte arrived.
-    private func readGuarded(_ fd: Int32, path: String, at offset: Int) throws(FileError) -> Int {
+    /// Calls `pread` once for the file's bytes from `offset` into `buffer` from `bufferOffset`
+    /// (by default `offset`), and again only when a signal other than the read guard's
+    /// interrupted it before any byte arrived.
+    ///
+    /// A file that cannot seek, such as a FIFO, is read with `read`: it is never kept open, so its
+    /// descriptor is always at the position the previous read left.
+    private func readGuarded(
+        _ fd: Int32, path: String, at offset: Int, into bufferOffset: Int? = nil
+    ) throws(FileError) -> Int {
+        let start = bufferOffset ?? offset
+        var seekable = true
         while true {
-            let count = read(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            let target = buffer.baseAddress! + start
+            let count = seekable
+                ? pread(fd, target, buffer.count - start, off_t(offset))
+                : read(fd, target, buffer.count - start)
             if count >= 0 {
                 return count
+            }
+            if errno == ESPIPE, seekable {
+                seekable = false
+                continue
             }
             try checkInterrupt(operation: "read", path: path)
         }

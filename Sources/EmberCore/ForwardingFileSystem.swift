@@ -39,4 +39,8 @@ extension ForwardingFileSystem {
     public func withReadDeadline<Value>(reading path: String, _ call: () throws -> Value) throws -> Value {
         try base.withReadDeadline(reading: path, call)
     }
+
+    public func rescan() {
+        base.rescan()
+    }
 }

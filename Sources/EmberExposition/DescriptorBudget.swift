@@ -49,6 +49,19 @@ public enum DescriptorBudget {
         return max(1, min(configured, Int(clamping: fitting)))
     }
 
+    /// The most source files the sampler keeps open between samples. The RK3588 fixture's
+    /// collectors read about 1100 files a sample; the cap bounds the kernel memory that open
+    /// sysfs files hold (one page of seq_file buffer each) on a board with many more devices.
+    public static let maximumKeptSourceFiles = 2048
+
+    /// Returns how many source files the sampler may keep open: what `openFileLimit` leaves after
+    /// the reserve and two descriptors for each of `connections`, at most ``maximumKeptSourceFiles``.
+    public static func keptSourceFileLimit(openFileLimit: UInt64, connections: Int) -> Int {
+        let reserved = reservedDescriptors + 2 * UInt64(max(0, connections))
+        guard openFileLimit > reserved else { return 0 }
+        return min(maximumKeptSourceFiles, Int(clamping: openFileLimit - reserved))
+    }
+
     private static var openFiles: __rlimit_resource_t {
         __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
     }

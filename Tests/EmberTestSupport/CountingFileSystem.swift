@@ -51,6 +51,10 @@ public final class CountingFileSystem: FileSystem {
         try base.resolvePath(path)
     }
 
+    public func rescan() {
+        base.rescan()
+    }
+
     public func fileKind(_ path: String) -> FileKind? {
         base.fileKind(path)
     }

@@ -87,6 +87,10 @@ public final class FaultInjectingFileSystem: FileSystem {
         return try base.resolvePath(path)
     }
 
+    public func rescan() {
+        base.rescan()
+    }
+
     public func fileKind(_ path: String) -> FileKind? {
         if case .vanished = fault(at: path) {
             return nil

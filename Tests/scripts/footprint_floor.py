@@ -32,11 +32,13 @@ def attribute_files(ember, sysfs, procfs, work):
 
     The interval is 2 s because strace slows Ember down several times, and a sample abandons the
     collectors still running at 0.8 × the interval, which would drop their files from the list.
+    The rescan interval is 0 so that the second sample opens its files again instead of re-reading
+    the descriptors the first one kept.
     """
     trace = os.path.join(work, "snapshot.strace")
     command = ["strace", "-f", "-qq", "-o", trace, "-e", "trace=openat,open", ember, "snapshot",
                f"--path.sysfs={sysfs}", f"--path.procfs={procfs}", "--sample.interval=2s",
-               "--log.level=error"]
+               "--collector.rescan-interval=0s", "--log.level=error"]
     subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
     opens = collections.Counter()

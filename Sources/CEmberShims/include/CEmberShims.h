@@ -83,6 +83,11 @@ int ember_release_file_pages(uint64_t *released_kib);
 /// which is variadic in C. Names longer than 15 bytes are truncated by the kernel.
 int ember_set_thread_name(const char *name);
 
+/// Stores the file system type (statfs's f_type, a magic number from the kernel's
+/// include/uapi/linux/magic.h) of the file open at `fd` in `type`. statfs lives in sys/vfs.h,
+/// which Swift's Glibc module does not include.
+int ember_file_system_type(int fd, int64_t *type);
+
 /// A function of a library loaded with dlopen: its name for dlsym and the offset of its pointer in
 /// the table of functions that the library's C target declares (COpenSSL, CCrypt).
 struct ember_symbol {

@@ -25,15 +25,38 @@ public struct ReadDeadline: Sendable {
     /// Builds one collector's file system: system calls abandoned at the deadline, and paths that
     /// timed out skipped until their retry.
     ///
-    /// - Parameter wrapping: puts a layer between the system calls and the skipping, such as a
-    ///   test's fault injection; the default adds none.
+    /// - Parameters:
+    ///   - files: how the collector keeps what it found between samples; the default keeps
+    ///     nothing, so every call goes to the kernel.
+    ///   - wrapping: puts a layer between the system calls and the rest, such as a test's fault
+    ///     injection; the default adds none.
     public func makeFileSystem(
-        logger: Logger, clock: any Clock = SystemClock(),
+        logger: Logger, clock: any Clock = SystemClock(), files: FileReuse = .none,
         wrapping: (SystemFileSystem) -> any FileSystem = { $0 }
     ) -> TimeoutSkippingFileSystem {
-        let system = SystemFileSystem(readTimeoutSeconds: timeoutSeconds)
+        let system = SystemFileSystem(readTimeoutSeconds: timeoutSeconds, keepingFilesOpen: files.allowance)
+        var layered = wrapping(system)
+        if let rescanSeconds = files.rescanSeconds {
+            layered = TreeLayoutCache(base: layered, intervalSeconds: rescanSeconds, clock: clock)
+        }
         return TimeoutSkippingFileSystem(
-            base: wrapping(system), logger: logger, clock: clock, firstRetrySeconds: firstRetrySeconds,
+            base: layered, logger: logger, clock: clock, firstRetrySeconds: firstRetrySeconds,
             maximumRetrySeconds: maximumRetrySeconds)
     }
+}
+
+/// What a collector's file system keeps between samples.
+public struct FileReuse: Sendable {
+    /// Seconds between rescans of the tree's layout, or nil to list and resolve at every call.
+    public var rescanSeconds: Double?
+    /// The descriptors files may keep open between samples, or nil to close every file after its read.
+    public var allowance: DescriptorAllowance?
+
+    public init(rescanSeconds: Double?, allowance: DescriptorAllowance?) {
+        self.rescanSeconds = rescanSeconds
+        self.allowance = allowance
+    }
+
+    /// Every call goes to the kernel, as for a one-shot snapshot.
+    public static let none = FileReuse(rescanSeconds: nil, allowance: nil)
 }

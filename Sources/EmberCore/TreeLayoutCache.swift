@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A ``FileSystem`` that remembers directory listings, link targets, resolved paths and file
+/// kinds, and asks the file system beneath for them again only at a rescan.
+///
+/// Collectors find their devices by listing directories and following links at every sample.
+/// On a board these change only when a device comes or goes, and each listing costs `openat`,
+/// `getdents64` and `close`, each `realpath` one `readlink` per path component. With this layer a
+/// new device appears within `intervalSeconds`. A removed one is noticed when a read fails with
+/// ENODEV, the error of a removed device's sysfs attribute, which starts a rescan at once.
+///
+/// A rescan also goes to the layers beneath (``FileSystem/rescan()``), so a
+/// ``SystemFileSystem`` then closes the descriptors it keeps of files outside sysfs and procfs.
+///
+/// Only answers that the same call would give again are remembered: success, ENOENT and
+/// ENOTDIR. A read's content is never remembered, only that the file is missing. A timeout,
+/// EACCES or EIO goes to the caller without being remembered.
+public final class TreeLayoutCache: ForwardingFileSystem {
+    public let base: any FileSystem
+    private let clock: any Clock
+    private let intervalNanoseconds: UInt64
+    private var nextRescanNanoseconds: UInt64
+
+    private var listings: [String: Result<[String], FileError>] = [:]
+    private var links: [String: Result<String, FileError>] = [:]
+    private var resolvedPaths: [String: Result<String, FileError>] = [:]
+    /// The kind of each path asked for, `.some(nil)` when it does not exist.
+    private var kinds: [String: FileKind?] = [:]
+    private var writeOnlyPaths: [String: Bool] = [:]
+    /// Files whose read failed with ENOENT or ENOTDIR, with that error.
+    private var missingFiles: [String: FileError] = [:]
+
+    /// The number of rescans so far, the first one at creation included.
+    public private(set) var rescans = 1
+
+    public init(base: any FileSystem, intervalSeconds: Double, clock: any Clock = SystemClock()) {
+        self.base = base
+        self.clock = clock
+        self.intervalNanoseconds = UInt64(max(0, intervalSeconds) * 1e9)
+        self.nextRescanNanoseconds = clock.monotonicNanoseconds() + intervalNanoseconds
+    }
+
+    public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
+        try read(path) { () throws(FileError) in try base.readAttribute(path) }
+    }
+
+    public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        try read(path) { () throws(FileError) in try base.readFile(path, limit: limit) }
+    }
+
+    /// Runs `read` unless `path` was missing since the last rescan. Optional attributes that a
+    /// device lacks are asked for at every sample, and each failed `open` walks the whole path.
+    private func read(_ path: String, _ read: () throws(FileError) -> [UInt8]) throws(FileError) -> [UInt8] {
+        rescanIfDue()
+        if let missing = missingFiles[path] {
+            throw missing
+        }
+
+        do {
+            return try read()
+        } catch {
+            if Self.isRepeatable(Result<Void, FileError>.failure(error)) {
+                missingFiles[path] = error
+            }
+            rescanIfDeviceRemoved(error)
+            throw error
+        }
+    }
+
+    public func listDirectory(_ path: String) throws(FileError) -> [String] {
+        rescanIfDue()
+        if let known = listings[path] {
+            return try known.get()
+        }
+
+        let result = Result { () throws(FileError) in try base.listDirectory(path) }
+        if Self.isRepeatable(result) {
+            listings[path] = result
+        }
+        return try result.get()
+    }
+
+    public func readLink(_ path: String) throws(FileError) -> String {
+        rescanIfDue()
+        if let known = links[path] {
+            return try known.get()
+        }
+
+        let result = Result { () throws(FileError) in try base.readLink(path) }
+        if Self.isRepeatable(result) {
+            links[path] = result
+        }
+        return try result.get()
+    }
+
+    public func resolvePath(_ path: String) throws(FileError) -> String {
+        rescanIfDue()
+        if let known = resolvedPaths[path] {
+            return try known.get()
+        }
+
+        let result = Result { () throws(FileError) in try base.resolvePath(path) }
+        if Self.isRepeatable(result) {
+            resolvedPaths[path] = result
+        }
+        return try result.get()
+    }
+
+    public func fileKind(_ path: String) -> FileKind? {
+        rescanIfDue()
+        if let known = kinds[path] {
+            return known
+        }
+
+        let kind = base.fileKind(path)
+        kinds[path] = .some(kind)
+        return kind
+    }
+
+    public func isWriteOnly(_ path: String) -> Bool {
+        rescanIfDue()
+        if let known = writeOnlyPaths[path] {
+            return known
+        }
+
+        let writeOnly = base.isWriteOnly(path)
+        writeOnlyPaths[path] = writeOnly
+        return writeOnly
+    }
+
+    /// Forgets everything remembered, here and in the layers beneath.
+    public func rescan() {
+        listings = [:]
+        links = [:]
+        resolvedPaths = [:]
+        kinds = [:]
+        writeOnlyPaths = [:]
+        missingFiles = [:]
+        rescans += 1
+        nextRescanNanoseconds = clock.monotonicNanoseconds() + intervalNanoseconds
+        base.rescan()
+    }
+
+    private func rescanIfDue() {
+        if clock.monotonicNanoseconds() >= nextRescanNanoseconds {
+            rescan()
+        }
+    }
+
+    private func rescanIfDeviceRemoved(_ error: FileError) {
+        if error.code == ENODEV {
+            rescan()
+        }
+    }
+
+    /// Whether the same call is sure to give `result` again while the tree stays as it is.
+    private static func isRepeatable<Success>(_ result: Result<Success, FileError>) -> Bool {
+        switch result {
+        case .success:
+            return true
+        case .failure(let error):
+            return error.timeout == nil && (error.code == ENOENT || error.code == ENOTDIR)
+        }
+    }
+}

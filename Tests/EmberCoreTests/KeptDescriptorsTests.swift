@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EmberCore
+import EmberTestSupport
+import Foundation
+import XCTest
+
+/// ``SystemFileSystem`` keeping files open between reads, on ordinary files and on procfs.
+final class KeptDescriptorsTests: XCTestCase {
+    private func makeReader(limit: Int = 16) -> (SystemFileSystem, DescriptorAllowance) {
+        let allowance = DescriptorAllowance(limit: limit)
+        return (SystemFileSystem(readTimeoutSeconds: 5, keepingFilesOpen: allowance), allowance)
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    func testRereadSeesInPlaceWrite() throws {
+        let tree = try TemporaryTree()
+        let path = tree.directory + "/temp1_input"
+        try write("41000\n", to: path)
+        let (reader, allowance) = makeReader()
+
+        XCTAssertEqual(try reader.readAttribute(path), Array("41000\n".utf8))
+        XCTAssertEqual(reader.keptOpenFiles, 1)
+        XCTAssertEqual(allowance.inUse, 1)
+
+        try write("42500\n", to: path)
+        XCTAssertEqual(try reader.readAttribute(path), Array("42500\n".utf8))
+        XCTAssertEqual(reader.keptOpenFiles, 1, "the second read reuses the kept descriptor")
+    }
+
+    func testShorterInPlaceWriteIsReadWhole() throws {
+        let tree = try TemporaryTree()
+        let path = tree.directory + "/stat"
+        try write("cpu  1 2 3 4\ncpu0 1 2 3 4\n", to: path)
+        let (reader, _) = makeReader()
+        _ = try reader.readFile(path, limit: 4096)
+
+        try write("cpu  5 6\n", to: path)
+        XCTAssertEqual(try reader.readFile(path, limit: 4096), Array("cpu  5 6\n".utf8))
+    }
+
+    func testReplacedPlainFileIsReopenedAtRescan() throws {
+        let tree = try TemporaryTree()
+        let path = tree.directory + "/in0_input"
+        try write("1000\n", to: path)
+        let (reader, allowance) = makeReader()
+        _ = try reader.readAttribute(path)
+
+        // A rename leaves the kept descriptor on the old file, as the class documents.
+        try write("2000\n", to: tree.directory + "/staged")
+        XCTAssertEqual(rename(tree.directory + "/staged", path), 0)
+        XCTAssertEqual(try reader.readAttribute(path), Array("1000\n".utf8))
+
+        reader.rescan()
+        XCTAssertEqual(reader.keptOpenFiles, 0)
+        XCTAssertEqual(allowance.inUse, 0)
+        XCTAssertEqual(try reader.readAttribute(path), Array("2000\n".utf8))
+    }
+
+    func testProcfsFileStaysOpenAcrossRescan() throws {
+        let (reader, _) = makeReader()
+        let first = try reader.readFile("/proc/self/stat", limit: 4096)
+        XCTAssertFalse(first.isEmpty)
+
+        reader.rescan()
+        XCTAssertEqual(reader.keptOpenFiles, 1, "procfs builds the content at every read from offset 0")
+        let second = try reader.readFile("/proc/self/stat", limit: 4096)
+        XCTAssertEqual(second.split(separator: UInt8(ascii: " "))[0], first.split(separator: UInt8(ascii: " "))[0])
+    }
+
+    func testAllowanceLimitsKeptFiles() throws {
+        let tree = try TemporaryTree()
+        let (reader, allowance) = makeReader(limit: 1)
+        for name in ["a", "b", "c"] {
+            try write("\(name)\n", to: tree.directory + "/" + name)
+            XCTAssertEqual(try reader.readAttribute(tree.directory + "/" + name), Array("\(name)\n".utf8))
+        }
+        XCTAssertEqual(reader.keptOpenFiles, 1)
+        XCTAssertEqual(allowance.inUse, 1)
+
+        let other = SystemFileSystem(readTimeoutSeconds: 5, keepingFilesOpen: allowance)
+        _ = try other.readAttribute(tree.directory + "/b")
+        XCTAssertEqual(other.keptOpenFiles, 0, "the allowance is shared between readers")
+    }
+
+    func testDeinitReturnsDescriptors() throws {
+        let tree = try TemporaryTree()
+        try write("1\n", to: tree.directory + "/value")
+        let allowance = DescriptorAllowance(limit: 4)
+        do {
+            let reader = SystemFileSystem(readTimeoutSeconds: 5, keepingFilesOpen: allowance)
+            _ = try reader.readAttribute(tree.directory + "/value")
+            XCTAssertEqual(allowance.inUse, 1)
+        }
+        XCTAssertEqual(allowance.inUse, 0)
+    }
+
+    func testFailedFirstReadKeepsNothing() throws {
+        let tree = try TemporaryTree()
+        let (reader, allowance) = makeReader()
+
+        // read(2) of a directory fails with EISDIR after a successful open.
+        XCTAssertThrowsError(try reader.readAttribute(tree.directory)) { error in
+            XCTAssertEqual((error as? FileError)?.code, EISDIR)
+        }
+        XCTAssertEqual(reader.keptOpenFiles, 0)
+        XCTAssertEqual(allowance.inUse, 0)
+    }
+
+    /// A /proc/PID file of a process that exited fails with ESRCH through a kept descriptor, as a
+    /// removed device's sysfs attribute fails with ENODEV. The failure closes the descriptor.
+    func testVanishedProcessClosesKeptDescriptor() throws {
+        let child = try Process.run(URL(fileURLWithPath: "/bin/sleep"), arguments: ["60"])
+        let path = "/proc/\(child.processIdentifier)/stat"
+        let (reader, allowance) = makeReader()
+        _ = try reader.readFile(path, limit: 4096)
+        XCTAssertEqual(reader.keptOpenFiles, 1)
+
+        child.terminate()
+        child.waitUntilExit()
+        XCTAssertThrowsError(try reader.readFile(path, limit: 4096)) { error in
+            XCTAssertEqual((error as? FileError)?.code, ESRCH)
+        }
+        XCTAssertEqual(reader.keptOpenFiles, 0)
+        XCTAssertEqual(allowance.inUse, 0)
+
+        XCTAssertThrowsError(try reader.readFile(path, limit: 4096)) { error in
+            XCTAssertEqual((error as? FileError)?.code, ENOENT, "the next read opens the path afresh")
+        }
+    }
+
+    func testReaderWithoutAllowanceKeepsNothing() throws {
+        let tree = try TemporaryTree()
+        try write("7\n", to: tree.directory + "/value")
+        let reader = SystemFileSystem(readTimeoutSeconds: 5)
+        _ = try reader.readAttribute(tree.directory + "/value")
+        XCTAssertEqual(reader.keptOpenFiles, 0)
+    }
+}
