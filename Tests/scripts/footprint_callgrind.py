@@ -17,10 +17,10 @@ Per cycle it reports the total and the inclusive instructions of four functions,
 demangled names in the binary's symbol table: `CollectorWorker.run(cycle:)` summed over the
 collectors (sampling), `Sampler.sampleOnce()` on the sampler thread, `Agent.process(_:)` and
 `ExpositionCache.publish(samples:sequence:wallTime:)`. The figure kept is the median over the
-cycles. A few cycles carry periodic work (the history's tiers closing buckets, the release of
-start-up memory 30 s after the first sample), and whether such a cycle falls among the measured
-ones depends on timing. So the median is stable where the mean is not, and the mean is printed
-beside it.
+cycles. A few cycles carry periodic work: `HistoryTier.advance` encoding a chunk (up to 1.7 times
+a plain cycle) and the release of start-up memory 30 s after the first sample. Whether such a
+cycle falls among the measured ones depends on timing, so the median is stable where the mean is
+not. The mean is printed beside it.
 
 The interval is 1 s, not 100 ms, because callgrind runs the agent tens of times slower, and a
 cycle that misses --sample.timeout abandons its collectors. The number of collector runs per cycle
@@ -84,7 +84,7 @@ def parse_profile(path, names):
     """Reads one callgrind profile; returns the total Ir and, per figure, (calls, inclusive Ir).
 
     The profile must be written with --compress-strings=no, so every call line names its callee. The
-    line after `calls=` holds the inclusive cost of those calls, Ir being the only event.
+    line after `calls=` contains the inclusive cost of those calls, Ir being the only event.
     """
     figures = {symbol: figure for figure, symbol in names.items()}
     counts = {figure: [0, 0] for figure in names}
