@@ -76,6 +76,11 @@ def fetch(port, path, accept_encoding=None):
     return time.perf_counter() - start, response.partition(b"\r\n\r\n")[2]
 
 
+def ratio(numerator, denominator, digits=2):
+    """Formats numerator / denominator, or n/a for a denominator of 0: a CPU time under one clock tick."""
+    return f"{numerator / denominator:.{digits}f}" if denominator > 0 else "n/a (under one tick)"
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -101,43 +106,71 @@ def wait_ready(port, deadline=20):
     raise RuntimeError(f"daemon on port {port} did not answer within {deadline} s")
 
 
-def measure(peer, binary, scrapes, window):
+def start(peer, binary):
+    """Starts `peer` on a free loopback port and returns (process, port) once it serves /metrics."""
     port = free_port()
     process = subprocess.Popen(command_for(peer, binary, port), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
         wait_ready(port)
-        time.sleep(3)  # let Ember fill a few samples; node_exporter is idle meanwhile
-        cpu_before = cpu_seconds(process.pid)
-        latencies = []
-        size = 0
-        for _ in range(scrapes):
-            elapsed, size = scrape(port)
-            latencies.append(elapsed)
-        cpu_scrapes = cpu_seconds(process.pid) - cpu_before
+    except RuntimeError:
+        stop(process)
+        raise
+    return process, port
 
-        cpu_before = cpu_seconds(process.pid)
-        start = time.monotonic()
-        for second in range(window):
-            scrape(port)
-            time.sleep(max(0.0, start + second + 1 - time.monotonic()))
-        steady = (cpu_seconds(process.pid) - cpu_before) / (time.monotonic() - start) * 100
-        latencies.sort()
-        return {
-            "cpu_ms_per_scrape": cpu_scrapes / scrapes * 1000,
-            "latency_median_ms": statistics.median(latencies) * 1000,
-            "latency_p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-            "steady_cpu_pct": steady,
-            "rss_mib": rss_mib(process.pid),
-            "body_bytes": size,
-        }
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def percentile(values, fraction):
+    """Returns the value below which `fraction` of `values` lie (nearest rank, no interpolation)."""
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * fraction) - 1)]
+
+
+def sequential_scrapes(pid, port, scrapes):
+    """Sends `scrapes` scrapes one after the other; returns CPU ms per scrape, latencies in ms and body size."""
+    cpu_before = cpu_seconds(pid)
+    latencies = []
+    size = 0
+    for _ in range(scrapes):
+        elapsed, size = scrape(port)
+        latencies.append(elapsed)
+    cpu = cpu_seconds(pid) - cpu_before
+    return {
+        "cpu_ms_per_scrape": cpu / scrapes * 1000,
+        "latency_median_ms": statistics.median(latencies) * 1000,
+        "latency_p99_ms": percentile(latencies, 0.99) * 1000,
+        "body_bytes": size,
+    }
+
+
+def steady_cpu_pct(pid, port, window):
+    """Scrapes once a second for `window` seconds and returns the daemon's CPU as % of one core."""
+    cpu_before = cpu_seconds(pid)
+    start_time = time.monotonic()
+    for second in range(window):
+        scrape(port)
+        time.sleep(max(0.0, start_time + second + 1 - time.monotonic()))
+    return (cpu_seconds(pid) - cpu_before) / (time.monotonic() - start_time) * 100
+
+
+def measure(peer, binary, scrapes, window):
+    process, port = start(peer, binary)
+    try:
+        time.sleep(3)  # let Ember fill a few samples; node_exporter is idle meanwhile
+        result = sequential_scrapes(process.pid, port, scrapes)
+        result["steady_cpu_pct"] = steady_cpu_pct(process.pid, port, window)
+        result["rss_mib"] = rss_mib(process.pid)
+        return result
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def main():

@@ -6,22 +6,33 @@ Measures in one run and prints ratios:
   1. floor: CPU ms and system calls per sample cycle of `ember serve --sample.interval=100ms`
      (no scrapes) against Tests/bench/pread-floor.c, which does one pread per attribute file Ember
      reads, on the RK3588 mainline fixture, node_exporter's fixture and this machine's /proc and /sys;
-  2. peers: CPU % of one core and resident memory at one sample and one scrape a second, Ember
+  2. start-up: time from exec to the first 200 from /metrics, median of 5 starts;
+  3. scrape: CPU per scrape, scrape latency (median, p99) sequentially and with 8 concurrent
+     scrapers, and resident memory, Ember against node_exporter 1.5 with the same six collectors on
+     node_exporter's fixture, alternating (footprint_scrape.py);
+  4. peers: CPU % of one core and resident memory at one sample and one scrape a second, Ember
      against the installed peers in private network and mount namespaces on node_exporter's
      fixture, alternating (footprint_peers.py describes the method);
-  3. start-up: time from exec to the first 200 from /metrics, median of 5 starts;
-  4. history: the lines of `ember history-benchmark` (memory and bytes per stored value after a
-     fast-forwarded fill). history-memory.py measures a running agent with full history.
+  5. history: the lines of `ember history-benchmark` (memory and bytes per stored value after a
+     fast-forwarded fill). history-memory.py measures a running agent with full history;
+  6. callgrind: instructions per sample cycle under valgrind's callgrind on the RK3588 mainline
+     fixture and node_exporter's fixture (footprint_callgrind.py describes the method), compared
+     with Tests/bench/cycle-instructions.json. A total or collector count more than 10 % above
+     the baseline prints a REGRESSION line and fails the run, unless --accept-growth "REASON"
+     stores the new counts as the baseline and writes the reason and the numbers into
+     BENCHMARKS.md. --update-baseline stores them without the check.
 
 --quick is the CI smoke run (under 2 minutes): short windows, the floor on node_exporter's
-fixture only, the installed peers for 10 s each, no history. It asserts only that every part
-produced numbers, never a threshold, because CI machines are noisy.
+fixture only, 500 scrapes per scrape phase, the installed peers for 10 s each, callgrind over 5
+cycles on node_exporter's fixture without the baseline check, no history. It asserts only that
+every part produced numbers, never a threshold, because CI machines are noisy.
 
 Usage: footprint.py [--quick] [--peers collectd,node_exporter,netdata] [--window 120] [--warmup 60]
-                    [--rounds 1] [--parts floor,startup,peers,history] [--ember PATH]
-                    [--markdown BENCHMARKS.md]
-Needs root (unshare, mount), strace, cc and curl. perf counts the system calls where it works,
-strace -c otherwise. Loopback and namespaces only; every daemon is started and stopped by this script by its pid.
+                    [--rounds 1] [--scrapes 2000] [--parts floor,startup,scrape,peers,history,callgrind]
+                    [--accept-growth REASON | --update-baseline] [--ember PATH] [--markdown BENCHMARKS.md]
+Needs root (unshare, mount), strace, cc, curl, valgrind, strip and `swift demangle`. perf counts
+the system calls where it works, strace -c otherwise. Loopback and namespaces only; every daemon is
+started and stopped by this script by its pid.
 """
 import argparse
 import os
@@ -32,9 +43,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmark import REPO, command_for, free_port, scrape  # noqa: E402
+from benchmark import REPO, command_for, free_port, ratio, scrape  # noqa: E402
+import footprint_callgrind  # noqa: E402
 import footprint_floor  # noqa: E402
 import footprint_peers  # noqa: E402
+import footprint_scrape  # noqa: E402
 
 FIXTURES = os.path.join(REPO, "Tests", "Fixtures")
 TREES = {
@@ -42,6 +55,9 @@ TREES = {
     "node_exporter fixture": os.path.join(FIXTURES, "node-exporter"),
     "this machine": None,
 }
+
+
+PARTS = ["floor", "startup", "scrape", "peers", "history", "callgrind"]
 
 
 def floor_section(ember, quick, window):
@@ -109,11 +125,6 @@ def peer_table(results, peers):
     return "\n".join(lines)
 
 
-def ratio(numerator, denominator):
-    """Formats numerator / denominator, or n/a for a denominator of 0: a CPU time under one clock tick."""
-    return f"{numerator / denominator:.2f}" if denominator > 0 else "n/a (under one tick)"
-
-
 def time_to_first_scrape(command, port, timeout=30):
     """Starts `command` and returns the seconds from exec to the first 200 from /metrics."""
     start = time.monotonic()
@@ -162,6 +173,52 @@ def startup_section(ember, starts):
     return "\n".join(lines)
 
 
+def scrape_section(ember, rounds, scrapes):
+    """Runs the scrape part (footprint_scrape.py) and returns its results, its table and the target ratios."""
+    if not os.access(footprint_scrape.NODE_EXPORTER, os.X_OK):
+        return {}, f"Scrape part skipped: node_exporter is not installed at {footprint_scrape.NODE_EXPORTER}.", ""
+    results = footprint_scrape.run_rounds(ember, rounds, scrapes)
+    table, targets = footprint_scrape.table(results)
+    return results, table, targets
+
+
+def callgrind_section(ember, quick):
+    """Counts instructions per sample cycle on each fixture tree; returns the rows and a table.
+
+    The quick run counts 5 cycles after 3 on node_exporter's fixture only, about 15 s.
+    """
+    names = ["node_exporter fixture"] if quick else ["rk3588 mainline fixture", "node_exporter fixture"]
+    rows = []
+    for name in names:
+        root = TREES[name]
+        if quick:
+            row = footprint_callgrind.measure_tree(ember, name, f"{root}/sys", f"{root}/proc", warmup=3, cycles=5)
+        else:
+            row = footprint_callgrind.measure_tree(ember, name, f"{root}/sys", f"{root}/proc")
+        rows.append(row)
+        print(footprint_callgrind.table([row]).splitlines()[-1], flush=True)
+    return rows, footprint_callgrind.table(rows)
+
+
+def check_cycle_instructions(rows, args):
+    """Compares the counts with the committed baseline and records them as --accept-growth or
+    --update-baseline ask. Returns the report lines and whether the check failed."""
+    baseline = footprint_callgrind.load_baseline()
+    lines, regressions = footprint_callgrind.compare(rows, baseline)
+    if args.update_baseline or args.accept_growth:
+        reason = args.accept_growth or "recorded with --update-baseline, without a check"
+        footprint_callgrind.save_baseline(rows, reason, baseline)
+        lines.append(f"baseline {os.path.relpath(footprint_callgrind.BASELINE, REPO)} updated: {reason}")
+    if regressions and args.accept_growth:
+        footprint_callgrind.record_accepted_growth(os.path.join(REPO, "BENCHMARKS.md"), regressions,
+                                                  args.accept_growth)
+        lines.append("growth accepted and recorded in BENCHMARKS.md with the reason")
+        return lines, False
+    if regressions and not args.update_baseline:
+        return lines + footprint_callgrind.regression_lines(regressions), True
+    return lines, False
+
+
 def history_section(ember):
     """Runs `ember history-benchmark` on the RK3588 mainline fixture, the series set of a board."""
     tree = TREES["rk3588 mainline fixture"]
@@ -185,26 +242,37 @@ def parse_arguments():
                         help="comma-separated peers to compare when installed")
     parser.add_argument("--window", type=int, default=120, help="seconds of 1 Hz scraping measured per daemon")
     parser.add_argument("--warmup", type=int, default=60, help="seconds of 1 Hz scraping before the window")
-    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds over Ember and the peers")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds of the scrape and peers parts")
     parser.add_argument("--floor-window", type=int, default=20,
                         help="seconds of `ember serve` at 100 ms per tree for CPU per cycle")
-    parser.add_argument("--parts", default="floor,startup,peers,history",
-                        help="comma-separated parts to run: floor, startup, peers, history (not with --quick)")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma-separated parts to run: " + ", ".join(PARTS) + " (history not with --quick)")
+    parser.add_argument("--scrapes", type=int, default=2000,
+                        help="scrapes per daemon and phase of the scrape part, sequential and concurrent")
+    parser.add_argument("--accept-growth", metavar="REASON",
+                        help="callgrind part: accept instruction counts that grew by more than 10 %%, store "
+                             "them as the baseline and write REASON with the numbers into BENCHMARKS.md")
+    parser.add_argument("--update-baseline", action="store_true",
+                        help="callgrind part: store the counts as the baseline without comparing them")
     parser.add_argument("--ember", default=os.path.join(REPO, ".build", "release", "ember"))
     parser.add_argument("--markdown", help="append the results, the command and the machine to this file")
     args = parser.parse_args()
     if args.quick:
-        args.window, args.warmup, args.rounds, args.floor_window = 10, 2, 1, 4
+        args.window, args.warmup, args.rounds, args.floor_window, args.scrapes = 10, 2, 1, 4, 500
     return args
 
 
 def main():
     args = parse_arguments()
     peers = [peer for peer in args.peers.split(",") if peer]
-    unknown_parts = set(args.parts.split(",")) - {"floor", "startup", "peers", "history"}
+    unknown_parts = set(args.parts.split(",")) - set(PARTS)
     if unknown_parts:
         print(f"footprint: unknown part {','.join(sorted(unknown_parts))}; expected some of "
-              "floor,startup,peers,history", file=sys.stderr)
+              f"{','.join(PARTS)}", file=sys.stderr)
+        return 2
+    if (args.accept_growth or args.update_baseline) and (args.quick or "callgrind" not in args.parts.split(",")):
+        print("footprint: --accept-growth and --update-baseline need the callgrind part in --parts, "
+              "and not --quick", file=sys.stderr)
         return 2
     unknown = [peer for peer in peers if peer not in footprint_peers.PEER_BINARIES]
     if unknown:
@@ -218,23 +286,26 @@ def main():
 
     command = " ".join(["python3", "Tests/scripts/footprint.py", *sys.argv[1:]])
     sections = [f"Machine: {machine_description()}.", f"Command: `{command}`."]
-    floor_rows, peer_results = run_parts(args, peers, sections)
+    results = run_parts(args, peers, sections)
     if args.markdown:
         with open(args.markdown, "a") as f:
             f.write("\n" + "\n\n".join(sections) + "\n")
 
-    problems = smoke_problems(floor_rows, peer_results)
+    problems = smoke_problems(results)
     for problem in problems:
         print(f"footprint: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    return 1 if problems or results["regression"] else 0
 
 
 def run_parts(args, peers, sections):
-    """Runs the parts named in --parts in order, printing each table and appending it to `sections`."""
+    """Runs the parts named in --parts in order, printing each table and appending it to `sections`.
+
+    Returns each part's results by part name, and "regression": whether the callgrind check failed.
+    """
     parts = args.parts.split(",")
-    floor_rows, peer_results = [], {}
+    results = {"floor": [], "scrape": {}, "peers": {}, "callgrind": [], "regression": False}
     if "floor" in parts:
-        floor_rows, table, note = floor_section(args.ember, args.quick, args.floor_window)
+        results["floor"], table, note = floor_section(args.ember, args.quick, args.floor_window)
         sections += ["Sample cycle against the pread floor:", table, note]
         print(table, note, sep="\n", flush=True)
 
@@ -243,8 +314,14 @@ def run_parts(args, peers, sections):
         sections += ["Start-up:", table]
         print(table, flush=True)
 
+    if "scrape" in parts:
+        results["scrape"], table, targets = scrape_section(args.ember, args.rounds, args.scrapes)
+        sections += [f"Scrapes on node_exporter's fixture, {args.scrapes} per phase and daemon, "
+                     f"{args.rounds} round(s):", table, targets]
+        print(table, targets, sep="\n", flush=True)
+
     if "peers" in parts:
-        peer_results, table = peers_section(args.ember, peers, args.rounds, args.warmup, args.window)
+        results["peers"], table = peers_section(args.ember, peers, args.rounds, args.warmup, args.window)
         sections += [f"One sample and one scrape a second, {args.window} s window after {args.warmup} s "
                      f"warm-up, {args.rounds} round(s):", table]
         print(table, flush=True)
@@ -253,21 +330,34 @@ def run_parts(args, peers, sections):
         table = history_section(args.ember)
         sections += ["`ember history-benchmark`:", table]
         print(table, flush=True)
-    return floor_rows, peer_results
+
+    if "callgrind" in parts:
+        results["callgrind"], table = callgrind_section(args.ember, args.quick)
+        sections += ["Instructions per sample cycle (callgrind, medians over the cycles):", table]
+        print(table, flush=True)
+        if not args.quick:
+            lines, results["regression"] = check_cycle_instructions(results["callgrind"], args)
+            sections += ["\n".join(lines)]
+            print("\n".join(lines), flush=True)
+    return results
 
 
-def smoke_problems(floor_rows, peer_results):
+def smoke_problems(results):
     """Lists the parts that produced no usable number. The numbers themselves meet no threshold."""
     problems = []
-    for row in floor_rows:
+    for row in results["floor"]:
         if row["files"] == 0 or not row["floor_cpu_ms"] > 0 or not row["ember_cpu_ms"] > 0:
             problems.append(f"floor on {row['tree']}: no attribute files or no CPU time measured")
         if not row["ember_syscalls"] > 0:
             problems.append(f"floor on {row['tree']}: no system calls counted for Ember")
-    for peer, runs in peer_results.items():
+    for peer, runs in results["peers"].items():
         for run in runs:
             if run["series"] == 0 or run["failed_scrapes"] > 0:
                 problems.append(f"{peer}: {run['failed_scrapes']} failed scrapes, {run['series']} series")
+    problems += footprint_scrape.smoke_problems(results["scrape"])
+    for row in results["callgrind"]:
+        if not (row["median"]["total"] > 0 and row["median"]["collectors"] > 0):
+            problems.append(f"callgrind on {row['tree']}: no instructions counted")
     return problems
 
 
