@@ -90,11 +90,12 @@ public final class SystemFileSystem: FileSystem {
     /// Files kept open between calls, when the reader was given an allowance.
     private let kept: KeptDescriptors?
 
-    /// Creates a reader whose calls wait as long as the kernel takes, and that closes every file
-    /// it opens before returning.
-    public init() {
+    /// Creates a reader whose calls wait as long as the kernel takes. Without an allowance it
+    /// closes every file it opens before returning; with one it keeps files open as
+    /// ``init(readTimeoutSeconds:keepingFilesOpen:)`` describes.
+    public init(keepingFilesOpen allowance: DescriptorAllowance? = nil) {
         readGuard = nil
-        kept = nil
+        kept = allowance.map(KeptDescriptors.init)
     }
 
     /// Creates a reader that abandons an `open` plus `read` sequence still blocked after

@@ -57,7 +57,9 @@ public final class Sampler: @unchecked Sendable {
         self.logger = logger
         self.health = CollectorHealth(logger: logger)
         self.permissions = PermissionReport(logger: logger, inspection: privileges)
-        self.selfReader = SourceReader(roots: SourceRoots())
+        // The agent's own /proc/self/statm is read at every sample, so it stays open.
+        self.selfReader = SourceReader(
+            roots: SourceRoots(), fileSystem: SystemFileSystem(keepingFilesOpen: DescriptorAllowance(limit: 1)))
         self.startWallTime = clock.wallSeconds()
     }
 
