@@ -32,7 +32,7 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     private var kinds: [String: FileKind?] = [:]
     private var writeOnlyPaths: [String: Bool] = [:]
     /// Files whose read failed with ENOENT or ENOTDIR, with that error.
-    private var missingFiles: [String: FileError] = [:]
+    private var missingFiles: [PathKey: FileError] = [:]
 
     /// The number of rescans so far, the first one at creation included.
     public private(set) var rescans = 1
@@ -56,7 +56,7 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     /// device lacks are asked for at every sample, and each failed `open` walks the whole path.
     private func read(_ path: String, _ read: () throws(FileError) -> [UInt8]) throws(FileError) -> [UInt8] {
         rescanIfDue()
-        if let missing = missingFiles[path] {
+        if !missingFiles.isEmpty, let missing = missingFiles[PathKey(path)] {
             throw missing
         }
 
@@ -64,7 +64,7 @@ public final class TreeLayoutCache: ForwardingFileSystem {
             return try read()
         } catch {
             if Self.isRepeatable(Result<Void, FileError>.failure(error)) {
-                missingFiles[path] = error
+                missingFiles[PathKey(path)] = error
             }
             rescanIfDeviceRemoved(error)
             throw error
@@ -157,7 +157,7 @@ public final class TreeLayoutCache: ForwardingFileSystem {
         }
     }
 
-    /// Whether the same call is sure to give `result` again while the tree stays as it is.
+    /// Returns whether the same call is sure to give `result` again while the tree stays as it is.
     private static func isRepeatable<Success>(_ result: Result<Success, FileError>) -> Bool {
         switch result {
         case .success:

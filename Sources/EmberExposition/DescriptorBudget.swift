@@ -49,9 +49,9 @@ public enum DescriptorBudget {
         return max(1, min(configured, Int(clamping: fitting)))
     }
 
-    /// The most source files the sampler keeps open between samples. The RK3588 fixture's
-    /// collectors read about 1100 files a sample; the cap bounds the kernel memory that open
-    /// sysfs files hold (one page of seq_file buffer each) on a board with many more devices.
+    /// The maximum number of source files the sampler keeps open between samples. The
+    /// collectors keep about 550 open on the RK3588 fixture. The cap bounds the kernel memory
+    /// that open sysfs files hold (a page of seq_file buffer each, once read) on larger systems.
     public static let maximumKeptSourceFiles = 2048
 
     /// Returns how many source files the sampler may keep open: what `openFileLimit` leaves after

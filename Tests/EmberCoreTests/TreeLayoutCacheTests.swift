@@ -117,6 +117,20 @@ final class TreeLayoutCacheTests: XCTestCase {
         XCTAssertThrowsError(try cache.resolvePath(link))
     }
 
+    /// Paths are hashed by their last bytes, so these two share a hash bucket but stay apart.
+    func testPathsWithSameTailStayDistinct() throws {
+        let tail = "/device/statistics/rx_bytes_with_a_long_attribute_name"
+        for device in ["eth0", "eth1"] {
+            try FileManager.default.createDirectory(
+                atPath: tree.directory + "/" + device + "/device/statistics", withIntermediateDirectories: true)
+        }
+        try "123\n".write(toFile: tree.directory + "/eth1" + tail, atomically: false, encoding: .utf8)
+
+        XCTAssertThrowsError(try cache.readAttribute(tree.directory + "/eth0" + tail))
+        XCTAssertEqual(try cache.readAttribute(tree.directory + "/eth1" + tail), Array("123\n".utf8))
+        XCTAssertThrowsError(try cache.readAttribute(tree.directory + "/eth0" + tail))
+    }
+
     func testRescanReachesKeptDescriptors() throws {
         let allowance = DescriptorAllowance(limit: 8)
         let system = SystemFileSystem(readTimeoutSeconds: 5, keepingFilesOpen: allowance)

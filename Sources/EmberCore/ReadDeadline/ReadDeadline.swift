@@ -45,7 +45,7 @@ public struct ReadDeadline: Sendable {
     }
 }
 
-/// What a collector's file system keeps between samples.
+/// The state a collector's file system keeps between samples.
 public struct FileReuse: Sendable {
     /// Seconds between rescans of the tree's layout, or nil to list and resolve at every call.
     public var rescanSeconds: Double?
