@@ -112,6 +112,7 @@ check "no command exits 2, usage on stderr" bash -c \
     "out=\$('$ember' 2>/dev/null); status=\$?; test \$status -eq 2 && test -z \"\$out\" && '$ember' 2>&1 | grep -q '^Usage:'"
 
 check "read deadline: snapshot and serve with a FIFO thermal zone" bash Tests/scripts/read-deadline.sh "$ember" "$fixtures"
+check "kept files: a real network device removed and added" bash Tests/scripts/device-removal.sh "$ember"
 check "TLS and basic auth with curl and openssl s_client" bash Tests/scripts/tls-check.sh "$ember"
 check "footprint benchmark smoke run" python3 Tests/scripts/footprint.py --quick --ember "$ember"
 check "release binary links no _StringProcessing" bash -c "! nm '$ember' | grep -q 17_StringProcessing"

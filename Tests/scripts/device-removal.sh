@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Removes and re-adds a real network device under a running agent that keeps its sysfs files open.
+#
+# It runs in a private network and mount namespace with its own sysfs mounted, which lists that
+# namespace's interfaces only. There it creates a veth pair probe0 and probe1 and starts
+# `ember serve` with the netclass collector and the default 10s rescan. It checks on /metrics that:
+#   1. probe0's series are there, and the agent keeps its sysfs attribute files open;
+#   2. after `ip link del probe0`, the next samples drop its series: the kept descriptors fail with
+#      ENODEV, which starts a rescan, and no stale value stays;
+#   3. after the pair is added again, its series return within one rescan interval.
+# Needs root (unshare, mount) and iproute2. Takes about 20 s. Loopback of the private namespace only.
+# Usage: device-removal.sh EMBER
+set -euo pipefail
+ember=$1
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "device-removal: skipped, unshare and mount need root" >&2
+    exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The namespace ends with the inner shell, which stops the agent it started by its pid.
+unshare --net --mount bash -s "$ember" "$work" <<'INNER'
+set -euo pipefail
+ember=$1
+work=$2
+port=9811
+
+fail() {
+    echo "device-removal: $*" >&2
+    kill "$agent" 2>/dev/null || true
+    exit 1
+}
+
+mkdir "$work/sys"
+mount -t sysfs sysfs "$work/sys"
+ip link set lo up
+ip link add probe0 type veth peer name probe1
+
+"$ember" serve --web.listen-address="127.0.0.1:$port" --path.sysfs="$work/sys" --path.procfs=/proc \
+    --collector.disable-defaults --collector.netclass --no-storage --log.level=warn 2>"$work/log" &
+agent=$!
+
+metrics() {
+    curl -sf "http://127.0.0.1:$port/metrics" || true
+}
+
+# Waits up to $1 seconds for `metrics | grep -c probe0` to satisfy the test in $2 (such as "-gt 0").
+wait_for_probe() {
+    local deadline=$((SECONDS + $1))
+    while ((SECONDS < deadline)); do
+        local count
+        count=$(metrics | grep -c 'device="probe0"' || true)
+        if [ "$count" $2 ]; then
+            echo "$count"
+            return 0
+        fi
+        sleep 0.2
+    done
+    return 1
+}
+
+present=$(wait_for_probe 10 "-gt 0") || fail "probe0 never appeared on /metrics"
+kept=$(ls -l "/proc/$agent/fd" | grep -c "$work/sys/devices/virtual/net/probe0/" || true)
+[ "$kept" -gt 0 ] || fail "the agent keeps no probe0 attribute file open"
+echo "device-removal: probe0 exported with $present series, $kept of its files kept open"
+
+ip link del probe0
+removed_at=$SECONDS
+wait_for_probe 3 "-eq 0" >/dev/null || fail "probe0's series stayed on /metrics 3 s after its removal"
+left=$(ls -l "/proc/$agent/fd" | grep -c "/probe0/" || true)
+[ "$left" -eq 0 ] || fail "$left descriptors of the removed probe0 are still open"
+echo "device-removal: series gone $((SECONDS - removed_at)) s after ip link del, descriptors closed"
+
+ip link add probe0 type veth peer name probe1
+added_at=$SECONDS
+wait_for_probe 13 "-gt 0" >/dev/null || fail "probe0 did not return within one 10 s rescan"
+echo "device-removal: probe0 back $((SECONDS - added_at)) s after ip link add"
+
+kill "$agent"
+wait "$agent" || true
+if grep -q 'level=error' "$work/log"; then
+    cat "$work/log" >&2
+    fail "the agent logged errors"
+fi
+umount "$work/sys"
+INNER
