@@ -8,7 +8,7 @@
 #   2. after `ip link del probe0`, the next samples drop its series: the kept descriptors fail with
 #      ENODEV, which starts a rescan, and no stale value stays;
 #   3. after the pair is added again, its series return within one rescan interval.
-# Needs root (unshare, mount) and iproute2. Takes about 20 s. Loopback of the private namespace only.
+# Needs root (unshare, mount) and iproute2. Takes a few seconds. Loopback of the private namespace only.
 # Usage: device-removal.sh EMBER
 set -euo pipefail
 ember=$1

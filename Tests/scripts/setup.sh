@@ -15,6 +15,7 @@ test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3
 test_packages+=(strace systemd libcap2-bin)  # check-privileges.sh: strace, systemd-analyze, setcap
 test_packages+=(binutils)  # tls-check.sh: readelf and nm read the binary's dynamic section and symbols
 test_packages+=(valgrind)  # footprint.py: instructions per sample cycle under callgrind
+test_packages+=(iproute2 util-linux)  # device-removal.sh: ip link in a private namespace, unshare
 # The peers footprint.py compares against; only with --peers, because the tests never need them.
 peer_packages=(collectd netdata libprotobuf-c1 libmicrohttpd12)  # the last two: collectd's write_prometheus
 packages=("${build_packages[@]}")
