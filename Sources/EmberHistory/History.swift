@@ -52,6 +52,10 @@ public final class History {
     /// Family name → its metadata, from the first snapshot of this run that contained the family.
     /// Families loaded only from the state file have label names but an empty help text.
     public private(set) var families: [String: MetricDescriptor] = [:]
+    /// The table positions of the last recorded snapshot's samples, for a next snapshot of the same series.
+    private var routes = SampleRoutes()
+    /// Snapshots recorded at the positions of the one before, without series keys.
+    private(set) var routedRecordCount = 0
 
     /// A wall clock ahead of the anchored time by more than this has been set, not drifted.
     public static let forwardStepSeconds = 60.0
@@ -115,25 +119,89 @@ public final class History {
         if anchor == nil || snapshot.wallTime - anchoredSeconds(snapshot.monotonicNanoseconds) > History.forwardStepSeconds {
             anchor = (snapshot.wallTime, snapshot.monotonicNanoseconds)
         }
+        let seconds = anchoredSeconds(snapshot.monotonicNanoseconds)
+        // Advancing can drop expired series, so it comes before the routes are checked.
+        minute.advance(toSeconds: seconds)
+        hour.advance(toSeconds: seconds)
+        hourMaximum.advance(toSeconds: seconds)
+
+        let generations = SampleRoutes.Generations(
+            raw: raw.generation, minute: minute.generation, hour: hour.generation,
+            hourMaximum: hourMaximum.generation)
+        if routes.fit(snapshot.samples, generations: generations) {
+            raw.record(snapshot, positions: routes.raw)
+            addRouted(snapshot.samples, atSeconds: seconds)
+            routedRecordCount += 1
+        } else {
+            routes = recordByKey(snapshot, atSeconds: seconds, generations: generations)
+        }
+    }
+
+    /// Records `snapshot` looking up each series by its key, and returns the positions found.
+    private func recordByKey(
+        _ snapshot: Snapshot, atSeconds seconds: Double, generations: SampleRoutes.Generations
+    ) -> SampleRoutes {
         // Building a key allocates, so each is built once for all tiers.
         var keys = snapshot.samples.map(\.seriesKey)
         if raw.seriesCount == 0 {
             keys = prepareFirstRecord(keys)
         }
-        raw.record(snapshot, keys: keys)
+        let rawPositions = raw.record(snapshot, keys: keys)
 
-        let seconds = anchoredSeconds(snapshot.monotonicNanoseconds)
-        minute.advance(toSeconds: seconds)
-        hour.advance(toSeconds: seconds)
-        hourMaximum.advance(toSeconds: seconds)
+        let buckets = (minute.bucket(atSeconds: seconds), hour.bucket(atSeconds: seconds),
+                       hourMaximum.bucket(atSeconds: seconds))
+        var tiers: [SampleRoutes.Route] = []
+        tiers.reserveCapacity(keys.count)
         for (sample, key) in zip(snapshot.samples, keys) {
             let kind: SeriesKind = sample.descriptor.type == .counter ? .counter : .gauge
             let retention = hourRetention(sample.descriptor, kind: kind)
-            minute.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: false)
-            hour.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: retention == .long)
-            if retention == .longMaximum {
-                hourMaximum.add(key, kind: .maximum, value: sample.value, atSeconds: seconds, long: false)
+            var route = SampleRoutes.Route(minute: -1, hour: -1, hourMaximum: -1, kind: kind, retention: retention)
+            addByKey(key, value: sample.value, buckets: buckets, route: &route)
+            tiers.append(route)
+        }
+        return SampleRoutes(samples: snapshot.samples, raw: rawPositions, tiers: tiers, generations: generations)
+    }
+
+    /// Adds `samples` to the aggregate tiers at the positions in ``routes``, which fit them.
+    private func addRouted(_ samples: [Sample], atSeconds seconds: Double) {
+        let minuteBucket = minute.bucket(atSeconds: seconds)
+        let hourBucket = hour.bucket(atSeconds: seconds)
+        let hourMaximumBucket = hourMaximum.bucket(atSeconds: seconds)
+        for index in samples.indices {
+            let value = samples[index].value
+            // The aggregate tiers store finite values only.
+            guard value.isFinite else { continue }
+
+            var route = routes.tiers[index]
+            guard route.isComplete else {
+                // A series whose earlier values were all NaN or infinite is not in every tier yet.
+                addByKey(samples[index].seriesKey, value: value,
+                         buckets: (minuteBucket, hourBucket, hourMaximumBucket), route: &route)
+                routes.tiers[index] = route
+                continue
             }
+            minute.add(value, bucket: minuteBucket, atPosition: Int(route.minute))
+            hour.add(value, bucket: hourBucket, atPosition: Int(route.hour))
+            if route.retention == .longMaximum {
+                hourMaximum.add(value, bucket: hourMaximumBucket, atPosition: Int(route.hourMaximum))
+            }
+        }
+    }
+
+    /// Adds one value of series `key` to the aggregate tiers by key, and stores the positions
+    /// they return in `route`.
+    private func addByKey(
+        _ key: String, value: Double, buckets: (minute: Int64, hour: Int64, hourMaximum: Int64),
+        route: inout SampleRoutes.Route
+    ) {
+        let kind = route.kind
+        let minutePosition = minute.add(key, kind: kind, value: value, bucket: buckets.minute, long: false)
+        let hourPosition = hour.add(key, kind: kind, value: value, bucket: buckets.hour, long: route.retention == .long)
+        route.minute = Int32(minutePosition ?? -1)
+        route.hour = Int32(hourPosition ?? -1)
+        if route.retention == .longMaximum {
+            let position = hourMaximum.add(key, kind: .maximum, value: value, bucket: buckets.hourMaximum, long: false)
+            route.hourMaximum = Int32(position ?? -1)
         }
     }
 

@@ -73,18 +73,33 @@ public final class HistoryTier {
 
     /// Adds one sample of series `key`, taken at `seconds` (anchored wall time).
     public func add(_ key: String, kind: SeriesKind, value: Double, atSeconds seconds: Double, long: Bool) {
-        guard value.isFinite else { return }
-        let bucket = bucket(atSeconds: seconds)
+        add(key, kind: kind, value: value, bucket: bucket(atSeconds: seconds), long: long)
+    }
+
+    /// Adds one sample of series `key` to `bucket`, and returns the series' position in the table
+    /// for ``add(_:bucket:atPosition:)``. Returns nil, and stores nothing, when `value` is not finite.
+    @discardableResult
+    func add(_ key: String, kind: SeriesKind, value: Double, bucket: Int64, long: Bool) -> Int? {
+        guard value.isFinite else { return nil }
         // One hash lookup per sample, because this runs for every series on every cycle.
         if let position = series.position(of: key) {
             series[position: position].add(value, bucket: bucket)
-            return
+            return position
         }
         let ring = CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount, layout: kind.layout)
         var entry = Series(ring: ring, kind: kind)
         entry.add(value, bucket: bucket)
-        series.set(entry, for: key)
+        return series.set(entry, for: key)
     }
+
+    /// Adds a finite `value` to `bucket` of the series at `position`, which an earlier
+    /// ``add(_:kind:value:bucket:long:)`` returned while ``generation`` had its current value.
+    func add(_ value: Double, bucket: Int64, atPosition position: Int) {
+        series[position: position].add(value, bucket: bucket)
+    }
+
+    /// The table's removal count: earlier positions stay valid while it keeps its value.
+    var generation: Int { series.generation }
 
     /// Calls `body` with the closed buckets of `key` whose number is in `buckets`, oldest first,
     /// then with the open bucket when `includeOpen` is true and it is in range.

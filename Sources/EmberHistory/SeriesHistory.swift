@@ -84,7 +84,9 @@ public final class RawHistory {
     }
 
     /// Records `snapshot` with the series keys of its samples computed already, in sample order.
-    func record(_ snapshot: Snapshot, keys: [String]) {
+    /// Returns the table position of each sample's series, for ``record(_:positions:)``.
+    @discardableResult
+    func record(_ snapshot: Snapshot, keys: [String]) -> [Int32] {
         cycle += 1
         timestamps.append(snapshot.monotonicNanoseconds)
         var hints: [Int32] = []
@@ -93,16 +95,37 @@ public final class RawHistory {
             hints = [Int32](repeating: -1, count: keys.count)
         }
         for (index, (sample, key)) in zip(snapshot.samples, keys).enumerated() {
-            var values = PointValues(count: 1)
-            values[0] = sample.value
             let position = position(of: key, hint: Int(hints[index]))
             hints[index] = Int32(truncatingIfNeeded: position)
-            if series[position: position].append(time: cycle, values: values) {
-                addToBlocks(sample, position: position)
-            }
+            append(sample, position: position)
         }
         positionHints = hints
         dropExpired(before: snapshot.monotonicNanoseconds)
+        return hints
+    }
+
+    /// Records `snapshot` with the table position of each sample's series, in sample order: the
+    /// positions that ``record(_:keys:)`` returned for the same series, while ``generation`` has
+    /// kept its value since.
+    func record(_ snapshot: Snapshot, positions: [Int32]) {
+        precondition(positions.count == snapshot.samples.count, "one position per sample")
+        cycle += 1
+        timestamps.append(snapshot.monotonicNanoseconds)
+        for (sample, position) in zip(snapshot.samples, positions) {
+            append(sample, position: Int(position))
+        }
+        dropExpired(before: snapshot.monotonicNanoseconds)
+    }
+
+    /// The table's removal count: earlier positions stay valid while it keeps its value.
+    var generation: Int { series.generation }
+
+    private func append(_ sample: Sample, position: Int) {
+        var values = PointValues(count: 1)
+        values[0] = sample.value
+        if series[position: position].append(time: cycle, values: values) {
+            addToBlocks(sample, position: position)
+        }
     }
 
     /// Returns the table position of `key`, adding an empty ring when the series is new.

@@ -11,6 +11,9 @@ struct SeriesTable<Value> {
     private var slots: [Int32] = []
     private(set) var keys: [String] = []
     private(set) var values: [Value] = []
+    /// The number of removals, the only change that moves entries. An insertion appends, so a
+    /// position found earlier names the same key while this number stays the same.
+    private(set) var generation = 0
 
     var count: Int { values.count }
     var isEmpty: Bool { values.isEmpty }
@@ -78,6 +81,7 @@ struct SeriesTable<Value> {
         let removed = (0..<count).filter { shouldRemove(keys[$0], values[$0]) }
         guard !removed.isEmpty else { return }
 
+        generation += 1
         let drop = Set(removed)
         keys = keys.indices.filter { !drop.contains($0) }.map { keys[$0] }
         values = values.indices.filter { !drop.contains($0) }.map { values[$0] }
