@@ -164,42 +164,38 @@ public final class History {
 
     /// Adds `samples` to the aggregate tiers at the positions in ``routes``, which fit them.
     private func addRouted(_ samples: [Sample], atSeconds seconds: Double) {
-        let minuteBucket = minute.bucket(atSeconds: seconds)
-        let hourBucket = hour.bucket(atSeconds: seconds)
-        let hourMaximumBucket = hourMaximum.bucket(atSeconds: seconds)
-        for index in samples.indices {
-            let value = samples[index].value
-            // The aggregate tiers store finite values only.
-            guard value.isFinite else { continue }
+        let buckets = (minute: minute.bucket(atSeconds: seconds), hour: hour.bucket(atSeconds: seconds),
+                       hourMaximum: hourMaximum.bucket(atSeconds: seconds))
+        minute.add(samples, atPositions: routes.minute, bucket: buckets.minute)
+        hour.add(samples, atPositions: routes.hour, bucket: buckets.hour)
+        if routes.keepsHourMaxima {
+            hourMaximum.add(samples, atPositions: routes.hourMaximum, bucket: buckets.hourMaximum)
+        }
 
-            var route = routes.tiers[index]
-            guard route.isComplete else {
-                // A series whose earlier values were all NaN or infinite is not in every tier yet.
-                addByKey(samples[index].seriesKey, value: value,
-                         buckets: (minuteBucket, hourBucket, hourMaximumBucket), route: &route)
-                routes.tiers[index] = route
-                continue
-            }
-            minute.add(value, bucket: minuteBucket, atPosition: Int(route.minute))
-            hour.add(value, bucket: hourBucket, atPosition: Int(route.hour))
-            if route.retention == .longMaximum {
-                hourMaximum.add(value, bucket: hourMaximumBucket, atPosition: Int(route.hourMaximum))
-            }
+        // A series whose earlier values were all NaN or infinite is not in every tier yet.
+        for index in routes.incomplete where samples[index].value.isFinite {
+            var route = routes.route(at: index)
+            addByKey(samples[index].seriesKey, value: samples[index].value, buckets: buckets, route: &route)
+            routes.update(route, at: index)
         }
     }
 
-    /// Adds one value of series `key` to the aggregate tiers by key, and stores the positions
-    /// they return in `route`.
+    /// Adds one value of series `key` by key to each aggregate tier that takes the series and has no
+    /// position for it in `route`, and stores the positions they return in `route`.
     private func addByKey(
         _ key: String, value: Double, buckets: (minute: Int64, hour: Int64, hourMaximum: Int64),
         route: inout SampleRoutes.Route
     ) {
         let kind = route.kind
-        let minutePosition = minute.add(key, kind: kind, value: value, bucket: buckets.minute, long: false)
-        let hourPosition = hour.add(key, kind: kind, value: value, bucket: buckets.hour, long: route.retention == .long)
-        route.minute = Int32(minutePosition ?? -1)
-        route.hour = Int32(hourPosition ?? -1)
-        if route.retention == .longMaximum {
+        if route.minute < 0 {
+            let position = minute.add(key, kind: kind, value: value, bucket: buckets.minute, long: false)
+            route.minute = Int32(position ?? -1)
+        }
+        if route.hour < 0 {
+            let position = hour.add(key, kind: kind, value: value, bucket: buckets.hour, long: route.retention == .long)
+            route.hour = Int32(position ?? -1)
+        }
+        if route.retention == .longMaximum, route.hourMaximum < 0 {
             let position = hourMaximum.add(key, kind: .maximum, value: value, bucket: buckets.hourMaximum, long: false)
             route.hourMaximum = Int32(position ?? -1)
         }

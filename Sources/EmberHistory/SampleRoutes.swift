@@ -36,9 +36,18 @@ struct SampleRoutes {
     /// The samples the positions belong to. Their descriptors and label arrays are the ones in the
     /// published snapshot, so keeping them costs about 24 bytes a sample.
     let samples: [Sample]
-    /// The position of each sample in the raw tier.
+    /// The position of each sample in each table, in sample order. A tier loops over its own array
+    /// in one access to its table (see ``HistoryTier/add(_:atPositions:bucket:)``).
     let raw: [Int32]
-    var tiers: [Route]
+    private(set) var minute: [Int32]
+    private(set) var hour: [Int32]
+    private(set) var hourMaximum: [Int32]
+    private let kinds: [SeriesKind]
+    private let retentions: [HourRetention]
+    /// The samples whose route is not complete, in sample order.
+    private(set) var incomplete: [Int]
+    /// Whether any sample keeps hourly maxima, so that the hour-maximum tier has positions to add to.
+    let keepsHourMaxima: Bool
     let generations: Generations
 
     /// No routes: the first snapshot finds its positions by key.
@@ -51,12 +60,34 @@ struct SampleRoutes {
         precondition(raw.count == samples.count && tiers.count == samples.count, "one route per sample")
         self.samples = samples
         self.raw = raw
-        self.tiers = tiers
+        minute = tiers.map(\.minute)
+        hour = tiers.map(\.hour)
+        hourMaximum = tiers.map(\.hourMaximum)
+        kinds = tiers.map(\.kind)
+        retentions = tiers.map(\.retention)
+        incomplete = tiers.indices.filter { !tiers[$0].isComplete }
+        keepsHourMaxima = tiers.contains { $0.retention == .longMaximum }
         self.generations = generations
     }
 
     /// Returns whether the positions name the series of `samples`, sample by sample.
     func fit(_ samples: [Sample], generations: Generations) -> Bool {
         generations == self.generations && samples.listsSameSeries(as: self.samples)
+    }
+
+    /// Returns the positions of the sample at `index`.
+    func route(at index: Int) -> Route {
+        Route(minute: minute[index], hour: hour[index], hourMaximum: hourMaximum[index], kind: kinds[index],
+              retention: retentions[index])
+    }
+
+    /// Replaces the positions of the incomplete sample at `index`.
+    mutating func update(_ route: Route, at index: Int) {
+        minute[index] = route.minute
+        hour[index] = route.hour
+        hourMaximum[index] = route.hourMaximum
+        if route.isComplete {
+            incomplete.removeAll { $0 == index }
+        }
     }
 }

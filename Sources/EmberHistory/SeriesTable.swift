@@ -54,6 +54,12 @@ struct SeriesTable<Value> {
         _modify { yield &values[position] }
     }
 
+    /// Calls `body` with the values to change in place. A loop over many positions inside `body`
+    /// takes one access to the table where the position subscript takes one per position.
+    mutating func modifyValues<Result>(_ body: (inout [Value]) -> Result) -> Result {
+        body(&values)
+    }
+
     /// Inserts `value`, or replaces the value of `key`, and returns its position.
     @discardableResult
     mutating func set(_ value: Value, for key: String) -> Int {

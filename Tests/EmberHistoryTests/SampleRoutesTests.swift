@@ -128,13 +128,19 @@ final class SampleRoutesTests: XCTestCase {
     func testNonFiniteFirstValuesJoinTiersLater() throws {
         var cycles: [(Int, [Sample])] = []
         for second in stride(from: 0, to: 200, by: 10) {
-            cycles.append((second, samples(second: second, devices: ["eth0"], loadValue: second < 50 ? .nan : nil)))
+            var cycle = samples(second: second, devices: ["eth0"], loadValue: second < 50 ? .nan : nil)
+            if second < 120 {
+                cycle[0] = Sample(temperature, .infinity, labelValues: ["cpu", "temp1"])
+            }
+            cycles.append((second, cycle))
         }
 
         let (routed, reference) = record(cycles)
 
         XCTAssertEqual(routed.routedRecordCount, cycles.count - 1)
         XCTAssertEqual(routed.minute.bucketCount(of: "node_load1"), 4, "minutes 0 to 3, from the first finite value at 50 s")
+        XCTAssertEqual(routed.hourMaximum.bucketCount(of: "node_hwmon_temp_celsius\u{1}cpu\u{1}temp1"), 1,
+                       "the hour maximum from the first finite value at 120 s")
         try assertSameContent(routed, reference)
     }
 
