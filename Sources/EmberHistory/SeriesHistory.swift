@@ -120,6 +120,11 @@ public final class RawHistory {
     /// The table's removal count: earlier positions stay valid while it keeps its value.
     var generation: Int { series.generation }
 
+    /// Returns the table position of series `key`, or nil when the series is not stored.
+    func position(ofSeries key: String) -> Int? {
+        series.position(of: key)
+    }
+
     private func append(_ sample: Sample, position: Int) {
         var values = PointValues(count: 1)
         values[0] = sample.value
@@ -187,7 +192,14 @@ public final class RawHistory {
     /// A longer one reads the block it starts in, decoded once and kept, then the whole blocks. Its sum
     /// adds block sums, so the average can differ from a sum over single points in the last bits.
     func aggregate(forSeries key: String, sinceCycle first: Int64) -> WindowAggregate? {
-        guard let position = series.position(of: key), first <= cycle else { return nil }
+        guard let position = series.position(of: key) else { return nil }
+        return aggregate(forSeries: key, at: position, sinceCycle: first)
+    }
+
+    /// Aggregates as ``aggregate(forSeries:sinceCycle:)`` does, for the series `key` at table
+    /// `position`, which ``position(ofSeries:)`` returned while ``generation`` had its current value.
+    func aggregate(forSeries key: String, at position: Int, sinceCycle first: Int64) -> WindowAggregate? {
+        guard first <= cycle else { return nil }
 
         let start = max(first, oldestTimestampedCycle)
         var summary = WindowBlocks.Summary()
