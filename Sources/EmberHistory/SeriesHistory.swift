@@ -111,9 +111,30 @@ public final class RawHistory {
         precondition(positions.count == snapshot.samples.count, "one position per sample")
         cycle += 1
         timestamps.append(snapshot.monotonicNanoseconds)
-        for (sample, position) in zip(snapshot.samples, positions) {
-            append(sample, position: Int(position))
+
+        // The loop works on local arrays, because each access to a stored property of this class
+        // takes a dynamic exclusivity check, about 90 instructions (callgrind).
+        let cycle = cycle
+        let blockCapacity = timestamps.capacity
+        var indexes: [Int32] = []
+        var blocks: [WindowBlocks] = []
+        swap(&indexes, &blockIndexes)
+        swap(&blocks, &windowBlocks)
+        series.modifyValues { rings in
+            snapshot.samples.withUnsafeBufferPointer { samples in
+                for index in samples.indices {
+                    let position = Int(positions[index])
+                    var values = PointValues(count: 1)
+                    values[0] = samples[index].value
+                    if rings[position].append(time: cycle, values: values) {
+                        RawHistory.addToBlocks(samples[index], position: position, cycle: cycle,
+                                               blockCapacity: blockCapacity, indexes: &indexes, blocks: &blocks)
+                    }
+                }
+            }
         }
+        swap(&indexes, &blockIndexes)
+        swap(&blocks, &windowBlocks)
         dropExpired(before: snapshot.monotonicNanoseconds)
     }
 
@@ -148,16 +169,26 @@ public final class RawHistory {
     /// Adds a stored point to the window blocks of its series. A series whose descriptor loses its window
     /// unit loses its blocks, because later points would be missing from them.
     private func addToBlocks(_ sample: Sample, position: Int) {
+        RawHistory.addToBlocks(sample, position: position, cycle: cycle, blockCapacity: timestamps.capacity,
+                               indexes: &blockIndexes, blocks: &windowBlocks)
+    }
+
+    /// Adds a point stored at `cycle` to the blocks of its series in `blocks`, whose index per table
+    /// position is in `indexes` (see ``blockIndexes``). New blocks keep `blockCapacity` cycles.
+    private static func addToBlocks(
+        _ sample: Sample, position: Int, cycle: Int64, blockCapacity: Int, indexes: inout [Int32],
+        blocks: inout [WindowBlocks]
+    ) {
         guard sample.descriptor.windowUnit != nil else {
-            blockIndexes[position] = -1
+            indexes[position] = -1
             return
         }
 
-        if blockIndexes[position] < 0 {
-            blockIndexes[position] = Int32(windowBlocks.count)
-            windowBlocks.append(WindowBlocks(cycleCapacity: timestamps.capacity, startingAt: cycle))
+        if indexes[position] < 0 {
+            indexes[position] = Int32(blocks.count)
+            blocks.append(WindowBlocks(cycleCapacity: blockCapacity, startingAt: cycle))
         }
-        windowBlocks[Int(blockIndexes[position])].add(sample.value, atCycle: cycle)
+        blocks[Int(indexes[position])].add(sample.value, atCycle: cycle)
     }
 
     /// Returns the stored points of one series, oldest first.

@@ -10,7 +10,8 @@ import XCTest
 final class SampleRoutesTests: XCTestCase {
     private static let start = 1_800_000_000.0
 
-    private let temperature = MetricDescriptor("node_hwmon_temp_celsius", "t", labels: ["chip", "sensor"])
+    private let temperature = MetricDescriptor("node_hwmon_temp_celsius", "t", labels: ["chip", "sensor"],
+                                               windowUnit: "celsius")
     private let bytes = MetricDescriptor("node_network_receive_bytes_total", "b", type: .counter, labels: ["device"])
     private let load = MetricDescriptor("node_load1", "l")
 
@@ -53,9 +54,16 @@ final class SampleRoutesTests: XCTestCase {
     private func assertSameContent(_ routed: History, _ reference: History, file: StaticString = #filePath, line: UInt = #line) throws {
         let keys = routed.seriesSummaries().map(\.key)
         XCTAssertEqual(keys, reference.seriesSummaries().map(\.key), "series", file: file, line: line)
+        let now = keys.compactMap { routed.raw.points(forSeries: $0).last?.monotonicNanoseconds }.max() ?? 0
         for key in keys {
             XCTAssertEqual(routed.raw.points(forSeries: key), reference.raw.points(forSeries: key),
                            "raw points of \(key)", file: file, line: line)
+            // 50 s reads the newest values kept in memory, 1000 s the window blocks or the points.
+            for seconds in [50.0, 1000] {
+                XCTAssertEqual(routed.raw.aggregate(forSeries: key, windowSeconds: seconds, now: now),
+                               reference.raw.aggregate(forSeries: key, windowSeconds: seconds, now: now),
+                               "\(seconds) s window of \(key)", file: file, line: line)
+            }
             for (tier, referenceTier) in zip([routed.minute, routed.hour, routed.hourMaximum],
                                              [reference.minute, reference.hour, reference.hourMaximum]) {
                 XCTAssertEqual(try buckets(tier, key), try buckets(referenceTier, key),
