@@ -53,7 +53,7 @@ public final class History {
     /// Families loaded only from the state file have label names but an empty help text.
     public private(set) var families: [String: MetricDescriptor] = [:]
     /// The table positions of the last recorded snapshot's samples, for a next snapshot of the same series.
-    private var routes = SampleRoutes()
+    private(set) var routes = SampleRoutes()
     /// Snapshots recorded at the positions of the one before, without series keys.
     private(set) var routedRecordCount = 0
 
@@ -129,6 +129,7 @@ public final class History {
             raw: raw.generation, minute: minute.generation, hour: hour.generation,
             hourMaximum: hourMaximum.generation)
         if routes.fit(snapshot.samples, generations: generations) {
+            routes.follow(snapshot.samples)
             raw.record(snapshot, positions: routes.raw)
             addRouted(snapshot.samples, atSeconds: seconds)
             routedRecordCount += 1

@@ -33,9 +33,9 @@ struct SampleRoutes {
         let hourMaximum: Int
     }
 
-    /// The samples the positions belong to. Their descriptors and label arrays are the ones in the
-    /// published snapshot, so keeping them costs about 24 bytes a sample.
-    let samples: [Sample]
+    /// The samples the positions belong to: the last recorded snapshot's, an array the published
+    /// snapshot keeps too. Keeping an older one would keep its cycle's label arrays alive.
+    private(set) var samples: [Sample]
     /// The position of each sample in each table, in sample order. A tier loops over its own array
     /// in one access to its table (see ``HistoryTier/add(_:atPositions:bucket:)``).
     let raw: [Int32]
@@ -73,6 +73,11 @@ struct SampleRoutes {
     /// Returns whether the positions name the series of `samples`, sample by sample.
     func fit(_ samples: [Sample], generations: Generations) -> Bool {
         generations == self.generations && samples.listsSameSeries(as: self.samples)
+    }
+
+    /// Takes `samples` as the routed samples. They must ``fit(_:generations:)`` the routes.
+    mutating func follow(_ samples: [Sample]) {
+        self.samples = samples
     }
 
     /// Returns the positions of the sample at `index`.

@@ -87,6 +87,8 @@ final class SampleRoutesTests: XCTestCase {
 
         XCTAssertEqual(routed.routedRecordCount, cycles.count - 1, "every snapshot after the first")
         XCTAssertEqual(reference.routedRecordCount, 0, "alternating order never fits")
+        XCTAssertEqual(routed.routes.samples.map(\.value), cycles.last?.1.map(\.value),
+                       "the routes keep the newest samples, not those of an older cycle")
         try assertSameContent(routed, reference)
     }
 
