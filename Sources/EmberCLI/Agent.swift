@@ -72,18 +72,24 @@ final class Agent {
 
     /// Records `snapshot` and returns it with the trailing-window families added.
     func process(_ snapshot: Snapshot) -> Snapshot {
+        let windowSamples = record(snapshot)
+        return Snapshot(
+            sequence: snapshot.sequence, wallTime: snapshot.wallTime,
+            monotonicNanoseconds: snapshot.monotonicNanoseconds, samples: snapshot.samples.appending(windowSamples),
+            collectors: snapshot.collectors)
+    }
+
+    /// Records `snapshot`, publishes it with the trailing-window families, and returns those families.
+    /// Unlike ``process(_:)``, this copies no sample array, for a caller that builds its own.
+    func record(_ snapshot: Snapshot) -> [Sample] {
         let windowSamples = history.withHistory { tiers in
             tiers.record(snapshot)
             return windows.flatMap { $0.samples(for: snapshot, history: tiers.raw) }
         }
-        let published = Snapshot(
-            sequence: snapshot.sequence, wallTime: snapshot.wallTime,
-            monotonicNanoseconds: snapshot.monotonicNanoseconds, samples: snapshot.samples.appending(windowSamples),
-            collectors: snapshot.collectors)
-        history.publish(published)
+        history.publish(snapshot, windowSamples: windowSamples)
         persistence?.saveIfDue(history: history, ledger: counters, nowNanoseconds: snapshot.monotonicNanoseconds)
         releaseMemoryIfDue(atNanoseconds: snapshot.monotonicNanoseconds)
-        return published
+        return windowSamples
     }
 
     private func releaseMemoryIfDue(atNanoseconds now: UInt64) {
@@ -102,18 +108,5 @@ final class Agent {
     /// Saves the state now, for a clean stop.
     func saveState() {
         persistence?.saveNow(history: history, ledger: counters)
-    }
-}
-
-extension Array where Element == Sample {
-    /// Returns the samples followed by `more`, in an array of exactly that size. `+` on an array
-    /// that is shared, as a snapshot's samples are, allocates about twice the capacity needed, and
-    /// the published snapshot and the exposition keep their arrays for a whole cycle.
-    func appending(_ more: [Sample]) -> [Sample] {
-        var result: [Sample] = []
-        result.reserveCapacity(count + more.count)
-        result.append(contentsOf: self)
-        result.append(contentsOf: more)
-        return result
     }
 }

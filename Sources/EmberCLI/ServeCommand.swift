@@ -70,9 +70,9 @@ enum ServeCommand {
         let sampling = AgentBox(agent)
         DispatchQueue(label: "ember.sampler").async {
             sampling.agent.sampler.run { snapshot in
-                let published = sampling.agent.process(snapshot)
-                let report = cache.publish(samples: published.samples.appending(server.statistics.samples()),
-                                           sequence: published.sequence, wallTime: published.wallTime)
+                let windowSamples = sampling.agent.record(snapshot)
+                let samples = snapshot.samples.appending(windowSamples, server.statistics.samples())
+                let report = cache.publish(samples: samples, sequence: snapshot.sequence, wallTime: snapshot.wallTime)
                 if report.droppedSamples > 0, !sampling.loggedDrops {
                     sampling.loggedDrops = true
                     logger.error(

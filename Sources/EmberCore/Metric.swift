@@ -105,11 +105,17 @@ extension Array where Element == Sample {
     public func listsSameSeries(as other: [Sample]) -> Bool {
         guard count == other.count else { return false }
 
-        for (sample, otherSample) in zip(self, other) {
-            guard sample.labelValues == otherSample.labelValues,
-                sample.descriptor.hasSameDefinition(as: otherSample.descriptor)
-            else { return false }
+        // Subscripting the buffers borrows each sample. Iterating `zip` copied both samples, which
+        // took about 9 retains and 9 releases per sample in the -Osize build (callgrind).
+        return withUnsafeBufferPointer { samples in
+            other.withUnsafeBufferPointer { otherSamples in
+                for index in samples.indices {
+                    guard samples[index].labelValues == otherSamples[index].labelValues,
+                        samples[index].descriptor.hasSameDefinition(as: otherSamples[index].descriptor)
+                    else { return false }
+                }
+                return true
+            }
         }
-        return true
     }
 }

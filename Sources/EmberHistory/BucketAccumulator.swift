@@ -91,8 +91,21 @@ struct BucketAccumulator {
         last = value
         count += 1
         if let known = exponent {
-            exponent = FieldMode.exponent(for: value).map { max(Int8($0), known) }
+            exponent = BucketAccumulator.exponent(known, widenedFor: value)
         }
+    }
+
+    /// Returns the larger of `known` and ``FieldMode/exponent(for:)`` of `value`, or nil when
+    /// `value` is not a short decimal. `known` must be one of the exponents that function returns.
+    static func exponent(_ known: Int8, widenedFor value: Double) -> Int8? {
+        // The search in FieldMode.exponent(for:) returns the first candidate that stores the value,
+        // so a value that `known` stores needs no larger one. Zero is the exception, because it gets
+        // 0 where a negative exponent stores it too. With this check an add takes about 125
+        // instructions where it took about 240 (callgrind, RK3588 fixture).
+        if value != 0 || known >= 0, FieldMode.scaled(value, exponent: Int(known)) != nil {
+            return known
+        }
+        return FieldMode.exponent(for: value).map { max(Int8($0), known) }
     }
 
     mutating func addGauge(_ value: Double) {

@@ -52,6 +52,10 @@ public final class History {
     /// Family name → its metadata, from the first snapshot of this run that contained the family.
     /// Families loaded only from the state file have label names but an empty help text.
     public private(set) var families: [String: MetricDescriptor] = [:]
+    /// The table positions of the last recorded snapshot's samples, for a next snapshot of the same series.
+    private(set) var routes = SampleRoutes()
+    /// Snapshots recorded at the positions of the one before, without series keys.
+    private(set) var routedRecordCount = 0
 
     /// A wall clock ahead of the anchored time by more than this has been set, not drifted.
     public static let forwardStepSeconds = 60.0
@@ -115,25 +119,86 @@ public final class History {
         if anchor == nil || snapshot.wallTime - anchoredSeconds(snapshot.monotonicNanoseconds) > History.forwardStepSeconds {
             anchor = (snapshot.wallTime, snapshot.monotonicNanoseconds)
         }
+        let seconds = anchoredSeconds(snapshot.monotonicNanoseconds)
+        // Advancing can drop expired series, so it comes before the routes are checked.
+        minute.advance(toSeconds: seconds)
+        hour.advance(toSeconds: seconds)
+        hourMaximum.advance(toSeconds: seconds)
+
+        let generations = SampleRoutes.Generations(
+            raw: raw.generation, minute: minute.generation, hour: hour.generation,
+            hourMaximum: hourMaximum.generation)
+        if routes.fit(snapshot.samples, generations: generations) {
+            routes.follow(snapshot.samples)
+            raw.record(snapshot, positions: routes.raw)
+            addRouted(snapshot.samples, atSeconds: seconds)
+            routedRecordCount += 1
+        } else {
+            routes = recordByKey(snapshot, atSeconds: seconds, generations: generations)
+        }
+    }
+
+    /// Records `snapshot` looking up each series by its key, and returns the positions found.
+    private func recordByKey(
+        _ snapshot: Snapshot, atSeconds seconds: Double, generations: SampleRoutes.Generations
+    ) -> SampleRoutes {
         // Building a key allocates, so each is built once for all tiers.
         var keys = snapshot.samples.map(\.seriesKey)
         if raw.seriesCount == 0 {
             keys = prepareFirstRecord(keys)
         }
-        raw.record(snapshot, keys: keys)
+        let rawPositions = raw.record(snapshot, keys: keys)
 
-        let seconds = anchoredSeconds(snapshot.monotonicNanoseconds)
-        minute.advance(toSeconds: seconds)
-        hour.advance(toSeconds: seconds)
-        hourMaximum.advance(toSeconds: seconds)
+        let buckets = (minute.bucket(atSeconds: seconds), hour.bucket(atSeconds: seconds),
+                       hourMaximum.bucket(atSeconds: seconds))
+        var tiers: [SampleRoutes.Route] = []
+        tiers.reserveCapacity(keys.count)
         for (sample, key) in zip(snapshot.samples, keys) {
             let kind: SeriesKind = sample.descriptor.type == .counter ? .counter : .gauge
             let retention = hourRetention(sample.descriptor, kind: kind)
-            minute.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: false)
-            hour.add(key, kind: kind, value: sample.value, atSeconds: seconds, long: retention == .long)
-            if retention == .longMaximum {
-                hourMaximum.add(key, kind: .maximum, value: sample.value, atSeconds: seconds, long: false)
-            }
+            var route = SampleRoutes.Route(minute: -1, hour: -1, hourMaximum: -1, kind: kind, retention: retention)
+            addByKey(key, value: sample.value, buckets: buckets, route: &route)
+            tiers.append(route)
+        }
+        return SampleRoutes(samples: snapshot.samples, raw: rawPositions, tiers: tiers, generations: generations)
+    }
+
+    /// Adds `samples` to the aggregate tiers at the positions in ``routes``, which fit them.
+    private func addRouted(_ samples: [Sample], atSeconds seconds: Double) {
+        let buckets = (minute: minute.bucket(atSeconds: seconds), hour: hour.bucket(atSeconds: seconds),
+                       hourMaximum: hourMaximum.bucket(atSeconds: seconds))
+        minute.add(samples, atPositions: routes.minute, bucket: buckets.minute)
+        hour.add(samples, atPositions: routes.hour, bucket: buckets.hour)
+        if routes.keepsHourMaxima {
+            hourMaximum.add(samples, atPositions: routes.hourMaximum, bucket: buckets.hourMaximum)
+        }
+
+        // A series whose earlier values were all NaN or infinite is not in every tier yet.
+        for index in routes.incomplete where samples[index].value.isFinite {
+            var route = routes.route(at: index)
+            addByKey(samples[index].seriesKey, value: samples[index].value, buckets: buckets, route: &route)
+            routes.update(route, at: index)
+        }
+    }
+
+    /// Adds one value of series `key` by key to each aggregate tier that takes the series and has no
+    /// position for it in `route`, and stores the positions they return in `route`.
+    private func addByKey(
+        _ key: String, value: Double, buckets: (minute: Int64, hour: Int64, hourMaximum: Int64),
+        route: inout SampleRoutes.Route
+    ) {
+        let kind = route.kind
+        if route.minute < 0 {
+            let position = minute.add(key, kind: kind, value: value, bucket: buckets.minute, long: false)
+            route.minute = Int32(position ?? -1)
+        }
+        if route.hour < 0 {
+            let position = hour.add(key, kind: kind, value: value, bucket: buckets.hour, long: route.retention == .long)
+            route.hour = Int32(position ?? -1)
+        }
+        if route.retention == .longMaximum, route.hourMaximum < 0 {
+            let position = hourMaximum.add(key, kind: .maximum, value: value, bucket: buckets.hourMaximum, long: false)
+            route.hourMaximum = Int32(position ?? -1)
         }
     }
 

@@ -84,7 +84,9 @@ public final class RawHistory {
     }
 
     /// Records `snapshot` with the series keys of its samples computed already, in sample order.
-    func record(_ snapshot: Snapshot, keys: [String]) {
+    /// Returns the table position of each sample's series, for ``record(_:positions:)``.
+    @discardableResult
+    func record(_ snapshot: Snapshot, keys: [String]) -> [Int32] {
         cycle += 1
         timestamps.append(snapshot.monotonicNanoseconds)
         var hints: [Int32] = []
@@ -93,16 +95,63 @@ public final class RawHistory {
             hints = [Int32](repeating: -1, count: keys.count)
         }
         for (index, (sample, key)) in zip(snapshot.samples, keys).enumerated() {
-            var values = PointValues(count: 1)
-            values[0] = sample.value
             let position = position(of: key, hint: Int(hints[index]))
             hints[index] = Int32(truncatingIfNeeded: position)
-            if series[position: position].append(time: cycle, values: values) {
-                addToBlocks(sample, position: position)
-            }
+            append(sample, position: position)
         }
         positionHints = hints
         dropExpired(before: snapshot.monotonicNanoseconds)
+        return hints
+    }
+
+    /// Records `snapshot` with the table position of each sample's series, in sample order: the
+    /// positions that ``record(_:keys:)`` returned for the same series, while ``generation`` has
+    /// kept its value since.
+    func record(_ snapshot: Snapshot, positions: [Int32]) {
+        precondition(positions.count == snapshot.samples.count, "one position per sample")
+        cycle += 1
+        timestamps.append(snapshot.monotonicNanoseconds)
+
+        // The loop works on local arrays, because each access to a stored property of this class
+        // takes a dynamic exclusivity check, about 90 instructions (callgrind).
+        let cycle = cycle
+        let blockCapacity = timestamps.capacity
+        var indexes: [Int32] = []
+        var blocks: [WindowBlocks] = []
+        swap(&indexes, &blockIndexes)
+        swap(&blocks, &windowBlocks)
+        series.modifyValues { rings in
+            snapshot.samples.withUnsafeBufferPointer { samples in
+                for index in samples.indices {
+                    let position = Int(positions[index])
+                    var values = PointValues(count: 1)
+                    values[0] = samples[index].value
+                    if rings[position].append(time: cycle, values: values) {
+                        RawHistory.addToBlocks(samples[index], position: position, cycle: cycle,
+                                               blockCapacity: blockCapacity, indexes: &indexes, blocks: &blocks)
+                    }
+                }
+            }
+        }
+        swap(&indexes, &blockIndexes)
+        swap(&blocks, &windowBlocks)
+        dropExpired(before: snapshot.monotonicNanoseconds)
+    }
+
+    /// The table's removal count: earlier positions stay valid while it keeps its value.
+    var generation: Int { series.generation }
+
+    /// Returns the table position of series `key`, or nil when the series is not stored.
+    func position(ofSeries key: String) -> Int? {
+        series.position(of: key)
+    }
+
+    private func append(_ sample: Sample, position: Int) {
+        var values = PointValues(count: 1)
+        values[0] = sample.value
+        if series[position: position].append(time: cycle, values: values) {
+            addToBlocks(sample, position: position)
+        }
     }
 
     /// Returns the table position of `key`, adding an empty ring when the series is new.
@@ -120,16 +169,26 @@ public final class RawHistory {
     /// Adds a stored point to the window blocks of its series. A series whose descriptor loses its window
     /// unit loses its blocks, because later points would be missing from them.
     private func addToBlocks(_ sample: Sample, position: Int) {
+        RawHistory.addToBlocks(sample, position: position, cycle: cycle, blockCapacity: timestamps.capacity,
+                               indexes: &blockIndexes, blocks: &windowBlocks)
+    }
+
+    /// Adds a point stored at `cycle` to the blocks of its series in `blocks`, whose index per table
+    /// position is in `indexes` (see ``blockIndexes``). New blocks keep `blockCapacity` cycles.
+    private static func addToBlocks(
+        _ sample: Sample, position: Int, cycle: Int64, blockCapacity: Int, indexes: inout [Int32],
+        blocks: inout [WindowBlocks]
+    ) {
         guard sample.descriptor.windowUnit != nil else {
-            blockIndexes[position] = -1
+            indexes[position] = -1
             return
         }
 
-        if blockIndexes[position] < 0 {
-            blockIndexes[position] = Int32(windowBlocks.count)
-            windowBlocks.append(WindowBlocks(cycleCapacity: timestamps.capacity, startingAt: cycle))
+        if indexes[position] < 0 {
+            indexes[position] = Int32(blocks.count)
+            blocks.append(WindowBlocks(cycleCapacity: blockCapacity, startingAt: cycle))
         }
-        windowBlocks[Int(blockIndexes[position])].add(sample.value, atCycle: cycle)
+        blocks[Int(indexes[position])].add(sample.value, atCycle: cycle)
     }
 
     /// Returns the stored points of one series, oldest first.
@@ -164,7 +223,14 @@ public final class RawHistory {
     /// A longer one reads the block it starts in, decoded once and kept, then the whole blocks. Its sum
     /// adds block sums, so the average can differ from a sum over single points in the last bits.
     func aggregate(forSeries key: String, sinceCycle first: Int64) -> WindowAggregate? {
-        guard let position = series.position(of: key), first <= cycle else { return nil }
+        guard let position = series.position(of: key) else { return nil }
+        return aggregate(forSeries: key, at: position, sinceCycle: first)
+    }
+
+    /// Aggregates as ``aggregate(forSeries:sinceCycle:)`` does, for the series `key` at table
+    /// `position`, which ``position(ofSeries:)`` returned while ``generation`` had its current value.
+    func aggregate(forSeries key: String, at position: Int, sinceCycle first: Int64) -> WindowAggregate? {
+        guard first <= cycle else { return nil }
 
         let start = max(first, oldestTimestampedCycle)
         var summary = WindowBlocks.Summary()

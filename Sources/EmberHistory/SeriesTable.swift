@@ -11,6 +11,9 @@ struct SeriesTable<Value> {
     private var slots: [Int32] = []
     private(set) var keys: [String] = []
     private(set) var values: [Value] = []
+    /// The number of removals, the only change that moves entries. An insertion appends, so a
+    /// position found earlier names the same key while this number stays the same.
+    private(set) var generation = 0
 
     var count: Int { values.count }
     var isEmpty: Bool { values.isEmpty }
@@ -51,6 +54,12 @@ struct SeriesTable<Value> {
         _modify { yield &values[position] }
     }
 
+    /// Calls `body` with the values to change in place. A loop over many positions inside `body`
+    /// takes one access to the table where the position subscript takes one per position.
+    mutating func modifyValues<Result>(_ body: (inout [Value]) -> Result) -> Result {
+        body(&values)
+    }
+
     /// Inserts `value`, or replaces the value of `key`, and returns its position.
     @discardableResult
     mutating func set(_ value: Value, for key: String) -> Int {
@@ -78,6 +87,7 @@ struct SeriesTable<Value> {
         let removed = (0..<count).filter { shouldRemove(keys[$0], values[$0]) }
         guard !removed.isEmpty else { return }
 
+        generation += 1
         let drop = Set(removed)
         keys = keys.indices.filter { !drop.contains($0) }.map { keys[$0] }
         values = values.indices.filter { !drop.contains($0) }.map { values[$0] }

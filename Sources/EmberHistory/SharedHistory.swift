@@ -8,6 +8,9 @@ public final class SharedHistory: Sendable {
         // Unchecked because History is a class, and the mutex is the only way to reach it.
         let history: History
         var latest: Snapshot?
+        /// The trailing-window samples that ``latest`` lacks. They are joined on read, because the
+        /// agent publishes every cycle and the JSON API reads on request.
+        var latestWindowSamples: [Sample] = []
     }
 
     private let state: Mutex<State>
@@ -26,10 +29,33 @@ public final class SharedHistory: Sendable {
 
     /// The newest snapshot published, window families included.
     public var latest: Snapshot? {
-        state.withLock { $0.latest }
+        let (snapshot, windowSamples) = state.withLock { ($0.latest, $0.latestWindowSamples) }
+        guard let snapshot, !windowSamples.isEmpty else { return snapshot }
+        return Snapshot(
+            sequence: snapshot.sequence, wallTime: snapshot.wallTime, monotonicNanoseconds: snapshot.monotonicNanoseconds,
+            samples: snapshot.samples.appending(windowSamples), collectors: snapshot.collectors)
     }
 
-    public func publish(_ snapshot: Snapshot) {
-        state.withLock { $0.latest = snapshot }
+    /// Publishes `snapshot` with `windowSamples` after its samples.
+    public func publish(_ snapshot: Snapshot, windowSamples: [Sample] = []) {
+        state.withLock {
+            $0.latest = snapshot
+            $0.latestWindowSamples = windowSamples
+        }
+    }
+}
+
+extension Array where Element == Sample {
+    /// Returns the samples followed by each of `more`, in an array of exactly that size. `+` on an
+    /// array that is shared, as a snapshot's samples are, allocates about twice the capacity needed,
+    /// and the exposition keeps its array for a whole cycle.
+    public func appending(_ more: [Sample]...) -> [Sample] {
+        var result: [Sample] = []
+        result.reserveCapacity(more.reduce(count) { $0 + $1.count })
+        result.append(contentsOf: self)
+        for samples in more {
+            result.append(contentsOf: samples)
+        }
+        return result
     }
 }

@@ -19,6 +19,8 @@ public final class TrailingWindow {
     /// Whether a series left ``recent`` since ``lastWindowed`` was taken, so the next snapshot must
     /// add its series again even when they match.
     private var removedSince = false
+    /// The raw table's generation when the positions in ``recent`` were found.
+    private var positionsGeneration = -1
 
     struct DerivedFamilies {
         let maximum: MetricDescriptor
@@ -31,6 +33,9 @@ public final class TrailingWindow {
         let source: Sample
         let families: DerivedFamilies
         let labelValues: [String]
+        /// The series' position in the raw table, or nil when the table does not store it. Looking
+        /// the key up instead took about 600 instructions a series per window (callgrind).
+        var position: Int?
     }
 
     public init(windowSeconds: Double) {
@@ -40,18 +45,28 @@ public final class TrailingWindow {
 
     /// Builds the window samples for every windowed series with a value in the window.
     ///
-    /// `snapshot` must already be recorded in `history`. A series missing from this snapshot
+    /// `snapshot` must already be recorded in `history`, and `history` must be the same tier on every
+    /// call, because the window keeps positions in its table. A series missing from this snapshot
     /// (one failed read) keeps its window families while it has values in the window, because
     /// the peak before the failure is what the window is for. It disappears once the window
     /// has passed.
     public func samples(for snapshot: Snapshot, history: RawHistory) -> [Sample] {
-        track(snapshot)
+        track(snapshot, history: history)
+        if positionsGeneration != history.generation {
+            // The raw table removed series, which moves the positions after them.
+            for index in recent.indices {
+                recent.values[index].position = history.position(ofSeries: recent.keys[index])
+            }
+            positionsGeneration = history.generation
+        }
 
         let first = history.firstCycle(windowSeconds: windowSeconds, now: snapshot.monotonicNanoseconds)
         var output: [Sample] = []
         output.reserveCapacity(recent.count * 3)
         for (key, series) in recent {
-            guard let aggregate = history.aggregate(forSeries: key, sinceCycle: first) else {
+            guard let position = series.position,
+                  let aggregate = history.aggregate(forSeries: key, at: position, sinceCycle: first)
+            else {
                 recent[key] = nil
                 removedSince = true
                 continue
@@ -65,7 +80,7 @@ public final class TrailingWindow {
     }
 
     /// Adds the windowed series of `snapshot` to ``recent``, unless they are the last snapshot's.
-    private func track(_ snapshot: Snapshot) {
+    private func track(_ snapshot: Snapshot, history: RawHistory) {
         var windowed: [Sample] = []
         windowed.reserveCapacity(lastWindowed.count)
         for sample in snapshot.samples where sample.descriptor.windowUnit != nil {
@@ -82,7 +97,8 @@ public final class TrailingWindow {
             }
             let families = derivedFamilies(for: sample.descriptor, unit: sample.descriptor.windowUnit!)
             recent[key] = TrackedSeries(source: sample, families: families,
-                                        labelValues: sample.labelValues + [windowLabel])
+                                        labelValues: sample.labelValues + [windowLabel],
+                                        position: history.position(ofSeries: key))
         }
         lastWindowed = windowed
         removedSince = false

@@ -199,4 +199,29 @@ final class TrailingWindowTests: XCTestCase {
         XCTAssertEqual(history.points(forSeries: all[2].seriesKey).map(\.value), [1, 2, 4])
         XCTAssertEqual(history.points(forSeries: all[0].seriesKey).map(\.value), [])
     }
+
+    /// The raw tier drops a series that stopped, after its 10 s retention, at its sweep once a
+    /// minute. That moves the series after it in the table, so the window must find it again.
+    func testRawTierDropMovesSeries() {
+        let history = RawHistory(retentionSeconds: 10, intervalSeconds: 1)
+        let window = TrailingWindow(windowSeconds: 5)
+        let stopped = Sample(temperature, 30, labelValues: ["nvme", "temp1"])
+        let key = temp(0).seriesKey
+
+        for second in 0..<130 {
+            var samples = [temp(40 + Double(second % 17))]
+            if second < 5 {
+                samples.insert(stopped, at: 0)
+            }
+            let current = snapshot(UInt64(second + 1), seconds: UInt64(100 + second), samples)
+            history.record(current)
+            let derived = window.samples(for: current, history: history)
+            let expected = history.aggregate(forSeries: key, windowSeconds: 5, now: current.monotonicNanoseconds)
+
+            XCTAssertEqual(maximum(derived, chip: "soc_thermal"), expected?.maximum, "second \(second)")
+            XCTAssertEqual(derived.count, second < 9 ? 6 : 3, "second \(second)")
+        }
+        XCTAssertGreaterThan(history.generation, 0, "the raw tier dropped the stopped series")
+        XCTAssertEqual(history.pointCount(forSeries: stopped.seriesKey), 0)
+    }
 }
