@@ -8,14 +8,14 @@ valgrind 3.19 cannot read the DWARF that Swift 6 writes) runs as
 
 so callgrind writes one profile each time a sample cycle starts. Profile k+1 contains exactly cycle k:
 its collectors on the lane threads, the snapshot, the history and trailing windows
-(`Agent.process`), the exposition rendering (`ExpositionCache.publish`) and whatever the other
+(`Agent.record`), the exposition rendering (`ExpositionCache.publish`) and whatever the other
 threads did until the next cycle started. The first WARMUP_CYCLES cycles (discovery, first
 caches) are skipped and the next CYCLES are read. Counting whole cycles makes the count independent
 of timing, where a window of N seconds cuts cycles at random points and catches a varying number.
 
 Per cycle it reports the total and the inclusive instructions of four functions, found by their
 demangled names in the binary's symbol table: `CollectorWorker.run(cycle:)` summed over the
-collectors (sampling), `Sampler.sampleOnce()` on the sampler thread, `Agent.process(_:)` and
+collectors (sampling), `Sampler.sampleOnce()` on the sampler thread, `Agent.record(_:)` and
 `ExpositionCache.publish(samples:sequence:wallTime:)`. The figure kept is the median over the
 cycles. A few cycles carry periodic work: `HistoryTier.advance` encoding a chunk (up to 1.7 times
 a plain cycle) and the release of start-up memory 30 s after the first sample. Whether such a
@@ -47,7 +47,7 @@ GROWTH_LIMIT = 0.10  # the largest growth of a count accepted without a reason i
 FUNCTIONS = {
     "collectors": "CollectorWorker.run(cycle:)",
     "cycle": "Sampler.sampleOnce()",
-    "history": "Agent.process(_:)",
+    "history": "Agent.record(_:)",
     "exposition": "ExpositionCache.publish(samples:sequence:wallTime:)",
 }
 CHECKED = ("total", "collectors")  # the figures compared with the baseline
@@ -150,6 +150,10 @@ def measure_tree(ember, name, sysfs, procfs, warmup=WARMUP_CYCLES, cycles=CYCLES
     if len(set(runs)) != 1:
         raise RuntimeError(f"collector runs per cycle varied on {name} ({sorted(set(runs))}): a cycle "
                            "missed --sample.timeout under callgrind, so its count is not a full cycle")
+    for figure, name_in_binary in FUNCTIONS.items():
+        if figure != "cycle" and any(counts[figure][0] == 0 for _, counts in profiles):
+            raise RuntimeError(f"{name_in_binary} was not called in every cycle on {name}: the agent no "
+                               "longer calls it each cycle, so FUNCTIONS needs the function that does")
     series = {"total": [total for total, _ in profiles]}
     for figure in FUNCTIONS:
         series[figure] = [counts[figure][1] for _, counts in profiles]
