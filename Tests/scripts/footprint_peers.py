@@ -6,7 +6,7 @@ AI_ADDRCONFIG and glibc treats a namespace whose only IPv4 address is 127.0.0.1 
 A small init script brings up loopback, adds one dummy (or ifb) interface per directory in the fixture's
 class/net so /proc/net/dev lists the fixture's interface names, bind-mounts the fixture's sys
 read-only over /sys and then execs the daemon, which keeps the pid. /proc is the real procfs of
-the namespace. The script scrapes once a second with `nsenter --net=/proc/PID/ns/net curl` on a
+the namespace. The script scrapes once a second with `nsenter --net=/proc/PID/ns/net curl`, asking for gzip as Prometheus does, on a
 fresh connection and, after each scrape, reads utime+stime+cutime+cstime, VmRSS and VmHWM of the
 daemon and all its descendants.
 
@@ -14,6 +14,7 @@ Ember reads the fixture through --path.sysfs=<fixture>/sys rather than the bind 
 --path.sysfs=/sys it reads hwmon through libsensors, and libsensors 3.6 rejects a /sys whose
 statfs type is not sysfs, as a bind mount's is.
 """
+import gzip
 import os
 import shutil
 import signal
@@ -172,10 +173,19 @@ def tree_usage(root):
 
 
 def scrape_in_namespace(pid, path):
-    """Scrapes the daemon inside its network namespace; returns the body, or None on a failure."""
-    command = ["nsenter", f"--net=/proc/{pid}/ns/net", "curl", "-sf", "-m", "5", f"http://127.0.0.1:{PORT}{path}"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    return result.stdout if result.returncode == 0 else None
+    """Scrapes the daemon inside its network namespace; returns the body, or None on a failure.
+
+    The request asks for gzip as Prometheus does, so a daemon that compresses pays for it.
+    """
+    command = ["nsenter", f"--net=/proc/{pid}/ns/net", "curl", "-sf", "-m", "5", "-H", "Accept-Encoding: gzip",
+               f"http://127.0.0.1:{PORT}{path}"]
+    result = subprocess.run(command, capture_output=True)
+    if result.returncode != 0:
+        return None
+    body = result.stdout
+    if body[:2] == b"\x1f\x8b":
+        body = gzip.decompress(body)
+    return body.decode("utf-8", "replace")
 
 
 def series_count(body):
