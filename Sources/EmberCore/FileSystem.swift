@@ -103,8 +103,9 @@ public final class SystemFileSystem: FileSystem {
     ///
     /// With `keepingFilesOpen`, a regular file read without error stays open while the allowance
     /// lasts, and later reads of the same path are one `pread` at offset 0 each. A read through a
-    /// kept descriptor that fails closes it, so the next call opens the path again. Descriptors of
-    /// files outside sysfs, procfs and debugfs are also closed at every ``rescan()``.
+    /// kept descriptor that fails closes it, so the next call opens the path again. A path that
+    /// does not exist (ENOENT, ENOTDIR) fails from memory until the next ``rescan()``, which also
+    /// closes the descriptors of files outside sysfs, procfs and debugfs.
     ///
     /// NOTE: `opendir`, `readdir`, `readlink` and `realpath` are not guarded, because sysfs and
     /// procfs serve them from the kernel's own tables without calling into a driver.
@@ -124,7 +125,7 @@ public final class SystemFileSystem: FileSystem {
     }
 
     public func rescan() {
-        kept?.closePlainFiles()
+        kept?.startRescan()
     }
 
     public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
@@ -176,16 +177,27 @@ public final class SystemFileSystem: FileSystem {
     private func withDescriptor<Value>(
         _ path: String, _ read: (Int32) throws(FileError) -> Value
     ) throws(FileError) -> Value {
-        if let kept, let fd = kept.descriptor(for: path) {
+        switch kept?.entry(for: path) {
+        case .open(let fd, _)?:
             do {
                 return try read(fd)
             } catch {
-                kept.close(path)
+                kept?.close(path)
                 throw error
             }
+        case .missing(let error)?:
+            throw error
+        case nil:
+            break
         }
 
-        let fd = try openGuarded(path)
+        let fd: Int32
+        do {
+            fd = try openGuarded(path)
+        } catch {
+            kept?.rememberIfMissing(path, error)
+            throw error
+        }
         let value: Value
         do {
             value = try read(fd)

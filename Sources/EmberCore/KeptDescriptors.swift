@@ -43,24 +43,30 @@ public final class DescriptorAllowance: Sendable {
 }
 
 /// Source files one reader keeps open between samples, so a later sample reads each again with
-/// one `pread` at offset 0 instead of `open`, `read` and `close`.
+/// one `pread` at offset 0 instead of `open`, `read` and `close`. Paths that did not exist are
+/// remembered in the same table until the next rescan, so a read makes one lookup either way.
 ///
 /// sysfs and procfs build a file's content anew at every read from offset 0, and a descriptor of a
 /// removed device's attribute fails with ENODEV. So on those file systems a kept descriptor reads
 /// exactly what a fresh `open` would. An ordinary directory tree, such as a fixture, differs: a
 /// file replaced by `rename` or deleted is still read through the old descriptor. Descriptors on
-/// such file systems are therefore closed at every rescan (``closePlainFiles()``).
+/// such file systems are therefore closed at every rescan (``startRescan()``).
 ///
 /// Used by one thread at a time, like the ``SystemFileSystem`` that owns it.
 final class KeptDescriptors {
-    private struct Entry {
-        let descriptor: Int32
-        /// Whether the file is on sysfs, procfs or debugfs, whose descriptors stay valid across rescans.
-        let isKernelFile: Bool
+    enum Entry {
+        /// An open file, and whether it is on sysfs, procfs or debugfs, whose descriptors stay
+        /// valid across rescans.
+        case open(descriptor: Int32, isKernelFile: Bool)
+        /// A path whose `open` failed with ENOENT or ENOTDIR, with that error.
+        case missing(FileError)
     }
 
     private let allowance: DescriptorAllowance
     private var entries: [PathKey: Entry] = [:]
+
+    /// The number of open files kept.
+    private(set) var count = 0
 
     init(allowance: DescriptorAllowance) {
         self.allowance = allowance
@@ -70,50 +76,63 @@ final class KeptDescriptors {
         closeAll()
     }
 
-    var count: Int {
-        entries.count
-    }
-
-    /// Returns the kept descriptor of `path`, or nil when none is kept.
-    func descriptor(for path: String) -> Int32? {
-        entries[PathKey(path)]?.descriptor
+    /// Returns what is kept for `path`: its open descriptor, the error that showed it missing, or nil.
+    func entry(for path: String) -> Entry? {
+        entries[PathKey(path)]
     }
 
     /// Keeps `descriptor`, just read successfully, for `path`. Returns false, and keeps nothing,
     /// when the allowance is used up or the file is not a regular file: a FIFO or a character
     /// device cannot be re-read at offset 0.
     func keep(_ descriptor: Int32, for path: String) -> Bool {
-        guard entries[PathKey(path)] == nil, let isKernelFile = Self.kernelFileKind(descriptor) else { return false }
-        guard allowance.take() else { return false }
+        guard let isKernelFile = Self.kernelFileKind(descriptor), allowance.take() else { return false }
 
-        entries[PathKey(path)] = Entry(descriptor: descriptor, isKernelFile: isKernelFile)
+        entries[PathKey(path)] = .open(descriptor: descriptor, isKernelFile: isKernelFile)
+        count += 1
         return true
+    }
+
+    /// Remembers that opening `path` failed with `error` until the next rescan, when the error
+    /// says the path does not exist. Other errors, such as EACCES or a timeout, are not kept.
+    func rememberIfMissing(_ path: String, _ error: FileError) {
+        guard error.timeout == nil, error.code == ENOENT || error.code == ENOTDIR else { return }
+        entries[PathKey(path)] = .missing(error)
     }
 
     /// Closes the kept descriptor of `path`, after a read through it failed.
     func close(_ path: String) {
-        guard let entry = entries.removeValue(forKey: PathKey(path)) else { return }
-        _ = Glibc.close(entry.descriptor)
-        allowance.giveBack()
+        guard case .open(let descriptor, _)? = entries.removeValue(forKey: PathKey(path)) else { return }
+        closeDescriptor(descriptor)
     }
 
-    /// Closes the descriptors of files that are not on a kernel file system, so the next read
-    /// opens the path again and reads a file replaced since, or fails for one removed.
-    func closePlainFiles() {
-        let plain = entries.filter { !$0.value.isKernelFile }
-        for (key, entry) in plain {
-            entries[key] = nil
-            _ = Glibc.close(entry.descriptor)
+    /// Forgets missing paths and closes the descriptors of files that are not on a kernel file
+    /// system, so the next read opens the path again: it reads a file replaced since, finds one
+    /// created since, and fails for one removed.
+    func startRescan() {
+        entries = entries.filter { _, entry in
+            switch entry {
+            case .open(let descriptor, let isKernelFile):
+                if !isKernelFile {
+                    closeDescriptor(descriptor)
+                }
+                return isKernelFile
+            case .missing:
+                return false
+            }
         }
-        allowance.giveBack(plain.count)
     }
 
     func closeAll() {
-        for entry in entries.values {
-            _ = Glibc.close(entry.descriptor)
+        for case .open(let descriptor, _) in entries.values {
+            closeDescriptor(descriptor)
         }
-        allowance.giveBack(entries.count)
         entries = [:]
+    }
+
+    private func closeDescriptor(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)
+        allowance.giveBack()
+        count -= 1
     }
 
     /// Returns whether a regular file is on sysfs, procfs or debugfs (true) or elsewhere (false),

@@ -17,8 +17,8 @@ import Musl
 /// ``SystemFileSystem`` then closes the descriptors it keeps of files outside sysfs and procfs.
 ///
 /// Only answers that the same call would give again are remembered: success, ENOENT and
-/// ENOTDIR. A read's content is never remembered, only that the file is missing. A timeout,
-/// EACCES or EIO goes to the caller without being remembered.
+/// ENOTDIR. A timeout, EACCES or EIO goes to the caller without being remembered. Reads pass
+/// through: a ``SystemFileSystem`` that keeps files open remembers missing files itself.
 public final class TreeLayoutCache: ForwardingFileSystem {
     public let base: any FileSystem
     private let clock: any Clock
@@ -31,8 +31,6 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     /// The kind of each path asked for, `.some(nil)` when it does not exist.
     private var kinds: [String: FileKind?] = [:]
     private var writeOnlyPaths: [String: Bool] = [:]
-    /// Files whose read failed with ENOENT or ENOTDIR, with that error.
-    private var missingFiles: [PathKey: FileError] = [:]
 
     /// The number of rescans so far, the first one at creation included.
     public private(set) var rescans = 1
@@ -45,27 +43,20 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     }
 
     public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
-        try read(path) { () throws(FileError) in try base.readAttribute(path) }
+        rescanIfDue()
+        do {
+            return try base.readAttribute(path)
+        } catch {
+            rescanIfDeviceRemoved(error)
+            throw error
+        }
     }
 
     public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
-        try read(path) { () throws(FileError) in try base.readFile(path, limit: limit) }
-    }
-
-    /// Runs `read` unless `path` was missing since the last rescan. Optional attributes that a
-    /// device lacks are asked for at every sample, and each failed `open` walks the whole path.
-    private func read(_ path: String, _ read: () throws(FileError) -> [UInt8]) throws(FileError) -> [UInt8] {
         rescanIfDue()
-        if !missingFiles.isEmpty, let missing = missingFiles[PathKey(path)] {
-            throw missing
-        }
-
         do {
-            return try read()
+            return try base.readFile(path, limit: limit)
         } catch {
-            if Self.isRepeatable(Result<Void, FileError>.failure(error)) {
-                missingFiles[PathKey(path)] = error
-            }
             rescanIfDeviceRemoved(error)
             throw error
         }
@@ -139,7 +130,6 @@ public final class TreeLayoutCache: ForwardingFileSystem {
         resolvedPaths = [:]
         kinds = [:]
         writeOnlyPaths = [:]
-        missingFiles = [:]
         rescans += 1
         nextRescanNanoseconds = clock.monotonicNanoseconds() + intervalNanoseconds
         base.rescan()

@@ -135,6 +135,56 @@ final class KeptDescriptorsTests: XCTestCase {
         }
     }
 
+    func testMissingFileRememberedUntilRescan() throws {
+        let tree = try TemporaryTree()
+        let path = tree.directory + "/temp2_input"
+        let (reader, allowance) = makeReader()
+        XCTAssertThrowsError(try reader.readAttribute(path)) { error in
+            XCTAssertEqual((error as? FileError)?.code, ENOENT)
+        }
+
+        try write("51000\n", to: path)
+        XCTAssertThrowsError(try reader.readAttribute(path)) { error in
+            XCTAssertEqual((error as? FileError)?.code, ENOENT, "remembered, without a system call")
+        }
+        XCTAssertEqual(allowance.inUse, 0, "a missing file takes no descriptor")
+
+        reader.rescan()
+        XCTAssertEqual(try reader.readAttribute(path), Array("51000\n".utf8))
+    }
+
+    func testMissingChildLeavesParentReadable() throws {
+        let tree = try TemporaryTree()
+        let (reader, _) = makeReader()
+        XCTAssertThrowsError(try reader.readAttribute(tree.directory + "/file/child")) { error in
+            XCTAssertEqual((error as? FileError)?.code, ENOENT)
+        }
+
+        // ENOTDIR: a path through a regular file.
+        try write("1\n", to: tree.directory + "/plain")
+        XCTAssertThrowsError(try reader.readAttribute(tree.directory + "/plain/child")) { error in
+            XCTAssertEqual((error as? FileError)?.code, ENOTDIR)
+        }
+        XCTAssertEqual(try reader.readAttribute(tree.directory + "/plain"), Array("1\n".utf8))
+    }
+
+    /// Paths are hashed by their last bytes, so these two share a hash bucket but stay apart.
+    func testPathsWithSameTailStayDistinct() throws {
+        let tree = try TemporaryTree()
+        let tail = "/device/statistics/rx_bytes_with_a_long_attribute_name"
+        for device in ["eth0", "eth1"] {
+            try FileManager.default.createDirectory(
+                atPath: tree.directory + "/" + device + "/device/statistics", withIntermediateDirectories: true)
+        }
+        try write("123\n", to: tree.directory + "/eth1" + tail)
+        let (reader, _) = makeReader()
+
+        XCTAssertThrowsError(try reader.readAttribute(tree.directory + "/eth0" + tail))
+        XCTAssertEqual(try reader.readAttribute(tree.directory + "/eth1" + tail), Array("123\n".utf8))
+        XCTAssertThrowsError(try reader.readAttribute(tree.directory + "/eth0" + tail))
+        XCTAssertEqual(try reader.readAttribute(tree.directory + "/eth1" + tail), Array("123\n".utf8))
+    }
+
     func testReaderWithoutAllowanceKeepsNothing() throws {
         let tree = try TemporaryTree()
         try write("7\n", to: tree.directory + "/value")

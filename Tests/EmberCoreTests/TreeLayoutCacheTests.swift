@@ -44,21 +44,6 @@ final class TreeLayoutCacheTests: XCTestCase {
         XCTAssertEqual(cache.rescans, 2)
     }
 
-    func testMissingFileRememberedUntilRescan() throws {
-        let path = tree.directory + "/hwmon0/temp2_input"
-        for _ in 0..<3 {
-            XCTAssertThrowsError(try cache.readAttribute(path)) { error in
-                XCTAssertEqual((error as? FileError)?.code, ENOENT)
-            }
-        }
-        XCTAssertEqual(counting.reads(of: path), 1)
-
-        try "51000\n".write(toFile: path, atomically: false, encoding: .utf8)
-        XCTAssertThrowsError(try cache.readAttribute(path))
-        cache.rescan()
-        XCTAssertEqual(try cache.readAttribute(path), Array("51000\n".utf8))
-    }
-
     func testContentIsNeverRemembered() throws {
         let path = tree.directory + "/hwmon0/temp1_input"
         XCTAssertEqual(try cache.readAttribute(path), Array("40000\n".utf8))
@@ -117,20 +102,6 @@ final class TreeLayoutCacheTests: XCTestCase {
         XCTAssertThrowsError(try cache.resolvePath(link))
     }
 
-    /// Paths are hashed by their last bytes, so these two share a hash bucket but stay apart.
-    func testPathsWithSameTailStayDistinct() throws {
-        let tail = "/device/statistics/rx_bytes_with_a_long_attribute_name"
-        for device in ["eth0", "eth1"] {
-            try FileManager.default.createDirectory(
-                atPath: tree.directory + "/" + device + "/device/statistics", withIntermediateDirectories: true)
-        }
-        try "123\n".write(toFile: tree.directory + "/eth1" + tail, atomically: false, encoding: .utf8)
-
-        XCTAssertThrowsError(try cache.readAttribute(tree.directory + "/eth0" + tail))
-        XCTAssertEqual(try cache.readAttribute(tree.directory + "/eth1" + tail), Array("123\n".utf8))
-        XCTAssertThrowsError(try cache.readAttribute(tree.directory + "/eth0" + tail))
-    }
-
     func testRescanReachesKeptDescriptors() throws {
         let allowance = DescriptorAllowance(limit: 8)
         let system = SystemFileSystem(readTimeoutSeconds: 5, keepingFilesOpen: allowance)
@@ -141,5 +112,17 @@ final class TreeLayoutCacheTests: XCTestCase {
         clock.advance(seconds: 10)
         _ = try layered.listDirectory(tree.directory)
         XCTAssertEqual(system.keptOpenFiles, 0, "files outside sysfs and procfs are reopened after a rescan")
+    }
+
+    func testRescanForgetsMissingFiles() throws {
+        let system = SystemFileSystem(readTimeoutSeconds: 5, keepingFilesOpen: DescriptorAllowance(limit: 8))
+        let layered = TreeLayoutCache(base: system, intervalSeconds: 10, clock: clock)
+        let path = tree.directory + "/hwmon0/temp2_input"
+        XCTAssertThrowsError(try layered.readAttribute(path))
+        try "51000\n".write(toFile: path, atomically: false, encoding: .utf8)
+        XCTAssertThrowsError(try layered.readAttribute(path), "missing until the next rescan")
+
+        clock.advance(seconds: 10)
+        XCTAssertEqual(try layered.readAttribute(path), Array("51000\n".utf8))
     }
 }
