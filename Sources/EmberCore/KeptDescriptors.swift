@@ -92,8 +92,8 @@ final class KeptDescriptors {
         return true
     }
 
-    /// Remembers that opening `path` failed with `error` until the next rescan, when the error
-    /// says the path does not exist. Other errors, such as EACCES or a timeout, are not kept.
+    /// Remembers until the next rescan that opening `path` failed with `error`, when the error is
+    /// ENOENT or ENOTDIR. Other errors, such as EACCES or a timeout, are not remembered.
     func rememberIfMissing(_ path: String, _ error: FileError) {
         guard error.timeout == nil, error.code == ENOENT || error.code == ENOTDIR else { return }
         entries[PathKey(path)] = .missing(error)

@@ -5,7 +5,7 @@ import Musl
 #endif
 
 /// A ``FileSystem`` that remembers directory listings, link targets, resolved paths and file
-/// kinds, and asks the file system beneath for them again only at a rescan.
+/// kinds, and requests them from the file system beneath again only at a rescan.
 ///
 /// Collectors find their devices by listing directories and following links at every sample.
 /// On a board these change only when a device comes or goes, and each listing costs `openat`,
