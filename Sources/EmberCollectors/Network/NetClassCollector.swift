@@ -52,6 +52,7 @@ public final class NetClassCollector: Collector {
     static let notApplicable: Set<Int32> = [EINVAL, EOPNOTSUPP]
 
     private let reader: SourceReader
+    private var plan = NetInterfacePlan()
 
     public init(context: CollectorContext) {
         reader = context.reader
@@ -59,25 +60,24 @@ public final class NetClassCollector: Collector {
 
     public func update(into sink: inout MetricSink) throws {
         let root = reader.roots.sys("class/net")
-        for device in try reader.optionalEntries(root) {
-            let directory = root + "/" + device
+        for interface in plan.interfaces(root: root, listing: try reader.optionalEntries(root)) {
             // `bonding_masters` is a file beside the interface directories.
-            if reader.fileSystem.fileKind(directory) == .directory {
-                addInterface(device, directory: directory, into: &sink)
+            if reader.fileSystem.fileKind(interface.directory) == .directory {
+                addInterface(interface, into: &sink)
             }
         }
     }
 
-    private func addInterface(_ device: String, directory: String, into sink: inout MetricSink) {
-        addInfo(device, directory: directory, into: &sink)
-        for (file, descriptor) in NetClassCollector.numericAttributes {
-            if let value = read(directory + "/" + file, into: &sink, NetClassCollector.parseInteger) {
-                sink.add(descriptor, Double(value), device)
+    private func addInterface(_ interface: NetInterfacePaths, into sink: inout MetricSink) {
+        addInfo(interface, into: &sink)
+        for (path, attribute) in zip(interface.numeric, NetClassCollector.numericAttributes) {
+            if let value = read(path, into: &sink, NetClassCollector.parseInteger) {
+                sink.add(attribute.descriptor, Double(value), interface.device)
             }
         }
-        if let megabits = read(directory + "/speed", into: &sink, NetClassCollector.parseInteger),
+        if let megabits = read(interface.speed, into: &sink, NetClassCollector.parseInteger),
            let bytes = NetClassCollector.speedBytes(megabitsPerSecond: megabits) {
-            sink.add(NetClassCollector.speed, bytes, device)
+            sink.add(NetClassCollector.speed, bytes, interface.device)
         }
     }
 
@@ -85,27 +85,27 @@ public final class NetClassCollector: Collector {
     /// kernel cannot report now (EINVAL while the link is down), becomes an empty label, as in
     /// node_exporter. A failed read omits both series, so a read error never turns into
     /// `node_network_up 0` or an empty address.
-    private func addInfo(_ device: String, directory: String, into sink: inout MetricSink) {
-        var values: [String: String] = [:]
-        for file in NetClassCollector.textAttributes {
+    private func addInfo(_ interface: NetInterfacePaths, into sink: inout MetricSink) {
+        // Values of ``textAttributes``, in that order.
+        var values: [String] = []
+        values.reserveCapacity(NetClassCollector.textAttributes.count)
+        for (path, file) in zip(interface.text, NetClassCollector.textAttributes) {
             do {
-                values[file] = try reader.string(directory + "/" + file)
+                values.append(try reader.string(path))
             } catch let error as FileError where NetClassCollector.isUnregistering(error, file: file) {
                 return
             } catch let error as FileError
                 where error.isNotFound || (file == "duplex" && NetClassCollector.notApplicable.contains(error.code)) {
-                values[file] = ""
+                values.append("")
             } catch {
                 sink.record(error)
                 return
             }
         }
 
-        let operstate = values["operstate"]!
-        sink.add(NetClassCollector.up, operstate == "up" ? 1 : 0, device)
-        sink.add(
-            NetClassCollector.info, 1, values["address"]!, values["broadcast"]!, device, values["duplex"]!,
-            values["ifalias"]!, operstate)
+        let (address, broadcast, duplex, ifalias, operstate) = (values[0], values[1], values[2], values[3], values[4])
+        sink.add(NetClassCollector.up, operstate == "up" ? 1 : 0, interface.device)
+        sink.add(NetClassCollector.info, 1, address, broadcast, interface.device, duplex, ifalias, operstate)
     }
 
     /// Returns whether `error` shows the interface going away during the read: every interface
