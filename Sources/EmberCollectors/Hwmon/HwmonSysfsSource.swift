@@ -123,11 +123,13 @@ final class SysfsHwmonSource: HwmonSource {
             var end = bytes.endIndex
             while start < end, bytes[start] == 0x0A { start += 1 }
             while end > start, bytes[end - 1] == 0x0A { end -= 1 }
-            // Validating the bytes in place is the fast path. Only invalid UTF-8 is copied to be repaired.
-            let valid = bytes.withUnsafeBufferPointer { buffer in
-                String(validating: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self)
+            // ASCII is valid UTF-8. Decoding it took about 150 instructions per value where
+            // `String(validating:)` took 900 (callgrind). Other bytes are validated and repaired.
+            let ascii = bytes.withUnsafeBufferPointer { buffer -> String? in
+                let content = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                return content.allSatisfy { $0 < 0x80 } ? String(decoding: content, as: UTF8.self) : nil
             }
-            return valid ?? Text.decodeReplacingInvalid(bytes[start..<end])
+            return ascii ?? Text.decodeReplacingInvalid(bytes[start..<end])
         } catch where error.code == EISDIR {
             // A subdirectory whose name looks like an attribute, such as `device/power/`.
             return nil
