@@ -95,6 +95,19 @@ final class HwmonCacheInvalidationTests: XCTestCase {
         }
     }
 
+    func testNumberMatchesDoubleParser() {
+        let cases = [
+            "0", "-0", "007", "42000", "-40000", "999999999999999", "1000000000000000", "-999999999999999",
+            "9223372036854775808", "+5", "1e3", "1.5", "0x10", "inf", "nan", "", "-", "--1", " 5", "5 ", "4é",
+        ]
+        for text in cases {
+            let parsed = HwmonCollector.number(text)
+            let expected = Double(text)
+            XCTAssertEqual(parsed?.bitPattern, expected?.bitPattern, "\(text)")
+            XCTAssertEqual(parsed == nil, expected == nil, "\(text)")
+        }
+    }
+
     func testDevicePathLabelMatchesSplit() {
         let cases = [
             "/sys/devices/platform/coretemp.0", "/sys/devices/platform/coretemp.0/", "coretemp.0", "/", "",
