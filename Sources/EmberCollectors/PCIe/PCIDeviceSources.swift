@@ -52,7 +52,7 @@ final class SysfsPCIDevices {
     ) -> PCIDeviceReading {
         var device = PCIDeviceReading(address: address)
         device.identity = readIdentity(path, sink: &sink)
-        device.driver = reader.linkName(path + "/driver")
+        device.driver = driverName(path + "/driver")
         device.parent = parentAddress(path)
 
         device.link = readLink(path, sink: &sink)
@@ -97,9 +97,18 @@ final class SysfsPCIDevices {
         }
     }
 
+    /// Returns the name of the bound driver, the last component of the `driver` link's target, or
+    /// nil when there is no link. It takes the name from the end of the target, where
+    /// `SourceReader.linkName` splits the whole target into components.
+    private func driverName(_ linkPath: String) -> String? {
+        guard let target = try? reader.fileSystem.readLink(linkPath) else { return nil }
+        return lastPathComponent(target).map(String.init)
+    }
+
     /// Returns whether the function's directory contains functions below it; nil when unreadable.
+    /// The listing is not sorted, because the order does not matter here.
     private func hasChildFunctions(_ path: String) -> Bool? {
-        guard let entries = try? reader.entries(path) else { return nil }
+        guard let entries = try? reader.fileSystem.listDirectory(path) else { return nil }
         return entries.contains { PCIAddress($0) != nil }
     }
 
