@@ -44,7 +44,7 @@ extension SourceReader {
 /// Returns whether `name` is `prefix` followed by one or more characters in "0"..."9".
 ///
 /// The range also contains a digit followed by a combining mark, such as "1\u{301}", as one
-/// character. That case only occurs outside ASCII, which ``isNumberedASCII(_:prefix:)`` covers.
+/// character. That needs non-ASCII bytes, so ``isNumberedASCII(_:prefix:)`` need not handle it.
 private func isNumbered(_ name: String, prefix: String) -> Bool {
     name.hasPrefix(prefix) && name.count > prefix.count && name.dropFirst(prefix.count).allSatisfy(isDecimalDigit)
 }
