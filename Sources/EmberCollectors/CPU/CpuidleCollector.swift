@@ -34,8 +34,7 @@ public final class CpuidleCollector: Collector {
 
     private let reader: SourceReader
     private let cpuDirectory: String
-    /// The paths of each CPU listed in ``cpuDirectory``, kept while the listing stays the same.
-    private var cpus: (entries: [String], paths: [CpuidleCPUPaths]) = ([], [])
+    private var cpus = ListingPlan<CpuidleCPUPaths>()
 
     public init(context: CollectorContext) {
         reader = context.reader
@@ -43,7 +42,8 @@ public final class CpuidleCollector: Collector {
     }
 
     public func update(into sink: inout MetricSink) throws {
-        for cpu in cpuPaths(try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu")) {
+        let entries = try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu")
+        for cpu in cpus.values(for: entries, { CpuidleCPUPaths(entry: $0, cpuDirectory: cpuDirectory) }) {
             guard let states = sink.attempt({ try reader.numberedSysfsEntries(cpu.idleDirectory, prefix: "state") })
             else {
                 continue
@@ -51,13 +51,6 @@ public final class CpuidleCollector: Collector {
             collectCPU(cpu.cpu, states: cpu.states(states), into: &sink)
         }
         collectInfo(cpuDirectory + "/cpuidle", into: &sink)
-    }
-
-    private func cpuPaths(_ entries: [String]) -> [CpuidleCPUPaths] {
-        if entries != cpus.entries {
-            cpus = (entries, entries.map { CpuidleCPUPaths(entry: $0, cpuDirectory: cpuDirectory) })
-        }
-        return cpus.paths
     }
 
     private func collectCPU(_ cpu: String, states: [CpuidleStatePaths], into sink: inout MetricSink) {

@@ -93,8 +93,7 @@ final class CpuidleCPUPaths {
     /// The CPU number, the `cpu` label value.
     let cpu: String
     let idleDirectory: String
-    private var stateEntries: [String] = []
-    private var statePaths: [CpuidleStatePaths] = []
+    private var statePaths = ListingPlan<CpuidleStatePaths>()
 
     init(entry: String, cpuDirectory: String) {
         cpu = String(entry.dropFirst(3))
@@ -103,10 +102,6 @@ final class CpuidleCPUPaths {
 
     /// Returns the paths of the states `entries` (`state0`, `state1`), built again when they changed.
     func states(_ entries: [String]) -> [CpuidleStatePaths] {
-        if entries != stateEntries {
-            stateEntries = entries
-            statePaths = entries.map { CpuidleStatePaths(idleDirectory + "/" + $0) }
-        }
-        return statePaths
+        statePaths.values(for: entries) { [idleDirectory] in CpuidleStatePaths(idleDirectory + "/" + $0) }
     }
 }

@@ -52,7 +52,7 @@ public final class NetClassCollector: Collector {
     static let notApplicable: Set<Int32> = [EINVAL, EOPNOTSUPP]
 
     private let reader: SourceReader
-    private var plan = NetInterfacePlan()
+    private var interfaces = ListingPlan<NetInterfacePaths>()
 
     public init(context: CollectorContext) {
         reader = context.reader
@@ -60,7 +60,8 @@ public final class NetClassCollector: Collector {
 
     public func update(into sink: inout MetricSink) throws {
         let root = reader.roots.sys("class/net")
-        for interface in plan.interfaces(root: root, listing: try reader.optionalEntries(root)) {
+        let entries = try reader.optionalEntries(root)
+        for interface in interfaces.values(for: entries, { NetInterfacePaths(device: $0, root: root) }) {
             // `bonding_masters` is a file beside the interface directories.
             if reader.fileSystem.fileKind(interface.directory) == .directory {
                 addInterface(interface, into: &sink)

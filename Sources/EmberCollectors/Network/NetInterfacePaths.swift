@@ -2,7 +2,7 @@
 ///
 /// Building the 22 paths of each interface on every sample, together with a dictionary of its text
 /// values, cost a third of the collector's instructions (callgrind, node_exporter's test tree), so
-/// ``NetInterfacePlan`` builds them once per listing of `class/net`.
+/// ``NetClassCollector`` keeps them in a ``ListingPlan``.
 struct NetInterfacePaths {
     let device: String
     let directory: String
@@ -18,20 +18,5 @@ struct NetInterfacePaths {
         text = NetClassCollector.textAttributes.map { [directory] in directory + "/" + $0 }
         numeric = NetClassCollector.numericAttributes.map { [directory] in directory + "/" + $0.file }
         speed = directory + "/speed"
-    }
-}
-
-/// The paths of every interface, kept while the sorted listing of `class/net` stays the same.
-struct NetInterfacePlan {
-    private var listing: [String] = []
-    private var interfaces: [NetInterfacePaths] = []
-
-    /// Returns the paths of the entries in `listing`, which is sorted, rebuilt when it changed.
-    mutating func interfaces(root: String, listing: [String]) -> [NetInterfacePaths] {
-        if listing != self.listing {
-            self.listing = listing
-            interfaces = listing.map { NetInterfacePaths(device: $0, root: root) }
-        }
-        return interfaces
     }
 }

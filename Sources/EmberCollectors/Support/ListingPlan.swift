@@ -1,8 +1,8 @@
 /// Values built from the entries of a directory listing, such as the attribute paths of each
 /// device, kept while the listing stays the same.
 ///
-/// Collectors list their directories on every sample, so a device that appears or goes away
-/// changes the listing and the values are built again.
+/// Collectors pass the listing they read on every sample, which the file system layer refreshes
+/// at each rescan. A device that appears or goes away changes it, and the values are built again.
 struct ListingPlan<Value> {
     private var listing: [String] = []
     private var values: [Value] = []
