@@ -15,7 +15,7 @@ enum HwmonChipLabel {
         if let name = nameFile.map(cleanHwmonName), !name.isEmpty {
             return name
         }
-        if let directory = resolvedDirectory, let last = directory.split(separator: "/").last {
+        if let directory = resolvedDirectory, let last = lastPathComponent(directory) {
             let name = cleanHwmonName(String(last))
             return name.isEmpty ? nil : name
         }
