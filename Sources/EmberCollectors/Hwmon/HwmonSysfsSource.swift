@@ -109,8 +109,9 @@ final class SysfsHwmonSource: HwmonSource {
                 continue
             }
             guard let text = readValue(attribute.path, sink: &sink) else { continue }
-            chip.sensors[attribute.sensor, default: HwmonSensorReading(type: attribute.type)]
-                .values[attribute.property] = HwmonAttributeValue(text: text, path: attribute.path)
+            chip.sensors[
+                attribute.sensor, default: HwmonSensorReading(type: attribute.type, capacity: attribute.sensorFileCount)
+            ].values[attribute.property] = HwmonAttributeValue(text: text, path: attribute.path)
         }
     }
 
@@ -169,7 +170,18 @@ struct HwmonChipReading {
 struct HwmonSensorReading {
     let type: String
     /// Values by property; the key "" contains a bare value file such as `pwm1`.
-    var values: [String: HwmonAttributeValue] = [:]
+    var values: [String: HwmonAttributeValue]
+
+    init(type: String, values: [String: HwmonAttributeValue] = [:]) {
+        self.type = type
+        self.values = values
+    }
+
+    /// Creates a reading with room for `capacity` values, so that it does not grow value by value.
+    init(type: String, capacity: Int) {
+        self.type = type
+        values = Dictionary(minimumCapacity: capacity)
+    }
 }
 
 struct HwmonAttributeValue {
