@@ -108,6 +108,22 @@ final class HwmonCacheInvalidationTests: XCTestCase {
         }
     }
 
+    func testChipLabelMemoMatchesDerive() {
+        var memo = HwmonChipLabelMemo()
+        let cases: [(String?, String?, String?)] = [
+            ("/sys/devices/platform/coretemp.0", "coretemp", "/sys/devices/platform/coretemp.0/hwmon/hwmon1"),
+            (nil, "coretemp", "/sys/class/hwmon/hwmon1"), (nil, nil, "/sys/class/hwmon/hwmon2"),
+            (nil, "coretemp", "/sys/class/hwmon/hwmon3"), ("/", "___", nil), (nil, nil, nil),
+        ]
+        for (device, name, directory) in cases {
+            let expected = HwmonChipLabel.derive(resolvedDevice: device, nameFile: name, resolvedDirectory: directory)
+            for _ in 0..<2 {
+                let memoized = memo.label(resolvedDevice: device, nameFile: name, resolvedDirectory: directory)
+                XCTAssertEqual(memoized, expected, "\(String(describing: device)) \(String(describing: name))")
+            }
+        }
+    }
+
     func testDevicePathLabelMatchesSplit() {
         let cases = [
             "/sys/devices/platform/coretemp.0", "/sys/devices/platform/coretemp.0/", "coretemp.0", "/", "",

@@ -22,6 +22,7 @@ final class SysfsHwmonSource: HwmonSource {
     /// change while its hwmon device exists, so a failed read of it is bridged with this one.
     private var knownNames: [String: String] = [:]
     private var plans = HwmonDirectoryPlans()
+    private var labels = HwmonChipLabelMemo()
 
     init(reader: SourceReader, logger: Logger) {
         self.reader = reader
@@ -72,7 +73,7 @@ final class SysfsHwmonSource: HwmonSource {
             knownNames[directory] = text
         }
 
-        let label = HwmonChipLabel.derive(
+        let label = labels.label(
             resolvedDevice: resolvedDevice, nameFile: name.text,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         guard let label else {

@@ -37,15 +37,18 @@ struct HwmonPowerReader {
 
     /// Reads every chip. `knownNames` is the last `name` read from each hwmon directory, by full
     /// path, which the caller keeps between runs so a failed name read does not change a label.
-    /// `fileIndex` is kept by the caller between runs too, so a chip's file map is built again only
-    /// when its directories change.
-    func read(knownNames: inout [String: String], fileIndex: inout HwmonFileIndex, sink: inout MetricSink) -> Result {
+    /// `fileIndex` and `labels` are kept by the caller between runs too, so a chip's file map is
+    /// built again only when its directories change, and its label only when its paths change.
+    func read(
+        knownNames: inout [String: String], fileIndex: inout HwmonFileIndex, labels: inout HwmonChipLabelMemo,
+        sink: inout MetricSink
+    ) -> Result {
         let classPath = reader.roots.sys("class/hwmon")
         let entries = sink.attempt({ try reader.optionalEntries(classPath) }) ?? []
         let chips = entries.compactMap { entry in
             readChip(
                 classPath + "/" + entry, directoryName: entry, knownNames: &knownNames, fileIndex: &fileIndex,
-                sink: &sink)
+                labels: &labels, sink: &sink)
         }
         // A directory that went away may come back as another chip under the same hwmonN.
         let present = Set(entries.map { classPath + "/" + $0 })
@@ -62,7 +65,7 @@ struct HwmonPowerReader {
 
     private func readChip(
         _ directory: String, directoryName: String, knownNames: inout [String: String],
-        fileIndex: inout HwmonFileIndex, sink: inout MetricSink
+        fileIndex: inout HwmonFileIndex, labels: inout HwmonChipLabelMemo, sink: inout MetricSink
     ) -> Chip? {
         guard let own = sink.attempt({ try reader.fileSystem.listDirectory(directory) }) else { return nil }
         let device = directory + "/device"
@@ -88,7 +91,7 @@ struct HwmonPowerReader {
                 return nil
             }
         }
-        guard let label = HwmonChipLabel.derive(
+        guard let label = labels.label(
             resolvedDevice: try? reader.fileSystem.resolvePath(device), nameFile: name,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         else { return nil }
