@@ -72,11 +72,11 @@ public final class NetClassCollector: Collector {
     private func addInterface(_ interface: NetInterfacePaths, into sink: inout MetricSink) {
         addInfo(interface, into: &sink)
         for (path, attribute) in zip(interface.numeric, NetClassCollector.numericAttributes) {
-            if let value = read(path, into: &sink, NetClassCollector.parseInteger) {
+            if let value = readInteger(path, into: &sink) {
                 sink.add(attribute.descriptor, Double(value), interface.device)
             }
         }
-        if let megabits = read(interface.speed, into: &sink, NetClassCollector.parseInteger),
+        if let megabits = readInteger(interface.speed, into: &sink),
            let bytes = NetClassCollector.speedBytes(megabitsPerSecond: megabits) {
             sink.add(NetClassCollector.speed, bytes, interface.device)
         }
@@ -121,11 +121,9 @@ public final class NetClassCollector: Collector {
     }
 
     /// Reads an integer attribute; an absent or not applicable one is nil and records nothing.
-    private func read(
-        _ path: String, into sink: inout MetricSink, _ parse: (String, String) throws -> Int64
-    ) -> Int64? {
+    private func readInteger(_ path: String, into sink: inout MetricSink) -> Int64? {
         reader.readOrRecord(path, into: &sink, ignoring: NetClassCollector.notApplicable) { path in
-            try parse(reader.string(path), path)
+            try NetClassCollector.integer(reader.fileSystem.readAttribute(path), path: path)
         }
     }
 
@@ -146,6 +144,54 @@ public final class NetClassCollector: Collector {
         let parsed = text.hasPrefix("0x") ? Int64(text.dropFirst(2), radix: 16) : Int64(text)
         guard let value = parsed else {
             throw ParseError(path: path, expected: "a decimal or 0x-prefixed hexadecimal integer", content: text)
+        }
+        return value
+    }
+
+    /// Parses the bytes of an attribute as ``parseInteger(_:path:)`` parses its text.
+    ///
+    /// Decimal digits, with a leading `-`, and `0x` followed by hex digits are converted from the
+    /// bytes. That skips making a `String`, about 1 000 instructions per attribute. Anything else
+    /// is decoded as `SourceReader.string(_:)` decodes it and parsed as text, so errors stay the same.
+    static func integer(_ bytes: [UInt8], path: String) throws -> Int64 {
+        if let value = bytes.withUnsafeBufferPointer(plainInteger) {
+            return value
+        }
+        return try parseInteger(Text.attributeString(bytes), path: path)
+    }
+
+    /// Returns the value of `-`? and 1 to 18 decimal digits, or of `0x` and 1 to 15 hex digits,
+    /// before the trailing newline, spaces and NULs that `SourceReader.string(_:)` drops. The digit
+    /// limits keep the value inside `Int64`. Returns nil for any other content.
+    private static func plainInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var end = bytes.count
+        while end > 0, [0x0A, 0x20, 0x09, 0x0D, 0x00].contains(bytes[end - 1]) {
+            end -= 1
+        }
+        let content = bytes[0..<end]
+
+        if content.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "x")]) {
+            return digitsValue(content.dropFirst(2), radix: 16, maxDigits: 15)
+        }
+        if content.first == UInt8(ascii: "-") {
+            return digitsValue(content.dropFirst(), radix: 10, maxDigits: 18).map { -$0 }
+        }
+        return digitsValue(content, radix: 10, maxDigits: 18)
+    }
+
+    private static func digitsValue(_ digits: Slice<UnsafeBufferPointer<UInt8>>, radix: Int64, maxDigits: Int) -> Int64? {
+        guard !digits.isEmpty, digits.count <= maxDigits else { return nil }
+
+        var value: Int64 = 0
+        for byte in digits {
+            let digit: Int64
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int64(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f") where radix == 16: digit = Int64(byte - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F") where radix == 16: digit = Int64(byte - UInt8(ascii: "A")) + 10
+            default: return nil
+            }
+            value = value * radix + digit
         }
         return value
     }
