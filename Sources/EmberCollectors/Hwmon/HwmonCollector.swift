@@ -58,12 +58,13 @@ public final class HwmonCollector: Collector {
         _ reading: HwmonSensorReading, chipLabel: String, sensor: String, into sink: inout MetricSink
     ) {
         let hasBareValue = reading.values[""] != nil
-        for property in reading.values.keys.sorted() {
+        // One label array serves every family of the sensor that is labelled by its name.
+        let labels = [chipLabel, sensor]
+        for (property, value) in reading.values.sorted(by: { $0.key < $1.key }) {
             guard let entry = families.family(
                 sensorType: reading.type, property: property, hasBareValue: hasBareValue)
             else { continue }
 
-            let value = reading.values[property]!
             guard let raw = value.number ?? Self.number(value.text) else {
                 sink.record(ParseError(path: value.path, expected: "a number", content: value.text))
                 continue
@@ -74,18 +75,18 @@ public final class HwmonCollector: Collector {
                 continue
             }
 
-            var sensorLabel = sensor
-            if entry.family.sensorFromLabel {
-                // node_exporter names a frequency by its label and skips one without a label.
-                guard let label = reading.values["label"] else { continue }
-                sensorLabel = cleanHwmonName(label.text)
-            }
             var number = entry.family.scale.apply(raw)
             if reading.type == "beep_enable" {
                 // node_exporter exports 1 only for the text "1" and 0 for any other value.
                 number = raw == 1 ? 1 : 0
             }
-            sink.add(entry.descriptor, number, chipLabel, sensorLabel)
+            if entry.family.sensorFromLabel {
+                // node_exporter names a frequency by its label and skips one without a label.
+                guard let label = reading.values["label"] else { continue }
+                sink.add(entry.descriptor, number, chipLabel, cleanHwmonName(label.text))
+            } else {
+                sink.add(entry.descriptor, number, labelValues: labels)
+            }
         }
     }
 
