@@ -100,6 +100,15 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         }
     }
 
+    func testLinkSpeedFieldsMatchCharacterSplit() {
+        forEachVariant(of: "8.0  GT/s PCIe \u{301}") { text in
+            let reference = text.split(separator: " ")
+            let (first, second) = PCIeLinkDecoding.firstTwoFields(text)
+            XCTAssertEqual(first, reference.first, "input: \(text.debugDescription)")
+            XCTAssertEqual(second, reference.count >= 2 ? reference[1] : nil, "input: \(text.debugDescription)")
+        }
+    }
+
     /// Trims `Character.isWhitespace` characters from both ends, the definition of `trimSpace`.
     private static func trimmedByCharacters(_ text: String) -> String {
         guard let first = text.firstIndex(where: { !$0.isWhitespace }),
