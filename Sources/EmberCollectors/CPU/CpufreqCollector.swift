@@ -76,7 +76,15 @@ public final class CpufreqCollector: Collector {
     /// Reads a kHz attribute; nil when the kernel prints `<unknown>`, which `cpuinfo_cur_freq` does
     /// when the driver cannot read the hardware frequency.
     private func readKilohertz(_ path: String) throws -> UInt64? {
-        let text = try reader.string(path)
+        let bytes = try reader.fileSystem.readAttribute(path)
+        // Digits are converted from the bytes, which spares making a `String` of each value.
+        // `ASCIIFields.unsigned` accepts exactly what `UInt64(_:)` accepts, and other text, such
+        // as `<unknown>`, goes on to the text checks below.
+        if let value = AttributeBytes.withContent(bytes, ASCIIFields.unsigned) {
+            return value
+        }
+
+        let text = Text.attributeString(bytes)
         if text == "<unknown>" {
             return nil
         }

@@ -154,22 +154,15 @@ public final class NetClassCollector: Collector {
     /// bytes. That skips making a `String`, about 1 000 instructions per attribute. Anything else
     /// is decoded as `SourceReader.string(_:)` decodes it and parsed as text, so errors stay the same.
     static func integer(_ bytes: [UInt8], path: String) throws -> Int64 {
-        if let value = bytes.withUnsafeBufferPointer(plainInteger) {
+        if let value = AttributeBytes.withContent(bytes, plainInteger) {
             return value
         }
         return try parseInteger(Text.attributeString(bytes), path: path)
     }
 
-    /// Returns the value of `-`? and 1 to 18 decimal digits, or of `0x` and 1 to 15 hex digits,
-    /// before the trailing newline, spaces and NULs that `SourceReader.string(_:)` drops. The digit
-    /// limits keep the value inside `Int64`. Returns nil for any other content.
-    private static func plainInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var end = bytes.count
-        while end > 0, [0x0A, 0x20, 0x09, 0x0D, 0x00].contains(bytes[end - 1]) {
-            end -= 1
-        }
-        let content = bytes[0..<end]
-
+    /// Returns the value of `-`? and 1 to 18 decimal digits, or of `0x` and 1 to 15 hex digits.
+    /// The digit limits keep the value inside `Int64`. Returns nil for any other content.
+    private static func plainInteger(_ content: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
         if content.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "x")]) {
             return digitsValue(content.dropFirst(2), radix: 16, maxDigits: 15)
         }
