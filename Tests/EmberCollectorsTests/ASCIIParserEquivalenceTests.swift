@@ -90,6 +90,33 @@ final class ASCIIParserEquivalenceTests: XCTestCase {
         }
     }
 
+    func testTrimSpaceMatchesCharacterTrim() {
+        let cases = ["\u{600}a", "a\u{600}", "a\u{301}", "\u{301}a", "\u{85}x", "x\u{A0}", "\u{2028}x\u{3000}", "\r\n"]
+        for text in cases {
+            XCTAssertEqual(SysfsClass.trimSpace(text), Self.trimmedByCharacters(text), "input: \(text.debugDescription)")
+        }
+        forEachVariant(of: " 8.0 GT/s PCIe\n") { text in
+            XCTAssertEqual(SysfsClass.trimSpace(text), Self.trimmedByCharacters(text), "input: \(text.debugDescription)")
+        }
+    }
+
+    func testLinkSpeedFieldsMatchCharacterSplit() {
+        forEachVariant(of: "8.0  GT/s PCIe \u{301}") { text in
+            let reference = text.split(separator: " ")
+            let (first, second) = PCIeLinkDecoding.firstTwoFields(text)
+            XCTAssertEqual(first, reference.first, "input: \(text.debugDescription)")
+            XCTAssertEqual(second, reference.count >= 2 ? reference[1] : nil, "input: \(text.debugDescription)")
+        }
+    }
+
+    /// Trims `Character.isWhitespace` characters from both ends, the definition of `trimSpace`.
+    private static func trimmedByCharacters(_ text: String) -> String {
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+              let last = text.lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
+        return String(text[first...last])
+    }
+
     static let transitionTable = """
              From  :   To
                    : 300000000 600000000   Time(ms)

@@ -95,6 +95,35 @@ final class HwmonCacheInvalidationTests: XCTestCase {
         }
     }
 
+    func testNumberMatchesDoubleParser() {
+        let cases = [
+            "0", "-0", "007", "42000", "-40000", "999999999999999", "1000000000000000", "-999999999999999",
+            "9223372036854775808", "+5", "1e3", "1.5", "0x10", "inf", "nan", "", "-", "--1", " 5", "5 ", "4é",
+        ]
+        for text in cases {
+            let parsed = HwmonCollector.number(text)
+            let expected = Double(text)
+            XCTAssertEqual(parsed?.bitPattern, expected?.bitPattern, "\(text)")
+            XCTAssertEqual(parsed == nil, expected == nil, "\(text)")
+        }
+    }
+
+    func testChipLabelMemoMatchesDerive() {
+        var memo = HwmonChipLabelMemo()
+        let cases: [(String?, String?, String?)] = [
+            ("/sys/devices/platform/coretemp.0", "coretemp", "/sys/devices/platform/coretemp.0/hwmon/hwmon1"),
+            (nil, "coretemp", "/sys/class/hwmon/hwmon1"), (nil, nil, "/sys/class/hwmon/hwmon2"),
+            (nil, "coretemp", "/sys/class/hwmon/hwmon3"), ("/", "___", nil), (nil, nil, nil),
+        ]
+        for (device, name, directory) in cases {
+            let expected = HwmonChipLabel.derive(resolvedDevice: device, nameFile: name, resolvedDirectory: directory)
+            for _ in 0..<2 {
+                let memoized = memo.label(resolvedDevice: device, nameFile: name, resolvedDirectory: directory)
+                XCTAssertEqual(memoized, expected, "\(String(describing: device)) \(String(describing: name))")
+            }
+        }
+    }
+
     func testDevicePathLabelMatchesSplit() {
         let cases = [
             "/sys/devices/platform/coretemp.0", "/sys/devices/platform/coretemp.0/", "coretemp.0", "/", "",

@@ -1,4 +1,4 @@
-import EmberCollectors
+@testable import EmberCollectors
 import EmberCore
 import EmberTestSupport
 import XCTest
@@ -66,6 +66,29 @@ final class NetClassCollectorTests: XCTestCase {
         XCTAssertEqual(NetClassCollector.speedBytes(megabitsPerSecond: 2500), 312_500_000)
         XCTAssertEqual(NetClassCollector.speedBytes(megabitsPerSecond: 100_000), 12_500_000_000)
         XCTAssertNil(NetClassCollector.speedBytes(megabitsPerSecond: -1))
+    }
+
+    func testByteParserMatchesTextParser() {
+        let cases = [
+            "1500\n", "0x1003\n", "0xABCdef\n", "-1\n", "-0\n", "007\n", "0\n", "\n", "", "0x\n", "0x-1\n",
+            "+5\n", " 5\n", "5 \t\r\0\n", "-\n", "--1\n", "1x2\n", "0X10\n", "999999999999999999\n",
+            "9223372036854775807\n", "9223372036854775808\n", "-9223372036854775808\n", "0xfffffffffffffff\n",
+            "0x7fffffffffffffff\n", "0x8000000000000000\n", "1\u{301}\n", "\u{FF11}\n",
+        ]
+        for text in cases {
+            let bytes = Array(text.utf8)
+            let fast = Result { try NetClassCollector.integer(bytes, path: "a") }
+            let reference = Result { try NetClassCollector.parseInteger(Text.attributeString(bytes), path: "a") }
+            switch (fast, reference) {
+            case (.success(let value), .success(let expected)):
+                XCTAssertEqual(value, expected, text.debugDescription)
+            case (.failure(let error), .failure(let expected)):
+                XCTAssertEqual(error as? ParseError, expected as? ParseError, text.debugDescription)
+            default:
+                XCTFail("one parser failed and the other did not: \(text.debugDescription)")
+            }
+        }
+        XCTAssertEqual(try NetClassCollector.integer(Array("0x1003\n".utf8), path: "a"), 0x1003)
     }
 
     func testAdminDownInterfaceOmitsEINVALAttributesSilently() throws {

@@ -37,6 +37,28 @@ final class PCIeParsingTests: XCTestCase {
         }
     }
 
+    func testAddressEdgeCases() {
+        XCTAssertEqual(PCIAddress("ABCD:EF:1F.7"), PCIAddress(domain: 0xABCD, bus: 0xEF, device: 0x1F, function: 7))
+        XCTAssertEqual(PCIAddress("ffffffff:00:00.0")?.domain, 0xFFFF_FFFF)
+        let invalid = [
+            "000:00:00.0", "000000000:00:00.0", "0000:000:00.0", "0000:00:000.0", "0000:00:00.00", "0000.00:00.0",
+            "0000:00.00:0", "0000:00:00:0", "+000:00:00.0", "0000:00:00.\u{FF10}", "\u{FF10}000:00:00.0",
+            "0000:00:00.0 ", " 0000:00:00.0", "0000:00:00.0\u{301}",
+        ]
+        for text in invalid {
+            XCTAssertNil(PCIAddress(text), text)
+        }
+    }
+
+    func testHexStringPadsAndExtends() {
+        XCTAssertEqual(hexString(0, width: 4), "0000")
+        XCTAssertEqual(hexString(0, width: 0), "0")
+        XCTAssertEqual(hexString(0x10EC as UInt16, width: 4), "10ec")
+        XCTAssertEqual(hexString(0x10000, width: 4), "10000")
+        XCTAssertEqual(hexString(UInt64.max, width: 4), "ffffffffffffffff")
+        XCTAssertEqual(hexString(-5, width: 4), "00-5", "the sign counts as a digit, as before")
+    }
+
     func testLinkSpeedFormats() throws {
         XCTAssertEqual(try PCIeLinkDecoding.parseSpeed("8.0 GT/s PCIe\n", path: "p"), 8)
         XCTAssertEqual(try PCIeLinkDecoding.parseSpeed("2.5 GT/s PCIe", path: "p"), 2.5)

@@ -39,7 +39,7 @@ public struct DevfreqReading: Equatable, Sendable {
     public static func read(
         _ directory: String, reader: SourceReader, into sink: inout MetricSink
     ) -> DevfreqReading {
-        var reading = DevfreqReading(device: String(directory.split(separator: "/").last ?? ""))
+        var reading = DevfreqReading(device: String(lastPathComponent(directory) ?? ""))
         let hertz = { (file: String, sink: inout MetricSink) in
             reader.readOrRecord(directory + "/" + file, into: &sink, reader.unsigned)
         }

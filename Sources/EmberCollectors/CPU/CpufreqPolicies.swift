@@ -24,33 +24,34 @@ extension CpufreqCollector {
 
     func addPolicies(into sink: inout MetricSink) throws {
         let root = reader.roots.sys("devices/system/cpu/cpufreq")
+        let entries = try reader.numberedSysfsEntries(root, prefix: "policy")
         var seen: Set<String> = []
-        for policy in try reader.numberedSysfsEntries(root, prefix: "policy") {
-            addPolicy(policy, directory: root + "/" + policy, into: &sink)
-            seen.insert(policy)
+        for policy in policies.values(for: entries, { CpufreqPolicyPaths(policy: $0, root: root) }) {
+            addPolicy(policy, into: &sink)
+            seen.insert(policy.policy)
         }
         previousResidency = previousResidency.filter { seen.contains($0.key) }
     }
 
-    private func addPolicy(_ policy: String, directory: String, into sink: inout MetricSink) {
+    private func addPolicy(_ paths: CpufreqPolicyPaths, into sink: inout MetricSink) {
+        let policy = paths.policy
         // An absent scaling_driver is an empty label, but a failed read omits the series.
-        if let related = reader.readOrRecord(directory + "/related_cpus", into: &sink, reader.string),
-           let driver = sink.attempt({ try reader.optionalString(directory + "/scaling_driver") }) {
+        if let related = reader.readOrRecord(paths.relatedCPUs, into: &sink, reader.string),
+           let driver = sink.attempt({ try reader.optionalString(paths.driver) }) {
             sink.add(CpufreqCollector.policyInfo, 1, policy, related, driver ?? "")
         }
 
-        let frequenciesPath = directory + "/scaling_available_frequencies"
-        let frequencies = reader.readOrRecord(frequenciesPath, into: &sink) { path in
+        let frequencies = reader.readOrRecord(paths.availableFrequencies, into: &sink) { path in
             try CpufreqParser.parseFrequencies(reader.string(path), path: path)
         }
         for kilohertz in frequencies ?? [] {
             sink.add(CpufreqCollector.availableFrequency, 1, policy, String(kilohertz * 1000))
         }
 
-        if let count = reader.readOrRecord(directory + "/stats/total_trans", into: &sink, reader.unsigned) {
+        if let count = reader.readOrRecord(paths.transitions, into: &sink, reader.unsigned) {
             sink.add(CpufreqCollector.transitions, Double(count), policy)
         }
-        addResidency(policy, path: directory + "/stats/time_in_state", into: &sink)
+        addResidency(policy, path: paths.timeInState, into: &sink)
     }
 
     private func addResidency(_ policy: String, path: String, into sink: inout MetricSink) {
@@ -69,5 +70,26 @@ extension CpufreqCollector {
             sink.add(CpufreqCollector.averageFrequency, kilohertz * 1000, policy)
         }
         previousResidency[policy] = rows
+    }
+}
+
+/// The attribute paths of one policy directory, `cpufreq/policyN`.
+struct CpufreqPolicyPaths {
+    /// The directory name, `policy0`, which is the `policy` label value.
+    let policy: String
+    let relatedCPUs: String
+    let driver: String
+    let availableFrequencies: String
+    let transitions: String
+    let timeInState: String
+
+    init(policy: String, root: String) {
+        self.policy = policy
+        let directory = root + "/" + policy
+        relatedCPUs = directory + "/related_cpus"
+        driver = directory + "/scaling_driver"
+        availableFrequencies = directory + "/scaling_available_frequencies"
+        transitions = directory + "/stats/total_trans"
+        timeInState = directory + "/stats/time_in_state"
     }
 }

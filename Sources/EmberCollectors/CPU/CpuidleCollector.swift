@@ -33,31 +33,34 @@ public final class CpuidleCollector: Collector {
         "ember_cpuidle_info", "cpuidle driver and governor; value 1.", labels: ["driver", "governor"])
 
     private let reader: SourceReader
+    private let cpuDirectory: String
+    private var cpus = ListingPlan<CpuidleCPUPaths>()
 
     public init(context: CollectorContext) {
         reader = context.reader
+        cpuDirectory = context.reader.roots.sys("devices/system/cpu")
     }
 
     public func update(into sink: inout MetricSink) throws {
-        let cpuDirectory = reader.roots.sys("devices/system/cpu")
-        for cpu in try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu") {
-            let idleDirectory = cpuDirectory + "/" + cpu + "/cpuidle"
-            guard let states = sink.attempt({ try reader.numberedSysfsEntries(idleDirectory, prefix: "state") }) else {
+        let entries = try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu")
+        for cpu in cpus.values(for: entries, { CpuidleCPUPaths(entry: $0, cpuDirectory: cpuDirectory) }) {
+            guard let states = sink.attempt({ try reader.numberedSysfsEntries(cpu.idleDirectory, prefix: "state") })
+            else {
                 continue
             }
-            collectCPU(String(cpu.dropFirst(3)), states: states, directory: idleDirectory, into: &sink)
+            collectCPU(cpu.cpu, states: cpu.states(states), into: &sink)
         }
         collectInfo(cpuDirectory + "/cpuidle", into: &sink)
     }
 
-    private func collectCPU(_ cpu: String, states: [String], directory: String, into sink: inout MetricSink) {
+    private func collectCPU(_ cpu: String, states: [CpuidleStatePaths], into sink: inout MetricSink) {
         var seenNames: Set<String> = []
-        for entry in states {
-            guard let state = CpuidleStateReading.read(directory + "/" + entry, reader: reader, into: &sink) else {
+        for paths in states {
+            guard let state = CpuidleStateReading.read(paths, reader: reader, into: &sink) else {
                 continue
             }
             // Drivers name states uniquely, but nothing enforces it, and a repeated name would repeat series.
-            let label = seenNames.insert(state.name).inserted ? state.name : state.name + " (" + entry + ")"
+            let label = seenNames.insert(state.name).inserted ? state.name : state.name + " (" + paths.entry + ")"
             add(state, labelValues: [cpu, label], into: &sink)
         }
     }

@@ -58,55 +58,79 @@ public final class HwmonCollector: Collector {
         _ reading: HwmonSensorReading, chipLabel: String, sensor: String, into sink: inout MetricSink
     ) {
         let hasBareValue = reading.values[""] != nil
-        for property in reading.values.keys.sorted() {
-            guard let (family, descriptor) = families.family(
+        // One label array serves every family of the sensor that is labelled by its name.
+        let labels = [chipLabel, sensor]
+        for (property, value) in reading.values.sorted(by: { $0.key < $1.key }) {
+            guard let entry = families.family(
                 sensorType: reading.type, property: property, hasBareValue: hasBareValue)
             else { continue }
 
-            let value = reading.values[property]!
-            guard let raw = value.number ?? Double(value.text) else {
+            guard let raw = value.number ?? Self.number(value.text) else {
                 sink.record(ParseError(path: value.path, expected: "a number", content: value.text))
                 continue
             }
 
-            if reading.type == "temp", !isPlausibleTemperature(raw, property: property, value: value, sink: &sink) {
+            if entry.temperatureRole != .unchecked,
+               !isPlausibleTemperature(raw, role: entry.temperatureRole, value: value, sink: &sink) {
                 continue
             }
 
-            var sensorLabel = sensor
-            if family.sensorFromLabel {
-                // node_exporter names a frequency by its label and skips one without a label.
-                guard let label = reading.values["label"] else { continue }
-                sensorLabel = cleanHwmonName(label.text)
-            }
-            var number = family.scale.apply(raw)
+            var number = entry.family.scale.apply(raw)
             if reading.type == "beep_enable" {
                 // node_exporter exports 1 only for the text "1" and 0 for any other value.
                 number = raw == 1 ? 1 : 0
             }
-            sink.add(descriptor, number, chipLabel, sensorLabel)
+            if entry.family.sensorFromLabel {
+                // node_exporter names a frequency by its label and skips one without a label.
+                guard let label = reading.values["label"] else { continue }
+                sink.add(entry.descriptor, number, chipLabel, cleanHwmonName(label.text))
+            } else {
+                sink.add(entry.descriptor, number, labelValues: labels)
+            }
         }
     }
 
     /// Applies ``TemperatureRange`` to a `temp*` attribute in millidegrees Celsius: an implausible
     /// reading is recorded as an error, an implausible limit means "no threshold". Both are omitted.
-    /// Alarms, faults, `type` and `offset` are not temperatures and always pass.
     private func isPlausibleTemperature(
-        _ raw: Double, property: String, value: HwmonAttributeValue, sink: inout MetricSink
+        _ raw: Double, role: HwmonTemperatureRole, value: HwmonAttributeValue, sink: inout MetricSink
     ) -> Bool {
-        let isReading = Self.temperatureReadings.contains(property)
-        guard isReading || Self.temperatureLimits.contains(property) else { return true }
         if TemperatureRange.contains(millicelsius: raw) {
             return true
         }
 
-        if isReading {
+        if role == .reading {
             sink.record(TemperatureRange.implausible(value.path, content: value.text))
         }
         return false
     }
 
+    /// Parses an attribute value as `Double(_:)` does. A decimal integer of up to 15 digits, which
+    /// nearly every attribute is, is converted from its bytes with a fifth of the instructions (callgrind).
+    static func number(_ text: String) -> Double? {
+        let integer = text.utf8.withContiguousStorageIfAvailable(Self.smallInteger) ?? nil
+        return integer ?? Double(text)
+    }
+
+    /// Returns the value of an optional `-` and 1 to 15 decimal digits, or nil for other bytes.
+    /// 15 digits stay below 2^53, so the conversion to `Double` is exact.
+    private static func smallInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        let isNegative = bytes.first == UInt8(ascii: "-")
+        let digits = bytes[(isNegative ? 1 : 0)...]
+        guard !digits.isEmpty, digits.count <= 15 else { return nil }
+
+        var magnitude: Int64 = 0
+        for byte in digits {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            magnitude = magnitude * 10 + Int64(digit)
+        }
+        // Negating the Double keeps the sign of "-0", as `Double("-0")` does.
+        return isNegative ? -Double(magnitude) : Double(magnitude)
+    }
+
     /// Properties of a `temp` sensor that are measured temperatures (`temp1_input`, a bare `temp`).
+    /// Alarms, faults, `type` and `offset` are neither these nor limits, and are not range-checked.
     static let temperatureReadings: Set<String> = ["", "input", "lowest", "highest"]
 
     /// Properties of a `temp` sensor that are thresholds, in absolute millidegrees Celsius as the

@@ -9,13 +9,17 @@ final class HwmonPlannedAttribute {
     let sensor: String
     let type: String
     let property: String
+    /// The number of files of ``sensor`` in the directory, the capacity its value dictionary
+    /// starts with, so that it does not grow file by file.
+    let sensorFileCount: Int
 
-    init(fileName: String, path: String, sensor: String, type: String, property: String) {
+    init(fileName: String, path: String, sensor: String, type: String, property: String, sensorFileCount: Int) {
         self.fileName = fileName
         self.path = path
         self.sensor = sensor
         self.type = type
         self.property = property
+        self.sensorFileCount = sensorFileCount
     }
 }
 
@@ -39,13 +43,20 @@ struct HwmonDirectoryPlans {
             return plan.attributes
         }
 
-        let attributes = listing.sorted().compactMap { fileName -> HwmonPlannedAttribute? in
-            guard let attribute = HwmonAttributeName(fileName),
-                  HwmonAttributeName.sensorTypes.contains(attribute.type)
-            else { return nil }
-            return HwmonPlannedAttribute(
-                fileName: fileName, path: directory + "/" + fileName, sensor: attribute.sensor,
-                type: attribute.type, property: attribute.property)
+        let names = listing.sorted().compactMap { fileName -> (fileName: String, name: HwmonAttributeName)? in
+            guard let name = HwmonAttributeName(fileName), HwmonAttributeName.sensorTypes.contains(name.type) else {
+                return nil
+            }
+            return (fileName, name)
+        }
+        var filesPerSensor: [String: Int] = [:]
+        for (_, name) in names {
+            filesPerSensor[name.sensor, default: 0] += 1
+        }
+        let attributes = names.map { fileName, name in
+            HwmonPlannedAttribute(
+                fileName: fileName, path: directory + "/" + fileName, sensor: name.sensor, type: name.type,
+                property: name.property, sensorFileCount: filesPerSensor[name.sensor]!)
         }
         plans[directory] = (listing, attributes)
         return attributes

@@ -22,6 +22,7 @@ final class SysfsHwmonSource: HwmonSource {
     /// change while its hwmon device exists, so a failed read of it is bridged with this one.
     private var knownNames: [String: String] = [:]
     private var plans = HwmonDirectoryPlans()
+    private var labels = HwmonChipLabelMemo()
 
     init(reader: SourceReader, logger: Logger) {
         self.reader = reader
@@ -72,7 +73,7 @@ final class SysfsHwmonSource: HwmonSource {
             knownNames[directory] = text
         }
 
-        let label = HwmonChipLabel.derive(
+        let label = labels.label(
             resolvedDevice: resolvedDevice, nameFile: name.text,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         guard let label else {
@@ -109,8 +110,9 @@ final class SysfsHwmonSource: HwmonSource {
                 continue
             }
             guard let text = readValue(attribute.path, sink: &sink) else { continue }
-            chip.sensors[attribute.sensor, default: HwmonSensorReading(type: attribute.type)]
-                .values[attribute.property] = HwmonAttributeValue(text: text, path: attribute.path)
+            chip.sensors[
+                attribute.sensor, default: HwmonSensorReading(type: attribute.type, capacity: attribute.sensorFileCount)
+            ].values[attribute.property] = HwmonAttributeValue(text: text, path: attribute.path)
         }
     }
 
@@ -123,11 +125,13 @@ final class SysfsHwmonSource: HwmonSource {
             var end = bytes.endIndex
             while start < end, bytes[start] == 0x0A { start += 1 }
             while end > start, bytes[end - 1] == 0x0A { end -= 1 }
-            // Validating the bytes in place is the fast path. Only invalid UTF-8 is copied to be repaired.
-            let valid = bytes.withUnsafeBufferPointer { buffer in
-                String(validating: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self)
+            // ASCII is valid UTF-8. Decoding it took about 150 instructions per value where
+            // `String(validating:)` took 900 (callgrind). Other bytes are validated and repaired.
+            let ascii = bytes.withUnsafeBufferPointer { buffer -> String? in
+                let content = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                return content.allSatisfy { $0 < 0x80 } ? String(decoding: content, as: UTF8.self) : nil
             }
-            return valid ?? Text.decodeReplacingInvalid(bytes[start..<end])
+            return ascii ?? Text.decodeReplacingInvalid(bytes[start..<end])
         } catch where error.code == EISDIR {
             // A subdirectory whose name looks like an attribute, such as `device/power/`.
             return nil
@@ -167,7 +171,18 @@ struct HwmonChipReading {
 struct HwmonSensorReading {
     let type: String
     /// Values by property; the key "" contains a bare value file such as `pwm1`.
-    var values: [String: HwmonAttributeValue] = [:]
+    var values: [String: HwmonAttributeValue]
+
+    init(type: String, values: [String: HwmonAttributeValue] = [:]) {
+        self.type = type
+        self.values = values
+    }
+
+    /// Creates a reading with room for `capacity` values, so that it does not grow value by value.
+    init(type: String, capacity: Int) {
+        self.type = type
+        values = Dictionary(minimumCapacity: capacity)
+    }
 }
 
 struct HwmonAttributeValue {

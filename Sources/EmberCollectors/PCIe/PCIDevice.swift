@@ -12,44 +12,88 @@ struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.function = function
     }
 
-    /// Parses `0000:01:00.0`; nil for anything else, such as the `pci0000:00` bus directories.
+    /// Parses `0000:01:00.0`: a domain of 4 to 8 hex digits, then a 2-digit bus, a 2-digit device
+    /// below 32 and a 1-digit function below 8. Returns nil for anything else, such as the
+    /// `pci0000:00` bus directories.
     init?(_ text: String) {
-        // Most names passed here are other sysfs entries of a device directory, which have no colon.
-        // Rejecting those first spares splitting them.
-        guard text.utf8.contains(UInt8(ascii: ":")) else { return nil }
+        // Parsing the bytes in place makes no array of parts. The collector parses every entry
+        // of every device directory on each cycle.
+        let parsed = text.utf8.withContiguousStorageIfAvailable(PCIAddress.parse)
+            ?? Array(text.utf8).withUnsafeBufferPointer(PCIAddress.parse)
+        guard let parsed else { return nil }
+        self = parsed
+    }
 
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
+    /// Parses the UTF-8 bytes of an address for ``init(_:)``. Hex digits and separators are ASCII,
+    /// so any other byte rejects the text.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> PCIAddress? {
+        // `:BB:DD.F` is the last 8 bytes, and the domain is what comes before it.
+        let domainLength = bytes.count - 8
+        guard (4...8).contains(domainLength) else { return nil }
 
-        let slot = parts[2].split(separator: ".", omittingEmptySubsequences: false)
-        guard slot.count == 2,
-              let domain = PCIAddress.hex(parts[0], digits: 4...8),
-              let bus = PCIAddress.hex(parts[1], digits: 2...2),
-              let device = PCIAddress.hex(slot[0], digits: 2...2), device < 32,
-              let function = PCIAddress.hex(slot[1], digits: 1...1), function < 8
+        let colon = UInt8(ascii: ":")
+        guard bytes[domainLength] == colon, bytes[domainLength + 3] == colon,
+              bytes[domainLength + 6] == UInt8(ascii: "."),
+              let domain = hex(bytes[0..<domainLength]),
+              let bus = hex(bytes[(domainLength + 1)..<(domainLength + 3)]),
+              let device = hex(bytes[(domainLength + 4)..<(domainLength + 6)]), device < 32,
+              let function = hex(bytes[(domainLength + 7)...]), function < 8
         else { return nil }
-        self.init(domain: domain, bus: bus, device: device, function: function)
+        return PCIAddress(domain: domain, bus: bus, device: device, function: function)
+    }
+
+    /// Returns the value of ASCII hex digits, or nil for any other byte.
+    private static func hex(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+        var value = 0
+        for byte in digits {
+            guard let digit = hexDigitValue(byte) else { return nil }
+            value = value << 4 | digit
+        }
+        return value
     }
 
     var description: String {
         hexString(domain, width: 4) + ":" + hexString(bus, width: 2) + ":" + hexString(device, width: 2) + "."
-            + String(function, radix: 16)
+            + hexString(function, width: 1)
     }
 
     static func < (lhs: PCIAddress, rhs: PCIAddress) -> Bool {
         (lhs.domain, lhs.bus, lhs.device, lhs.function) < (rhs.domain, rhs.bus, rhs.device, rhs.function)
     }
+}
 
-    private static func hex(_ text: Substring, digits: ClosedRange<Int>) -> Int? {
-        guard digits.contains(text.count), text.allSatisfy(\.isHexDigit) else { return nil }
-        return Int(text, radix: 16)
+/// Returns the value of an ASCII hex digit, or nil for any other byte.
+private func hexDigitValue(_ byte: UInt8) -> Int? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a")) + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A")) + 10
+    default: nil
     }
 }
 
 /// Lower-case hexadecimal of `value`, zero-padded to `width` digits.
+///
+/// Writes the digits into the string's storage, because `String(_:radix:)` and the padding took
+/// about 1 000 instructions per call, and the collector formats several IDs per device each cycle.
 func hexString<Value: BinaryInteger>(_ value: Value, width: Int) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    guard let magnitude = UInt64(exactly: value) else {
+        // A negative value, never a PCI ID, is formatted as before, with the padding before its sign.
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    let significantDigits = max(1, (UInt64.bitWidth - magnitude.leadingZeroBitCount + 3) / 4)
+    let count = max(width, significantDigits)
+    return String(unsafeUninitializedCapacity: count) { buffer in
+        var rest = magnitude
+        for index in stride(from: count - 1, through: 0, by: -1) {
+            let digit = UInt8(truncatingIfNeeded: rest & 0xF)
+            buffer[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+            rest >>= 4
+        }
+        return count
+    }
 }
 
 /// The IDs a function reports in the first bytes of its configuration space.

@@ -19,6 +19,8 @@ final class SysfsPCIDevices {
     ///
     /// NOTE: a function replaced by hot-plug at the same address between two runs keeps the outcome.
     private var configOutcomes: [PCIAddress: ConfigOutcome] = [:]
+    /// The paths of each entry of `bus/pci/devices`; nil for an entry that is not a function.
+    private var functions = ListingPlan<PCIFunctionPaths?>()
 
     private enum ConfigOutcome {
         case noExpressCapability
@@ -34,12 +36,12 @@ final class SysfsPCIDevices {
 
     func read(into sink: inout MetricSink, absence: inout AbsenceLog) throws -> [PCIDeviceReading] {
         let devicesPath = reader.roots.sys("bus/pci/devices")
+        let entries = try SysfsClass.listDevices(devicesPath, reader: reader, sink: &sink, absence: &absence)
         var configDenied = false
         var devices: [PCIDeviceReading] = []
-        for entry in try SysfsClass.listDevices(devicesPath, reader: reader, sink: &sink, absence: &absence) {
-            guard let address = PCIAddress(entry) else { continue }
-            devices.append(readDevice(address, path: devicesPath + "/" + entry, configDenied: &configDenied,
-                                      sink: &sink))
+        for paths in functions.values(for: entries, { PCIFunctionPaths(entry: $0, devicesPath: devicesPath) }) {
+            guard let paths else { continue }
+            devices.append(readDevice(paths, configDenied: &configDenied, sink: &sink))
         }
 
         let present = Set(devices.map(\.address))
@@ -48,38 +50,39 @@ final class SysfsPCIDevices {
     }
 
     private func readDevice(
-        _ address: PCIAddress, path: String, configDenied: inout Bool, sink: inout MetricSink
+        _ paths: PCIFunctionPaths, configDenied: inout Bool, sink: inout MetricSink
     ) -> PCIDeviceReading {
-        var device = PCIDeviceReading(address: address)
-        device.identity = readIdentity(path, sink: &sink)
-        device.driver = reader.linkName(path + "/driver")
-        device.parent = parentAddress(path)
+        var device = PCIDeviceReading(address: paths.address)
+        device.identity = readIdentity(paths, sink: &sink)
+        device.driver = driverName(paths.driver)
+        device.parent = parentAddress(paths.directory)
 
-        device.link = readLink(path, sink: &sink)
-        if device.link.isEmpty, !Self.linkFiles.contains(where: { reader.exists(path + "/" + $0) }) {
-            device.link = readLinkFromConfig(address, path: path, configDenied: &configDenied, sink: &sink)
+        device.link = readLink(paths, sink: &sink)
+        if device.link.isEmpty, !paths.link.contains(where: reader.exists) {
+            device.link = readLinkFromConfig(
+                paths.address, path: paths.directory, configDenied: &configDenied, sink: &sink)
         }
-        if device.isBridge, device.link.isActive != true, let hasChildren = hasChildFunctions(path) {
+        if device.isBridge, device.link.isActive != true, let hasChildren = hasChildFunctions(paths.directory) {
             // sysfs has no link-active attribute. A bridge with nothing below it has no link, and one
             // with a function below it has an active link even when Link Status reads inactive, as
             // in QEMU 7.2 (see DumpPCIDevices).
             device.link.isActive = hasChildren
         }
 
-        device.aer = readAER(path, sink: &sink)
-        device.rootPortTotals = AERSeverity.allCases.compactMap { severity in
-            reader.readOrRecord(path + "/" + severity.rootPortFile, into: &sink, reader.unsigned).map { (severity, $0) }
+        device.aer = readAER(paths, sink: &sink)
+        device.rootPortTotals = paths.rootPortTotals.compactMap { severity, path in
+            reader.readOrRecord(path, into: &sink, reader.unsigned).map { (severity, $0) }
         }
         return device
     }
 
-    private func readIdentity(_ path: String, sink: inout MetricSink) -> PCIIdentity? {
-        guard let vendor = readHex(path + "/vendor", sink: &sink),
-              let device = readHex(path + "/device", sink: &sink),
-              let classCode = readHex(path + "/class", sink: &sink)
+    private func readIdentity(_ paths: PCIFunctionPaths, sink: inout MetricSink) -> PCIIdentity? {
+        guard let vendor = readHex(paths.vendor, sink: &sink),
+              let device = readHex(paths.device, sink: &sink),
+              let classCode = readHex(paths.classCode, sink: &sink)
         else { return nil }
         guard vendor <= 0xFFFF, device <= 0xFFFF, classCode <= 0xFF_FFFF else {
-            sink.record(ParseError(path: path + "/vendor", expected: "16-bit vendor and device IDs, 24-bit class",
+            sink.record(ParseError(path: paths.vendor, expected: "16-bit vendor and device IDs, 24-bit class",
                                    content: "\(vendor) \(device) \(classCode)"))
             return nil
         }
@@ -97,9 +100,18 @@ final class SysfsPCIDevices {
         }
     }
 
+    /// Returns the name of the bound driver, the last component of the `driver` link's target, or
+    /// nil when there is no link. It takes the name from the end of the target, where
+    /// `SourceReader.linkName` splits the whole target into components.
+    private func driverName(_ linkPath: String) -> String? {
+        guard let target = try? reader.fileSystem.readLink(linkPath) else { return nil }
+        return lastPathComponent(target).map(String.init)
+    }
+
     /// Returns whether the function's directory contains functions below it; nil when unreadable.
+    /// The listing is not sorted, because the order does not matter here.
     private func hasChildFunctions(_ path: String) -> Bool? {
-        guard let entries = try? reader.entries(path) else { return nil }
+        guard let entries = try? reader.fileSystem.listDirectory(path) else { return nil }
         return entries.contains { PCIAddress($0) != nil }
     }
 
@@ -111,20 +123,21 @@ final class SysfsPCIDevices {
         return PCIAddress(String(parent))
     }
 
-    private func readLink(_ path: String, sink: inout MetricSink) -> PCIeLink {
-        func speed(_ name: String, _ sink: inout MetricSink) -> Double? {
-            reader.readOrRecord(path + "/" + name, into: &sink) { file in
+    private func readLink(_ paths: PCIFunctionPaths, sink: inout MetricSink) -> PCIeLink {
+        func speed(_ path: String, _ sink: inout MetricSink) -> Double? {
+            reader.readOrRecord(path, into: &sink) { file in
                 try PCIeLinkDecoding.parseSpeed(try reader.string(file), path: file)
             } ?? nil
         }
-        func width(_ name: String, _ sink: inout MetricSink) -> Int? {
-            reader.readOrRecord(path + "/" + name, into: &sink) { file in
+        func width(_ path: String, _ sink: inout MetricSink) -> Int? {
+            reader.readOrRecord(path, into: &sink) { file in
                 try PCIeLinkDecoding.parseWidth(try reader.string(file), path: file)
             } ?? nil
         }
+        // The paths are in the order of `linkFiles`: current speed and width, then maximum.
         return PCIeLink(
-            currentSpeed: speed("current_link_speed", &sink), currentWidth: width("current_link_width", &sink),
-            maxSpeed: speed("max_link_speed", &sink), maxWidth: width("max_link_width", &sink))
+            currentSpeed: speed(paths.link[0], &sink), currentWidth: width(paths.link[1], &sink),
+            maxSpeed: speed(paths.link[2], &sink), maxWidth: width(paths.link[3], &sink))
     }
 
     /// Reads the link from configuration space. Without CAP_SYS_ADMIN the kernel returns only the
@@ -202,10 +215,9 @@ final class SysfsPCIDevices {
                     grantedBy: "CAP_SYS_ADMIN")
     }
 
-    private func readAER(_ path: String, sink: inout MetricSink) -> [AERDeviceReport] {
-        AERSeverity.allCases.compactMap { severity in
-            let file = path + "/" + severity.deviceFile
-            return reader.readOrRecord(file, into: &sink) { file in
+    private func readAER(_ paths: PCIFunctionPaths, sink: inout MetricSink) -> [AERDeviceReport] {
+        paths.aer.compactMap { severity, file in
+            reader.readOrRecord(file, into: &sink) { file in
                 try AERDeviceReport.parse(try reader.table(file), severity: severity, path: file)
             }
         }

@@ -68,17 +68,20 @@ struct AERDeviceReport: Equatable, Sendable {
     private static func parseASCII(
         _ bytes: UnsafeBufferPointer<UInt8>, severity: AERSeverity, path: String
     ) -> Result<AERDeviceReport, ParseError> {
+        let isSeparator = { (byte: UInt8) in byte >= 0x0A && byte <= 0x0C }
         var counts: [AERKindCount] = []
+        // One count per line at most, so the array is allocated once instead of growing line by line.
+        counts.reserveCapacity(bytes.reduce(1) { lines, byte in isSeparator(byte) ? lines + 1 : lines })
         var total: UInt64?
         var malformed: String?
         var sawLine = false
-        ASCIILines.forEachLine(bytes, separatedBy: { $0 >= 0x0A && $0 <= 0x0C }) { line in
+        ASCIILines.forEachLine(bytes, separatedBy: isSeparator) { line in
             sawLine = true
             guard let (kind, count) = kindAndCount(line) else {
                 malformed = String(decoding: line, as: UTF8.self)
                 return false
             }
-            if kind.starts(with: "TOTAL_ERR_".utf8) {
+            if kind.starts(with: totalPrefix) {
                 total = count
             } else {
                 counts.append(AERKindCount(kind: String(decoding: kind, as: UTF8.self), count: count))
@@ -93,6 +96,10 @@ struct AERDeviceReport: Equatable, Sendable {
         }
         return .success(AERDeviceReport(severity: severity, counts: counts, total: total))
     }
+
+    /// `TOTAL_ERR_` as bytes. Comparing with an array costs a fraction of comparing with a
+    /// `String.UTF8View`, which the collector did for every line on each cycle.
+    private static let totalPrefix = Array("TOTAL_ERR_".utf8)
 
     /// The byte version of ``kindAndCount(_:)-swift.method``, with the same rules.
     private static func kindAndCount(

@@ -27,8 +27,10 @@ struct HwmonPowerReader {
         let directories: [String: String]
         let name: String?
         let label: String
-
-        var files: [String] { Array(directories.keys) }
+        /// ``HwmonFileIndex/Files/powerChannels`` of the chip.
+        let powerChannels: [String]
+        /// ``HwmonFileIndex/Files/energyChannels`` of the chip.
+        let energyChannels: [String]
 
         func path(_ file: String) -> String? {
             directories[file].map { $0 + "/" + file }
@@ -37,15 +39,18 @@ struct HwmonPowerReader {
 
     /// Reads every chip. `knownNames` is the last `name` read from each hwmon directory, by full
     /// path, which the caller keeps between runs so a failed name read does not change a label.
-    /// `fileIndex` is kept by the caller between runs too, so a chip's file map is built again only
-    /// when its directories change.
-    func read(knownNames: inout [String: String], fileIndex: inout HwmonFileIndex, sink: inout MetricSink) -> Result {
+    /// `fileIndex` and `labels` are kept by the caller between runs too, so a chip's file map is
+    /// built again only when its directories change, and its label only when its paths change.
+    func read(
+        knownNames: inout [String: String], fileIndex: inout HwmonFileIndex, labels: inout HwmonChipLabelMemo,
+        sink: inout MetricSink
+    ) -> Result {
         let classPath = reader.roots.sys("class/hwmon")
         let entries = sink.attempt({ try reader.optionalEntries(classPath) }) ?? []
         let chips = entries.compactMap { entry in
             readChip(
                 classPath + "/" + entry, directoryName: entry, knownNames: &knownNames, fileIndex: &fileIndex,
-                sink: &sink)
+                labels: &labels, sink: &sink)
         }
         // A directory that went away may come back as another chip under the same hwmonN.
         let present = Set(entries.map { classPath + "/" + $0 })
@@ -62,7 +67,7 @@ struct HwmonPowerReader {
 
     private func readChip(
         _ directory: String, directoryName: String, knownNames: inout [String: String],
-        fileIndex: inout HwmonFileIndex, sink: inout MetricSink
+        fileIndex: inout HwmonFileIndex, labels: inout HwmonChipLabelMemo, sink: inout MetricSink
     ) -> Chip? {
         guard let own = sink.attempt({ try reader.fileSystem.listDirectory(directory) }) else { return nil }
         let device = directory + "/device"
@@ -88,11 +93,13 @@ struct HwmonPowerReader {
                 return nil
             }
         }
-        guard let label = HwmonChipLabel.derive(
+        guard let label = labels.label(
             resolvedDevice: try? reader.fileSystem.resolvePath(device), nameFile: name,
             resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
         else { return nil }
-        return Chip(directoryName: directoryName, directories: files.directories, name: name, label: label)
+        return Chip(
+            directoryName: directoryName, directories: files.directories, name: name, label: label,
+            powerChannels: files.powerChannels, energyChannels: files.energyChannels)
     }
 
     private func readSensors(_ chip: Chip, label: String, into result: inout Result, sink: inout MetricSink) {
@@ -110,7 +117,7 @@ struct HwmonPowerReader {
     /// `powerN_input`, or `powerN_average` for a channel without `powerN_input`.
     private func powerReadings(_ chip: Chip, label: String, sink: inout MetricSink) -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
-        for channel in channels(chip.files, type: "power", suffixes: ["_input", "_average"]) {
+        for channel in chip.powerChannels {
             guard let path = chip.path(channel + "_input") ?? chip.path(channel + "_average") else { continue }
             // The magnitude, as for rails and supplies: a bidirectional meter reads negative power
             // while current flows backwards, and energy must not count down.
@@ -123,7 +130,7 @@ struct HwmonPowerReader {
 
     private func energyReadings(_ chip: Chip, label: String, sink: inout MetricSink) -> [MeasuredReading] {
         var readings: [MeasuredReading] = []
-        for channel in channels(chip.files, type: "energy", suffixes: ["_input"]) {
+        for channel in chip.energyChannels {
             guard let path = chip.path(channel + "_input") else { continue }
             if let microjoules = reader.readOrRecord(path, into: &sink, reader.unsigned) {
                 readings.append(reading(label, channel, .energyCounter(microjoules: microjoules, wrapsAt: nil)))
@@ -152,7 +159,7 @@ struct HwmonPowerReader {
     }
 
     /// Returns the channels (`power1`) of `type` that have a file with one of `suffixes`, sorted.
-    private func channels(_ files: [String], type: String, suffixes: [String]) -> [String] {
+    static func channels(_ files: [String], type: String, suffixes: [String]) -> [String] {
         var found: Set<String> = []
         for file in files where file.hasPrefix(type) {
             for suffix in suffixes where file.hasSuffix(suffix) {
@@ -172,15 +179,27 @@ struct HwmonPowerReader {
 
 /// The files of each hwmon chip by name, kept while the listings of its directories stay the same.
 ///
-/// Building the map from every listing was most of the cost of reading a chip on each sample. A
-/// file that appears or goes away changes a listing, which builds the map again. An entry costs
-/// an estimated 100 bytes per file of the chip (a few KiB per chip).
+/// Building the map and the channel lists from every listing was most of the cost of reading a
+/// chip on each sample. A file that appears or goes away changes a listing, which builds them
+/// again. An entry costs an estimated 100 bytes per file of the chip (a few KiB per chip).
 struct HwmonFileIndex {
     struct Files {
         /// The directory of each file by file name: `hwmonN` or `hwmonN/device`, where a file in
         /// `device/` wins.
         let directories: [String: String]
         let ownHasName: Bool
+        /// The channels (`power1`) with a `_input` or `_average` file, sorted.
+        let powerChannels: [String]
+        /// The channels (`energy1`) with an `_input` file, sorted.
+        let energyChannels: [String]
+
+        init(directories: [String: String], ownHasName: Bool) {
+            self.directories = directories
+            self.ownHasName = ownHasName
+            let files = Array(directories.keys)
+            powerChannels = HwmonPowerReader.channels(files, type: "power", suffixes: ["_input", "_average"])
+            energyChannels = HwmonPowerReader.channels(files, type: "energy", suffixes: ["_input"])
+        }
     }
 
     private var chips: [String: (own: [String], inDevice: [String]?, files: Files)] = [:]

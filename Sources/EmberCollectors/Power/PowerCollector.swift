@@ -21,6 +21,7 @@ public final class PowerCollector: Collector {
     /// The last `name` of each hwmon directory, for ``HwmonPowerReader``.
     private var hwmonNames: [String: String] = [:]
     private var hwmonFiles = HwmonFileIndex()
+    private var hwmonLabels = HwmonChipLabelMemo()
     private var energy: EnergyAccumulator
     private var carbon: [PowerSeries: CarbonAccumulator]
     private var carbonIntensity: CarbonIntensitySource
@@ -84,7 +85,8 @@ public final class PowerCollector: Collector {
     // MARK: Measured
 
     private func readMeasured(sink: inout MetricSink) -> [MeasuredReading] {
-        let hwmon = HwmonPowerReader(reader: reader).read(knownNames: &hwmonNames, fileIndex: &hwmonFiles, sink: &sink)
+        let hwmon = HwmonPowerReader(reader: reader).read(
+            knownNames: &hwmonNames, fileIndex: &hwmonFiles, labels: &hwmonLabels, sink: &sink)
         let supplies = PowerSupplyReader(reader: reader).read(sink: &sink)
         addAlarms(hwmon.alarms, into: &sink)
         addContracts(supplies.contracts, into: &sink)

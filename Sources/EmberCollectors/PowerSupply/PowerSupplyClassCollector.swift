@@ -9,6 +9,7 @@ public final class PowerSupplyClassCollector: Collector {
     private let reader: SourceReader
     private var absence: AbsenceLog
     private var infoDescriptors = DescriptorCache()
+    private var supplies = ListingPlan<PowerSupplyPaths>()
 
     public init(context: CollectorContext) {
         reader = context.reader
@@ -17,25 +18,26 @@ public final class PowerSupplyClassCollector: Collector {
 
     public func update(into sink: inout MetricSink) throws {
         let classPath = reader.roots.sys("class/power_supply")
-        for supply in try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence) {
-            collect(classPath + "/" + supply, supply: supply, into: &sink)
+        let entries = try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence)
+        for supply in supplies.values(for: entries, { PowerSupplyPaths(supply: $0, classPath: classPath) }) {
+            collect(supply, into: &sink)
         }
     }
 
-    private func collect(_ directory: String, supply: String, into sink: inout MetricSink) {
-        guard let files = sink.attempt({ try reader.entries(directory) }) else { return }
+    private func collect(_ paths: PowerSupplyPaths, into sink: inout MetricSink) {
+        // Only membership matters, so the listing is not sorted.
+        guard let files = sink.attempt({ try reader.fileSystem.listDirectory(paths.directory) }) else { return }
 
-        let present = Set(files)
-        for attribute in PowerSupplyAttributes.numeric where present.contains(attribute.file) {
-            let path = directory + "/" + attribute.file
+        paths.update(listing: files)
+        for (attribute, path) in paths.numeric {
             guard let raw = sink.attempt({ try SysfsClass.parseInteger(try reader.string(path), path: path) }),
                   isPlausible(raw, attribute: attribute, path: path, sink: &sink)
             else { continue }
 
             // Divided as node_exporter divides, so values match it exactly.
-            sink.add(attribute.descriptor, Double(raw) / attribute.divisor, supply)
+            sink.add(attribute.descriptor, Double(raw) / attribute.divisor, paths.supply)
         }
-        emitInfo(directory, supply: supply, present: present, into: &sink)
+        emitInfo(paths, into: &sink)
     }
 
     /// Applies ``TemperatureRange`` to the temperature attributes, which are in tenths of a
@@ -61,11 +63,10 @@ public final class PowerSupplyClassCollector: Collector {
     ///
     /// A text attribute that exists but fails to read omits the series for this sample, so a
     /// transient error never creates a series with one label fewer.
-    private func emitInfo(_ directory: String, supply: String, present: Set<String>, into sink: inout MetricSink) {
+    private func emitInfo(_ paths: PowerSupplyPaths, into sink: inout MetricSink) {
         var names = ["power_supply"]
-        var values = [supply]
-        for file in PowerSupplyAttributes.infoFiles where present.contains(file) {
-            let path = directory + "/" + file
+        var values = [paths.supply]
+        for (file, path) in paths.info {
             guard let text = sink.attempt({ try SysfsClass.labelString(path, reader: reader) }) else {
                 return
             }

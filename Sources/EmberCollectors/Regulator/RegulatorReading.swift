@@ -51,7 +51,7 @@ public struct RegulatorReading: Equatable, Sendable {
         let readName = { (path: String) in try SysfsClass.labelString(path, reader: reader) }
         guard let name = reader.readOrRecord(directory + "/name", into: &sink, readName) else { return nil }
 
-        let entry = String(directory.split(separator: "/").last ?? "")
+        let entry = String(lastPathComponent(directory) ?? "")
         var reading = RegulatorReading(regulator: entry, name: name)
         reading.type = reader.readOrRecord(directory + "/type", into: &sink, reader.string)
         reading.isEnabled = reader.readOrRecord(directory + "/state", into: &sink) { path in

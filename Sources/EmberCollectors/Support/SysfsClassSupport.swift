@@ -30,12 +30,27 @@ enum SysfsClass {
 
     /// Removes leading and trailing ASCII and Unicode whitespace.
     static func trimSpace(_ text: String) -> String {
+        // Nearly every attribute starts and ends with an ASCII byte that is not whitespace, and is
+        // returned as it is. Walking its characters from both ends cost about 1 700 instructions.
+        if let first = text.utf8.first, let last = text.utf8.last, isASCIINonSpace(first), isASCIINonSpace(last) {
+            return text
+        }
+
         guard let first = text.firstIndex(where: { !$0.isWhitespace }),
               let last = text.lastIndex(where: { !$0.isWhitespace })
         else {
             return ""
         }
         return String(text[first...last])
+    }
+
+    /// Returns whether `byte` is ASCII and not White_Space (tab through carriage return, space).
+    ///
+    /// `Character.isWhitespace` looks at a character's first scalar. A character that ends with
+    /// such a byte either is that byte alone or begins with a prepended mark that is not
+    /// whitespace either, so the check of the last byte decides the last character.
+    private static func isASCIINonSpace(_ byte: UInt8) -> Bool {
+        byte < 0x80 && byte != 0x20 && !(0x09...0x0D).contains(byte)
     }
 
     /// Parses a decimal integer attribute after trimming whitespace; the error names the file.

@@ -11,6 +11,7 @@ import EmberCore
 public final class ThermalZoneCollector: Collector {
     private let reader: SourceReader
     private var absence: AbsenceLog
+    private var plan = ListingPlan<ThermalEntryPaths>()
 
     static let zoneTemperature = MetricDescriptor(
         "node_thermal_zone_temp", "Thermal zone temperature, in degrees Celsius.", labels: ["zone", "type"],
@@ -39,64 +40,66 @@ public final class ThermalZoneCollector: Collector {
     public func update(into sink: inout MetricSink) throws {
         let classPath = reader.roots.sys("class/thermal")
         let entries = try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence)
-        for entry in entries {
-            if let zone = ThermalNames.number(entry, prefix: "thermal_zone") {
-                collectZone(classPath + "/" + entry, zone: zone, into: &sink)
-            } else if let device = ThermalNames.number(entry, prefix: "cooling_device") {
-                collectCoolingDevice(classPath + "/" + entry, name: device, into: &sink)
+        for entry in plan.values(for: entries, { ThermalEntryPaths(entry: $0, classPath: classPath) }) {
+            switch entry {
+            case .zone(let zone): collectZone(zone, into: &sink)
+            case .coolingDevice(let device): collectCoolingDevice(device, into: &sink)
+            case .other: continue
             }
         }
     }
 
-    private func collectZone(_ directory: String, zone: String, into sink: inout MetricSink) {
-        guard let type = sink.attempt({ try SysfsClass.labelString(directory + "/type", reader: reader) }) else {
+    private func collectZone(_ paths: ThermalZonePaths, into sink: inout MetricSink) {
+        let zone = paths.zone
+        guard let type = sink.attempt({ try SysfsClass.labelString(paths.type, reader: reader) }) else {
             return
         }
 
         // An absent mode or policy file becomes an empty label. A failed read omits the info
         // series instead, so that it never reads as a kernel without the file.
-        let mode = sink.attempt { try reader.optionalString(directory + "/mode") }
-        let policy = sink.attempt { try reader.optionalString(directory + "/policy") }
+        let mode = sink.attempt { try reader.optionalString(paths.mode) }
+        let policy = sink.attempt { try reader.optionalString(paths.policy) }
         if let mode, let policy {
             sink.add(Self.zoneInfo, 1, zone, type, mode ?? "", policy ?? "")
         }
 
         // node_exporter skips a disabled zone, whose reading the kernel does not update.
         let isDisabled = (mode ?? nil) == "disabled"
-        if !isDisabled, let milli = sink.attempt({ try readTemperature(directory + "/temp") }) {
+        if !isDisabled, let milli = sink.attempt({ try readTemperature(paths.temperature) }) {
             sink.add(Self.zoneTemperature, Double(milli) / 1000.0, zone, type)
         }
-        collectTripPoints(directory, zone: zone, type: type, into: &sink)
+        collectTripPoints(paths, type: type, into: &sink)
     }
 
-    private func collectTripPoints(_ directory: String, zone: String, type: String, into sink: inout MetricSink) {
-        guard let names = sink.attempt({ try reader.entries(directory) }) else { return }
+    private func collectTripPoints(_ paths: ThermalZonePaths, type: String, into sink: inout MetricSink) {
+        // Trip points are put in numeric order, so the listing needs no sorting.
+        guard let names = sink.attempt({ try reader.fileSystem.listDirectory(paths.directory) }) else { return }
 
-        for trip in ThermalNames.tripPoints(in: names) {
-            let prefix = directory + "/trip_point_" + trip + "_"
-            guard let tripType = sink.attempt({ try SysfsClass.labelString(prefix + "type", reader: reader) }),
-                  let milli = sink.attempt({ try readInteger(prefix + "temp") }),
+        let zone = paths.zone
+        for trip in paths.tripPoints(listing: names) {
+            guard let tripType = sink.attempt({ try SysfsClass.labelString(trip.type, reader: reader) }),
+                  let milli = sink.attempt({ try readInteger(trip.temperature) }),
                   TemperatureRange.contains(millicelsius: milli)
             else { continue }
 
-            sink.add(Self.tripTemperature, Double(milli) / 1000.0, zone, type, trip, tripType)
-            if let hysteresis = sink.attempt({ try readOptionalInteger(prefix + "hyst") }) ?? nil {
-                sink.add(Self.tripHysteresis, Double(hysteresis) / 1000.0, zone, type, trip, tripType)
+            sink.add(Self.tripTemperature, Double(milli) / 1000.0, zone, type, trip.trip, tripType)
+            if let hysteresis = sink.attempt({ try readOptionalInteger(trip.hysteresis) }) ?? nil {
+                sink.add(Self.tripHysteresis, Double(hysteresis) / 1000.0, zone, type, trip.trip, tripType)
             }
         }
     }
 
     /// Reads a cooling device; one whose type or states cannot be read is left out entirely,
     /// since node_exporter exports none of its series either.
-    private func collectCoolingDevice(_ directory: String, name: String, into sink: inout MetricSink) {
-        guard let type = sink.attempt({ try SysfsClass.labelString(directory + "/type", reader: reader) }),
-              let maximum = sink.attempt({ try readInteger(directory + "/max_state") }),
-              let current = sink.attempt({ try readInteger(directory + "/cur_state") })
+    private func collectCoolingDevice(_ paths: CoolingDevicePaths, into sink: inout MetricSink) {
+        guard let type = sink.attempt({ try SysfsClass.labelString(paths.type, reader: reader) }),
+              let maximum = sink.attempt({ try readInteger(paths.maximumState) }),
+              let current = sink.attempt({ try readInteger(paths.currentState) })
         else { return }
 
         // cur_state is -1 for some drivers, such as intel_powerclamp while idle; it is kept as is.
-        sink.add(Self.coolingCurrentState, Double(current), name, type)
-        sink.add(Self.coolingMaximumState, Double(maximum), name, type)
+        sink.add(Self.coolingCurrentState, Double(current), paths.name, type)
+        sink.add(Self.coolingMaximumState, Double(maximum), paths.name, type)
     }
 
     private func readInteger(_ path: String) throws -> Int64 {

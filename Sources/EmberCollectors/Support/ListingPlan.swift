@@ -1,0 +1,18 @@
+/// Values built from the entries of a directory listing, such as the attribute paths of each
+/// device, kept while the listing stays the same.
+///
+/// Collectors pass the listing they read on every sample, which the file system layer refreshes
+/// at each rescan. A device that appears or goes away changes it, and the values are built again.
+struct ListingPlan<Value> {
+    private var listing: [String] = []
+    private var values: [Value] = []
+
+    /// Returns one value per entry of `listing`, built with `build` when the listing changed.
+    mutating func values(for listing: [String], _ build: (String) -> Value) -> [Value] {
+        if listing != self.listing {
+            self.listing = listing
+            values = listing.map(build)
+        }
+        return values
+    }
+}
