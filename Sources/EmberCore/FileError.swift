@@ -38,6 +38,12 @@ public struct FileError: Error, Sendable, Hashable, CustomStringConvertible {
         code == ENOENT || code == ENOTDIR || code == ENODEV || code == ENXIO
     }
 
+    /// The path does not exist in the tree as it is now (ENOENT, ENOTDIR), so the same call fails
+    /// the same way until the tree changes. A timed-out call is not, whatever its code.
+    public var isMissingPath: Bool {
+        timeout == nil && (code == ENOENT || code == ENOTDIR)
+    }
+
     /// The caller lacks the privilege (EACCES, EPERM): "not available to this user", not a fault.
     public var isPermissionDenied: Bool {
         code == EACCES || code == EPERM

@@ -12,7 +12,7 @@ import Synchronization
 /// after the HTTP server's share, so kept files never cost a client connection.
 public final class DescriptorAllowance: Sendable {
     public let limit: Int
-    private let taken = Atomic<Int>(0)
+    private let descriptorsInUse = Atomic<Int>(0)
 
     public init(limit: Int) {
         self.limit = max(0, limit)
@@ -20,14 +20,14 @@ public final class DescriptorAllowance: Sendable {
 
     /// The descriptors kept open now.
     public var inUse: Int {
-        taken.load(ordering: .relaxed)
+        descriptorsInUse.load(ordering: .relaxed)
     }
 
     /// Takes one descriptor from the allowance, or returns false when all are taken.
     func take() -> Bool {
-        var current = taken.load(ordering: .relaxed)
+        var current = descriptorsInUse.load(ordering: .relaxed)
         while current < limit {
-            let (exchanged, original) = taken.compareExchange(
+            let (exchanged, original) = descriptorsInUse.compareExchange(
                 expected: current, desired: current + 1, ordering: .relaxed)
             if exchanged {
                 return true
@@ -38,7 +38,7 @@ public final class DescriptorAllowance: Sendable {
     }
 
     func giveBack(_ count: Int = 1) {
-        taken.subtract(count, ordering: .relaxed)
+        descriptorsInUse.subtract(count, ordering: .relaxed)
     }
 }
 
@@ -95,7 +95,7 @@ final class KeptDescriptors {
     /// Remembers until the next rescan that opening `path` failed with `error`, when the error is
     /// ENOENT or ENOTDIR. Other errors, such as EACCES or a timeout, are not remembered.
     func rememberIfMissing(_ path: String, _ error: FileError) {
-        guard error.timeout == nil, error.code == ENOENT || error.code == ENOTDIR else { return }
+        guard error.isMissingPath else { return }
         entries[PathKey(path)] = .missing(error)
     }
 

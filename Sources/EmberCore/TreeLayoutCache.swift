@@ -16,7 +16,7 @@ import Musl
 /// A rescan also goes to the layers beneath (``FileSystem/rescan()``), so a
 /// ``SystemFileSystem`` then closes the descriptors it keeps of files outside sysfs and procfs.
 ///
-/// Only answers that the same call would give again are remembered: success, ENOENT and
+/// Only results that the same call would return again are remembered: success, ENOENT and
 /// ENOTDIR. A timeout, EACCES or EIO goes to the caller without being remembered. Reads pass
 /// through: a ``SystemFileSystem`` that keeps files open remembers missing files itself.
 public final class TreeLayoutCache: ForwardingFileSystem {
@@ -153,7 +153,7 @@ public final class TreeLayoutCache: ForwardingFileSystem {
         case .success:
             return true
         case .failure(let error):
-            return error.timeout == nil && (error.code == ENOENT || error.code == ENOTDIR)
+            return error.isMissingPath
         }
     }
 }

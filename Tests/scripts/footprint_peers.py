@@ -175,7 +175,7 @@ def tree_usage(root):
 def scrape_in_namespace(pid, path):
     """Scrapes the daemon inside its network namespace; returns the body, or None on a failure.
 
-    The request asks for gzip as Prometheus does, so a daemon that compresses pays for it.
+    The request accepts gzip as Prometheus does, so a daemon that compresses pays for it.
     """
     command = ["nsenter", f"--net=/proc/{pid}/ns/net", "curl", "-sf", "-m", "5", "-H", "Accept-Encoding: gzip",
                f"http://127.0.0.1:{PORT}{path}"]

@@ -76,7 +76,7 @@ def violations(trace, allowed, families):
                 problems.append(f"system call {name} is outside SystemCallFilter=: {line.strip()}")
             if " resumed>" in line:
                 # strace split the call because another thread made one meanwhile. Its arguments
-                # are on the `<unfinished ...>` line, checked there; this line holds the result.
+                # are on the `<unfinished ...>` line, checked there; this line contains only the result.
                 continue
             if name in ("mmap", "mmap2") and "PROT_WRITE" in arguments and "PROT_EXEC" in arguments:
                 problems.append(f"writable and executable mapping: {line.strip()}")

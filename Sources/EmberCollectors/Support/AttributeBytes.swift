@@ -1,4 +1,4 @@
-/// The content of an attribute as `SourceReader.string(_:)` sees it, for parsers that work on the
+/// The content of an attribute as `SourceReader.string(_:)` returns it, for parsers that work on the
 /// bytes read instead of a `String`.
 enum AttributeBytes {
     /// Calls `body` with `bytes` without the trailing newline, spaces, tabs, carriage returns and
