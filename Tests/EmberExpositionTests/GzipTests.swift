@@ -59,6 +59,22 @@ final class GzipTests: XCTestCase {
         XCTAssertEqual(try inflateGzip(compressed, expectedSize: random.count), random)
     }
 
+    func testFastestLevelRoundTrips() throws {
+        let input = try sampleInput()
+
+        let compressed = try Gzip.compress(input, level: Gzip.fastestLevel)
+
+        XCTAssertLessThan(compressed.count, input.count / 3)
+        XCTAssertEqual(try inflateGzip(compressed, expectedSize: input.count), input)
+    }
+
+    /// libdeflate has levels 0 to 12; any other level fails at allocation, not with a wrong body.
+    func testInvalidLevelThrows() {
+        XCTAssertThrowsError(try Gzip.compress([1, 2, 3], level: 13)) { error in
+            XCTAssertEqual((error as? GzipError)?.call, "libdeflate_alloc_compressor")
+        }
+    }
+
     func testGzipCommandDecompresses() throws {
         let input = try sampleInput()
         let compressed = try Gzip.compress(input)
