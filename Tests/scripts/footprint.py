@@ -122,6 +122,9 @@ def peer_table(results, peers):
             peak = max(r["rss_peak_mib"] for r in runs)
             lines.append(f"| {peer} | {cpu:.3f} | {rss:.1f} | {peak:.1f} | {runs[-1]['series']} | "
                          f"{runs[-1]['processes']} | {ratio(ember_cpu, cpu)} | {ratio(ember_rss, rss)} |")
+    sources = sorted({r["cpu_source"] for runs in good.values() for r in runs})
+    if sources:
+        lines.append(f"\nCPU time measured with: {', '.join(sources)}.")
     return "\n".join(lines)
 
 

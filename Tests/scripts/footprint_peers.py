@@ -7,8 +7,10 @@ A small init script brings up loopback, adds one dummy (or ifb) interface per di
 class/net so /proc/net/dev lists the fixture's interface names, bind-mounts the fixture's sys
 read-only over /sys and then execs the daemon, which keeps the pid. /proc is the real procfs of
 the namespace. The script scrapes once a second with `nsenter --net=/proc/PID/ns/net curl`, asking for gzip as Prometheus does, on a
-fresh connection and, after each scrape, reads utime+stime+cutime+cstime, VmRSS and VmHWM of the
-daemon and all its descendants.
+fresh connection and, after each scrape, reads VmRSS and VmHWM of the daemon and all its
+descendants. CPU time comes from a cgroup that the daemon's process tree joins when the window
+starts (cpu_accounting.py, nanoseconds, every thread and descendant), or from
+utime+stime+cutime+cstime in clock ticks where no cgroup hierarchy is writable.
 
 Ember reads the fixture through --path.sysfs=<fixture>/sys rather than the bind mount: with
 --path.sysfs=/sys it reads hwmon through libsensors, and libsensors 3.6 rejects a /sys whose
@@ -24,6 +26,7 @@ import tempfile
 import time
 
 from benchmark import REPO, TICKS
+from cpu_accounting import CpuAccount
 
 FIXTURE = os.path.join(REPO, "Tests", "Fixtures", "node-exporter")
 PORT = 19400
@@ -229,11 +232,12 @@ def measure_peer(peer, ember, warmup, window):
             f.write(NS_INIT)
         command, environment, path = peer_command(peer, ember, work)
         log = open(os.path.join(work, "daemon.log"), "w")
+        account = CpuAccount.open(f"ember-footprint-{peer}")
         process = subprocess.Popen(["unshare", "--net", "--mount", "--propagation", "private", "--",
                                     "/bin/sh", init, os.path.join(FIXTURE, "sys"), *command],
                                    stdout=log, stderr=log, env=environment)
         try:
-            return scrape_and_sample(peer, process, path, warmup, window)
+            return scrape_and_sample(peer, process, path, warmup, window, account)
         except RuntimeError as error:
             log.flush()
             with open(log.name) as f:
@@ -242,6 +246,8 @@ def measure_peer(peer, ember, warmup, window):
         finally:
             stop_daemon(process)
             log.close()
+            if account:
+                account.close()
 
 
 def wait_first_scrape(process, path, timeout=60):
@@ -255,7 +261,12 @@ def wait_first_scrape(process, path, timeout=60):
     raise RuntimeError(f"timed out after {timeout} s waiting for a 200 on {path}")
 
 
-def scrape_and_sample(peer, process, path, warmup, window):
+def scrape_and_sample(peer, process, path, warmup, window, account):
+    """Scrapes once a second; returns CPU %, RSS and series counts over the last `window` seconds.
+
+    With an `account`, the daemon's process tree joins its cgroup when the window starts, and the
+    CPU figure is the group's time. Without one, it is the tree's clock ticks.
+    """
     wait_first_scrape(process, path)
     samples, failed, body = [], 0, ""
     start = time.monotonic()
@@ -263,14 +274,18 @@ def scrape_and_sample(peer, process, path, warmup, window):
         scraped = scrape_in_namespace(process.pid, path)
         failed += scraped is None and second >= warmup
         body = scraped or body
+        if second == warmup - 1 and account:
+            account.add(process_tree(process.pid))
         if second >= warmup - 1:
-            samples.append((time.monotonic(), *tree_usage(process.pid)))
+            ticks_cpu, rss, hwm = tree_usage(process.pid)
+            samples.append((time.monotonic(), account.seconds() if account else ticks_cpu, rss, hwm))
         time.sleep(max(0.0, start + second + 1 - time.monotonic()))
 
     (first_time, first_cpu, _, _), (last_time, last_cpu, _, last_hwm) = samples[0], samples[-1]
     return {
         "peer": peer,
         "cpu_pct": (last_cpu - first_cpu) / (last_time - first_time) * 100,
+        "cpu_source": "cgroup" if account else "clock ticks",
         "rss_median_mib": statistics.median(sample[2] for sample in samples[1:]),
         "rss_peak_mib": last_hwm,
         "processes": len(process_tree(process.pid)),
