@@ -32,7 +32,9 @@ public final class PermissionDenialCache: ForwardingFileSystem {
     /// Spelled out without ``remembering(_:_:)``, whose closure cost a retain and release of
     /// `self` and `path` at every read (callgrind).
     public func withAttributeBytes(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError) {
-        try throwIfDenied(path)
+        if !denied.isEmpty {
+            try throwIfDenied(path)
+        }
         do {
             try base.withAttributeBytes(path, body)
         } catch {
@@ -52,7 +54,10 @@ public final class PermissionDenialCache: ForwardingFileSystem {
     /// Runs `read` on `path` unless a denial of `path` is remembered and no recheck is due, and
     /// remembers the error when `read` fails for lack of permission.
     private func remembering<Value>(_ path: String, _ read: () throws(FileError) -> Value) throws(FileError) -> Value {
-        try throwIfDenied(path)
+        // The common case, nothing denied, costs one branch and no hashing of `path`.
+        if !denied.isEmpty {
+            try throwIfDenied(path)
+        }
         do {
             return try read()
         } catch {
@@ -63,8 +68,7 @@ public final class PermissionDenialCache: ForwardingFileSystem {
 
     /// Throws the remembered denial of `path` until its recheck is due, and forgets it then.
     private func throwIfDenied(_ path: String) throws(FileError) {
-        // The common case, nothing denied, costs one branch and no hashing of `path`.
-        guard !denied.isEmpty, let entry = denied[path] else { return }
+        guard let entry = denied[path] else { return }
 
         if clock.monotonicNanoseconds() < entry.recheckAt {
             throw entry.error

@@ -25,8 +25,9 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     private let clock: any Clock
     private let usesSystemClock: Bool
     private let intervalNanoseconds: UInt64
-    /// Read at every call; an atomic in a `let` because a stored `var` cost a `swift_beginAccess`
-    /// pair, about 90 instructions a read (callgrind). Only the owning thread uses it.
+    /// Read at every call. It is an atomic in a `let`, because a stored `var` cost a
+    /// `swift_beginAccess` pair, about 90 instructions a read (callgrind). Only the owning thread
+    /// uses it.
     private let nextRescanNanoseconds: Atomic<UInt64>
 
     private var listings: [String: Result<[String], FileError>] = [:]
@@ -144,8 +145,8 @@ public final class TreeLayoutCache: ForwardingFileSystem {
         base.rescan()
     }
 
-    /// Runs at every call. The agent's ``SystemClock`` is read directly: through the `any Clock`
-    /// existential the read cost about 45 more instructions (callgrind).
+    /// Runs at every call. The agent's ``SystemClock`` is read directly, because through the
+    /// `any Clock` existential the read cost about 20 more instructions (callgrind).
     private func rescanIfDue() {
         let now = usesSystemClock ? SystemClock().monotonicNanoseconds() : clock.monotonicNanoseconds()
         if now >= nextRescanNanoseconds.load(ordering: .relaxed) {

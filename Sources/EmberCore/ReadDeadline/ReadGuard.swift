@@ -24,9 +24,9 @@ final class ReadGuard: @unchecked Sendable {
     /// The `pthread_t` of the armed reader, stored before `state` so the watchdog sees it.
     let thread = Atomic<UInt>(0)
 
-    /// The generation of the last armed read. Written only by the reading thread; an atomic in a
-    /// `let` because a stored `var` cost a `swift_beginAccess` pair (about 90 instructions) at
-    /// every arm and disarm (callgrind).
+    /// The generation of the last armed read, written only by the reading thread. It is an atomic
+    /// in a `let`, because a stored `var` cost a `swift_beginAccess` pair, about 90 instructions,
+    /// at every arm and disarm (callgrind).
     private let generation = Atomic<UInt64>(0)
     private let watchdog = ReadWatchdog.shared
 
@@ -48,7 +48,7 @@ final class ReadGuard: @unchecked Sendable {
 
     /// Marks the calling thread as inside a guarded open or read.
     func arm() {
-        ReadWatchdog.unblockInterruptInCurrentThread()
+        watchdog.unblockInterruptInCurrentThread()
         let current = UInt(pthread_self())
         if thread.load(ordering: .relaxed) != current {
             thread.store(current, ordering: .relaxed)
