@@ -177,6 +177,7 @@ public final class SystemFileSystem: FileSystem {
     }
 
     /// Reads an attribute into `buffer` from offset 0 and returns its length.
+    @inline(__always)
     private func readAttribute(_ fd: Int32, path: String) throws(FileError) -> Int {
         var count = try readGuarded(fd, path: path, at: 0)
         // One read returns a whole sysfs attribute, and sysfs ends values with a newline. A
