@@ -104,7 +104,7 @@ final class PathTable<Value> {
     @discardableResult
     func removeValue(for path: String) -> Value? {
         guard let index = find(path).index else { return nil }
-        return remove(at: index)
+        return removeEntry(at: index)
     }
 
     /// Removes the values for which `shouldRemove` returns true.
@@ -181,7 +181,7 @@ final class PathTable<Value> {
 
     /// Empties slot `removed` and moves later slots of its probe run back into the gap, so every
     /// stored path stays reachable from its home slot without tombstones.
-    private func remove(at removed: Int) -> Value {
+    private func removeEntry(at removed: Int) -> Value {
         let hashes = storage.pointee.hashes
         let entries = storage.pointee.entries
         let mask = storage.pointee.capacity - 1
