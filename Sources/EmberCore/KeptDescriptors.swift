@@ -54,16 +54,18 @@ public final class DescriptorAllowance: Sendable {
 ///
 /// Used by one thread at a time, like the ``SystemFileSystem`` that owns it.
 final class KeptDescriptors {
-    enum Entry {
+    private enum Entry {
         /// An open file, and whether it is on sysfs, procfs or debugfs, whose descriptors stay
         /// valid across rescans.
         case open(descriptor: Int32, isKernelFile: Bool)
-        /// A path whose `open` failed with ENOENT or ENOTDIR, with that error.
-        case missing(FileError)
+        /// A path whose `open` failed with this errno, ENOENT or ENOTDIR.
+        case missing(code: Int32)
     }
 
     private let allowance: DescriptorAllowance
-    private var entries: [PathKey: Entry] = [:]
+    /// A ``PathTable``, because this lookup runs at every read: a `Dictionary` cost about 1 070
+    /// instructions a lookup of a sysfs path, with hashing and exclusivity checks (callgrind).
+    private let entries = PathTable<Entry>()
 
     /// The number of open files kept.
     private(set) var count = 0
@@ -76,9 +78,18 @@ final class KeptDescriptors {
         closeAll()
     }
 
-    /// Returns what is kept for `path`: its open descriptor, the error that showed it missing, or nil.
-    func entry(for path: String) -> Entry? {
-        entries[PathKey(path)]
+    /// Returns the kept descriptor of `path`, or nil when none is kept. Throws the error of the
+    /// failed `open`, without a system call, while `path` is remembered as missing.
+    @inline(__always)
+    func descriptor(for path: String) throws(FileError) -> Int32? {
+        switch entries[path] {
+        case .open(let descriptor, _)?:
+            return descriptor
+        case .missing(let code)?:
+            throw FileError(operation: "open", path: path, code: code)
+        case nil:
+            return nil
+        }
     }
 
     /// Keeps `descriptor`, just read successfully, for `path`. Returns false, and keeps nothing,
@@ -87,21 +98,22 @@ final class KeptDescriptors {
     func keep(_ descriptor: Int32, for path: String) -> Bool {
         guard let isKernelFile = Self.kernelFileKind(descriptor), allowance.take() else { return false }
 
-        entries[PathKey(path)] = .open(descriptor: descriptor, isKernelFile: isKernelFile)
+        entries.set(.open(descriptor: descriptor, isKernelFile: isKernelFile), for: path)
         count += 1
         return true
     }
 
     /// Remembers until the next rescan that opening `path` failed with `error`, when the error is
-    /// ENOENT or ENOTDIR. Other errors, such as EACCES or a timeout, are not remembered.
+    /// ENOENT or ENOTDIR from `open`. Other errors, such as EACCES or a timeout, are not remembered.
     func rememberIfMissing(_ path: String, _ error: FileError) {
-        guard error.isMissingPath else { return }
-        entries[PathKey(path)] = .missing(error)
+        // ``descriptor(for:)`` rebuilds the error from the code, as `open` failed.
+        guard error.isMissingPath, error.operation == "open", error.path == path else { return }
+        entries.set(.missing(code: error.code), for: path)
     }
 
     /// Closes the kept descriptor of `path`, after a read through it failed.
     func close(_ path: String) {
-        guard case .open(let descriptor, _)? = entries.removeValue(forKey: PathKey(path)) else { return }
+        guard case .open(let descriptor, _)? = entries.removeValue(for: path) else { return }
         closeDescriptor(descriptor)
     }
 
@@ -109,24 +121,26 @@ final class KeptDescriptors {
     /// system, so the next read opens the path again: it reads a file replaced since, finds one
     /// created since, and fails for one removed.
     func startRescan() {
-        entries = entries.filter { _, entry in
+        entries.removeAll { entry in
             switch entry {
             case .open(let descriptor, let isKernelFile):
                 if !isKernelFile {
                     closeDescriptor(descriptor)
                 }
-                return isKernelFile
+                return !isKernelFile
             case .missing:
-                return false
+                return true
             }
         }
     }
 
     func closeAll() {
-        for case .open(let descriptor, _) in entries.values {
-            closeDescriptor(descriptor)
+        entries.forEach { _, entry in
+            if case .open(let descriptor, _) = entry {
+                closeDescriptor(descriptor)
+            }
         }
-        entries = [:]
+        entries.removeAll()
     }
 
     private func closeDescriptor(_ descriptor: Int32) {
@@ -148,44 +162,4 @@ final class KeptDescriptors {
 
     /// `f_type` of sysfs, procfs and debugfs, from the kernel's include/uapi/linux/magic.h.
     private static let kernelFileSystemMagics: Set<Int64> = [0x6265_6572, 0x9fa0, 0x6462_6720]
-}
-
-/// A file path as a dictionary key that hashes its length and last bytes only.
-///
-/// The paths one reader looks up share long prefixes (`/sys/class/hwmon/hwmon3/`) and differ
-/// near the end, in the device and attribute names. Hashing every byte of a 90-byte path cost
-/// about 800 instructions a lookup (callgrind), and readers look paths up at every read.
-/// Equality still compares whole paths, so two paths with the same tail only share a bucket.
-struct PathKey: Hashable {
-    let path: String
-
-    /// Long enough for `cpu12/cpufreq/scaling_cur_freq` and `hwmon10/temp12_input` to differ.
-    private static let hashedTailBytes = 40
-
-    init(_ path: String) {
-        self.path = path
-    }
-
-    static func == (lhs: PathKey, rhs: PathKey) -> Bool {
-        lhs.path == rhs.path
-    }
-
-    /// Combines the length and the tail as 8-byte words, because `Hasher.combine(bytes:)` took
-    /// about 10 instructions a byte and `combine(_: UInt64)` about 44 a word (callgrind).
-    func hash(into hasher: inout Hasher) {
-        var path = path
-        path.withUTF8 { bytes in
-            hasher.combine(bytes.count)
-            let tail = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(Self.hashedTailBytes)))
-            var offset = 0
-            while offset + 8 <= tail.count {
-                hasher.combine(tail.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                offset += 8
-            }
-            while offset < tail.count {
-                hasher.combine(tail[offset])
-                offset += 1
-            }
-        }
-    }
 }

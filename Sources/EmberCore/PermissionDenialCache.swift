@@ -16,8 +16,9 @@ public final class PermissionDenialCache: ForwardingFileSystem {
 
     public let base: any FileSystem
     private let clock: any Clock
-    /// Denied paths with the error and the monotonic time after which they are read again.
-    private var denied: [String: (error: FileError, recheckAt: UInt64)] = [:]
+    /// Denied paths with the error and the monotonic time after which they are read again. A
+    /// ``PathTable``, so the check at every read costs no exclusivity check.
+    private let denied = PathTable<(error: FileError, recheckAt: UInt64)>()
 
     public init(base: any FileSystem, clock: any Clock = SystemClock()) {
         self.base = base
@@ -25,7 +26,21 @@ public final class PermissionDenialCache: ForwardingFileSystem {
     }
 
     public func readAttribute(_ path: String) throws(FileError) -> [UInt8] {
-        try remembering(path) { () throws(FileError) in try base.readAttribute(path) }
+        try copyAttribute(path)
+    }
+
+    /// Spelled out without ``remembering(_:_:)``, whose closure cost a retain and release of
+    /// `self` and `path` at every read (callgrind).
+    public func withAttributeBytes(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError) {
+        if !denied.isEmpty {
+            try throwIfDenied(path)
+        }
+        do {
+            try base.withAttributeBytes(path, body)
+        } catch {
+            rememberIfDenied(path, error)
+            throw error
+        }
     }
 
     public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
@@ -40,20 +55,30 @@ public final class PermissionDenialCache: ForwardingFileSystem {
     /// remembers the error when `read` fails for lack of permission.
     private func remembering<Value>(_ path: String, _ read: () throws(FileError) -> Value) throws(FileError) -> Value {
         // The common case, nothing denied, costs one branch and no hashing of `path`.
-        if !denied.isEmpty, let entry = denied[path] {
-            if clock.monotonicNanoseconds() < entry.recheckAt {
-                throw entry.error
-            }
-            denied[path] = nil
+        if !denied.isEmpty {
+            try throwIfDenied(path)
         }
-
         do {
             return try read()
         } catch {
-            if error.isPermissionDenied {
-                denied[path] = (error, clock.monotonicNanoseconds() &+ Self.recheckNanoseconds)
-            }
+            rememberIfDenied(path, error)
             throw error
+        }
+    }
+
+    /// Throws the remembered denial of `path` until its recheck is due, and forgets it then.
+    private func throwIfDenied(_ path: String) throws(FileError) {
+        guard let entry = denied[path] else { return }
+
+        if clock.monotonicNanoseconds() < entry.recheckAt {
+            throw entry.error
+        }
+        denied.removeValue(for: path)
+    }
+
+    private func rememberIfDenied(_ path: String, _ error: FileError) {
+        if error.isPermissionDenied {
+            denied.set((error, clock.monotonicNanoseconds() &+ Self.recheckNanoseconds), for: path)
         }
     }
 }
