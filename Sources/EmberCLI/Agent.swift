@@ -84,7 +84,9 @@ final class Agent {
     func record(_ snapshot: Snapshot) -> [Sample] {
         let windowSamples = history.withHistory { tiers in
             tiers.record(snapshot)
-            return windows.flatMap { $0.samples(for: snapshot, history: tiers.raw) }
+            return windows.flatMap {
+                $0.samples(for: snapshot, history: tiers.raw, seriesListVersion: tiers.seriesListVersion)
+            }
         }
         history.publish(snapshot, windowSamples: windowSamples)
         persistence?.saveIfDue(history: history, ledger: counters, nowNanoseconds: snapshot.monotonicNanoseconds)

@@ -144,16 +144,18 @@ struct RecentValues {
         guard lastCycle - start < Self.capacity, newestCycle <= lastCycle else { return nil }
 
         var summary = WindowBlocks.Summary()
-        var cycle = start
-        while cycle <= newestCycle {
-            let age = newestCycle - cycle
-            if age < Self.capacity, present & (1 << UInt64(age)) != 0 {
-                let value = values[Int(cycle % Self.capacity)]
-                if !value.isNaN {
-                    summary.add(value)
+        // Cycles older than the newest 64 have no value here, so the loop starts at the oldest kept one.
+        var cycle = max(start, newestCycle - Self.capacity + 1)
+        values.withUnsafeBufferPointer { values in
+            while cycle <= newestCycle {
+                if present & (1 << UInt64(newestCycle - cycle)) != 0 {
+                    let value = values[Int(cycle % Self.capacity)]
+                    if !value.isNaN {
+                        summary.add(value)
+                    }
                 }
+                cycle += 1
             }
-            cycle += 1
         }
         return summary
     }
