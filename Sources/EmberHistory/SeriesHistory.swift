@@ -129,8 +129,8 @@ public final class RawHistory {
                     values[0] = samples[index].value
                     if rings[position].append(time: cycle, values: values) {
                         RawHistory.addToBlocks(samples[index].value, windowed: windowed[index], position: position,
-                                               cycle: cycle, blockCapacity: blockCapacity, indexes: &indexes,
-                                               blocks: &blocks)
+                                               cycle: cycle, isFirstPoint: rings[position].count == 1,
+                                               blockCapacity: blockCapacity, indexes: &indexes, blocks: &blocks)
                     }
                 }
             }
@@ -172,18 +172,19 @@ public final class RawHistory {
     /// unit loses its blocks, because later points would be missing from them.
     private func addToBlocks(_ sample: Sample, position: Int) {
         RawHistory.addToBlocks(sample.value, windowed: sample.descriptor.windowUnit != nil, position: position,
-                               cycle: cycle, blockCapacity: timestamps.capacity, indexes: &blockIndexes,
-                               blocks: &windowBlocks)
+                               cycle: cycle, isFirstPoint: series[position: position].count == 1,
+                               blockCapacity: timestamps.capacity, indexes: &blockIndexes, blocks: &windowBlocks)
     }
 
     /// Adds `value`, a point stored at `cycle`, to the blocks of its series in `blocks`, whose index per
-    /// table position is in `indexes` (see ``blockIndexes``). New blocks keep `blockCapacity` cycles.
+    /// table position is in `indexes` (see ``blockIndexes``). New blocks keep `blockCapacity` cycles, and
+    /// `isFirstPoint` is true when `value` is the first point stored for the series.
     /// `windowed` is true when the sample's descriptor has a window unit. The caller passes the value
     /// and the flag, not the sample, because copying a sample retains and releases its descriptor and
     /// labels, about 80 instructions (callgrind).
     private static func addToBlocks(
-        _ value: Double, windowed: Bool, position: Int, cycle: Int64, blockCapacity: Int, indexes: inout [Int32],
-        blocks: inout [WindowBlocks]
+        _ value: Double, windowed: Bool, position: Int, cycle: Int64, isFirstPoint: Bool, blockCapacity: Int,
+        indexes: inout [Int32], blocks: inout [WindowBlocks]
     ) {
         guard windowed else {
             indexes[position] = -1
@@ -192,7 +193,7 @@ public final class RawHistory {
 
         if indexes[position] < 0 {
             indexes[position] = Int32(blocks.count)
-            blocks.append(WindowBlocks(cycleCapacity: blockCapacity, startingAt: cycle))
+            blocks.append(WindowBlocks(cycleCapacity: blockCapacity, startingAt: cycle, hasEveryPoint: isFirstPoint))
         }
         blocks[Int(indexes[position])].add(value, atCycle: cycle)
     }
