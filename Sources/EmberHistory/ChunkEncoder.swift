@@ -48,6 +48,7 @@ struct ChunkEncoder {
         /// In scaled mode this holds only below 2^50 in magnitude. There the two roundings between the
         /// integer and its value err by less than a quarter, so ``FieldMode/scaled(_:exponent:)`` gives
         /// the previous integer back. Larger integers return false and take the full prediction.
+        @inline(__always)
         func repeats(_ value: Double) -> Bool {
             guard modeCode != FieldState.xorCode else { return previous == value.bitPattern }
             let integer = Int64(bitPattern: previous)
