@@ -84,7 +84,12 @@ final class Agent {
     func record(_ snapshot: Snapshot) -> [Sample] {
         let windowSamples = history.withHistory { tiers in
             tiers.record(snapshot)
-            return windows.flatMap { $0.samples(for: snapshot, history: tiers.raw) }
+            var samples: [Sample] = []
+            for window in windows {
+                window.appendSamples(for: snapshot, history: tiers.raw, seriesListVersion: tiers.seriesListVersion,
+                                     to: &samples)
+            }
+            return samples
         }
         history.publish(snapshot, windowSamples: windowSamples)
         persistence?.saveIfDue(history: history, ledger: counters, nowNanoseconds: snapshot.monotonicNanoseconds)

@@ -71,8 +71,8 @@ enum ServeCommand {
         DispatchQueue(label: "ember.sampler").async {
             sampling.agent.sampler.run { snapshot in
                 let windowSamples = sampling.agent.record(snapshot)
-                let samples = snapshot.samples.appending(windowSamples, server.statistics.samples())
-                let report = cache.publish(samples: samples, sequence: snapshot.sequence, wallTime: snapshot.wallTime)
+                let report = cache.publish(samples: snapshot.samples, windowSamples, server.statistics.samples(),
+                                           sequence: snapshot.sequence, wallTime: snapshot.wallTime)
                 if report.droppedSamples > 0, !sampling.loggedDrops {
                     sampling.loggedDrops = true
                     logger.error(

@@ -35,20 +35,24 @@ public final class ExpositionCache: Sendable {
         self.clock = clock
     }
 
-    /// Renders `samples` and makes them the body of every following scrape.
+    /// Renders the concatenation of the `samples` lists and makes it the body of every following scrape.
+    ///
+    /// The caller passes the snapshot's samples, then others such as the window families, without
+    /// copying them into one array. A later publish reuses the plan when it gives
+    /// lists of the same series, list by list.
     ///
     /// Returns the samples dropped as duplicates, conflicts or invalid names, for the caller to log.
     @discardableResult
-    public func publish(samples: [Sample], sequence: UInt64, wallTime: Double) -> EncodingReport {
+    public func publish(samples: [Sample]..., sequence: UInt64, wallTime: Double) -> EncodingReport {
         let previous = current.withLock { $0 }
         let capacity = Self.textCapacity(previousSize: previous?.textSize ?? 0)
         let plan: ExpositionPlan
         let text: RenderedText
-        if let previous, let reused = previous.plan.reused(for: samples) {
+        if let previous, let reused = previous.plan.reused(forLists: samples) {
             plan = reused
-            text = previous.text.patched(to: plan, previousSamples: previous.plan.samples, capacity: capacity)
+            text = previous.text.patched(to: plan, previousValues: previous.plan.values, capacity: capacity)
         } else {
-            plan = ExpositionPlan(samples: samples)
+            plan = ExpositionPlan(lists: samples)
             text = RenderedText(encoding: plan, capacity: capacity)
         }
 

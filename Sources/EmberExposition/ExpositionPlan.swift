@@ -66,13 +66,33 @@ struct PlannedFamily: Sendable {
 /// label values in byte order of their label names. Strings compare as UTF-8 bytes, as Go compares them.
 /// Input order matters only for ties: the first sample of a series and the first descriptor of a family
 /// name win.
+///
+/// The samples come in lists (the snapshot's, the window families', the server's) whose concatenation is
+/// the input, so that a caller does not copy them into one array every cycle.
 public struct ExpositionPlan: Sendable {
+    /// The concatenated samples of the snapshot the plan was built for. A reused plan keeps them, because
+    /// a snapshot that reuses the plan has the same descriptors and labels, and takes only its values.
     public let samples: [Sample]
+    /// The value of each of ``samples`` in the snapshot this plan encodes.
+    let values: [Double]
+    /// The sample lists the plan was built for, which a later snapshot must match to reuse it.
+    private let lists: [[Sample]]
     var families: [PlannedFamily]
+    /// The index in ``samples`` of each exposed series, in the order the text writes them, so that a patch
+    /// walks one array instead of the families' entries.
+    let writtenOrder: [Int32]
     public let report: EncodingReport
 
     public init(samples: [Sample]) {
+        self.init(lists: [samples])
+    }
+
+    /// Plans the concatenation of `lists`.
+    init(lists: [[Sample]]) {
+        let samples = lists.count == 1 ? lists[0] : Array(lists.joined())
         self.samples = samples
+        self.lists = lists
+        values = samples.map(\.value)
         var report = EncodingReport()
         var families = Self.group(samples, report: &report)
         families.removeAll { $0.entries.isEmpty }
@@ -83,27 +103,49 @@ public struct ExpositionPlan: Sendable {
         families.sort { $0.descriptor.name.utf8.lexicographicallyPrecedes($1.descriptor.name.utf8) }
 
         self.families = families
+        writtenOrder = families.flatMap { $0.entries.map { Int32(truncatingIfNeeded: $0.sample) } }
         self.report = report
     }
 
-    private init(samples: [Sample], families: [PlannedFamily], report: EncodingReport) {
-        self.samples = samples
-        self.families = families
-        self.report = report
+    private init(reusing plan: ExpositionPlan, values: [Double]) {
+        samples = plan.samples
+        self.values = values
+        lists = plan.lists
+        families = plan.families
+        writtenOrder = plan.writtenOrder
+        report = plan.report
     }
 
-    /// Returns this plan's grouping and order applied to `newSamples`, or nil when `newSamples` do not
-    /// list the same series in the same order: each sample must have the descriptor definition and label
-    /// values of the sample at its index here.
+    /// Returns this plan's grouping and order applied to the values of `newLists`, or nil when the lists
+    /// do not list the same series in the same order. Each list must have as many samples as the list at
+    /// its index here. Each sample must have the descriptor definition and label values of the sample at
+    /// its index there.
     ///
     /// Grouping, order and every dropped sample depend only on descriptors, label values and input
     /// order, never on values, so a plan that passes this check is the one `init(samples:)` would build.
     /// Collectors list their series in the same order every cycle, so a cycle usually skips grouping and
     /// sorting and pays one comparison per sample.
-    func reused(for newSamples: [Sample]) -> ExpositionPlan? {
-        guard newSamples.listsSameSeries(as: samples) else { return nil }
+    func reused(for newLists: [Sample]...) -> ExpositionPlan? {
+        reused(forLists: newLists)
+    }
 
-        return ExpositionPlan(samples: newSamples, families: families, report: report)
+    func reused(forLists newLists: [[Sample]]) -> ExpositionPlan? {
+        guard newLists.count == lists.count else { return nil }
+        for (list, planned) in zip(newLists, lists) where !list.listsSameSeries(as: planned) {
+            return nil
+        }
+
+        let values = [Double](unsafeUninitializedCapacity: samples.count) { buffer, count in
+            for list in newLists {
+                list.withUnsafeBufferPointer { listSamples in
+                    for sample in listSamples {
+                        buffer[count] = sample.value
+                        count += 1
+                    }
+                }
+            }
+        }
+        return ExpositionPlan(reusing: self, values: values)
     }
 
     /// Series exposed, after duplicates and conflicts were dropped.

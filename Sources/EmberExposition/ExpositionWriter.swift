@@ -16,13 +16,15 @@ enum ExpositionWriter {
         buffer.append(UInt8(ascii: "\n"))
     }
 
-    /// Writes one sample line: name, labels in byte order of their names, the value and a newline.
-    /// `suffix` is appended to the metric name (OpenMetrics counters need `_total`).
+    /// Writes one sample line: name, labels in byte order of their names, `value` and a newline.
+    /// `suffix` is appended to the metric name (OpenMetrics counters need `_total`). The value is given
+    /// apart because a reused plan keeps an earlier snapshot's samples (see ``ExpositionPlan/values``).
     static func appendSample(
-        _ sample: Sample, labels: PlannedFamily.LabelSet, suffix: String = "", to buffer: inout [UInt8]
+        _ sample: Sample, value: Double, labels: PlannedFamily.LabelSet, suffix: String = "",
+        to buffer: inout [UInt8]
     ) {
         appendSeries(sample, labels: labels, suffix: suffix, to: &buffer)
-        GoFloatFormat.append(sample.value, to: &buffer)
+        GoFloatFormat.append(value, to: &buffer)
         buffer.append(UInt8(ascii: "\n"))
     }
 

@@ -32,8 +32,8 @@ public enum OpenMetricsEncoder {
                                             to: &buffer)
             let suffix = descriptor.type == .counter && name == descriptor.name ? "_total" : ""
             for entry in family.entries {
-                ExpositionWriter.appendSample(plan.samples[entry.sample], labels: family.labelSets[entry.labelSet], suffix: suffix,
-                                              to: &buffer)
+                ExpositionWriter.appendSample(plan.samples[entry.sample], value: plan.values[entry.sample],
+                                              labels: family.labelSets[entry.labelSet], suffix: suffix, to: &buffer)
             }
         }
 

@@ -19,10 +19,10 @@ public enum PrometheusTextEncoder {
             ExpositionWriter.appendMetadata("TYPE", name: descriptor.name, text: descriptor.type.rawValue,
                                             escapeQuotes: false, to: &buffer)
             for entry in family.entries {
-                let sample = plan.samples[entry.sample]
-                ExpositionWriter.appendSeries(sample, labels: family.labelSets[entry.labelSet], to: &buffer)
+                ExpositionWriter.appendSeries(plan.samples[entry.sample], labels: family.labelSets[entry.labelSet],
+                                              to: &buffer)
                 let start = buffer.count
-                GoFloatFormat.append(sample.value, to: &buffer)
+                GoFloatFormat.append(plan.values[entry.sample], to: &buffer)
                 valueWritten(start, buffer.count)
                 buffer.append(UInt8(ascii: "\n"))
             }

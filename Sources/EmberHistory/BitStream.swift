@@ -26,7 +26,9 @@ struct BitWriter {
     /// The bit stream's bytes, without the prefix.
     var stream: ArraySlice<UInt8> { bytes[Int(prefixCount)...] }
 
-    /// Returns the value of type `T` stored at `offset` in the prefix.
+    /// Returns the value of type `T` stored at `offset` in the prefix. Inlined for the same reason as
+    /// ``PointValues/subscript(_:)``: every appended point loads a field state.
+    @inline(__always)
     func loadPrefix<T: BitwiseCopyable>(as type: T.Type, at offset: Int) -> T {
         precondition(offset >= 0 && offset + MemoryLayout<T>.size <= Int(prefixCount), "prefix offset \(offset)")
         return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: type) }

@@ -88,9 +88,12 @@ struct BucketAccumulator {
         minimum = min(minimum, value)
         maximum = max(maximum, value)
         sum += increase
+        // Widening is idempotent: the exponent widened for `last` already stores it or stays the same
+        // for it. So a repeated value, common for limits and idle sensors, skips the check.
+        let repeated = count > 0 && value.bitPattern == last.bitPattern
         last = value
         count += 1
-        if let known = exponent {
+        if let known = exponent, !repeated {
             exponent = BucketAccumulator.exponent(known, widenedFor: value)
         }
     }

@@ -40,6 +40,21 @@ struct ChunkEncoder {
         var mode: FieldMode {
             modeCode == FieldState.xorCode ? .xor : .scaled(exponent: Int(modeCode))
         }
+
+        /// Returns whether `value` is stored as ``previous`` is: the same bits in XOR mode, or in scaled
+        /// mode the value that the previous integer stores. Such a value has a residual of 0 against a
+        /// prediction from the previous value alone.
+        ///
+        /// In scaled mode this holds only below 2^50 in magnitude. There the two roundings between the
+        /// integer and its value err by less than a quarter, so ``FieldMode/scaled(_:exponent:)`` gives
+        /// the previous integer back. Larger integers return false and take the full prediction.
+        @inline(__always)
+        func repeats(_ value: Double) -> Bool {
+            guard modeCode != FieldState.xorCode else { return previous == value.bitPattern }
+            let integer = Int64(bitPattern: previous)
+            guard integer.magnitude < 1 << 50 else { return false }
+            return FieldMode.value(integer, exponent: Int(modeCode)).bitPattern == value.bitPattern
+        }
     }
 
     /// The chunk's bits, after `fieldCount` field states.
@@ -148,6 +163,16 @@ struct ChunkEncoder {
     mutating func append(time: Int64, values: PointValues) -> Bool {
         precondition(values.count == fieldCount, "point has \(values.count) values, chunk has \(fieldCount)")
         guard !isFull, time > lastTime else { return false }
+
+        // A single field is predicted from its previous value alone, so a repeated value at the same step
+        // extends the run and changes no field state. Checking that first skips the prediction, about 200
+        // instructions of the 420 a point took in the raw tier (callgrind, node_exporter fixture).
+        if storedFieldCount == 1, time &- lastTime == lastDelta, field(0).repeats(values[0]) {
+            lastTime = time
+            pointCount += 1
+            pendingRun += 1
+            return true
+        }
 
         // Computed before anything is written, so a rejected point leaves the chunk unchanged.
         guard let next = predict(values) else { return false }

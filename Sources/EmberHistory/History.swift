@@ -56,6 +56,9 @@ public final class History {
     private(set) var routes = SampleRoutes()
     /// Snapshots recorded at the positions of the one before, without series keys.
     private(set) var routedRecordCount = 0
+    /// A number that stays the same from one recorded snapshot to the next only when the later one
+    /// lists the same series in the same order (``Swift/Array/listsSameSeries(as:)``).
+    public private(set) var seriesListVersion = 0
 
     /// A wall clock ahead of the anchored time by more than this has been set, not drifted.
     public static let forwardStepSeconds = 60.0
@@ -130,11 +133,12 @@ public final class History {
             hourMaximum: hourMaximum.generation)
         if routes.fit(snapshot.samples, generations: generations) {
             routes.follow(snapshot.samples)
-            raw.record(snapshot, positions: routes.raw)
+            raw.record(snapshot, positions: routes.raw, windowed: routes.windowed)
             addRouted(snapshot.samples, atSeconds: seconds)
             routedRecordCount += 1
         } else {
             routes = recordByKey(snapshot, atSeconds: seconds, generations: generations)
+            seriesListVersion += 1
         }
     }
 

@@ -42,6 +42,9 @@ struct SampleRoutes {
     private(set) var minute: [Int32]
     private(set) var hour: [Int32]
     private(set) var hourMaximum: [Int32]
+    /// Whether each sample's descriptor has a window unit, so that the raw tier adds it to window
+    /// blocks without reading the descriptor (see ``RawHistory/record(_:positions:windowed:)``).
+    let windowed: [Bool]
     private let kinds: [SeriesKind]
     private let retentions: [HourRetention]
     /// The samples whose route is not complete, in sample order.
@@ -60,6 +63,7 @@ struct SampleRoutes {
         precondition(raw.count == samples.count && tiers.count == samples.count, "one route per sample")
         self.samples = samples
         self.raw = raw
+        windowed = samples.map { $0.descriptor.windowUnit != nil }
         minute = tiers.map(\.minute)
         hour = tiers.map(\.hour)
         hourMaximum = tiers.map(\.hourMaximum)

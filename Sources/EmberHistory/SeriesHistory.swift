@@ -106,9 +106,10 @@ public final class RawHistory {
 
     /// Records `snapshot` with the table position of each sample's series, in sample order: the
     /// positions that ``record(_:keys:)`` returned for the same series, while ``generation`` has
-    /// kept its value since.
-    func record(_ snapshot: Snapshot, positions: [Int32]) {
-        precondition(positions.count == snapshot.samples.count, "one position per sample")
+    /// kept its value since. `windowed` is true for each sample whose descriptor has a window unit.
+    func record(_ snapshot: Snapshot, positions: [Int32], windowed: [Bool]) {
+        precondition(positions.count == snapshot.samples.count && windowed.count == positions.count,
+                      "one position per sample")
         cycle += 1
         timestamps.append(snapshot.monotonicNanoseconds)
 
@@ -127,7 +128,8 @@ public final class RawHistory {
                     var values = PointValues(count: 1)
                     values[0] = samples[index].value
                     if rings[position].append(time: cycle, values: values) {
-                        RawHistory.addToBlocks(samples[index], position: position, cycle: cycle,
+                        RawHistory.addToBlocks(samples[index].value, windowed: windowed[index], position: position,
+                                               cycle: cycle, isFirstPoint: rings[position].count == 1,
                                                blockCapacity: blockCapacity, indexes: &indexes, blocks: &blocks)
                     }
                 }
@@ -169,26 +171,31 @@ public final class RawHistory {
     /// Adds a stored point to the window blocks of its series. A series whose descriptor loses its window
     /// unit loses its blocks, because later points would be missing from them.
     private func addToBlocks(_ sample: Sample, position: Int) {
-        RawHistory.addToBlocks(sample, position: position, cycle: cycle, blockCapacity: timestamps.capacity,
-                               indexes: &blockIndexes, blocks: &windowBlocks)
+        RawHistory.addToBlocks(sample.value, windowed: sample.descriptor.windowUnit != nil, position: position,
+                               cycle: cycle, isFirstPoint: series[position: position].count == 1,
+                               blockCapacity: timestamps.capacity, indexes: &blockIndexes, blocks: &windowBlocks)
     }
 
-    /// Adds a point stored at `cycle` to the blocks of its series in `blocks`, whose index per table
-    /// position is in `indexes` (see ``blockIndexes``). New blocks keep `blockCapacity` cycles.
+    /// Adds `value`, a point stored at `cycle`, to the blocks of its series in `blocks`, whose index per
+    /// table position is in `indexes` (see ``blockIndexes``). New blocks keep `blockCapacity` cycles, and
+    /// `isFirstPoint` is true when `value` is the first point stored for the series.
+    /// `windowed` is true when the sample's descriptor has a window unit. The caller passes the value
+    /// and the flag, not the sample, because copying a sample retains and releases its descriptor and
+    /// labels, about 80 instructions (callgrind).
     private static func addToBlocks(
-        _ sample: Sample, position: Int, cycle: Int64, blockCapacity: Int, indexes: inout [Int32],
-        blocks: inout [WindowBlocks]
+        _ value: Double, windowed: Bool, position: Int, cycle: Int64, isFirstPoint: Bool, blockCapacity: Int,
+        indexes: inout [Int32], blocks: inout [WindowBlocks]
     ) {
-        guard sample.descriptor.windowUnit != nil else {
+        guard windowed else {
             indexes[position] = -1
             return
         }
 
         if indexes[position] < 0 {
             indexes[position] = Int32(blocks.count)
-            blocks.append(WindowBlocks(cycleCapacity: blockCapacity, startingAt: cycle))
+            blocks.append(WindowBlocks(cycleCapacity: blockCapacity, startingAt: cycle, hasEveryPoint: isFirstPoint))
         }
-        blocks[Int(indexes[position])].add(sample.value, atCycle: cycle)
+        blocks[Int(indexes[position])].add(value, atCycle: cycle)
     }
 
     /// Returns the stored points of one series, oldest first.

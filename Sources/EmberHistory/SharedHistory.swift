@@ -47,8 +47,7 @@ public final class SharedHistory: Sendable {
 
 extension Array where Element == Sample {
     /// Returns the samples followed by each of `more`, in an array of exactly that size. `+` on an
-    /// array that is shared, as a snapshot's samples are, allocates about twice the capacity needed,
-    /// and the exposition keeps its array for a whole cycle.
+    /// array that is shared, as a snapshot's samples are, allocates about twice the capacity needed.
     public func appending(_ more: [Sample]...) -> [Sample] {
         var result: [Sample] = []
         result.reserveCapacity(more.reduce(count) { $0 + $1.count })

@@ -111,4 +111,41 @@ final class ExpositionPatchTests: XCTestCase {
         XCTAssertNil(plan.reused(for: [Sample(MetricDescriptor("ember_up", "Up!"), 2, labelValues: [])]))
         XCTAssertNil(plan.reused(for: []))
     }
+
+    func testListsArePatchedAsOne() throws {
+        let cache = ExpositionCache()
+        let cycles: [[Double]] = [[41.5, 42, 1000, 1], [41.5, 43.25, 1000, 0], [1e-7, 43.25, 12, 0]]
+
+        for (index, values) in cycles.enumerated() {
+            let all = samples(values)
+            let report = cache.publish(samples: Array(all[..<2]), Array(all[2...]), sequence: UInt64(index + 1),
+                                       wallTime: 0)
+            let body = try XCTUnwrap(cache.body(for: .prometheusText, gzip: false))
+            let openMetrics = try XCTUnwrap(cache.body(for: .openMetrics, gzip: false))
+
+            XCTAssertEqual(String(decoding: body.bytes, as: UTF8.self),
+                           String(decoding: PrometheusTextEncoder.encode(all).bytes, as: UTF8.self))
+            XCTAssertEqual(openMetrics.bytes, OpenMetricsEncoder.encode(all).bytes)
+            XCTAssertEqual(report, PrometheusTextEncoder.encode(all).report)
+        }
+    }
+
+    func testSeriesMovedBetweenListsRebuildsPlan() {
+        let all = samples([1, 2, 3, 4])
+        let plan = ExpositionPlan(lists: [Array(all[..<2]), Array(all[2...])])
+
+        XCTAssertNotNil(plan.reused(for: Array(all[..<2]), Array(all[2...])))
+        XCTAssertNil(plan.reused(for: Array(all[..<3]), Array(all[3...])))
+        XCTAssertNil(plan.reused(for: all))
+    }
+
+    func testReusedPlanTakesNewValues() throws {
+        let plan = ExpositionPlan(samples: samples([1, 2, 3, 4]))
+        let reused = try XCTUnwrap(plan.reused(for: samples([5, 6, 7, 8])))
+
+        XCTAssertEqual(reused.values, [5, 6, 7, 8])
+        XCTAssertEqual(reused.samples.map(\.value), [1, 2, 3, 4])
+        // Families sort by name: ember_up, node_bytes_total, then the two temperatures by zone.
+        XCTAssertEqual(reused.writtenOrder, [3, 2, 0, 1])
+    }
 }

@@ -224,4 +224,27 @@ final class TrailingWindowTests: XCTestCase {
         XCTAssertGreaterThan(history.generation, 0, "the raw tier dropped the stopped series")
         XCTAssertEqual(history.pointCount(forSeries: stopped.seriesKey), 0)
     }
+
+    func testSeriesListVersionTracksNewSeries() {
+        let history = History(HistoryConfiguration())
+        let window = TrailingWindow(windowSeconds: 60)
+        let gpu = Sample(temperature, 60, labelValues: ["gpu_thermal", "temp1"])
+        let cycles: [[Sample]] = [[temp(40)], [temp(50)], [temp(45), gpu]]
+        var versions: [Int] = []
+        var outputs: [[Sample]] = []
+
+        for (index, samples) in cycles.enumerated() {
+            let current = snapshot(UInt64(index + 1), seconds: UInt64(100 + index), samples)
+            history.record(current)
+            versions.append(history.seriesListVersion)
+            outputs.append(window.samples(for: current, history: history.raw,
+                                          seriesListVersion: history.seriesListVersion))
+        }
+
+        XCTAssertEqual(versions[0], versions[1])
+        XCTAssertNotEqual(versions[1], versions[2])
+        XCTAssertEqual(outputs[1].map(\.value), [50, 40, 45])
+        let maxima = outputs[2].filter { $0.descriptor.name == "ember_hwmon_temp_window_max_celsius" }
+        XCTAssertEqual(Set(maxima.map(\.value)), [50, 60])
+    }
 }

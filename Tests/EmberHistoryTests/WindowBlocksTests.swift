@@ -114,4 +114,29 @@ final class WindowBlocksTests: XCTestCase {
         guard case .recentValues = short else { return XCTFail("1 m window decodes points: \(short)") }
         guard case .points = unwindowed else { return XCTFail("series without window unit: \(unwindowed)") }
     }
+
+    func testLateFirstPointUsesRecentValues() throws {
+        let history = RawHistory(retentionSeconds: 900, intervalSeconds: 1)
+        let lateKey = Sample(windowed, 0, labelValues: ["late"]).seriesKey
+        let gainedKey = Sample(windowed, 0, labelValues: ["gained"]).seriesKey
+
+        for cycle in 1...40 {
+            // "late" has no point in cycles 1 to 4, "gained" gets its window unit at cycle 5.
+            var samples = [Sample(cycle < 5 ? plain : windowed, Double(cycle % 7), labelValues: ["gained"])]
+            if cycle >= 5 {
+                samples.append(Sample(windowed, Double(cycle % 5) + 0.125, labelValues: ["late"]))
+            }
+            let current = snapshot(cycle, samples)
+            history.record(current)
+            assertWindowsMatch(history, lateKey, now: current.monotonicNanoseconds)
+            assertWindowsMatch(history, gainedKey, now: current.monotonicNanoseconds)
+        }
+
+        let now = snapshot(40, []).monotonicNanoseconds
+        let late = try XCTUnwrap(history.windowSource(forSeries: lateKey, windowSeconds: 60, now: now))
+        let gained = try XCTUnwrap(history.windowSource(forSeries: gainedKey, windowSeconds: 60, now: now))
+
+        guard case .recentValues = late else { return XCTFail("late series decodes points: \(late)") }
+        guard case .points = gained else { return XCTFail("gained window unit skips older points: \(gained)") }
+    }
 }

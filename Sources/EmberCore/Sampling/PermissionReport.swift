@@ -87,6 +87,9 @@ final class PermissionReport {
     }
 
     private func noteCollector(_ status: CollectorStatus) {
+        // Nothing denied now or before: the usual case, which then builds no dictionary.
+        guard !status.unavailableSources.isEmpty || !denials.isEmpty else { return }
+
         var current: [String: UnavailableSource] = [:]
         for source in status.unavailableSources where current[source.path] == nil {
             current[source.path] = source

@@ -32,6 +32,9 @@ public final class Sampler: @unchecked Sendable {
 
     private let configuration: Configuration
     private let workers: [CollectorWorker]
+    /// The `collector` label value of each worker, built once so that the per-collector families
+    /// allocate no label array per cycle.
+    private let collectorLabels: [[String]]
     private let lanes = CollectorLanes()
     private let clock: any Clock
     private let logger: Logger
@@ -41,8 +44,6 @@ public final class Sampler: @unchecked Sendable {
     private let startWallTime: Double
     private var sequence: UInt64 = 0
     private var lastCompleteWallTime: Double?
-    /// The number of samples in the last snapshot, reserved for the next one.
-    private var lastSampleCount = 0
     private let stopRequested = Atomic<Bool>(false)
 
     /// Creates a sampler over `collectors`, given as (name, instance) pairs in output order.
@@ -53,9 +54,10 @@ public final class Sampler: @unchecked Sendable {
     ) {
         self.configuration = configuration
         self.workers = collectors.map { CollectorWorker(name: $0.name, collector: $0.collector, clock: clock) }
+        collectorLabels = collectors.map { [$0.name] }
         self.clock = clock
         self.logger = logger
-        self.health = CollectorHealth(logger: logger)
+        self.health = CollectorHealth(logger: logger, collectorNames: collectors.map(\.name))
         self.permissions = PermissionReport(logger: logger, inspection: privileges)
         // The agent's own /proc/self/statm is read at every sample, so it stays open.
         self.selfReader = SourceReader(
@@ -69,26 +71,47 @@ public final class Sampler: @unchecked Sendable {
         let startMonotonic = clock.monotonicNanoseconds()
         let startWall = clock.wallSeconds()
 
-        let statuses = runCollectors(cycle: sequence, startMonotonic: startMonotonic)
-        var sink = MetricSink()
-        sink.reserveCapacity(lastSampleCount)
-        for (worker, status) in zip(workers, statuses) {
-            if let result = worker.result(of: sequence), status.outcome != .timedOut {
-                for sample in result.samples {
-                    sink.add(sample.descriptor, sample.value, labelValues: sample.labelValues)
-                }
-            }
-        }
-
+        let (statuses, results) = runCollectors(cycle: sequence, startMonotonic: startMonotonic)
         let complete = statuses.allSatisfy { $0.outcome != .timedOut }
         if complete {
             lastCompleteWallTime = startWall
         }
+        var sink = MetricSink()
+        // Five families per collector and seven of the agent, as appendAgentMetrics writes them.
+        sink.reserveCapacity(5 * statuses.count + 7)
         appendAgentMetrics(to: &sink, statuses: statuses, startMonotonic: startMonotonic)
-        lastSampleCount = sink.samples.count
+
+        var lists: [[Sample]] = []
+        lists.reserveCapacity(results.count + 1)
+        for (result, status) in zip(results, statuses) where status.outcome != .timedOut {
+            if let result {
+                lists.append(result.samples)
+            }
+        }
+        lists.append(sink.samples)
         return Snapshot(
             sequence: sequence, wallTime: startWall, monotonicNanoseconds: startMonotonic,
-            samples: sink.samples, collectors: statuses)
+            samples: Sampler.concatenate(lists), collectors: statuses)
+    }
+
+    /// Returns the samples of `lists` in one array of exactly their count.
+    ///
+    /// The collectors' samples were checked when their sinks built them, so they are copied as they are.
+    /// Adding each to a sink again took about 140 instructions a sample, `append(contentsOf:)` about 95
+    /// through the runtime's generic array copy, and this loop takes about 63 (callgrind, node_exporter
+    /// fixture).
+    static func concatenate(_ lists: [[Sample]]) -> [Sample] {
+        let count = lists.reduce(0) { $0 + $1.count }
+        return [Sample](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for list in lists {
+                list.withUnsafeBufferPointer { samples in
+                    for sample in samples {
+                        (buffer.baseAddress! + initialized).initialize(to: sample)
+                        initialized += 1
+                    }
+                }
+            }
+        }
     }
 
     /// Samples on the configured cadence until ``stop()``, calling `onSnapshot` after each cycle
@@ -120,25 +143,34 @@ public final class Sampler: @unchecked Sendable {
         stopRequested.store(true, ordering: .relaxed)
     }
 
-    private func runCollectors(cycle: UInt64, startMonotonic: UInt64) -> [CollectorStatus] {
+    /// Runs the collectors of `cycle` and returns each one's status and, when it finished, its result.
+    private func runCollectors(
+        cycle: UInt64, startMonotonic: UInt64
+    ) -> (statuses: [CollectorStatus], results: [CollectorWorker.RunResult?]) {
         let started = workers.map { $0.claim() }
         let timeout = UInt64(configuration.timeoutSeconds * 1e9)
         let claimed = zip(workers, started).filter(\.1).map(\.0)
         lanes.run(claimed, cycle: cycle, deadlineNanoseconds: DispatchTime.now().uptimeNanoseconds + timeout)
 
         var statuses: [CollectorStatus] = []
-        for (worker, didStart) in zip(workers, started) {
-            let status = status(of: worker, cycle: cycle, didStart: didStart)
-            let result = worker.result(of: cycle)
-            health.note(status, errors: result?.errors ?? [], sampleCount: result?.samples.count ?? 0)
+        var results: [CollectorWorker.RunResult?] = []
+        statuses.reserveCapacity(workers.count)
+        results.reserveCapacity(workers.count)
+        for (index, (worker, didStart)) in zip(workers, started).enumerated() {
+            let result = didStart ? worker.result(of: cycle) : nil
+            let status = status(of: worker, result: result)
+            health.note(status, collector: index, errors: result?.errors ?? [], sampleCount: result?.samples.count ?? 0)
             statuses.append(status)
+            results.append(result)
         }
         permissions.note(statuses, cycle: cycle)
-        return statuses
+        return (statuses, results)
     }
 
-    private func status(of worker: CollectorWorker, cycle: UInt64, didStart: Bool) -> CollectorStatus {
-        guard didStart, let result = worker.result(of: cycle) else {
+    /// Returns the status of `worker`, whose finished run of this cycle is `result`, or nil when the
+    /// run did not start or has not finished.
+    private func status(of worker: CollectorWorker, result: CollectorWorker.RunResult?) -> CollectorStatus {
+        guard let result else {
             return CollectorStatus(
                 name: worker.name, outcome: .timedOut, durationSeconds: worker.busySeconds(), errorCount: 0,
                 unavailableSources: [])
@@ -157,12 +189,14 @@ public final class Sampler: @unchecked Sendable {
         }
         sink.add(AgentMetrics.sampleDuration, Double(clock.monotonicNanoseconds() - startMonotonic) / 1e9)
 
-        for status in statuses {
-            sink.add(AgentMetrics.collectorSuccess, status.outcome == .success ? 1 : 0, status.name)
-            sink.add(AgentMetrics.collectorDuration, status.durationSeconds, status.name)
-            sink.add(AgentMetrics.collectorErrors, Double(health.errorTotals[status.name, default: 0]), status.name)
-            sink.add(AgentMetrics.collectorFailures, Double(health.failureTotals[status.name, default: 0]), status.name)
-            sink.add(AgentMetrics.readTimeouts, Double(health.readTimeoutTotals[status.name, default: 0]), status.name)
+        for (index, status) in statuses.enumerated() {
+            let labels = collectorLabels[index]
+            let counts = health.collectors[index]
+            sink.add(AgentMetrics.collectorSuccess, status.outcome == .success ? 1 : 0, labelValues: labels)
+            sink.add(AgentMetrics.collectorDuration, status.durationSeconds, labelValues: labels)
+            sink.add(AgentMetrics.collectorErrors, Double(counts.errors), labelValues: labels)
+            sink.add(AgentMetrics.collectorFailures, Double(counts.failures), labelValues: labels)
+            sink.add(AgentMetrics.readTimeouts, Double(counts.readTimeouts), labelValues: labels)
             var seen: Set<String> = []
             for source in status.unavailableSources where seen.insert(source.path).inserted {
                 let needs = permissions.requirement(collector: status.name, path: source.path)?.needs ?? ""
