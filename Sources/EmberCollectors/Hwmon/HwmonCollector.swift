@@ -45,24 +45,26 @@ public final class HwmonCollector: Collector {
         if let name = chip.name, !name.isEmpty {
             sink.add(Self.chipNames, 1, chipLabel, name)
         }
-        for sensor in chip.sensors.keys.sorted() {
-            let reading = chip.sensors[sensor]!
-            if let label = reading.values["label"] {
+        // Sensors are kept in name order.
+        for (sensor, reading) in chip.sensors {
+            let label = reading.values["label"]
+            if let label {
                 sink.add(Self.sensorLabel, 1, chipLabel, sensor, label.text)
             }
-            emitValues(reading, chipLabel: chipLabel, sensor: sensor, into: &sink)
+            emitValues(reading, label: label, chipLabel: chipLabel, sensor: sensor, into: &sink)
         }
     }
 
     private func emitValues(
-        _ reading: HwmonSensorReading, chipLabel: String, sensor: String, into sink: inout MetricSink
+        _ reading: HwmonSensorReading, label: HwmonAttributeValue?, chipLabel: String, sensor: String,
+        into sink: inout MetricSink
     ) {
-        let hasBareValue = reading.values[""] != nil
+        // Values are kept in property order, where the bare value's key "" comes first.
+        let hasBareValue = reading.values.first?.key == ""
         // One label array serves every family of the sensor that is labelled by its name.
         let labels = [chipLabel, sensor]
-        for (property, value) in reading.values.sorted(by: { $0.key < $1.key }) {
-            guard let entry = families.family(
-                sensorType: reading.type, property: property, hasBareValue: hasBareValue)
+        for (property, value) in reading.values {
+            guard let entry = family(of: value, sensorType: reading.type, property: property, hasBareValue: hasBareValue)
             else { continue }
 
             guard let raw = value.number ?? Self.number(value.text) else {
@@ -82,12 +84,31 @@ public final class HwmonCollector: Collector {
             }
             if entry.family.sensorFromLabel {
                 // node_exporter names a frequency by its label and skips one without a label.
-                guard let label = reading.values["label"] else { continue }
+                guard let label else { continue }
                 sink.add(entry.descriptor, number, chipLabel, cleanHwmonName(label.text))
             } else {
                 sink.add(entry.descriptor, number, labelValues: labels)
             }
         }
+    }
+
+    /// Returns the family of a value from its planned file, where the sysfs reader read it, and
+    /// from ``HwmonFamilyMemo`` otherwise, keeping it in the planned file.
+    private func family(
+        of value: HwmonAttributeValue, sensorType: String, property: String, hasBareValue: Bool
+    ) -> HwmonFamilyEntry? {
+        let attribute = value.attribute
+        if let attribute, let known = hasBareValue ? attribute.familyWithBareValue : attribute.familyWithoutBareValue {
+            return known
+        }
+
+        let entry = families.family(sensorType: sensorType, property: property, hasBareValue: hasBareValue)
+        if hasBareValue {
+            attribute?.familyWithBareValue = .some(entry)
+        } else {
+            attribute?.familyWithoutBareValue = .some(entry)
+        }
+        return entry
     }
 
     /// Applies ``TemperatureRange`` to a `temp*` attribute in millidegrees Celsius: an implausible
