@@ -484,3 +484,41 @@ final class HwmonNameMapTests: XCTestCase {
         XCTAssertEqual(odd["c"], 3)
     }
 }
+
+final class HwmonUniqueLabelMemoTests: XCTestCase {
+    func testFollowsChangedInput() {
+        var memo = HwmonUniqueLabelMemo()
+
+        XCTAssertEqual(memo.makeUnique(labels: ["tcpm", "nvme"], directoryNames: ["hwmon0", "hwmon1"]), ["tcpm", "nvme"])
+        XCTAssertEqual(memo.makeUnique(labels: ["tcpm", "nvme"], directoryNames: ["hwmon0", "hwmon1"]), ["tcpm", "nvme"])
+        XCTAssertEqual(memo.makeUnique(labels: ["tcpm", "tcpm"], directoryNames: ["hwmon0", "hwmon1"]),
+                       ["tcpm_hwmon0", "tcpm_hwmon1"])
+        XCTAssertEqual(memo.makeUnique(labels: ["tcpm"], directoryNames: ["hwmon1"]), ["tcpm"])
+    }
+}
+
+final class HwmonChipStateTests: XCTestCase {
+    func testLabelFollowsChangedDevice() {
+        let state = HwmonChipState<HwmonChipPlan>(classPath: "/sys/class/hwmon", directoryName: "hwmon0")
+        var memo = HwmonChipLabelMemo()
+
+        XCTAssertEqual(state.namePath, "/sys/class/hwmon/hwmon0/name")
+        XCTAssertEqual(state.label(resolvedDevice: "/sys/devices/platform/coretemp.0", nameFile: "coretemp",
+                                   resolvedDirectory: nil, memo: &memo), "platform_coretemp_0")
+        XCTAssertEqual(state.label(resolvedDevice: nil, nameFile: "coretemp", resolvedDirectory: nil, memo: &memo),
+                       "coretemp")
+    }
+
+    func testStatesKeepListedChips() {
+        var states = HwmonChipStates<HwmonChipPlan>(classPath: "/sys/class/hwmon")
+        let first = states.states(for: ["hwmon0", "hwmon1"])
+        first[1].knownName = "nvme"
+
+        let second = states.states(for: ["hwmon1", "hwmon2"])
+
+        XCTAssertTrue(second[0] === first[1])
+        XCTAssertEqual(second[0].knownName, "nvme")
+        XCTAssertNil(second[1].knownName)
+        XCTAssertEqual(second[1].directory, "/sys/class/hwmon/hwmon2")
+    }
+}

@@ -50,14 +50,14 @@ final class HwmonPlannedSensor {
 /// with the same sensor and property, whose value then wins, and within one directory files
 /// come in file name order. A plan costs an estimated 250 bytes per attribute file (about
 /// 30 KiB for the 120 files of node_exporter's test tree).
-final class HwmonChipPlan {
+final class HwmonChipPlan: HwmonListingPlan {
     let own: [String]
     let inDevice: [String]
     let sensors: [HwmonPlannedSensor]
 
     /// Builds the plan of a chip from the unsorted listings of `directory` and its `device/`. An
     /// empty listing is also what a directory that is absent or failed to list gives.
-    init(directory: String, own: [String], inDevice: [String]) {
+    required init(directory: String, own: [String], inDevice: [String]) {
         self.own = own
         self.inDevice = inDevice
 
@@ -97,79 +97,5 @@ final class HwmonChipPlan {
             }
             return (fileName, directory + "/" + fileName, name)
         }
-    }
-}
-
-/// What the sysfs reader keeps of one `hwmonN` directory between samples: its paths, the last
-/// `name` read and the plan of its files.
-final class HwmonChipState {
-    let directoryName: String
-    let directory: String
-    let devicePath: String
-    let namePath: String
-    /// The last `name` read. A chip's name does not change while its hwmon device exists, so a
-    /// failed read of it is bridged with this one.
-    var knownName: String?
-    var plan: HwmonChipPlan?
-    /// The last name read and its ``cleanHwmonName(_:)``, which costs about 3 000 instructions.
-    private var cleanedName: (text: String, cleaned: String)?
-
-    init(classPath: String, directoryName: String) {
-        self.directoryName = directoryName
-        directory = classPath + "/" + directoryName
-        devicePath = directory + "/device"
-        namePath = directory + "/name"
-    }
-
-    /// Returns ``cleanHwmonName(_:)`` of `name`.
-    func cleaned(_ name: String) -> String {
-        if let cleanedName, cleanedName.text == name {
-            return cleanedName.cleaned
-        }
-        let cleaned = cleanHwmonName(name)
-        cleanedName = (name, cleaned)
-        return cleaned
-    }
-
-    /// Returns the plan of the chip's files, built again when a listing changed.
-    func plan(own: [String], inDevice: [String]) -> HwmonChipPlan {
-        if let plan, plan.matches(own: own, inDevice: inDevice) {
-            return plan
-        }
-        let built = HwmonChipPlan(directory: directory, own: own, inDevice: inDevice)
-        plan = built
-        return built
-    }
-}
-
-/// The ``HwmonChipState`` of each entry of `class/hwmon`, kept while the listing stays the same.
-///
-/// When the listing changes, entries still listed keep their state, so a chip that stays keeps
-/// its bridged name, and the state of an entry that went away is dropped, because it may come
-/// back as another chip under the same `hwmonN`.
-struct HwmonChipStates {
-    let classPath: String
-    private var listing: [String] = []
-    private var states: [HwmonChipState] = []
-
-    init(classPath: String) {
-        self.classPath = classPath
-    }
-
-    /// Returns the state of each entry of the sorted `listing` of ``classPath``, in that order.
-    mutating func states(for listing: [String]) -> [HwmonChipState] {
-        if listing == self.listing {
-            return states
-        }
-
-        var previous: [String: HwmonChipState] = [:]
-        for state in states {
-            previous[state.directoryName] = state
-        }
-        self.listing = listing
-        states = listing.map { entry in
-            previous[entry] ?? HwmonChipState(classPath: classPath, directoryName: entry)
-        }
-        return states
     }
 }

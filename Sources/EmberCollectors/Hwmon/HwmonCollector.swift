@@ -12,6 +12,7 @@ public final class HwmonCollector: Collector {
 
     private let source: any HwmonSource
     private var families = HwmonFamilyMemo()
+    private var uniqueLabels = HwmonUniqueLabelMemo()
 
     static let chipNames = MetricDescriptor(
         "node_hwmon_chip_names", "Human-readable name of a hwmon chip, from its `name` file; value 1.",
@@ -33,7 +34,7 @@ public final class HwmonCollector: Collector {
 
     public func update(into sink: inout MetricSink) throws {
         let chips = try source.readChips(into: &sink)
-        let labels = HwmonChipLabel.makeUnique(chips.map { ($0.label, $0.directoryName) })
+        let labels = uniqueLabels.makeUnique(labels: chips.map(\.label), directoryNames: chips.map(\.directoryName))
         for (chip, label) in zip(chips, labels) {
             emit(chip, chipLabel: label, into: &sink)
         }

@@ -18,7 +18,7 @@ protocol HwmonSource: AnyObject {
 final class SysfsHwmonSource: HwmonSource {
     private let reader: SourceReader
     private var absence: AbsenceLog
-    private var chipStates: HwmonChipStates
+    private var chipStates: HwmonChipStates<HwmonChipPlan>
     private var labels = HwmonChipLabelMemo()
     let classPath: String
 
@@ -54,7 +54,7 @@ final class SysfsHwmonSource: HwmonSource {
     }
 
     private func readChip(
-        _ state: HwmonChipState, skipping skipped: Set<String>, sink: inout MetricSink
+        _ state: HwmonChipState<HwmonChipPlan>, skipping skipped: Set<String>, sink: inout MetricSink
     ) -> HwmonChipReading? {
         let resolvedDevice = try? reader.fileSystem.resolvePath(state.devicePath)
         var name = readName(state.namePath, sink: &sink)
@@ -71,9 +71,9 @@ final class SysfsHwmonSource: HwmonSource {
             state.knownName = text
         }
 
-        let label = labels.label(
+        let label = state.label(
             resolvedDevice: resolvedDevice, nameFile: name.text,
-            resolvedDirectory: try? reader.fileSystem.resolvePath(state.directory))
+            resolvedDirectory: try? reader.fileSystem.resolvePath(state.directory), memo: &labels)
         guard let label else {
             sink.record(ParseError(
                 path: state.directory, expected: "a device link, name file or hwmonN name", content: ""))
@@ -101,7 +101,7 @@ final class SysfsHwmonSource: HwmonSource {
     /// Files are read sensor by sensor, so an error of a `device/` file may be recorded before
     /// one of a `hwmonN/` file.
     private func readSensors(
-        _ state: HwmonChipState, skipping skipped: Set<String>, sink: inout MetricSink
+        _ state: HwmonChipState<HwmonChipPlan>, skipping skipped: Set<String>, sink: inout MetricSink
     ) -> HwmonNameMap<HwmonSensorReading> {
         let own = sink.attempt({ try reader.fileSystem.listDirectory(state.directory) }) ?? []
         var inDevice: [String] = []
