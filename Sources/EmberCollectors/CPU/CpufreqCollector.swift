@@ -39,6 +39,8 @@ public final class CpufreqCollector: Collector {
     var previousResidency: [String: [FrequencyResidency]] = [:]
     private let cpuDirectory: String
     private var cpus = ListingPlan<CpufreqCPUPaths>()
+    private var cpuEntries = NumberedEntriesMemo(prefix: "cpu")
+    var policyEntries = NumberedEntriesMemo(prefix: "policy")
     var policies = ListingPlan<CpufreqPolicyPaths>()
 
     /// `ticksPerSecond` is USER_HZ; tests pass a fixed value so expected seconds are exact.
@@ -49,7 +51,7 @@ public final class CpufreqCollector: Collector {
     }
 
     public func update(into sink: inout MetricSink) throws {
-        let entries = try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu")
+        let entries = try cpuEntries.entries(of: cpuDirectory, reader: reader)
         for cpu in cpus.values(for: entries, { CpufreqCPUPaths(entry: $0, cpuDirectory: cpuDirectory) }) {
             if reader.exists(cpu.directory) {
                 addCPU(cpu, into: &sink)

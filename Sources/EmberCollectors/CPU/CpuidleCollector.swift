@@ -35,6 +35,7 @@ public final class CpuidleCollector: Collector {
     private let reader: SourceReader
     private let cpuDirectory: String
     private var cpus = ListingPlan<CpuidleCPUPaths>()
+    private var cpuEntries = NumberedEntriesMemo(prefix: "cpu")
 
     public init(context: CollectorContext) {
         reader = context.reader
@@ -42,9 +43,9 @@ public final class CpuidleCollector: Collector {
     }
 
     public func update(into sink: inout MetricSink) throws {
-        let entries = try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu")
+        let entries = try cpuEntries.entries(of: cpuDirectory, reader: reader)
         for cpu in cpus.values(for: entries, { CpuidleCPUPaths(entry: $0, cpuDirectory: cpuDirectory) }) {
-            guard let states = sink.attempt({ try reader.numberedSysfsEntries(cpu.idleDirectory, prefix: "state") })
+            guard let states = sink.attempt({ try cpu.stateEntries.entries(of: cpu.idleDirectory, reader: reader) })
             else {
                 continue
             }

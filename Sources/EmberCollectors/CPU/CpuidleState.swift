@@ -93,6 +93,8 @@ final class CpuidleCPUPaths {
     /// The CPU number, the `cpu` label value.
     let cpu: String
     let idleDirectory: String
+    /// The `stateK` entries of ``idleDirectory``.
+    var stateEntries = NumberedEntriesMemo(prefix: "state")
     private var statePaths = ListingPlan<CpuidleStatePaths>()
 
     init(entry: String, cpuDirectory: String) {
