@@ -137,18 +137,10 @@ public final class HwmonCollector: Collector {
     /// Returns the value of an optional `-` and 1 to 15 decimal digits, or nil for other bytes.
     /// 15 digits stay below 2^53, so the conversion to `Double` is exact.
     private static func smallInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
-        let isNegative = bytes.first == UInt8(ascii: "-")
-        let digits = bytes[(isNegative ? 1 : 0)...]
-        guard !digits.isEmpty, digits.count <= 15 else { return nil }
+        guard let value = AttributeBytes.decimalInteger(bytes[...], maxDigits: 15) else { return nil }
 
-        var magnitude: Int64 = 0
-        for byte in digits {
-            let digit = byte &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            magnitude = magnitude * 10 + Int64(digit)
-        }
         // Negating the Double keeps the sign of "-0", as `Double("-0")` does.
-        return isNegative ? -Double(magnitude) : Double(magnitude)
+        return bytes.first == UInt8(ascii: "-") ? -Double(-value) : Double(value)
     }
 
     /// Properties of a `temp` sensor that are measured temperatures (`temp1_input`, a bare `temp`).

@@ -131,7 +131,7 @@ final class SysfsPCIDevices {
         }
         func width(_ path: String, _ sink: inout MetricSink) -> Int? {
             reader.readOrRecord(path, into: &sink) { file in
-                try PCIeLinkDecoding.parseWidth(try reader.string(file), path: file)
+                PCIeLinkDecoding.width(try SysfsClass.integer(file, reader: reader))
             } ?? nil
         }
         // The paths are in the order of `linkFiles`: current speed and width, then maximum.
