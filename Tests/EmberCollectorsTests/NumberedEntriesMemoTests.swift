@@ -42,3 +42,14 @@ final class NumberedEntriesMemoTests: XCTestCase {
         XCTAssertEqual(entries, [])
     }
 }
+
+final class LabelPairMemoTests: XCTestCase {
+    func testFollowsChangedValues() {
+        let memo = LabelPairMemo()
+
+        XCTAssertEqual(memo.values("0", "WFI"), ["0", "WFI"])
+        XCTAssertEqual(memo.values("0", "WFI"), ["0", "WFI"])
+        XCTAssertEqual(memo.values("0", "cpu-sleep"), ["0", "cpu-sleep"])
+        XCTAssertEqual(memo.values("1", "cpu-sleep"), ["1", "cpu-sleep"])
+    }
+}

@@ -74,6 +74,8 @@ struct CpuidleStatePaths {
     let above: String
     let below: String
     let disable: String
+    /// `[cpu, state]` of the state's series.
+    let labels = LabelPairMemo()
 
     init(_ directory: String) {
         entry = String(lastPathComponent(directory) ?? "")
