@@ -44,7 +44,7 @@ public final class CPUCollector: Collector {
         parsed.errors.forEach { sink.record($0) }
 
         for times in parsed.cpus {
-            let cpu = cpuSeries(times.cpu)
+            let cpu = series.value(forKey: times.cpu) { CPUSeries(cpu: times.cpu) }
             addTimes(times, series: cpu, into: &sink)
             if let ratio = cpu.previous.flatMap({ CPUCollector.busyRatio(from: $0, to: times) }) {
                 sink.add(CPUCollector.busyRatio, ratio, labelValues: cpu.busyLabels)
@@ -63,15 +63,6 @@ public final class CPUCollector: Collector {
         if isMissing {
             series = series.filter { $0.value.previous != nil }
         }
-    }
-
-    private func cpuSeries(_ cpu: String) -> CPUSeries {
-        if let known = series[cpu] {
-            return known
-        }
-        let created = CPUSeries(cpu: cpu)
-        series[cpu] = created
-        return created
     }
 
     private func addTimes(_ times: CPUTimes, series: CPUSeries, into sink: inout MetricSink) {

@@ -59,25 +59,16 @@ public final class PCIeCollector: Collector {
     }
 
     private func emit(_ device: PCIDeviceReading, into sink: inout MetricSink) {
-        let labels = seriesLabels(device.address)
+        let function = labels.value(forKey: device.address) { PCIeSeriesLabels(address: device.address) }
         if let identity = device.identity {
             let resolved = names.names(for: identity)
             sink.add(
-                PCIeFamilies.info, 1, labels.address, labels.parentLabel(device.parent), resolved.vendorID,
+                PCIeFamilies.info, 1, function.address, function.parentLabel(device.parent), resolved.vendorID,
                 resolved.deviceID, resolved.classID, resolved.vendor, resolved.device, resolved.deviceClass,
                 device.driver ?? "")
         }
-        emitLink(device.link, addressLabels: labels.addressLabels, into: &sink)
-        emitAER(device, labels: labels, into: &sink)
-    }
-
-    private func seriesLabels(_ address: PCIAddress) -> PCIeSeriesLabels {
-        if let known = labels[address] {
-            return known
-        }
-        let created = PCIeSeriesLabels(address: address)
-        labels[address] = created
-        return created
+        emitLink(device.link, addressLabels: function.addressLabels, into: &sink)
+        emitAER(device, labels: function, into: &sink)
     }
 
     private func emitLink(_ link: PCIeLink, addressLabels: [String], into sink: inout MetricSink) {

@@ -32,3 +32,15 @@ final class LabelPairMemo {
         return labels
     }
 }
+
+extension Dictionary {
+    /// Returns the value stored under `key`, storing `make()` there first when there is none.
+    mutating func value(forKey key: Key, storingIfAbsent make: () -> Value) -> Value {
+        if let known = self[key] {
+            return known
+        }
+        let created = make()
+        self[key] = created
+        return created
+    }
+}

@@ -109,11 +109,6 @@ struct DescriptorCache {
 
     /// Returns the descriptor stored under `key`, creating it with `make` the first time.
     mutating func descriptor(_ key: String, _ make: () -> MetricDescriptor) -> MetricDescriptor {
-        if let known = descriptors[key] {
-            return known
-        }
-        let created = make()
-        descriptors[key] = created
-        return created
+        descriptors.value(forKey: key, storingIfAbsent: make)
     }
 }
