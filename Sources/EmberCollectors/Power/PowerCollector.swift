@@ -22,6 +22,7 @@ public final class PowerCollector: Collector {
     private var hwmonChips: HwmonChipStates<HwmonPowerFiles>
     private var hwmonLabels = HwmonChipLabelMemo()
     private var hwmonUniqueLabels = HwmonUniqueLabelMemo()
+    private var raplZones: RaplZoneReader
     private var energy: EnergyAccumulator
     private var carbon: [PowerSeries: CarbonAccumulator]
     private var carbonIntensity: CarbonIntensitySource
@@ -39,6 +40,7 @@ public final class PowerCollector: Collector {
     ) throws {
         reader = context.reader
         hwmonChips = HwmonChipStates(classPath: context.reader.roots.sys("class/hwmon"))
+        raplZones = RaplZoneReader(reader: context.reader)
         logger = context.logger
         self.clock = clock
         options = try PowerOptions(context.options)
@@ -96,7 +98,7 @@ public final class PowerCollector: Collector {
         // An unlistable powercap directory costs the RAPL series only, not the other sources.
         var zones: [RaplZoneReading] = []
         do {
-            zones = try RaplZoneReader(reader: reader).read(sink: &sink, absence: &absence)
+            zones = try raplZones.read(sink: &sink, absence: &absence)
         } catch {
             sink.record(error)
         }
