@@ -39,6 +39,25 @@ final class BondingCollectorTests: XCTestCase {
         XCTAssertEqual(NetTest.values(sink), expected)
     }
 
+    func testChangedSlaveListIsFollowed() throws {
+        let tree = try NetTestTree()
+        try tree.write("sys/class/net/bonding_masters", "bond0\n")
+        try tree.attributes("sys/class/net/bond0/bonding", ["slaves": "eth0", "mode": "active-backup 1"])
+        try tree.attributes("sys/class/net/bond0/lower_eth0/bonding_slave", ["mii_status": "up"])
+        try tree.attributes("sys/class/net/bond0/slave_eth1/bonding_slave", ["mii_status": "up"])
+        let collector = BondingCollector(context: NetTest.context(tree.roots))
+
+        let before = try NetTest.run(collector)
+        try tree.attributes("sys/class/net/bond0/bonding", ["slaves": "eth0 eth1"])
+        try tree.attributes("sys/class/net/bond0/lower_eth0/bonding_slave", ["mii_status": "down"])
+        let after = try NetTest.run(collector)
+
+        XCTAssertEqual(NetTest.family("node_bonding_slaves", in: before), ["node_bonding_slaves{master=\"bond0\"}": 1])
+        XCTAssertEqual(NetTest.family("node_bonding_active", in: before), ["node_bonding_active{master=\"bond0\"}": 1])
+        XCTAssertEqual(NetTest.family("node_bonding_slaves", in: after), ["node_bonding_slaves{master=\"bond0\"}": 2])
+        XCTAssertEqual(NetTest.family("node_bonding_active", in: after), ["node_bonding_active{master=\"bond0\"}": 1])
+    }
+
     func testEmptyActiveSlaveInBalancingMode() throws {
         let tree = try NetTestTree()
         try tree.write("sys/class/net/bonding_masters", "bond1 \n")

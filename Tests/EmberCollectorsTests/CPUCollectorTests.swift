@@ -83,6 +83,28 @@ final class CPUCollectorTests: XCTestCase {
         XCTAssertEqual(NetTest.family("ember_cpu_busy_ratio", in: sink), ["ember_cpu_busy_ratio{cpu=\"0\"}": 0.4])
     }
 
+    func testOfflineCPUHasNoRatioOnReturn() throws {
+        let tree = try NetTestTree()
+        try tree.write("proc/stat", "cpu0 10 0 10 80 0 0 0 0\ncpu1 10 0 10 80 0 0 0 0\n")
+        let collector = CPUCollector(context: NetTest.context(tree.roots), ticksPerSecond: 100)
+        _ = try NetTest.run(collector)
+
+        try tree.write("proc/stat", "cpu0 20 0 10 90 0 0 0 0\n")
+        let offline = try NetTest.run(collector)
+        try tree.write("proc/stat", "cpu0 30 0 10 100 0 0 0 0\ncpu1 40 0 10 100 0 0 0 0\n")
+        let back = try NetTest.run(collector)
+        try tree.write("proc/stat", "cpu0 40 0 10 110 0 0 0 0\ncpu1 50 0 20 120 0 0 0 0\n")
+        let next = try NetTest.run(collector)
+
+        XCTAssertEqual(NetTest.family("ember_cpu_busy_ratio", in: offline), ["ember_cpu_busy_ratio{cpu=\"0\"}": 0.5])
+        XCTAssertEqual(NetTest.family("ember_cpu_busy_ratio", in: back), ["ember_cpu_busy_ratio{cpu=\"0\"}": 0.5])
+        XCTAssertEqual(NetTest.family("ember_cpu_busy_ratio", in: next), [
+            "ember_cpu_busy_ratio{cpu=\"0\"}": 0.5, "ember_cpu_busy_ratio{cpu=\"1\"}": 0.5,
+        ])
+        let seconds = NetTest.family("node_cpu_seconds_total", in: next)
+        XCTAssertEqual(seconds["node_cpu_seconds_total{cpu=\"1\",mode=\"system\"}"], 0.2)
+    }
+
     func testCounterGoingBackwardsSkipsInterval() throws {
         let tree = try NetTestTree()
         try tree.write("proc/stat", "cpu1 500 0 500 1000 0 0 0 0\n")

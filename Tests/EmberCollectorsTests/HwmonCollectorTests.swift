@@ -236,6 +236,25 @@ final class HwmonCollectorTests: XCTestCase {
         XCTAssertEqual(HardwareHarness.errorPaths(sink), [], "the power/ directory is not an attribute")
     }
 
+    func testFailedDeviceFileKeepsOwnValue() throws {
+        let tree = try HardwareTree()
+        try tree.write("devices/platform/applesmc.768/fan1_input", "2000\n")
+        try tree.write("devices/platform/applesmc.768/fan1_min", "500\n")
+        try tree.write("devices/platform/applesmc.768/hwmon/hwmon2/fan1_input", "1000\n")
+        try tree.write("devices/platform/applesmc.768/hwmon/hwmon2/fan1_min", "1\n")
+        try tree.link("devices/platform/applesmc.768/hwmon/hwmon2/device", to: "../../../applesmc.768")
+        try tree.link("class/hwmon/hwmon2", to: "../../devices/platform/applesmc.768/hwmon/hwmon2")
+        let fileSystem = FaultInjectingFileSystem()
+        fileSystem.inject(EIO, at: tree.path("class/hwmon/hwmon2/device/fan1_input"))
+
+        let sink = try run(tree, fileSystem: fileSystem)
+        let values = HardwareHarness.values(sink)
+
+        XCTAssertEqual(values[#"node_hwmon_fan_rpm{chip="platform_applesmc_768",sensor="fan1"}"#], 1000)
+        XCTAssertEqual(values[#"node_hwmon_fan_min_rpm{chip="platform_applesmc_768",sensor="fan1"}"#], 500)
+        XCTAssertEqual(HardwareHarness.errorCodes(sink), [EIO])
+    }
+
     func testMissingClassDirectoryAddsNothing() throws {
         let tree = try HardwareTree()
 
@@ -422,5 +441,84 @@ final class HwmonCollectorTests: XCTestCase {
 
         XCTAssertEqual(values[#"node_hwmon_beep_enabled{chip="nct6775",sensor="beep_enable0"}"#], 1)
         XCTAssertEqual(values[#"node_hwmon_beep_enabled{chip="it87",sensor="beep_enable0"}"#], 0)
+    }
+}
+
+final class HwmonNameMapTests: XCTestCase {
+    func testSubscriptKeepsNameOrder() {
+        var map: HwmonNameMap<Int> = ["temp2": 2, "temp10": 10]
+        map["temp1"] = 1
+        map["fan1"] = 0
+
+        XCTAssertEqual(map.keys, ["fan1", "temp1", "temp10", "temp2"])
+        XCTAssertEqual(map["temp10"], 10)
+        XCTAssertNil(map["temp3"])
+    }
+
+    func testSettingNilRemoves() {
+        var map: HwmonNameMap<Int> = ["a": 1, "b": 2, "c": 3]
+        map["b"] = nil
+        map["d"] = nil
+
+        XCTAssertEqual(map.keys, ["a", "c"])
+        XCTAssertEqual(map.values, [1, 3])
+    }
+
+    func testAppendOrReplaceLast() {
+        var map = HwmonNameMap<Int>(minimumCapacity: 2)
+        map.append("", 1)
+        map.appendOrReplaceLast("input", 2)
+        map.appendOrReplaceLast("input", 3)
+
+        XCTAssertEqual(map.keys, ["", "input"])
+        XCTAssertEqual(map.values, [1, 3])
+        XCTAssertEqual(map.first?.key, "")
+    }
+
+    func testFilterKeepsOrder() {
+        let map: HwmonNameMap<Int> = ["c": 3, "a": 1, "b": 2]
+
+        let odd = map.filter { $0.value % 2 == 1 }
+
+        XCTAssertEqual(odd.keys, ["a", "c"])
+        XCTAssertEqual(odd["c"], 3)
+    }
+}
+
+final class HwmonUniqueLabelMemoTests: XCTestCase {
+    func testFollowsChangedInput() {
+        var memo = HwmonUniqueLabelMemo()
+
+        XCTAssertEqual(memo.makeUnique(labels: ["tcpm", "nvme"], directoryNames: ["hwmon0", "hwmon1"]), ["tcpm", "nvme"])
+        XCTAssertEqual(memo.makeUnique(labels: ["tcpm", "nvme"], directoryNames: ["hwmon0", "hwmon1"]), ["tcpm", "nvme"])
+        XCTAssertEqual(memo.makeUnique(labels: ["tcpm", "tcpm"], directoryNames: ["hwmon0", "hwmon1"]),
+                       ["tcpm_hwmon0", "tcpm_hwmon1"])
+        XCTAssertEqual(memo.makeUnique(labels: ["tcpm"], directoryNames: ["hwmon1"]), ["tcpm"])
+    }
+}
+
+final class HwmonChipStateTests: XCTestCase {
+    func testLabelFollowsChangedDevice() {
+        let state = HwmonChipState<HwmonChipPlan>(classPath: "/sys/class/hwmon", directoryName: "hwmon0")
+        var memo = HwmonChipLabelMemo()
+
+        XCTAssertEqual(state.namePath, "/sys/class/hwmon/hwmon0/name")
+        XCTAssertEqual(state.label(resolvedDevice: "/sys/devices/platform/coretemp.0", nameFile: "coretemp",
+                                   resolvedDirectory: nil, memo: &memo), "platform_coretemp_0")
+        XCTAssertEqual(state.label(resolvedDevice: nil, nameFile: "coretemp", resolvedDirectory: nil, memo: &memo),
+                       "coretemp")
+    }
+
+    func testStatesKeepListedChips() {
+        var states = HwmonChipStates<HwmonChipPlan>(classPath: "/sys/class/hwmon")
+        let first = states.states(for: ["hwmon0", "hwmon1"])
+        first[1].knownName = "nvme"
+
+        let second = states.states(for: ["hwmon1", "hwmon2"])
+
+        XCTAssertTrue(second[0] === first[1])
+        XCTAssertEqual(second[0].knownName, "nvme")
+        XCTAssertNil(second[1].knownName)
+        XCTAssertEqual(second[1].directory, "/sys/class/hwmon/hwmon2")
     }
 }

@@ -444,6 +444,40 @@ final class PCIeSysfsTests: XCTestCase {
                                 "ember_pcie_link_max_width_lanes{address=\"0000:01:00.0\"}": 4])
     }
 
+    func testChangedAERFileIsParsedAgain() throws {
+        let tree = try HardwareTree()
+        let directory = "bus/pci/devices/0000:01:00.0"
+        try tree.write(directory + "/vendor", "0x15b7\n")
+        try tree.write(directory + "/device", "0x501a\n")
+        try tree.write(directory + "/class", "0x010802\n")
+        try tree.write(directory + "/aer_dev_fatal", "DLP 1\nTOTAL_ERR_FATAL 1\n")
+        let context = CollectorContext(
+            reader: SourceReader(roots: tree.roots), logger: Logger(level: .error), options: CollectorOptions([:]))
+        let collector = try PCIeCollector(context: context)
+        let errors = #"ember_pcie_aer_errors_total{address="0000:01:00.0",kind="DLP",severity="fatal"}"#
+        let reports = #"ember_pcie_aer_reports_total{address="0000:01:00.0",severity="fatal"}"#
+        func run() throws -> MetricSink {
+            var sink = MetricSink()
+            try collector.update(into: &sink)
+            return sink
+        }
+
+        let first = HardwareHarness.values(try run())
+        let unchanged = HardwareHarness.values(try run())
+        try tree.write(directory + "/aer_dev_fatal", "DLP 2\nTOTAL_ERR_FATAL 3\n")
+        let changed = HardwareHarness.values(try run())
+        try tree.write(directory + "/aer_dev_fatal", "DLP 2\nSDES")
+        let garbage = try run()
+
+        XCTAssertEqual(first[errors], 1)
+        XCTAssertEqual(first[reports], 1)
+        XCTAssertEqual(unchanged, first)
+        XCTAssertEqual(changed[errors], 2)
+        XCTAssertEqual(changed[reports], 3)
+        XCTAssertNil(HardwareHarness.values(garbage)[errors])
+        XCTAssertEqual(HardwareHarness.errorPaths(garbage), [tree.path(directory + "/aer_dev_fatal")])
+    }
+
     func testBridgeWithoutChildrenIsNotDowngraded() throws {
         let tree = try HardwareTree()
         for (port, child) in [("0000:00:00.0", nil), ("0001:10:00.0", "0001:11:00.0")] as [(String, String?)] {

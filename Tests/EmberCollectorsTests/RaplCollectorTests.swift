@@ -89,6 +89,20 @@ final class RaplCollectorTests: XCTestCase {
         }
     }
 
+    func testCounterTextIsTrimmedAsBefore() throws {
+        for (content, microjoules) in [(" 1234567\n", 1234567.0), ("+25\n", 25), ("7\0\n", 7)] {
+            let tree = try makeTree()
+            try tree.write("class/powercap/intel-rapl:0:0/energy_uj", content)
+
+            let sink = try run(tree)
+
+            XCTAssertEqual(
+                value(sink, "ember_rapl_energy_joules_total", ["zone": "core", "index": "0"]), microjoules / 1e6,
+                content.debugDescription)
+            XCTAssertEqual(HardwareHarness.errorPaths(sink), [], content.debugDescription)
+        }
+    }
+
     func testPermissionDeniedIsUnavailable() throws {
         let tree = try makeTree()
         let fileSystem = FaultInjectingFileSystem()

@@ -17,7 +17,8 @@ public final class CPUCollector: Collector {
     private let reader: SourceReader
     private let logger: Logger
     private let ticksPerSecond: Double
-    private var previous: [String: CPUTimes] = [:]
+    /// The series of each CPU in the last sample, by the `cpu` label value.
+    private var series: [String: CPUSeries] = [:]
 
     /// `ticksPerSecond` is USER_HZ; tests pass a fixed value so expected seconds are exact.
     public init(context: CollectorContext, ticksPerSecond: Double = ClockTicks.perSecond) {
@@ -42,26 +43,37 @@ public final class CPUCollector: Collector {
         }
         parsed.errors.forEach { sink.record($0) }
 
-        var current: [String: CPUTimes] = [:]
         for times in parsed.cpus {
-            addTimes(times, into: &sink)
-            if let ratio = previous[times.cpu].flatMap({ CPUCollector.busyRatio(from: $0, to: times) }) {
-                sink.add(CPUCollector.busyRatio, ratio, times.cpu)
+            let cpu = series.value(forKey: times.cpu) { CPUSeries(cpu: times.cpu) }
+            addTimes(times, series: cpu, into: &sink)
+            if let ratio = cpu.previous.flatMap({ CPUCollector.busyRatio(from: $0, to: times) }) {
+                sink.add(CPUCollector.busyRatio, ratio, labelValues: cpu.busyLabels)
             }
-            current[times.cpu] = times
+            // The last line of a CPU is the one the next sample compares with.
+            cpu.current = times
         }
-        previous = current
+
+        // A CPU missing from this sample has no previous times when it comes back.
+        var isMissing = false
+        for cpu in series.values {
+            cpu.previous = cpu.current
+            cpu.current = nil
+            isMissing = isMissing || cpu.previous == nil
+        }
+        if isMissing {
+            series = series.filter { $0.value.previous != nil }
+        }
     }
 
-    private func addTimes(_ times: CPUTimes, into sink: inout MetricSink) {
-        for (mode, ticks) in zip(CPUTimes.modeNames, times.modes) {
-            sink.add(CPUCollector.seconds, Double(ticks) / ticksPerSecond, times.cpu, mode)
+    private func addTimes(_ times: CPUTimes, series: CPUSeries, into sink: inout MetricSink) {
+        for (ticks, labels) in zip(times.modes, series.modeLabels) {
+            sink.add(CPUCollector.seconds, Double(ticks) / ticksPerSecond, labelValues: labels)
         }
         if let guest = times.guest {
-            sink.add(CPUCollector.guestSeconds, Double(guest) / ticksPerSecond, times.cpu, "user")
+            sink.add(CPUCollector.guestSeconds, Double(guest) / ticksPerSecond, labelValues: series.guestLabels[0])
         }
         if let guestNice = times.guestNice {
-            sink.add(CPUCollector.guestSeconds, Double(guestNice) / ticksPerSecond, times.cpu, "nice")
+            sink.add(CPUCollector.guestSeconds, Double(guestNice) / ticksPerSecond, labelValues: series.guestLabels[1])
         }
     }
 
@@ -86,5 +98,27 @@ public final class CPUCollector: Collector {
         }
         guard total > 0 else { return nil }
         return Double(total - idle) / Double(total)
+    }
+}
+
+/// The label arrays of one CPU's series, built once, and its times in the last two samples.
+///
+/// Building the label array of each of a CPU's ten series on every sample, and a dictionary of
+/// the times, cost about 4 000 instructions per CPU and sample (callgrind).
+final class CPUSeries {
+    /// `[cpu, mode]` for each of ``CPUTimes/modeNames``.
+    let modeLabels: [[String]]
+    /// `[cpu, "user"]` and `[cpu, "nice"]` of the guest series.
+    let guestLabels: [[String]]
+    let busyLabels: [String]
+    /// The times of the previous sample, nil when the CPU was not in it.
+    var previous: CPUTimes?
+    /// The times of the current sample so far.
+    var current: CPUTimes?
+
+    init(cpu: String) {
+        modeLabels = CPUTimes.modeNames.map { [cpu, $0] }
+        guestLabels = [[cpu, "user"], [cpu, "nice"]]
+        busyLabels = [cpu]
     }
 }

@@ -24,7 +24,7 @@ extension CpufreqCollector {
 
     func addPolicies(into sink: inout MetricSink) throws {
         let root = reader.roots.sys("devices/system/cpu/cpufreq")
-        let entries = try reader.numberedSysfsEntries(root, prefix: "policy")
+        let entries = try policyEntries.entries(of: root, reader: reader)
         var seen: Set<String> = []
         for policy in policies.values(for: entries, { CpufreqPolicyPaths(policy: $0, root: root) }) {
             addPolicy(policy, into: &sink)

@@ -35,6 +35,7 @@ public final class CpuidleCollector: Collector {
     private let reader: SourceReader
     private let cpuDirectory: String
     private var cpus = ListingPlan<CpuidleCPUPaths>()
+    private var cpuEntries = NumberedEntriesMemo(prefix: "cpu")
 
     public init(context: CollectorContext) {
         reader = context.reader
@@ -42,9 +43,9 @@ public final class CpuidleCollector: Collector {
     }
 
     public func update(into sink: inout MetricSink) throws {
-        let entries = try reader.numberedSysfsEntries(cpuDirectory, prefix: "cpu")
+        let entries = try cpuEntries.entries(of: cpuDirectory, reader: reader)
         for cpu in cpus.values(for: entries, { CpuidleCPUPaths(entry: $0, cpuDirectory: cpuDirectory) }) {
-            guard let states = sink.attempt({ try reader.numberedSysfsEntries(cpu.idleDirectory, prefix: "state") })
+            guard let states = sink.attempt({ try cpu.stateEntries.entries(of: cpu.idleDirectory, reader: reader) })
             else {
                 continue
             }
@@ -54,14 +55,18 @@ public final class CpuidleCollector: Collector {
     }
 
     private func collectCPU(_ cpu: String, states: [CpuidleStatePaths], into sink: inout MetricSink) {
-        var seenNames: Set<String> = []
+        // A CPU has a handful of states, so a linear search costs less than hashing into a set.
+        var seenNames: [String] = []
+        seenNames.reserveCapacity(states.count)
         for paths in states {
             guard let state = CpuidleStateReading.read(paths, reader: reader, into: &sink) else {
                 continue
             }
             // Drivers name states uniquely, but nothing enforces it, and a repeated name would repeat series.
-            let label = seenNames.insert(state.name).inserted ? state.name : state.name + " (" + paths.entry + ")"
-            add(state, labelValues: [cpu, label], into: &sink)
+            let isRepeated = seenNames.contains(state.name)
+            seenNames.append(state.name)
+            let label = isRepeated ? state.name + " (" + paths.entry + ")" : state.name
+            add(state, labelValues: paths.labels.values(cpu, label), into: &sink)
         }
     }
 

@@ -74,6 +74,8 @@ struct CpuidleStatePaths {
     let above: String
     let below: String
     let disable: String
+    /// `[cpu, state]` of the state's series.
+    let labels = LabelPairMemo()
 
     init(_ directory: String) {
         entry = String(lastPathComponent(directory) ?? "")
@@ -93,6 +95,8 @@ final class CpuidleCPUPaths {
     /// The CPU number, the `cpu` label value.
     let cpu: String
     let idleDirectory: String
+    /// The `stateK` entries of ``idleDirectory``.
+    var stateEntries = NumberedEntriesMemo(prefix: "state")
     private var statePaths = ListingPlan<CpuidleStatePaths>()
 
     init(entry: String, cpuDirectory: String) {

@@ -12,6 +12,7 @@ public final class HwmonCollector: Collector {
 
     private let source: any HwmonSource
     private var families = HwmonFamilyMemo()
+    private var uniqueLabels = HwmonUniqueLabelMemo()
 
     static let chipNames = MetricDescriptor(
         "node_hwmon_chip_names", "Human-readable name of a hwmon chip, from its `name` file; value 1.",
@@ -33,7 +34,7 @@ public final class HwmonCollector: Collector {
 
     public func update(into sink: inout MetricSink) throws {
         let chips = try source.readChips(into: &sink)
-        let labels = HwmonChipLabel.makeUnique(chips.map { ($0.label, $0.directoryName) })
+        let labels = uniqueLabels.makeUnique(labels: chips.map(\.label), directoryNames: chips.map(\.directoryName))
         for (chip, label) in zip(chips, labels) {
             emit(chip, chipLabel: label, into: &sink)
         }
@@ -45,24 +46,26 @@ public final class HwmonCollector: Collector {
         if let name = chip.name, !name.isEmpty {
             sink.add(Self.chipNames, 1, chipLabel, name)
         }
-        for sensor in chip.sensors.keys.sorted() {
-            let reading = chip.sensors[sensor]!
-            if let label = reading.values["label"] {
+        // Sensors are kept in name order.
+        for (sensor, reading) in chip.sensors {
+            let label = reading.values["label"]
+            if let label {
                 sink.add(Self.sensorLabel, 1, chipLabel, sensor, label.text)
             }
-            emitValues(reading, chipLabel: chipLabel, sensor: sensor, into: &sink)
+            emitValues(reading, label: label, chipLabel: chipLabel, sensor: sensor, into: &sink)
         }
     }
 
     private func emitValues(
-        _ reading: HwmonSensorReading, chipLabel: String, sensor: String, into sink: inout MetricSink
+        _ reading: HwmonSensorReading, label: HwmonAttributeValue?, chipLabel: String, sensor: String,
+        into sink: inout MetricSink
     ) {
-        let hasBareValue = reading.values[""] != nil
+        // Values are kept in property order, where the bare value's key "" comes first.
+        let hasBareValue = reading.values.first?.key == ""
         // One label array serves every family of the sensor that is labelled by its name.
         let labels = [chipLabel, sensor]
-        for (property, value) in reading.values.sorted(by: { $0.key < $1.key }) {
-            guard let entry = families.family(
-                sensorType: reading.type, property: property, hasBareValue: hasBareValue)
+        for (property, value) in reading.values {
+            guard let entry = family(of: value, sensorType: reading.type, property: property, hasBareValue: hasBareValue)
             else { continue }
 
             guard let raw = value.number ?? Self.number(value.text) else {
@@ -82,12 +85,31 @@ public final class HwmonCollector: Collector {
             }
             if entry.family.sensorFromLabel {
                 // node_exporter names a frequency by its label and skips one without a label.
-                guard let label = reading.values["label"] else { continue }
+                guard let label else { continue }
                 sink.add(entry.descriptor, number, chipLabel, cleanHwmonName(label.text))
             } else {
                 sink.add(entry.descriptor, number, labelValues: labels)
             }
         }
+    }
+
+    /// Returns the family of a value from its planned file, where the sysfs reader read it, and
+    /// from ``HwmonFamilyMemo`` otherwise, keeping it in the planned file.
+    private func family(
+        of value: HwmonAttributeValue, sensorType: String, property: String, hasBareValue: Bool
+    ) -> HwmonFamilyEntry? {
+        let attribute = value.attribute
+        if let attribute, let known = hasBareValue ? attribute.familyWithBareValue : attribute.familyWithoutBareValue {
+            return known
+        }
+
+        let entry = families.family(sensorType: sensorType, property: property, hasBareValue: hasBareValue)
+        if hasBareValue {
+            attribute?.familyWithBareValue = .some(entry)
+        } else {
+            attribute?.familyWithoutBareValue = .some(entry)
+        }
+        return entry
     }
 
     /// Applies ``TemperatureRange`` to a `temp*` attribute in millidegrees Celsius: an implausible
@@ -115,18 +137,10 @@ public final class HwmonCollector: Collector {
     /// Returns the value of an optional `-` and 1 to 15 decimal digits, or nil for other bytes.
     /// 15 digits stay below 2^53, so the conversion to `Double` is exact.
     private static func smallInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
-        let isNegative = bytes.first == UInt8(ascii: "-")
-        let digits = bytes[(isNegative ? 1 : 0)...]
-        guard !digits.isEmpty, digits.count <= 15 else { return nil }
+        guard let value = AttributeBytes.decimalInteger(bytes[...], maxDigits: 15) else { return nil }
 
-        var magnitude: Int64 = 0
-        for byte in digits {
-            let digit = byte &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            magnitude = magnitude * 10 + Int64(digit)
-        }
         // Negating the Double keeps the sign of "-0", as `Double("-0")` does.
-        return isNegative ? -Double(magnitude) : Double(magnitude)
+        return bytes.first == UInt8(ascii: "-") ? -Double(-value) : Double(value)
     }
 
     /// Properties of a `temp` sensor that are measured temperatures (`temp1_input`, a bare `temp`).

@@ -73,12 +73,12 @@ public final class NetClassCollector: Collector {
         addInfo(interface, into: &sink)
         for (path, attribute) in zip(interface.numeric, NetClassCollector.numericAttributes) {
             if let value = readInteger(path, into: &sink) {
-                sink.add(attribute.descriptor, Double(value), interface.device)
+                sink.add(attribute.descriptor, Double(value), labelValues: interface.deviceLabel)
             }
         }
         if let megabits = readInteger(interface.speed, into: &sink),
            let bytes = NetClassCollector.speedBytes(megabitsPerSecond: megabits) {
-            sink.add(NetClassCollector.speed, bytes, interface.device)
+            sink.add(NetClassCollector.speed, bytes, labelValues: interface.deviceLabel)
         }
     }
 
@@ -105,7 +105,7 @@ public final class NetClassCollector: Collector {
         }
 
         let (address, broadcast, duplex, ifalias, operstate) = (values[0], values[1], values[2], values[3], values[4])
-        sink.add(NetClassCollector.up, operstate == "up" ? 1 : 0, interface.device)
+        sink.add(NetClassCollector.up, operstate == "up" ? 1 : 0, labelValues: interface.deviceLabel)
         sink.add(NetClassCollector.info, 1, address, broadcast, interface.device, duplex, ifalias, operstate)
     }
 

@@ -54,8 +54,8 @@ final class SysfsPCIDevices {
     ) -> PCIDeviceReading {
         var device = PCIDeviceReading(address: paths.address)
         device.identity = readIdentity(paths, sink: &sink)
-        device.driver = driverName(paths.driver)
-        device.parent = parentAddress(paths.directory)
+        device.driver = driverName(paths)
+        device.parent = parentAddress(paths)
 
         device.link = readLink(paths, sink: &sink)
         if device.link.isEmpty, !paths.link.contains(where: reader.exists) {
@@ -103,9 +103,9 @@ final class SysfsPCIDevices {
     /// Returns the name of the bound driver, the last component of the `driver` link's target, or
     /// nil when there is no link. It takes the name from the end of the target, where
     /// `SourceReader.linkName` splits the whole target into components.
-    private func driverName(_ linkPath: String) -> String? {
-        guard let target = try? reader.fileSystem.readLink(linkPath) else { return nil }
-        return lastPathComponent(target).map(String.init)
+    private func driverName(_ paths: PCIFunctionPaths) -> String? {
+        guard let target = try? reader.fileSystem.readLink(paths.driver) else { return nil }
+        return paths.memo.driver(target: target) { lastPathComponent($0).map(String.init) }
     }
 
     /// Returns whether the function's directory contains functions below it; nil when unreadable.
@@ -116,11 +116,11 @@ final class SysfsPCIDevices {
     }
 
     /// The bridge above the function: the previous component of its resolved device path.
-    private func parentAddress(_ path: String) -> PCIAddress? {
-        guard let resolved = try? reader.fileSystem.resolvePath(path),
-              let parent = lastTwoPathComponents(resolved)?.parent
-        else { return nil }
-        return PCIAddress(String(parent))
+    private func parentAddress(_ paths: PCIFunctionPaths) -> PCIAddress? {
+        guard let resolved = try? reader.fileSystem.resolvePath(paths.directory) else { return nil }
+        return paths.memo.parent(resolvedDirectory: resolved) { resolved in
+            lastTwoPathComponents(resolved)?.parent.flatMap { PCIAddress(String($0)) }
+        }
     }
 
     private func readLink(_ paths: PCIFunctionPaths, sink: inout MetricSink) -> PCIeLink {
@@ -131,7 +131,7 @@ final class SysfsPCIDevices {
         }
         func width(_ path: String, _ sink: inout MetricSink) -> Int? {
             reader.readOrRecord(path, into: &sink) { file in
-                try PCIeLinkDecoding.parseWidth(try reader.string(file), path: file)
+                PCIeLinkDecoding.width(try SysfsClass.integer(file, reader: reader))
             } ?? nil
         }
         // The paths are in the order of `linkFiles`: current speed and width, then maximum.
@@ -218,7 +218,11 @@ final class SysfsPCIDevices {
     private func readAER(_ paths: PCIFunctionPaths, sink: inout MetricSink) -> [AERDeviceReport] {
         paths.aer.compactMap { severity, file in
             reader.readOrRecord(file, into: &sink) { file in
-                try AERDeviceReport.parse(try reader.table(file), severity: severity, path: file)
+                // Read and decoded as `SourceReader.table(_:)` does, but parsed only when changed.
+                let bytes = try reader.fileSystem.readFile(file, limit: 4 << 20)
+                return try paths.memo.report(bytes, severity: severity) { bytes in
+                    try AERDeviceReport.parse(Text.decodeReplacingInvalid(bytes), severity: severity, path: file)
+                }
             }
         }
     }

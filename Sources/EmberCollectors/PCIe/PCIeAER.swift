@@ -6,6 +6,15 @@ enum AERSeverity: String, CaseIterable, Sendable {
     case nonfatal
     case fatal
 
+    /// The position in `allCases`.
+    var index: Int {
+        switch self {
+        case .correctable: 0
+        case .nonfatal: 1
+        case .fatal: 2
+        }
+    }
+
     /// The per-device attribute, such as `aer_dev_correctable`.
     var deviceFile: String { "aer_dev_" + rawValue }
 

@@ -17,6 +17,7 @@ public final class PCIeCollector: Collector {
     private let source: Source
     private let names: PCINameCache
     private var absence: AbsenceLog
+    private var labels: [PCIAddress: PCIeSeriesLabels] = [:]
 
     public init(context: CollectorContext) throws {
         absence = AbsenceLog(logger: context.logger)
@@ -49,52 +50,57 @@ public final class PCIeCollector: Collector {
         for device in devices {
             emit(device, into: &sink)
         }
+        // Every present function has labels, so more labels than functions means some went away.
+        if labels.count > devices.count {
+            let present = Set(devices.map(\.address))
+            labels = labels.filter { present.contains($0.key) }
+        }
         names.releaseLibraryNames()
     }
 
     private func emit(_ device: PCIDeviceReading, into sink: inout MetricSink) {
-        let address = device.address.description
+        let function = labels.value(forKey: device.address) { PCIeSeriesLabels(address: device.address) }
         if let identity = device.identity {
             let resolved = names.names(for: identity)
             sink.add(
-                PCIeFamilies.info, 1, address, device.parent?.description ?? "", identity.vendorID,
-                identity.deviceID, identity.classID, resolved.vendor, resolved.device, resolved.deviceClass,
+                PCIeFamilies.info, 1, function.address, function.parentLabel(device.parent), resolved.vendorID,
+                resolved.deviceID, resolved.classID, resolved.vendor, resolved.device, resolved.deviceClass,
                 device.driver ?? "")
         }
-        emitLink(device.link, address: address, into: &sink)
-        emitAER(device, address: address, into: &sink)
+        emitLink(device.link, addressLabels: function.addressLabels, into: &sink)
+        emitAER(device, labels: function, into: &sink)
     }
 
-    private func emitLink(_ link: PCIeLink, address: String, into sink: inout MetricSink) {
+    private func emitLink(_ link: PCIeLink, addressLabels: [String], into sink: inout MetricSink) {
         // GT/s to transfers per second, the base unit.
         if let speed = link.currentSpeed {
-            sink.add(PCIeFamilies.speed, speed * 1e9, address)
+            sink.add(PCIeFamilies.speed, speed * 1e9, labelValues: addressLabels)
         }
         if let speed = link.maxSpeed {
-            sink.add(PCIeFamilies.maxSpeed, speed * 1e9, address)
+            sink.add(PCIeFamilies.maxSpeed, speed * 1e9, labelValues: addressLabels)
         }
         if let width = link.currentWidth {
-            sink.add(PCIeFamilies.width, Double(width), address)
+            sink.add(PCIeFamilies.width, Double(width), labelValues: addressLabels)
         }
         if let width = link.maxWidth {
-            sink.add(PCIeFamilies.maxWidth, Double(width), address)
+            sink.add(PCIeFamilies.maxWidth, Double(width), labelValues: addressLabels)
         }
         if let downgraded = link.isDowngraded {
-            sink.add(PCIeFamilies.downgraded, downgraded ? 1 : 0, address)
+            sink.add(PCIeFamilies.downgraded, downgraded ? 1 : 0, labelValues: addressLabels)
         }
     }
 
-    private func emitAER(_ device: PCIDeviceReading, address: String, into sink: inout MetricSink) {
+    private func emitAER(_ device: PCIDeviceReading, labels: PCIeSeriesLabels, into sink: inout MetricSink) {
         for report in device.aer {
-            for entry in report.counts {
-                sink.add(PCIeFamilies.aerErrors, Double(entry.count), address, report.severity.rawValue, entry.kind)
+            for (entry, kindLabels) in zip(report.counts, labels.labels(of: report)) {
+                sink.add(PCIeFamilies.aerErrors, Double(entry.count), labelValues: kindLabels)
             }
             if let total = report.total {
-                sink.add(PCIeFamilies.aerReports, Double(total), address, report.severity.rawValue)
+                sink.add(PCIeFamilies.aerReports, Double(total), labelValues: labels.severityLabels[report.severity.index])
             }
         }
         for (severity, count) in device.rootPortTotals {
-            sink.add(PCIeFamilies.aerRootPortReports, Double(count), address, severity.rawValue)
+            sink.add(PCIeFamilies.aerRootPortReports, Double(count), labelValues: labels.severityLabels[severity.index])
         }
     }
 }
@@ -138,10 +144,14 @@ enum PCIeFamilies {
 
 /// pci.ids names by identity, kept across runs so libpci's parsed copy of pci.ids can be freed.
 final class PCINameCache {
+    /// The names and the hex IDs of an identity, formatted once.
     struct Names {
         let vendor: String
         let device: String
         let deviceClass: String
+        let vendorID: String
+        let deviceID: String
+        let classID: String
     }
 
     private let libpci: LibPCIAccess?
@@ -161,7 +171,8 @@ final class PCINameCache {
         let names = Names(
             vendor: libpci?.vendorName(identity.vendor) ?? identity.vendorID,
             device: libpci?.deviceName(vendor: identity.vendor, device: identity.device) ?? identity.deviceID,
-            deviceClass: libpci?.className(identity.classCode) ?? identity.classID)
+            deviceClass: libpci?.className(identity.classCode) ?? identity.classID,
+            vendorID: identity.vendorID, deviceID: identity.deviceID, classID: identity.classID)
         cache[identity] = names
         return names
     }

@@ -55,8 +55,12 @@ enum PCIeLinkDecoding {
     /// Parses `current_link_width` or `max_link_width`, the lane count in decimal. Returns nil for
     /// the kernel's unknown width, 255, which is not a lane count.
     static func parseWidth(_ text: String, path: String) throws -> Int? {
-        let width = try SysfsClass.parseInteger(text, path: path)
-        return width == unknownWidth ? nil : Int(width)
+        width(try SysfsClass.parseInteger(text, path: path))
+    }
+
+    /// Returns a parsed lane count, or nil for the kernel's unknown width.
+    static func width(_ lanes: Int64) -> Int? {
+        lanes == unknownWidth ? nil : Int(lanes)
     }
 
     /// Transfer rates in GT/s by the 4-bit speed code of the Link Capabilities and Link Status

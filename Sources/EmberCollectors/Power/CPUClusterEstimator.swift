@@ -29,6 +29,7 @@ struct CPUClusterEstimator {
     private var previousTimes: [String: CPUTimes] = [:]
     private var previousResidency: [String: [FrequencyResidency]] = [:]
     private var loggedGaps: Set<String> = []
+    private var policyEntries = NumberedEntriesMemo(prefix: "policy")
 
     init(reader: SourceReader, logger: Logger) {
         self.reader = reader
@@ -50,7 +51,7 @@ struct CPUClusterEstimator {
         guard let facts = loadFacts(sink: &sink) else { return Estimate() }
         let busy = readBusyFractions(sink: &sink)
         let root = reader.roots.sys("devices/system/cpu/cpufreq")
-        guard let policies = sink.attempt({ try reader.numberedSysfsEntries(root, prefix: "policy") }) else {
+        guard let policies = sink.attempt({ try policyEntries.entries(of: root, reader: reader) }) else {
             return Estimate()
         }
 

@@ -27,9 +27,9 @@ struct HwmonPowerReader {
         let directories: [String: String]
         let name: String?
         let label: String
-        /// ``HwmonFileIndex/Files/powerChannels`` of the chip.
+        /// ``HwmonPowerFiles/powerChannels`` of the chip.
         let powerChannels: [String]
-        /// ``HwmonFileIndex/Files/energyChannels`` of the chip.
+        /// ``HwmonPowerFiles/energyChannels`` of the chip.
         let energyChannels: [String]
 
         func path(_ file: String) -> String? {
@@ -37,68 +37,57 @@ struct HwmonPowerReader {
         }
     }
 
-    /// Reads every chip. `knownNames` is the last `name` read from each hwmon directory, by full
-    /// path, which the caller keeps between runs so a failed name read does not change a label.
-    /// `fileIndex` and `labels` are kept by the caller between runs too, so a chip's file map is
-    /// built again only when its directories change, and its label only when its paths change.
+    /// Reads every chip. The caller keeps `chips`, `labels` and `uniqueLabels` between runs. A
+    /// chip's state keeps the last `name` read, so a failed name read does not change a label,
+    /// and its file map, which is built again only when its directories change.
     func read(
-        knownNames: inout [String: String], fileIndex: inout HwmonFileIndex, labels: inout HwmonChipLabelMemo,
-        sink: inout MetricSink
+        chips states: inout HwmonChipStates<HwmonPowerFiles>, labels: inout HwmonChipLabelMemo,
+        uniqueLabels: inout HwmonUniqueLabelMemo, sink: inout MetricSink
     ) -> Result {
-        let classPath = reader.roots.sys("class/hwmon")
-        let entries = sink.attempt({ try reader.optionalEntries(classPath) }) ?? []
-        let chips = entries.compactMap { entry in
-            readChip(
-                classPath + "/" + entry, directoryName: entry, knownNames: &knownNames, fileIndex: &fileIndex,
-                labels: &labels, sink: &sink)
+        let entries = sink.attempt({ try reader.optionalEntries(states.classPath) }) ?? []
+        let chips = states.states(for: entries).compactMap { state in
+            readChip(state, labels: &labels, sink: &sink)
         }
-        // A directory that went away may come back as another chip under the same hwmonN.
-        let present = Set(entries.map { classPath + "/" + $0 })
-        knownNames = knownNames.filter { present.contains($0.key) }
-        fileIndex.removeUnused()
-        let labels = HwmonChipLabel.makeUnique(chips.map { ($0.label, $0.directoryName) })
+        let unique = uniqueLabels.makeUnique(labels: chips.map(\.label), directoryNames: chips.map(\.directoryName))
 
         var result = Result()
-        for (chip, label) in zip(chips, labels) {
+        for (chip, label) in zip(chips, unique) {
             readSensors(chip, label: label, into: &result, sink: &sink)
         }
         return result
     }
 
     private func readChip(
-        _ directory: String, directoryName: String, knownNames: inout [String: String],
-        fileIndex: inout HwmonFileIndex, labels: inout HwmonChipLabelMemo, sink: inout MetricSink
+        _ state: HwmonChipState<HwmonPowerFiles>, labels: inout HwmonChipLabelMemo, sink: inout MetricSink
     ) -> Chip? {
-        guard let own = sink.attempt({ try reader.fileSystem.listDirectory(directory) }) else { return nil }
-        let device = directory + "/device"
-        var inDevice: [String]?
-        if reader.fileSystem.fileKind(device) == .directory {
+        guard let own = sink.attempt({ try reader.fileSystem.listDirectory(state.directory) }) else { return nil }
+        var inDevice: [String] = []
+        if reader.fileSystem.fileKind(state.devicePath) == .directory {
             // A failed listing is recorded, and the chip keeps the files of its own directory.
-            inDevice = sink.attempt({ try reader.fileSystem.listDirectory(device) }) ?? []
+            inDevice = sink.attempt({ try reader.fileSystem.listDirectory(state.devicePath) }) ?? []
         }
-        let files = fileIndex.files(chip: directory, own: own, inDevice: inDevice)
+        let files = state.plan(own: own, inDevice: inDevice)
 
         // The chip's `name` is the hwmon one: an I2C device directory has a `name` file of its own.
         var name: String?
         if files.ownHasName {
-            let path = directory + "/name"
             // A name that fails to read is bridged with the last one read, as in the hwmon
             // collector, and a chip without one is skipped, so no label falls back to `hwmonN`.
-            if let text = reader.readOrRecord(path, into: &sink, reader.string) {
+            if let text = reader.readOrRecord(state.namePath, into: &sink, reader.string) {
                 name = SysfsClass.trimSpace(text)
-                knownNames[directory] = name
-            } else if let known = knownNames[directory] {
+                state.knownName = name
+            } else if let known = state.knownName {
                 name = known
             } else {
                 return nil
             }
         }
-        guard let label = labels.label(
-            resolvedDevice: try? reader.fileSystem.resolvePath(device), nameFile: name,
-            resolvedDirectory: try? reader.fileSystem.resolvePath(directory))
+        guard let label = state.label(
+            resolvedDevice: try? reader.fileSystem.resolvePath(state.devicePath), nameFile: name,
+            resolvedDirectory: try? reader.fileSystem.resolvePath(state.directory), memo: &labels)
         else { return nil }
         return Chip(
-            directoryName: directoryName, directories: files.directories, name: name, label: label,
+            directoryName: state.directoryName, directories: files.directories, name: name, label: label,
             powerChannels: files.powerChannels, energyChannels: files.energyChannels)
     }
 
@@ -177,56 +166,38 @@ struct HwmonPowerReader {
     }
 }
 
-/// The files of each hwmon chip by name, kept while the listings of its directories stay the same.
+/// The files of one hwmon chip by name, kept while the listings of its directories stay the same.
 ///
 /// Building the map and the channel lists from every listing was most of the cost of reading a
 /// chip on each sample. A file that appears or goes away changes a listing, which builds them
-/// again. An entry costs an estimated 100 bytes per file of the chip (a few KiB per chip).
-struct HwmonFileIndex {
-    struct Files {
-        /// The directory of each file by file name: `hwmonN` or `hwmonN/device`, where a file in
-        /// `device/` wins.
-        let directories: [String: String]
-        let ownHasName: Bool
-        /// The channels (`power1`) with a `_input` or `_average` file, sorted.
-        let powerChannels: [String]
-        /// The channels (`energy1`) with an `_input` file, sorted.
-        let energyChannels: [String]
+/// again. It costs an estimated 100 bytes per file of the chip (a few KiB per chip).
+final class HwmonPowerFiles: HwmonListingPlan {
+    private let own: [String]
+    private let inDevice: [String]
+    /// The directory of each file by file name: `hwmonN` or `hwmonN/device`, where a file in
+    /// `device/` wins.
+    let directories: [String: String]
+    let ownHasName: Bool
+    /// The channels (`power1`) with a `_input` or `_average` file, sorted.
+    let powerChannels: [String]
+    /// The channels (`energy1`) with an `_input` file, sorted.
+    let energyChannels: [String]
 
-        init(directories: [String: String], ownHasName: Bool) {
-            self.directories = directories
-            self.ownHasName = ownHasName
-            let files = Array(directories.keys)
-            powerChannels = HwmonPowerReader.channels(files, type: "power", suffixes: ["_input", "_average"])
-            energyChannels = HwmonPowerReader.channels(files, type: "energy", suffixes: ["_input"])
-        }
+    required init(directory: String, own: [String], inDevice: [String]) {
+        self.own = own
+        self.inDevice = inDevice
+        var directories = Dictionary(own.map { ($0, directory) }) { first, _ in first }
+        let device = directory + "/device"
+        directories.merge(inDevice.map { ($0, device) }) { _, inDevice in inDevice }
+        self.directories = directories
+        ownHasName = own.contains("name")
+
+        let files = Array(directories.keys)
+        powerChannels = HwmonPowerReader.channels(files, type: "power", suffixes: ["_input", "_average"])
+        energyChannels = HwmonPowerReader.channels(files, type: "energy", suffixes: ["_input"])
     }
 
-    private var chips: [String: (own: [String], inDevice: [String]?, files: Files)] = [:]
-    private var used: Set<String> = []
-
-    /// Returns the files of the chip in `chip`, given the unsorted listings of it and its `device/`.
-    mutating func files(chip: String, own: [String], inDevice: [String]?) -> Files {
-        used.insert(chip)
-        if let cached = chips[chip], cached.own == own, cached.inDevice == inDevice {
-            return cached.files
-        }
-
-        var directories = Dictionary(own.map { ($0, chip) }) { first, _ in first }
-        if let inDevice {
-            let device = chip + "/device"
-            directories.merge(inDevice.map { ($0, device) }) { _, inDevice in inDevice }
-        }
-        let files = Files(directories: directories, ownHasName: own.contains("name"))
-        chips[chip] = (own, inDevice, files)
-        return files
-    }
-
-    /// Forgets chips not asked for since the last call.
-    mutating func removeUnused() {
-        if chips.count != used.count {
-            chips = chips.filter { used.contains($0.key) }
-        }
-        used.removeAll(keepingCapacity: true)
+    func matches(own: [String], inDevice: [String]) -> Bool {
+        own == self.own && inDevice == self.inDevice
     }
 }

@@ -18,10 +18,11 @@ public final class PowerCollector: Collector {
     private var gpuEstimator: GPUEstimator
     private var compatible: [String]?
     private var counters: [PowerSeries: (counter: EnergyCounter, nanoseconds: UInt64)] = [:]
-    /// The last `name` of each hwmon directory, for ``HwmonPowerReader``.
-    private var hwmonNames: [String: String] = [:]
-    private var hwmonFiles = HwmonFileIndex()
+    /// The state of each hwmon directory between runs, for ``HwmonPowerReader``.
+    private var hwmonChips: HwmonChipStates<HwmonPowerFiles>
     private var hwmonLabels = HwmonChipLabelMemo()
+    private var hwmonUniqueLabels = HwmonUniqueLabelMemo()
+    private var raplZones: RaplZoneReader
     private var energy: EnergyAccumulator
     private var carbon: [PowerSeries: CarbonAccumulator]
     private var carbonIntensity: CarbonIntensitySource
@@ -38,6 +39,8 @@ public final class PowerCollector: Collector {
         context: CollectorContext, clock: any Clock = SystemClock(), startingAt state: PowerCounterState = .init()
     ) throws {
         reader = context.reader
+        hwmonChips = HwmonChipStates(classPath: context.reader.roots.sys("class/hwmon"))
+        raplZones = RaplZoneReader(reader: context.reader)
         logger = context.logger
         self.clock = clock
         options = try PowerOptions(context.options)
@@ -86,7 +89,7 @@ public final class PowerCollector: Collector {
 
     private func readMeasured(sink: inout MetricSink) -> [MeasuredReading] {
         let hwmon = HwmonPowerReader(reader: reader).read(
-            knownNames: &hwmonNames, fileIndex: &hwmonFiles, labels: &hwmonLabels, sink: &sink)
+            chips: &hwmonChips, labels: &hwmonLabels, uniqueLabels: &hwmonUniqueLabels, sink: &sink)
         let supplies = PowerSupplyReader(reader: reader).read(sink: &sink)
         addAlarms(hwmon.alarms, into: &sink)
         addContracts(supplies.contracts, into: &sink)
@@ -95,7 +98,7 @@ public final class PowerCollector: Collector {
         // An unlistable powercap directory costs the RAPL series only, not the other sources.
         var zones: [RaplZoneReading] = []
         do {
-            zones = try RaplZoneReader(reader: reader).read(sink: &sink, absence: &absence)
+            zones = try raplZones.read(sink: &sink, absence: &absence)
         } catch {
             sink.record(error)
         }

@@ -30,12 +30,12 @@ public final class PowerSupplyClassCollector: Collector {
 
         paths.update(listing: files)
         for (attribute, path) in paths.numeric {
-            guard let raw = sink.attempt({ try SysfsClass.parseInteger(try reader.string(path), path: path) }),
+            guard let raw = sink.attempt({ try SysfsClass.integer(path, reader: reader) }),
                   isPlausible(raw, attribute: attribute, path: path, sink: &sink)
             else { continue }
 
             // Divided as node_exporter divides, so values match it exactly.
-            sink.add(attribute.descriptor, Double(raw) / attribute.divisor, paths.supply)
+            sink.add(attribute.descriptor, Double(raw) / attribute.divisor, labelValues: paths.supplyLabels)
         }
         emitInfo(paths, into: &sink)
     }

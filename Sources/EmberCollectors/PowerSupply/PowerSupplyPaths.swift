@@ -6,6 +6,8 @@
 final class PowerSupplyPaths {
     /// The directory name, the `power_supply` label value.
     let supply: String
+    /// `[supply]`, the label values of the numeric series, built once.
+    let supplyLabels: [String]
     let directory: String
     private var listing: [String]?
     /// The ``PowerSupplyAttributes/numeric`` attributes present, in that order.
@@ -15,6 +17,7 @@ final class PowerSupplyPaths {
 
     init(supply: String, classPath: String) {
         self.supply = supply
+        supplyLabels = [supply]
         directory = classPath + "/" + supply
     }
 

@@ -13,6 +13,7 @@ public final class RaplCollector: Collector {
         type: .counter, labels: ["zone", "index", "path"])
 
     private let reader: SourceReader
+    private var zoneReader: RaplZoneReader
     private var absence: AbsenceLog
     private var descriptors = DescriptorCache()
     /// Accumulated counters by zone directory.
@@ -23,6 +24,7 @@ public final class RaplCollector: Collector {
     /// label), such as totals persisted before a restart.
     public init(context: CollectorContext, startingAt seeds: [String: UInt64] = [:]) {
         reader = context.reader
+        zoneReader = RaplZoneReader(reader: context.reader)
         absence = AbsenceLog(logger: context.logger)
         counters = seeds.mapValues { EnergyCounter(startingAtMicrojoules: $0) }
         ledger = context.counters
@@ -33,7 +35,7 @@ public final class RaplCollector: Collector {
     public var accumulatedMicrojoules: [String: UInt64] { counters.mapValues(\.totalMicrojoules) }
 
     public func update(into sink: inout MetricSink) throws {
-        let zones = try RaplZoneReader(reader: reader).read(sink: &sink, absence: &absence)
+        let zones = try zoneReader.read(sink: &sink, absence: &absence)
         for zone in zones {
             addKernelCounter(zone, into: &sink)
             let labels = [zone.zone.name, String(zone.zone.index), zone.directory]

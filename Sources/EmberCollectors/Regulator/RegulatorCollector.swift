@@ -33,6 +33,7 @@ public final class RegulatorCollector: Collector {
 
     private let reader: SourceReader
     private var absence: AbsenceLog
+    private var regulators = ListingPlan<RegulatorPaths>()
 
     public init(context: CollectorContext) {
         reader = context.reader
@@ -41,8 +42,9 @@ public final class RegulatorCollector: Collector {
 
     public func update(into sink: inout MetricSink) throws {
         let classPath = reader.roots.sys("class/regulator")
-        for entry in try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence) {
-            if let reading = RegulatorReading.read(classPath + "/" + entry, reader: reader, into: &sink) {
+        let entries = try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence)
+        for paths in regulators.values(for: entries, { RegulatorPaths(classPath + "/" + $0) }) {
+            if let reading = RegulatorReading.read(paths, reader: reader, into: &sink) {
                 add(reading, into: &sink)
             }
         }

@@ -14,4 +14,21 @@ enum AttributeBytes {
             return body(buffer[0..<end])
         }
     }
+
+    /// Returns the value of an optional `-` and 1 to `maxDigits` ASCII digits, or nil for any other
+    /// content. Up to 18 digits keep the value inside `Int64`.
+    static func decimalInteger(_ content: Slice<UnsafeBufferPointer<UInt8>>, maxDigits: Int = 18) -> Int64? {
+        precondition(maxDigits <= 18, "\(maxDigits) digits can overflow Int64")
+        let isNegative = content.first == UInt8(ascii: "-")
+        let digits = isNegative ? content.dropFirst() : content
+        guard !digits.isEmpty, digits.count <= maxDigits else { return nil }
+
+        var value: Int64 = 0
+        for byte in digits {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int64(digit)
+        }
+        return isNegative ? -value : value
+    }
 }

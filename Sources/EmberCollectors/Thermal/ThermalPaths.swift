@@ -52,13 +52,16 @@ final class ThermalZonePaths {
     }
 }
 
-/// The files of one trip point, `trip_point_N_*`.
-struct TripPointPaths {
+/// The files of one trip point, `trip_point_N_*`, and the label values of its last series.
+final class TripPointPaths {
     /// The trip point number, the `trip` label value.
     let trip: String
     let type: String
     let temperature: String
     let hysteresis: String
+    /// `[zone, type, trip, trip_type]` of the last series, built again when a value changes.
+    /// Building the array for each series cost about 300 instructions (callgrind).
+    private var lastLabels: [String] = []
 
     init(trip: String, zoneDirectory: String) {
         self.trip = trip
@@ -66,6 +69,14 @@ struct TripPointPaths {
         type = prefix + "type"
         temperature = prefix + "temp"
         hysteresis = prefix + "hyst"
+    }
+
+    /// Returns the label values of the trip point's series.
+    func labels(zone: String, type: String, tripType: String) -> [String] {
+        if lastLabels.count != 4 || lastLabels[0] != zone || lastLabels[1] != type || lastLabels[3] != tripType {
+            lastLabels = [zone, type, trip, tripType]
+        }
+        return lastLabels
     }
 }
 

@@ -82,9 +82,10 @@ public final class ThermalZoneCollector: Collector {
                   TemperatureRange.contains(millicelsius: milli)
             else { continue }
 
-            sink.add(Self.tripTemperature, Double(milli) / 1000.0, zone, type, trip.trip, tripType)
+            let labels = trip.labels(zone: zone, type: type, tripType: tripType)
+            sink.add(Self.tripTemperature, Double(milli) / 1000.0, labelValues: labels)
             if let hysteresis = sink.attempt({ try readOptionalInteger(trip.hysteresis) }) ?? nil {
-                sink.add(Self.tripHysteresis, Double(hysteresis) / 1000.0, zone, type, trip.trip, tripType)
+                sink.add(Self.tripHysteresis, Double(hysteresis) / 1000.0, labelValues: labels)
             }
         }
     }
@@ -103,7 +104,7 @@ public final class ThermalZoneCollector: Collector {
     }
 
     private func readInteger(_ path: String) throws -> Int64 {
-        try SysfsClass.parseInteger(try reader.string(path), path: path)
+        try SysfsClass.integer(path, reader: reader)
     }
 
     /// Reads a zone temperature in millidegrees Celsius. A value outside ``TemperatureRange``, such
@@ -117,8 +118,7 @@ public final class ThermalZoneCollector: Collector {
     }
 
     private func readOptionalInteger(_ path: String) throws -> Int64? {
-        guard let text = try reader.optionalString(path) else { return nil }
-        return try SysfsClass.parseInteger(text, path: path)
+        try SysfsClass.optionalInteger(path, reader: reader)
     }
 }
 
