@@ -78,12 +78,15 @@ public final class CpufreqCollector: Collector {
     /// Reads a kHz attribute; nil when the kernel prints `<unknown>`, which `cpuinfo_cur_freq` does
     /// when the driver cannot read the hardware frequency.
     private func readKilohertz(_ path: String) throws -> UInt64? {
-        let bytes = try reader.fileSystem.readAttribute(path)
         // Digits are converted from the bytes, which spares making a `String` of each value.
         // `ASCIIFields.unsigned` accepts exactly what `UInt64(_:)` accepts, and other text, such
         // as `<unknown>`, goes on to the text checks below.
-        if let value = AttributeBytes.withContent(bytes, ASCIIFields.unsigned) {
+        let bytes: [UInt8]
+        switch try AttributeBytes.read(path, from: reader.fileSystem, parsing: ASCIIFields.unsigned) {
+        case .parsed(let value):
             return value
+        case .unparsed(let unparsed):
+            bytes = unparsed
         }
 
         let text = Text.attributeString(bytes)

@@ -123,7 +123,12 @@ public final class NetClassCollector: Collector {
     /// Reads an integer attribute; an absent or not applicable one is nil and records nothing.
     private func readInteger(_ path: String, into sink: inout MetricSink) -> Int64? {
         reader.readOrRecord(path, into: &sink, ignoring: NetClassCollector.notApplicable) { path in
-            try NetClassCollector.integer(reader.fileSystem.readAttribute(path), path: path)
+            switch try AttributeBytes.read(path, from: reader.fileSystem, parsing: NetClassCollector.plainInteger) {
+            case .parsed(let value):
+                return value
+            case .unparsed(let bytes):
+                return try NetClassCollector.integer(bytes, path: path)
+            }
         }
     }
 

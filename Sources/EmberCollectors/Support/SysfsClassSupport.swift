@@ -60,11 +60,12 @@ enum SysfsClass {
     /// instructions per attribute (callgrind). Other content is decoded as `SourceReader.string(_:)`
     /// decodes it and parsed as text, so values and errors stay the same.
     static func integer(_ path: String, reader: SourceReader) throws -> Int64 {
-        let bytes = try reader.fileSystem.readAttribute(path)
-        if let value = AttributeBytes.withContent(bytes, { AttributeBytes.decimalInteger($0) }) {
+        switch try AttributeBytes.read(path, from: reader.fileSystem, parsing: { AttributeBytes.decimalInteger($0) }) {
+        case .parsed(let value):
             return value
+        case .unparsed(let bytes):
+            return try parseInteger(Text.attributeString(bytes), path: path)
         }
-        return try parseInteger(Text.attributeString(bytes), path: path)
     }
 
     /// Reads an integer attribute as ``integer(_:reader:)`` does, or returns nil when the file
