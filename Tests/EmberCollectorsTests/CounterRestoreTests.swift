@@ -57,6 +57,41 @@ final class CounterRestoreTests: XCTestCase {
         XCTAssertEqual(accumulator.update("eth0", raw: 704), 10_000_000_000 + 296 + 704)
     }
 
+    func testUpdateSeedsOnlyNewKeys() {
+        var accumulator = CounterAccumulator<String>()
+        var seedCalls = 0
+        let seed = { () -> (total: UInt64, lastRaw: UInt64)? in
+            seedCalls += 1
+            return (total: 1_000, lastRaw: 40)
+        }
+
+        XCTAssertEqual(accumulator.update("eth0", raw: 50, seedIfNew: seed), 1_010)
+        XCTAssertEqual(accumulator.update("eth0", raw: 70, seedIfNew: seed), 1_030)
+        XCTAssertEqual(seedCalls, 1, "a key with a total is not seeded again")
+    }
+
+    func testSeededKeyWithoutUpdateIsDropped() {
+        var accumulator = CounterAccumulator<String>()
+        accumulator.seed("eth0", total: 5, lastRaw: 5)
+        _ = accumulator.update("eth1", raw: 1)
+
+        XCTAssertEqual(accumulator.dropUnseen(), ["eth0"])
+        XCTAssertFalse(accumulator.contains("eth0"))
+        XCTAssertEqual(accumulator.update("eth1", raw: 3), 3, "eth1 was seen, so it keeps its total")
+    }
+
+    func testKeyNotUpdatedInRunIsDropped() {
+        var accumulator = CounterAccumulator<String>()
+        _ = accumulator.update("eth0", raw: 1)
+        _ = accumulator.update("eth1", raw: 1)
+        XCTAssertEqual(accumulator.dropUnseen().sorted(), [])
+
+        _ = accumulator.update("eth1", raw: 2)
+
+        XCTAssertEqual(accumulator.dropUnseen(), ["eth0"])
+        XCTAssertEqual(accumulator.update("eth0", raw: 9), 9, "a dropped key starts again at the kernel's value")
+    }
+
     func testLedgerForgetsRemovedCounters() {
         let ledger = CounterLedger(bootID: "b")
         ledger.update("a", total: 1, raw: 1)

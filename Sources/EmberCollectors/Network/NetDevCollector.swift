@@ -101,11 +101,8 @@ public final class NetDevCollector: Collector {
         }
         for (index, (_, descriptor)) in NetDevCollector.accumulatedCounters.enumerated() {
             let key = series.accumulatedKeys[index]
-            if !accumulator.contains(key), let seed = ledger.seed(key) {
-                accumulator.seed(key, total: seed.total, lastRaw: seed.lastRaw)
-            }
             let raw = counters.values[Self.accumulatedIndices[index]]
-            let total = accumulator.update(key, raw: raw)
+            let total = accumulator.update(key, raw: raw, seedIfNew: { ledger.seed(key) })
             ledger.update(key, total: total, raw: raw)
             sink.add(descriptor, Double(total), labelValues: series.labelValues)
         }
