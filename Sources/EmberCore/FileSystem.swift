@@ -125,8 +125,9 @@ public final class SystemFileSystem: FileSystem {
     /// With `keepingFilesOpen`, a regular file read without error stays open while the allowance
     /// lasts, and later reads of the same path are one `pread` at offset 0 each. A read through a
     /// kept descriptor that fails closes it, so the next call opens the path again. A path that
-    /// does not exist (ENOENT, ENOTDIR) fails from memory until the next ``rescan()``, which also
-    /// closes the descriptors of files outside sysfs, procfs and debugfs.
+    /// does not exist (ENOENT, ENOTDIR) fails from memory until the next ``rescan()``. After a
+    /// rescan, the first read of a file outside sysfs, procfs and debugfs checks with `stat` that
+    /// the path still names the file kept open, and opens the path again when it does not.
     ///
     /// NOTE: `opendir`, `readdir`, `readlink` and `realpath` are not guarded, because sysfs and
     /// procfs serve them from the kernel's own tables without calling into a driver.
