@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CEmberShims
 
 /// The file operations collectors need, as one seam so tests can put faults between a collector
 /// and the kernel's files.
@@ -125,11 +126,13 @@ public final class SystemFileSystem: FileSystem {
     /// With `keepingFilesOpen`, a regular file read without error stays open while the allowance
     /// lasts, and later reads of the same path are one `pread` at offset 0 each. A read through a
     /// kept descriptor that fails closes it, so the next call opens the path again. A path that
-    /// does not exist (ENOENT, ENOTDIR) fails from memory until the next ``rescan()``, which also
-    /// closes the descriptors of files outside sysfs, procfs and debugfs.
+    /// does not exist (ENOENT, ENOTDIR) fails from memory until the next ``rescan()``. After a
+    /// rescan, the first read of a file outside sysfs, procfs and debugfs checks with `stat` that
+    /// the path still names the file kept open, and opens the path again when it does not.
     ///
-    /// NOTE: `opendir`, `readdir`, `readlink` and `realpath` are not guarded, because sysfs and
-    /// procfs serve them from the kernel's own tables without calling into a driver.
+    /// NOTE: `opendir`, `readdir`, `readlink` and `realpath` (or its `open` with O_PATH) are not
+    /// guarded, because sysfs and procfs serve them from the kernel's own tables without calling
+    /// into a driver.
     public init(readTimeoutSeconds: Double, keepingFilesOpen allowance: DescriptorAllowance? = nil) {
         readGuard = ReadGuard(timeoutSeconds: readTimeoutSeconds)
         kept = allowance.map(KeptDescriptors.init)
@@ -328,7 +331,21 @@ public final class SystemFileSystem: FileSystem {
         String(decoding: UnsafeBufferPointer(rebasing: target[0..<count]), as: UTF8.self)
     }
 
+    /// Asks the kernel for the name of the file opened at `path` (``ember_resolve_path``) and calls
+    /// `realpath` only when that name cannot be used. glibc's `realpath` calls `readlink` on every
+    /// component, about 10 calls for a sysfs device path, most of them failing with EINVAL.
+    /// The name goes into the start of `buffer`, which no read is using meanwhile.
     public func resolvePath(_ path: String) throws(FileError) -> String {
+        let pathLimit = Int(PATH_MAX)
+        let buffer = self.buffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+        let code = path.withCString { ember_resolve_path($0, buffer, pathLimit) }
+        if code == 0 {
+            return String(cString: buffer)
+        }
+        if code > 0 {
+            throw FileError(operation: "realpath", path: path, code: code)
+        }
+
         guard let resolved = path.withCString({ realpath($0, nil) }) else {
             throw FileError(operation: "realpath", path: path, code: errno)
         }

@@ -109,14 +109,20 @@ final class PathTable<Value> {
 
     /// Removes the values for which `shouldRemove` returns true.
     func removeAll(where shouldRemove: (Value) -> Bool) {
+        updateAll { !shouldRemove($0) }
+    }
+
+    /// Calls `body` with every stored value, which it may change, and keeps the values for which
+    /// it returns true and removes the others.
+    func updateAll(keeping body: (inout Value) -> Bool) {
         let old = storage.pointee
         storage.pointee = Self.emptyStorage(capacity: old.capacity)
         for index in 0..<old.capacity where old.hashes[index] != 0 {
-            let entry = (old.entries + index).move()
-            if shouldRemove(entry.value) {
-                entry.key.deallocate()
-            } else {
+            var entry = (old.entries + index).move()
+            if body(&entry.value) {
                 insertNew(hash: old.hashes[index], entry)
+            } else {
+                entry.key.deallocate()
             }
         }
         old.hashes.deallocate()

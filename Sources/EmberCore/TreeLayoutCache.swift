@@ -15,7 +15,8 @@ import Synchronization
 /// ENODEV, the error of a removed device's sysfs attribute, which starts a rescan at once.
 ///
 /// A rescan also goes to the layers beneath (``FileSystem/rescan()``), so a
-/// ``SystemFileSystem`` then closes the descriptors it keeps of files outside sysfs and procfs.
+/// ``SystemFileSystem`` then checks that each file it keeps open outside sysfs and procfs is still
+/// the one its path names.
 ///
 /// Only results that the same call would return again are remembered: success, ENOENT and
 /// ENOTDIR. A timeout, EACCES or EIO goes to the caller without being remembered. Reads pass

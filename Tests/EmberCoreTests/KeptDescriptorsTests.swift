@@ -58,9 +58,71 @@ final class KeptDescriptorsTests: XCTestCase {
         XCTAssertEqual(try reader.readAttribute(path), Array("1000\n".utf8))
 
         reader.rescan()
+        XCTAssertEqual(try reader.readAttribute(path), Array("2000\n".utf8))
+        XCTAssertEqual(reader.keptOpenFiles, 1)
+        XCTAssertEqual(allowance.inUse, 1)
+    }
+
+    func testReplacedPlainFileIsReadAfterRescan() throws {
+        let tree = try TemporaryTree()
+        let path = tree.directory + "/in1_input"
+        try write("1000\n", to: path)
+        let (reader, allowance) = makeReader()
+        _ = try reader.readAttribute(path)
+
+        reader.rescan()
+        XCTAssertEqual(reader.keptOpenFiles, 1, "an unchanged file stays open across a rescan")
+        try write("2000\n", to: tree.directory + "/staged")
+        XCTAssertEqual(rename(tree.directory + "/staged", path), 0)
+        XCTAssertEqual(try reader.readAttribute(path), Array("2000\n".utf8))
+        XCTAssertEqual(reader.keptOpenFiles, 1, "the new file is kept in place of the old one")
+        XCTAssertEqual(allowance.inUse, 1)
+
+        try write("3000\n", to: path)
+        XCTAssertEqual(try reader.readAttribute(path), Array("3000\n".utf8), "the new file is the one kept")
+    }
+
+    func testDeletedPlainFileIsMissingAfterRescan() throws {
+        let tree = try TemporaryTree()
+        let path = tree.directory + "/in2_input"
+        try write("1000\n", to: path)
+        let (reader, allowance) = makeReader()
+        _ = try reader.readAttribute(path)
+
+        XCTAssertEqual(unlink(path), 0)
+        XCTAssertEqual(try reader.readAttribute(path), Array("1000\n".utf8), "until a rescan")
+        reader.rescan()
+        XCTAssertThrowsError(try reader.readAttribute(path)) { error in
+            let error = error as? FileError
+            XCTAssertEqual(error?.operation, "open")
+            XCTAssertEqual(error?.path, path)
+            XCTAssertEqual(error?.code, ENOENT)
+        }
         XCTAssertEqual(reader.keptOpenFiles, 0)
         XCTAssertEqual(allowance.inUse, 0)
-        XCTAssertEqual(try reader.readAttribute(path), Array("2000\n".utf8))
+
+        try write("4000\n", to: path)
+        XCTAssertThrowsError(try reader.readAttribute(path), "remembered as missing until the next rescan")
+        reader.rescan()
+        XCTAssertEqual(try reader.readAttribute(path), Array("4000\n".utf8))
+    }
+
+    func testPlainFileUnderRemovedDirectoryIsMissingAfterRescan() throws {
+        let tree = try TemporaryTree()
+        let directory = tree.directory + "/hwmon0"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        try write("1\n", to: directory + "/name")
+        let (reader, _) = makeReader()
+        _ = try reader.readAttribute(directory + "/name")
+
+        // A regular file where the directory was: the path now fails with ENOTDIR.
+        try FileManager.default.removeItem(atPath: directory)
+        try write("1\n", to: directory)
+        reader.rescan()
+        XCTAssertThrowsError(try reader.readAttribute(directory + "/name")) { error in
+            XCTAssertEqual((error as? FileError)?.code, ENOTDIR)
+        }
+        XCTAssertEqual(reader.keptOpenFiles, 0)
     }
 
     func testProcfsFileStaysOpenAcrossRescan() throws {

@@ -100,6 +100,25 @@ final class PathTableTests: XCTestCase {
         XCTAssertNil(table["/sys/class/net/eth5/statistics/rx_bytes"])
     }
 
+    func testUpdateAllChangesAndRemovesValues() {
+        let table = PathTable<Int>()
+        let paths = collidingPaths(6)
+        for (index, path) in paths.enumerated() {
+            table.set(index, for: path)
+        }
+
+        table.updateAll { value in
+            value *= 10
+            return value != 20
+        }
+
+        XCTAssertEqual(table.count, 5)
+        XCTAssertNil(table[paths[2]])
+        for index in [0, 1, 3, 4, 5] {
+            XCTAssertEqual(table[paths[index]], index * 10, "path \(index)")
+        }
+    }
+
     func testForEachVisitsEveryEntry() {
         let table = PathTable<Int>()
         table.set(1, for: "/sys/a")

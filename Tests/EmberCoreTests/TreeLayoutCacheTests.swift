@@ -106,12 +106,16 @@ final class TreeLayoutCacheTests: XCTestCase {
         let allowance = DescriptorAllowance(limit: 8)
         let system = SystemFileSystem(readTimeoutSeconds: 5, keepingFilesOpen: allowance)
         let layered = TreeLayoutCache(base: system, intervalSeconds: 10, clock: clock)
-        _ = try layered.readAttribute(tree.directory + "/hwmon0/temp1_input")
+        let path = tree.directory + "/hwmon0/temp1_input"
+        let before = try layered.readAttribute(path)
         XCTAssertEqual(system.keptOpenFiles, 1)
 
+        // A replacement by rename is seen through the kept descriptor only after a rescan.
+        try "73000\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try layered.readAttribute(path), before)
         clock.advance(seconds: 10)
-        _ = try layered.listDirectory(tree.directory)
-        XCTAssertEqual(system.keptOpenFiles, 0, "files outside sysfs and procfs are reopened after a rescan")
+        XCTAssertEqual(try layered.readAttribute(path), Array("73000\n".utf8))
+        XCTAssertEqual(system.keptOpenFiles, 1)
     }
 
     func testRescanForgetsMissingFiles() throws {

@@ -88,6 +88,14 @@ int ember_set_thread_name(const char *name);
 /// which Swift's Glibc module does not include.
 int ember_file_system_type(int fd, int64_t *type);
 
+/// Writes the canonical absolute path of `path`, as realpath(3) returns it, into `buffer` of `size`
+/// bytes, ending it with a NUL. Takes three system calls: open with O_PATH, readlink of the
+/// descriptor's entry in the real /proc/self/fd, and close, where realpath calls readlink once per
+/// path component. Returns 0, ENOENT or ENOTDIR when the path is missing, or -1 when the caller
+/// must call realpath instead: /proc is not mounted, the file was deleted meanwhile, its path does
+/// not fit, or open failed for another reason.
+int ember_resolve_path(const char *path, char *buffer, size_t size);
+
 /// A function of a library loaded with dlopen: its name for dlsym and the offset of its pointer in
 /// the table of functions that the library's C target declares (COpenSSL, CCrypt).
 struct ember_symbol {
