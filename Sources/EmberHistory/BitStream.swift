@@ -14,8 +14,12 @@ struct BitWriter {
     init(prefixCount: Int = 0, streamCapacity: Int = 16) {
         precondition(prefixCount >= 0 && prefixCount <= Int(UInt8.max), "prefix of \(prefixCount) bytes")
         self.prefixCount = UInt8(prefixCount)
-        bytes.reserveCapacity(prefixCount + streamCapacity)
-        bytes.append(contentsOf: repeatElement(0, count: prefixCount))
+        // One allocation with the prefix zeroed in place: reserving and then appending the zeros took
+        // about 1 400 instructions per chunk start (callgrind).
+        bytes = [UInt8](unsafeUninitializedCapacity: prefixCount + streamCapacity) { buffer, count in
+            buffer.baseAddress?.initialize(repeating: 0, count: prefixCount)
+            count = prefixCount
+        }
     }
 
     var bitCount: Int {
@@ -40,33 +44,65 @@ struct BitWriter {
         bytes.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: T.self) }
     }
 
+    /// Inlined, because most residuals are a single `0`, which in a started byte only moves the
+    /// bit count: its free bits are zero already.
+    @inline(__always)
     mutating func writeBit(_ bit: Bool) {
+        guard bit || usedInLastByte == 0 else {
+            usedInLastByte = (usedInLastByte + 1) & 7
+            return
+        }
         write(bit ? 1 : 0, bits: 1)
     }
 
-    /// Doubles the room for the bit stream when it is full. Array's own growth would double the
-    /// prefix with it, which for a gauge's 120 bytes of field states wastes more than most chunks hold.
-    private mutating func growIfFull() {
-        guard bytes.count == bytes.capacity else { return }
-        let streamCapacity = bytes.capacity - Int(prefixCount)
-        bytes.reserveCapacity(Int(prefixCount) + max(16, streamCapacity * 2))
+    /// Makes room for `count` more bytes, doubling the room for the bit stream when it is too small.
+    /// Array's own growth would double the prefix with it, which for a gauge's 120 bytes of field
+    /// states wastes more than most chunks hold. Each step doubles from the capacity before it, so
+    /// the capacities are those of growing one byte at a time.
+    private mutating func reserve(_ count: Int) {
+        repeat {
+            let streamCapacity = bytes.capacity - Int(prefixCount)
+            bytes.reserveCapacity(Int(prefixCount) + max(16, streamCapacity * 2))
+        } while bytes.count + count > bytes.capacity
     }
 
     /// Appends the low `bits` bits of `value` (0...64).
+    ///
+    /// The bits are moved to the top of a word. The first of them fill the free bits of the last
+    /// byte, and the rest are appended as whole bytes. The loop of a bit field per byte that this
+    /// replaces took about 140 instructions per call (callgrind).
     mutating func write(_ value: UInt64, bits: Int) {
+        guard bits > 0 else { return }
+        var word = value << UInt64(64 - bits)
         var remaining = bits
-        while remaining > 0 {
-            if usedInLastByte == 0 {
-                growIfFull()
-                bytes.append(0)
+
+        let used = Int(usedInLastByte)
+        if used > 0 {
+            let free = 8 - used
+            // Zero bits need no store, because the free bits of the last byte are zero.
+            let head = UInt8(truncatingIfNeeded: word >> UInt64(56 + used))
+            if head != 0 {
+                bytes[bytes.count - 1] |= head
             }
-            let free = 8 - Int(usedInLastByte)
-            let take = min(free, remaining)
-            let shift = remaining - take
-            let chunk = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & ((1 << UInt64(take)) - 1))
-            bytes[bytes.count - 1] |= chunk << UInt8(free - take)
-            usedInLastByte = UInt8((Int(usedInLastByte) + take) & 7)
-            remaining -= take
+            guard remaining > free else {
+                usedInLastByte = UInt8((used + remaining) & 7)
+                return
+            }
+            word <<= UInt64(free)
+            remaining -= free
+        }
+
+        let appended = (remaining + 7) / 8
+        if bytes.count + appended > bytes.capacity {
+            reserve(appended)
+        }
+        usedInLastByte = UInt8(remaining & 7)
+        // NOTE: Array.append(contentsOf:) of the word's bytes cost more than this loop: about 260
+        // instructions per call in the -Osize build (callgrind).
+        while remaining > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: word >> 56))
+            word <<= 8
+            remaining -= 8
         }
     }
 }

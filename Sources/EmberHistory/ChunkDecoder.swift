@@ -86,7 +86,9 @@ enum ChunkDecoder {
         }
 
         var current = FieldWords()
-        for index in layout.codingOrder where index < fields.count {
+        for step in 0..<PointValues.maximumCount {
+            let index = layout.field(codedAt: step)
+            guard index < fields.count else { continue }
             if case .scaled = fields[index].mode {
                 var integer = layout.prediction(
                     of: index, previous: previous, current: current, acrossFields: acrossFields)

@@ -111,7 +111,7 @@ public struct CompressedRing: Sendable {
         }
 
         if open == nil || !open!.append(time: time, values: values) {
-            let hints = open?.exponents ?? []
+            let hints = open?.exponents ?? FieldExponents()
             sealOpenChunk()
             open = ChunkEncoder(
                 time: time, values: values, layout: layout, maximumPoints: chunkPoints, exponentHints: hints)

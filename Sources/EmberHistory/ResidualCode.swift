@@ -48,19 +48,29 @@ enum ResidualCode {
             return
         }
 
-        writer.writeBit(true)
-        writer.writeBit(value < 0)
+        // `1` and the sign bit lead the quotient's code, and they are written with it, and with the
+        // low bits when all fit 64 bits, as one field. A write per part took about 350 instructions
+        // per nonzero or zero residual on average (callgrind).
+        let lead: UInt64 = value < 0 ? 0b11 : 0b10
         let rest = value.magnitude - 1
         let k = state.parameter
         let quotient = rest >> UInt64(k)
         if quotient < UInt64(escapeQuotient) {
-            writer.write((UInt64(1) << quotient) - 1, bits: Int(quotient))
-            writer.writeBit(false)
-            writer.write(rest, bits: k)
+            // The quotient in unary: `quotient` ones and a zero.
+            let unary = ((UInt64(1) << quotient) - 1) << 1
+            let head = lead << (quotient + 1) | unary
+            let headBits = 2 + Int(quotient) + 1
+            if headBits + k <= UInt64.bitWidth {
+                let low = rest & ((UInt64(1) << UInt64(k)) - 1)
+                writer.write(head << UInt64(k) | low, bits: headBits + k)
+            } else {
+                writer.write(head, bits: headBits)
+                writer.write(rest, bits: k)
+            }
         } else {
             let width = UInt64.bitWidth - rest.leadingZeroBitCount
-            writer.write((UInt64(1) << UInt64(escapeQuotient)) - 1, bits: escapeQuotient)
-            writer.write(UInt64(width - 1), bits: 6)
+            let escape = (UInt64(1) << UInt64(escapeQuotient)) - 1
+            writer.write(lead << UInt64(escapeQuotient + 6) | escape << 6 | UInt64(width - 1), bits: 2 + escapeQuotient + 6)
             writer.write(rest, bits: width)
         }
         state.update(magnitudeMinusOne: rest)
@@ -95,6 +105,11 @@ enum GammaCode {
     static func write(_ value: UInt64, to writer: inout BitWriter) {
         precondition(value > 0, "gamma code takes values of at least 1")
         let width = UInt64.bitWidth - value.leadingZeroBitCount
+        // The zeros are the value's own leading zeros when the code fits one write, as runs do.
+        guard 2 * width - 1 > UInt64.bitWidth else {
+            writer.write(value, bits: 2 * width - 1)
+            return
+        }
         writer.write(0, bits: width - 1)
         writer.write(value, bits: width)
     }
