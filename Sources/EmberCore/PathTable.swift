@@ -51,8 +51,9 @@ final class PathTable<Value> {
     /// The length from which a `String` keeps its bytes in separate storage on every platform.
     private static var minimumAddressedCount: Int { 16 }
 
-    /// A power of two. The table doubles when it would become more than half full.
-    private static var initialCapacity: Int { 32 }
+    /// A power of two. The table doubles when it would become more than half full. Two slots, because
+    /// each reader has three tables and two of them stay empty unless a read is denied or times out.
+    private static var initialCapacity: Int { 2 }
 
     init() {
         storage = .allocate(capacity: 1)
