@@ -72,8 +72,17 @@ def fetch(port, path, accept_encoding=None):
             chunks.append(data)
     response = b"".join(chunks)
     if b" 200 " not in response[:16]:
-        raise RuntimeError(f"GET {path} failed: {response[:80]!r}")
+        raise StatusError(path, response)
     return time.perf_counter() - start, response.partition(b"\r\n\r\n")[2]
+
+
+class StatusError(RuntimeError):
+    """A response whose status is not 200, with the status line's code (0 when there is none)."""
+
+    def __init__(self, path, response):
+        super().__init__(f"GET {path} failed: {response[:80]!r}")
+        fields = response[:16].split()
+        self.status = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
 
 
 def ratio(numerator, denominator, digits=2):
@@ -96,12 +105,18 @@ def rss_mib(pid):
 
 
 def wait_ready(port, deadline=20):
+    """Waits until /metrics answers 200. A refused connection and a 503, which Ember sends until its
+    first sample is complete, mean not ready yet; any other status fails at once."""
     end = time.time() + deadline
     while time.time() < end:
         try:
             scrape(port)
             return
         except OSError:
+            time.sleep(0.1)
+        except StatusError as error:
+            if error.status != 503:
+                raise
             time.sleep(0.1)
     raise RuntimeError(f"daemon on port {port} did not answer within {deadline} s")
 
