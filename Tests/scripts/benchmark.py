@@ -105,8 +105,8 @@ def rss_mib(pid):
 
 
 def wait_ready(port, deadline=20):
-    """Waits until /metrics answers 200. A refused connection and a 503, which Ember sends until its
-    first sample is complete, mean not ready yet; any other status fails at once."""
+    """Waits until /metrics returns 200. A refused connection and a 503, which Ember sends until its
+    first sample is complete, mean not ready yet, and any other status fails at once."""
     end = time.time() + deadline
     while time.time() < end:
         try:
