@@ -66,7 +66,7 @@ public final class PermissionDenialCache: ForwardingFileSystem {
         }
     }
 
-    /// Throws the remembered denial of `path` until its recheck is due, and forgets it then.
+    /// Throws the remembered denial of `path` until its recheck is due, and removes it then.
     private func throwIfDenied(_ path: String) throws(FileError) {
         guard let entry = denied[path] else { return }
 

@@ -51,30 +51,23 @@ public final class SourceReader {
 
     /// Reads a decimal integer attribute such as `temp1_input` or `speed`.
     public func integer(_ path: String) throws -> Int64 {
-        var value: Int64?
-        var text = ""
-        try denials.withAttributeBytes(path) { bytes in
-            value = AttributeDigits.integer(bytes)
-            if value == nil {
-                text = AttributeDigits.text(bytes)
-            }
-        }
-        if let value {
-            return value
-        }
-
-        guard let value = Int64(text) else {
-            throw ParseError(path: path, expected: "an integer", content: text)
-        }
-        return value
+        try number(path, expected: "an integer", parsing: AttributeDigits.integer)
     }
 
     /// Reads an unsigned decimal attribute, such as a 64-bit counter in `statistics/`.
     public func unsigned(_ path: String) throws -> UInt64 {
-        var value: UInt64?
+        try number(path, expected: "an unsigned integer", parsing: AttributeDigits.unsigned)
+    }
+
+    /// Parses plain digits in the reader's buffer, and decodes any other content as text for the
+    /// integer's own parser, so values and errors match those of `string(_:)` and `init?(_:)`.
+    private func number<Value: LosslessStringConvertible>(
+        _ path: String, expected: String, parsing parse: (UnsafeRawBufferPointer) -> Value?
+    ) throws -> Value {
+        var value: Value?
         var text = ""
         try denials.withAttributeBytes(path) { bytes in
-            value = AttributeDigits.unsigned(bytes)
+            value = parse(bytes)
             if value == nil {
                 text = AttributeDigits.text(bytes)
             }
@@ -83,8 +76,8 @@ public final class SourceReader {
             return value
         }
 
-        guard let value = UInt64(text) else {
-            throw ParseError(path: path, expected: "an unsigned integer", content: text)
+        guard let value = Value(text) else {
+            throw ParseError(path: path, expected: expected, content: text)
         }
         return value
     }

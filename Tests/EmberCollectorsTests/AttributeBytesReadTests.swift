@@ -17,7 +17,7 @@ final class AttributeBytesReadTests: XCTestCase {
         XCTAssertEqual(value, -42)
     }
 
-    /// The parser sees the content without the trailing newline, but rejected content comes back
+    /// The parser gets the content without the trailing newline, but rejected content is returned
     /// whole, so the text path reports it as before.
     func testRejectedContentGivesAllBytes() throws {
         let tree = try HardwareTree()

@@ -107,7 +107,7 @@ final class KeptDescriptorsTests: XCTestCase {
         XCTAssertEqual(try reader.readAttribute(path), Array("4000\n".utf8))
     }
 
-    func testPlainFileUnderRemovedDirectoryIsMissingAfterRescan() throws {
+    func testFileUnderReplacedDirectoryMissing() throws {
         let tree = try TemporaryTree()
         let directory = tree.directory + "/hwmon0"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)

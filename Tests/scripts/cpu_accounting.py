@@ -10,7 +10,7 @@ including threads that exited during the window, in nanoseconds:
   exists without enabling the cpu controller.
 
 `CpuAccount.open` returns None where neither hierarchy is mounted writable (no root, a container
-that hides it); callers then fall back to clock ticks and say so.
+that hides it). Callers then fall back to clock ticks and report that they did.
 """
 import os
 
