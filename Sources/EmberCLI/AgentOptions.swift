@@ -72,7 +72,8 @@ struct AgentOptions {
         FlagSpec(name: "collector.rescan-interval", defaultValue: "10s",
                  help: "How often collectors list directories and resolve links again to find devices "
                     + "added or removed. Between rescans, source files stay open and each sample re-reads "
-                    + "them (files outside sysfs and procfs are reopened at each rescan). A device that "
+                    + "them (files outside sysfs and procfs are reopened at each rescan), except labels, "
+                    + "limits and addresses, which are read again only at a rescan. A device that "
                     + "disappears is noticed at its next read. 0s lists, opens and closes at every sample."),
     ] + historyFlags + [
         FlagSpec(name: "collector.disable-defaults", defaultValue: "false",

@@ -24,6 +24,15 @@ public protocol FileSystem: AnyObject {
     /// instructions with `malloc` and `free` (callgrind). The default reads the array.
     func withAttributeBytes(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError)
 
+    /// Reads an attribute that changes only when the system is reconfigured, such as a hardware
+    /// address, a sensor's label or limit, or a device's identity, as ``withAttributeBytes(_:_:)``
+    /// does. A layer that remembers the tree's layout may pass the bytes of the first successful
+    /// read since its last ``rescan()`` instead of reading the file again.
+    ///
+    /// A value that changes while the system runs, such as a temperature or a link speed, must
+    /// not be read this way: a change would show only after the next rescan.
+    func withSettledAttributeBytes(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError)
+
     /// Reads a whole file (procfs tables such as `/proc/stat`) up to `limit` bytes.
     func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8]
 
@@ -63,6 +72,22 @@ extension FileSystem {
     /// Reads the array from ``readAttribute(_:)``, for file systems that have no buffer to lend.
     public func withAttributeBytes(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError) {
         try readAttribute(path).withUnsafeBytes(body)
+    }
+
+    /// Reads the file again, for file systems that remember nothing between calls. Layers that
+    /// only forward calls inherit this too, so a fault-injecting layer also fails settled reads.
+    public func withSettledAttributeBytes(
+        _ path: String, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
+        try withAttributeBytes(path, body)
+    }
+
+    /// Copies the bytes from ``withSettledAttributeBytes(_:_:)`` into a new array, for callers that
+    /// keep them.
+    public func readSettledAttribute(_ path: String) throws(FileError) -> [UInt8] {
+        var copy: [UInt8] = []
+        try withSettledAttributeBytes(path) { copy = Array($0) }
+        return copy
     }
 
     /// Copies the bytes from ``withAttributeBytes(_:_:)`` into a new array, for the readers that

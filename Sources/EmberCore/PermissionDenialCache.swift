@@ -32,11 +32,29 @@ public final class PermissionDenialCache: ForwardingFileSystem {
     /// Spelled out without ``remembering(_:_:)``, whose closure cost a retain and release of
     /// `self` and `path` at every read (callgrind).
     public func withAttributeBytes(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError) {
+        try withBytes(path, settled: false, body)
+    }
+
+    /// Checks denials as ``withAttributeBytes(_:_:)`` does, and lets the layers beneath pass the
+    /// bytes they keep.
+    public func withSettledAttributeBytes(
+        _ path: String, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
+        try withBytes(path, settled: true, body)
+    }
+
+    private func withBytes(
+        _ path: String, settled: Bool, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
         if !denied.isEmpty {
             try throwIfDenied(path)
         }
         do {
-            try base.withAttributeBytes(path, body)
+            if settled {
+                try base.withSettledAttributeBytes(path, body)
+            } else {
+                try base.withAttributeBytes(path, body)
+            }
         } catch {
             rememberIfDenied(path, error)
             throw error

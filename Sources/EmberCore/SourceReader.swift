@@ -42,31 +42,55 @@ public final class SourceReader {
 
     /// Reads an attribute as text without its trailing newline; invalid UTF-8 becomes U+FFFD.
     public func string(_ path: String) throws -> String {
+        try text(path, settled: false)
+    }
+
+    /// Reads a decimal integer attribute such as `temp1_input` or `speed`.
+    public func integer(_ path: String) throws -> Int64 {
+        try number(path, settled: false, expected: "an integer", parsing: AttributeDigits.integer)
+    }
+
+    /// Reads an unsigned decimal attribute, such as a 64-bit counter in `statistics/`.
+    public func unsigned(_ path: String) throws -> UInt64 {
+        try number(path, settled: false, expected: "an unsigned integer", parsing: AttributeDigits.unsigned)
+    }
+
+    /// Reads, as ``string(_:)`` does, an attribute that changes only when the system is
+    /// reconfigured, such as a label, a driver name or an address. Between rescans the collectors'
+    /// file systems pass the bytes of the first read since the last rescan
+    /// (``FileSystem/withSettledAttributeBytes(_:_:)``), so a change shows within one rescan interval.
+    public func settledString(_ path: String) throws -> String {
+        try text(path, settled: true)
+    }
+
+    /// Reads, as ``integer(_:)`` does, an attribute that changes only when the system is
+    /// reconfigured, such as a limit or an index; see ``settledString(_:)``.
+    public func settledInteger(_ path: String) throws -> Int64 {
+        try number(path, settled: true, expected: "an integer", parsing: AttributeDigits.integer)
+    }
+
+    /// Reads, as ``unsigned(_:)`` does, an attribute that changes only when the system is
+    /// reconfigured; see ``settledString(_:)``.
+    public func settledUnsigned(_ path: String) throws -> UInt64 {
+        try number(path, settled: true, expected: "an unsigned integer", parsing: AttributeDigits.unsigned)
+    }
+
+    private func text(_ path: String, settled: Bool) throws -> String {
         var text = ""
-        try denials.withAttributeBytes(path) { bytes in
+        try withBytes(path, settled: settled) { bytes in
             text = AttributeDigits.text(bytes)
         }
         return text
     }
 
-    /// Reads a decimal integer attribute such as `temp1_input` or `speed`.
-    public func integer(_ path: String) throws -> Int64 {
-        try number(path, expected: "an integer", parsing: AttributeDigits.integer)
-    }
-
-    /// Reads an unsigned decimal attribute, such as a 64-bit counter in `statistics/`.
-    public func unsigned(_ path: String) throws -> UInt64 {
-        try number(path, expected: "an unsigned integer", parsing: AttributeDigits.unsigned)
-    }
-
     /// Parses plain digits in the reader's buffer, and decodes any other content as text for the
     /// integer's own parser, so values and errors match those of `string(_:)` and `init?(_:)`.
     private func number<Value: LosslessStringConvertible>(
-        _ path: String, expected: String, parsing parse: (UnsafeRawBufferPointer) -> Value?
+        _ path: String, settled: Bool, expected: String, parsing parse: (UnsafeRawBufferPointer) -> Value?
     ) throws -> Value {
         var value: Value?
         var text = ""
-        try denials.withAttributeBytes(path) { bytes in
+        try withBytes(path, settled: settled) { bytes in
             value = parse(bytes)
             if value == nil {
                 text = AttributeDigits.text(bytes)
@@ -82,10 +106,30 @@ public final class SourceReader {
         return value
     }
 
+    private func withBytes(
+        _ path: String, settled: Bool, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
+        if settled {
+            try denials.withSettledAttributeBytes(path, body)
+        } else {
+            try denials.withAttributeBytes(path, body)
+        }
+    }
+
     /// Reads an attribute that may be absent; nil means the file does not exist.
     public func optionalString(_ path: String) throws -> String? {
         do {
             return try string(path)
+        } catch let error as FileError where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// Reads a settled attribute that may be absent (``settledString(_:)``); nil means the file
+    /// does not exist.
+    public func optionalSettledString(_ path: String) throws -> String? {
+        do {
+            return try settledString(path)
         } catch let error as FileError where error.isNotFound {
             return nil
         }

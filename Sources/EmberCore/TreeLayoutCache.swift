@@ -20,7 +20,9 @@ import Synchronization
 ///
 /// Only results that the same call would return again are remembered: success, ENOENT and
 /// ENOTDIR. A timeout, EACCES or EIO goes to the caller without being remembered. Reads pass
-/// through: a ``SystemFileSystem`` that keeps files open remembers missing files itself.
+/// through: a ``SystemFileSystem`` that keeps files open remembers missing files itself. Settled
+/// reads (``withSettledAttributeBytes(_:_:)``) are the exception: their bytes are remembered until
+/// the next rescan, because a label, a limit or an address changes only with the configuration.
 public final class TreeLayoutCache: ForwardingFileSystem {
     public let base: any FileSystem
     private let clock: any Clock
@@ -37,9 +39,16 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     /// The kind of each path asked for, `.some(nil)` when it does not exist.
     private var kinds: [String: FileKind?] = [:]
     private var writeOnlyPaths: [String: Bool] = [:]
+    /// The bytes of each settled attribute and the rescan they were read in. An entry read before
+    /// the current rescan is read again at its next use. A rescan drops the entries not read since
+    /// the rescan before, so the paths of removed devices do not stay.
+    private let settled = PathTable<(bytes: [UInt8], rescan: Int)>()
 
     /// The number of rescans so far, the first one at creation included.
     public private(set) var rescans = 1
+
+    /// The number of settled attributes held in memory, for tests.
+    var settledCount: Int { settled.count }
 
     public init(base: any FileSystem, intervalSeconds: Double, clock: any Clock = SystemClock()) {
         self.base = base
@@ -61,6 +70,25 @@ public final class TreeLayoutCache: ForwardingFileSystem {
             rescanIfDeviceRemoved(error)
             throw error
         }
+    }
+
+    /// Passes the bytes read at the first use since the last rescan. A failed read is not
+    /// remembered, so the next call reads the file again.
+    public func withSettledAttributeBytes(
+        _ path: String, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
+        rescanIfDue()
+        if let known = settled[path], known.rescan == rescans {
+            known.bytes.withUnsafeBytes(body)
+            return
+        }
+
+        var copy: [UInt8] = []
+        try withAttributeBytes(path) { bytes in
+            copy = Array(bytes)
+            body(bytes)
+        }
+        settled.set((copy, rescans), for: path)
     }
 
     public func readFile(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
@@ -141,6 +169,7 @@ public final class TreeLayoutCache: ForwardingFileSystem {
         resolvedPaths = [:]
         kinds = [:]
         writeOnlyPaths = [:]
+        settled.removeAll { $0.rescan < rescans }
         rescans += 1
         nextRescanNanoseconds.store(clock.monotonicNanoseconds() + intervalNanoseconds, ordering: .relaxed)
         base.rescan()

@@ -2,15 +2,14 @@
 
 The floor is Tests/bench/pread-floor.c: it opens every attribute file Ember reads in a sample
 cycle once and then does one pread per file per cycle, which is the kernel's own cost of the
-sample. The file list comes from `strace -f -e trace=openat,open` on `ember snapshot`, which
-takes two samples: a regular file opened in both is read every cycle, a file opened once is
-read only at start (labels, discovery) and is left out.
+sample. The file list comes from `strace -f -y -e trace=read,pread64` on `ember snapshot`, which
+takes two samples: the files the second one reads are read every cycle. Files read only at start
+(discovery) and settled attributes, which a sample answers from memory between rescans, are left out.
 
 The floor runs twice: in a tight loop, which the agent's 100 ms cycles here are compared with,
 and with cycles 1 s apart, as at the agent's default interval. Between such cycles the kernel's
 caches go cold, so the second figure is the one to hold against CPU measured at 1 Hz.
 """
-import collections
 import os
 import re
 import shutil
@@ -21,7 +20,8 @@ import time
 from benchmark import REPO, TICKS, free_port, scrape, cpu_seconds
 
 FLOOR_SOURCE = os.path.join(REPO, "Tests", "bench", "pread-floor.c")
-OPEN_PATTERN = re.compile(r'\bopen(?:at)?\((?:AT_FDCWD, )?"([^"]+)", ([A-Z_|]+)')
+# A read of a file descriptor as `strace -f -ttt -y` prints it: PID, time, call, descriptor and path.
+READ_PATTERN = re.compile(r'^\d+\s+(\d+\.\d+)\s+(?:pread64|read)\(\d+<([^>]+)>')
 
 
 def build_floor(work):
@@ -32,27 +32,36 @@ def build_floor(work):
 
 
 def attribute_files(ember, sysfs, procfs, work):
-    """Returns the sorted regular files under `sysfs` or `procfs` that both samples of a snapshot open.
+    """Returns the sorted regular files under `sysfs` or `procfs` that the second sample of a snapshot reads.
+
+    The snapshot runs with the default rescan interval, as `ember serve` does, so its first sample
+    opens and reads every file, and its second re-reads only what a sample cycle reads: the files
+    it keeps open, through `pread`. It reads neither the settled attributes (labels, limits,
+    addresses), whose bytes it keeps until the next rescan, nor files read only at start. The
+    samples are told apart by the longest pause between two reads, the wait for the second sample.
 
     The interval is 2 s because strace slows Ember down several times, and a sample abandons the
     collectors still running at 0.8 × the interval, which would drop their files from the list.
-    The rescan interval is 0 so that the second sample opens its files again instead of re-reading
-    the descriptors the first one kept.
     """
     trace = os.path.join(work, "snapshot.strace")
-    command = ["strace", "-f", "-qq", "-o", trace, "-e", "trace=openat,open", ember, "snapshot",
-               f"--path.sysfs={sysfs}", f"--path.procfs={procfs}", "--sample.interval=2s",
-               "--collector.rescan-interval=0s", "--log.level=error"]
+    command = ["strace", "-f", "-qq", "-ttt", "-y", "-o", trace, "-e", "trace=read,pread64", ember, "snapshot",
+               f"--path.sysfs={sysfs}", f"--path.procfs={procfs}", "--sample.interval=2s", "--log.level=error"]
     subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
-    opens = collections.Counter()
     roots = tuple(os.path.join(root, "") for root in (sysfs, procfs))
+    reads = []
     with open(trace) as f:
         for line in f:
-            match = OPEN_PATTERN.search(line)
-            if match and "O_DIRECTORY" not in match.group(2) and match.group(1).startswith(roots):
-                opens[match.group(1)] += 1
-    return sorted(path for path, count in opens.items() if count >= 2 and os.path.isfile(path))
+            match = READ_PATTERN.search(line)
+            if match and match.group(2).startswith(roots):
+                reads.append((float(match.group(1)), match.group(2)))
+    reads.sort()
+    if len(reads) < 2:
+        raise RuntimeError(f"the snapshot read {len(reads)} files under {sysfs} and {procfs}; see {trace}")
+
+    pauses = [(later[0] - earlier[0], index + 1) for index, (earlier, later) in enumerate(zip(reads, reads[1:]))]
+    second_sample = max(pauses)[1]
+    return sorted({path for _, path in reads[second_sample:] if os.path.isfile(path)})
 
 
 # Cycles of the floor at one-second intervals, the agent's default: cold caches make each one cost

@@ -47,8 +47,10 @@ public struct DevfreqReading: Equatable, Sendable {
         reading.targetFrequencyHertz = hertz("target_freq", &sink)
         reading.minimumFrequencyHertz = hertz("min_freq", &sink)
         reading.maximumFrequencyHertz = hertz("max_freq", &sink)
+        // The governor changes only when the administrator switches it. The limits stay per
+        // sample, because devfreq cooling lowers `max_freq` while the system runs.
         reading.governor = reader.readOrRecord(directory + "/governor", into: &sink) { path in
-            SysfsClass.trimSpace(try reader.string(path))
+            SysfsClass.trimSpace(try reader.settledString(path))
         }
 
         reading.load = reader.readOrRecord(directory + "/load", into: &sink) { path in

@@ -23,14 +23,19 @@ public final class CpufreqCollector: Collector {
         "node_cpu_scaling_governor", "1 for the CPU's current cpufreq governor, 0 for the other available ones.",
         labels: ["cpu", "governor"])
 
-    /// Per-CPU kHz attributes and the family each feeds; sysfs cpufreq values are kHz.
-    static let frequencyAttributes: [(file: String, descriptor: MetricDescriptor)] = [
-        ("cpuinfo_cur_freq", hardwareFrequency),
-        ("cpuinfo_min_freq", hardwareMinimum),
-        ("cpuinfo_max_freq", hardwareMaximum),
-        ("scaling_cur_freq", scalingFrequency),
-        ("scaling_min_freq", scalingMinimum),
-        ("scaling_max_freq", scalingMaximum),
+    /// Per-CPU kHz attributes, whether each is settled, and the family each feeds; sysfs cpufreq
+    /// values are kHz.
+    ///
+    /// The hardware limits are settled: they change only when the driver is loaded again, so they
+    /// are read again only at a rescan. The scaling limits stay per sample, because thermal and
+    /// power limits move `scaling_max_freq` while the system runs (RK3588 boards under load).
+    static let frequencyAttributes: [(file: String, settled: Bool, descriptor: MetricDescriptor)] = [
+        ("cpuinfo_cur_freq", false, hardwareFrequency),
+        ("cpuinfo_min_freq", true, hardwareMinimum),
+        ("cpuinfo_max_freq", true, hardwareMaximum),
+        ("scaling_cur_freq", false, scalingFrequency),
+        ("scaling_min_freq", false, scalingMinimum),
+        ("scaling_max_freq", false, scalingMaximum),
     ]
 
     let reader: SourceReader
@@ -68,7 +73,10 @@ public final class CpufreqCollector: Collector {
     private func addCPU(_ cpu: CpufreqCPUPaths, into sink: inout MetricSink) {
         for (path, attribute) in zip(cpu.frequencies, CpufreqCollector.frequencyAttributes) {
             let privilege = attribute.file == "cpuinfo_cur_freq" ? Self.hardwareFrequencyPrivilege : nil
-            if let kilohertz = reader.readOrRecord(path, into: &sink, grantedBy: privilege, readKilohertz) ?? nil {
+            let kilohertz = reader.readOrRecord(path, into: &sink, grantedBy: privilege) { path in
+                try readKilohertz(path, settled: attribute.settled)
+            }
+            if let kilohertz = kilohertz ?? nil {
                 sink.add(attribute.descriptor, Double(kilohertz) * 1000, labelValues: cpu.cpuLabels)
             }
         }
@@ -77,12 +85,12 @@ public final class CpufreqCollector: Collector {
 
     /// Reads a kHz attribute; nil when the kernel prints `<unknown>`, which `cpuinfo_cur_freq` does
     /// when the driver cannot read the hardware frequency.
-    private func readKilohertz(_ path: String) throws -> UInt64? {
+    private func readKilohertz(_ path: String, settled: Bool) throws -> UInt64? {
         // Digits are converted from the bytes, which spares making a `String` of each value.
         // `ASCIIFields.unsigned` accepts exactly what `UInt64(_:)` accepts, and other text, such
         // as `<unknown>`, goes on to the text checks below.
         let bytes: [UInt8]
-        switch try AttributeBytes.read(path, from: reader.fileSystem, parsing: ASCIIFields.unsigned) {
+        switch try AttributeBytes.read(path, from: reader.fileSystem, settled: settled, parsing: ASCIIFields.unsigned) {
         case .parsed(let value):
             return value
         case .unparsed(let unparsed):
@@ -105,7 +113,8 @@ public final class CpufreqCollector: Collector {
               !current.isEmpty
         else { return }
 
-        let available = reader.readOrRecord(cpu.availableGovernors, into: &sink, reader.string)
+        // The list changes only when a governor module is loaded or unloaded.
+        let available = reader.readOrRecord(cpu.availableGovernors, into: &sink, reader.settledString)
         for (labels, value) in cpu.governors.series(available: available, current: current, cpu: cpu.cpu) {
             sink.add(CpufreqCollector.governor, value, labelValues: labels)
         }

@@ -35,14 +35,15 @@ extension CpufreqCollector {
 
     private func addPolicy(_ paths: CpufreqPolicyPaths, into sink: inout MetricSink) {
         let policy = paths.policy
-        // An absent scaling_driver is an empty label, but a failed read omits the series.
-        if let related = reader.readOrRecord(paths.relatedCPUs, into: &sink, reader.string),
-           let driver = sink.attempt({ try reader.optionalString(paths.driver) }) {
+        // An absent scaling_driver is an empty label, but a failed read omits the series. The
+        // CPUs, driver and frequency table of a policy change only when the driver is loaded again.
+        if let related = reader.readOrRecord(paths.relatedCPUs, into: &sink, reader.settledString),
+           let driver = sink.attempt({ try reader.optionalSettledString(paths.driver) }) {
             sink.add(CpufreqCollector.policyInfo, 1, policy, related, driver ?? "")
         }
 
         let frequencies = reader.readOrRecord(paths.availableFrequencies, into: &sink) { path in
-            try CpufreqParser.parseFrequencies(reader.string(path), path: path)
+            try CpufreqParser.parseFrequencies(reader.settledString(path), path: path)
         }
         for kilohertz in frequencies ?? [] {
             sink.add(CpufreqCollector.availableFrequency, 1, policy, String(kilohertz * 1000))

@@ -92,13 +92,13 @@ public final class CpuidleCollector: Collector {
     }
 
     /// Adds the driver and governor. `current_governor_ro` is read first, and `current_governor` is
-    /// the fallback for a kernel without it.
+    /// the fallback for a kernel without it. Both change only when the administrator switches them.
     private func collectInfo(_ directory: String, into sink: inout MetricSink) {
-        guard let driver = reader.readOrRecord(directory + "/current_driver", into: &sink, reader.string) else {
+        guard let driver = reader.readOrRecord(directory + "/current_driver", into: &sink, reader.settledString) else {
             return
         }
-        let governor = reader.readOrRecord(directory + "/current_governor_ro", into: &sink, reader.string)
-            ?? reader.readOrRecord(directory + "/current_governor", into: &sink, reader.string)
+        let governor = reader.readOrRecord(directory + "/current_governor_ro", into: &sink, reader.settledString)
+            ?? reader.readOrRecord(directory + "/current_governor", into: &sink, reader.settledString)
         guard let governor else { return }
 
         sink.add(Self.info, 1, driver, governor)

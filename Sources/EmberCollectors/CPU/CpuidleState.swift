@@ -41,19 +41,24 @@ public struct CpuidleStateReading: Equatable, Sendable {
     static func read(
         _ paths: CpuidleStatePaths, reader: SourceReader, into sink: inout MetricSink
     ) -> CpuidleStateReading? {
-        guard let name = reader.readOrRecord(paths.name, into: &sink, reader.string) else { return nil }
+        // The name, latency and residency come from the driver's state table, and `disable` changes
+        // only when the administrator writes it, so these are read again only at a rescan.
+        guard let name = reader.readOrRecord(paths.name, into: &sink, reader.settledString) else { return nil }
 
         var state = CpuidleStateReading(directory: paths.entry, name: name)
         let number = { (path: String, sink: inout MetricSink) in
             reader.readOrRecord(path, into: &sink, reader.unsigned)
         }
-        state.latencyMicroseconds = number(paths.latency, &sink)
-        state.targetResidencyMicroseconds = number(paths.residency, &sink)
+        let setting = { (path: String, sink: inout MetricSink) in
+            reader.readOrRecord(path, into: &sink, reader.settledUnsigned)
+        }
+        state.latencyMicroseconds = setting(paths.latency, &sink)
+        state.targetResidencyMicroseconds = setting(paths.residency, &sink)
         state.usage = number(paths.usage, &sink)
         state.timeMicroseconds = number(paths.time, &sink)
         state.above = number(paths.above, &sink)
         state.below = number(paths.below, &sink)
-        state.isDisabled = number(paths.disable, &sink).map { $0 != 0 }
+        state.isDisabled = setting(paths.disable, &sink).map { $0 != 0 }
         return state
     }
 }

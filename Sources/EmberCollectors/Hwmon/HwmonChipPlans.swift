@@ -7,6 +7,9 @@ final class HwmonPlannedAttribute {
     let path: String
     let type: String
     let property: String
+    /// Whether the file contains configuration rather than a measurement (``isSettled(type:property:)``),
+    /// and is read again only at a rescan.
+    let settled: Bool
     /// Whether the file before this one in its ``HwmonPlannedSensor/files`` has the same property.
     var followsSameProperty = false
     /// The file's family for a sensor with and without a bare value file, as
@@ -21,6 +24,33 @@ final class HwmonPlannedAttribute {
         self.path = path
         self.type = type
         self.property = property
+        settled = Self.isSettled(type: type, property: property)
+    }
+
+    /// Properties that the kernel's hwmon sysfs interface (Documentation/hwmon/sysfs-interface.rst)
+    /// defines as labels, limits, divisors and settings. They change only when a driver is loaded
+    /// or someone writes a new setting, so they are read again only at a rescan. Values, alarms,
+    /// the recorded `highest` and `lowest`, and a fan's `target` and `output` change at run time.
+    static let settledProperties: Set<String> = [
+        "label", "type", "enable", "beep", "offset", "div", "pulses", "min", "max", "lcrit", "crit", "emergency",
+        "min_hyst", "max_hyst", "lcrit_hyst", "crit_hyst", "emergency_hyst", "cap", "cap_min", "cap_max",
+        "cap_hyst", "rated_min", "rated_max", "average_interval", "average_interval_min", "average_interval_max",
+    ]
+
+    /// The settings of a `pwmN` controller that a fan daemon does not change while it runs. Its duty
+    /// cycle (the bare `pwmN`) and its mode (`pwmN_enable`) are read at every sample.
+    static let settledPWMProperties: Set<String> = [
+        "freq", "mode", "auto_channels_temp", "temp_sel", "target_temp", "temp_tolerance", "crit_temp_tolerance",
+        "floor", "start", "stop_time", "step_up_time", "step_down_time",
+    ]
+
+    static func isSettled(type: String, property: String) -> Bool {
+        if settledProperties.contains(property) {
+            return true
+        }
+        guard type == "pwm" else { return false }
+        return settledPWMProperties.contains(property) || property.hasPrefix("auto_point")
+            || property.hasPrefix("weight_")
     }
 }
 

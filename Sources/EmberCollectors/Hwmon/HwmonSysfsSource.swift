@@ -88,7 +88,8 @@ final class SysfsHwmonSource: HwmonSource {
     /// Reads the `name` file, recording a failure in `sink`.
     private func readName(_ path: String, sink: inout MetricSink) -> ChipNameFile {
         do {
-            return try reader.optionalString(path).map(ChipNameFile.read) ?? .absent
+            // A chip's name is fixed by its driver.
+            return try reader.optionalSettledString(path).map(ChipNameFile.read) ?? .absent
         } catch {
             sink.record(error)
             return .failed
@@ -118,7 +119,7 @@ final class SysfsHwmonSource: HwmonSource {
                 if !skipped.isEmpty, skipped.contains(attribute.fileName) {
                     continue
                 }
-                guard let text = readValue(attribute.path, sink: &sink) else { continue }
+                guard let text = readValue(attribute.path, settled: attribute.settled, sink: &sink) else { continue }
                 let value = HwmonAttributeValue(text: text, path: attribute.path, attribute: attribute)
                 // Comparing with the last key copied the entry, about 350 instructions (callgrind).
                 if attribute.followsSameProperty {
@@ -136,21 +137,14 @@ final class SysfsHwmonSource: HwmonSource {
 
     /// Reads one attribute as node_exporter does: one bounded read, newlines trimmed from both
     /// ends but other whitespace kept, because labels such as applesmc's `Left side  ` keep it.
-    private func readValue(_ path: String, sink: inout MetricSink) -> String? {
+    private func readValue(_ path: String, settled: Bool, sink: inout MetricSink) -> String? {
         do {
             var value = ""
             // The bytes are decoded in the reader's buffer, which spares an array per read.
-            try reader.fileSystem.withAttributeBytes(path) { raw in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                var start = 0
-                var end = bytes.count
-                while start < end, bytes[start] == 0x0A { start += 1 }
-                while end > start, bytes[end - 1] == 0x0A { end -= 1 }
-                // ASCII is valid UTF-8. Decoding it took about 150 instructions per value where
-                // `String(validating:)` took 900 (callgrind). Other bytes are validated and repaired.
-                let content = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                value = content.allSatisfy { $0 < 0x80 }
-                    ? String(decoding: content, as: UTF8.self) : Text.decodeReplacingInvalid(content)
+            if settled {
+                try reader.fileSystem.withSettledAttributeBytes(path) { value = Self.decodeValue($0) }
+            } else {
+                try reader.fileSystem.withAttributeBytes(path) { value = Self.decodeValue($0) }
             }
             return value
         } catch where error.code == EISDIR {
@@ -163,6 +157,23 @@ final class SysfsHwmonSource: HwmonSource {
             sink.record(error)
             return nil
         }
+    }
+}
+
+extension SysfsHwmonSource {
+    /// Returns the text of an attribute with newlines trimmed from both ends.
+    static func decodeValue(_ raw: UnsafeRawBufferPointer) -> String {
+        let bytes = raw.bindMemory(to: UInt8.self)
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x0A { start += 1 }
+        while end > start, bytes[end - 1] == 0x0A { end -= 1 }
+
+        // ASCII is valid UTF-8. Decoding it took about 150 instructions per value where
+        // `String(validating:)` took 900 (callgrind). Other bytes are validated and repaired.
+        let content = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        return content.allSatisfy { $0 < 0x80 }
+            ? String(decoding: content, as: UTF8.self) : Text.decodeReplacingInvalid(content)
     }
 }
 

@@ -20,31 +20,39 @@ public final class NetClassCollector: Collector {
         "node_network_speed_bytes", "Link speed in bytes per second (the speed attribute is Mbit/s).",
         labels: ["device"])
 
-    /// Numeric attributes exported unchanged: the sysfs file and the family it feeds.
-    static let numericAttributes: [(file: String, descriptor: MetricDescriptor)] = [
-        ("addr_assign_type", property(
+    /// Numeric attributes exported unchanged: the sysfs file, whether it is settled, and the
+    /// family it feeds.
+    ///
+    /// A settled attribute changes only when the interface is reconfigured (`ip link set`) or
+    /// created, and is read again only at a rescan (`SourceReader.settledString(_:)`). Link state,
+    /// flags and counters change while the system runs and are read at every sample.
+    static let numericAttributes: [(file: String, settled: Bool, descriptor: MetricDescriptor)] = [
+        ("addr_assign_type", true, property(
             "address_assign_type", "How the hardware address was assigned (0 permanent, 1 random, 2 stolen, 3 set).")),
-        ("carrier", property("carrier", "1 if the physical link is up, else 0.")),
-        ("carrier_changes", property(
+        ("carrier", false, property("carrier", "1 if the physical link is up, else 0.")),
+        ("carrier_changes", false, property(
             "carrier_changes_total", "Link state changes since the interface was created.", .counter)),
-        ("carrier_up_count", property("carrier_up_changes_total", "Changes of the link to up.", .counter)),
-        ("carrier_down_count", property("carrier_down_changes_total", "Changes of the link to down.", .counter)),
-        ("dev_id", property("device_id", "Distinguishes interfaces that share one hardware address.")),
-        ("dormant", property("dormant", "1 if the interface waits for an external event (RFC 2863 dormant).")),
-        ("flags", property("flags", "Interface flags (IFF_UP and others, as in netdevice(7)).")),
-        ("ifindex", property("iface_id", "The interface index.")),
-        ("iflink", property("iface_link", "Index of the interface this one is stacked on, or its own index.")),
-        ("link_mode", property("iface_link_mode", "Link mode (0 default, 1 dormant, 2 testing).")),
-        ("mtu", property("mtu_bytes", "Maximum transmission unit in bytes.")),
-        ("name_assign_type", property(
+        ("carrier_up_count", false, property("carrier_up_changes_total", "Changes of the link to up.", .counter)),
+        ("carrier_down_count", false, property("carrier_down_changes_total", "Changes of the link to down.", .counter)),
+        ("dev_id", true, property("device_id", "Distinguishes interfaces that share one hardware address.")),
+        ("dormant", false, property("dormant", "1 if the interface waits for an external event (RFC 2863 dormant).")),
+        ("flags", false, property("flags", "Interface flags (IFF_UP and others, as in netdevice(7)).")),
+        ("ifindex", true, property("iface_id", "The interface index.")),
+        ("iflink", true, property("iface_link", "Index of the interface this one is stacked on, or its own index.")),
+        ("link_mode", true, property("iface_link_mode", "Link mode (0 default, 1 dormant, 2 testing).")),
+        ("mtu", true, property("mtu_bytes", "Maximum transmission unit in bytes.")),
+        ("name_assign_type", true, property(
             "name_assign_type", "How the name was assigned (1 enumerated, 2 predictable, 3 user, 4 renamed).")),
-        ("netdev_group", property("net_dev_group", "The interface's device group.")),
-        ("tx_queue_len", property("transmit_queue_length", "Transmit queue length in packets.")),
-        ("type", property("protocol_type", "Hardware type (ARPHRD_* from if_arp.h; 1 is Ethernet).")),
+        ("netdev_group", true, property("net_dev_group", "The interface's device group.")),
+        ("tx_queue_len", true, property("transmit_queue_length", "Transmit queue length in packets.")),
+        ("type", true, property("protocol_type", "Hardware type (ARPHRD_* from if_arp.h; 1 is Ethernet).")),
     ]
 
-    /// Text attributes of ``info``, in its label order apart from `device`.
-    static let textAttributes = ["address", "broadcast", "duplex", "ifalias", "operstate"]
+    /// Text attributes of ``info``, in its label order apart from `device`, and whether each is
+    /// settled: addresses and the alias change only with the configuration.
+    static let textAttributes: [(file: String, settled: Bool)] = [
+        ("address", true), ("broadcast", true), ("duplex", false), ("ifalias", true), ("operstate", false),
+    ]
 
     /// Errors that mean "not applicable to this interface now": the kernel returns EINVAL for
     /// `carrier`, `speed` and `duplex` on an interface that is administratively down, and for
@@ -72,11 +80,11 @@ public final class NetClassCollector: Collector {
     private func addInterface(_ interface: NetInterfacePaths, into sink: inout MetricSink) {
         addInfo(interface, into: &sink)
         for (path, attribute) in zip(interface.numeric, NetClassCollector.numericAttributes) {
-            if let value = readInteger(path, into: &sink) {
+            if let value = readInteger(path, settled: attribute.settled, into: &sink) {
                 sink.add(attribute.descriptor, Double(value), labelValues: interface.deviceLabel)
             }
         }
-        if let megabits = readInteger(interface.speed, into: &sink),
+        if let megabits = readInteger(interface.speed, settled: false, into: &sink),
            let bytes = NetClassCollector.speedBytes(megabitsPerSecond: megabits) {
             sink.add(NetClassCollector.speed, bytes, labelValues: interface.deviceLabel)
         }
@@ -90,9 +98,9 @@ public final class NetClassCollector: Collector {
         // Values of ``textAttributes``, in that order.
         var values: [String] = []
         values.reserveCapacity(NetClassCollector.textAttributes.count)
-        for (path, file) in zip(interface.text, NetClassCollector.textAttributes) {
+        for (path, (file, settled)) in zip(interface.text, NetClassCollector.textAttributes) {
             do {
-                values.append(try reader.string(path))
+                values.append(try settled ? reader.settledString(path) : reader.string(path))
             } catch let error as FileError where NetClassCollector.isUnregistering(error, file: file) {
                 return
             } catch let error as FileError
@@ -121,9 +129,10 @@ public final class NetClassCollector: Collector {
     }
 
     /// Reads an integer attribute; an absent or not applicable one is nil and records nothing.
-    private func readInteger(_ path: String, into sink: inout MetricSink) -> Int64? {
+    private func readInteger(_ path: String, settled: Bool, into sink: inout MetricSink) -> Int64? {
         reader.readOrRecord(path, into: &sink, ignoring: NetClassCollector.notApplicable) { path in
-            switch try AttributeBytes.read(path, from: reader.fileSystem, parsing: NetClassCollector.plainInteger) {
+            switch try AttributeBytes.read(
+                path, from: reader.fileSystem, settled: settled, parsing: NetClassCollector.plainInteger) {
             case .parsed(let value):
                 return value
             case .unparsed(let bytes):

@@ -19,7 +19,7 @@ struct NetInterfacePaths {
         self.device = device
         deviceLabel = [device]
         directory = root + "/" + device
-        text = NetClassCollector.textAttributes.map { [directory] in directory + "/" + $0 }
+        text = NetClassCollector.textAttributes.map { [directory] in directory + "/" + $0.file }
         numeric = NetClassCollector.numericAttributes.map { [directory] in directory + "/" + $0.file }
         speed = directory + "/speed"
     }

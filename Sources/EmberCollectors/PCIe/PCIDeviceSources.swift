@@ -89,10 +89,11 @@ final class SysfsPCIDevices {
         return PCIIdentity(vendor: UInt16(vendor), device: UInt16(device), classCode: UInt32(classCode))
     }
 
-    /// Reads an attribute printed as `0x10ec`.
+    /// Reads an attribute printed as `0x10ec`. The IDs are the function's own and change only
+    /// when another device takes its address, which a rescan finds.
     private func readHex(_ path: String, sink: inout MetricSink) -> UInt64? {
         sink.attempt {
-            let text = SysfsClass.trimSpace(try reader.string(path))
+            let text = SysfsClass.trimSpace(try reader.settledString(path))
             guard text.hasPrefix("0x"), let value = UInt64(text.dropFirst(2), radix: 16) else {
                 throw ParseError(path: path, expected: "a hexadecimal ID such as 0x10ec", content: text)
             }
@@ -124,20 +125,23 @@ final class SysfsPCIDevices {
     }
 
     private func readLink(_ paths: PCIFunctionPaths, sink: inout MetricSink) -> PCIeLink {
-        func speed(_ path: String, _ sink: inout MetricSink) -> Double? {
+        func speed(_ path: String, settled: Bool, _ sink: inout MetricSink) -> Double? {
             reader.readOrRecord(path, into: &sink) { file in
-                try PCIeLinkDecoding.parseSpeed(try reader.string(file), path: file)
+                try PCIeLinkDecoding.parseSpeed(try settled ? reader.settledString(file) : reader.string(file), path: file)
             } ?? nil
         }
-        func width(_ path: String, _ sink: inout MetricSink) -> Int? {
+        func width(_ path: String, settled: Bool, _ sink: inout MetricSink) -> Int? {
             reader.readOrRecord(path, into: &sink) { file in
-                PCIeLinkDecoding.width(try SysfsClass.integer(file, reader: reader))
+                PCIeLinkDecoding.width(try SysfsClass.integer(file, reader: reader, settled: settled))
             } ?? nil
         }
-        // The paths are in the order of `linkFiles`: current speed and width, then maximum.
+        // The paths are in the order of `linkFiles`: current speed and width, then maximum. The
+        // current link is read at every sample, because a link that trains down is a fault. The
+        // maximum is the hardware's, so it is read again only at a rescan.
         return PCIeLink(
-            currentSpeed: speed(paths.link[0], &sink), currentWidth: width(paths.link[1], &sink),
-            maxSpeed: speed(paths.link[2], &sink), maxWidth: width(paths.link[3], &sink))
+            currentSpeed: speed(paths.link[0], settled: false, &sink),
+            currentWidth: width(paths.link[1], settled: false, &sink),
+            maxSpeed: speed(paths.link[2], settled: true, &sink), maxWidth: width(paths.link[3], settled: true, &sink))
     }
 
     /// Reads the link from configuration space. Without CAP_SYS_ADMIN the kernel returns only the

@@ -178,9 +178,10 @@ struct CPUClusterEstimator {
         return regulators.volts(phandle: facts.supplies[firstCPU], named: name, sink: &sink)
     }
 
-    /// Reads a cpufreq CPU list such as `4 5`; nil when absent or failed (recorded).
+    /// Reads a policy's `related_cpus`, such as `4 5`; nil when absent or failed (recorded). The
+    /// list is the cluster's and changes only when the driver is loaded again.
     private func readCPUList(_ path: String, sink: inout MetricSink) -> [Int]? {
-        guard let text = reader.readOrRecord(path, into: &sink, reader.string) else { return nil }
+        guard let text = reader.readOrRecord(path, into: &sink, reader.settledString) else { return nil }
         return CpufreqParser.parseList(text).compactMap { Int($0) }
     }
 

@@ -52,9 +52,11 @@ struct DeviceTreeReader {
         return value
     }
 
+    /// Reads a property as a settled attribute: the device tree is fixed at boot, and only an
+    /// overlay changes it, which a rescan picks up.
     private func optionalBytes(_ path: String) throws -> [UInt8]? {
         do {
-            return try reader.fileSystem.readAttribute(path)
+            return try reader.fileSystem.readSettledAttribute(path)
         } catch where error.isNotFound {
             return nil
         }

@@ -73,7 +73,7 @@ struct HwmonPowerReader {
         if files.ownHasName {
             // A name that fails to read is bridged with the last one read, as in the hwmon
             // collector, and a chip without one is skipped, so no label falls back to `hwmonN`.
-            if let text = reader.readOrRecord(state.namePath, into: &sink, reader.string) {
+            if let text = reader.readOrRecord(state.namePath, into: &sink, reader.settledString) {
                 name = SysfsClass.trimSpace(text)
                 state.knownName = name
             } else if let known = state.knownName {

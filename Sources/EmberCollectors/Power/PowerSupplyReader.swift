@@ -33,7 +33,8 @@ struct PowerSupplyReader {
     }
 
     private func readSupply(_ supply: String, directory: String, into result: inout Result, sink: inout MetricSink) {
-        guard let type = reader.readOrRecord(directory + "/type", into: &sink, reader.string) else { return }
+        // The supply's type is its driver's; the USB type changes as chargers negotiate.
+        guard let type = reader.readOrRecord(directory + "/type", into: &sink, reader.settledString) else { return }
         // A `usb_type` that exists but fails to read skips the supply, because treating it as
         // absent would export the contract with an empty usb_type label.
         guard let usbTypes = sink.attempt({ try reader.optionalString(directory + "/usb_type") }) else { return }

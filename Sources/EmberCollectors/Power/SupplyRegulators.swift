@@ -82,7 +82,7 @@ struct RegulatorVoltages {
         var found = Directories()
         for entry in entries {
             let directory = classPath + "/" + entry
-            if let name = reader.readOrRecord(directory + "/name", into: &sink, reader.string) {
+            if let name = reader.readOrRecord(directory + "/name", into: &sink, reader.settledString) {
                 found.byName[SysfsClass.trimSpace(name)] = directory
             }
             if let phandle = sink.attempt({ try deviceTree.optionalCells(directory + "/of_node/phandle") })??.first {

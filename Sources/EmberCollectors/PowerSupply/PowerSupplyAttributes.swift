@@ -6,6 +6,8 @@ struct PowerSupplyNumericAttribute: Sendable {
     let descriptor: MetricDescriptor
     /// The kernel's unit per exported unit: 1, 1e6 (µV, µA, µW, µWh, µAh) or 10 (tenths of °C).
     let divisor: Double
+    /// Whether the value is a design figure or a limit (``PowerSupplyAttributes/settledFiles``).
+    let settled: Bool
 }
 
 /// The attribute table of the `powersupplyclass` collector, after node_exporter's names.
@@ -20,6 +22,17 @@ enum PowerSupplyAttributes {
     ]
 
     static let numeric: [PowerSupplyNumericAttribute] = plain + micro + tenths
+
+    /// Design figures, limits and identity, which the driver or the administrator sets and which
+    /// are read again only at a rescan. Present values, status, health and the USB type that a
+    /// charger negotiates change at run time.
+    static let settledFiles: Set<String> = [
+        "energy_empty_design", "energy_full_design", "charge_empty_design", "charge_full_design",
+        "voltage_max_design", "voltage_min_design", "capacity_alert_max", "capacity_alert_min", "temp_alert_max",
+        "temp_alert_min", "temp_ambient_max", "temp_ambient_min", "temp_max", "temp_min", "charge_control_limit_max",
+        "constant_charge_current_max", "constant_charge_voltage_max", "manufacturer", "model_name", "serial_number",
+        "technology", "type", "scope",
+    ]
 
     private static let plain: [PowerSupplyNumericAttribute] = [
         ("authentic", "authentic"), ("calibrate", "calibrate"), ("capacity", "capacity"),
@@ -66,6 +79,7 @@ enum PowerSupplyAttributes {
         let descriptor = MetricDescriptor(
             "node_power_supply_" + suffix, "Value of /sys/class/power_supply/<power_supply>/\(file)\(unit).",
             labels: ["power_supply"], windowUnit: windowUnit)
-        return PowerSupplyNumericAttribute(file: file, descriptor: descriptor, divisor: divisor)
+        return PowerSupplyNumericAttribute(
+            file: file, descriptor: descriptor, divisor: divisor, settled: settledFiles.contains(file))
     }
 }

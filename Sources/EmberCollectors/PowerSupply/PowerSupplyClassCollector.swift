@@ -30,7 +30,7 @@ public final class PowerSupplyClassCollector: Collector {
 
         paths.update(listing: files)
         for (attribute, path) in paths.numeric {
-            guard let raw = sink.attempt({ try SysfsClass.integer(path, reader: reader) }),
+            guard let raw = sink.attempt({ try SysfsClass.integer(path, reader: reader, settled: attribute.settled) }),
                   isPlausible(raw, attribute: attribute, path: path, sink: &sink)
             else { continue }
 
@@ -66,8 +66,8 @@ public final class PowerSupplyClassCollector: Collector {
     private func emitInfo(_ paths: PowerSupplyPaths, into sink: inout MetricSink) {
         var names = ["power_supply"]
         var values = [paths.supply]
-        for (file, path) in paths.info {
-            guard let text = sink.attempt({ try SysfsClass.labelString(path, reader: reader) }) else {
+        for (file, path, settled) in paths.info {
+            guard let text = sink.attempt({ try SysfsClass.labelString(path, reader: reader, settled: settled) }) else {
                 return
             }
             if !text.isEmpty {

@@ -12,8 +12,8 @@ final class PowerSupplyPaths {
     private var listing: [String]?
     /// The ``PowerSupplyAttributes/numeric`` attributes present, in that order.
     private(set) var numeric: [(attribute: PowerSupplyNumericAttribute, path: String)] = []
-    /// The ``PowerSupplyAttributes/infoFiles`` present, in that order.
-    private(set) var info: [(file: String, path: String)] = []
+    /// The ``PowerSupplyAttributes/infoFiles`` present, in that order, and whether each is settled.
+    private(set) var info: [(file: String, path: String, settled: Bool)] = []
 
     init(supply: String, classPath: String) {
         self.supply = supply
@@ -32,7 +32,7 @@ final class PowerSupplyPaths {
             (attribute, directory + "/" + attribute.file)
         }
         info = PowerSupplyAttributes.infoFiles.filter(present.contains).map { file in
-            (file, directory + "/" + file)
+            (file, directory + "/" + file, PowerSupplyAttributes.settledFiles.contains(file))
         }
     }
 }

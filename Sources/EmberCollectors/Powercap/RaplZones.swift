@@ -29,13 +29,14 @@ struct RaplZoneReader {
         var zones: [RaplZoneReading] = []
         let listing = try SysfsClass.listDevices(classPath, reader: reader, sink: &sink, absence: &absence)
         for paths in entries.values(for: listing, { RaplZonePaths(classPath + "/" + $0) }) {
-            guard let nameText = sink.attempt({ try reader.optionalString(paths.name) }) ?? nil else {
+            // The zone's name and counter range are the driver's, read again only at a rescan.
+            guard let nameText = sink.attempt({ try reader.optionalSettledString(paths.name) }) ?? nil else {
                 continue
             }
 
             let zone = namer.name(for: SysfsClass.trimSpace(nameText))
-            if let microjoules = readCounter(paths.energy, sink: &sink) {
-                let range = readCounter(paths.range, sink: &sink)
+            if let microjoules = readCounter(paths.energy, settled: false, sink: &sink) {
+                let range = readCounter(paths.range, settled: true, sink: &sink)
                 zones.append(
                     RaplZoneReading(directory: paths.directory, zone: zone, microjoules: microjoules, wrapsAt: range))
             }
@@ -45,10 +46,10 @@ struct RaplZoneReader {
 
     /// Reads an optional counter as `UInt64(SysfsClass.trimSpace(text))` parses its text. Plain
     /// digits are converted from the bytes read, without making a `String`.
-    private func readCounter(_ path: String, sink: inout MetricSink) -> UInt64? {
+    private func readCounter(_ path: String, settled: Bool, sink: inout MetricSink) -> UInt64? {
         let bytes: [UInt8]
         do {
-            bytes = try reader.fileSystem.readAttribute(path)
+            bytes = try settled ? reader.fileSystem.readSettledAttribute(path) : reader.fileSystem.readAttribute(path)
         } catch where error.isNotFound {
             return nil
         } catch {

@@ -53,11 +53,13 @@ public struct RegulatorReading: Equatable, Sendable {
 
     /// Reads the regulator whose files are `paths`, as ``read(_:reader:into:)-(String,_,_)`` does.
     static func read(_ paths: RegulatorPaths, reader: SourceReader, into sink: inout MetricSink) -> RegulatorReading? {
-        let readName = { (path: String) in try SysfsClass.labelString(path, reader: reader) }
+        // The name, type and limits are the board's constraints from the device tree, fixed while
+        // the regulator exists, so they are read again only at a rescan.
+        let readName = { (path: String) in try SysfsClass.labelString(path, reader: reader, settled: true) }
         guard let name = reader.readOrRecord(paths.name, into: &sink, readName) else { return nil }
 
         var reading = RegulatorReading(regulator: paths.entry, name: name)
-        reading.type = reader.readOrRecord(paths.type, into: &sink, reader.string)
+        reading.type = reader.readOrRecord(paths.type, into: &sink, reader.settledString)
         reading.isEnabled = reader.readOrRecord(paths.state, into: &sink) { path in
             try parseState(reader.string(path), path: path)
         } ?? nil
@@ -65,12 +67,15 @@ public struct RegulatorReading: Equatable, Sendable {
         let number = { (path: String, sink: inout MetricSink) in
             reader.readOrRecord(path, into: &sink, reader.integer)
         }
+        let limit = { (path: String, sink: inout MetricSink) in
+            reader.readOrRecord(path, into: &sink, reader.settledInteger)
+        }
         reading.microvolts = number(paths.microvolts, &sink)
         reading.microamps = number(paths.microamps, &sink)
-        reading.minimumMicrovolts = number(paths.minimumMicrovolts, &sink)
-        reading.maximumMicrovolts = number(paths.maximumMicrovolts, &sink)
-        reading.minimumMicroamps = number(paths.minimumMicroamps, &sink)
-        reading.maximumMicroamps = number(paths.maximumMicroamps, &sink)
+        reading.minimumMicrovolts = limit(paths.minimumMicrovolts, &sink)
+        reading.maximumMicrovolts = limit(paths.maximumMicrovolts, &sink)
+        reading.minimumMicroamps = limit(paths.minimumMicroamps, &sink)
+        reading.maximumMicroamps = limit(paths.maximumMicroamps, &sink)
         reading.users = number(paths.users, &sink)
         return reading
     }

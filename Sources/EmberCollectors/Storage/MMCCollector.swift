@@ -65,7 +65,8 @@ public final class MMCCollector: Collector {
         var labels = [device]
         for attribute in ["type", "name", "manfid", "oemid", "serial"] {
             let path = directory + "/" + attribute
-            guard let value = sink.attempt({ try reader.optionalString(path) }) else { return }
+            // The card's identity, read again only at a rescan; a new card is a new device.
+            guard let value = sink.attempt({ try reader.optionalSettledString(path) }) else { return }
             labels.append(SysfsClass.trimSpace(value ?? ""))
         }
         guard let blocks = sink.attempt({ try reader.optionalEntries(directory + "/block") }) else { return }

@@ -44,17 +44,18 @@ public final class NVMeCollector: Collector {
     }
 
     private func collectInfo(_ directory: String, device: String, into sink: inout MetricSink) {
-        guard let firmware = read(directory + "/firmware_rev", &sink),
-              let model = read(directory + "/model", &sink),
-              let serial = read(directory + "/serial", &sink),
-              let state = read(directory + "/state", &sink)
+        // The identity is read again only at a rescan; the controller's state at every sample.
+        guard let firmware = read(directory + "/firmware_rev", settled: true, &sink),
+              let model = read(directory + "/model", settled: true, &sink),
+              let serial = read(directory + "/serial", settled: true, &sink),
+              let state = read(directory + "/state", settled: false, &sink)
         else { return }
 
         sink.add(Self.info, 1, device, firmware, model, serial, state)
     }
 
     /// Reads a text attribute and trims it, because the controller pads `model` and `serial` with spaces.
-    private func read(_ path: String, _ sink: inout MetricSink) -> String? {
-        sink.attempt { try SysfsClass.labelString(path, reader: reader) }
+    private func read(_ path: String, settled: Bool, _ sink: inout MetricSink) -> String? {
+        sink.attempt { try SysfsClass.labelString(path, reader: reader, settled: settled) }
     }
 }

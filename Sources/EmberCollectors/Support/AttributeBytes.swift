@@ -26,20 +26,30 @@ enum AttributeBytes {
     /// The bytes are parsed in the reader's own buffer, which spares the new array of each read:
     /// about 250 instructions with `malloc` and `free` (callgrind). Only content that `parse`
     /// rejects is copied.
+    ///
+    /// With `settled`, the attribute is one that changes only when the system is reconfigured, and
+    /// is read through ``FileSystem/withSettledAttributeBytes(_:_:)``.
     static func read<Value>(
-        _ path: String, from fileSystem: any FileSystem,
+        _ path: String, from fileSystem: any FileSystem, settled: Bool = false,
         parsing parse: (Slice<UnsafeBufferPointer<UInt8>>) -> Value?
     ) throws(FileError) -> Parsed<Value> {
         var result = Parsed<Value>.unparsed([])
-        try fileSystem.withAttributeBytes(path) { raw in
-            let buffer = raw.bindMemory(to: UInt8.self)
-            if let value = parse(content(buffer)) {
-                result = .parsed(value)
-            } else {
-                result = .unparsed(Array(buffer))
-            }
+        if settled {
+            try fileSystem.withSettledAttributeBytes(path) { result = parsed($0, parse) }
+        } else {
+            try fileSystem.withAttributeBytes(path) { result = parsed($0, parse) }
         }
         return result
+    }
+
+    private static func parsed<Value>(
+        _ raw: UnsafeRawBufferPointer, _ parse: (Slice<UnsafeBufferPointer<UInt8>>) -> Value?
+    ) -> Parsed<Value> {
+        let buffer = raw.bindMemory(to: UInt8.self)
+        if let value = parse(content(buffer)) {
+            return .parsed(value)
+        }
+        return .unparsed(Array(buffer))
     }
 
     /// The result of ``read(_:from:parsing:)``: the parsed value, or the bytes the parser rejected.

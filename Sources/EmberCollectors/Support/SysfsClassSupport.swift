@@ -24,8 +24,11 @@ enum SysfsClass {
 
     /// Reads a text attribute that becomes a label value, trimmed of whitespace on both ends as
     /// node_exporter's sysfs reader (Go `strings.TrimSpace`) does.
-    static func labelString(_ path: String, reader: SourceReader) throws -> String {
-        trimSpace(try reader.string(path))
+    ///
+    /// With `settled`, the attribute changes only with the configuration and is read through
+    /// `SourceReader.settledString(_:)`.
+    static func labelString(_ path: String, reader: SourceReader, settled: Bool = false) throws -> String {
+        trimSpace(try settled ? reader.settledString(path) : reader.string(path))
     }
 
     /// Removes leading and trailing ASCII and Unicode whitespace.
@@ -59,8 +62,13 @@ enum SysfsClass {
     /// from the bytes read, because making a `String` and trimming it cost about 1 000
     /// instructions per attribute (callgrind). Other content is decoded as `SourceReader.string(_:)`
     /// decodes it and parsed as text, so values and errors stay the same.
-    static func integer(_ path: String, reader: SourceReader) throws -> Int64 {
-        switch try AttributeBytes.read(path, from: reader.fileSystem, parsing: { AttributeBytes.decimalInteger($0) }) {
+    ///
+    /// With `settled`, the attribute changes only with the configuration and is read through
+    /// `FileSystem.withSettledAttributeBytes(_:_:)`.
+    static func integer(_ path: String, reader: SourceReader, settled: Bool = false) throws -> Int64 {
+        let read = try AttributeBytes.read(
+            path, from: reader.fileSystem, settled: settled, parsing: { AttributeBytes.decimalInteger($0) })
+        switch read {
         case .parsed(let value):
             return value
         case .unparsed(let bytes):
@@ -70,9 +78,9 @@ enum SysfsClass {
 
     /// Reads an integer attribute as ``integer(_:reader:)`` does, or returns nil when the file
     /// does not exist.
-    static func optionalInteger(_ path: String, reader: SourceReader) throws -> Int64? {
+    static func optionalInteger(_ path: String, reader: SourceReader, settled: Bool = false) throws -> Int64? {
         do {
-            return try integer(path, reader: reader)
+            return try integer(path, reader: reader, settled: settled)
         } catch let error as FileError where error.isNotFound {
             return nil
         }

@@ -51,14 +51,16 @@ public final class ThermalZoneCollector: Collector {
 
     private func collectZone(_ paths: ThermalZonePaths, into sink: inout MetricSink) {
         let zone = paths.zone
-        guard let type = sink.attempt({ try SysfsClass.labelString(paths.type, reader: reader) }) else {
+        // The type, mode, policy and trip points are settled: the driver sets them, and only a
+        // write by the administrator changes them, so they are read again only at a rescan.
+        guard let type = sink.attempt({ try SysfsClass.labelString(paths.type, reader: reader, settled: true) }) else {
             return
         }
 
         // An absent mode or policy file becomes an empty label. A failed read omits the info
         // series instead, so that it never reads as a kernel without the file.
-        let mode = sink.attempt { try reader.optionalString(paths.mode) }
-        let policy = sink.attempt { try reader.optionalString(paths.policy) }
+        let mode = sink.attempt { try reader.optionalSettledString(paths.mode) }
+        let policy = sink.attempt { try reader.optionalSettledString(paths.policy) }
         if let mode, let policy {
             sink.add(Self.zoneInfo, 1, zone, type, mode ?? "", policy ?? "")
         }
@@ -77,14 +79,15 @@ public final class ThermalZoneCollector: Collector {
 
         let zone = paths.zone
         for trip in paths.tripPoints(listing: names) {
-            guard let tripType = sink.attempt({ try SysfsClass.labelString(trip.type, reader: reader) }),
-                  let milli = sink.attempt({ try readInteger(trip.temperature) }),
+            guard let tripType = sink.attempt({ try SysfsClass.labelString(trip.type, reader: reader, settled: true) }),
+                  let milli = sink.attempt({ try SysfsClass.integer(trip.temperature, reader: reader, settled: true) }),
                   TemperatureRange.contains(millicelsius: milli)
             else { continue }
 
             let labels = trip.labels(zone: zone, type: type, tripType: tripType)
             sink.add(Self.tripTemperature, Double(milli) / 1000.0, labelValues: labels)
-            if let hysteresis = sink.attempt({ try readOptionalInteger(trip.hysteresis) }) ?? nil {
+            let hysteresis = sink.attempt { try SysfsClass.optionalInteger(trip.hysteresis, reader: reader, settled: true) }
+            if let hysteresis = hysteresis ?? nil {
                 sink.add(Self.tripHysteresis, Double(hysteresis) / 1000.0, labelValues: labels)
             }
         }
@@ -93,8 +96,9 @@ public final class ThermalZoneCollector: Collector {
     /// Reads a cooling device; one whose type or states cannot be read is left out entirely,
     /// since node_exporter exports none of its series either.
     private func collectCoolingDevice(_ paths: CoolingDevicePaths, into sink: inout MetricSink) {
-        guard let type = sink.attempt({ try SysfsClass.labelString(paths.type, reader: reader) }),
-              let maximum = sink.attempt({ try readInteger(paths.maximumState) }),
+        // The type and the number of states are the driver's; the current state changes at run time.
+        guard let type = sink.attempt({ try SysfsClass.labelString(paths.type, reader: reader, settled: true) }),
+              let maximum = sink.attempt({ try SysfsClass.integer(paths.maximumState, reader: reader, settled: true) }),
               let current = sink.attempt({ try readInteger(paths.currentState) })
         else { return }
 
@@ -115,10 +119,6 @@ public final class ThermalZoneCollector: Collector {
             throw TemperatureRange.implausible(path, content: String(milli))
         }
         return milli
-    }
-
-    private func readOptionalInteger(_ path: String) throws -> Int64? {
-        try SysfsClass.optionalInteger(path, reader: reader)
     }
 }
 

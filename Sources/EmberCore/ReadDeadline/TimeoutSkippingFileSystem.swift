@@ -55,9 +55,27 @@ public final class TimeoutSkippingFileSystem: ForwardingFileSystem {
     /// Spelled out without ``withSkipping(_:_:)``, whose closure cost a retain and release of
     /// `self` and `path` at every read (callgrind).
     public func withAttributeBytes(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError) {
+        try withBytes(path, settled: false, body)
+    }
+
+    /// Skips a timed-out path as ``withAttributeBytes(_:_:)`` does, and lets the layers beneath
+    /// pass the bytes they keep.
+    public func withSettledAttributeBytes(
+        _ path: String, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
+        try withBytes(path, settled: true, body)
+    }
+
+    private func withBytes(
+        _ path: String, settled: Bool, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
         let entry = skippedPaths.isEmpty ? nil : try entryDue(path)
         do {
-            try base.withAttributeBytes(path, body)
+            if settled {
+                try base.withSettledAttributeBytes(path, body)
+            } else {
+                try base.withAttributeBytes(path, body)
+            }
         } catch {
             noteFailure(path, entry, error)
             throw error
