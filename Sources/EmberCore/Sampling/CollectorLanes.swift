@@ -6,13 +6,15 @@ import Synchronization
 ///
 /// With a queue of its own per collector, libdispatch started a thread for nearly every collector,
 /// because a cycle starts them all at once. It kept about 20 threads for 25 collectors on the
-/// RK3588 fixture, with 0.8 MiB of stacks and malloc caches (BENCHMARKS.md). Two lanes keep up
-/// with a cycle of file reads. A read can block until the read deadline interrupts it, and an NVMe
-/// command for seconds. So while collectors wait to start, the cycle adds a lane every
-/// ``stallNanoseconds``, and a stuck collector delays the others by that much at most.
+/// RK3588 fixture, with 0.8 MiB of stacks and malloc caches (BENCHMARKS.md). One lane keeps up
+/// with a cycle of file reads, a few milliseconds. A read can block until the read deadline
+/// interrupts it, and an NVMe command for seconds. So while collectors wait to start, the cycle adds
+/// a lane every ``stallNanoseconds``, and a stuck collector delays the others by that much at most.
 final class CollectorLanes: Sendable {
-    /// Lanes a cycle starts with.
-    static let initialLanes = 2
+    /// Lanes a cycle starts with. Each lane is a thread woken for the cycle, and a wake-up on an
+    /// idle core costs CPU. Starting with two lanes instead of one cost 2 to 4 % more CPU at one
+    /// sample a second (node_exporter's test tree, two agents side by side).
+    static let initialLanes = 1
     /// How long collectors may wait behind busy lanes before another lane starts.
     static let stallNanoseconds: UInt64 = 50_000_000
 
