@@ -34,6 +34,20 @@ final class CollectorLanes: Sendable {
             lanes += 1
         } while lanes < min(CollectorLanes.initialLanes, workers.count)
 
+        ReadWatchdog.shared.supervising { wakeWatchdogIfArmed in
+            wait(for: group, waiting, lanes: lanes, workers: workers, cycle: cycle,
+                 deadlineNanoseconds: deadlineNanoseconds, stalled: wakeWatchdogIfArmed)
+        }
+    }
+
+    /// Waits for the lanes until every collector returned or the deadline passed, and starts a lane
+    /// whenever collectors waited ``stallNanoseconds`` without one. Calls `stalled` at each such
+    /// check, so that the read watchdog looks at reads that have been blocked that long.
+    private func wait(
+        for group: DispatchGroup, _ waiting: WaitingRuns, lanes initialLanes: Int, workers: [CollectorWorker],
+        cycle: UInt64, deadlineNanoseconds: UInt64, stalled: () -> Void
+    ) {
+        var lanes = initialLanes
         while true {
             let now = DispatchTime.now().uptimeNanoseconds
             guard now < deadlineNanoseconds else {
@@ -47,6 +61,7 @@ final class CollectorLanes: Sendable {
             }
             let wake = DispatchTime(uptimeNanoseconds: min(deadlineNanoseconds, now + CollectorLanes.stallNanoseconds))
             if group.wait(timeout: wake) == .success { return }
+            stalled()
             // The deadline is handled at the top of the loop: a lane started now would take a
             // collector that the cycle no longer waits for.
             if waiting.any, lanes < workers.count, DispatchTime.now().uptimeNanoseconds < deadlineNanoseconds {
