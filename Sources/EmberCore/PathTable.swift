@@ -18,14 +18,24 @@ import Musl
 /// at every access (callgrind). Used by one thread at a time, like the reader that owns it.
 final class PathTable<Value> {
     private struct Entry {
-        /// The path's UTF-8 bytes, allocated by the table.
-        let key: UnsafeMutableRawBufferPointer
+        /// The path's UTF-8 bytes: at `address`, in the storage of `path`, or else in a copy the
+        /// table allocated. Comparing against the string's own storage spared a copy of every
+        /// path, about 100 bytes and a `malloc` each, in each of the agent's tables.
+        let bytes: UnsafeRawBufferPointer
         /// The path, which keeps the storage at `address` alive and unchanged.
         let path: String
         /// The address of the UTF-8 bytes of `path`, or nil for a string short enough to be stored
         /// in the `String` value itself (at most 15 bytes), whose bytes have no lasting address.
+        /// Then `bytes` is the table's copy.
         let address: UnsafeRawPointer?
         var value: Value
+
+        /// Frees the table's copy of the path, if it made one.
+        func deallocateCopy() {
+            if address == nil {
+                bytes.deallocate()
+            }
+        }
     }
 
     /// The slots and their bookkeeping, behind one pointer so that the table's own fields never
@@ -94,11 +104,18 @@ final class PathTable<Value> {
         if (storage.pointee.count + 1) * 2 > storage.pointee.capacity {
             resize(to: storage.pointee.capacity * 2)
         }
-        let key = UnsafeMutableRawBufferPointer.allocate(byteCount: path.utf8.count, alignment: 1)
-        key.copyBytes(from: path.utf8)
-        let address = path.utf8.count < Self.minimumAddressedCount
+        let count = path.utf8.count
+        let address = count < Self.minimumAddressedCount
             ? nil : path.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
-        insertNew(hash: hash, Entry(key: key, path: path, address: address, value: value))
+        let bytes: UnsafeRawBufferPointer
+        if let address {
+            bytes = UnsafeRawBufferPointer(start: address, count: count)
+        } else {
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
+            copy.copyBytes(from: path.utf8)
+            bytes = UnsafeRawBufferPointer(copy)
+        }
+        insertNew(hash: hash, Entry(bytes: bytes, path: path, address: address, value: value))
     }
 
     /// Removes the value of `path` and returns it, or nil when none is stored.
@@ -123,7 +140,7 @@ final class PathTable<Value> {
             if body(&entry.value) {
                 insertNew(hash: old.hashes[index], entry)
             } else {
-                entry.key.deallocate()
+                entry.deallocateCopy()
             }
         }
         old.hashes.deallocate()
@@ -193,7 +210,7 @@ final class PathTable<Value> {
         let entries = storage.pointee.entries
         let mask = storage.pointee.capacity - 1
         let entry = (entries + removed).move()
-        entry.key.deallocate()
+        entry.deallocateCopy()
 
         var gap = removed
         var index = removed
@@ -243,12 +260,12 @@ final class PathTable<Value> {
     /// 90-byte path (callgrind). No other string's bytes can be there while the entry keeps its
     /// path alive.
     private static func matches(_ entry: Entry, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard entry.key.count == bytes.count else { return false }
+        guard entry.bytes.count == bytes.count else { return false }
         if let address = entry.address, address == UnsafeRawPointer(bytes.baseAddress) {
             return true
         }
-        guard let key = entry.key.baseAddress, let other = bytes.baseAddress else { return true }
-        return memcmp(key, other, bytes.count) == 0
+        guard let stored = entry.bytes.baseAddress, let other = bytes.baseAddress else { return true }
+        return memcmp(stored, other, bytes.count) == 0
     }
 
     /// Multiplies in the length and the last ``hashedTailBytes`` bytes, one 8-byte word at a time.
