@@ -247,6 +247,7 @@ public final class SystemFileSystem: FileSystem {
             count = try readAttribute(fd, path: path)
         } catch {
             finishRead(fd, isKept: isKept, path: path, succeeded: false)
+            closeRemovedDevice(path, error)
             throw error
         }
         finishRead(fd, isKept: isKept, path: path, succeeded: true)
@@ -263,6 +264,7 @@ public final class SystemFileSystem: FileSystem {
             value = try read(fd)
         } catch {
             finishRead(fd, isKept: isKept, path: path, succeeded: false)
+            closeRemovedDevice(path, error)
             throw error
         }
         finishRead(fd, isKept: isKept, path: path, succeeded: true)
@@ -281,6 +283,15 @@ public final class SystemFileSystem: FileSystem {
         } catch {
             kept?.rememberIfMissing(path, error)
             throw error
+        }
+    }
+
+    /// Closes the kept files beside `path` when its read failed with ENODEV, the error of a removed
+    /// device's attribute (``KeptDescriptors/closeDirectory(of:)``).
+    @inline(never)
+    private func closeRemovedDevice(_ path: String, _ error: FileError) {
+        if error.code == ENODEV {
+            kept?.closeDirectory(of: path)
         }
     }
 

@@ -152,6 +152,27 @@ final class KeptDescriptors {
         closeDescriptor(descriptor)
     }
 
+    /// Closes the kept descriptors of every file below the directory of `path`, after a read of
+    /// `path` failed with ENODEV. The device is gone, and its settled attributes, which no sample
+    /// reads again once a rescan no longer lists the device, would otherwise stay open.
+    ///
+    /// NOTE: a device's files in a directory above that of `path` stay open. hwmon drivers that
+    /// keep values in `hwmonN/device/` and the name in `hwmonN/` can leave the name open.
+    func closeDirectory(of path: String) {
+        guard let slash = path.lastIndex(of: "/") else { return }
+        let directory = path[...slash]
+
+        var removed: [String] = []
+        entries.forEach { entryPath, entry in
+            if entry.descriptor != nil, entryPath.hasPrefix(directory) {
+                removed.append(entryPath)
+            }
+        }
+        for entryPath in removed {
+            close(entryPath)
+        }
+    }
+
     /// Forgets missing paths and marks the descriptors of files that are not on a kernel file
     /// system unchecked, so the next read of each finds a file replaced or removed since.
     func startRescan() {
