@@ -1,4 +1,4 @@
-import EmberCollectors
+@testable import EmberCollectors
 import EmberCore
 import EmberTestSupport
 import XCTest
@@ -182,5 +182,12 @@ final class CpufreqCollectorTests: XCTestCase {
 
         XCTAssertTrue(sink.samples.isEmpty)
         XCTAssertTrue(sink.errors.isEmpty)
+    }
+
+    /// A frequency too large to multiply by 1000 in 64 bits still gets its exact label.
+    func testHertzLabelOfLargestFrequency() {
+        XCTAssertEqual(CpufreqCollector.hertzLabel(kilohertz: 0), "0")
+        XCTAssertEqual(CpufreqCollector.hertzLabel(kilohertz: 408_000), "408000000")
+        XCTAssertEqual(CpufreqCollector.hertzLabel(kilohertz: .max), "18446744073709551615000")
     }
 }

@@ -21,6 +21,13 @@ final class RaplZoneNameTests: XCTestCase {
         XCTAssertEqual(namer.name(for: "package"), RaplZoneName(name: "package", index: 1))
     }
 
+    /// A suffix of Int.max must not trap when the namer counts the next zone of that name.
+    func testLargestSuffixDoesNotOverflow() {
+        var namer = RaplZoneNamer()
+        XCTAssertEqual(namer.name(for: "package-9223372036854775807"), RaplZoneName(name: "package", index: .max))
+        XCTAssertEqual(namer.name(for: "package"), RaplZoneName(name: "package", index: .max))
+    }
+
     func testMetricNameSanitizing() {
         let cases = [
             ("core", "core"), ("psys", "psys"), ("a.b", "a_b"), ("a__b", "a__b"), ("a_.b", "a_b"),

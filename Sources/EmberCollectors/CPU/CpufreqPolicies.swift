@@ -46,13 +46,20 @@ extension CpufreqCollector {
             try CpufreqParser.parseFrequencies(reader.settledString(path), path: path)
         }
         for kilohertz in frequencies ?? [] {
-            sink.add(CpufreqCollector.availableFrequency, 1, policy, String(kilohertz * 1000))
+            sink.add(CpufreqCollector.availableFrequency, 1, policy, Self.hertzLabel(kilohertz: kilohertz))
         }
 
         if let count = reader.readOrRecord(paths.transitions, into: &sink, reader.unsigned) {
             sink.add(CpufreqCollector.transitions, Double(count), policy)
         }
         addResidency(policy, path: paths.timeInState, into: &sink)
+    }
+
+    /// Returns the decimal hertz of a kHz value for a `frequency_hertz` label. The digits are
+    /// written, not multiplied, because any 64-bit kHz value is valid in the file and one above
+    /// UInt64.max / 1000 would trap in `kilohertz * 1000`.
+    static func hertzLabel(kilohertz: UInt64) -> String {
+        kilohertz == 0 ? "0" : String(kilohertz) + "000"
     }
 
     private func addResidency(_ policy: String, path: String, into sink: inout MetricSink) {
@@ -64,7 +71,7 @@ extension CpufreqCollector {
         }
 
         for row in rows {
-            let hertz = String(row.frequencyKilohertz * 1000)
+            let hertz = Self.hertzLabel(kilohertz: row.frequencyKilohertz)
             sink.add(CpufreqCollector.timeInState, Double(row.ticks) / ticksPerSecond, policy, hertz)
         }
         if let old = previousResidency[policy], let kilohertz = CpufreqParser.averageFrequency(from: old, to: rows) {

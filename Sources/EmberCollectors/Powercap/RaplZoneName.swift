@@ -47,7 +47,10 @@ struct RaplZoneNamer {
 
     mutating func name(for raw: String) -> RaplZoneName {
         let zone = RaplZoneNamer.split(raw) ?? RaplZoneName(name: raw, index: usage[raw, default: 0])
-        usage[zone.name] = zone.index + 1
+        // A `name` file may end in any integer, `-9223372036854775807` included, and one more
+        // than Int.max would trap. The next zone of that name then gets Int.max as well.
+        let (next, overflow) = zone.index.addingReportingOverflow(1)
+        usage[zone.name] = overflow ? zone.index : next
         return zone
     }
 
