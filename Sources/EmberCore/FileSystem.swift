@@ -82,6 +82,18 @@ extension FileSystem {
         try withAttributeBytes(path, body)
     }
 
+    /// Reads through ``withSettledAttributeBytes(_:_:)`` when `settled` is true, else through
+    /// ``withAttributeBytes(_:_:)``.
+    public func withAttributeBytes(
+        _ path: String, settled: Bool, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
+        if settled {
+            try withSettledAttributeBytes(path, body)
+        } else {
+            try withAttributeBytes(path, body)
+        }
+    }
+
     /// Copies the bytes from ``withSettledAttributeBytes(_:_:)`` into a new array, for callers that
     /// keep them.
     public func readSettledAttribute(_ path: String) throws(FileError) -> [UInt8] {

@@ -50,11 +50,7 @@ public final class PermissionDenialCache: ForwardingFileSystem {
             try throwIfDenied(path)
         }
         do {
-            if settled {
-                try base.withSettledAttributeBytes(path, body)
-            } else {
-                try base.withAttributeBytes(path, body)
-            }
+            try base.withAttributeBytes(path, settled: settled, body)
         } catch {
             rememberIfDenied(path, error)
             throw error

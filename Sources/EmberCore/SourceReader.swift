@@ -109,11 +109,7 @@ public final class SourceReader {
     private func withBytes(
         _ path: String, settled: Bool, _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileError) {
-        if settled {
-            try denials.withSettledAttributeBytes(path, body)
-        } else {
-            try denials.withAttributeBytes(path, body)
-        }
+        try denials.withAttributeBytes(path, settled: settled, body)
     }
 
     /// Reads an attribute that may be absent; nil means the file does not exist.

@@ -38,7 +38,7 @@ def attribute_files(ember, sysfs, procfs, work):
     opens and reads every file, and its second re-reads only what a sample cycle reads: the files
     it keeps open, through `pread`. It reads neither the settled attributes (labels, limits,
     addresses), whose bytes it keeps until the next rescan, nor files read only at start. The
-    samples are told apart by the longest pause between two reads, the wait for the second sample.
+    two samples are split at the longest pause between two reads, the wait for the second sample.
 
     The interval is 2 s because strace slows Ember down several times, and a sample abandons the
     collectors still running at 0.8 × the interval, which would drop their files from the list.

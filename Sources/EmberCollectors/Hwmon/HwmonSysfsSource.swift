@@ -141,11 +141,7 @@ final class SysfsHwmonSource: HwmonSource {
         do {
             var value = ""
             // The bytes are decoded in the reader's buffer, which spares an array per read.
-            if settled {
-                try reader.fileSystem.withSettledAttributeBytes(path) { value = Self.decodeValue($0) }
-            } else {
-                try reader.fileSystem.withAttributeBytes(path) { value = Self.decodeValue($0) }
-            }
+            try reader.fileSystem.withAttributeBytes(path, settled: settled) { value = Self.decodeValue($0) }
             return value
         } catch where error.code == EISDIR {
             // A subdirectory whose name looks like an attribute, such as `device/power/`.

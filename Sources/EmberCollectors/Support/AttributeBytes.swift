@@ -34,11 +34,7 @@ enum AttributeBytes {
         parsing parse: (Slice<UnsafeBufferPointer<UInt8>>) -> Value?
     ) throws(FileError) -> Parsed<Value> {
         var result = Parsed<Value>.unparsed([])
-        if settled {
-            try fileSystem.withSettledAttributeBytes(path) { result = parsed($0, parse) }
-        } else {
-            try fileSystem.withAttributeBytes(path) { result = parsed($0, parse) }
-        }
+        try fileSystem.withAttributeBytes(path, settled: settled) { result = parsed($0, parse) }
         return result
     }
 

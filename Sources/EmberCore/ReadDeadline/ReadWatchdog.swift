@@ -71,7 +71,7 @@ final class ReadWatchdog: @unchecked Sendable {
     /// operations.
     ///
     /// A reader that sees a supervisor leaves the wake-up to it. The supervisor counts down after
-    /// the reader's load, and then checks the guards, so it sees the reader's armed state.
+    /// the reader's load, and then checks the guards, so it finds the reader's armed state.
     func wakeIfSleeping() {
         guard supervisors.load(ordering: .sequentiallyConsistent) == 0 else { return }
         wake()

@@ -71,11 +71,7 @@ public final class TimeoutSkippingFileSystem: ForwardingFileSystem {
     ) throws(FileError) {
         let entry = skippedPaths.isEmpty ? nil : try entryDue(path)
         do {
-            if settled {
-                try base.withSettledAttributeBytes(path, body)
-            } else {
-                try base.withAttributeBytes(path, body)
-            }
+            try base.withAttributeBytes(path, settled: settled, body)
         } catch {
             noteFailure(path, entry, error)
             throw error
