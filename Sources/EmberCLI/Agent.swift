@@ -17,6 +17,8 @@ final class Agent {
     /// Counters the collectors accumulate, seeded from the saved state.
     let counters: CounterLedger
     let persistence: Persistence?
+    /// The kernel's device announcements, when collectors keep the tree's layout and read a sysfs mount.
+    let deviceEvents: DeviceEvents?
     private let windows: [TrailingWindow]
     /// Monotonic time of the next release of free memory, set by the first sample.
     private var nextReleaseNanoseconds: UInt64?
@@ -38,7 +40,8 @@ final class Agent {
         counters = CounterLedger(restored: restored, bootID: persistence?.bootID ?? "")
         history = SharedHistory(tiers)
 
-        let files = Self.fileReuse(options)
+        deviceEvents = Self.deviceEvents(options, logger: logger)
+        let files = Self.fileReuse(options, events: deviceEvents)
         var collectors: [(name: String, collector: any Collector)] = []
         for name in options.enabledCollectors {
             guard let definition = CollectorRegistry.definition(named: name) else { continue }
@@ -62,12 +65,20 @@ final class Agent {
     /// Returns what the collectors keep between samples: nothing with `--collector.rescan-interval=0s`,
     /// else the tree's layout until the next rescan and as many open files as the open-file limit
     /// leaves beside the HTTP server's connections.
-    private static func fileReuse(_ options: AgentOptions) -> FileReuse {
+    private static func fileReuse(_ options: AgentOptions, events: DeviceEvents?) -> FileReuse {
         guard options.rescanSeconds > 0 else { return .none }
 
         let limit = DescriptorBudget.keptSourceFileLimit(
             openFileLimit: DescriptorBudget.softLimit(), connections: options.maxConnections)
-        return FileReuse(rescanSeconds: options.rescanSeconds, allowance: DescriptorAllowance(limit: limit))
+        return FileReuse(
+            rescanSeconds: options.rescanSeconds, allowance: DescriptorAllowance(limit: limit), events: events)
+    }
+
+    /// Opens the uevent socket when the collectors keep the layout of a sysfs mount. The kernel's
+    /// announcements say nothing about a fixture tree read with `--path.sysfs`.
+    private static func deviceEvents(_ options: AgentOptions, logger: Logger) -> DeviceEvents? {
+        guard options.rescanSeconds > 0, DeviceEvents.isKernelSysfs(options.roots.sysfs) else { return nil }
+        return DeviceEvents.listen(logger: logger)
     }
 
     /// Records `snapshot` and returns it with the trailing-window families added.

@@ -70,6 +70,8 @@ enum ServeCommand {
         let sampling = AgentBox(agent)
         DispatchQueue(label: "ember.sampler").async {
             sampling.agent.sampler.run { snapshot in
+                // Read between cycles, so a device that came or went is rescanned by the next one.
+                sampling.agent.deviceEvents?.poll()
                 let windowSamples = sampling.agent.record(snapshot)
                 let report = cache.publish(samples: snapshot.samples, windowSamples, server.statistics.samples(),
                                            sequence: snapshot.sequence, wallTime: snapshot.wallTime)

@@ -11,8 +11,10 @@ import Synchronization
 /// Collectors find their devices by listing directories and following links at every sample.
 /// On a board these change only when a device comes or goes, and each listing costs `openat`,
 /// `getdents64` and `close`, each `realpath` one `readlink` per path component. With this layer a
-/// new device appears within `intervalSeconds`. A removed one is noticed when a read fails with
-/// ENODEV, the error of a removed device's sysfs attribute, which starts a rescan at once.
+/// new device appears at the first call after the kernel announced it (``DeviceEvents``), or
+/// within `intervalSeconds` where no announcement arrives. A removed one is also noticed when a
+/// read fails with ENODEV, the error of a removed device's sysfs attribute, which starts a rescan
+/// at once.
 ///
 /// A rescan also goes to the layers beneath (``FileSystem/rescan()``), so a
 /// ``SystemFileSystem`` then checks that each file it keeps open outside sysfs and procfs is still
@@ -32,6 +34,9 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     /// `swift_beginAccess` pair, about 90 instructions a read (callgrind). Only the owning thread
     /// uses it.
     private let nextRescanNanoseconds: Atomic<UInt64>
+    private let events: DeviceEvents?
+    /// The ``DeviceEvents/generation`` at the last rescan. Only the owning thread uses it.
+    private let seenEvents = Atomic<UInt64>(0)
 
     private var listings: [String: Result<[String], FileError>] = [:]
     private var links: [String: Result<String, FileError>] = [:]
@@ -50,9 +55,15 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     /// The number of settled attributes held in memory, for tests.
     var settledCount: Int { settled.count }
 
-    public init(base: any FileSystem, intervalSeconds: Double, clock: any Clock = SystemClock()) {
+    /// - Parameter events: the kernel's device announcements; with nil, only the interval and
+    ///   ENODEV start a rescan.
+    public init(
+        base: any FileSystem, intervalSeconds: Double, clock: any Clock = SystemClock(), events: DeviceEvents? = nil
+    ) {
         self.base = base
         self.clock = clock
+        self.events = events
+        self.seenEvents.store(events?.generation.load(ordering: .relaxed) ?? 0, ordering: .relaxed)
         self.usesSystemClock = clock is SystemClock
         self.intervalNanoseconds = UInt64(max(0, intervalSeconds) * 1e9)
         self.nextRescanNanoseconds = Atomic(clock.monotonicNanoseconds() + intervalNanoseconds)
@@ -172,6 +183,9 @@ public final class TreeLayoutCache: ForwardingFileSystem {
         settled.removeAll { $0.rescan < rescans }
         rescans += 1
         nextRescanNanoseconds.store(clock.monotonicNanoseconds() + intervalNanoseconds, ordering: .relaxed)
+        if let events {
+            seenEvents.store(events.generation.load(ordering: .relaxed), ordering: .relaxed)
+        }
         base.rescan()
     }
 
@@ -179,9 +193,14 @@ public final class TreeLayoutCache: ForwardingFileSystem {
     /// `any Clock` existential the read cost about 20 more instructions (callgrind).
     private func rescanIfDue() {
         let now = usesSystemClock ? SystemClock().monotonicNanoseconds() : clock.monotonicNanoseconds()
-        if now >= nextRescanNanoseconds.load(ordering: .relaxed) {
+        if now >= nextRescanNanoseconds.load(ordering: .relaxed) || devicesChanged() {
             rescan()
         }
+    }
+
+    private func devicesChanged() -> Bool {
+        guard let events else { return false }
+        return events.generation.load(ordering: .relaxed) != seenEvents.load(ordering: .relaxed)
     }
 
     private func rescanIfDeviceRemoved(_ error: FileError) {

@@ -5,8 +5,8 @@ import XCTest
 @testable import EmberCLI
 
 final class RescanIntervalOptionTests: XCTestCase {
-    func testDefaultIsTenSeconds() throws {
-        XCTAssertEqual(try EmberMain.options([]).rescanSeconds, 10)
+    func testDefaultIsOneMinute() throws {
+        XCTAssertEqual(try EmberMain.options([]).rescanSeconds, 60)
     }
 
     func testFlagSetsInterval() throws {

@@ -3,11 +3,14 @@
 #
 # It runs in a private network and mount namespace with its own sysfs mounted, which lists that
 # namespace's interfaces only. There it creates a veth pair probe0 and probe1 and starts
-# `ember serve` with the netclass collector and the default 10s rescan. It checks on /metrics that:
+# `ember serve` with the netclass collector and the default 1m rescan. It checks on /metrics that:
 #   1. probe0's series are there, and the agent keeps its sysfs attribute files open;
 #   2. after `ip link del probe0`, the next samples drop its series: the kept descriptors fail with
 #      ENODEV, which starts a rescan, and no stale value stays;
-#   3. after the pair is added again, its series return within one rescan interval.
+#   3. after the pair is added again, its series return;
+#   4. a pair the agent has never seen, probe2 and probe3, shows within 5 s, long before the rescan
+#      interval: the kernel sends the new devices' add uevents to the namespace that owns them,
+#      and each starts a rescan at the next sample.
 # Needs root (unshare, mount) and iproute2. Takes a few seconds. Loopback of the private namespace only.
 # Usage: device-removal.sh EMBER
 set -euo pipefail
@@ -47,12 +50,14 @@ metrics() {
     curl -sf "http://127.0.0.1:$port/metrics" || true
 }
 
-# Waits up to $1 seconds for `metrics | grep -c probe0` to satisfy the test in $2 (such as "-gt 0").
+# Waits up to $1 seconds for `metrics | grep -c DEVICE` to satisfy the test in $2 (such as "-gt 0").
+# DEVICE is $3, probe0 by default.
 wait_for_probe() {
     local deadline=$((SECONDS + $1))
+    local device=${3:-probe0}
     while ((SECONDS < deadline)); do
         local count
-        count=$(metrics | grep -c 'device="probe0"' || true)
+        count=$(metrics | grep -c "device=\"$device\"" || true)
         if [ "$count" $2 ]; then
             echo "$count"
             return 0
@@ -76,8 +81,13 @@ echo "device-removal: series gone $((SECONDS - removed_at)) s after ip link del,
 
 ip link add probe0 type veth peer name probe1
 added_at=$SECONDS
-wait_for_probe 13 "-gt 0" >/dev/null || fail "probe0 did not return within one 10 s rescan"
+wait_for_probe 13 "-gt 0" >/dev/null || fail "probe0 did not return within 13 s"
 echo "device-removal: probe0 back $((SECONDS - added_at)) s after ip link add"
+
+ip link add probe2 type veth peer name probe3
+added_at=$SECONDS
+wait_for_probe 5 "-gt 0" probe2 >/dev/null || fail "probe2 did not show within 5 s: its add uevent started no rescan"
+echo "device-removal: new device probe2 shown $((SECONDS - added_at)) s after ip link add"
 
 kill "$agent"
 wait "$agent" || true

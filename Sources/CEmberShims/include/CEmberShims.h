@@ -96,6 +96,16 @@ int ember_file_system_type(int fd, int64_t *type);
 /// not fit, or open failed for another reason.
 int ember_resolve_path(const char *path, char *buffer, size_t size);
 
+/// Opens a non-blocking netlink socket bound to the kernel's uevent group (NETLINK_KOBJECT_UEVENT,
+/// group 1). Returns the descriptor, or -errno: EPERM or EPROTONOSUPPORT in some containers, ENOSYS
+/// outside Linux.
+int ember_uevent_open(void);
+
+/// Reads every uevent waiting on `fd` without blocking and adds their number to `*received_count`.
+/// Returns how many of them added, removed or moved a device or bound or unbound a driver (a lost
+/// batch counts as one), or -errno when a read failed other than with EAGAIN, EINTR or ENOBUFS.
+int ember_uevent_drain(int fd, int *received_count);
+
 /// A function of a library loaded with dlopen: its name for dlsym and the offset of its pointer in
 /// the table of functions that the library's C target declares (COpenSSL, CCrypt).
 struct ember_symbol {

@@ -37,7 +37,7 @@ public struct ReadDeadline: Sendable {
         let system = SystemFileSystem(readTimeoutSeconds: timeoutSeconds, keepingFilesOpen: files.allowance)
         var layered = wrapping(system)
         if let rescanSeconds = files.rescanSeconds {
-            layered = TreeLayoutCache(base: layered, intervalSeconds: rescanSeconds, clock: clock)
+            layered = TreeLayoutCache(base: layered, intervalSeconds: rescanSeconds, clock: clock, events: files.events)
         }
         return TimeoutSkippingFileSystem(
             base: layered, logger: logger, clock: clock, firstRetrySeconds: firstRetrySeconds,
@@ -51,10 +51,13 @@ public struct FileReuse: Sendable {
     public var rescanSeconds: Double?
     /// The descriptors files may keep open between samples, or nil to close every file after its read.
     public var allowance: DescriptorAllowance?
+    /// The kernel's device announcements, which start a rescan before the interval ends.
+    public var events: DeviceEvents?
 
-    public init(rescanSeconds: Double?, allowance: DescriptorAllowance?) {
+    public init(rescanSeconds: Double?, allowance: DescriptorAllowance?, events: DeviceEvents? = nil) {
         self.rescanSeconds = rescanSeconds
         self.allowance = allowance
+        self.events = events
     }
 
     /// Every call goes to the kernel, as for a one-shot snapshot.
