@@ -258,11 +258,10 @@ public final class SystemFileSystem: FileSystem {
         do {
             count = try readAttribute(fd, path: path)
         } catch {
-            finishRead(fd, isKept: isKept, path: path, succeeded: false)
-            closeRemovedDevice(path, error)
+            finishFailedRead(fd, isKept: isKept, path: path, error)
             throw error
         }
-        finishRead(fd, isKept: isKept, path: path, succeeded: true)
+        finishRead(fd, isKept: isKept, path: path)
         return count
     }
 
@@ -275,11 +274,10 @@ public final class SystemFileSystem: FileSystem {
         do {
             value = try read(fd)
         } catch {
-            finishRead(fd, isKept: isKept, path: path, succeeded: false)
-            closeRemovedDevice(path, error)
+            finishFailedRead(fd, isKept: isKept, path: path, error)
             throw error
         }
-        finishRead(fd, isKept: isKept, path: path, succeeded: true)
+        finishRead(fd, isKept: isKept, path: path)
         return value
     }
 
@@ -307,19 +305,30 @@ public final class SystemFileSystem: FileSystem {
         }
     }
 
-    /// Ends a read through `fd`. A new descriptor is kept after a successful read when the
-    /// allowance has room, and closed otherwise. Any failure closes a kept descriptor, so a
-    /// removed device's attribute (ENODEV) or a driver error is opened afresh next time, and a
-    /// failing file still costs one read per call.
+    /// Ends a successful read through `fd`. A new descriptor is kept when the allowance has room,
+    /// and closed otherwise.
     @inline(__always)
-    private func finishRead(_ fd: Int32, isKept: Bool, path: String, succeeded: Bool) {
-        if isKept {
-            if !succeeded {
-                kept?.close(path)
-            }
-        } else if !succeeded || kept?.keep(fd, for: path) != true {
+    private func finishRead(_ fd: Int32, isKept: Bool, path: String) {
+        if !isKept, kept?.keep(fd, for: path) != true {
             close(fd)
         }
+    }
+
+    /// Ends a read through `fd` that failed with `error`. A sysfs, procfs or debugfs file whose
+    /// `show` function returned the error stays open or is kept
+    /// (``KeptDescriptors/staysOpen(_:after:)``), because opening it again reaches the same kernel
+    /// object. Any other failure closes the descriptor, so a removed device's attribute (ENODEV)
+    /// or an abandoned read is opened afresh next time, and ENODEV closes the device's other files.
+    @inline(never)
+    private func finishFailedRead(_ fd: Int32, isKept: Bool, path: String, _ error: FileError) {
+        if isKept {
+            if kept?.staysOpen(path, after: error) != true {
+                kept?.close(path)
+            }
+        } else if kept?.keep(fd, for: path, after: error) != true {
+            close(fd)
+        }
+        closeRemovedDevice(path, error)
     }
 
     public func listDirectory(_ path: String) throws(FileError) -> [String] {
