@@ -42,6 +42,7 @@ final class Agent {
 
         deviceEvents = Self.deviceEvents(options, logger: logger)
         let files = Self.fileReuse(options, events: deviceEvents)
+        let memo = CycleMemo()
         var collectors: [(name: String, collector: any Collector)] = []
         for name in options.enabledCollectors {
             guard let definition = CollectorRegistry.definition(named: name) else { continue }
@@ -49,7 +50,7 @@ final class Agent {
             let fileSystem = options.readDeadline.makeFileSystem(logger: collectorLogger, files: files)
             let context = CollectorContext(
                 reader: SourceReader(roots: options.roots, fileSystem: fileSystem), logger: collectorLogger,
-                options: options.collectorOptions, counters: counters)
+                options: options.collectorOptions, counters: counters, cycle: memo)
             collectors.append((name, try definition.make(context)))
         }
 
@@ -58,7 +59,7 @@ final class Agent {
             configuration: Sampler.Configuration(
                 intervalSeconds: options.intervalSeconds, timeoutSeconds: options.timeoutSeconds,
                 version: Agent.version),
-            logger: logger, privileges: PrivilegeInspection(debugfsRoot: options.roots.debugfs))
+            logger: logger, privileges: PrivilegeInspection(debugfsRoot: options.roots.debugfs), memo: memo)
         windows = options.windowSeconds.map { TrailingWindow(windowSeconds: $0) }
     }
 

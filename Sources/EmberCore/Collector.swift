@@ -18,14 +18,18 @@ public struct CollectorContext {
     /// Counters accumulated by the agent: seed accumulators from it and report updates to it,
     /// so totals survive a restart.
     public let counters: CounterLedger
+    /// Values shared between collectors within one sample cycle; nil where each computes its own.
+    public let cycle: CycleMemo?
 
     public init(
-        reader: SourceReader, logger: Logger, options: CollectorOptions, counters: CounterLedger = CounterLedger()
+        reader: SourceReader, logger: Logger, options: CollectorOptions, counters: CounterLedger = CounterLedger(),
+        cycle: CycleMemo? = nil
     ) {
         self.reader = reader
         self.logger = logger
         self.options = options
         self.counters = counters
+        self.cycle = cycle
     }
 
     public var roots: SourceRoots { reader.roots }

@@ -17,6 +17,8 @@ public final class CPUCollector: Collector {
     private let reader: SourceReader
     private let logger: Logger
     private let ticksPerSecond: Double
+    /// Shares the read of /proc/stat with the power collector within a cycle.
+    private let memo: CycleMemo?
     /// The series of each CPU in the last sample, by the `cpu` label value.
     private var series: [String: CPUSeries] = [:]
 
@@ -24,22 +26,22 @@ public final class CPUCollector: Collector {
     public init(context: CollectorContext, ticksPerSecond: Double = ClockTicks.perSecond) {
         reader = context.reader
         logger = context.logger
+        memo = context.cycle
         self.ticksPerSecond = ticksPerSecond
     }
 
     public func update(into sink: inout MetricSink) throws {
         let path = reader.roots.proc("stat")
-        let text: String
+        let parsed: ProcStat
         do {
-            text = try reader.table(path)
+            parsed = try ProcStat.read(path, reader: reader, memo: memo)
         } catch let error as FileError where error.isNotFound {
             logger.debug("no CPU statistics, file not found", ("path", path))
             return
         }
 
-        let parsed = ProcStatParser.parse(text, path: path)
         if parsed.cpus.isEmpty {
-            throw ParseError(path: path, expected: "at least one cpuN line", content: String(text.prefix(64)))
+            throw ParseError(path: path, expected: "at least one cpuN line", content: String(parsed.text.prefix(64)))
         }
         parsed.errors.forEach { sink.record($0) }
 

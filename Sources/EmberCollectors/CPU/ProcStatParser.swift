@@ -121,3 +121,20 @@ public enum ProcStatParser {
 func isDecimalDigit(_ character: Character) -> Bool {
     ("0"..."9").contains(character)
 }
+
+/// One read of `/proc/stat`: its text and the per-CPU lines parsed from it.
+struct ProcStat: Sendable {
+    let text: String
+    let cpus: [CPUTimes]
+    let errors: [ParseError]
+
+    /// Reads and parses `path`, once per sample cycle when `memo` is the sampler's: the CPU collector
+    /// and the power collector's cluster estimator then share one read.
+    static func read(_ path: String, reader: SourceReader, memo: CycleMemo?) throws -> ProcStat {
+        try memo.value(path) {
+            let text = try reader.table(path)
+            let parsed = ProcStatParser.parse(text, path: path)
+            return ProcStat(text: text, cpus: parsed.cpus, errors: parsed.errors)
+        }
+    }
+}

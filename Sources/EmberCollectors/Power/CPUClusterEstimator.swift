@@ -19,6 +19,7 @@ struct CPUClusterEstimator {
     private let reader: SourceReader
     private let deviceTree: DeviceTreeReader
     private let logger: Logger
+    private let memo: CycleMemo?
     private var facts: CPUDeviceTreeFacts?
     /// OPP tables by policy; a stored nil means the policy has none, so it is not looked up again.
     private var tables: [String: OperatingPointTable?] = [:]
@@ -31,9 +32,11 @@ struct CPUClusterEstimator {
     private var loggedGaps: Set<String> = []
     private var policyEntries = NumberedEntriesMemo(prefix: "policy")
 
-    init(reader: SourceReader, logger: Logger) {
+    /// - Parameter memo: shares the read of /proc/stat with the CPU collector within a cycle.
+    init(reader: SourceReader, logger: Logger, memo: CycleMemo? = nil) {
         self.reader = reader
         self.logger = logger
+        self.memo = memo
         deviceTree = DeviceTreeReader(reader: reader)
         regulators = RegulatorVoltages(reader: reader)
     }
@@ -103,9 +106,11 @@ struct CPUClusterEstimator {
     /// Returns each CPU's busy fraction since the previous run, keyed by CPU number.
     private mutating func readBusyFractions(sink: inout MetricSink) -> [Int: Double] {
         let path = reader.roots.proc("stat")
-        guard let text = reader.readOrRecord(path, into: &sink, reader.table) else { return [:] }
+        let (reader, memo) = (self.reader, self.memo)
+        guard let parsed = reader.readOrRecord(path, into: &sink, { try ProcStat.read($0, reader: reader, memo: memo) }) else {
+            return [:]
+        }
 
-        let parsed = ProcStatParser.parse(text, path: path)
         parsed.errors.forEach { sink.record($0) }
         var fractions: [Int: Double] = [:]
         var current: [String: CPUTimes] = [:]

@@ -45,7 +45,7 @@ public final class PowerCollector: Collector {
         self.clock = clock
         options = try PowerOptions(context.options)
         absence = AbsenceLog(logger: context.logger)
-        cpuEstimator = CPUClusterEstimator(reader: reader, logger: logger)
+        cpuEstimator = CPUClusterEstimator(reader: reader, logger: logger, memo: context.cycle)
         gpuEstimator = GPUEstimator(reader: reader)
         energy = EnergyAccumulator(startingAt: state.energyJoules)
         carbon = state.carbonGrams.mapValues { CarbonAccumulator(startingAtGrams: $0) }

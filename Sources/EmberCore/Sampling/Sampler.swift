@@ -45,13 +45,17 @@ public final class Sampler: @unchecked Sendable {
     private var sequence: UInt64 = 0
     private var lastCompleteWallTime: Double?
     private let stopRequested = Atomic<Bool>(false)
+    private let memo: CycleMemo?
 
     /// Creates a sampler over `collectors`, given as (name, instance) pairs in output order.
     /// `privileges` is where the start-up report of unreadable sources reads the agent's credentials.
+    /// `memo`, given to the collectors in their context, is opened for each cycle's collectors.
     public init(
         collectors: [(name: String, collector: any Collector)], configuration: Configuration,
-        clock: any Clock = SystemClock(), logger: Logger, privileges: PrivilegeInspection = PrivilegeInspection()
+        clock: any Clock = SystemClock(), logger: Logger, privileges: PrivilegeInspection = PrivilegeInspection(),
+        memo: CycleMemo? = nil
     ) {
+        self.memo = memo
         self.configuration = configuration
         self.workers = collectors.map { CollectorWorker(name: $0.name, collector: $0.collector, clock: clock) }
         collectorLabels = collectors.map { [$0.name] }
@@ -71,7 +75,9 @@ public final class Sampler: @unchecked Sendable {
         let startMonotonic = clock.monotonicNanoseconds()
         let startWall = clock.wallSeconds()
 
+        memo?.startCycle()
         let (statuses, results) = runCollectors(cycle: sequence, startMonotonic: startMonotonic)
+        memo?.endCycle()
         let complete = statuses.allSatisfy { $0.outcome != .timedOut }
         if complete {
             lastCompleteWallTime = startWall
