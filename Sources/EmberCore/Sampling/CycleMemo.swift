@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// The ``Sampler`` opens the memo when a cycle starts its collectors and empties it when the cycle
 /// stops waiting for them, so nothing is kept between cycles. Outside a cycle, and without a memo
-/// (tests, `ember snapshot`), each caller computes its own value.
+/// (a collector built alone, as in most tests), each caller computes its own value.
 public final class CycleMemo: Sendable {
     /// The values of the running cycle by key, or nil between cycles.
     private let values = Mutex<[String: any Sendable]?>(nil)
