@@ -76,7 +76,7 @@ final class Agent {
     }
 
     /// Opens the uevent socket when the collectors keep the layout of a sysfs mount. The kernel's
-    /// announcements say nothing about a fixture tree read with `--path.sysfs`.
+    /// announcements do not describe a fixture tree read with `--path.sysfs`.
     private static func deviceEvents(_ options: AgentOptions, logger: Logger) -> DeviceEvents? {
         guard options.rescanSeconds > 0, DeviceEvents.isKernelSysfs(options.roots.sysfs) else { return nil }
         return DeviceEvents.listen(logger: logger)

@@ -9,7 +9,7 @@ import Foundation
 import XCTest
 
 /// ``DeviceEvents``: a layout cache rescans when the kernel announces a device, and the real
-/// uevent socket tells device moves from the "change" events that add no file.
+/// uevent socket counts device moves apart from the "change" events that add no file.
 final class DeviceEventsTests: XCTestCase {
     private var tree: TemporaryTree!
     private var clock: ManualClock!

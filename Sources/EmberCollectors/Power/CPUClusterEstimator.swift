@@ -106,10 +106,9 @@ struct CPUClusterEstimator {
     /// Returns each CPU's busy fraction since the previous run, keyed by CPU number.
     private mutating func readBusyFractions(sink: inout MetricSink) -> [Int: Double] {
         let path = reader.roots.proc("stat")
-        let (reader, memo) = (self.reader, self.memo)
-        guard let parsed = reader.readOrRecord(path, into: &sink, { try ProcStat.read($0, reader: reader, memo: memo) }) else {
-            return [:]
-        }
+        let memo = self.memo
+        let read = { [reader] (path: String) throws -> ProcStat in try ProcStat.read(path, reader: reader, memo: memo) }
+        guard let parsed = reader.readOrRecord(path, into: &sink, read) else { return [:] }
 
         parsed.errors.forEach { sink.record($0) }
         var fractions: [Int: Double] = [:]
