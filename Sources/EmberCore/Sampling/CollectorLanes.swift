@@ -28,13 +28,16 @@ final class CollectorLanes: Sendable {
             group.enter()
         }
 
-        var lanes = 0
-        repeat {
-            startLane(waiting, cycle: cycle, group: group)
-            lanes += 1
-        } while lanes < min(CollectorLanes.initialLanes, workers.count)
-
+        // Supervision starts before the first lane. A lane that armed a read before it started
+        // would wake the watchdog, which then ticks until the read returns: in about half the
+        // cycles at one sample a second (strace, node_exporter's test tree).
         ReadWatchdog.shared.supervising { wakeWatchdogIfArmed in
+            var lanes = 0
+            repeat {
+                startLane(waiting, cycle: cycle, group: group)
+                lanes += 1
+            } while lanes < min(CollectorLanes.initialLanes, workers.count)
+
             wait(for: group, waiting, lanes: lanes, workers: workers, cycle: cycle,
                  deadlineNanoseconds: deadlineNanoseconds, stalled: wakeWatchdogIfArmed)
         }
