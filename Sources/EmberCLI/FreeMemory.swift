@@ -40,8 +40,12 @@ enum FreeMemory {
     /// file pages leaves resident only what runs afterwards, which comes back from the page cache
     /// with one minor fault per page. On the RK3588 mainline fixture this cut the agent's resident
     /// file pages from 8.1 to 4.5 MiB at a sample and a scrape a second (BENCHMARKS.md).
+    ///
+    /// The release runs on a serial queue of its own. A block on a global concurrent queue made
+    /// libdispatch start its thread-pool monitor, a timer that wakes a thread every second for the
+    /// rest of the process's life (strace).
     static func releaseInBackground(logger: Logger) {
-        DispatchQueue.global(qos: .utility).async {
+        DispatchQueue(label: "ember.free-memory").async {
             release(logger: logger)
         }
     }
