@@ -23,7 +23,10 @@ final class CollectorWorker: Sendable {
     private struct State {
         var running = false
         var runningSince: UInt64 = 0
+        /// The last finished run until the sampler takes it.
         var result: RunResult?
+        /// The sample count of the last finished run, which the next run reserves.
+        var lastSampleCount = 0
     }
 
     init(name: String, collector: any Collector, clock: any Clock) {
@@ -55,13 +58,18 @@ final class CollectorWorker: Sendable {
         state.withLock { state in
             state.running = false
             state.result = result
+            state.lastSampleCount = result.samples.count
         }
     }
 
-    /// Returns the result of `cycle`, if that run has finished.
-    func result(of cycle: UInt64) -> RunResult? {
+    /// Returns the result of `cycle` and forgets it, if that run has finished.
+    ///
+    /// The worker keeps no reference to the samples it hands over, so the sampler owns the only one
+    /// and can move them into the snapshot instead of copying them.
+    func takeResult(of cycle: UInt64) -> RunResult? {
         state.withLock { state in
             guard let result = state.result, result.cycle == cycle else { return nil }
+            state.result = nil
             return result
         }
     }
@@ -77,7 +85,7 @@ final class CollectorWorker: Sendable {
         let start = clock.monotonicNanoseconds()
         var sink = MetricSink()
         // Reserve the last run's count, because the result keeps its spare capacity for a whole cycle.
-        sink.reserveCapacity(state.withLock { $0.result?.samples.count ?? 0 })
+        sink.reserveCapacity(state.withLock { $0.lastSampleCount })
         var failure: String?
         do {
             try collector.value.update(into: &sink)
