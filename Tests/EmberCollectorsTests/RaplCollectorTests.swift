@@ -11,6 +11,8 @@ final class RaplZoneNameTests: XCTestCase {
         XCTAssertNil(RaplZoneNamer.split("core"))
         XCTAssertNil(RaplZoneNamer.split("package-x"))
         XCTAssertNil(RaplZoneNamer.split("a-b-1"))
+        XCTAssertNil(RaplZoneNamer.split("package-"))
+        XCTAssertEqual(RaplZoneNamer.split("-3"), RaplZoneName(name: "", index: 3))
     }
 
     func testRepeatedNamesCountUp() {
