@@ -22,28 +22,49 @@ public enum Gzip {
     /// libdeflate's default level.
     public static let defaultLevel: Int32 = 6
 
-    /// Compresses `input` into one gzip member.
-    ///
-    /// Allocates the compressor for this call only. At level 1 it is a 200 KiB mapping, and the
-    /// pages a compression touched would otherwise stay resident between scrapes.
+    /// Compresses `input` into one gzip member with a compressor allocated for this call only.
     public static func compress(_ input: [UInt8], level: Int32 = defaultLevel) throws(GzipError) -> [UInt8] {
+        let compressor = try allocate(level: level)
+        defer { libdeflate_free_compressor(compressor) }
+
+        return try compress(input, with: compressor)
+    }
+
+    static func allocate(level: Int32) throws(GzipError) -> OpaquePointer {
         guard let compressor = libdeflate_alloc_compressor(level) else {
             throw GzipError(call: "libdeflate_alloc_compressor", reason: "level \(level) is invalid or memory ran out")
         }
-        defer { libdeflate_free_compressor(compressor) }
+        return compressor
+    }
 
-        let capacity = libdeflate_gzip_compress_bound(compressor, input.count)
+    /// Compresses `input` with `compressor` into an array of the output's size.
+    ///
+    /// The first attempt writes into a buffer of a quarter of the input's size, because exposition
+    /// text compresses to about a seventh at level 1. The worst-case bound, a little over the input's
+    /// size, was a 64 KiB buffer at every scrape of node_exporter's test tree, which malloc grew
+    /// its heap for and trimmed again, 16 page faults each time (strace). An input that does not fit
+    /// is compressed again into a buffer of the bound.
+    static func compress(_ input: [UInt8], with compressor: OpaquePointer) throws(GzipError) -> [UInt8] {
+        let bound = libdeflate_gzip_compress_bound(compressor, input.count)
+        if let output = compress(input, with: compressor, capacity: min(bound, input.count / 4 + 64)) {
+            return output
+        }
+        // The bound is the worst case for any input, so a failure here is a broken library.
+        guard let output = compress(input, with: compressor, capacity: bound) else {
+            throw GzipError(call: "libdeflate_gzip_compress", reason: "the output did not fit in \(bound) bytes")
+        }
+        return output
+    }
+
+    /// Returns the compressed bytes, or nil when they need more than `capacity` bytes.
+    private static func compress(_ input: [UInt8], with compressor: OpaquePointer, capacity: Int) -> [UInt8]? {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 1)
         defer { scratch.deallocate() }
         let written = input.withUnsafeBytes { source in
             libdeflate_gzip_compress(compressor, source.baseAddress, source.count, scratch.baseAddress, capacity)
         }
-        // The bound is the worst case for any input, so a zero here is a broken library.
-        guard written > 0 else {
-            throw GzipError(call: "libdeflate_gzip_compress", reason: "the output did not fit in \(capacity) bytes")
-        }
-        // The cache keeps the result for a whole sample interval, so it gets an array of its own size:
-        // about 10 KB, where the worst-case scratch buffer is as large as the input.
+        guard written > 0 else { return nil }
+        // The cache keeps the result for a whole sample interval, so it gets an array of its own size.
         return Array(UnsafeRawBufferPointer(rebasing: scratch[..<written]))
     }
 }
