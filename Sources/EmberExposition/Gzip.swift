@@ -41,9 +41,9 @@ public enum Gzip {
     ///
     /// The first attempt writes into a buffer of a quarter of the input's size, because exposition
     /// text compresses to about a seventh at level 1. The worst-case bound, a little over the input's
-    /// size, was a 64 KiB buffer at every scrape of node_exporter's test tree, which malloc grew
-    /// its heap for and trimmed again, 16 page faults each time (strace). An input that does not fit
-    /// is compressed again into a buffer of the bound.
+    /// size, was a 64 KiB buffer at every scrape of node_exporter's test tree. malloc grew its heap
+    /// for it and trimmed it again each time (`mprotect` in strace), so its 16 pages faulted anew.
+    /// An input that does not fit is compressed again into a buffer of the bound.
     static func compress(_ input: [UInt8], with compressor: OpaquePointer) throws(GzipError) -> [UInt8] {
         let bound = libdeflate_gzip_compress_bound(compressor, input.count)
         if let output = compress(input, with: compressor, capacity: min(bound, input.count / 4 + 64)) {

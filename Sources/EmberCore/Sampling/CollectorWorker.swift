@@ -62,7 +62,7 @@ final class CollectorWorker: Sendable {
         }
     }
 
-    /// Returns the result of `cycle` and forgets it, if that run has finished.
+    /// Returns the result of `cycle`, if that run has finished, and clears it from the worker.
     ///
     /// The worker keeps no reference to the samples it hands over, so the sampler owns the only one
     /// and can move them into the snapshot instead of copying them.

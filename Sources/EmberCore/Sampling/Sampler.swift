@@ -104,12 +104,12 @@ public final class Sampler: @unchecked Sendable {
 
     /// Returns the samples of `lists` in one array of exactly their count, in order.
     ///
-    /// The collectors' samples were checked when their sinks built them, so they are taken as they
-    /// are. Each is moved from the back of its list, which costs no reference counting where the
-    /// caller owns the only reference to each list. A list shared with another owner is copied once
-    /// by its first `popLast`. Copying each sample cost a retain of its descriptor and of its label
-    /// values, and their release when the lists were freed. Moving them cut a cycle on the
-    /// node_exporter fixture by about 30 000 instructions (callgrind).
+    /// Takes the collectors' samples as they are, because their sinks checked them. Each is moved
+    /// from the back of its list, which costs no reference counting where the caller owns the only
+    /// reference to each list. A list shared with another owner is copied once by its first
+    /// `popLast`. Copying each sample cost a retain of its descriptor and of its label values, and
+    /// their release when the lists were freed. Moving them cut a cycle on the node_exporter
+    /// fixture by about 30 000 instructions (callgrind).
     static func concatenate(_ lists: consuming [[Sample]]) -> [Sample] {
         let count = lists.reduce(0) { $0 + $1.count }
         return [Sample](unsafeUninitializedCapacity: count) { buffer, initialized in
