@@ -195,8 +195,9 @@ final class KeptDescriptors {
     /// `path` failed with ENODEV. The device is gone, and its settled attributes, which no sample
     /// reads again once a rescan no longer lists the device, would otherwise stay open.
     ///
-    /// NOTE: a device's files in a directory above that of `path` stay open. hwmon drivers that
-    /// keep values in `hwmonN/device/` and the name in `hwmonN/` can leave the name open.
+    /// A device's files in a directory above that of `path` stay open here, such as the `name` of
+    /// an hwmon chip whose values sit in `hwmonN/device/`. The rescan that the ENODEV starts closes
+    /// them (``startRescan()``).
     func closeDirectory(of path: String) {
         guard let slash = path.lastIndex(of: "/") else { return }
         let directory = path[...slash]
@@ -212,20 +213,53 @@ final class KeptDescriptors {
         }
     }
 
-    /// Forgets missing paths and marks the descriptors of files that are not on a kernel file
-    /// system unchecked, so the next read of each finds a file replaced or removed since.
+    /// Forgets missing paths and closes kept files that are gone or no longer read. Marks the
+    /// descriptors of files that are not on a kernel file system unchecked, so the next read of
+    /// each finds a file replaced or removed since.
+    ///
+    /// A kept file can outlive its device without a failed read. A removed device's settled
+    /// attribute is not read again once the rescan no longer lists the device, nor is an hwmon
+    /// chip's `name` in `hwmonN/` when its values sit in `hwmonN/device/`. So this closes a kernel
+    /// file whose path `stat` no longer finds, at one `stat` per kept kernel file. It also closes
+    /// an ordinary file that no read checked since the last rescan.
     func startRescan() {
+        let removed = removedKernelFiles()
         entries.updateAll { entry in
             switch entry {
             case .kernelFile:
                 return true
-            case .plainFile(let descriptor, let identity, _):
+            case .plainFile(let descriptor, let identity, let isChecked):
+                guard isChecked else {
+                    closeDescriptor(descriptor)
+                    return false
+                }
                 entry = .plainFile(descriptor: descriptor, identity: identity, isChecked: false)
                 return true
             case .missing:
                 return false
             }
         }
+
+        for (path, error) in removed {
+            close(path)
+            rememberIfMissing(path, error)
+        }
+    }
+
+    /// Returns the kept kernel files whose path `stat` fails with ENOENT or ENOTDIR, each with
+    /// the error `open` would give.
+    private func removedKernelFiles() -> [(path: String, error: FileError)] {
+        var removed: [(path: String, error: FileError)] = []
+        entries.forEach { path, entry in
+            guard case .kernelFile = entry else { return }
+            var info = stat()
+            guard path.withCString({ stat($0, &info) }) != 0 else { return }
+            let error = FileError(operation: "open", path: path, code: errno)
+            if error.isMissingPath {
+                removed.append((path, error))
+            }
+        }
+        return removed
     }
 
     func closeAll() {
