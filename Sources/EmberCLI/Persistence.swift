@@ -21,8 +21,9 @@ import Synchronization
 /// encodes it into the files through a small buffer, so a slow write does not delay the next
 /// sample.
 ///
-/// NOTE: after a crash, the hour tier's open part is the one of the last hourly save, so up to an
-/// hour of samples is missing from the hour tier (the minute tier still has them).
+/// After a crash, the hour tiers' open part is the one of the last hourly save. Loading rebuilds
+/// their newer buckets from the minute tier, which was saved at the last flush
+/// (``History/catchUpHoursFromMinutes()``), so the hour tiers lose only what the minute tier lost.
 final class Persistence: Sendable {
     let store: StateStore
     let hourStore: StateStore
@@ -67,6 +68,7 @@ final class Persistence: Sendable {
             counters.merge(state.counters) { first, _ in first }
         }
         logMissing(missing, of: files.count)
+        catchUpHours(history)
 
         lastSavedHour.withLock { $0 = history.hour.currentBucket }
         let signatures = [
@@ -75,6 +77,20 @@ final class Persistence: Sendable {
         ]
         lastSignatures.withLock { $0 = signatures }
         return counters
+    }
+
+    /// Rebuilds the hour tiers' buckets newer than their last hourly save from the minute tier.
+    private func catchUpHours(_ history: History) {
+        do {
+            let changed = try history.catchUpHoursFromMinutes()
+            if changed > 0 {
+                logger.info("rebuilt the hour tiers' newest buckets from the minute tier, saved more recently",
+                            ("series", String(changed)))
+            }
+        } catch {
+            logger.warn("failed to rebuild the hour tiers from the minute tier; they miss the samples since their last save",
+                        ("err", error.description))
+        }
     }
 
     /// Returns "true" or "false", or "unknown" when either boot ID is unreadable, in which case the

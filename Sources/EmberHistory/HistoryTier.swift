@@ -252,6 +252,54 @@ public final class HistoryTier {
     }
 }
 
+extension HistoryTier {
+    /// The newest closed bucket of `key`, or nil when it has none.
+    func newestClosedBucket(of key: String) -> Int64? {
+        series[key]?.ring.lastTime
+    }
+
+    /// Replaces the buckets of `key` after its newest closed one with `rebuilt`, oldest first, each
+    /// where it has more samples than the bucket kept, or for maxima a higher maximum.
+    /// All but the newest close. A series the tier lacks is added, its ring sized by `long`.
+    /// Returns whether any bucket was replaced or added.
+    ///
+    /// Used after a restart, with buckets rebuilt from a finer tier saved more recently.
+    func catchUp(_ key: String, kind: SeriesKind, rebuilt: [(bucket: Int64, values: PointValues)], long: Bool) -> Bool {
+        var entry = series[key] ?? Series(
+            ring: CompressedRing(capacity: long ? longCapacity : capacity, fieldCount: kind.fieldCount, layout: kind.layout),
+            kind: kind)
+        guard entry.kind == kind else { return false }
+
+        var changed = false
+        for (bucket, values) in rebuilt where bucket > (entry.ring.lastTime ?? .min) {
+            guard bucket >= (entry.open?.bucket ?? .min) else { continue }
+            if let open = entry.open, open.bucket == bucket {
+                let kept = open.values(kind: kind)
+                guard HistoryTier.holdsMore(values, than: kept, kind: kind) else { continue }
+            }
+            changed = true
+            entry.closeBucket(before: bucket)
+            entry.open = BucketAccumulator(bucket: bucket, kind: kind, saved: values)
+            firstWritableBucket = max(firstWritableBucket, bucket)
+        }
+        guard changed else { return false }
+
+        if kind == .counter, let open = entry.open {
+            entry.previousCounterValue = open.values(kind: kind)[1]
+        }
+        series.set(entry, for: key)
+        return true
+    }
+
+    /// Whether `rebuilt` has more than `kept`, two accounts of one bucket: more samples, or for
+    /// maxima a higher maximum.
+    private static func holdsMore(_ rebuilt: PointValues, than kept: PointValues, kind: SeriesKind) -> Bool {
+        guard kind.hasCount else { return rebuilt[0] > kept[0] }
+        let countField = kind.fieldCount - 1
+        return rebuilt[countField] > kept[countField]
+    }
+}
+
 extension HistoryTier.Series {
     mutating func add(_ value: Double, bucket: Int64) {
         closeBucket(before: bucket)
