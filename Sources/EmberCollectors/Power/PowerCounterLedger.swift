@@ -1,13 +1,15 @@
 import EmberCore
 
-/// Stores the `power` collector's totals in the ``CounterLedger``, so they survive a restart.
+/// Stores the `power` collector's totals and the board's fitted correction in the
+/// ``CounterLedger``, so they survive a restart.
 ///
 /// Energy is kept in microjoules and carbon in micrograms, because the ledger counts in integers.
 /// These totals are integrated by Ember rather than read from a kernel counter, so they have no raw
 /// value (it is saved as 0) and continue from the saved total after a restart or a reboot alike.
 ///
-/// NOTE: the board's fitted static correction is not a counter and is not saved, so the online
-/// fit starts again after a restart.
+/// The correction is a signed number of watts, so its entry keeps the bits of the `Double` as the
+/// total. Restored, the online fit continues from it instead of from 0, where it needed several
+/// time constants of the fit to converge again.
 extension PowerCounterState {
     private static let microunits = 1_000_000.0
 
@@ -22,6 +24,13 @@ extension PowerCounterState {
             guard let series = series(labels) else { continue }
             state.carbonGrams[series] = Double(saved.total) / microunits
         }
+        for (_, saved) in ledger.restoredSeries(family: PowerFamilies.modelCorrection.name) {
+            let watts = Double(bitPattern: saved.total)
+            // A corrupt entry must not skew every later estimate: the fit starts from 0 instead.
+            if watts.isFinite {
+                state.boardCorrectionWatts = watts
+            }
+        }
         return state
     }
 
@@ -33,7 +42,10 @@ extension PowerCounterState {
         for (series, grams) in carbonGrams {
             ledger.update(Self.key(PowerFamilies.carbon, series), total: Self.micro(grams), raw: 0)
         }
+        ledger.update(Self.correctionKey, total: boardCorrectionWatts.bitPattern, raw: 0)
     }
+
+    private static let correctionKey = Sample.seriesKey(name: PowerFamilies.modelCorrection.name, labelValues: ["board"])
 
     private static func series(_ labels: [String]) -> PowerSeries? {
         guard labels.count == 2, let source = PowerSource(rawValue: labels[1]) else { return nil }
