@@ -88,7 +88,7 @@ final class Persistence: Sendable {
                             ("series", String(changed)))
             }
         } catch {
-            logger.warn("failed to rebuild the hour tiers from the minute tier; they miss the samples since their last save",
+            logger.warn("failed to rebuild the hour tiers from the minute tier, so they lack the samples since their last hourly save",
                         ("err", error.description))
         }
     }

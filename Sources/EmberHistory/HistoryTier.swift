@@ -253,13 +253,13 @@ public final class HistoryTier {
 }
 
 extension HistoryTier {
-    /// The newest closed bucket of `key`, or nil when it has none.
+    /// Returns the newest closed bucket of `key`, or nil when it has none.
     func newestClosedBucket(of key: String) -> Int64? {
         series[key]?.ring.lastTime
     }
 
     /// Replaces the buckets of `key` after its newest closed one with `rebuilt`, oldest first, each
-    /// where it has more samples than the bucket kept, or for maxima a higher maximum.
+    /// where it has more samples than the bucket restored, or for maxima a higher maximum.
     /// All but the newest close. A series the tier lacks is added, its ring sized by `long`.
     /// Returns whether any bucket was replaced or added.
     ///
@@ -274,8 +274,8 @@ extension HistoryTier {
         for (bucket, values) in rebuilt where bucket > (entry.ring.lastTime ?? .min) {
             guard bucket >= (entry.open?.bucket ?? .min) else { continue }
             if let open = entry.open, open.bucket == bucket {
-                let kept = open.values(kind: kind)
-                guard HistoryTier.holdsMore(values, than: kept, kind: kind) else { continue }
+                let restored = open.values(kind: kind)
+                guard HistoryTier.hasMore(values, than: restored, kind: kind) else { continue }
             }
             changed = true
             entry.closeBucket(before: bucket)
@@ -291,12 +291,12 @@ extension HistoryTier {
         return true
     }
 
-    /// Whether `rebuilt` has more than `kept`, two accounts of one bucket: more samples, or for
-    /// maxima a higher maximum.
-    private static func holdsMore(_ rebuilt: PointValues, than kept: PointValues, kind: SeriesKind) -> Bool {
-        guard kind.hasCount else { return rebuilt[0] > kept[0] }
+    /// Returns whether `rebuilt` has more than `restored`, two accounts of one bucket: more
+    /// samples, or for maxima a higher maximum.
+    private static func hasMore(_ rebuilt: PointValues, than restored: PointValues, kind: SeriesKind) -> Bool {
+        guard kind.hasCount else { return rebuilt[0] > restored[0] }
         let countField = kind.fieldCount - 1
-        return rebuilt[countField] > kept[countField]
+        return rebuilt[countField] > restored[countField]
     }
 }
 

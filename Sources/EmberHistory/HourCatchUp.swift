@@ -20,9 +20,9 @@ extension History {
             guard let kind = minute.kind(of: key), kind != .maximum else { continue }
             let retention = History.hourRetention(family: History.family(ofKey: key), kind: kind)
 
-            var seriesChanged = try catchUp(hour, key, kind: kind, long: retention == .long)
+            var seriesChanged = try catchUp(hour, key, minuteKind: kind, kind: kind, long: retention == .long)
             if retention == .longMaximum {
-                seriesChanged = try catchUp(hourMaximum, key, kind: .maximum, long: false) || seriesChanged
+                seriesChanged = try catchUp(hourMaximum, key, minuteKind: kind, kind: .maximum, long: false) || seriesChanged
             }
             if seriesChanged {
                 changed += 1
@@ -31,8 +31,11 @@ extension History {
         return changed
     }
 
-    /// Folds the minute buckets of `key` after `tier`'s newest closed bucket into `tier`.
-    private func catchUp(_ tier: HistoryTier, _ key: String, kind: SeriesKind, long: Bool) throws(HistoryDecodingError) -> Bool {
+    /// Folds the minute buckets of `key`, of `minuteKind`, after `tier`'s newest closed bucket into
+    /// `tier` as buckets of `kind`.
+    private func catchUp(
+        _ tier: HistoryTier, _ key: String, minuteKind: SeriesKind, kind: SeriesKind, long: Bool
+    ) throws(HistoryDecodingError) -> Bool {
         let minutesPerBucket = tier.widthSeconds / minute.widthSeconds
         let firstMinute = tier.newestClosedBucket(of: key).map { ($0 + 1) * minutesPerBucket } ?? .min
         var minutes: [(bucket: Int64, values: PointValues)] = []
@@ -41,7 +44,7 @@ extension History {
         }
         guard !minutes.isEmpty else { return false }
 
-        let rebuilt = History.fold(minutes, minuteKind: minute.kind(of: key) ?? kind, into: kind, minutesPerBucket: minutesPerBucket)
+        let rebuilt = History.fold(minutes, minuteKind: minuteKind, into: kind, minutesPerBucket: minutesPerBucket)
         return tier.catchUp(key, kind: kind, rebuilt: rebuilt, long: long)
     }
 
@@ -89,7 +92,7 @@ private struct FoldedMinute {
         }
     }
 
-    /// The stored fields of a bucket of `kind` with this minute alone.
+    /// Returns the stored fields of a bucket of `kind` that contains this minute alone.
     func first(kind: SeriesKind) -> PointValues {
         switch kind {
         case .gauge: PointValues([minimum, maximum, sum, last, count])
@@ -98,7 +101,7 @@ private struct FoldedMinute {
         }
     }
 
-    /// The stored fields of `bucket`, of `kind`, with this later minute added.
+    /// Returns the stored fields of `bucket`, of `kind`, with this later minute added.
     func added(to bucket: PointValues, kind: SeriesKind) -> PointValues {
         switch kind {
         case .gauge:

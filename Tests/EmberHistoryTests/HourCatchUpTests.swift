@@ -25,8 +25,8 @@ final class HourCatchUpTests: XCTestCase {
         }
     }
 
-    /// A history restored from the minute tier of `latest` and the hour tiers of `hourly`, as the
-    /// files of a crashed agent give them.
+    /// Returns a history restored from the minute tier of `latest` and the hour tiers of `hourly`,
+    /// as the files of a crashed agent contain them.
     private func restore(minutesOf latest: History, hoursOf hourly: [PersistedState.Tier]) -> History {
         let restored = History(HistoryConfiguration())
         restored.restore(latest.persistedFamilies)
@@ -52,7 +52,7 @@ final class HourCatchUpTests: XCTestCase {
         XCTAssertEqual(got.map(\.values), expected.map(\.values), line: line)
     }
 
-    func testCrashWithinTheHourRebuildsItsOpenBucket() throws {
+    func testCrashWithinHour() throws {
         let original = History(HistoryConfiguration())
         record(original, seconds: 0..<300)
         let hourly = hourlySave(original)
@@ -77,7 +77,7 @@ final class HourCatchUpTests: XCTestCase {
 
     /// The hourly save still held the previous hour open: the catch-up closes it with every sample
     /// and opens the current one.
-    func testCrashAfterAnHourClosedClosesItFromMinutes() throws {
+    func testCrashAfterHourClosed() throws {
         let original = History(HistoryConfiguration())
         record(original, seconds: 0..<3590)
         let hourly = hourlySave(original)
