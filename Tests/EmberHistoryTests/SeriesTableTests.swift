@@ -70,8 +70,11 @@ final class SeriesTableTests: XCTestCase {
         let valuesAndKeys = StorageBreakdown.arraySize(capacity: table.values.capacity, stride: 8)
             + StorageBreakdown.arraySize(capacity: table.keys.capacity, stride: 16)
 
-        // 2048 slots of 4 bytes, the smallest power of two at most three quarters full.
-        XCTAssertEqual(table.allocatedByteEstimate - valuesAndKeys, StorageBreakdown.arraySize(capacity: 2048, stride: 4))
+        // 2048 slots of 4 bytes, the smallest power of two at most three quarters full. An array's
+        // capacity is what malloc's chunk fits, and a reused free chunk can be a few bytes larger.
+        let index = table.allocatedByteEstimate - valuesAndKeys
+        XCTAssertGreaterThanOrEqual(index, StorageBreakdown.arraySize(capacity: 2048, stride: 4))
+        XCTAssertLessThanOrEqual(index, StorageBreakdown.arraySize(capacity: 2048, stride: 4) + 32)
     }
 }
 
