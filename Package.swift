@@ -56,9 +56,10 @@ let package = Package(
         // zlib from Debian's zlib1g-dev, for the tests' independent gzip inflate; no pkg-config
         // lookup is needed because the header sits in the default include path.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // libdeflate compresses gzip responses: at its level 1 it took half the instructions of
-        // zlib's level 1 for the fixtures' expositions, and wrote 10 % fewer bytes (BENCHMARKS.md).
-        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
+        // ISA-L's igzip compresses gzip responses: right after a wake-up, as at a scrape, its level 0
+        // took 0.4 times the time of libdeflate's level 1 on the fixtures' expositions, for bodies
+        // a fifth larger (BENCHMARKS.md). Debian builds it with its x86_64 and aarch64 code.
+        .systemLibrary(name: "CIsal", providers: [.apt(["libisal-dev"])]),
         // libsensors and libpci, read through their public headers; both link dynamically against
         // the board's own libraries so its sensors3.conf and pci.ids apply.
         .systemLibrary(name: "CSensors", providers: [.apt(["libsensors-dev"])]),
@@ -82,7 +83,7 @@ let package = Package(
         .target(name: "EmberHistory", dependencies: ["EmberCore"], swiftSettings: sourceSwiftSettings),
         .target(
             name: "EmberExposition",
-            dependencies: ["EmberCore", "EmberHistory", "CDeflate", "COpenSSL", "CCrypt", "CEmberShims"],
+            dependencies: ["EmberCore", "EmberHistory", "CIsal", "COpenSSL", "CCrypt", "CEmberShims"],
             swiftSettings: sourceSwiftSettings
         ),
         .target(

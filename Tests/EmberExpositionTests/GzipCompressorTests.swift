@@ -50,7 +50,7 @@ final class GzipCompressorTests: XCTestCase {
         let compressor = GzipCompressor(level: 13)
 
         XCTAssertThrowsError(try compressor.compress([1, 2, 3], now: 1)) { error in
-            XCTAssertEqual((error as? GzipError)?.call, "libdeflate_alloc_compressor")
+            XCTAssertEqual((error as? GzipError)?.call, "igzip")
         }
         XCTAssertFalse(compressor.isAllocated)
     }

@@ -37,19 +37,38 @@ final class GzipTests: XCTestCase {
         XCTAssertEqual(try inflateGzip(compressed, expectedSize: random.count), random)
     }
 
-    func testFastestLevelRoundTrips() throws {
-        let input = try sampleInput()
+    /// Random bytes come out as stored blocks of at most 65 535 bytes. The bound must hold for
+    /// inputs of exactly one block, one byte more, and several blocks, or the second attempt
+    /// fails with an output that does not fit.
+    func testIncompressibleInputFitsTheBoundAtBlockEdges() throws {
+        var generator = SplitMix64(seed: 3)
+        for count in [1, 65_535, 65_536, 3 * 65_535 + 17] {
+            let random = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
 
-        let compressed = try Gzip.compress(input, level: Gzip.fastestLevel)
+            let compressed = try Gzip.compress(random)
 
-        XCTAssertLessThan(compressed.count, input.count / 3)
-        XCTAssertEqual(try inflateGzip(compressed, expectedSize: input.count), input)
+            XCTAssertLessThanOrEqual(compressed.count, Gzip.bound(count), "\(count) bytes")
+            XCTAssertEqual(try inflateGzip(compressed, expectedSize: count), random, "\(count) bytes")
+        }
     }
 
-    /// libdeflate has levels 0 to 12; any other level fails at allocation, not with a wrong body.
+    func testEveryLevelRoundTrips() throws {
+        let input = try sampleInput()
+
+        for level in Gzip.fastestLevel...Gzip.bestLevel {
+            let compressed = try Gzip.compress(input, level: level)
+
+            XCTAssertLessThan(compressed.count, input.count / 3, "level \(level)")
+            XCTAssertEqual(try inflateGzip(compressed, expectedSize: input.count), input, "level \(level)")
+        }
+    }
+
+    /// igzip has levels 0 to 3; any other level fails before compressing, not with a wrong body.
     func testInvalidLevelThrows() {
-        XCTAssertThrowsError(try Gzip.compress([1, 2, 3], level: 13)) { error in
-            XCTAssertEqual((error as? GzipError)?.call, "libdeflate_alloc_compressor")
+        for level: Int32 in [-1, 4, 13] {
+            XCTAssertThrowsError(try Gzip.compress([1, 2, 3], level: level)) { error in
+                XCTAssertEqual((error as? GzipError)?.call, "igzip")
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 import CZlib
 import XCTest
 
-/// Decompresses a gzip member with zlib's inflate, independent of the libdeflate code under test.
+/// Decompresses a gzip member with zlib's inflate, independent of the igzip code under test.
 func inflateGzip(_ compressed: [UInt8], expectedSize: Int) throws -> [UInt8] {
     var stream = z_stream()
     XCTAssertEqual(inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)), Z_OK)

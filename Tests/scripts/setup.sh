@@ -7,7 +7,7 @@
 # Tests/scripts/footprint.py compares Ember with; the tests never install them.
 set -euo pipefail
 
-build_packages=(zlib1g-dev libdeflate-dev libsensors-dev libpci-dev pci.ids libssl-dev libcrypt-dev)
+build_packages=(zlib1g-dev libisal-dev libsensors-dev libpci-dev pci.ids libssl-dev libcrypt-dev)
 test_packages=(prometheus prometheus-node-exporter tmux curl gzip python3
     qemu-system-x86 qemu-system-data busybox-static cpio zstd xz-utils kmod nvme-cli lm-sensors pciutils
     acpica-tools gcc libc6-dev openssl)
