@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CEmberShims
 import EmberCore
 
 /// The server's thread: one `poll` over the wake pipe, the listening sockets and every connection.
@@ -167,26 +168,21 @@ extension HTTPEventLoop {
     private func acceptConnections(from listener: Int32, now: UInt64) {
         for _ in 0..<Self.maxAcceptsPerWake {
             var address = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let descriptor = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    accept(listener, $0, &length)
-                }
-            }
+            var length = UInt32(MemoryLayout<sockaddr_storage>.size)
+            let descriptor = ember_accept_connection(listener, &address, &length)
 
             guard descriptor >= 0 else {
-                switch errno {
+                switch -descriptor {
                 case EINTR, ECONNABORTED, EPROTO: continue
                 case EAGAIN, EWOULDBLOCK: return
                 default:
-                    noteAcceptFailure(errno: errno, now: now)
+                    noteAcceptFailure(errno: -descriptor, now: now)
                     acceptPausedUntil = now + Self.acceptPause
                     return
                 }
             }
 
             context.statistics.recordAccepted()
-            Self.makeNonBlocking(descriptor)
             // Responses are queued whole, so Nagle's algorithm would only delay their last segment.
             var one: Int32 = 1
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -312,7 +308,7 @@ extension HTTPEventLoop {
         lastRejectionLog = now
     }
 
-    /// Sets O_NONBLOCK and FD_CLOEXEC. Glibc's Swift module has neither accept4 nor pipe2, so the flags are
+    /// Sets O_NONBLOCK and FD_CLOEXEC on a pipe end. Glibc's Swift module has no pipe2, so the flags are
     /// set after the descriptor exists. That leaves a window only for a concurrent fork, which the agent
     /// does not do.
     private static func makeNonBlocking(_ descriptor: Int32) {

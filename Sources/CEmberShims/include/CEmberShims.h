@@ -106,6 +106,12 @@ int ember_uevent_open(void);
 /// batch counts as one), or -errno when a read failed other than with EAGAIN, EINTR or ENOBUFS.
 int ember_uevent_drain(int fd, int *received_count);
 
+/// Accepts a connection on `listener` with accept4(2), non-blocking and close-on-exec from the
+/// start, which saves the three fcntl calls that set both flags afterwards. `address` has room for
+/// `*length` bytes (a sockaddr_storage), and `*length` becomes the peer address's size. Returns the
+/// descriptor, or -errno. Glibc's Swift module does not export accept4.
+int ember_accept_connection(int listener, void *address, uint32_t *length);
+
 /// A function of a library loaded with dlopen: its name for dlsym and the offset of its pointer in
 /// the table of functions that the library's C target declares (COpenSSL, CCrypt).
 struct ember_symbol {
