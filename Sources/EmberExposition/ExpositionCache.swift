@@ -36,34 +36,44 @@ public final class ExpositionCache: Sendable {
         self.compressor = compressor
     }
 
-    /// Renders the concatenation of the `samples` lists and makes it the body of every following scrape.
+    /// Makes the concatenation of the `samples` lists the body of every following scrape.
     ///
     /// The caller passes the snapshot's samples, then others such as the window families, without
     /// copying them into one array. A later publish reuses the plan when it gives
-    /// lists of the same series, list by list.
+    /// lists of the same series, list by list. The text is rendered now while scrapers requested
+    /// the text of the last ``eagerStreak`` snapshots, and otherwise at the first request for it.
     ///
     /// Returns the samples dropped as duplicates, conflicts or invalid names, for the caller to log.
     @discardableResult
     public func publish(samples: [Sample]..., sequence: UInt64, wallTime: Double) -> EncodingReport {
         let previous = current.withLock { $0 }
-        let capacity = Self.textCapacity(previousSize: previous?.textSize ?? 0)
+        let capacity = Self.textCapacity(previousSize: previous?.text.sizeEstimate ?? 0)
         let plan: ExpositionPlan
-        let text: RenderedText
+        let source: ExpositionText.Source
         if let previous, let reused = previous.plan.reused(forLists: samples) {
             plan = reused
-            text = previous.text.patched(to: plan, previousValues: previous.plan.values, capacity: capacity)
+            source = previous.text.sourceForNext
         } else {
             plan = ExpositionPlan(lists: samples)
-            text = RenderedText(encoding: plan, capacity: capacity)
+            source = .encode
         }
 
+        let requestedStreak = previous.map { $0.text.wasRequested ? $0.requestedStreak + 1 : 0 } ?? Self.eagerStreak
+        let text = ExpositionText(plan: plan, source: source, capacity: capacity,
+                                  renderNow: requestedStreak >= Self.eagerStreak)
         let now = clock.monotonicNanoseconds()
-        let rendered = RenderedExposition(plan: plan, text: text, sequence: sequence, wallTime: wallTime,
-                                          publishedAt: now, compressor: compressor, clock: clock)
+        let rendered = RenderedExposition(plan: plan, text: text, requestedStreak: requestedStreak, sequence: sequence,
+                                          wallTime: wallTime, publishedAt: now, compressor: compressor, clock: clock)
         current.withLock { $0 = rendered }
         compressor.releaseIfIdle(now: now)
         return rendered.status.report
     }
+
+    /// The number of consecutive snapshots whose text scrapers requested, after which the text is
+    /// rendered at publish. Two, so that a scraper every 15 s leaves every snapshot deferred: with
+    /// one, the snapshot after each scrape would be rendered for nothing. The first snapshot is
+    /// rendered at publish.
+    static let eagerStreak = 2
 
     /// Returns the capacity to reserve for the next text: the last size plus 1/32.
     ///
@@ -86,6 +96,11 @@ public final class ExpositionCache: Sendable {
         current.withLock { $0 }?.body(for: format, gzip: gzip)
     }
 
+    /// Whether the latest snapshot's text is rendered, for tests; nil until the first publish.
+    var isLatestTextRendered: Bool? {
+        current.withLock { $0 }?.text.isRendered
+    }
+
     /// Nil until the first publish.
     public var status: Status? {
         current.withLock { $0 }?.status
@@ -103,19 +118,20 @@ final class RenderedExposition: Sendable {
     /// The grouping and order the next snapshot reuses when it has the same series.
     let plan: ExpositionPlan
     /// The text body, and where its values are, for the next snapshot to patch.
-    let text: RenderedText
+    let text: ExpositionText
+    /// The number of snapshots in a row, up to the one before this one, whose text scrapers requested.
+    let requestedStreak: Int
     private let variants = Mutex<[Variant: [UInt8]]>([:])
     private let compressor: GzipCompressor
     private let clock: any Clock
 
-    var textSize: Int { text.bytes.count }
-
     init(
-        plan: ExpositionPlan, text: RenderedText, sequence: UInt64, wallTime: Double, publishedAt: UInt64,
-        compressor: GzipCompressor, clock: any Clock
+        plan: ExpositionPlan, text: ExpositionText, requestedStreak: Int, sequence: UInt64, wallTime: Double,
+        publishedAt: UInt64, compressor: GzipCompressor, clock: any Clock
     ) {
         self.plan = plan
         self.text = text
+        self.requestedStreak = requestedStreak
         self.compressor = compressor
         self.clock = clock
         self.status = ExpositionCache.Status(sequence: sequence, wallTime: wallTime,
@@ -132,11 +148,12 @@ final class RenderedExposition: Sendable {
     }
 
     private func bytes(for format: ExpositionFormat) -> [UInt8] {
-        guard format == .openMetrics else { return text.bytes }
+        guard format == .openMetrics else { return text.rendered.bytes }
 
         return variants.withLock { variants in
             if let cached = variants[.openMetrics] { return cached }
             var bytes: [UInt8] = []
+            let textSize = text.sizeEstimate
             bytes.reserveCapacity(textSize + textSize / 8)
             // NOTE: counter families dropped only in OpenMetrics (name without `_total` taken by a gauge) are
             // not in `status.report`, because this runs after publish returned.

@@ -4,7 +4,8 @@ import EmberCore
 /// snapshot with the same series can be written by copying the bytes between values.
 ///
 /// The spans take 8 bytes per series (about 13 KiB for 1600 series). Nothing else is kept, because the
-/// previous text, which a patch copies from, is the body the cache serves until the new one replaces it.
+/// text a patch copies from is the body the cache serves until the new one replaces it, or the base
+/// that a deferred text keeps (``ExpositionText``).
 struct RenderedText: Sendable {
     /// Byte offsets of each series' value, in the order the series are written.
     struct ValueSpans: Sendable {
