@@ -8,8 +8,9 @@ valgrind 3.19 cannot read the DWARF that Swift 6 writes) runs as
 
 so callgrind writes one profile each time a sample cycle starts. Profile k+1 contains exactly cycle k:
 its collectors on the lane threads, the snapshot, the history and trailing windows
-(`Agent.record`), the exposition rendering (`ExpositionCache.publish`) and whatever the other
-threads did until the next cycle started. The first WARMUP_CYCLES cycles (discovery, first
+(`Agent.record`), the exposition plan (`ExpositionCache.publish`) and whatever the other
+threads did until the next cycle started. Without scrapes the text exposition is not rendered:
+the agent renders a snapshot's text at publish only while scrapers request it. The first WARMUP_CYCLES cycles (discovery, first
 caches) are skipped and the next CYCLES are read. Counting whole cycles makes the count independent
 of timing, where a window of N seconds cuts cycles at random points and catches a varying number.
 

@@ -141,6 +141,10 @@ def count_syscalls(pid, seconds, work):
 def measure_ember(ember, sysfs, procfs, window, interval_ms, work):
     """Runs `ember serve` at `interval_ms` without scrapes; returns CPU ms and system calls per cycle.
 
+    Without scrapes the agent does not render the text exposition (it renders a snapshot's text at
+    publish only while scrapers request it), so a cycle here is sampling, history and the
+    exposition plan. The rendering is in the scrape part's CPU per scrape.
+
     Cycles are counted as window / interval, which is exact while a sample takes less than the
     interval. The last sample's duration is returned so the caller can check that.
     """
