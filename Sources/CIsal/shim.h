@@ -1,8 +1,8 @@
 #include <stdint.h>
 #include <isa-l/igzip_lib.h>
 
-/* The size of the level buffer igzip needs at compression level `level`, or 0 for level 0,
-   which needs none. The library's size macros are expressions that Swift does not import. */
+/* Returns the size of the level buffer igzip needs at compression level `level`, or 0 for
+   level 0, which needs none. The library's size macros are expressions that Swift does not import. */
 static inline uint32_t ember_igzip_level_buffer_size(int level) {
     switch (level) {
     case 1: return ISAL_DEF_LVL1_SMALL;
@@ -25,7 +25,7 @@ static inline int ember_igzip_gzip(struct isal_zstream *stream, int level, uint8
     stream->level_buf_size = levelBufferSize;
     stream->end_of_stream = 1;
     stream->flush = NO_FLUSH;
-    /* igzip reads the input without changing it; its field is not const. */
+    /* igzip reads the input without changing it, though its field is not const. */
     stream->next_in = (uint8_t *)input;
     stream->avail_in = count;
     stream->next_out = output;

@@ -40,7 +40,7 @@ final class GzipTests: XCTestCase {
     /// Random bytes come out as stored blocks of at most 65 535 bytes. The bound must hold for
     /// inputs of exactly one block, one byte more, and several blocks, or the second attempt
     /// fails with an output that does not fit.
-    func testIncompressibleInputFitsTheBoundAtBlockEdges() throws {
+    func testStoredBlocksFitTheBound() throws {
         var generator = SplitMix64(seed: 3)
         for count in [1, 65_535, 65_536, 3 * 65_535 + 17] {
             let random = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -63,7 +63,7 @@ final class GzipTests: XCTestCase {
         }
     }
 
-    /// igzip has levels 0 to 3; any other level fails before compressing, not with a wrong body.
+    /// igzip has levels 0 to 3. Any other level fails before compressing, not with a wrong body.
     func testInvalidLevelThrows() {
         for level: Int32 in [-1, 4, 13] {
             XCTAssertThrowsError(try Gzip.compress([1, 2, 3], level: level)) { error in
